@@ -1,0 +1,51 @@
+# Vigil: `make demo` and `make test` are the whole quick start (README).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VIGIL := $(VENV)/bin/vigil
+DEMO_OUT := .demo
+
+.PHONY: demo test lint format kafka-fetch kafka-up kafka-down kafka-status clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	@mkdir -p $(DEMO_OUT)
+	@rm -rf $(DEMO_OUT)/state
+	$(VIGIL) detect --tenant demo --state $(DEMO_OUT)/state \
+		--dead-letter $(DEMO_OUT)/dead-letter.jsonl --stats $(DEMO_OUT)/stats.json \
+		--alerts $(DEMO_OUT)/alerts.jsonl benchmarks/samples/demo
+	@$(PY) -m pipeline.show $(DEMO_OUT)/alerts.jsonl
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy --strict detectors schemas
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# The Kafka broker (Apache Kafka from Maven Central, KRaft, 127.0.0.1 only): deploy/kafka/README.md
+kafka-fetch:
+	bash deploy/kafka/kafka.sh fetch
+kafka-up:
+	bash deploy/kafka/kafka.sh up
+kafka-down:
+	bash deploy/kafka/kafka.sh down
+kafka-status:
+	bash deploy/kafka/kafka.sh status
+
+# Starts the broker the integration tests need, runs every test, stops the broker whatever happens.
+test: $(VENV)/.installed lint
+	bash deploy/kafka/kafka.sh up
+	status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+		bash deploy/kafka/kafka.sh down --wipe || true; exit $$status
+
+clean:
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,189 @@
+"""The detector protocol and the vectorised helpers detectors share.
+
+A detector **scores** a batch (without changing its state), then **learns** from it. Scores come
+out as :class:`Signals`: risk points per flagged event plus the explanation of each. The risk
+layer, not the detector, decides what becomes an alert (STYLE.md: keep the decision out of the
+scorer). State is plain numpy arrays, snapshotted without pickle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
+
+StateDict = dict[str, np.ndarray]
+
+
+@dataclass
+class Signals:
+    """What one detector flagged in one batch: a row per flagged event."""
+
+    detector: str
+    entity_kind: str  # "user" | "host" | "ip"
+    rows: Int64Array  # indices into the batch
+    entity: IntArray  # entity ids in the vocabulary of ``entity_kind``
+    points: FloatArray  # risk points, 0-100
+    titles: list[str] = field(default_factory=list)  # one sentence per row
+    observed: list[str] = field(default_factory=list)
+    baseline: list[str] = field(default_factory=list)
+    mitre: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @classmethod
+    def empty(cls, detector: str, entity_kind: str, mitre: tuple[str, ...] = ()) -> Signals:
+        return cls(
+            detector=detector,
+            entity_kind=entity_kind,
+            rows=np.empty(0, dtype=np.int64),
+            entity=np.empty(0, dtype=np.int32),
+            points=np.empty(0, dtype=np.float64),
+            mitre=mitre,
+        )
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Score a batch, then learn from it. ``__init__`` takes configuration only."""
+
+    name: ClassVar[str]
+    mitre: ClassVar[tuple[str, ...]]
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        """Flag events of ``batch`` against the state learned so far; must not change state."""
+        ...
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        """Fold the batch into the state, except rows in ``held_back`` (flagged behaviour)."""
+        ...
+
+    def state(self) -> StateDict:
+        """Learned state as named numpy arrays (no object dtype)."""
+        ...
+
+    def load_state(self, state: StateDict) -> None: ...
+
+
+def group_order(keys: Int64Array) -> tuple[Int64Array, Int64Array]:
+    """For each position: how many earlier positions share its key, and the first such position.
+
+    This is what makes batch scoring equal to one-by-one scoring: an event in a batch sees the
+    events before it in the same batch.
+
+    >>> prior, first = group_order(np.array([7, 3, 7, 7, 3], dtype=np.int64))
+    >>> prior.tolist(), first.tolist()
+    ([0, 0, 1, 2, 1], [0, 1, 0, 0, 1])
+    """
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    is_start = np.ones(n, dtype=np.bool_)
+    if n:
+        is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+    prior = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    prior[order] = np.arange(n) - start_index
+    first[order] = order[start_index]
+    return prior, first
+
+
+def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
+    """Sum of ``values`` over earlier positions with the same key (exclusive prefix sum).
+
+    >>> group_cumsum_before(np.array([1, 2, 1, 1]), np.array([1.0, 5.0, 2.0, 4.0])).tolist()
+    [0.0, 0.0, 1.0, 3.0]
+    """
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    sorted_values = values[order].astype(np.float64)
+    is_start = np.ones(n, dtype=np.bool_)
+    if n:
+        is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    inclusive = np.cumsum(sorted_values)
+    exclusive = inclusive - sorted_values
+    start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+    result = np.empty(n, dtype=np.float64)
+    result[order] = exclusive - exclusive[start_index] if n else exclusive
+    return result
+
+
+def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
+    """``array`` extended with ``fill`` to at least ``size`` entries (amortised doubling)."""
+    if len(array) >= size:
+        return array
+    new_size = max(size, 2 * len(array), 64)
+    grown = np.full(new_size, fill, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+class PairTable:
+    """A sorted ``int64`` key -> (count, last time) table with vectorised lookup and merge.
+
+    >>> table = PairTable()
+    >>> table.add(np.array([5, 9, 5], dtype=np.int64), np.array([1.0, 2.0, 3.0]))
+    >>> table.lookup(np.array([5, 7, 9], dtype=np.int64))[0].tolist()
+    [2.0, 0.0, 1.0]
+    """
+
+    def __init__(self) -> None:
+        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.counts: FloatArray = np.empty(0, dtype=np.float64)
+        self.last: FloatArray = np.empty(0, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def lookup(self, keys: Int64Array) -> tuple[FloatArray, FloatArray]:
+        """Counts (0 when absent) and last-seen times (NaN when absent) for ``keys``."""
+        if len(self.keys) == 0:
+            return np.zeros(len(keys)), np.full(len(keys), np.nan)
+        position = np.searchsorted(self.keys, keys)
+        clipped = np.minimum(position, len(self.keys) - 1)
+        found = self.keys[clipped] == keys
+        counts = np.where(found, self.counts[clipped], 0.0)
+        last = np.where(found, self.last[clipped], np.nan)
+        return counts, last
+
+    def add(self, keys: Int64Array, times: FloatArray) -> None:
+        """Count each key occurrence once; last time = the latest of ``times`` per key."""
+        if len(keys) == 0:
+            return
+        unique, inverse = np.unique(keys, return_inverse=True)
+        increments = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
+        latest = np.full(len(unique), -np.inf)
+        np.maximum.at(latest, inverse, times)
+        position = np.searchsorted(self.keys, unique)
+        clipped = np.minimum(position, max(len(self.keys) - 1, 0))
+        found = (
+            self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
+        )
+        hit = clipped[found]
+        self.counts[hit] += increments[found]
+        self.last[hit] = np.maximum(self.last[hit], latest[found])
+        new = ~found
+        if new.any():
+            insert_at = position[new]
+            self.keys = np.insert(self.keys, insert_at, unique[new])
+            self.counts = np.insert(self.counts, insert_at, increments[new])
+            self.last = np.insert(self.last, insert_at, latest[new])
+
+    def state(self, prefix: str) -> StateDict:
+        return {f"{prefix}keys": self.keys, f"{prefix}counts": self.counts, f"{prefix}last": self.last}
+
+    def load_state(self, state: StateDict, prefix: str) -> None:
+        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        self.counts = np.asarray(state[f"{prefix}counts"], dtype=np.float64)
+        self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+
+
+def pair_keys(left: IntArray, right: IntArray) -> Int64Array:
+    """One ``int64`` key per (left, right) id pair; ids are < 2**31."""
+    return (left.astype(np.int64) << 32) | right.astype(np.int64)

@@ -1,0 +1,230 @@
+"""Novelty of an attribute for an entity: "this user has never come from this network".
+
+The workhorse behind rare-source, rare-host and rare-user-agent detectors. An entity is only
+judged after its own learning period (time since first seen *and* number of events), so a new
+employee is not a flood. Surprise is the Good-Turing-style probability that the entity shows a
+new value at all: a user who roams over 40 networks is not surprising on the 41st, a user who
+has used one network for 500 logons is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import (
+    PairTable,
+    Signals,
+    StateDict,
+    group_cumsum_before,
+    group_order,
+    grow,
+    pair_keys,
+)
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
+from schemas.event import Action, Outcome
+
+DAY = 86_400.0
+
+
+class NoveltyDetector:
+    """Flags the first (entity, attribute) pair for an entity past its learning period.
+
+    Subclasses set the class attributes that say which columns and actions they watch.
+    """
+
+    name: ClassVar[str] = "novelty"
+    mitre: ClassVar[tuple[str, ...]] = ()
+    entity_kind: ClassVar[str] = "user"
+    entity_column: ClassVar[str] = "user"
+    attribute_column: ClassVar[str] = "src_net"
+    attribute_label: ClassVar[str] = "network"
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON})
+    success_only: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        learning_days: float = 7.0,
+        min_events: int = 10,
+        points_per_nat: float = 12.0,
+        max_points: float = 80.0,
+    ) -> None:
+        if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
+            raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
+        self.learning_days = learning_days
+        self.min_events = min_events
+        self.points_per_nat = points_per_nat
+        self.max_points = max_points
+        self.pairs_ = PairTable()
+        self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
+        self.entity_count_ = np.empty(0, dtype=np.float64)  # events seen
+        self.entity_distinct_ = np.empty(0, dtype=np.float64)  # distinct attribute values
+
+    # -- the sequential view of a batch ---------------------------------------------------
+
+    def _relevant(self, batch: EventBatch) -> BoolArray:
+        mask = batch.action_mask(self.actions)
+        if self.success_only:
+            mask &= batch.outcome_is(Outcome.SUCCESS)
+        mask &= batch.column(self.entity_column) >= 0
+        mask &= batch.column(self.attribute_column) >= 0
+        return mask
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        """Per relevant row: what a one-by-one scorer would know just before that row."""
+        rows = np.flatnonzero(self._relevant(batch))
+        entity = batch.column(self.entity_column)[rows]
+        attribute = batch.column(self.attribute_column)[rows]
+        time = batch.time[rows]
+        keys = pair_keys(entity, attribute)
+        stored, _ = self.pairs_.lookup(keys)
+        size = int(entity.max()) + 1 if len(entity) else 0
+        first_state = grow(self.entity_first_, size, np.nan)[entity]
+        count_state = grow(self.entity_count_, size, 0.0)[entity]
+        distinct_state = grow(self.entity_distinct_, size, 0.0)[entity]
+
+        entity64 = entity.astype(np.int64)
+        prior_entity, first_entity_row = group_order(entity64)
+        _, first_pair_row = group_order(keys)
+        first_seen = np.where(np.isnan(first_state), time[first_entity_row], first_state)
+        count_before = count_state + prior_entity
+        mature = (time - first_seen >= self.learning_days * DAY) & (
+            count_before >= self.min_events
+        )
+        never_stored = stored == 0
+        # A pair is flagged when it is unknown and its first occurrence in the batch came from a
+        # mature entity; flagged occurrences are held back, so repeats stay flagged too.
+        flagged = never_stored & mature[first_pair_row]
+        learned_new = (first_pair_row == np.arange(len(rows))) & never_stored & ~flagged
+        distinct_before = distinct_state + group_cumsum_before(
+            entity64, learned_new.astype(np.float64)
+        )
+        return {
+            "rows": rows,
+            "entity": entity,
+            "attribute": attribute,
+            "keys": keys,
+            "time": time,
+            "flagged": flagged,
+            "count_before": count_before,
+            "distinct_before": distinct_before,
+            "first_seen": first_seen,
+        }
+
+    # -- protocol -------------------------------------------------------------------------
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        count = view["count_before"][flagged]
+        distinct = view["distinct_before"][flagged]
+        p_new = (distinct + 1.0) / (count + 2.0)
+        points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat)
+        rows = view["rows"][flagged]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["entity"][flagged],
+            points=points,
+            mitre=self.mitre,
+        )
+        attr_vocab = builder.vocab[_kind_of(self.attribute_column)]
+        entity_vocab = builder.vocab[self.entity_kind]
+        first_seen = view["first_seen"][flagged]
+        for index, row in enumerate(rows.tolist()):
+            event = batch.events[row]
+            who = entity_vocab.value(int(view["entity"][flagged][index]))
+            value = attr_vocab.value(int(view["attribute"][flagged][index]))
+            days = (float(view["time"][flagged][index]) - float(first_seen[index])) / DAY
+            n, d = int(count[index]), int(distinct[index])
+            signals.titles.append(self.title(who, value, event.action, n, d, days, event))
+            signals.observed.append(f"{self.attribute_label} {value} for {who}")
+            signals.baseline.append(
+                f"{n} earlier events over {days:.0f} days from {d} other "
+                f"{self.attribute_label}(s); chance of a new one ~{p_new[index]:.1%}"
+            )
+        return signals
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        return (
+            f"{who} {_verb(action)} from {self.attribute_label} {value} never seen for them "
+            f"(normal: {n} events from {d} {self.attribute_label}(s) in {days:.0f} days)"
+        )
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        entity = view["entity"]
+        size = int(entity.max()) + 1
+        self.entity_first_ = grow(self.entity_first_, size, np.nan)
+        self.entity_count_ = grow(self.entity_count_, size, 0.0)
+        self.entity_distinct_ = grow(self.entity_distinct_, size, 0.0)
+        time = view["time"]
+        # First-seen and event counts include flagged events: the entity was active.
+        first_time = np.full(len(self.entity_first_), np.inf)
+        np.minimum.at(first_time, entity, time)
+        touched = np.isfinite(first_time)
+        self.entity_first_[touched] = np.fmin(self.entity_first_[touched], first_time[touched])
+        self.entity_count_ += np.bincount(entity, minlength=len(self.entity_count_))
+        keep = ~(view["flagged"] | held_back[rows])
+        keys = view["keys"][keep]
+        stored, _ = self.pairs_.lookup(np.unique(keys))
+        new_keys = np.unique(keys)[stored == 0]
+        if len(new_keys):
+            new_entities = (new_keys >> 32).astype(np.int64)
+            self.entity_distinct_ += np.bincount(new_entities, minlength=len(self.entity_distinct_))
+        self.pairs_.add(keys, time[keep])
+
+    def state(self) -> StateDict:
+        state = self.pairs_.state("pairs_")
+        state["entity_first"] = self.entity_first_
+        state["entity_count"] = self.entity_count_
+        state["entity_distinct"] = self.entity_distinct_
+        return state
+
+    def load_state(self, state: StateDict) -> None:
+        self.pairs_.load_state(state, "pairs_")
+        self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
+        self.entity_count_ = np.asarray(state["entity_count"], dtype=np.float64)
+        self.entity_distinct_ = np.asarray(state["entity_distinct"], dtype=np.float64)
+
+
+def _kind_of(column: str) -> str:
+    from detectors.batch import COLUMN_KINDS
+
+    return COLUMN_KINDS[column]
+
+
+_VERBS = {
+    Action.LOGON: "signed in",
+    Action.AUTH_TICKET: "authenticated",
+    Action.API_CALL: "made API calls",
+    Action.EXPLICIT_CREDENTIAL: "used explicit credentials",
+    Action.PRIVILEGE_USE: "used privileges",
+}
+
+
+def _verb(action: Action) -> str:
+    return _VERBS.get(action, f"had a {action.value} event")
+
+
+def surprise_points(distinct: float, count: float, points_per_nat: float) -> float:
+    """Points for a new value given ``distinct`` values in ``count`` events.
+
+    >>> round(surprise_points(1, 100, 12.0), 1)
+    47.2
+    """
+    return -math.log((distinct + 1.0) / (count + 2.0)) * points_per_nat
+
+
+__all__ = ["DAY", "FloatArray", "NoveltyDetector", "surprise_points"]

@@ -1,0 +1,208 @@
+"""Signals -> per-entity decayed risk -> incidents -> alerts.
+
+Every signal adds its points to its entity's risk, which halves every ``half_life_hours``. An
+incident opens when risk crosses ``alert_bar`` (so one strong signal, or several weak ones close
+together, alert), and stays open while signals keep arriving within ``incident_idle_hours``.
+Later evidence is folded into the open incident; an update (same ``incident_key``, next
+``version``) is emitted only when the severity rises or a new detector contributes, so on-call
+sees one alert per incident, not one per event.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from detectors.base import Signals
+from detectors.batch import BatchBuilder, EventBatch
+from schemas.alert import Alert, EntityRef, Evidence, Factor, severity_for_score, SEVERITIES
+from schemas.event import Event
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class RiskConfig:
+    half_life_hours: float = 48.0
+    alert_bar: float = 40.0
+    incident_idle_hours: float = 48.0
+    max_factors: int = 20
+    max_evidence: int = 50
+    max_related: int = 10
+
+    def __post_init__(self) -> None:
+        if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
+            raise ValueError("risk: half_life_hours and incident_idle_hours must be > 0")
+        if not 0 < self.alert_bar <= 100:
+            raise ValueError("risk: alert_bar must be in (0, 100]")
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+def _iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat()
+
+
+class RiskLayer:
+    """Per-entity risk and open incidents. State is JSON-able dicts (no pickle)."""
+
+    def __init__(self, config: RiskConfig | None = None) -> None:
+        self.config = config or RiskConfig()
+        # entity key -> {"risk", "t", "factors": [...]} ; factors are recent sub-bar signals
+        self.entities_: dict[str, dict[str, Any]] = {}
+        # entity key -> open incident
+        self.incidents_: dict[str, dict[str, Any]] = {}
+
+    def update(self, all_signals: list[Signals], batch: EventBatch, builder: BatchBuilder) -> list[Alert]:
+        """Fold one batch's signals in time order; return new and updated alerts."""
+        items: list[tuple[int, int, int]] = []  # (row, detector position, index in signals)
+        for position, signals in enumerate(all_signals):
+            items.extend((int(row), position, index) for index, row in enumerate(signals.rows.tolist()))
+        items.sort()
+        emitted: dict[str, Alert] = {}
+        for row, position, index in items:
+            signals = all_signals[position]
+            alert = self._fold(signals, index, row, batch, builder)
+            if alert is not None:
+                emitted[alert.incident_key] = alert  # only the latest version per batch
+        return list(emitted.values())
+
+    def _fold(
+        self, signals: Signals, index: int, row: int, batch: EventBatch, builder: BatchBuilder
+    ) -> Alert | None:
+        cfg = self.config
+        event = batch.events[row]
+        t = float(batch.time[row])
+        vocab = builder.vocab[signals.entity_kind]
+        entity_id = vocab.value(int(signals.entity[index]))
+        key = f"{event.tenant}|{signals.entity_kind}|{entity_id}"
+        points = float(signals.points[index])
+        state = self.entities_.setdefault(key, {"risk": 0.0, "t": t, "factors": []})
+        elapsed = max(0.0, t - state["t"])
+        state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
+        state["t"] = max(state["t"], t)
+        factor = {
+            "detector": signals.detector,
+            "title": signals.titles[index] if signals.titles else signals.detector,
+            "observed": signals.observed[index] if signals.observed else "",
+            "baseline": signals.baseline[index] if signals.baseline else "",
+            "points": round(points, 2),
+            "time": t,
+            "record": event.record_id or f"{event.source_format}:{t}",
+            "mitre": list(signals.mitre),
+            "related": _related(event, signals.entity_kind, entity_id),
+        }
+        horizon = t - 4 * cfg.half_life_hours * HOUR
+        state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
+        state["factors"].append(factor)
+
+        incident = self.incidents_.get(key)
+        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
+            del self.incidents_[key]
+            incident = None
+        score = min(100.0, state["risk"])
+        if incident is None:
+            if state["risk"] < cfg.alert_bar:
+                return None
+            first = state["factors"][0]
+            incident = {
+                "key": _digest(event.tenant, signals.entity_kind, entity_id, first["record"], str(first["time"])),
+                "tenant": event.tenant,
+                "kind": signals.entity_kind,
+                "entity": entity_id,
+                "first": first["time"],
+                "last": t,
+                "score": score,
+                "version": 1,
+                "factors": list(state["factors"]),
+                "detectors": sorted({f["detector"] for f in state["factors"]}),
+            }
+            self.incidents_[key] = incident
+            return self._alert(incident)
+        before_severity = severity_for_score(incident["score"])
+        before_detectors = set(incident["detectors"])
+        incident["last"] = max(incident["last"], t)
+        incident["score"] = max(incident["score"], score)
+        incident["factors"] = (incident["factors"] + [factor])[-cfg.max_evidence :]
+        incident["detectors"] = sorted(before_detectors | {signals.detector})
+        rose = SEVERITIES.index(severity_for_score(incident["score"])) > SEVERITIES.index(before_severity)
+        if rose or signals.detector not in before_detectors:
+            incident["version"] += 1
+            return self._alert(incident)
+        return None
+
+    def _alert(self, incident: dict[str, Any]) -> Alert:
+        cfg = self.config
+        factors = incident["factors"]
+        by_points = sorted(factors, key=lambda f: -f["points"])
+        top = by_points[0]
+        others = len({f["detector"] for f in factors}) - 1
+        title = top["title"] + (f"; plus {len(factors) - 1} more signal(s) from {others} other detector(s)" if others else "")
+        explanation: list[Factor] = []
+        seen: set[tuple[str, str]] = set()
+        for f in by_points:
+            marker = (f["detector"], f["observed"])
+            if marker in seen:
+                continue
+            seen.add(marker)
+            explanation.append(
+                Factor(detector=f["detector"], observed=f["observed"], baseline=f["baseline"], contribution=f["points"])
+            )
+            if len(explanation) >= cfg.max_factors:
+                break
+        related: list[EntityRef] = []
+        for f in factors:
+            for kind, value in f["related"]:
+                ref = EntityRef(type=kind, id=value)
+                if ref not in related and len(related) < cfg.max_related:
+                    related.append(ref)
+        mitre = sorted({m for f in factors for m in f["mitre"]})
+        evidence = [Evidence(id=f["record"], time=datetime.fromtimestamp(f["time"], UTC)) for f in factors]
+        score = round(float(incident["score"]), 1)
+        return Alert(
+            id=_digest(incident["key"], str(incident["version"])),
+            incident_key=incident["key"],
+            tenant=incident["tenant"],
+            time=datetime.fromtimestamp(incident["first"], UTC),
+            last_seen=datetime.fromtimestamp(incident["last"], UTC),
+            detector=top["detector"],
+            severity=severity_for_score(score),
+            score=score,
+            entity=EntityRef(type=incident["kind"], id=incident["entity"]),
+            title=title,
+            related=related,
+            explanation=explanation,
+            evidence=evidence[: cfg.max_evidence],
+            mitre=mitre,
+            version=incident["version"],
+        )
+
+    def state(self) -> dict[str, Any]:
+        return {"entities": self.entities_, "incidents": self.incidents_}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.entities_ = dict(state.get("entities", {}))
+        self.incidents_ = dict(state.get("incidents", {}))
+
+    def open_incidents(self) -> int:
+        return len(self.incidents_)
+
+
+def _related(event: Event, entity_kind: str, entity_id: str) -> list[tuple[str, str]]:
+    refs: list[tuple[str, str]] = []
+    if event.user and not (entity_kind == "user" and event.user == entity_id):
+        refs.append(("user", event.user))
+    if event.target_user and event.target_user != entity_id:
+        refs.append(("user", event.target_user))
+    for host in (event.src_host, event.dst_host):
+        if host and not (entity_kind == "host" and host == entity_id):
+            refs.append(("host", host))
+    if event.src_ip and not (entity_kind == "ip" and event.src_ip == entity_id):
+        refs.append(("ip", event.src_ip))
+    return refs
+
+

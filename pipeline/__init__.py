@@ -1,0 +1,1 @@
+"""Transports and orchestration: CLI, embedded runner, configuration (and, later, Kafka)."""

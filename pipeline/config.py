@@ -1,0 +1,75 @@
+"""Configuration from a TOML file; anything unknown or out of range fails fast with a fix."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from detectors import registry
+from detectors.risk import RiskConfig
+
+
+class ConfigError(ValueError):
+    """Invalid configuration; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class VigilConfig:
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    detectors: list[str] | None = None  # None = every registered detector
+    detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    batch_size: int = 8192
+
+
+def load_config(path: str | None) -> VigilConfig:
+    """Read ``path`` (TOML) or return the defaults.
+
+    ```toml
+    batch_size = 8192
+    [risk]
+    alert_bar = 40
+    half_life_hours = 48
+    [detectors]
+    enabled = ["rare_source_network"]
+    [detectors.rare_source_network]
+    learning_days = 7
+    ```
+    """
+    if path is None:
+        return VigilConfig()
+    try:
+        document = tomllib.loads(Path(path).read_text())
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+    unknown = set(document) - {"risk", "detectors", "batch_size"}
+    if unknown:
+        raise ConfigError(f"config {path}: unknown section(s) {sorted(unknown)}; allowed: risk, detectors, batch_size")
+    risk_fields = {f.name for f in fields(RiskConfig)}
+    risk_table = document.get("risk", {})
+    bad = set(risk_table) - risk_fields
+    if bad:
+        raise ConfigError(f"config {path}: unknown [risk] key(s) {sorted(bad)}; allowed: {sorted(risk_fields)}")
+    try:
+        risk = RiskConfig(**risk_table)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config {path}: [risk] {exc}") from exc
+    detector_table = dict(document.get("detectors", {}))
+    enabled = detector_table.pop("enabled", None)
+    known = registry.load_all()
+    names = list(enabled) if enabled is not None else None
+    for name in [*(names or []), *detector_table]:
+        if name not in known:
+            raise ConfigError(f"config {path}: unknown detector {name!r}; known: {sorted(known)}")
+    params = {name: dict(table) for name, table in detector_table.items()}
+    try:
+        registry.build(names, params)  # instantiate once so bad parameters fail now
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"config {path}: [detectors] {exc}") from exc
+    batch_size = document.get("batch_size", 8192)
+    if not isinstance(batch_size, int) or not 1 <= batch_size <= 1_000_000:
+        raise ConfigError(f"config {path}: batch_size must be an integer in 1..1000000")
+    return VigilConfig(risk=risk, detectors=names, detector_params=params, batch_size=batch_size)

@@ -1,0 +1,115 @@
+"""Entity normalisation: one id per user, host and IP whatever the source wrote.
+
+>>> normalise_user("THESHIRE\\\\PGustavo"), normalise_user("pgustavo@theshire.local")
+('pgustavo', 'pgustavo')
+>>> normalise_user("arn:aws:sts::123456789012:assumed-role/Admin/alice@example.com")
+'alice'
+>>> normalise_host("WORKSTATION6.theshire.local"), normalise_ip("::ffff:172.18.39.5")
+('workstation6', '172.18.39.5')
+>>> normalise_ip("075.050.255.067"), normalise_ip("-"), is_machine_account("WKS6$")
+('75.50.255.67', '', True)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# Values sources write when there is no value.
+_EMPTY = frozenset({"", "-", "--", "null", "none", "n/a", "na", "unknown", "(null)", "nil"})
+_IPV4_LOOSE = re.compile(r"^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$")
+
+
+def is_empty(value: str) -> bool:
+    return value.strip().lower() in _EMPTY
+
+
+def normalise_user(value: str | None) -> str:
+    """Lower-case account name without ``DOMAIN\\``, ``@realm`` or ARN/path prefixes."""
+    if not value:
+        return ""
+    text = value.strip()
+    if is_empty(text):
+        return ""
+    if text.startswith("arn:"):
+        # arn:aws:iam::123:user/path/alice, arn:aws:sts::123:assumed-role/Role/session
+        resource = text.split(":", 5)[-1]
+        parts = resource.split("/")
+        if parts[0] == "assumed-role" and len(parts) >= 3:
+            text = parts[-1]
+        elif parts[0] == "root" or resource == "root":
+            text = "root"
+        else:
+            text = parts[-1]
+    if "\\" in text:
+        text = text.rsplit("\\", 1)[-1]
+    if "@" in text:
+        text = text.split("@", 1)[0]
+    return text.strip().lower()
+
+
+def is_machine_account(value: str | None) -> bool:
+    """Windows computer accounts end in ``$`` (``WKS6$``); a lone ``$`` is not a host."""
+    return bool(value) and len(value.strip()) > 1 and value.strip().endswith("$")  # type: ignore[union-attr]
+
+
+def normalise_host(value: str | None) -> str:
+    """Short lower-case host name: FQDN and ``$`` stripped; IP addresses are kept whole."""
+    if not value:
+        return ""
+    text = value.strip().strip("\\")
+    if is_empty(text):
+        return ""
+    if "\\" in text:
+        text = text.rsplit("\\", 1)[-1]
+    text = text.rstrip("$")
+    ip = normalise_ip(text)
+    if ip:
+        return ip
+    return text.split(".", 1)[0].lower()
+
+
+def normalise_ip(value: str | None) -> str:
+    """Canonical IP text, or ``""`` when the value is not an IP address.
+
+    Leading-zero IPv4 octets (written by some anonymisers) are read as decimal; IPv4-mapped
+    IPv6 becomes plain IPv4; loopback stays, since it is meaningful (relay attacks).
+    """
+    if not value:
+        return ""
+    text = value.strip()
+    if is_empty(text):
+        return ""
+    if text.startswith("[") and "]" in text:
+        text = text[1 : text.index("]")]
+    if text.lower().startswith("::ffff:") and "." in text:
+        text = text[7:]
+    match = _IPV4_LOOSE.match(text)
+    if match:
+        octets = [int(o) for o in match.groups()]
+        if all(o <= 255 for o in octets):
+            return ".".join(str(o) for o in octets)
+        return ""
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return ""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def network_of(ip: str) -> str:
+    """The /24 (IPv4) or /64 (IPv6) network an address belongs to; ``""`` for no address.
+
+    >>> network_of("10.1.2.3"), network_of("2001:db8::1")
+    ('10.1.2.0/24', '2001:db8::/64')
+    """
+    if not ip:
+        return ""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ""
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))

@@ -1,0 +1,599 @@
+"""Turn input files into Events: decompression, framing, format sniffing, dead letters.
+
+One input (a file, a zip member, stdin) is read as one of three framings:
+
+- ``evtx``: Windows binary event logs (magic ``ElfFile``), decoded by the ``evtx`` package;
+- ``json``: JSON lines, or one JSON document (``{"Records": [...]}``, a bare array, one object);
+- ``text``: log lines (syslog).
+
+The format (parser) is chosen per input from its first records unless one is forced. Everything
+that cannot be read becomes a :class:`DeadLetter` with a reason; nothing is dropped silently and
+nothing raised by bad content escapes, so one hostile file never stops a run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import heapq
+import io
+import itertools
+import os
+import sys
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from schemas.event import Event
+from schemas.parsers import PARSERS, BadRecord, ParseContext, Parser
+from schemas.parsers import load_all as _load_parsers
+
+_load_parsers()
+
+EVTX_MAGIC = b"ElfFile\x00"
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+#: One record (a JSON line or a text line) larger than this is dead-lettered unread.
+MAX_RECORD_BYTES = 1 << 20
+#: A whole JSON document (CloudTrail file, JSON array) larger than this is refused.
+MAX_DOCUMENT_BYTES = 512 << 20
+#: Decompressed output beyond both this size and ratio is treated as a decompression bomb.
+BOMB_MIN_BYTES = 64 << 20
+BOMB_RATIO = 200
+#: How many leading records may fail to sniff before the whole input is declared unknown.
+SNIFF_RECORDS = 50
+#: Events are re-ordered by time within this many events per input (inputs are nearly ordered).
+REORDER_WINDOW = 20_000
+DEAD_LETTER_RAW_CHARS = 2048
+
+# Sniffing order: specific shapes before generic ones (ECS is the catch-all for JSON).
+SNIFF_ORDER = (
+    "evtx",
+    "winlogbeat",
+    "helk",
+    "cloudtrail",
+    "okta",
+    "entra",
+    "sentinel",
+    "ocsf",
+    "ecs",
+    "syslog",
+)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record (or a whole input) that could not be turned into events, and why."""
+
+    source: str
+    position: int
+    reason: str
+    raw: str
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {"source": self.source, "position": self.position, "reason": self.reason, "raw": self.raw}
+        )
+
+
+@dataclass
+class ReadStats:
+    """Counters for the ``--stats`` summary; ``by_format`` counts records per chosen parser."""
+
+    records_read: int = 0
+    events: int = 0
+    skipped: int = 0
+    dead_letter: int = 0
+    by_format: Counter[str] = field(default_factory=Counter)
+    dead_letter_reasons: Counter[str] = field(default_factory=Counter)
+
+
+DeadLetterSink = Callable[[DeadLetter], None]
+
+
+def _raw_preview(raw: bytes | str | Any) -> str:
+    if isinstance(raw, bytes):
+        return raw[:DEAD_LETTER_RAW_CHARS].decode("utf-8", errors="replace")
+    if isinstance(raw, str):
+        return raw[:DEAD_LETTER_RAW_CHARS]
+    try:
+        return orjson.dumps(raw, default=str)[:DEAD_LETTER_RAW_CHARS].decode("utf-8", "replace")
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(raw)[:DEAD_LETTER_RAW_CHARS]
+
+
+class InputReader:
+    """Reads inputs into Events for one tenant, sending dead letters to ``sink``."""
+
+    def __init__(
+        self,
+        *,
+        tenant: str,
+        sink: DeadLetterSink,
+        stats: ReadStats | None = None,
+        forced_format: str | None = None,
+    ) -> None:
+        if forced_format is not None and forced_format not in PARSERS:
+            known = ", ".join(sorted(PARSERS))
+            raise ValueError(f"unknown format {forced_format!r}; choose one of: auto, {known}")
+        self.tenant = tenant
+        self.sink = sink
+        self.stats = stats if stats is not None else ReadStats()
+        self.forced = PARSERS[forced_format] if forced_format else None
+
+    # -- public ------------------------------------------------------------------------------
+
+    def read_paths(self, paths: Iterable[str]) -> Iterator[Event]:
+        """Events from all inputs, merged in event-time order."""
+        streams = [self._ordered(self.read_input(name, opener)) for name, opener in expand(paths)]
+        keyed = (((e.time, i, e) for e in stream) for i, stream in enumerate(streams))
+        for _, _, event in heapq.merge(*keyed, key=lambda item: (item[0], item[1])):
+            yield event
+
+    def read_input(self, name: str, opener: Callable[[], IO[bytes]]) -> Iterator[Event]:
+        """Events of one input (file, stdin) in file order; dead letters go to the sink."""
+        try:
+            stream = opener()
+        except OSError as exc:
+            raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
+        with stream:
+            yield from self._read_stream(name, stream, depth=0)
+
+    # -- framing -----------------------------------------------------------------------------
+
+    def _read_stream(self, name: str, stream: IO[bytes], depth: int) -> Iterator[Event]:
+        head = stream.read(8)
+        if not head:
+            self._dead(name, 0, "empty input", b"")
+            return
+        rest = _Prepended(head, stream)
+        if head.startswith(GZIP_MAGIC):
+            if depth >= 2:
+                self._dead(name, 0, "nested archive too deep", head)
+                return
+            bounded = _BombGuard(gzip.GzipFile(fileobj=rest), name)
+            yield from self._guarded(name, self._read_stream(name, bounded, depth + 1))  # type: ignore[arg-type]
+        elif head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
+            if depth >= 2:
+                self._dead(name, 0, "nested archive too deep", head)
+                return
+            yield from self._read_zip(name, rest, depth)
+        elif head.startswith(EVTX_MAGIC):
+            yield from self._read_evtx(name, rest)
+        else:
+            yield from self._guarded(name, self._read_textual(name, rest))
+
+    def _guarded(self, name: str, events: Iterator[Event]) -> Iterator[Event]:
+        """Turn a failure in the middle of a stream (corrupt gzip, bomb) into one dead letter."""
+        try:
+            yield from events
+        except _Bomb as exc:
+            self._dead(name, -1, str(exc), b"")
+        except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:
+            self._dead(name, -1, f"input ends unreadably: {type(exc).__name__}: {exc}"[:200], b"")
+
+    def _read_zip(self, name: str, stream: IO[bytes], depth: int) -> Iterator[Event]:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        if len(data) > MAX_DOCUMENT_BYTES:
+            self._dead(name, 0, "zip archive larger than the document limit", data[:64])
+            return
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+            members = [m for m in archive.infolist() if not m.is_dir()]
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            self._dead(name, 0, f"unreadable zip archive: {exc}"[:200], data[:64])
+            return
+        if not members:
+            self._dead(name, 0, "zip archive has no files", b"")
+            return
+        for member in members:
+            member_name = f"{name}:{member.filename}"
+            ratio_limit = max(BOMB_MIN_BYTES, member.compress_size * BOMB_RATIO)
+            if member.file_size > ratio_limit:
+                self._dead(
+                    member_name,
+                    0,
+                    f"decompression bomb: {member.file_size} bytes from {member.compress_size}",
+                    b"",
+                )
+                continue
+            try:
+                member_stream = archive.open(member)
+            except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
+                self._dead(member_name, 0, f"unreadable zip member: {exc}"[:200], b"")
+                continue
+            with member_stream:
+                guarded = _BombGuard(member_stream, member_name, member.compress_size)
+                yield from self._guarded(
+                    member_name,
+                    self._read_stream(member_name, guarded, depth + 1),  # type: ignore[arg-type]
+                )
+
+    def _read_evtx(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+        import evtx  # local: only EVTX inputs pay for the extension import
+
+        parser = self.forced or PARSERS["evtx"]
+        ctx = ParseContext(tenant=self.tenant, source=name)
+        buffer = io.BytesIO(stream.read(MAX_DOCUMENT_BYTES))
+        try:
+            records = evtx.PyEvtxParser(buffer).records_json()
+            position = 0
+            while True:
+                try:
+                    item = next(records)
+                except StopIteration:
+                    break
+                except (RuntimeError, OSError, ValueError) as exc:
+                    # A corrupt chunk: the evtx iterator reports it and carries on.
+                    position += 1
+                    self.stats.records_read += 1
+                    self._dead(name, position, f"corrupt evtx record: {exc}"[:200], b"")
+                    continue
+                position += 1
+                self.stats.records_read += 1
+                try:
+                    record = orjson.loads(item["data"])
+                except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+                    self._dead(name, position, f"evtx record not JSON: {exc}"[:200], b"")
+                    continue
+                ctx.position = position
+                yield from self._parse(parser, record, ctx, record)
+        except (RuntimeError, OSError, ValueError) as exc:
+            self._dead(name, 0, f"unreadable evtx file: {exc}"[:200], b"")
+
+    def _read_textual(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+        head = stream.read(64 << 10)
+        if _looks_binary(head):
+            self._dead(name, 0, "binary content of unknown format", head[:64])
+            return
+        body = _Prepended(head, stream)
+        if head.startswith(b"\xef\xbb\xbf"):
+            body.read(3)
+            head = head[3:]
+        stripped = head.lstrip()
+        if stripped[:1] in (b"{", b"["):
+            first_line = stripped.split(b"\n", 1)[0].strip()
+            if _is_json(first_line):
+                yield from self._read_json_lines(name, body)
+            else:
+                yield from self._read_json_document(name, body)
+        else:
+            yield from self._read_text_lines(name, body)
+
+    def _read_json_lines(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+        def records() -> Iterator[tuple[int, Any, bytes]]:
+            for position, line in _lines(stream):
+                if not line.strip():
+                    continue
+                self.stats.records_read += 1
+                if len(line) > MAX_RECORD_BYTES:
+                    self._dead(name, position, "record larger than 1 MiB", line[:256])
+                    continue
+                try:
+                    value = orjson.loads(line)
+                except orjson.JSONDecodeError as exc:
+                    self._dead(name, position, f"invalid JSON: {exc}"[:200], line)
+                    continue
+                for item in _unwrap(value):
+                    yield position, item, line
+
+        yield from self._parse_records(name, "json", records())
+
+    def _read_json_document(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+        self.stats.records_read += 1
+        if len(data) > MAX_DOCUMENT_BYTES:
+            self._dead(name, 0, "JSON document larger than 512 MiB", data[:256])
+            return
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            self._dead(name, 0, f"invalid JSON document: {exc}"[:200], data)
+            return
+        items = list(_unwrap(value))
+        # A document is one read; its records are what gets counted from here on.
+        self.stats.records_read += len(items) - 1
+
+        def records() -> Iterator[tuple[int, Any, Any]]:
+            for position, item in enumerate(items, start=1):
+                yield position, item, item
+
+        yield from self._parse_records(name, "json", records())
+
+    def _read_text_lines(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+        def records() -> Iterator[tuple[int, Any, bytes]]:
+            for position, raw in _lines(stream):
+                line = raw.rstrip(b"\r")
+                if not line.strip():
+                    continue
+                self.stats.records_read += 1
+                if len(line) > MAX_RECORD_BYTES:
+                    self._dead(name, position, "line longer than 1 MiB", line[:256])
+                    continue
+                if b"\x00" in line:
+                    self._dead(name, position, "NUL byte in text line", line)
+                    continue
+                try:
+                    decoded = line.decode("utf-8")
+                except UnicodeDecodeError:
+                    self._dead(name, position, "invalid UTF-8", line)
+                    continue
+                yield position, decoded, line
+
+        yield from self._parse_records(name, "text", records())
+
+    # -- parsing -----------------------------------------------------------------------------
+
+    def _parse_records(
+        self, name: str, kind: str, records: Iterator[tuple[int, Any, Any]]
+    ) -> Iterator[Event]:
+        ctx = ParseContext(tenant=self.tenant, source=name, reference_time=_mtime(name))
+        parser = self.forced
+        pending: list[tuple[int, Any, Any]] = []
+        for position, record, raw in records:
+            if parser is None:
+                parser = _sniff(record, kind)
+                if parser is None:
+                    pending.append((position, record, raw))
+                    if len(pending) >= SNIFF_RECORDS:
+                        break
+                    continue
+                for p_position, p_record, p_raw in pending:
+                    ctx.position = p_position
+                    yield from self._parse(parser, p_record, ctx, p_raw)
+                pending.clear()
+            ctx.position = position
+            yield from self._parse(parser, record, ctx, raw)
+        if parser is None:
+            for position, _record, raw in pending:
+                self._dead(name, position, f"unrecognised {kind} format", raw)
+            for position, _record, raw in records:  # the rest of an unrecognised input
+                self._dead(name, position, f"unrecognised {kind} format", raw)
+
+    def _parse(self, parser: Parser, record: Any, ctx: ParseContext, raw: Any) -> Iterator[Event]:
+        self.stats.by_format[parser.name] += 1
+        if parser.kind == "json" and not isinstance(record, dict):
+            self._dead(ctx.source, ctx.position, "record is not a JSON object", raw)
+            return
+        try:
+            events = parser.parse(record, ctx)
+        except BadRecord as exc:
+            self._dead(ctx.source, ctx.position, str(exc) or "bad record", raw)
+            return
+        except RecursionError:
+            self._dead(ctx.source, ctx.position, "record nested too deeply", raw)
+            return
+        except Exception as exc:  # a parser bug must not kill the stream; it is dead-lettered
+            reason = f"parser {parser.name} failed: {type(exc).__name__}: {exc}"
+            self._dead(ctx.source, ctx.position, reason[:200], raw)
+            return
+        if not events:
+            self.stats.skipped += 1
+            return
+        self.stats.events += len(events)
+        yield from events
+
+    def _dead(self, source: str, position: int, reason: str, raw: Any) -> None:
+        self.stats.dead_letter += 1
+        self.stats.dead_letter_reasons[_reason_class(reason)] += 1
+        self.sink(DeadLetter(source=source, position=position, reason=reason, raw=_raw_preview(raw)))
+
+    def _ordered(self, events: Iterator[Event]) -> Iterator[Event]:
+        """Re-order an input's events by time within a bounded window (heap)."""
+        heap: list[tuple[datetime, int, Event]] = []
+        counter = itertools.count()
+        for event in events:
+            heapq.heappush(heap, (event.time, next(counter), event))
+            if len(heap) > REORDER_WINDOW:
+                yield heapq.heappop(heap)[2]
+        while heap:
+            yield heapq.heappop(heap)[2]
+
+
+class InputError(Exception):
+    """An input that cannot be opened at all (missing file, permission): a usage error."""
+
+
+def expand(paths: Iterable[str]) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
+    """(name, opener) per input: files, every file below a directory, ``-`` for stdin."""
+    for raw_path in paths:
+        if raw_path == "-":
+            yield "-", lambda: _StdinNoClose(sys.stdin.buffer)
+            continue
+        path = Path(raw_path)
+        if path.is_dir():
+            for child in sorted(p for p in path.rglob("*") if p.is_file()):
+                yield str(child), _opener(child)
+        elif path.exists():
+            yield str(path), _opener(path)
+        else:
+            raise InputError(f"no such file or directory: {raw_path}")
+
+
+def _opener(path: Path) -> Callable[[], IO[bytes]]:
+    return lambda: path.open("rb")
+
+
+def _sniff(record: Any, kind: str) -> Parser | None:
+    for name in SNIFF_ORDER:
+        parser = PARSERS.get(name)
+        if parser is None or parser.kind != kind:
+            continue
+        try:
+            if parser.sniff(record):
+                return parser
+        except Exception:  # noqa: S112 - a sniffer that chokes on hostile input just says no
+            continue
+    return None
+
+
+def _unwrap(value: Any) -> Iterator[Any]:
+    """CloudTrail ``{"Records": [...]}`` and bare arrays hold many records; others are one."""
+    if isinstance(value, dict):
+        records = value.get("Records")
+        if isinstance(records, list) and "eventName" not in value:
+            yield from records
+            return
+        yield value
+    elif isinstance(value, list):
+        yield from value
+    else:
+        yield value
+
+
+def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Lines with 1-based numbers; an over-long line is cut and reported by length."""
+    position = 0
+    while True:
+        line = stream.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        position += 1
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            # Skip the remainder of an over-long line so the next record starts clean.
+            while True:
+                tail = stream.readline(MAX_RECORD_BYTES)
+                if not tail or tail.endswith(b"\n"):
+                    break
+        yield position, line.rstrip(b"\n")
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    sample = head[:4096]
+    if sample.count(b"\x00") > len(sample) // 100 + 1:
+        return True
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return control > len(sample) // 20
+
+
+def _mtime(name: str) -> datetime:
+    path = name.split(":", 1)[0] if not os.path.exists(name) else name
+    try:
+        return datetime.fromtimestamp(os.path.getmtime(path), UTC)
+    except OSError:
+        return datetime.now(UTC)
+
+
+def _reason_class(reason: str) -> str:
+    """A bounded label for metrics: the reason up to its first colon or digit."""
+    head = reason.split(":", 1)[0]
+    return "".join(c for c in head if not c.isdigit()).strip()[:60] or "other"
+
+
+class _Bomb(Exception):  # noqa: N818 - internal signal
+    pass
+
+
+class _BombGuard(io.RawIOBase):
+    """Stops reading a decompressed stream that grows past the bomb limits."""
+
+    def __init__(self, inner: IO[bytes], name: str, compressed_size: int = 0) -> None:
+        self.inner = inner
+        self.name_ = name
+        self.limit = max(BOMB_MIN_BYTES, compressed_size * BOMB_RATIO)
+        if compressed_size == 0:
+            self.limit = MAX_DOCUMENT_BYTES
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.inner.read(size)
+        self.total += len(data)
+        if self.total > self.limit:
+            raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        data = self.inner.readline(-1 if size is None else size)
+        self.total += len(data)
+        if self.total > self.limit:
+            raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class _Prepended(io.RawIOBase):
+    """A stream with some already-read bytes put back in front."""
+
+    def __init__(self, head: bytes, inner: IO[bytes]) -> None:
+        self.head = head
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            data, self.head = self.head + self.inner.read(), b""
+            return data
+        if self.head:
+            data, self.head = self.head[:size], self.head[size:]
+            if len(data) < size:
+                data += self.inner.read(size - len(data))
+            return data
+        return self.inner.read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = -1 if size is None else size
+        if self.head:
+            newline = self.head.find(b"\n")
+            if newline >= 0 and (limit < 0 or newline < limit):
+                data, self.head = self.head[: newline + 1], self.head[newline + 1 :]
+                return data
+            if limit >= 0 and len(self.head) >= limit:
+                data, self.head = self.head[:limit], self.head[limit:]
+                return data
+            data, self.head = self.head, b""
+            rest_limit = -1 if limit < 0 else limit - len(data)
+            return data + self.inner.readline(rest_limit)
+        return self.inner.readline(limit)
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+class _StdinNoClose(io.RawIOBase):
+    def __init__(self, inner: IO[bytes]) -> None:
+        self.inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        return self.inner.read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self.inner.readline(-1 if size is None else size)
