@@ -162,9 +162,7 @@ class PairTable:
         np.maximum.at(latest, inverse, times)
         position = np.searchsorted(self.keys, unique)
         clipped = np.minimum(position, max(len(self.keys) - 1, 0))
-        found = (
-            self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
-        )
+        found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
         hit = clipped[found]
         self.counts[hit] += increments[found]
         self.last[hit] = np.maximum(self.last[hit], latest[found])
@@ -176,7 +174,11 @@ class PairTable:
             self.last = np.insert(self.last, insert_at, latest[new])
 
     def state(self, prefix: str) -> StateDict:
-        return {f"{prefix}keys": self.keys, f"{prefix}counts": self.counts, f"{prefix}last": self.last}
+        return {
+            f"{prefix}keys": self.keys,
+            f"{prefix}counts": self.counts,
+            f"{prefix}last": self.last,
+        }
 
     def load_state(self, state: StateDict, prefix: str) -> None:
         self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)

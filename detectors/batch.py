@@ -106,10 +106,11 @@ class EventBatch:
 
     def action_mask(self, actions: frozenset[Action]) -> BoolArray:
         codes = np.fromiter((ACTION_CODE[a] for a in actions), dtype=np.int8)
-        return np.isin(self.action, codes)
+        mask: BoolArray = np.isin(self.action, codes)
+        return mask
 
     def outcome_is(self, outcome: Outcome) -> BoolArray:
-        return self.outcome == OUTCOME_CODE[outcome]
+        return np.equal(self.outcome, OUTCOME_CODE[outcome])
 
 
 class BatchBuilder:

@@ -88,7 +88,7 @@ class Engine:
             "risk.json": self.risk.state(),
         }
         with tempfile.TemporaryDirectory(dir=target) as scratch:
-            np.savez(Path(scratch) / "state.npz", **arrays)
+            np.savez(Path(scratch) / "state.npz", **arrays)  # type: ignore[arg-type]
             for name, document in documents.items():
                 (Path(scratch) / name).write_text(json.dumps(document))
             for name in ("state.npz", *documents):
@@ -102,7 +102,9 @@ class Engine:
             return False
         meta = json.loads(meta_path.read_text())
         if meta.get("format") != STATE_FORMAT:
-            raise ValueError(f"state in {source} has format {meta.get('format')}, expected {STATE_FORMAT}")
+            raise ValueError(
+                f"state in {source} has format {meta.get('format')}, expected {STATE_FORMAT}"
+            )
         vocab = json.loads((source / "vocab.json").read_text())
         self.builder = BatchBuilder({kind: Vocabulary(keys) for kind, keys in vocab.items()})
         with np.load(source / "state.npz", allow_pickle=False) as data:

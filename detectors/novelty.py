@@ -91,9 +91,7 @@ class NoveltyDetector:
         _, first_pair_row = group_order(keys)
         first_seen = np.where(np.isnan(first_state), time[first_entity_row], first_state)
         count_before = count_state + prior_entity
-        mature = (time - first_seen >= self.learning_days * DAY) & (
-            count_before >= self.min_events
-        )
+        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         never_stored = stored == 0
         # A pair is flagged when it is unknown and its first occurrence in the batch came from a
         # mature entity; flagged occurrences are held back, so repeats stay flagged too.

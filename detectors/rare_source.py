@@ -17,8 +17,9 @@ office or home. Judged per user after that user's own learning period.
 >>> signals = detector.score(builder.build([logon(21, "203.0.113.9")]), builder)
 >>> len(signals), round(float(signals.points[0]))
 (1, 29)
->>> signals.titles[0]
-'alice signed in from network 203.0.113.0/24 never seen for them (normal: 20 events from 1 network(s) in 21 days)'
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'alice signed in from network 203.0.113.0/24 never seen for them
+ (normal: 20 events from 1 network(s) in 21 days)'
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 
 from detectors.base import Signals
 from detectors.batch import BatchBuilder, EventBatch
-from schemas.alert import Alert, EntityRef, Evidence, Factor, severity_for_score, SEVERITIES
+from schemas.alert import SEVERITIES, Alert, EntityRef, Evidence, Factor, severity_for_score
 from schemas.event import Event
 
 HOUR = 3600.0
@@ -31,12 +31,15 @@ class RiskConfig:
     max_factors: int = 20
     max_evidence: int = 50
     max_related: int = 10
+    repeat_weight: float = 0.2  # weight of a signal repeating a recent finding of the entity
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
             raise ValueError("risk: half_life_hours and incident_idle_hours must be > 0")
         if not 0 < self.alert_bar <= 100:
             raise ValueError("risk: alert_bar must be in (0, 100]")
+        if not 0 <= self.repeat_weight <= 1:
+            raise ValueError("risk: repeat_weight must be in [0, 1]")
 
 
 def _digest(*parts: str) -> str:
@@ -57,11 +60,15 @@ class RiskLayer:
         # entity key -> open incident
         self.incidents_: dict[str, dict[str, Any]] = {}
 
-    def update(self, all_signals: list[Signals], batch: EventBatch, builder: BatchBuilder) -> list[Alert]:
+    def update(
+        self, all_signals: list[Signals], batch: EventBatch, builder: BatchBuilder
+    ) -> list[Alert]:
         """Fold one batch's signals in time order; return new and updated alerts."""
         items: list[tuple[int, int, int]] = []  # (row, detector position, index in signals)
         for position, signals in enumerate(all_signals):
-            items.extend((int(row), position, index) for index, row in enumerate(signals.rows.tolist()))
+            items.extend(
+                (int(row), position, index) for index, row in enumerate(signals.rows.tolist())
+            )
         items.sort()
         emitted: dict[str, Alert] = {}
         for row, position, index in items:
@@ -82,13 +89,21 @@ class RiskLayer:
         key = f"{event.tenant}|{signals.entity_kind}|{entity_id}"
         points = float(signals.points[index])
         state = self.entities_.setdefault(key, {"risk": 0.0, "t": t, "factors": []})
+        observed = signals.observed[index] if signals.observed else ""
+        if any(
+            f["detector"] == signals.detector and f["observed"] == observed
+            for f in state["factors"]
+        ):
+            # The same finding again (an attacker reusing the same new network): it is
+            # evidence, but it must not escalate like a new, independent signal.
+            points *= cfg.repeat_weight
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
         state["t"] = max(state["t"], t)
         factor = {
             "detector": signals.detector,
             "title": signals.titles[index] if signals.titles else signals.detector,
-            "observed": signals.observed[index] if signals.observed else "",
+            "observed": observed,
             "baseline": signals.baseline[index] if signals.baseline else "",
             "points": round(points, 2),
             "time": t,
@@ -110,7 +125,13 @@ class RiskLayer:
                 return None
             first = state["factors"][0]
             incident = {
-                "key": _digest(event.tenant, signals.entity_kind, entity_id, first["record"], str(first["time"])),
+                "key": _digest(
+                    event.tenant,
+                    signals.entity_kind,
+                    entity_id,
+                    first["record"],
+                    str(first["time"]),
+                ),
                 "tenant": event.tenant,
                 "kind": signals.entity_kind,
                 "entity": entity_id,
@@ -129,7 +150,9 @@ class RiskLayer:
         incident["score"] = max(incident["score"], score)
         incident["factors"] = (incident["factors"] + [factor])[-cfg.max_evidence :]
         incident["detectors"] = sorted(before_detectors | {signals.detector})
-        rose = SEVERITIES.index(severity_for_score(incident["score"])) > SEVERITIES.index(before_severity)
+        rose = SEVERITIES.index(severity_for_score(incident["score"])) > SEVERITIES.index(
+            before_severity
+        )
         if rose or signals.detector not in before_detectors:
             incident["version"] += 1
             return self._alert(incident)
@@ -141,7 +164,11 @@ class RiskLayer:
         by_points = sorted(factors, key=lambda f: -f["points"])
         top = by_points[0]
         others = len({f["detector"] for f in factors}) - 1
-        title = top["title"] + (f"; plus {len(factors) - 1} more signal(s) from {others} other detector(s)" if others else "")
+        title = top["title"] + (
+            f"; plus {len(factors) - 1} more signal(s) from {others} other detector(s)"
+            if others
+            else ""
+        )
         explanation: list[Factor] = []
         seen: set[tuple[str, str]] = set()
         for f in by_points:
@@ -150,7 +177,12 @@ class RiskLayer:
                 continue
             seen.add(marker)
             explanation.append(
-                Factor(detector=f["detector"], observed=f["observed"], baseline=f["baseline"], contribution=f["points"])
+                Factor(
+                    detector=f["detector"],
+                    observed=f["observed"],
+                    baseline=f["baseline"],
+                    contribution=f["points"],
+                )
             )
             if len(explanation) >= cfg.max_factors:
                 break
@@ -161,7 +193,9 @@ class RiskLayer:
                 if ref not in related and len(related) < cfg.max_related:
                     related.append(ref)
         mitre = sorted({m for f in factors for m in f["mitre"]})
-        evidence = [Evidence(id=f["record"], time=datetime.fromtimestamp(f["time"], UTC)) for f in factors]
+        evidence = [
+            Evidence(id=f["record"], time=datetime.fromtimestamp(f["time"], UTC)) for f in factors
+        ]
         score = round(float(incident["score"]), 1)
         return Alert(
             id=_digest(incident["key"], str(incident["version"])),
@@ -204,5 +238,3 @@ def _related(event: Event, entity_kind: str, entity_id: str) -> list[tuple[str, 
     if event.src_ip and not (entity_kind == "ip" and event.src_ip == entity_id):
         refs.append(("ip", event.src_ip))
     return refs
-
-

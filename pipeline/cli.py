@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
     detect.add_argument("--tenant", default=os.environ.get("VIGIL_TENANT", "default"))
     detect.add_argument("--state", metavar="DIR", help="load learned state from DIR, save it back")
-    detect.add_argument("--alerts", metavar="PATH|-", default="-", help="alert output (default stdout)")
+    detect.add_argument(
+        "--alerts", metavar="PATH|-", default="-", help="alert output (default stdout)"
+    )
     detect.add_argument(
         "--dead-letter",
         metavar="PATH",

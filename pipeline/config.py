@@ -47,12 +47,17 @@ def load_config(path: str | None) -> VigilConfig:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
     unknown = set(document) - {"risk", "detectors", "batch_size"}
     if unknown:
-        raise ConfigError(f"config {path}: unknown section(s) {sorted(unknown)}; allowed: risk, detectors, batch_size")
+        raise ConfigError(
+            f"config {path}: unknown section(s) {sorted(unknown)}; "
+            "allowed: risk, detectors, batch_size"
+        )
     risk_fields = {f.name for f in fields(RiskConfig)}
     risk_table = document.get("risk", {})
     bad = set(risk_table) - risk_fields
     if bad:
-        raise ConfigError(f"config {path}: unknown [risk] key(s) {sorted(bad)}; allowed: {sorted(risk_fields)}")
+        raise ConfigError(
+            f"config {path}: unknown [risk] key(s) {sorted(bad)}; allowed: {sorted(risk_fields)}"
+        )
     try:
         risk = RiskConfig(**risk_table)
     except (TypeError, ValueError) as exc:

@@ -10,4 +10,6 @@ HERE = Path(__file__).parent
 
 if __name__ == "__main__":
     for name, schema in (("alert", alert_json_schema()), ("event", event_json_schema())):
-        (HERE / f"{name}.schema.json").write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
+        (HERE / f"{name}.schema.json").write_text(
+            json.dumps(schema, indent=2, sort_keys=True) + "\n"
+        )

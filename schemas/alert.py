@@ -52,7 +52,9 @@ class Alert(msgspec.Struct, kw_only=True):
     explanation: list[Factor] = msgspec.field(default_factory=list)
     evidence: list[Evidence] = msgspec.field(default_factory=list)
     mitre: list[str] = msgspec.field(default_factory=list)
-    version: Annotated[int, msgspec.Meta(ge=1)] = 1  # 1 for a new incident, +1 for each update with new evidence
+    version: Annotated[int, msgspec.Meta(ge=1)] = (
+        1  # 1 for a new incident, +1 for each update with new evidence
+    )
 
 
 def severity_for_score(score: float) -> Severity:

@@ -71,7 +71,9 @@ class Event(msgspec.Struct, kw_only=True, frozen=True):
     user_agent: str = ""
     device: str = ""  # workstation name or device id reported by the source
     object: str = ""  # group, share, process image, API name, service name
-    privileged: bool = False  # the source marks this as privileged (4672, sudo to root, admin group)
+    privileged: bool = (
+        False  # the source marks this as privileged (4672, sudo to root, admin group)
+    )
     event_id: str = ""  # the source's own event type id: "4624", "ConsoleLogin", "sshd.accepted"
     record_id: str = ""  # unique id of the raw record, used as alert evidence
     reason: str = ""  # failure reason / status code when given

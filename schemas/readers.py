@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -68,6 +68,16 @@ SNIFF_ORDER = (
 )
 
 
+class ByteStream(Protocol):
+    """What the readers need of a binary stream (files, gzip/zip members, stdin, wrappers)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class DeadLetter:
     """A record (or a whole input) that could not be turned into events, and why."""
@@ -79,7 +89,12 @@ class DeadLetter:
 
     def to_json(self) -> bytes:
         return orjson.dumps(
-            {"source": self.source, "position": self.position, "reason": self.reason, "raw": self.raw}
+            {
+                "source": self.source,
+                "position": self.position,
+                "reason": self.reason,
+                "raw": self.raw,
+            }
         )
 
 
@@ -137,18 +152,20 @@ class InputReader:
         for _, _, event in heapq.merge(*keyed, key=lambda item: (item[0], item[1])):
             yield event
 
-    def read_input(self, name: str, opener: Callable[[], IO[bytes]]) -> Iterator[Event]:
+    def read_input(self, name: str, opener: Callable[[], ByteStream]) -> Iterator[Event]:
         """Events of one input (file, stdin) in file order; dead letters go to the sink."""
         try:
             stream = opener()
         except OSError as exc:
             raise InputError(f"cannot read {name}: {exc.strerror or exc}") from exc
-        with stream:
+        try:
             yield from self._read_stream(name, stream, depth=0)
+        finally:
+            stream.close()
 
     # -- framing -----------------------------------------------------------------------------
 
-    def _read_stream(self, name: str, stream: IO[bytes], depth: int) -> Iterator[Event]:
+    def _read_stream(self, name: str, stream: ByteStream, depth: int) -> Iterator[Event]:
         head = stream.read(8)
         if not head:
             self._dead(name, 0, "empty input", b"")
@@ -159,7 +176,7 @@ class InputReader:
                 self._dead(name, 0, "nested archive too deep", head)
                 return
             bounded = _BombGuard(gzip.GzipFile(fileobj=rest), name)
-            yield from self._guarded(name, self._read_stream(name, bounded, depth + 1))  # type: ignore[arg-type]
+            yield from self._guarded(name, self._read_stream(name, bounded, depth + 1))
         elif head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
             if depth >= 2:
                 self._dead(name, 0, "nested archive too deep", head)
@@ -179,7 +196,7 @@ class InputReader:
         except (OSError, EOFError, zipfile.BadZipFile, ValueError) as exc:
             self._dead(name, -1, f"input ends unreadably: {type(exc).__name__}: {exc}"[:200], b"")
 
-    def _read_zip(self, name: str, stream: IO[bytes], depth: int) -> Iterator[Event]:
+    def _read_zip(self, name: str, stream: ByteStream, depth: int) -> Iterator[Event]:
         data = stream.read(MAX_DOCUMENT_BYTES + 1)
         if len(data) > MAX_DOCUMENT_BYTES:
             self._dead(name, 0, "zip archive larger than the document limit", data[:64])
@@ -209,14 +226,15 @@ class InputReader:
             except (zipfile.BadZipFile, NotImplementedError, RuntimeError, ValueError) as exc:
                 self._dead(member_name, 0, f"unreadable zip member: {exc}"[:200], b"")
                 continue
-            with member_stream:
-                guarded = _BombGuard(member_stream, member_name, member.compress_size)
+            guarded = _BombGuard(member_stream, member_name, member.compress_size)
+            try:
                 yield from self._guarded(
-                    member_name,
-                    self._read_stream(member_name, guarded, depth + 1),  # type: ignore[arg-type]
+                    member_name, self._read_stream(member_name, guarded, depth + 1)
                 )
+            finally:
+                guarded.close()
 
-    def _read_evtx(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+    def _read_evtx(self, name: str, stream: ByteStream) -> Iterator[Event]:
         import evtx  # local: only EVTX inputs pay for the extension import
 
         parser = self.forced or PARSERS["evtx"]
@@ -239,7 +257,7 @@ class InputReader:
                 position += 1
                 self.stats.records_read += 1
                 try:
-                    record = orjson.loads(item["data"])
+                    record = orjson.loads(item["data"])  # type: ignore[index]
                 except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
                     self._dead(name, position, f"evtx record not JSON: {exc}"[:200], b"")
                     continue
@@ -248,7 +266,7 @@ class InputReader:
         except (RuntimeError, OSError, ValueError) as exc:
             self._dead(name, 0, f"unreadable evtx file: {exc}"[:200], b"")
 
-    def _read_textual(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+    def _read_textual(self, name: str, stream: ByteStream) -> Iterator[Event]:
         head = stream.read(64 << 10)
         if _looks_binary(head):
             self._dead(name, 0, "binary content of unknown format", head[:64])
@@ -267,7 +285,7 @@ class InputReader:
         else:
             yield from self._read_text_lines(name, body)
 
-    def _read_json_lines(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+    def _read_json_lines(self, name: str, stream: ByteStream) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
             for position, line in _lines(stream):
                 if not line.strip():
@@ -286,7 +304,7 @@ class InputReader:
 
         yield from self._parse_records(name, "json", records())
 
-    def _read_json_document(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+    def _read_json_document(self, name: str, stream: ByteStream) -> Iterator[Event]:
         data = stream.read(MAX_DOCUMENT_BYTES + 1)
         self.stats.records_read += 1
         if len(data) > MAX_DOCUMENT_BYTES:
@@ -307,7 +325,7 @@ class InputReader:
 
         yield from self._parse_records(name, "json", records())
 
-    def _read_text_lines(self, name: str, stream: IO[bytes]) -> Iterator[Event]:
+    def _read_text_lines(self, name: str, stream: ByteStream) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
             for position, raw in _lines(stream):
                 line = raw.rstrip(b"\r")
@@ -335,9 +353,12 @@ class InputReader:
         self, name: str, kind: str, records: Iterator[tuple[int, Any, Any]]
     ) -> Iterator[Event]:
         ctx = ParseContext(tenant=self.tenant, source=name, reference_time=_mtime(name))
+        dead_before = self.stats.dead_letter
         parser = self.forced
         pending: list[tuple[int, Any, Any]] = []
+        seen = 0
         for position, record, raw in records:
+            seen += 1
             if parser is None:
                 parser = _sniff(record, kind)
                 if parser is None:
@@ -351,6 +372,8 @@ class InputReader:
                 pending.clear()
             ctx.position = position
             yield from self._parse(parser, record, ctx, raw)
+        if seen == 0 and self.stats.dead_letter == dead_before:
+            self._dead(name, 0, "no records in input (blank lines only)", b"")
         if parser is None:
             for position, _record, raw in pending:
                 self._dead(name, position, f"unrecognised {kind} format", raw)
@@ -383,7 +406,9 @@ class InputReader:
     def _dead(self, source: str, position: int, reason: str, raw: Any) -> None:
         self.stats.dead_letter += 1
         self.stats.dead_letter_reasons[_reason_class(reason)] += 1
-        self.sink(DeadLetter(source=source, position=position, reason=reason, raw=_raw_preview(raw)))
+        self.sink(
+            DeadLetter(source=source, position=position, reason=reason, raw=_raw_preview(raw))
+        )
 
     def _ordered(self, events: Iterator[Event]) -> Iterator[Event]:
         """Re-order an input's events by time within a bounded window (heap)."""
@@ -401,7 +426,7 @@ class InputError(Exception):
     """An input that cannot be opened at all (missing file, permission): a usage error."""
 
 
-def expand(paths: Iterable[str]) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
+def expand(paths: Iterable[str]) -> Iterator[tuple[str, Callable[[], ByteStream]]]:
     """(name, opener) per input: files, every file below a directory, ``-`` for stdin."""
     for raw_path in paths:
         if raw_path == "-":
@@ -417,7 +442,7 @@ def expand(paths: Iterable[str]) -> Iterator[tuple[str, Callable[[], IO[bytes]]]
             raise InputError(f"no such file or directory: {raw_path}")
 
 
-def _opener(path: Path) -> Callable[[], IO[bytes]]:
+def _opener(path: Path) -> Callable[[], ByteStream]:
     return lambda: path.open("rb")
 
 
@@ -448,7 +473,7 @@ def _unwrap(value: Any) -> Iterator[Any]:
         yield value
 
 
-def _lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+def _lines(stream: ByteStream) -> Iterator[tuple[int, bytes]]:
     """Lines with 1-based numbers; an over-long line is cut and reported by length."""
     position = 0
     while True:
@@ -497,14 +522,14 @@ def _reason_class(reason: str) -> str:
     return "".join(c for c in head if not c.isdigit()).strip()[:60] or "other"
 
 
-class _Bomb(Exception):  # noqa: N818 - internal signal
+class _Bomb(Exception):
     pass
 
 
 class _BombGuard(io.RawIOBase):
     """Stops reading a decompressed stream that grows past the bomb limits."""
 
-    def __init__(self, inner: IO[bytes], name: str, compressed_size: int = 0) -> None:
+    def __init__(self, inner: ByteStream, name: str, compressed_size: int = 0) -> None:
         self.inner = inner
         self.name_ = name
         self.limit = max(BOMB_MIN_BYTES, compressed_size * BOMB_RATIO)
@@ -515,14 +540,14 @@ class _BombGuard(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        data = self.inner.read(size)
+    def read(self, size: int | None = -1, /) -> bytes:
+        data = self.inner.read(-1 if size is None else size)
         self.total += len(data)
         if self.total > self.limit:
             raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
         return data
 
-    def readline(self, size: int | None = -1) -> bytes:
+    def readline(self, size: int | None = -1, /) -> bytes:
         data = self.inner.readline(-1 if size is None else size)
         self.total += len(data)
         if self.total > self.limit:
@@ -542,14 +567,14 @@ class _BombGuard(io.RawIOBase):
 class _Prepended(io.RawIOBase):
     """A stream with some already-read bytes put back in front."""
 
-    def __init__(self, head: bytes, inner: IO[bytes]) -> None:
+    def __init__(self, head: bytes, inner: ByteStream) -> None:
         self.head = head
         self.inner = inner
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1, /) -> bytes:
         if size is None or size < 0:
             data, self.head = self.head + self.inner.read(), b""
             return data
@@ -560,7 +585,7 @@ class _Prepended(io.RawIOBase):
             return data
         return self.inner.read(size)
 
-    def readline(self, size: int | None = -1) -> bytes:
+    def readline(self, size: int | None = -1, /) -> bytes:
         limit = -1 if size is None else size
         if self.head:
             newline = self.head.find(b"\n")
@@ -586,14 +611,14 @@ class _Prepended(io.RawIOBase):
 
 
 class _StdinNoClose(io.RawIOBase):
-    def __init__(self, inner: IO[bytes]) -> None:
+    def __init__(self, inner: ByteStream) -> None:
         self.inner = inner
 
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        return self.inner.read(size)
+    def read(self, size: int | None = -1, /) -> bytes:
+        return self.inner.read(-1 if size is None else size)
 
-    def readline(self, size: int | None = -1) -> bytes:
+    def readline(self, size: int | None = -1, /) -> bytes:
         return self.inner.readline(-1 if size is None else size)

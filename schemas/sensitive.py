@@ -49,8 +49,10 @@ PRIVILEGED_USERS: frozenset[str] = frozenset({"root", "administrator", "admin", 
 def is_sensitive_group(name: str) -> bool:
     """True for a watch-listed group or policy name (an ARN's last segment also matches).
 
-    >>> is_sensitive_group("Domain Admins"), is_sensitive_group("arn:aws:iam::aws:policy/AdministratorAccess")
-    (True, True)
+    >>> is_sensitive_group("Domain Admins")
+    True
+    >>> is_sensitive_group("arn:aws:iam::aws:policy/AdministratorAccess")
+    True
     >>> is_sensitive_group("Marketing")
     False
     """

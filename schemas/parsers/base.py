@@ -22,7 +22,7 @@ MAX_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 Record = Mapping[str, Any] | str
 
 
-class BadRecord(ValueError):  # noqa: N818 - reads better at the raise site than BadRecordError
+class BadRecord(ValueError):
     """A record that cannot be turned into an Event; the message is the dead-letter reason."""
 
 

@@ -1,0 +1,483 @@
+"""AWS CloudTrail records -> events.
+
+One CloudTrail record (the file reader already unwrapped ``{"Records": [...]}`` files, pretty
+JSON arrays such as the Stratus Red Team captures, and JSON lines) becomes one event; SSM
+``SendCommand`` on several instances becomes one ``remote_exec`` event per instance, so a
+lateral-movement detector can count the hosts reached.
+
+What the action is comes from a table keyed on ``eventName`` (:data:`ACTIONS`), then a prefix
+rule (``Delete*``/``Terminate*`` -> ``delete``), then ``api_call``. The same table serves OCSF API
+Activity records converted from CloudTrail (see :func:`action_for`).
+
+Identity: ``IAMUser`` -> ``userName``; ``AssumedRole`` -> the role *session* name (the last ARN
+segment, usually the human or instance behind the role); ``FederatedUser`` -> the federated
+name; ``Root`` -> ``root``; ``AWSService`` -> no user, ``app`` is the service that acted (these
+records are kept: ``AssumeRole`` by ``ec2.amazonaws.com`` shows which role credentials an
+instance received). When ``sourceIPAddress`` is a service host name (``ec2.amazonaws.com``), the
+call came from inside AWS on the caller's behalf: ``src_ip`` stays empty and ``app`` names that
+service instead of ``eventSource``.
+
+>>> ctx = ParseContext(tenant="t", source="trail.json", position=3)
+>>> [e] = CloudTrailParser().parse({
+...     "eventVersion": "1.09", "eventTime": "2024-08-01T13:33:28Z",
+...     "eventSource": "iam.amazonaws.com", "eventName": "AttachUserPolicy",
+...     "eventID": "083dc4ad", "sourceIPAddress": "075.050.255.67", "userAgent": "cli",
+...     "userIdentity": {"type": "IAMUser", "userName": "christophe"},
+...     "requestParameters": {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+...                           "userName": "malicious-iam-user"}}, ctx)
+>>> e.action, e.user, e.target_user, e.src_ip, e.privileged
+(<Action.POLICY_CHANGE: 'policy_change'>, 'christophe', 'malicious-iam-user', '75.50.255.67', True)
+>>> e.object, e.event_id, e.app
+('AttachUserPolicy:AdministratorAccess', 'AttachUserPolicy', 'iam.amazonaws.com')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, NamedTuple
+
+import orjson
+
+from schemas.event import Action, Event, Outcome
+from schemas.normalise import is_empty, normalise_host, normalise_ip, normalise_user
+from schemas.parsers.base import (
+    BadRecord,
+    ParseContext,
+    Record,
+    first,
+    parse_time,
+    register,
+    text,
+)
+from schemas.sensitive import is_sensitive_group
+
+__all__ = ["ACTIONS", "CloudTrailParser", "action_for", "base_event_name"]
+
+_SOURCE_FORMAT = "cloudtrail"
+#: Policy documents larger than this are not inspected for wildcards (IAM caps them at 10 KiB
+#: for managed policies; anything far beyond is not a real policy).
+_MAX_POLICY_CHARS = 128 * 1024
+#: ``SendCommand`` may target up to 50 instances per call; more would be a malformed record.
+_MAX_TARGETS = 100
+#: AWS writes this instead of the user name for failed console logins of unknown users.
+_HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
+# Lambda API names carry the API version: AddPermission20150331v2, UpdateFunctionCode20150331v2.
+_API_VERSION_SUFFIX = re.compile(r"\d{8}(?:v\d+)?$")
+
+
+class Rule(NamedTuple):
+    """How one ``eventName`` maps: the action and, for account changes, a short verb."""
+
+    action: Action
+    verb: str = ""
+
+
+def _rules(action: Action, *names: str) -> dict[str, Rule]:
+    return {name: Rule(action) for name in names}
+
+
+#: eventName (without a Lambda API-version suffix) -> rule. Names not listed fall to the prefix
+#: rule and then to ``api_call``. Grouped by action; a name appears once.
+ACTIONS: dict[str, Rule] = {
+    "ConsoleLogin": Rule(Action.LOGON),
+    # Temporary credentials: the STS equivalent of a Kerberos ticket.
+    **_rules(
+        Action.AUTH_TICKET,
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoot",
+        "GetFederationToken",
+        "GetSessionToken",
+        "GetSigninToken",
+        "SwitchRole",
+    ),
+    # Audit trails switched off or destroyed (T1562.008, T1070).
+    **_rules(
+        Action.LOG_CLEARED,
+        "StopLogging",
+        "DeleteTrail",
+        "DeleteFlowLogs",
+        "DeleteResolverQueryLogConfig",
+        "DeleteLogGroup",
+        "DeleteLogStream",
+        "StopConfigurationRecorder",
+        "DeleteConfigurationRecorder",
+    ),
+    # Who may do what: identity policies, resource policies, sharing, trust and audit settings.
+    **_rules(
+        Action.POLICY_CHANGE,
+        "AttachUserPolicy",
+        "AttachRolePolicy",
+        "AttachGroupPolicy",
+        "DetachUserPolicy",
+        "DetachRolePolicy",
+        "DetachGroupPolicy",
+        "PutUserPolicy",
+        "PutRolePolicy",
+        "PutGroupPolicy",
+        "DeleteUserPolicy",
+        "DeleteRolePolicy",
+        "DeleteGroupPolicy",
+        "CreatePolicy",
+        "CreatePolicyVersion",
+        "SetDefaultPolicyVersion",
+        "UpdateAssumeRolePolicy",
+        "PutUserPermissionsBoundary",
+        "PutRolePermissionsBoundary",
+        "DeleteUserPermissionsBoundary",
+        "DeleteRolePermissionsBoundary",
+        "AddPermission",
+        "RemovePermission",
+        "AddLayerVersionPermission",
+        "PutBucketPolicy",
+        "DeleteBucketPolicy",
+        "PutBucketAcl",
+        "PutBucketPublicAccessBlock",
+        "DeleteBucketPublicAccessBlock",
+        "PutKeyPolicy",
+        "PutResourcePolicy",
+        "DeleteResourcePolicy",
+        "ModifyImageAttribute",
+        "ModifySnapshotAttribute",
+        "ModifyDBSnapshotAttribute",
+        "ModifyDBClusterSnapshotAttribute",
+        "AuthorizeSecurityGroupIngress",
+        "AuthorizeSecurityGroupEgress",
+        "PutEventSelectors",
+        "UpdateTrail",
+        "CreateSAMLProvider",
+        "UpdateSAMLProvider",
+        "CreateOpenIDConnectProvider",
+        "CreateTrustAnchor",
+        "UpdateTrustAnchor",
+    ),
+    **_rules(Action.GROUP_CHANGE, "AddUserToGroup", "RemoveUserFromGroup"),
+    # Identities and their credentials; the verb becomes ``object``.
+    "CreateUser": Rule(Action.ACCOUNT_CHANGE, "created"),
+    "DeleteUser": Rule(Action.ACCOUNT_CHANGE, "deleted"),
+    "UpdateUser": Rule(Action.ACCOUNT_CHANGE, "updated"),
+    "CreateAccessKey": Rule(Action.ACCOUNT_CHANGE, "access_key_created"),
+    "UpdateAccessKey": Rule(Action.ACCOUNT_CHANGE, "access_key_updated"),
+    "DeleteAccessKey": Rule(Action.ACCOUNT_CHANGE, "access_key_deleted"),
+    "CreateLoginProfile": Rule(Action.ACCOUNT_CHANGE, "password_set"),
+    "UpdateLoginProfile": Rule(Action.ACCOUNT_CHANGE, "password_reset"),
+    "DeleteLoginProfile": Rule(Action.ACCOUNT_CHANGE, "password_removed"),
+    "ChangePassword": Rule(Action.ACCOUNT_CHANGE, "password_changed"),
+    "CreateRole": Rule(Action.ACCOUNT_CHANGE, "role_created"),
+    "DeleteRole": Rule(Action.ACCOUNT_CHANGE, "role_deleted"),
+    "EnableMFADevice": Rule(Action.ACCOUNT_CHANGE, "mfa_enabled"),
+    "DeactivateMFADevice": Rule(Action.ACCOUNT_CHANGE, "mfa_disabled"),
+    "UploadSSHPublicKey": Rule(Action.ACCOUNT_CHANGE, "ssh_key_added"),
+    # Commands or shells on instances (lateral movement / execution); dst_host = instance id.
+    **_rules(
+        Action.REMOTE_EXEC,
+        "SendCommand",
+        "StartSession",
+        "SendSSHPublicKey",
+        "SendSerialConsoleSSHPublicKey",
+    ),
+    # Ending one's own SSM session destroys nothing; keep it out of the Terminate* prefix rule.
+    "TerminateSession": Rule(Action.API_CALL),
+}
+
+_PREFIX_RULES: tuple[tuple[str, Rule], ...] = (
+    ("Delete", Rule(Action.DELETE)),
+    ("Terminate", Rule(Action.DELETE)),
+)
+_DEFAULT_RULE = Rule(Action.API_CALL)
+
+# requestParameters keys naming the resource a change is about, best first, per action. The
+# value's last ARN/path segment is appended to ``object`` ("AttachUserPolicy:AdministratorAccess").
+_RESOURCE_KEYS: dict[Action, tuple[str, ...]] = {
+    Action.POLICY_CHANGE: (
+        "policyArn",
+        "policyName",
+        "roleName",
+        "groupName",
+        "userName",
+        "functionName",
+        "layerName",
+        "trailName",
+        "name",
+        "bucketName",
+        "keyId",
+        "secretId",
+        "resourceArn",
+        "imageId",
+        "snapshotId",
+        "dBSnapshotIdentifier",
+        "dBClusterSnapshotIdentifier",
+        "groupId",
+        "sAMLProviderArn",
+        "trustAnchorId",
+    ),
+    Action.AUTH_TICKET: ("roleArn", "name"),
+    Action.LOG_CLEARED: ("name", "trailName", "logGroupName", "resolverQueryLogConfigId"),
+    Action.DELETE: ("name", "bucketName", "functionName", "instanceId", "userName", "roleName"),
+    Action.REMOTE_EXEC: ("documentName",),
+}
+_ADMIN_ACTIONS = frozenset({"*", "*:*", "iam:*"})
+
+
+def base_event_name(name: str) -> str:
+    """``eventName`` without the Lambda API-version suffix.
+
+    >>> base_event_name("AddPermission20150331v2"), base_event_name("CreateUser")
+    ('AddPermission', 'CreateUser')
+    """
+    return _API_VERSION_SUFFIX.sub("", name) or name
+
+
+def action_for(event_name: str) -> Rule:
+    """The rule for a CloudTrail ``eventName`` (table, then prefix, then ``api_call``).
+
+    >>> action_for("StopLogging").action, action_for("DeleteBucket").action
+    (<Action.LOG_CLEARED: 'log_cleared'>, <Action.DELETE: 'delete'>)
+    >>> action_for("CreateLoginProfile")
+    Rule(action=<Action.ACCOUNT_CHANGE: 'account_change'>, verb='password_set')
+    >>> action_for("ListBuckets").action, action_for("AddPermission20150331v2").action
+    (<Action.API_CALL: 'api_call'>, <Action.POLICY_CHANGE: 'policy_change'>)
+    """
+    name = base_event_name(event_name)
+    rule = ACTIONS.get(name)
+    if rule is not None:
+        return rule
+    for prefix, prefix_rule in _PREFIX_RULES:
+        if name.startswith(prefix):
+            return prefix_rule
+    return _DEFAULT_RULE
+
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    """A nested object, or an empty one for null/absent/other types (requestParameters is often
+    null, and a few services log it as a string)."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _last_segment(value: str) -> str:
+    """Resource name from an ARN or path: ``arn:aws:iam::aws:policy/AdministratorAccess`` ->
+    ``AdministratorAccess``."""
+    return value.rsplit(":", 1)[-1].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _resource(params: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = params.get(key)
+        if isinstance(value, str) and value.strip() and value != _HIDDEN:
+            return _last_segment(value.strip())[:200]
+    return ""
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value is None else [value]
+
+
+def grants_admin(document: Any) -> bool:
+    """True when an IAM policy document allows ``*``/``*:*``/``iam:*`` on resource ``*``.
+
+    Accepts the JSON string CloudTrail logs (bounded) or a decoded object; anything unreadable
+    is simply not admin-like (the event is still emitted).
+
+    >>> grants_admin('{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}')
+    True
+    >>> grants_admin({"Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}})
+    False
+    """
+    if isinstance(document, str):
+        if len(document) > _MAX_POLICY_CHARS:
+            return False
+        try:
+            document = orjson.loads(document)
+        except orjson.JSONDecodeError:
+            return False
+    if not isinstance(document, Mapping):
+        return False
+    for statement in _as_list(document.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        actions = {a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)}
+        resources = {r for r in _as_list(statement.get("Resource")) if isinstance(r, str)}
+        if actions & _ADMIN_ACTIONS and "*" in resources:
+            return True
+    return False
+
+
+def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
+    """``(user, acting service)`` from ``userIdentity``; the service is set for AWSService."""
+    kind = text(identity.get("type"))
+    if kind == "Root":
+        return "root", ""
+    if kind == "AWSService":
+        return "", text(first(identity, "invokedBy", "principalId")).lower()
+    if kind in ("AssumedRole", "FederatedUser"):
+        # The ARN ends in the session / federated name; normalise_user extracts it.
+        raw = text(first(identity, "arn", "principalId"))
+        if not raw.startswith("arn:") and ":" in raw:
+            raw = raw.rsplit(":", 1)[-1]  # principalId is "AROA...:session"
+        return normalise_user(raw), ""
+    if kind == "AWSAccount":
+        # Cross-account caller: principalId "AIDA...:name" or just the account id.
+        raw = text(first(identity, "principalId", "accountId"))
+        return normalise_user(raw.rsplit(":", 1)[-1]), ""
+    raw = text(first(identity, "userName", "arn", "principalId"))
+    if raw == _HIDDEN:
+        return "", ""
+    return normalise_user(raw), ""
+
+
+def _instances(params: Mapping[str, Any]) -> list[str]:
+    """Instance ids a remote-exec call targets (``instanceIds``, ``instanceId``, ``target``)."""
+    found: list[str] = []
+    for value in (params.get("instanceIds"), params.get("instanceId"), params.get("target")):
+        for item in _as_list(value):
+            if isinstance(item, str) and item.strip():
+                found.append(normalise_host(item))
+    return list(dict.fromkeys(found))[:_MAX_TARGETS]
+
+
+@register
+class CloudTrailParser:
+    """CloudTrail management and data events (any ``eventVersion``)."""
+
+    name: ClassVar[str] = "cloudtrail"
+    kind: ClassVar[str] = "json"
+
+    def sniff(self, record: Record) -> bool:
+        return (
+            isinstance(record, Mapping)
+            and "eventVersion" in record
+            and "eventSource" in record
+            and "eventName" in record
+        )
+
+    def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if not isinstance(record, Mapping):
+            raise BadRecord("cloudtrail record is not a JSON object")
+        return _guarded(_parse, record, ctx)
+
+
+def _guarded(
+    parse: Callable[[Mapping[str, Any], ParseContext], list[Event]],
+    record: Mapping[str, Any],
+    ctx: ParseContext,
+) -> list[Event]:
+    """Run ``parse``; anything but BadRecord becomes BadRecord (the parser contract)."""
+    try:
+        return parse(record, ctx)
+    except BadRecord:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
+        raise BadRecord(f"malformed cloudtrail record: {type(exc).__name__}") from exc
+
+
+def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+    # Security-Datasets (Logstash) captures carry only "@timestamp", not "eventTime".
+    time = parse_time(first(record, "eventTime", "@timestamp"), field_name="eventTime")
+    event_name = text(record.get("eventName"), limit=128)
+    if not event_name:
+        raise BadRecord("missing eventName")
+    identity = record.get("userIdentity")
+    if not isinstance(identity, Mapping):
+        raise BadRecord("missing userIdentity")
+    user, acting_service = _identity(identity)
+    rule = action_for(event_name)
+    action = rule.action
+    base_name = base_event_name(event_name)
+    if not user and not acting_service and action is not Action.LOGON:
+        raise BadRecord(f"no user in userIdentity (type {text(identity.get('type'))[:40]!r})")
+
+    source = text(record.get("sourceIPAddress"), limit=256).strip()
+    src_ip = normalise_ip(source)
+    app = text(record.get("eventSource"), limit=128).lower()
+    if acting_service:
+        app = acting_service
+    elif not src_ip and source.lower().endswith((".amazonaws.com", ".amazon.com")):
+        app = source.lower()  # an AWS service called on the user's behalf
+
+    params = _obj(record.get("requestParameters"))
+    response = _obj(record.get("responseElements"))
+    error = text(record.get("errorCode"), limit=200)
+    outcome = Outcome.FAILURE if error else Outcome.SUCCESS
+    reason = error
+    target_user = ""
+    privileged = False
+    logon_type = ""
+    auth_protocol = ""
+    obj = base_name
+    targets: list[str] = [""]
+
+    if action is Action.LOGON:
+        logon_type = "console"
+        mfa = text(_obj(record.get("additionalEventData")).get("MFAUsed"))
+        auth_protocol = "mfa" if mfa == "Yes" else "password"
+        result = text(response.get("ConsoleLogin"))
+        if result == "Failure" or error:
+            outcome = Outcome.FAILURE
+            action = Action.LOGON_FAILED
+            reason = error or text(record.get("errorMessage"), limit=200) or "Failure"
+        elif not user:
+            raise BadRecord("ConsoleLogin without a user")
+    elif action is Action.ACCOUNT_CHANGE:
+        obj = rule.verb
+        # CreateAccessKey / ChangePassword without userName act on the caller.
+        named = text(first(params, "userName", "roleName"), limit=256)
+        target_user = normalise_user(named) if named else user
+    elif action is Action.GROUP_CHANGE:
+        group = text(params.get("groupName"), limit=256)
+        obj = group or base_name
+        target_user = normalise_user(text(params.get("userName"), limit=256))
+        privileged = bool(group) and is_sensitive_group(group)
+    elif action is Action.POLICY_CHANGE:
+        resource = _resource(params, _RESOURCE_KEYS[action])
+        obj = f"{base_name}:{resource}" if resource else base_name
+        target_user = normalise_user(text(first(params, "userName", "roleName"), limit=256))
+        policy = text(first(params, "policyArn", "policyName"), limit=512)
+        privileged = (bool(policy) and is_sensitive_group(policy)) or grants_admin(
+            params.get("policyDocument")
+        )
+    elif action is Action.AUTH_TICKET:
+        resource = _resource(params, _RESOURCE_KEYS[action])
+        obj = f"{base_name}:{resource}" if resource else base_name
+        target_user = normalise_user(resource)
+        if base_name == "AssumeRoleWithSAML":
+            auth_protocol = "saml"
+        elif base_name == "AssumeRoleWithWebIdentity":
+            auth_protocol = "oidc"
+    elif action is Action.REMOTE_EXEC:
+        resource = _resource(params, _RESOURCE_KEYS[action])
+        obj = f"{base_name}:{resource}" if resource else base_name
+        target_user = normalise_user(text(params.get("instanceOSUser"), limit=256))
+        targets = _instances(params) or [""]
+    elif action in _RESOURCE_KEYS:  # LOG_CLEARED, DELETE
+        resource = _resource(params, _RESOURCE_KEYS[action])
+        obj = f"{base_name}:{resource}" if resource else base_name
+
+    record_id = text(record.get("eventID"), limit=128) or f"{ctx.source}:{ctx.position}"
+    user_agent = text(record.get("userAgent"))
+    return [
+        Event(
+            time=time,
+            tenant=ctx.tenant,
+            source_format=_SOURCE_FORMAT,
+            action=action,
+            outcome=outcome,
+            user=user,
+            target_user=target_user,
+            src_ip=src_ip,
+            dst_host=target,
+            logon_type=logon_type,
+            auth_protocol=auth_protocol,
+            app=app,
+            user_agent="" if is_empty(user_agent) else user_agent,
+            object=obj,
+            privileged=privileged,
+            event_id=event_name,
+            record_id=record_id,
+            reason=reason,
+        )
+        for target in targets
+    ]

@@ -1,0 +1,728 @@
+"""Syslog text lines (RFC 3164 BSD, rsyslog ISO/RFC 3339 and RFC 5424) -> authentication events.
+
+One compiled regex reads the header (optional ``<PRI>``, timestamp, host, ``prog[pid]:``); the
+program name picks a small handler (sshd, sudo, su, shadow-utils, PAM) that reads the message.
+A well-formed syslog line nobody maps (kernel, cron, ftpd ...) gives ``[]`` (skipped); a line
+that is not syslog at all raises :class:`BadRecord`.
+
+Time: RFC 3164 stamps have neither year nor zone. They are read as **UTC** (``RFC3164_TZ``) and
+the year comes from ``ctx.reference_time`` (the file's mtime): its year, or the year before when
+the stamp would lie more than a day after it. Later lines follow the previous line's year, plus
+one when the month falls back by six or more (Dec -> Jan), minus one when it jumps forward by
+seven or more (a late December line after January ones); ``ctx.state`` keeps the last
+``(year, month)``. ISO and RFC 5424 stamps carry their own year and offset.
+
+Duplicates: one sshd password attempt is logged by PAM and by sshd (``sshd.failed``); the modern
+``pam_unix(sshd:auth)`` twin is skipped so attempts are counted once (the old ``sshd(pam_unix)``
+form, which has no twin, is kept). Kept and told apart by ``event_id``: a connection for an
+unknown account adds ``sshd.invalid_user``; one ``su`` may log ``su.to``/``su.success`` and
+``su.session``; ``usermod -aG`` logs ``usermod.group_add`` and ``usermod.shadow_group_add``.
+Count attempts on one event id per source when counts matter.
+
+>>> from datetime import UTC, datetime
+>>> ctx = ParseContext(tenant="t", source="auth.log", position=7,
+...                    reference_time=datetime(2024, 12, 11, tzinfo=UTC))
+>>> [event] = SyslogParser().parse(
+...     "Dec 10 09:32:20 LabSZ sshd[24680]: Accepted password for fztu from 119.137.62.142 "
+...     "port 49116 ssh2", ctx)
+>>> event.action, event.user, event.src_ip, event.dst_host, event.time.isoformat()
+(<Action.LOGON: 'logon'>, 'fztu', '119.137.62.142', 'labsz', '2024-12-10T09:32:20+00:00')
+>>> event.event_id, event.auth_protocol, event.record_id
+('sshd.accepted', 'password', 'auth.log:7')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
+from typing import ClassVar
+
+from schemas.event import Action, Event, Outcome
+from schemas.normalise import normalise_host, normalise_ip, normalise_user
+from schemas.parsers.base import (
+    MAX_TIME,
+    MIN_TIME,
+    ONE_DAY,
+    BadRecord,
+    ParseContext,
+    Record,
+    parse_time,
+    register,
+)
+from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
+
+__all__ = ["MAX_LINE_CHARS", "MAX_REPEAT", "RFC3164_TZ", "SyslogParser"]
+
+#: Zone assumed for RFC 3164 stamps, which carry none (made configurable later).
+RFC3164_TZ: tzinfo = UTC
+#: Longer lines are not syslog (RFC 3164 allows 1 KiB; rsyslog's default maximum is 8 KiB).
+MAX_LINE_CHARS = 64 * 1024
+#: ``message repeated N times`` yields N events, at most this many.
+MAX_REPEAT = 1000
+
+_SOURCE_FORMAT = "syslog"
+_STATE_YEAR_MONTH = "syslog.year_month"
+_STATE_LAST_STAMP = "syslog.last_stamp"
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+
+# RFC 3164 / rsyslog traditional and RFC 3339 ("ISO") forms, with an optional <PRI>. The tag is
+# optional (RFC 3164 allows lines without one); such lines are syslog but nobody maps them.
+# GNOME writes the tag "gdm-password]:" (a stray bracket, no pid); it is accepted.
+_HEADER = re.compile(
+    r"(?:<\d{1,3}>)?"
+    r"(?:(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+    r"(?P<day>[ \d]\d) (?P<hh>\d\d):(?P<mi>\d\d):(?P<ss>\d\d)(?:\.\d{1,9})?"
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?))"
+    r" +(?P<host>\S+)"
+    r"(?: +(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>[^\]\s]{1,20})\]|\])?:(?= |$))?"
+    r" ?(?P<msg>.*)",
+    re.DOTALL,
+)
+# RFC 5424: <PRI>1 TIMESTAMP HOST APP-NAME PROCID MSGID STRUCTURED-DATA [MSG]
+_RFC5424 = re.compile(
+    r"<\d{1,3}>1 (?P<iso>\S+) (?P<host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ "
+    r'(?:-|(?:\[(?:[^\]"\\]|\\.|"(?:[^"\\]|\\.)*")*\])+)'
+    r"(?: (?:\ufeff)?(?P<msg>.*))?",
+    re.DOTALL,
+)
+
+# --- sshd -------------------------------------------------------------------------------------
+_SSH_ACCEPTED = re.compile(r"Accepted (\S+) for (.*?) from (\S+) port \d+")
+_SSH_FAILED = re.compile(r"Failed (\S+) for (invalid user )?(.*?) from (\S+) port \d+")
+_SSH_INVALID = re.compile(r"Invalid user (.*?) from (\S+)(?: port \d+)?\s*$")
+_SSH_NOT_ALLOWED = re.compile(r"User (\S+) from (\S+) not allowed because")
+_REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[ ?(.*)\]\s*$", re.DOTALL)
+# --- PAM --------------------------------------------------------------------------------------
+_PAM_PREFIX = re.compile(r"pam_unix\(([\w.-]+):(\w+)\): ")
+_PAM_KV = re.compile(r"(\w+)=(\S*)")
+_PAM_SESSION_OPENED = re.compile(r"session opened for user (\S+?)(?:\(uid=\d+\))? by (\S*)")
+_PAM_ACTOR = re.compile(r"(.*?)\(uid=(\d+)\)")
+_PAM_PASSWORD_CHANGED = re.compile(r"password changed for (\S+)")
+# --- sudo / su --------------------------------------------------------------------------------
+_SUDO = re.compile(r"\s*(\S+) : (.*)", re.DOTALL)
+_SU_TO = re.compile(r"(FAILED SU )?\(to (\S+)\) (\S+) on ")
+_SU_FOR = re.compile(r"(Successful|FAILED) su for (\S+) by (\S+)")
+# --- shadow-utils -----------------------------------------------------------------------------
+_NEW_USER = re.compile(r"new user: name=([^,\s]+), UID=(\d+)")
+_NEW_GROUP = re.compile(r"new group: name=([^,\s]+)")
+_DELETE_USER = re.compile(r"delete user '([^']+)'")
+_GROUP_MEMBER = re.compile(r"(add|delete) '([^']+)' (?:to|from) (shadow )?group '([^']+)'")
+_GPASSWD = re.compile(r"user (\S+) (added|removed) by (\S+) (?:to|from) group (\S+)")
+_GROUP_DELETED = re.compile(r"group '([^']+)' removed\s*$")
+_LOCK = re.compile(r"(lock|unlock) user '([^']+)' password")
+_UID_CHANGE = re.compile(r"change user '([^']+)' UID from '(\d+)' to '(\d+)'")
+_PASSWD_CHANGED_BY = re.compile(r"password for '([^']+)' changed by '([^']+)'")
+
+_SUDO_REASONS = (
+    ("incorrect password", "bad_password"),
+    ("NOT in sudoers", "not_in_sudoers"),
+    ("NOT allowed to run sudo", "not_allowed_on_host"),
+    ("command not allowed", "command_not_allowed"),
+    ("password is required", "password_required"),
+)
+# PAM services whose sessions and failures are interactive logons at the machine itself.
+_CONSOLE_SERVICES = frozenset({"login", "gdm", "gdm-password", "lightdm", "xdm", "kdm", "sddm"})
+# Display managers open a session for their own greeter account before anyone logs on.
+_GREETER_ACCOUNTS = frozenset({"gdm", "lightdm", "sddm", "xdm"})
+_SU_SERVICES = frozenset({"su", "su-l"})
+_PASSWORD_SERVICES = frozenset({"passwd", "chpasswd", "chage", "newusers"})
+_SSHD_PROGRAMS = frozenset({"sshd", "sshd-session", "sshd-auth"})
+
+
+class _Line:
+    """What every handler needs from the header (a plain class: faster than a dataclass)."""
+
+    __slots__ = ("app", "ctx", "dst_host", "pam", "record_id", "time")
+
+    def __init__(
+        self, ctx: ParseContext, time: datetime, dst_host: str, app: str, pam: bool
+    ) -> None:
+        self.ctx = ctx
+        self.time = time
+        self.dst_host = dst_host
+        self.app = app
+        self.pam = pam  # old Linux-PAM tag form "sshd(pam_unix)[pid]"
+        self.record_id = f"{ctx.source}:{ctx.position}"
+
+    def event(self, action: Action, event_id: str, **fields: str | bool | Outcome) -> Event:
+        return Event(
+            time=self.time,
+            tenant=self.ctx.tenant,
+            source_format=_SOURCE_FORMAT,
+            action=action,
+            dst_host=self.dst_host,
+            app=self.app,
+            event_id=event_id,
+            record_id=self.record_id,
+            **fields,  # type: ignore[arg-type]
+        )
+
+
+Handler = Callable[[_Line, str], list[Event]]
+
+
+@lru_cache(maxsize=4096)
+def _host(value: str) -> str:
+    return normalise_host(value)
+
+
+@lru_cache(maxsize=65536)
+def _peer(value: str) -> tuple[str, str]:
+    """``(src_ip, src_host)`` for a peer written as an address or a host name."""
+    ip = normalise_ip(value)
+    if ip:
+        return ip, ""
+    host = normalise_host(value)
+    if host.isdigit():
+        # Reverse DNS such as "5.36.59.76.dynamic-dsl-ip.omantel.net.om": the short name "5"
+        # would merge unrelated peers, so such a name is kept whole.
+        host = value.strip().rstrip(".").lower()
+    return "", host
+
+
+def _privileged_target(user: str) -> bool:
+    return user in PRIVILEGED_USERS
+
+
+# --- sshd ---------------------------------------------------------------------------------------
+
+
+def _sshd(line: _Line, msg: str) -> list[Event]:
+    if msg.startswith("Failed "):
+        m = _SSH_FAILED.match(msg)
+        if m is None:
+            return []
+        method, invalid, user, peer = m.groups()
+        if invalid:
+            reason = "invalid_user"
+        elif method in ("password", "keyboard-interactive/pam", "keyboard-interactive"):
+            reason = "bad_password"
+        elif method == "publickey":
+            reason = "bad_key"
+        else:
+            reason = "auth_failed"
+        ip, host = _peer(peer)
+        return [
+            line.event(
+                Action.LOGON_FAILED,
+                "sshd.failed",
+                outcome=Outcome.FAILURE,
+                user=normalise_user(user),
+                src_ip=ip,
+                src_host=host,
+                logon_type="ssh",
+                auth_protocol=_method(method),
+                reason=reason,
+            )
+        ]
+    if msg.startswith("Invalid user "):
+        m = _SSH_INVALID.match(msg)
+        if m is None:
+            return []
+        ip, host = _peer(m.group(2))
+        return [
+            line.event(
+                Action.LOGON_FAILED,
+                "sshd.invalid_user",
+                outcome=Outcome.FAILURE,
+                user=normalise_user(m.group(1)),
+                src_ip=ip,
+                src_host=host,
+                logon_type="ssh",
+                reason="invalid_user",
+            )
+        ]
+    if msg.startswith("pam_unix(") or line.pam:
+        return _pam(line, msg, "sshd")
+    if msg.startswith("Accepted "):
+        m = _SSH_ACCEPTED.match(msg)
+        if m is None:
+            return []
+        ip, host = _peer(m.group(3))
+        return [
+            line.event(
+                Action.LOGON,
+                "sshd.accepted",
+                user=normalise_user(m.group(2)),
+                src_ip=ip,
+                src_host=host,
+                logon_type="ssh",
+                auth_protocol=_method(m.group(1)),
+            )
+        ]
+    if msg.startswith("message repeated "):
+        return _repeated(line, msg, _sshd)
+    if msg.startswith("User "):
+        m = _SSH_NOT_ALLOWED.match(msg)
+        if m is None:
+            return []
+        ip, host = _peer(m.group(2))
+        return [
+            line.event(
+                Action.LOGON_FAILED,
+                "sshd.not_allowed",
+                outcome=Outcome.FAILURE,
+                user=normalise_user(m.group(1)),
+                src_ip=ip,
+                src_host=host,
+                logon_type="ssh",
+                reason="not_allowed",
+            )
+        ]
+    # Connection closed / Received disconnect / reverse mapping / POSSIBLE BREAK-IN ATTEMPT /
+    # input_userauth_request / PAM n more failures (summaries of lines already counted) ...
+    return []
+
+
+def _method(method: str) -> str:
+    """``keyboard-interactive/pam`` -> ``keyboard-interactive``; other method names as given."""
+    return method.split("/", 1)[0].lower()
+
+
+def _repeated(line: _Line, msg: str, handler: Handler) -> list[Event]:
+    m = _REPEATED.match(msg)
+    if m is None:
+        return []
+    events = handler(line, m.group(2))
+    return events * min(int(m.group(1)), MAX_REPEAT)
+
+
+# --- PAM ----------------------------------------------------------------------------------------
+
+
+def _pam(line: _Line, msg: str, service: str) -> list[Event]:
+    """``pam_unix(SERVICE:TYPE): ...`` inside any program, or the old ``prog(pam_unix)`` tag."""
+    if msg.startswith("pam_unix("):
+        m = _PAM_PREFIX.match(msg)
+        if m is None:
+            return []
+        service = m.group(1)
+        msg = msg[m.end() :]
+        modern = True
+    else:
+        modern = False
+    if msg.startswith("authentication failure;"):
+        if modern and service == "sshd":
+            # sshd logs its own "Failed password" line for the same attempt; counting both
+            # would double every failure. The old ``sshd(pam_unix)`` tag has no such twin.
+            return []
+        return _pam_auth_failure(line, msg, service)
+    if msg.startswith("session opened "):
+        return _pam_session(line, msg, service, modern)
+    if msg.startswith("password changed ") and service in _PASSWORD_SERVICES:
+        m = _PAM_PASSWORD_CHANGED.match(msg)
+        if m is None:
+            return []
+        return [
+            line.event(
+                Action.ACCOUNT_CHANGE,
+                f"{service}.password_changed",
+                target_user=normalise_user(m.group(1)),
+                object="password_reset",
+            )
+        ]
+    return []  # check pass; user unknown / session closed / other modules
+
+
+def _pam_fields(msg: str) -> dict[str, str]:
+    return dict(_PAM_KV.findall(msg))
+
+
+def _pam_auth_failure(line: _Line, msg: str, service: str) -> list[Event]:
+    fields = _pam_fields(msg)
+    user = normalise_user(fields.get("user"))
+    if service == "sshd":
+        ip, host = _peer(fields.get("rhost", ""))
+        return [
+            line.event(
+                Action.LOGON_FAILED,
+                "sshd.pam_auth_failure",
+                outcome=Outcome.FAILURE,
+                user=user,
+                src_ip=ip,
+                src_host=host,
+                logon_type="ssh",
+                auth_protocol="password",
+                # pam_unix leaves user= out when the account does not exist
+                reason="bad_password" if user else "invalid_user",
+            )
+        ]
+    if service in _CONSOLE_SERVICES:
+        return [
+            line.event(
+                Action.LOGON_FAILED,
+                f"{service}.pam_auth_failure",
+                outcome=Outcome.FAILURE,
+                user=user,
+                logon_type="console",
+                auth_protocol="password",
+                reason="bad_password" if user else "invalid_user",
+            )
+        ]
+    if service in _SU_SERVICES:
+        actor = normalise_user(fields.get("ruser") or fields.get("logname"))
+        return [
+            line.event(
+                Action.PRIVILEGE_USE,
+                "su.pam_auth_failure",
+                outcome=Outcome.FAILURE,
+                user=actor,
+                target_user=user,
+                privileged=_privileged_target(user),
+                reason="bad_password",
+            )
+        ]
+    return []  # sudo logs its own "incorrect password attempts" line; other services unused
+
+
+def _pam_session(line: _Line, msg: str, service: str, modern: bool) -> list[Event]:
+    m = _PAM_SESSION_OPENED.match(msg)
+    if m is None:
+        return []
+    target = normalise_user(m.group(1))
+    actor = _pam_actor(m.group(2))
+    if service in _SU_SERVICES:
+        return [
+            line.event(
+                Action.PRIVILEGE_USE,
+                "su.session",
+                user=actor,
+                target_user=target,
+                privileged=_privileged_target(target),
+            )
+        ]
+    if service in _CONSOLE_SERVICES and target not in _GREETER_ACCOUNTS:
+        return [line.event(Action.LOGON, f"{service}.session", user=target, logon_type="console")]
+    if service == "sshd" and not modern:
+        # Old "sshd(pam_unix)" tag (RHEL messages file): sshd's own "Accepted" line went to
+        # another file, so the session is the only record of the logon. In a modern auth.log
+        # the "Accepted" line is there and "pam_unix(sshd:session)" would double it.
+        return [line.event(Action.LOGON, "sshd.session_opened", user=target, logon_type="ssh")]
+    return []
+
+
+def _pam_actor(text: str) -> str:
+    """``alice(uid=1000)`` -> alice; ``(uid=0)`` -> root; ``LOGIN(uid=0)`` (login(1)) -> root."""
+    m = _PAM_ACTOR.match(text)
+    if m is None:
+        return normalise_user(text)
+    name, uid = m.groups()
+    if name and name != "LOGIN":
+        return normalise_user(name)
+    return "root" if uid == "0" else ""
+
+
+# --- sudo / su ----------------------------------------------------------------------------------
+
+
+def _sudo(line: _Line, msg: str) -> list[Event]:
+    if msg.startswith("pam_unix("):
+        return []  # sudo's session/auth PAM lines repeat its own command line
+    m = _SUDO.match(msg)
+    if m is None:
+        return []
+    user, rest = m.groups()
+    head, sep, command = rest.partition("COMMAND=")
+    if not sep:
+        return []  # "unable to resolve host", "sorry, you must have a tty" ...
+    target = ""
+    parts = head.split(" ; ")
+    problem = parts[0].strip(" ;") if "=" not in parts[0] else ""  # the problem comes first
+    for part in parts:
+        part = part.strip(" ;")
+        if part.startswith("USER="):
+            target = part[5:]
+    target_user = normalise_user(target) or "root"  # sudo's default runas user
+    reason = ""
+    if problem:
+        reason = next(
+            (code for needle, code in _SUDO_REASONS if needle in problem),
+            problem.lower().replace(" ", "_")[:64],
+        )
+    return [
+        line.event(
+            Action.PRIVILEGE_USE,
+            "sudo.command",
+            outcome=Outcome.FAILURE if problem else Outcome.SUCCESS,
+            user=normalise_user(user),
+            target_user=target_user,
+            object=command.strip()[:512],
+            privileged=_privileged_target(target_user),
+            reason=reason,
+        )
+    ]
+
+
+def _su(line: _Line, msg: str) -> list[Event]:
+    if msg.startswith("pam_unix(") or line.pam:
+        return _pam(line, msg, "su")
+    m = _SU_TO.match(msg)
+    if m is not None:
+        failed, target, actor = m.groups()
+        event_id = "su.failed" if failed else "su.to"
+    else:
+        m = _SU_FOR.match(msg)
+        if m is None:
+            return []
+        verdict, target, actor = m.groups()
+        failed = verdict if verdict == "FAILED" else None
+        event_id = "su.failed" if failed else "su.success"
+    target_user = normalise_user(target)
+    return [
+        line.event(
+            Action.PRIVILEGE_USE,
+            event_id,
+            outcome=Outcome.FAILURE if failed else Outcome.SUCCESS,
+            user=normalise_user(actor),
+            target_user=target_user,
+            privileged=_privileged_target(target_user),
+            reason="bad_password" if failed else "",
+        )
+    ]
+
+
+# --- shadow-utils -------------------------------------------------------------------------------
+
+
+def _account(line: _Line, event_id: str, target: str, what: str, **extra: str | bool) -> Event:
+    return line.event(
+        Action.ACCOUNT_CHANGE, event_id, target_user=normalise_user(target), object=what, **extra
+    )
+
+
+def _group_member(line: _Line, msg: str) -> list[Event]:
+    m = _GROUP_MEMBER.match(msg)
+    if m is None:
+        return []
+    verb, member, shadow, group = m.groups()
+    kind = "shadow_group" if shadow else "group"
+    return [_group_change(line, f"{line.app}.{kind}_{verb}", "", member, group, verb == "add")]
+
+
+def _group_change(
+    line: _Line, event_id: str, actor: str, member: str, group: str, added: bool
+) -> Event:
+    group_name = group.strip().lower()
+    return line.event(
+        Action.GROUP_CHANGE,
+        event_id,
+        user=normalise_user(actor),
+        target_user=normalise_user(member),
+        object=group_name,
+        privileged=is_sensitive_group(group_name),
+        reason="added" if added else "removed",
+    )
+
+
+def _useradd(line: _Line, msg: str) -> list[Event]:
+    if msg.startswith("new user:"):
+        m = _NEW_USER.match(msg)
+        if m is None:
+            return []
+        return [
+            _account(line, "useradd.new_user", m.group(1), "created", privileged=m.group(2) == "0")
+        ]
+    # "new group" here is the new user's private group: the user creation already says it all
+    return _group_member(line, msg)
+
+
+def _userdel(line: _Line, msg: str) -> list[Event]:
+    m = _DELETE_USER.match(msg)
+    if m is not None:
+        return [_account(line, "userdel.delete_user", m.group(1), "deleted")]
+    return _group_member(line, msg)
+
+
+def _usermod(line: _Line, msg: str) -> list[Event]:
+    if msg.startswith(("add ", "delete ")):
+        return _group_member(line, msg)
+    m = _LOCK.match(msg)
+    if m is not None:
+        verb, user = m.groups()
+        return [
+            _account(line, f"usermod.{verb}", user, "disabled" if verb == "lock" else "enabled")
+        ]
+    m = _UID_CHANGE.match(msg)
+    if m is not None:
+        user, _old, new = m.groups()
+        return [_account(line, "usermod.uid_change", user, "uid_changed", privileged=new == "0")]
+    return []
+
+
+def _groupadd(line: _Line, msg: str) -> list[Event]:
+    m = _NEW_GROUP.match(msg)
+    if m is None:
+        return []  # "group added to /etc/group: ..." repeats "new group"
+    return [_account(line, "groupadd.new_group", m.group(1), "group_created")]
+
+
+def _groupdel(line: _Line, msg: str) -> list[Event]:
+    m = _GROUP_DELETED.match(msg)
+    if m is None:
+        return []
+    return [_account(line, "groupdel.delete_group", m.group(1), "group_deleted")]
+
+
+def _gpasswd(line: _Line, msg: str) -> list[Event]:
+    m = _GPASSWD.match(msg)
+    if m is None:
+        return []
+    member, verb, actor, group = m.groups()
+    added = verb == "added"
+    event_id = "gpasswd.group_add" if added else "gpasswd.group_delete"
+    return [_group_change(line, event_id, actor, member, group, added)]
+
+
+def _passwd(line: _Line, msg: str) -> list[Event]:
+    m = _PASSWD_CHANGED_BY.match(msg)
+    if m is not None:
+        target, actor = m.groups()
+        return [
+            line.event(
+                Action.ACCOUNT_CHANGE,
+                f"{line.app}.password_changed",
+                user=normalise_user(actor),
+                target_user=normalise_user(target),
+                object="password_reset",
+            )
+        ]
+    return _pam(line, msg, line.app)
+
+
+def _generic(line: _Line, msg: str) -> list[Event]:
+    """Programs without their own handler: only their PAM lines may matter (login, gdm ...)."""
+    if line.pam or msg.startswith("pam_unix("):
+        return _pam(line, msg, line.app)
+    return []
+
+
+_HANDLERS: dict[str, Handler] = {
+    "sshd": _sshd,
+    "sudo": _sudo,
+    "su": _su,
+    "useradd": _useradd,
+    "userdel": _userdel,
+    "usermod": _usermod,
+    "groupadd": _groupadd,
+    "groupdel": _groupdel,
+    "gpasswd": _gpasswd,
+    "passwd": _passwd,
+    "chpasswd": _passwd,
+}
+
+
+@lru_cache(maxsize=1024)
+def _program(tag: str) -> tuple[str, bool, Handler | None]:
+    """``(app, old-pam-tag?, handler)`` for a tag such as ``/usr/sbin/sshd`` or ``su(pam_unix)``."""
+    name = tag.rsplit("/", 1)[-1]
+    pam = False
+    if name.endswith("(pam_unix)"):
+        name = name[: -len("(pam_unix)")]
+        pam = True
+    app = "sshd" if name in _SSHD_PROGRAMS else name
+    handler = _HANDLERS.get(app)
+    if handler is None and (pam or app in _CONSOLE_SERVICES):
+        handler = _generic
+    return app, pam, handler
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+def _rfc3164_time(
+    month: int, day: int, hour: int, minute: int, second: int, ctx: ParseContext
+) -> datetime:
+    last: tuple[int, int] | None = ctx.state.get(_STATE_YEAR_MONTH)
+    if last is None:
+        reference = ctx.reference_time
+        if reference.tzinfo is None:
+            reference = reference.replace(tzinfo=UTC)
+        # The reference year unless that lies in the future; Feb 29 walks back to a leap year.
+        years = range(reference.year, reference.year - 5, -1)
+        limit: datetime | None = reference + ONE_DAY
+    else:
+        year, last_month = last
+        step = month - last_month
+        if step <= -6:
+            year += 1  # Dec -> Jan
+        elif step >= 7:
+            year -= 1  # a late December line after January ones
+        years = range(year, year - 1, -1)
+        limit = None
+    for year in years:
+        try:
+            when = datetime(year, month, day, hour, minute, second, tzinfo=RFC3164_TZ)
+        except ValueError:
+            continue
+        if limit is None or when <= limit:
+            break
+    else:
+        raise BadRecord(f"absurd date: {_MONTH_NAMES[month - 1]} {day} {hour}:{minute}:{second}")
+    when = when.astimezone(UTC)
+    if not MIN_TIME <= when < MAX_TIME:
+        raise BadRecord(f"absurd time: {when.isoformat()}")
+    ctx.state[_STATE_YEAR_MONTH] = (year, month)
+    return when
+
+
+@register
+class SyslogParser:
+    """Syslog lines from sshd, sudo, su, shadow-utils and PAM as logon/privilege/account events."""
+
+    name: ClassVar[str] = "syslog"
+    kind: ClassVar[str] = "text"
+
+    def sniff(self, record: Record) -> bool:
+        if not isinstance(record, str) or len(record) > MAX_LINE_CHARS or "\x00" in record:
+            return False
+        line = record.rstrip("\r\n")
+        return bool(_HEADER.fullmatch(line) or _RFC5424.fullmatch(line))
+
+    def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        try:
+            return self._parse(record, ctx)
+        except BadRecord:
+            raise
+        except Exception as exc:  # the contract: nothing but BadRecord escapes
+            raise BadRecord(f"syslog parser error: {type(exc).__name__}") from exc
+
+    def _parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if not isinstance(record, str):
+            raise BadRecord("not a text line")
+        if len(record) > MAX_LINE_CHARS:
+            raise BadRecord("line longer than 64 KiB")
+        if "\x00" in record:
+            raise BadRecord("NUL byte in line")
+        line = record.rstrip("\r\n")
+        m = _HEADER.fullmatch(line)
+        if m is not None:
+            stamp = m.group("mon", "day", "hh", "mi", "ss")
+            if stamp[0] is not None:
+                # Bursts share a stamp: reuse the previous line's time (same stamp, same year).
+                last = ctx.state.get(_STATE_LAST_STAMP)
+                if last is not None and last[0] == stamp:
+                    time = last[1]
+                else:
+                    mon, day, hh, mi, ss = stamp
+                    time = _rfc3164_time(_MONTHS[mon], int(day), int(hh), int(mi), int(ss), ctx)
+                    ctx.state[_STATE_LAST_STAMP] = (stamp, time)
+            else:
+                time = parse_time(m.group("iso"))
+        else:
+            m = _RFC5424.fullmatch(line)
+            if m is None:
+                raise BadRecord("not a syslog line")
+            stamp_text = m.group("iso")
+            if stamp_text == "-":
+                raise BadRecord("missing time")  # RFC 5424 NILVALUE
+            time = parse_time(stamp_text)
+        host, tag, message = m.group("host", "prog", "msg")
+        if not tag or tag == "-":
+            return []
+        app, pam, handler = _program(tag)
+        if handler is None:
+            return []
+        return handler(_Line(ctx, time, _host(host), app, pam), message or "")

@@ -1,0 +1,51 @@
+"""Stream builders for detector tests: a small, seeded, normal organisation."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from schemas.event import Action, Event, Outcome
+
+START = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # a Monday
+
+
+def normal_stream(seed: int = 1, days: int = 14, users: int = 8) -> list[Event]:
+    """Users signing in from their office /24 on working days, to their usual hosts."""
+    rng = random.Random(seed)
+    events: list[Event] = []
+    for day in range(days):
+        if (START + timedelta(days=day)).weekday() >= 5:
+            continue
+        for u in range(users):
+            for _ in range(rng.randint(2, 5)):
+                t = START + timedelta(days=day, minutes=rng.randint(0, 9 * 60))
+                events.append(
+                    Event(
+                        time=t,
+                        tenant="acme",
+                        source_format="test",
+                        action=Action.LOGON,
+                        outcome=Outcome.SUCCESS,
+                        user=f"user{u}",
+                        src_ip=f"10.0.{u % 3}.{rng.randint(2, 250)}",
+                        src_host=f"wks{u}",
+                        dst_host=f"srv{u % 2}",
+                        logon_type="3",
+                        record_id=f"n{day}-{u}-{len(events)}",
+                    )
+                )
+    events.sort(key=lambda e: e.time)
+    return events
+
+
+def after(events: list[Event], hours: float = 1.0) -> datetime:
+    return events[-1].time + timedelta(hours=hours)
+
+
+def shifted(events: list[Event], to: datetime) -> list[Event]:
+    """The same events moved so that the first one happens at ``to``."""
+    delta = to - events[0].time
+    return [msgspec.structs.replace(e, time=e.time + delta) for e in events]
