@@ -21,6 +21,8 @@ class VigilConfig:
     detectors: list[str] | None = None  # None = every registered detector
     detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     batch_size: int = 8192
+    allow: list[dict[str, Any]] = field(default_factory=list)  # allow-list suppressions
+    notify: list[dict[str, Any]] = field(default_factory=list)  # on-call sinks
 
 
 def load_config(path: str | None) -> VigilConfig:
@@ -35,6 +37,16 @@ def load_config(path: str | None) -> VigilConfig:
     enabled = ["rare_source_network"]
     [detectors.rare_source_network]
     learning_days = 7
+    [[allow]]   # suppress known-benign alerts (same fields as feedback suppressions)
+    tenant = "acme"
+    entity_type = "user"
+    entity_id = "backup-svc"
+    detector = "lateral_fan_out"
+    owner = "soc@acme"
+    reason = "nightly backup"
+    expires = "2025-12-31T00:00:00+00:00"
+    [[notify]]
+    kind = "pagerduty"
     ```
     """
     if path is None:
@@ -45,11 +57,11 @@ def load_config(path: str | None) -> VigilConfig:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
-    unknown = set(document) - {"risk", "detectors", "batch_size"}
+    unknown = set(document) - {"risk", "detectors", "batch_size", "allow", "notify"}
     if unknown:
         raise ConfigError(
             f"config {path}: unknown section(s) {sorted(unknown)}; "
-            "allowed: risk, detectors, batch_size"
+            "allowed: risk, detectors, batch_size, allow, notify"
         )
     risk_fields = {f.name for f in fields(RiskConfig)}
     risk_table = document.get("risk", {})
@@ -77,4 +89,22 @@ def load_config(path: str | None) -> VigilConfig:
     batch_size = document.get("batch_size", 8192)
     if not isinstance(batch_size, int) or not 1 <= batch_size <= 1_000_000:
         raise ConfigError(f"config {path}: batch_size must be an integer in 1..1000000")
-    return VigilConfig(risk=risk, detectors=names, detector_params=params, batch_size=batch_size)
+    allow = document.get("allow", [])
+    notify = document.get("notify", [])
+    if not isinstance(allow, list) or not isinstance(notify, list):
+        raise ConfigError(f"config {path}: use [[allow]] and [[notify]] (arrays of tables)")
+    from pipeline.feedback import FeedbackError, _suppression
+
+    try:
+        for item in allow:
+            _suppression(item, "[[allow]]")
+    except FeedbackError as exc:
+        raise ConfigError(f"config {path}: {exc}") from exc
+    return VigilConfig(
+        risk=risk,
+        detectors=names,
+        detector_params=params,
+        batch_size=batch_size,
+        allow=list(allow),
+        notify=list(notify),
+    )

@@ -7,13 +7,18 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
 from detectors import registry
 from detectors.engine import Engine
+from detectors.shared_indicators import SharedIndicators
 from pipeline.config import VigilConfig
+from pipeline.feedback import IndicatorStore, SuppressionList, high_confidence
+from pipeline.metrics import Metrics
+from pipeline.notify.notifier import DeliveryReport, Notifier
 from schemas.alert import Alert, encode_alert
 from schemas.event import Event
 from schemas.readers import DeadLetter, InputReader, ReadStats
@@ -23,8 +28,11 @@ from schemas.readers import DeadLetter, InputReader, ReadStats
 class RunSummary:
     stats: ReadStats
     alerts: int = 0
+    suppressed: int = 0
+    indicators_shared: int = 0
     elapsed_s: float = 0.0
     by_severity: dict[str, int] = field(default_factory=dict)
+    delivery: DeliveryReport | None = None
 
     def as_dict(self) -> dict[str, Any]:
         events_per_s = self.stats.events / self.elapsed_s if self.elapsed_s > 0 else 0.0
@@ -34,22 +42,74 @@ class RunSummary:
             "skipped": self.stats.skipped,
             "dead_letter": self.stats.dead_letter,
             "alerts": self.alerts,
+            "suppressed": self.suppressed,
+            "indicators_shared": self.indicators_shared,
             "by_format": dict(sorted(self.stats.by_format.items())),
             "dead_letter_reasons": dict(self.stats.dead_letter_reasons.most_common()),
             "alerts_by_severity": dict(sorted(self.by_severity.items())),
             "elapsed_s": round(self.elapsed_s, 3),
             "events_per_s": round(events_per_s, 1),
+            **({"notify": self.delivery.as_dict()} if self.delivery is not None else {}),
         }
 
 
 class DeadLetterFile:
-    """Dead letters as JSON lines: ``{"source", "position", "reason", "raw"}``."""
+    """Dead letters as JSON lines: ``{"source", "position", "reason", "raw"}``, counted."""
 
-    def __init__(self, stream: IO[bytes]) -> None:
+    def __init__(self, stream: IO[bytes], tenant: str = "", metrics: Metrics | None = None) -> None:
         self.stream = stream
+        self.tenant = tenant
+        self.metrics = metrics
 
     def __call__(self, letter: DeadLetter) -> None:
         self.stream.write(letter.to_json() + b"\n")
+        if self.metrics is not None:
+            self.metrics.observe_dead_letter(self.tenant, letter.reason)
+
+
+class AlertRouter:
+    """Where an engine's alerts go: suppression, output, on-call, metrics, shared indicators.
+
+    The embedded runner and the streaming worker both use it, so both treat alerts alike.
+    """
+
+    def __init__(
+        self,
+        *,
+        out: IO[bytes],
+        summary: RunSummary,
+        suppressions: SuppressionList | None = None,
+        indicators: IndicatorStore | None = None,
+        notifier: Notifier | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.out = out
+        self.summary = summary
+        self.suppressions = suppressions or SuppressionList()
+        self.indicators = indicators
+        self.notifier = notifier
+        self.metrics = metrics
+
+    def route(self, alert: Alert) -> bool:
+        """Deliver one alert; False when a suppression held it back (it is still counted)."""
+        held = self.suppressions.check(alert)
+        if held is not None:
+            self.summary.suppressed += 1
+            if self.metrics is not None:
+                self.metrics.observe_suppressed(alert, "feedback")
+            return False
+        write_alert(self.out, alert)
+        self.summary.alerts += 1
+        self.summary.by_severity[alert.severity] = (
+            self.summary.by_severity.get(alert.severity, 0) + 1
+        )
+        if self.metrics is not None:
+            self.metrics.observe_alert(alert)
+        if self.notifier is not None:
+            self.notifier.submit(alert)
+        if self.indicators is not None and high_confidence(alert):
+            self.summary.indicators_shared += self.indicators.add_from_alert(alert)
+        return True
 
 
 class Progress:
@@ -93,8 +153,12 @@ def run_detect(
     dead_letters: IO[bytes],
     state_dir: str | None = None,
     forced_format: str | None = None,
+    shared_dir: str | None = None,
+    notifier: Notifier | None = None,
+    metrics: Metrics | None = None,
+    notify_timeout_s: float = 30.0,
 ) -> RunSummary:
-    """Read ``paths``, run the engine, write alerts; returns counts for the summary."""
+    """Read ``paths``, run the engine, route alerts; returns counts for the summary."""
     started = time.monotonic()
     engine = Engine(
         detectors=registry.build(config.detectors, config.detector_params), risk=config.risk
@@ -103,22 +167,52 @@ def run_detect(
         engine.load(state_dir)
     stats = ReadStats()
     reader = InputReader(
-        tenant=tenant, sink=DeadLetterFile(dead_letters), stats=stats, forced_format=forced_format
+        tenant=tenant,
+        sink=DeadLetterFile(dead_letters, tenant, metrics),
+        stats=stats,
+        forced_format=forced_format,
     )
     summary = RunSummary(stats=stats)
+    indicators = IndicatorStore(Path(shared_dir) / "indicators.json" if shared_dir else None)
+    shared = [d for d in engine.detectors if isinstance(d, SharedIndicators)]
+    for detector in shared:
+        detector.set_indicators(indicators.snapshot())
+    router = AlertRouter(
+        out=alerts_out,
+        summary=summary,
+        suppressions=SuppressionList.load(state_dir, config.allow),
+        indicators=indicators if shared_dir else None,
+        notifier=notifier,
+        metrics=metrics,
+    )
     progress = Progress(stats)
-    events = reader.read_paths(paths)
-    for chunk in batched(events, config.batch_size):
-        for alert in engine.process(chunk):
-            write_alert(alerts_out, alert)
-            summary.alerts += 1
-            summary.by_severity[alert.severity] = summary.by_severity.get(alert.severity, 0) + 1
+    for chunk in batched(reader.read_paths(paths), config.batch_size):
+        batch_started = time.monotonic()
+        alerts = engine.process(chunk)
+        for alert in alerts:
+            router.route(alert)
+        if metrics is not None:
+            metrics.observe_events(tenant, len(chunk))
+            metrics.batch_duration.observe(time.monotonic() - batch_started)
+        if indicators.changed:
+            for detector in shared:
+                detector.set_indicators(indicators.snapshot())
         progress.tick(summary.alerts)
     progress.done()
     if state_dir is not None:
         engine.save(state_dir)
+    indicators.save()
+    if metrics is not None:
+        vocab = engine.builder.vocab
+        metrics.set_state(
+            tenant,
+            state_bytes=engine.state_bytes(),
+            tracked_entities=len(vocab["user"]) + len(vocab["host"]),
+        )
     alerts_out.flush()
     dead_letters.flush()
+    if notifier is not None:
+        summary.delivery = notifier.flush(notify_timeout_s)
     summary.elapsed_s = time.monotonic() - started
     return summary
 
@@ -133,7 +227,8 @@ def summary_line(summary: RunSummary) -> str:
     return (
         f"vigil: {d['records_read']:,} records read, {d['events']:,} events, "
         f"{d['skipped']:,} skipped, {d['dead_letter']:,} dead-lettered, "
-        f"{d['alerts']:,} alerts ({severities}) in {d['elapsed_s']:.2f} s "
+        f"{d['alerts']:,} alerts ({severities}), {d['suppressed']:,} suppressed "
+        f"in {d['elapsed_s']:.2f} s "
         f"({d['events_per_s']:,.0f} events/s)"
     )
 

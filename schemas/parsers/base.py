@@ -79,6 +79,8 @@ def parse_time(value: Any, *, field_name: str = "time") -> datetime:
     '2020-09-21T15:28:21+00:00'
     >>> parse_time(1600716501.5).isoformat()
     '2020-09-21T19:28:21.500000+00:00'
+    >>> parse_time(1722519208000).isoformat()
+    '2024-08-01T13:33:28+00:00'
     >>> parse_time("2023-01-01T00:00:00.1234567Z").microsecond
     123456
     """
@@ -88,7 +90,7 @@ def parse_time(value: Any, *, field_name: str = "time") -> datetime:
         raise BadRecord(f"{field_name} is not a time: {value!r}")
     if isinstance(value, int | float):
         seconds = float(value)
-        if seconds > 1e14:  # epoch milliseconds (Okta, Entra, ECS exports)
+        if seconds > 1e11:  # epoch milliseconds (Okta, Entra, OCSF exports); 1e11 s is year 5138
             seconds /= 1000.0
         try:
             parsed = datetime.fromtimestamp(seconds, UTC)

@@ -185,7 +185,12 @@ def _ocsf_outcome(record: Mapping[str, Any]) -> Outcome:
 
 def _ocsf_name(user: Any) -> str:
     user = _obj(user)
-    return normalise_user(text(first(user, "name", "email_addr", "uid"), limit=256))
+    name = text(first(user, "name", "email_addr"), limit=256)
+    if not name:
+        # Security Lake puts CloudTrail's principalId here ("AROA...:session"): keep the
+        # session name, as the CloudTrail parser does for assumed roles.
+        name = text(user.get("uid"), limit=256).rsplit(":", 1)[-1]
+    return normalise_user(name)
 
 
 @register

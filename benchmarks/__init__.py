@@ -1,0 +1,1 @@
+"""Benchmarks (throughput, latency, detection quality) and the scenario generator. Not tests."""

@@ -1,0 +1,185 @@
+"""Throughput, side by side in one run on the same input (ratios, because this machine is noisy).
+
+1. ``vigil detect`` end to end (read, parse, batch, every detector, risk, alerts written);
+2. what a user would otherwise write, on the same parsed input:
+   a. a per-event River pipeline (HalfSpaceTrees on per-event features), and
+   b. a plain-Python new-terms detector (first time this user is seen from this network);
+3. the scoring core alone on prepared columnar batches (all detectors score + learn).
+
+    python -m benchmarks.throughput [--days 21] [--users 60] [--input DIR]
+
+Parsing is shared by 1, 2a and 2b (they read the same files with the same parsers), so the
+end-to-end ratios include it; the parse-only rate is printed for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from detectors import registry
+from detectors.batch import BatchBuilder, EventBatch
+from detectors.engine import Engine
+from pipeline.config import VigilConfig
+from pipeline.embedded import run_detect
+from schemas.event import Action, Event, Outcome
+from schemas.normalise import network_of
+from schemas.readers import InputReader
+
+
+def parsed_events(paths: list[str]) -> list[Event]:
+    reader = InputReader(tenant="bench", sink=lambda letter: None)
+    return list(reader.read_paths(paths))
+
+
+def timed(fn: Callable[[], int]) -> tuple[float, int]:
+    start = time.perf_counter()
+    count = fn()
+    return time.perf_counter() - start, count
+
+
+def vigil_end_to_end(paths: list[str]) -> int:
+    summary = run_detect(
+        paths,
+        tenant="bench",
+        config=VigilConfig(),
+        alerts_out=io.BytesIO(),
+        dead_letters=io.BytesIO(),
+    )
+    return summary.stats.events
+
+
+def parse_only(paths: list[str]) -> int:
+    return len(parsed_events(paths))
+
+
+def river_pipeline(paths: list[str]) -> int:
+    """Per event: features -> MinMaxScaler -> HalfSpaceTrees, score_one then learn_one."""
+    from river import anomaly, compose, preprocessing
+
+    model = compose.Pipeline(
+        preprocessing.MinMaxScaler(),
+        anomaly.HalfSpaceTrees(n_trees=10, height=8, window_size=250, seed=42),
+    )
+    seen_nets: dict[str, set[str]] = {}
+    flagged = 0
+    count = 0
+    for event in parsed_events(paths):
+        count += 1
+        nets = seen_nets.setdefault(event.user, set())
+        net = network_of(event.src_ip)
+        features = {
+            "hour": event.time.hour / 23.0,
+            "weekend": float(event.time.weekday() >= 5),
+            "failure": float(event.outcome is Outcome.FAILURE),
+            "privileged": float(event.privileged),
+            "new_network": float(bool(net) and net not in nets),
+            "known_networks": float(len(nets)),
+        }
+        if model.score_one(features) > 0.9:
+            flagged += 1
+        model.learn_one(features)
+        if net:
+            nets.add(net)
+    return count
+
+
+def new_terms(paths: list[str]) -> int:
+    """The plain-Python "first time seen" rule: (user, network) never seen after 7 days."""
+    first_seen: dict[str, float] = {}
+    terms: set[tuple[str, str]] = set()
+    alerts = 0
+    count = 0
+    for event in parsed_events(paths):
+        count += 1
+        if (
+            event.action not in (Action.LOGON, Action.AUTH_TICKET, Action.API_CALL)
+            or not event.user
+        ):
+            continue
+        net = network_of(event.src_ip)
+        if not net:
+            continue
+        t = event.time.timestamp()
+        start = first_seen.setdefault(event.user, t)
+        if (event.user, net) not in terms:
+            if t - start > 7 * 86_400:
+                alerts += 1
+            terms.add((event.user, net))
+    return count
+
+
+def scoring_core(events: list[Event], batch_size: int = 65_536, repeats: int = 3) -> float:
+    """Events/s of every detector's score + learn on prepared batches (no parsing, no risk)."""
+    builder = BatchBuilder()
+    batches: list[EventBatch] = [
+        builder.build(events[i : i + batch_size]) for i in range(0, len(events), batch_size)
+    ]
+    best = float("inf")
+    for _ in range(repeats):
+        detectors = registry.build()
+        start = time.perf_counter()
+        for batch in batches:
+            hold = np.zeros(len(batch), dtype=np.bool_)
+            for detector in detectors:
+                detector.score(batch, builder)
+                detector.learn(batch, hold)
+        best = min(best, time.perf_counter() - start)
+    return len(events) / best
+
+
+def state_bytes_per_user(events: list[Event]) -> tuple[int, int]:
+    engine = Engine()
+    for i in range(0, len(events), 8192):
+        engine.process(events[i : i + 8192])
+    users = len(engine.builder.vocab["user"])
+    return engine.state_bytes(), users
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--input", help="directory of logs (default: generate a scenario)")
+    parser.add_argument("--days", type=int, default=21)
+    parser.add_argument("--users", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.input:
+            root = Path(args.input)
+        else:
+            from benchmarks.scenario import generate
+
+            root = Path(scratch) / "scenario"
+            generate(root, days=args.days, users=args.users)
+        paths = [str(root)]
+        rows = []
+        for label, fn in (
+            ("parse only (shared by all rows)", parse_only),
+            ("vigil detect, end to end", vigil_end_to_end),
+            ("River HalfSpaceTrees per event", river_pipeline),
+            ("plain-Python new-terms", new_terms),
+        ):
+            elapsed, count = timed(lambda fn=fn: fn(paths))  # type: ignore[misc]
+            rows.append((label, count, elapsed, count / elapsed))
+        events = parsed_events(paths)
+        core_rate = scoring_core(events)
+        state, users = state_bytes_per_user(events)
+    vigil_rate = rows[1][3]
+    print(f"input: {rows[0][1]:,} events from {root if args.input else 'a generated scenario'}")
+    print(f"{'pipeline':40} {'events':>10} {'seconds':>9} {'events/s':>12} {'vigil x':>8}")
+    for label, count, elapsed, rate in rows:
+        print(f"{label:40} {count:>10,} {elapsed:>9.2f} {rate:>12,.0f} {vigil_rate / rate:>8.2f}")
+    label = "scoring core (all detectors, no parse)"
+    print(f"{label:40} {len(events):>10,} {'':>9} {core_rate:>12,.0f}")
+    print(
+        f"learned state: {state:,} bytes for {users:,} users = {state / max(users, 1):,.0f} B/user"
+    )
+
+
+if __name__ == "__main__":
+    main()
