@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 VIGIL := $(VENV)/bin/vigil
 DEMO_OUT := .demo
 
-.PHONY: demo test lint format kafka-fetch kafka-up kafka-down kafka-status clean
+.PHONY: demo test lint format system-deps kafka-fetch kafka-up kafka-down kafka-status clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,17 @@ kafka-down:
 kafka-status:
 	bash deploy/kafka/kafka.sh status
 
+# Prometheus (promtool + server) from Debian for the deploy tests; its boot-time service is
+# disabled because it would listen on 0.0.0.0 (the tests start their own on 127.0.0.1).
+system-deps:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends prometheus >/dev/null; \
+		systemctl disable prometheus.service >/dev/null 2>&1 || true; \
+	fi
+
 # Starts the broker the integration tests need, runs every test, stops the broker whatever happens.
-test: $(VENV)/.installed lint
+test: $(VENV)/.installed system-deps lint
 	bash deploy/kafka/kafka.sh up
 	status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 		bash deploy/kafka/kafka.sh down --wipe || true; exit $$status

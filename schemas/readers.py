@@ -165,7 +165,9 @@ class InputReader:
 
     # -- framing -----------------------------------------------------------------------------
 
-    def _read_stream(self, name: str, stream: ByteStream, depth: int) -> Iterator[Event]:
+    def _read_stream(
+        self, name: str, stream: ByteStream, depth: int, reference: datetime | None = None
+    ) -> Iterator[Event]:
         head = stream.read(8)
         if not head:
             self._dead(name, 0, "empty input", b"")
@@ -175,8 +177,9 @@ class InputReader:
             if depth >= 2:
                 self._dead(name, 0, "nested archive too deep", head)
                 return
-            bounded = _BombGuard(gzip.GzipFile(fileobj=rest), name)
-            yield from self._guarded(name, self._read_stream(name, bounded, depth + 1))
+            unzipped = gzip.GzipFile(fileobj=rest)
+            bounded = _BombGuard(unzipped, name)
+            yield from self._guarded(name, self._gunzip(name, unzipped, bounded, depth))
         elif head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
             if depth >= 2:
                 self._dead(name, 0, "nested archive too deep", head)
@@ -185,7 +188,16 @@ class InputReader:
         elif head.startswith(EVTX_MAGIC):
             yield from self._read_evtx(name, rest)
         else:
-            yield from self._guarded(name, self._read_textual(name, rest))
+            yield from self._guarded(name, self._read_textual(name, rest, reference))
+
+    def _gunzip(
+        self, name: str, unzipped: gzip.GzipFile, stream: ByteStream, depth: int
+    ) -> Iterator[Event]:
+        head = stream.read(8)
+        # The gzip header keeps the original file's mtime, which survives copies that lose
+        # the file's own mtime: the better anchor for RFC 3164 years.
+        reference = datetime.fromtimestamp(unzipped.mtime, UTC) if unzipped.mtime else None
+        yield from self._read_stream(name, _Prepended(head, stream), depth + 1, reference)
 
     def _guarded(self, name: str, events: Iterator[Event]) -> Iterator[Event]:
         """Turn a failure in the middle of a stream (corrupt gzip, bomb) into one dead letter."""
@@ -266,7 +278,9 @@ class InputReader:
         except (RuntimeError, OSError, ValueError) as exc:
             self._dead(name, 0, f"unreadable evtx file: {exc}"[:200], b"")
 
-    def _read_textual(self, name: str, stream: ByteStream) -> Iterator[Event]:
+    def _read_textual(
+        self, name: str, stream: ByteStream, reference: datetime | None = None
+    ) -> Iterator[Event]:
         head = stream.read(64 << 10)
         if _looks_binary(head):
             self._dead(name, 0, "binary content of unknown format", head[:64])
@@ -279,13 +293,15 @@ class InputReader:
         if stripped[:1] in (b"{", b"["):
             first_line = stripped.split(b"\n", 1)[0].strip()
             if _is_json(first_line):
-                yield from self._read_json_lines(name, body)
+                yield from self._read_json_lines(name, body, reference)
             else:
-                yield from self._read_json_document(name, body)
+                yield from self._read_json_document(name, body, reference)
         else:
-            yield from self._read_text_lines(name, body)
+            yield from self._read_text_lines(name, body, reference)
 
-    def _read_json_lines(self, name: str, stream: ByteStream) -> Iterator[Event]:
+    def _read_json_lines(
+        self, name: str, stream: ByteStream, reference: datetime | None = None
+    ) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
             for position, line in _lines(stream):
                 if not line.strip():
@@ -302,9 +318,11 @@ class InputReader:
                 for item in _unwrap(value):
                     yield position, item, line
 
-        yield from self._parse_records(name, "json", records())
+        yield from self._parse_records(name, "json", records(), reference)
 
-    def _read_json_document(self, name: str, stream: ByteStream) -> Iterator[Event]:
+    def _read_json_document(
+        self, name: str, stream: ByteStream, reference: datetime | None = None
+    ) -> Iterator[Event]:
         data = stream.read(MAX_DOCUMENT_BYTES + 1)
         self.stats.records_read += 1
         if len(data) > MAX_DOCUMENT_BYTES:
@@ -323,9 +341,11 @@ class InputReader:
             for position, item in enumerate(items, start=1):
                 yield position, item, item
 
-        yield from self._parse_records(name, "json", records())
+        yield from self._parse_records(name, "json", records(), reference)
 
-    def _read_text_lines(self, name: str, stream: ByteStream) -> Iterator[Event]:
+    def _read_text_lines(
+        self, name: str, stream: ByteStream, reference: datetime | None = None
+    ) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
             for position, raw in _lines(stream):
                 line = raw.rstrip(b"\r")
@@ -345,14 +365,20 @@ class InputReader:
                     continue
                 yield position, decoded, line
 
-        yield from self._parse_records(name, "text", records())
+        yield from self._parse_records(name, "text", records(), reference)
 
     # -- parsing -----------------------------------------------------------------------------
 
     def _parse_records(
-        self, name: str, kind: str, records: Iterator[tuple[int, Any, Any]]
+        self,
+        name: str,
+        kind: str,
+        records: Iterator[tuple[int, Any, Any]],
+        reference: datetime | None = None,
     ) -> Iterator[Event]:
-        ctx = ParseContext(tenant=self.tenant, source=name, reference_time=_mtime(name))
+        ctx = ParseContext(
+            tenant=self.tenant, source=name, reference_time=reference or _mtime(name)
+        )
         dead_before = self.stats.dead_letter
         parser = self.forced
         pending: list[tuple[int, Any, Any]] = []

@@ -1594,6 +1594,19 @@ OCSF_CASES = [
     ),
     pytest.param(
         ocsf(
+            6003,
+            2,
+            actor={
+                "user": {"type": "AssumedRole", "uid": "AROA5FLZVX4OAMSW6BCRH:i-0317f6c6b66ae9c40"}
+            },
+            api={"operation": "ListBuckets", "service": {"name": "s3.amazonaws.com"}},
+            src_endpoint={"ip": "1.2.3.4"},
+        ),
+        {"action": Action.API_CALL, "user": "i-0317f6c6b66ae9c40", "object": "ListBuckets"},
+        id="api-assumed-role-uid",
+    ),
+    pytest.param(
+        ocsf(
             4001, 1, src_endpoint={"ip": "10.0.0.5"}, dst_endpoint={"ip": "10.0.0.9", "port": 445}
         ),
         {"action": Action.NETWORK_CONNECT, "dst_host": "10.0.0.9", "object": "445", "user": ""},
@@ -2262,7 +2275,8 @@ def _real(path: Path) -> Path:
 
 
 def _labels(name: str) -> dict[str, Any]:
-    return json.loads((DATA / name / "LABELS.json").read_text())
+    labels: dict[str, Any] = json.loads((DATA / name / "LABELS.json").read_text())
+    return labels
 
 
 def _zip_lines(path: Path) -> list[dict[str, Any]]:

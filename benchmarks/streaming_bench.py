@@ -1,0 +1,412 @@
+"""Streaming benchmark: Vigil on the real Kafka broker, ingest -> worker(s) -> alerts.
+
+Measures (prints a table): sustained events/s end to end for 1 and 2 workers, event -> alert
+latency p50/p99 at a fixed offered load, and recovery time after a worker is SIGKILLed.
+
+    bash deploy/kafka/kafka.sh up
+    .venv/bin/python -m benchmarks.streaming_bench [--events 200000] [--rate 5000]
+
+Input is generated RFC 3164 sshd syslog (``generate_auth_log``), which the rare-source-network
+detector learns from; the integration tests use the same generator.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def syslog_line(when: datetime, host: str, user: str, ip: str, pid: int) -> str:
+    stamp = f"{MONTHS[when.month - 1]} {when.day:2d} {when:%H:%M:%S}"
+    port = 40000 + pid % 20000
+    return f"{stamp} {host} sshd[{pid}]: Accepted password for {user} from {ip} port {port} ssh2"
+
+
+def generate_auth_log(
+    *,
+    users: int,
+    days: int,
+    logons_per_day: int,
+    attackers: int,
+    end: datetime,
+    seed: int = 7,
+) -> Iterator[str]:
+    """Time-ordered sshd lines ending at ``end``: every user logs on from their home /24
+    ``logons_per_day`` times a day; on the last day ``attackers`` users (user0, user1, ...)
+    log on from a never-seen network, which the rare-source-network detector flags."""
+    rng = random.Random(seed)
+    start = end - timedelta(days=days)
+    seconds = days * 86_400
+    total = users * days * logons_per_day
+    # Evenly spread offsets with jitter, sorted once: the stream is in event-time order.
+    rows = []
+    for i in range(total):
+        user = i % users
+        offset = int((i + rng.random()) * seconds / total)
+        rows.append((offset, user, f"10.{user // 250}.{user % 250}.{rng.randrange(2, 250)}"))
+    last_day = seconds - 86_400
+    for user in range(attackers):
+        offset = last_day + rng.randrange(0, 80_000)
+        rows.append((offset, user, f"203.0.{user % 250}.{rng.randrange(2, 250)}"))
+    rows.sort()
+    for n, (offset, user, ip) in enumerate(rows):
+        when = start + timedelta(seconds=offset)
+        yield syslog_line(when, f"srv{user % 7}", f"user{user}", ip, 1000 + n % 50_000)
+
+
+def recent_end() -> datetime:
+    """A day boundary safely before now, so year-less syslog stamps resolve to this year."""
+    now = datetime.now(UTC)
+    return now.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: E402
+from kafka import KafkaAdminClient, KafkaConsumer  # noqa: E402
+from kafka import TopicPartition as SyncTP  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Workers:
+    def __init__(self, broker: str, prefix: str, scratch: Path) -> None:
+        self.broker, self.prefix, self.scratch = broker, prefix, scratch
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self, name: str) -> subprocess.Popen[bytes]:
+        log = (self.scratch / f"{name}.log").open("ab")
+        args = [
+            sys.executable,
+            "-m",
+            "pipeline.streaming.cli",
+            "worker",
+            "--broker",
+            self.broker,
+            "--topic-prefix",
+            self.prefix,
+            "--data-dir",
+            str(self.scratch / name),
+            "--session-timeout",
+            "6",
+            "--checkpoint-seconds",
+            "2",
+        ]
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log)
+        self.procs.append(proc)
+        return proc
+
+    def wait_assigned(self, count: int, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            logs = [p.read_text() for p in self.scratch.glob("*.log")]
+            if sum("assigned: resuming" in text for text in logs) >= count:
+                time.sleep(1.0)  # let the last rebalance settle
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError("workers got no partitions")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def lag(broker: str, prefix: str, targets: dict[str, dict[int, int]] | None = None) -> int:
+    """Messages not yet committed by the parse + detect groups (against ``targets`` if given)."""
+    admin = KafkaAdminClient(bootstrap_servers=broker)
+    consumer = KafkaConsumer(bootstrap_servers=broker)
+    try:
+        behind = 0
+        for group, topic in (
+            (f"{prefix}vigil-parse", f"{prefix}vigil.raw"),
+            (f"{prefix}vigil-detect", f"{prefix}vigil.events"),
+        ):
+            tps = [SyncTP(topic, p) for p in range(4)]
+            ends = (
+                targets[topic]
+                if targets
+                else {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+            )
+            committed = admin.list_group_offsets(group).get(group, {})
+            for tp in tps:
+                have = committed.get(tp)
+                behind += max(0, ends[tp.partition] - (have.offset if have else 0))
+        return behind
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def end_offsets(broker: str, prefix: str) -> dict[str, dict[int, int]]:
+    consumer = KafkaConsumer(bootstrap_servers=broker)
+    try:
+        out = {}
+        for topic in (f"{prefix}vigil.raw", f"{prefix}vigil.events"):
+            tps = [SyncTP(topic, p) for p in range(4)]
+            out[topic] = {tp.partition: o for tp, o in consumer.end_offsets(tps).items()}
+        return out
+    finally:
+        consumer.close()
+
+
+def wait_lag_zero(broker: str, prefix: str, timeout: float, targets: dict | None = None) -> float:
+    started = time.monotonic()
+    while lag(broker, prefix, targets) > 0:
+        if time.monotonic() - started > timeout:
+            raise TimeoutError(f"lag not zero after {timeout}s")
+        time.sleep(0.25)
+    return time.monotonic() - started
+
+
+def ingest_file(broker: str, prefix: str, path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.streaming.cli",
+            "ingest",
+            "--broker",
+            broker,
+            "--topic-prefix",
+            prefix,
+            "--tenant",
+            "bench",
+            str(path),
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=600,
+    )
+
+
+def throughput(broker: str, lines: list[str], workers: int, scratch: Path) -> tuple[float, float]:
+    """(events/s end to end, seconds) for ingest -> drained with ``workers`` workers."""
+    prefix = f"b{uuid.uuid4().hex[:8]}."
+    path = scratch / f"tp{workers}.log"
+    path.write_text("\n".join(lines) + "\n")
+    pool = Workers(broker, prefix, scratch / prefix)
+    (scratch / prefix).mkdir()
+    try:
+        for n in range(workers):
+            pool.start(f"w{n}")
+        pool.wait_assigned(workers)
+        started = time.monotonic()
+        ingest_file(broker, prefix, path)
+        wait_lag_zero(broker, prefix, timeout=600)
+        elapsed = time.monotonic() - started
+    finally:
+        pool.stop()
+    return len(lines) / elapsed, elapsed
+
+
+async def offered_load(
+    broker: str,
+    prefix: str,
+    live: list[tuple[str, str | None]],
+    rate: float,
+    kill_at: float | None = None,
+    victim: subprocess.Popen[bytes] | None = None,
+) -> tuple[list[float], float | None]:
+    """Send ``live`` (line, attacked user or None) at ``rate``/s; returns the event->alert
+    latencies of the attack lines (and the SIGKILL time if one was asked for)."""
+    producer = AIOKafkaProducer(bootstrap_servers=broker, linger_ms=2)
+    consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+    await producer.start()
+    await consumer.start()
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    killed_at: float | None = None
+    try:
+        tps = [TopicPartition(f"{prefix}vigil.alerts", p) for p in range(4)]
+        consumer.assign(tps)
+        await consumer.seek_to_end(*tps)
+
+        async def collect() -> None:
+            while True:
+                for records in (await consumer.getmany(timeout_ms=50)).values():
+                    now = time.monotonic()
+                    for record in records:
+                        user = orjson.loads(record.value)["entity"]["id"]
+                        if user in sent and record.value.find(b'"version":1') >= 0:
+                            latencies.append(now - sent.pop(user))
+
+        collector = asyncio.create_task(collect())
+        ref = time.time()
+        started = time.monotonic()
+        for n, (line, attacked) in enumerate(live):
+            due = started + n / rate
+            if (delay := due - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            if kill_at is not None and killed_at is None and time.monotonic() - started >= kill_at:
+                if victim is None:
+                    raise ValueError("kill_at needs a victim")
+                victim.send_signal(signal.SIGKILL)
+                killed_at = time.monotonic()
+            envelope = {
+                "tenant": "bench",
+                "source": "live.log",
+                "format": "syslog",
+                "pos": n,
+                "ref": ref,
+                "record": line,
+            }
+            await producer.send(f"{prefix}vigil.raw", orjson.dumps(envelope), key=b"bench|live")
+            if attacked:
+                sent[attacked] = time.monotonic()
+        await producer.flush()
+        deadline = time.monotonic() + 30
+        while sent and time.monotonic() < deadline:  # noqa: ASYNC110 - the collector pops
+            await asyncio.sleep(0.2)
+        collector.cancel()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return latencies, killed_at
+
+
+def live_stream(
+    users: int, seconds: float, rate: float, attacks: int, start: datetime
+) -> list[tuple[str, str | None]]:
+    """Normal logons of ``users`` with ``attacks`` new-network logons spread evenly."""
+    rng = random.Random(11)
+    total = int(seconds * rate)
+    every = max(1, total // (attacks + 1))
+    out: list[tuple[str, str | None]] = []
+    for n in range(total):
+        when = start + timedelta(seconds=n * 0.01)
+        user = rng.randrange(users)
+        if n % every == every - 1 and n // every < attacks:
+            attacked = f"user{n // every}"
+            out.append(
+                (syslog_line(when, "srv1", attacked, f"198.51.{n // every % 250}.9", n), attacked)
+            )
+        else:
+            out.append(
+                (
+                    syslog_line(when, "srv1", f"user{user}", f"10.{user // 250}.{user % 250}.7", n),
+                    None,
+                )
+            )
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--broker", default=os.environ.get("VIGIL_KAFKA", "127.0.0.1:9092"))
+    parser.add_argument(
+        "--events", type=int, default=200_000, help="events for the throughput runs"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=5000.0, help="offered load for latency (events/s)"
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="duration of the latency run")
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument(
+        "--scratch", default=None, help="keep worker logs here (default: a temp dir)"
+    )
+    args = parser.parse_args()
+    users = max(100, args.events // 100)
+    lines = list(
+        generate_auth_log(users=users, days=20, logons_per_day=5, attackers=50, end=recent_end())
+    )
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scratch = Path(args.scratch or tmp)
+        scratch.mkdir(parents=True, exist_ok=True)
+        for workers in () if args.skip_throughput else (1, 2):
+            rate, elapsed = throughput(args.broker, lines, workers, scratch)
+            rows.append(
+                (
+                    f"end to end, {workers} worker(s), {len(lines):,} events",
+                    f"{rate:,.0f} events/s ({elapsed:.1f} s)",
+                )
+            )
+            print(rows[-1], flush=True)
+        # Latency and recovery: history first, then a live stream at the offered load.
+        prefix = f"b{uuid.uuid4().hex[:8]}."
+        hist_users = 500
+        history = list(
+            generate_auth_log(
+                users=hist_users, days=20, logons_per_day=6, attackers=0, end=recent_end()
+            )
+        )
+        path = scratch / "history.log"
+        path.write_text("\n".join(history) + "\n")
+        (scratch / prefix).mkdir()
+        pool = Workers(args.broker, prefix, scratch / prefix)
+        try:
+            first = pool.start("w0")
+            pool.start("w1")
+            pool.wait_assigned(2)
+            ingest_file(args.broker, prefix, path)
+            wait_lag_zero(args.broker, prefix, timeout=300)
+            start = recent_end() + timedelta(hours=1)
+            live = live_stream(hist_users, args.seconds, args.rate, attacks=100, start=start)
+            latencies, _ = asyncio.run(offered_load(args.broker, prefix, live, args.rate))
+            if latencies:
+                p50, p99 = np.percentile(latencies, [50, 99])
+                rows.append(
+                    (
+                        f"event -> alert latency at {args.rate:,.0f} events/s, 2 workers",
+                        f"p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms "
+                        f"({len(latencies)} alerts)",
+                    )
+                )
+            else:
+                rows.append(("event -> alert latency", "no alerts observed"))
+            print(rows[-1], flush=True)
+            # Recovery: SIGKILL one worker under load; time until everything sent before the kill
+            # is processed and committed by the survivor (includes the 6 s session timeout).
+            start2 = start + timedelta(hours=2)
+            live2 = [(line, None) for line, _ in live_stream(hist_users, 10, args.rate, 0, start2)]
+            _, killed_at = asyncio.run(
+                offered_load(args.broker, prefix, live2, args.rate, kill_at=3.0, victim=first)
+            )
+            targets = end_offsets(args.broker, prefix)
+            if killed_at is None:
+                raise RuntimeError("the worker was not killed")
+            recovered = wait_lag_zero(args.broker, prefix, timeout=120, targets=targets)
+            total = time.monotonic() - killed_at
+            rows.append(
+                (
+                    "recovery after SIGKILL of 1 of 2 workers (session timeout 6 s)",
+                    f"{total:.1f} s until all events sent were processed "
+                    f"({recovered:.1f} s after the load stopped)",
+                )
+            )
+            print(rows[-1], flush=True)
+        finally:
+            pool.stop()
+    width = max(len(r[0]) for r in rows)
+    print("\n" + "measure".ljust(width) + " | result")
+    print("-" * width + "-+-" + "-" * 40)
+    for name, value in rows:
+        print(name.ljust(width) + " | " + value)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Account lifecycle anomalies, audit-log clearing and service installs by unusual actors.
+
+Rule-like signals with rarity: clearing an audit log (1102/104, CloudTrail StopLogging /
+DeleteTrail / DeleteFlowLogs ...) is strong on its own; creating, enabling or resetting the
+password of a privileged account, creating access keys for someone else, disabling MFA and
+installing a service (7045/4697) weigh by how unusual the action is for the actor. An admin who
+does it every day decays to quiet; a user who never did it gets the full weight. Before the
+actor's learning period ends (short captures, new accounts) the weight is partial, so
+rule-strength findings such as a cleared log still stand out.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> import numpy as np
+>>> from detectors.batch import BatchBuilder
+>>> from schemas.event import Action, Event
+>>> t = datetime(2024, 1, 1, 9, tzinfo=UTC)
+>>> cleared = Event(time=t, tenant="t", source_format="test", action=Action.LOG_CLEARED,
+...                 user="bob", dst_host="dc1", object="Security", event_id="1102")
+>>> builder, detector = BatchBuilder(), AccountLifecycle()
+>>> signals = detector.score(builder.build([cleared]), builder)
+>>> round(float(signals.points[0]))
+62
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'bob cleared the Security audit log on dc1 (1102), first time for them
+ (bob: 0 events in 0 days, still learning their baseline)'
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.batch import (
+    ACTION_CODE,
+    BatchBuilder,
+    EventBatch,
+    FloatArray,
+    Int64Array,
+    IntArray,
+)
+from detectors.privileged_action import (
+    DAY,
+    Features,
+    RarityDetector,
+    baseline_text,
+    kind_code,
+    rarity_weight,
+)
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+_WATCHED = frozenset({Action.ACCOUNT_CHANGE, Action.LOG_CLEARED, Action.REMOTE_EXEC})
+_SERVICE_INSTALL_IDS = frozenset({"7045", "4697"})
+#: ACCOUNT_CHANGE verb -> weight when the target is an ordinary account.
+_VERB_WEIGHT: dict[str, float] = {
+    "created": 20.0,
+    "enabled": 20.0,
+    "password_reset": 20.0,
+    "password_set": 20.0,
+    "access_key_created": 15.0,
+    "ssh_key_added": 15.0,
+    "mfa_disabled": 25.0,
+    "uid_changed": 20.0,
+    "sid_history_added": 60.0,
+    "dsrm_password_set": 60.0,
+}
+_DEFAULT_VERB_WEIGHT = 8.0
+#: Verbs that, done to a privileged account (or to someone else's keys), weigh like this.
+_PRIVILEGED_WEIGHT = 45.0
+_OTHER_KEY_WEIGHT = 30.0
+_KEY_VERBS = frozenset({"access_key_created", "ssh_key_added", "password_set", "password_reset"})
+
+
+@register
+class AccountLifecycle(RarityDetector):
+    """Log clearing (strong), privileged account creation/enable/reset, service installs.
+
+    Points: ``weight * (lead + (1 - lead) * m * (1 - p)) * max(r, floor)`` where ``weight`` is
+    the action's rule weight, ``m`` 1 past the actor's learning period (``immature_weight``
+    before), ``p`` the share of users who do this kind, ``r`` the rarity of the kind for the
+    actor (1 never ... ~0 daily); ``floor`` keeps routine log clearing faintly visible.
+    """
+
+    name: ClassVar[str] = "account_lifecycle"
+    mitre: ClassVar[tuple[str, ...]] = (
+        "T1136",
+        "T1098",
+        "T1098.001",
+        "T1070.001",
+        "T1562.008",
+        "T1543.003",
+        "T1569.002",
+    )
+
+    def __init__(
+        self,
+        *,
+        log_cleared_weight: float = 100.0,
+        service_weight: float = 40.0,
+        lead: float = 0.5,
+        immature_weight: float = 0.5,
+        log_floor: float = 0.1,
+        **kwargs: float,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        if not 0 <= lead <= 1 or not 0 <= immature_weight <= 1 or not 0 <= log_floor <= 1:
+            raise ValueError("account_lifecycle: lead, immature_weight, log_floor in [0, 1]")
+        self.log_cleared_weight = log_cleared_weight
+        self.service_weight = service_weight
+        self.lead = lead
+        self.immature_weight = immature_weight
+        self.log_floor = log_floor
+
+    def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
+        mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
+        mask &= batch.column("user") >= 0
+        remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
+        for row in np.flatnonzero(remote & mask).tolist():
+            mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
+        rows = np.flatnonzero(mask).astype(np.int64)
+        action = batch.action[rows]
+        account = action == ACTION_CODE[Action.ACCOUNT_CHANGE]
+        sub = np.where(account, batch.column("object")[rows], -1)
+        kind = kind_code(action, account & batch.privileged[rows], sub)
+        return rows, batch.column("user")[rows], kind
+
+    def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
+        action = batch.action[rows]
+        weight = np.zeros(len(rows))
+        weight[action == ACTION_CODE[Action.LOG_CLEARED]] = self.log_cleared_weight
+        weight[action == ACTION_CODE[Action.REMOTE_EXEC]] = self.service_weight
+        for i in np.flatnonzero(action == ACTION_CODE[Action.ACCOUNT_CHANGE]).tolist():
+            event = batch.events[int(rows[i])]
+            verb_weight = _VERB_WEIGHT.get(event.object, _DEFAULT_VERB_WEIGHT)
+            if event.privileged and verb_weight >= 15.0:
+                verb_weight = max(verb_weight, _PRIVILEGED_WEIGHT)
+            elif event.object in _KEY_VERBS and event.target_user not in ("", event.user):
+                verb_weight = max(verb_weight, _OTHER_KEY_WEIGHT)
+            weight[i] = verb_weight
+        log = action == ACTION_CODE[Action.LOG_CLEARED]
+        return {"weight": weight, "log": log}
+
+    def _points(self, count: FloatArray, feats: Features) -> FloatArray:
+        maturity = np.where(feats["mature"], 1.0, self.immature_weight)
+        share = (feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0)
+        unusual = self.lead + (1.0 - self.lead) * maturity * (1.0 - np.minimum(share, 1.0))
+        rarity = rarity_weight(count)
+        rarity = np.where(feats["log"], np.maximum(rarity, self.log_floor), rarity)
+        points: FloatArray = feats["weight"] * unusual * rarity
+        return points
+
+    def _describe(
+        self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
+    ) -> tuple[str, str, str]:
+        event = batch.events[row]
+        where = f" on {event.dst_host}" if event.dst_host else ""
+        source = f" ({event.event_id})" if event.event_id else ""
+        if event.action is Action.LOG_CLEARED:
+            what = f"cleared the {event.object or 'audit'} audit log{where}{source}"
+        elif event.action is Action.REMOTE_EXEC:
+            what = f"installed service {event.object or '?'}{where}{source}"
+        else:
+            target = event.target_user or event.device or "an account"
+            kind = "privileged account " if event.privileged else "account "
+            what = f"{event.object.replace('_', ' ') or 'changed'} for {kind}{target}{where}"
+        count = float(feats["count"][i])
+        when = "first time for them" if count < 0.05 else f"done ~{count:.1f} times recently"
+        days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
+        learning = "" if feats["mature"][i] else ", still learning their baseline"
+        title = (
+            f"{who} {what}, {when} ({who}: {int(feats['count_before'][i])} events in "
+            f"{days:.0f} days{learning})"
+        )
+        return title, what, baseline_text(who, feats, i, "this")
+
+
+__all__ = ["AccountLifecycle"]

@@ -1,0 +1,198 @@
+"""Dormant account reactivation: activity after a silence far longer than the user's rhythm.
+
+Stolen or forgotten credentials of a leaver, a service account nobody uses any more, an admin
+account kept "just in case": when such an account comes back, it is worth a look. The gap
+since the user's last activity is compared with the longest break the user normally takes (a
+slowly decaying maximum of their earlier gaps, so a three-week holiday once a year is known):
+a reactivation is flagged when ``gap >= max(min_gap_days, factor x longest usual break)``.
+The flagged gap is held back, so a second long silence is judged against the normal rhythm too.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> from detectors.batch import BatchBuilder
+>>> from schemas.event import Action, Event
+>>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+>>> def logon(day):
+...     return Event(time=start + timedelta(days=day), tenant="t", source_format="x",
+...                  action=Action.LOGON, user="svc-backup", src_ip="10.0.0.5")
+>>> builder, detector = BatchBuilder(), DormantAccount()
+>>> signals = detector.score(builder.build([logon(d) for d in (*range(0, 30, 2), 120)]), builder)
+>>> len(signals), round(float(signals.points[0]))
+(1, 46)
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'svc-backup was active again after 92 days of silence
+ (normal: longest break 1.2 days over 15 events since 2024-01-01)'
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import Signals, StateDict, group_order
+from detectors.batch import BatchBuilder, BoolArray, EventBatch
+from detectors.failed_logons import fit, peak_before, peak_fold, previous_in_group, settle
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+DAY = 86_400.0
+#: Actions that do not show the account being used.
+_NOT_ACTIVITY = frozenset({Action.LOGOFF, Action.LOGON_FAILED, Action.ACCOUNT_LOCKOUT})
+
+
+@register
+class DormantAccount:
+    name: ClassVar[str] = "dormant_account"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078", "T1078.003")
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        min_gap_days: float = 30.0,
+        factor: float = 3.0,
+        min_events: int = 5,
+        memory_days: float = 180.0,
+        points: float = 30.0,
+        points_per_doubling: float = 10.0,
+        max_points: float = 60.0,
+    ) -> None:
+        if min_gap_days <= 0 or factor < 1 or min_events < 1 or memory_days <= 0:
+            raise ValueError("dormant_account: min_gap_days > 0, factor >= 1, min_events >= 1")
+        self.min_gap = min_gap_days * DAY
+        self.factor = factor
+        self.min_events = min_events
+        self.memory = memory_days * DAY
+        self.points = points
+        self.points_per_doubling = points_per_doubling
+        self.max_points = max_points
+        self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
+        self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
+        self.count_ = np.empty(0, dtype=np.float64)  # activity events
+        self.longest_ = np.empty(0, dtype=np.float64)  # decaying longest usual gap, at last_
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        activity = ~batch.action_mask(_NOT_ACTIVITY) & ~batch.outcome_is(Outcome.FAILURE)
+        rows = np.flatnonzero(activity & (batch.column("user") >= 0)).astype(np.int64)
+        user = batch.column("user")[rows]
+        time = batch.time[rows]
+        n = len(rows)
+        size = int(user.max()) + 1 if n else 0
+        first_state = fit(self.first_, size, np.nan)[user]
+        last_state = fit(self.last_, size, np.nan)[user]
+        count_state = fit(self.count_, size, 0.0)[user]
+        longest_state = fit(self.longest_, size, 0.0)[user]
+        groups = user.astype(np.int64)
+        previous = previous_in_group(groups)
+        previous_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
+        gap = np.where(np.isnan(previous_time), 0.0, time - np.nan_to_num(previous_time))
+        # Rows before this one of the same user: a running count within the batch.
+        prior, first_row = group_order(groups)
+        count_before = count_state + prior
+        first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
+
+        def judge(held: BoolArray) -> BoolArray:
+            usual, _ = peak_before(
+                groups, time, np.where(held, 0.0, gap), longest_state, last_state, self.memory
+            )
+            threshold = np.maximum(self.min_gap, self.factor * usual)
+            result: BoolArray = (count_before >= self.min_events) & (gap >= threshold)
+            return result
+
+        flagged = settle(judge, n)
+        usual, log_peak = peak_before(
+            groups, time, np.where(flagged, 0.0, gap), longest_state, last_state, self.memory
+        )
+        return {
+            "rows": rows,
+            "user": user,
+            "time": time,
+            "gap": gap,
+            "usual": usual,
+            "flagged": flagged,
+            "count_before": count_before,
+            "first_seen": first_seen,
+            "log_peak": log_peak,
+        }
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        gap = view["gap"][flagged]
+        usual = view["usual"][flagged]
+        threshold = np.maximum(self.min_gap, self.factor * usual)
+        points = np.minimum(
+            self.max_points, self.points + self.points_per_doubling * np.log2(gap / threshold)
+        )
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=view["rows"][flagged],
+            entity=view["user"][flagged],
+            points=points,
+            mitre=self.mitre,
+        )
+        vocab = builder.vocab["user"]
+        for index in range(len(signals)):
+            who = vocab.value(int(signals.entity[index]))
+            since = datetime.fromtimestamp(float(view["first_seen"][flagged][index]), UTC)
+            count = int(view["count_before"][flagged][index])
+            days, usual_days = gap[index] / DAY, usual[index] / DAY
+            signals.titles.append(
+                f"{who} was active again after {days:.0f} days of silence (normal: longest "
+                f"break {usual_days:.1f} days over {count} events since {since:%Y-%m-%d})"
+            )
+            signals.observed.append(f"{who} active after {days:.0f} days of silence")
+            signals.baseline.append(
+                f"longest usual break {usual_days:.1f} days; flagged from "
+                f"{threshold[index] / DAY:.0f} days"
+            )
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        user, time = view["user"], view["time"]
+        size = int(user.max()) + 1
+        self.first_ = fit(self.first_, size, np.nan)
+        self.last_ = fit(self.last_, size, np.nan)
+        self.count_ = fit(self.count_, size, 0.0)
+        self.longest_ = fit(self.longest_, size, 0.0)
+        earliest = np.full(len(self.first_), np.inf)
+        np.minimum.at(earliest, user, time)
+        touched = np.isfinite(earliest)
+        self.first_[touched] = np.fmin(self.first_[touched], earliest[touched])
+        self.count_ += np.bincount(user, minlength=len(self.count_))
+        # Gaps that were flagged (or held back by the engine) are not a usual rhythm.
+        keep = ~(view["flagged"] | held_back[rows])
+        _, log_peak = peak_before(
+            user.astype(np.int64),
+            time,
+            np.where(keep, view["gap"], 0.0),
+            self.longest_[user],
+            self.last_[user],
+            self.memory,
+        )
+        self.longest_ = peak_fold(self.longest_, user, time, log_peak, self.memory)
+        latest = np.full(len(self.first_), -np.inf)
+        np.maximum.at(latest, user, time)
+        self.last_[touched] = np.fmax(self.last_[touched], latest[touched])
+
+    def state(self) -> StateDict:
+        return {
+            "first": self.first_,
+            "last": self.last_,
+            "count": self.count_,
+            "longest": self.longest_,
+        }
+
+    def load_state(self, state: StateDict) -> None:
+        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.last_ = np.asarray(state["last"], dtype=np.float64)
+        self.count_ = np.asarray(state["count"], dtype=np.float64)
+        self.longest_ = np.asarray(state["longest"], dtype=np.float64)

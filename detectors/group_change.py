@@ -1,0 +1,151 @@
+"""Membership changes of sensitive groups, and rarity of who performs group changes at all.
+
+Adding an account to Domain Admins, Administrators, ``wheel``/``sudo`` or attaching an admin
+policy in the cloud (the parsers set ``privileged`` on such GROUP_CHANGE / POLICY_CHANGE events)
+is what an attacker does first with a foothold. It is a strong signal on its own when the actor
+never does group changes, a weak one when the actor is an admin who does them routinely. Any
+group change by a mature user who never makes them is flagged too, weighed by how many users do
+group changes. When the source does not name the actor (``usermod`` in syslog), the member who
+gained the membership is the entity.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> import numpy as np
+>>> from detectors.batch import BatchBuilder
+>>> from schemas.event import Action, Event
+>>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+>>> def ev(day, user, action=Action.LOGON, **kw):
+...     return Event(time=start + timedelta(days=day, minutes=len(user)), tenant="t",
+...                  source_format="test", action=action, user=user, **kw)
+>>> history = [ev(d, u) for d in range(20) for u in ("alice", "bob", "carol")]
+>>> builder, detector = BatchBuilder(), GroupChange(learning_days=7, min_events=10)
+>>> batch = builder.build(history)
+>>> detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+>>> add = ev(21, "bob", Action.GROUP_CHANGE, target_user="mallory", object="Domain Admins",
+...          privileged=True, reason="added")
+>>> signals = detector.score(builder.build([add]), builder)
+>>> round(float(signals.points[0]))
+71
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'bob added mallory to sensitive group Domain Admins; bob has made no group change in 21 days
+ of activity (20 events) and 0 of 3 users make group changes'
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.batch import (
+    ACTION_CODE,
+    BatchBuilder,
+    EventBatch,
+    FloatArray,
+    Int64Array,
+    IntArray,
+)
+from detectors.privileged_action import (
+    DAY,
+    Features,
+    RarityDetector,
+    baseline_text,
+    rarity_weight,
+)
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+_CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
+
+
+@register
+class GroupChange(RarityDetector):
+    """Sensitive-group / admin-policy grants and group changes by users who never make them.
+
+    Points for a sensitive grant: ``(sensitive_base + sensitive_span * m * (1 - p)) * r`` where
+    ``m`` is 1 for an actor past its learning period (0.35 before), ``p`` the share of users who
+    make group changes and ``r`` falls from 1 (never) to ~0 (routine) with the actor's decayed
+    count of group changes. Ordinary group changes get ``ordinary_max * m * (1 - p) * r``;
+    removals count half. Ordinary (non-admin) policy changes only teach the baseline.
+    """
+
+    name: ClassVar[str] = "group_change"
+    mitre: ClassVar[tuple[str, ...]] = ("T1098", "T1098.003", "T1078.002", "T1484")
+
+    def __init__(
+        self,
+        *,
+        sensitive_base: float = 35.0,
+        sensitive_span: float = 45.0,
+        ordinary_max: float = 30.0,
+        immature_weight: float = 0.35,
+        **kwargs: float,
+    ) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        if min(sensitive_base, sensitive_span, ordinary_max, immature_weight) < 0:
+            raise ValueError("group_change: weights must be >= 0")
+        self.sensitive_base = sensitive_base
+        self.sensitive_span = sensitive_span
+        self.ordinary_max = ordinary_max
+        self.immature_weight = immature_weight
+
+    def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
+        mask = batch.action_mask(_CHANGES) & batch.outcome_is(Outcome.SUCCESS)
+        actor = batch.column("user")
+        member = batch.column("target_user")
+        entity = np.where(actor >= 0, actor, member)
+        mask &= entity >= 0
+        rows = np.flatnonzero(mask).astype(np.int64)
+        # One kind: "makes group / permission changes" (who performs them is what is rare).
+        return rows, entity[rows].astype(np.int32), np.zeros(len(rows), dtype=np.int64)
+
+    def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
+        group = batch.action[rows] == ACTION_CODE[Action.GROUP_CHANGE]
+        removed = np.fromiter(
+            (batch.events[r].reason == "removed" for r in rows.tolist()),
+            dtype=np.bool_,
+            count=len(rows),
+        )
+        return {"sensitive": batch.privileged[rows], "group": group, "removed": removed}
+
+    def _points(self, count: FloatArray, feats: Features) -> FloatArray:
+        maturity = np.where(feats["mature"], 1.0, self.immature_weight)
+        share = (feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0)
+        rare_actor = maturity * (1.0 - np.minimum(share, 1.0))
+        sensitive = self.sensitive_base + self.sensitive_span * rare_actor
+        ordinary = np.where(feats["group"], self.ordinary_max * rare_actor, 0.0)
+        points = np.where(feats["sensitive"], sensitive, ordinary) * rarity_weight(count)
+        result: FloatArray = np.where(feats["removed"], 0.5 * points, points)
+        return result
+
+    def _describe(
+        self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
+    ) -> tuple[str, str, str]:
+        event = batch.events[row]
+        member = event.target_user or "an account"
+        target = event.object or "a group"
+        if event.action is Action.POLICY_CHANGE:
+            what = f"granted admin policy {target}" + (
+                f" to {event.target_user}" if event.target_user else ""
+            )
+        else:
+            verb = "removed" if event.reason == "removed" else "added"
+            prep = "from" if verb == "removed" else "to"
+            kind = "sensitive group" if event.privileged else "group"
+            what = f"{verb} {member} {prep} {kind} {target}"
+        actor = who if event.user else f"(actor not logged; member {who})"
+        days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
+        count = float(feats["count"][i])
+        habit = (
+            "has made no group change"
+            if count < 0.05
+            else f"has made ~{count:.1f} group changes (decayed)"
+        )
+        title = (
+            f"{actor} {what}; {who} {habit} in {days:.0f} days of activity "
+            f"({int(feats['count_before'][i])} events) and {int(feats['users_of_kind'][i])} of "
+            f"{int(feats['population'][i])} users make group changes"
+        )
+        return title, f"{what}", baseline_text(who, feats, i, "group/permission changes")
+
+
+__all__ = ["GroupChange"]

@@ -1,0 +1,994 @@
+"""Lateral movement: who reaches which machine, from where, and how many at once.
+
+Three families of signal over *remote access* rows (network/RDP/ssh logons and explicit-credential
+use towards another machine):
+
+* ``lateral_new_host`` — a user reaches a host outside their own baseline, judged after the user's
+  own learning period and discounted by a popularity prior: a host that many distinct users reach
+  (or that several users started reaching recently, as on a server roll-out day) is not surprising.
+* ``lateral_new_edge`` — a source machine reaches a destination it never reached before, when both
+  ends are past their learning period.
+* ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
+  reached within a short window jumps far above the entity's own decayed peak (a service account
+  that fans out to every server each night has a high peak and stays quiet).
+
+Batch scoring equals one-by-one scoring: every per-row quantity is computed from the state plus
+the *earlier rows of the same batch*, and where whether a row is learned depends on whether it was
+flagged, the flags are settled by a fixed-point iteration (:func:`settle`), which reproduces the
+sequential answer exactly because a row only depends on earlier rows.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import (
+    PairTable,
+    Signals,
+    StateDict,
+    group_cumsum_before,
+    group_order,
+    grow,
+)
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
+from detectors.registry import register
+from schemas.event import Action, Event, Outcome
+
+DAY = 86_400.0
+MINUTE = 60.0
+LN2 = math.log(2.0)
+
+#: Logon types that mean "someone reached this machine over the network".
+REMOTE_LOGON_TYPES = frozenset(
+    {"3", "8", "10", "ssh", "network", "remoteinteractive", "remote_interactive", "rdp"}
+)
+#: Accounts that are not people (null sessions).
+NOT_USERS = frozenset(
+    {"anonymous logon", "anonymous", "-", "guest", "system", "local service", "network service"}
+)
+
+
+# -- vectorised helpers shared by the lateral-movement detectors ---------------------------------
+
+
+def value_mask(
+    batch: EventBatch, column: str, rows: Int64Array, predicate: Callable[[str], bool]
+) -> BoolArray:
+    """``predicate`` of the string behind each row's id, evaluated once per *distinct* id.
+
+    >>> from datetime import UTC, datetime
+    >>> from detectors.batch import BatchBuilder
+    >>> e = [Event(time=datetime(2024, 1, 1, tzinfo=UTC), tenant="t", source_format="x",
+    ...            action=Action.LOGON, logon_type=v) for v in ("3", "2", "3")]
+    >>> value_mask(BatchBuilder().build(e), "logon_type", np.arange(3), {"3"}.__contains__).tolist()
+    [True, False, True]
+    """
+    if len(rows) == 0:
+        return np.zeros(0, dtype=np.bool_)
+    ids = batch.column(column)[rows]
+    unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    verdict = np.fromiter(
+        (predicate(str(getattr(batch.events[int(rows[f])], column))) for f in first.tolist()),
+        dtype=np.bool_,
+        count=len(unique),
+    )
+    return verdict[inverse.reshape(-1)]
+
+
+def _is_loopback(value: str) -> bool:
+    if not value:
+        return False
+    try:
+        return ipaddress.ip_address(value).is_loopback
+    except ValueError:
+        return False
+
+
+def remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
+    """(remote-access rows, which of them are 4648 explicit-credential rows)."""
+    user = batch.column("user")
+    dst = batch.column("dst_host")
+    src_host = batch.column("src_host")
+    src_ip = batch.column("src_ip")
+    success = batch.outcome_is(Outcome.SUCCESS)
+    logon = batch.action_mask(frozenset({Action.LOGON})) & success
+    logon &= (user >= 0) & (dst >= 0) & ((src_host >= 0) | (src_ip >= 0)) & (src_host != dst)
+    rows = np.flatnonzero(logon)
+    keep = value_mask(batch, "logon_type", rows, lambda v: v.lower() in REMOTE_LOGON_TYPES)
+    keep &= ~value_mask(batch, "src_ip", rows, _is_loopback)
+    keep &= ~value_mask(batch, "user", rows, NOT_USERS.__contains__)
+    mask = np.zeros(len(batch), dtype=np.bool_)
+    mask[rows[keep]] = True
+    explicit = batch.action_mask(frozenset({Action.EXPLICIT_CREDENTIAL})) & success
+    explicit &= (user >= 0) & (dst >= 0) & (src_host >= 0) & (src_host != dst)
+    return mask | explicit, explicit
+
+
+def acting_user(batch: EventBatch, explicit: BoolArray) -> IntArray:
+    """The account used at the destination: 4648's target account, else the user."""
+    target = batch.column("target_user")
+    return np.where(explicit & (target >= 0), target, batch.column("user")).astype(np.int32)
+
+
+def source_key(batch: EventBatch) -> Int64Array:
+    """One id space for source machines: ``2*host`` when named, ``2*ip+1`` otherwise."""
+    src_host = batch.column("src_host").astype(np.int64)
+    src_ip = batch.column("src_ip").astype(np.int64)
+    return np.where(src_host >= 0, 2 * src_host, np.where(src_ip >= 0, 2 * src_ip + 1, -1))
+
+
+def pair64(left: np.ndarray, right: np.ndarray) -> Int64Array:
+    """:func:`~detectors.base.pair_keys` for any integer id arrays (ids < 2**31)."""
+    return (left.astype(np.int64) << 32) | right.astype(np.int64)
+
+
+def fit(array: np.ndarray, size: int, fill: float) -> np.ndarray:
+    """``array`` extended with ``fill`` to exactly ``size`` entries (state arrays: the same shape
+    whether a stream is learned in one batch or event by event)."""
+    if len(array) >= size:
+        return array
+    grown = np.full(size, fill, dtype=array.dtype)
+    grown[: len(array)] = array
+    return grown
+
+
+def settle(flags_of: Callable[[BoolArray], BoolArray], n: int) -> BoolArray:
+    """The fixed point of ``flags = flags_of(flags)`` where row i depends on rows < i only.
+
+    This is the sequential (one-by-one) answer; each round fixes at least one more leading row,
+    and in practice two or three rounds suffice because flags are rare.
+
+    >>> settle(lambda f: np.r_[False, ~f[:-1]], 4).tolist()
+    [False, True, False, True]
+    """
+    flags = np.zeros(n, dtype=np.bool_)
+    for _ in range(n + 1):
+        new = flags_of(flags)
+        if np.array_equal(new, flags):
+            return flags
+        flags = new
+    return flags
+
+
+def group_previous(keys: Int64Array) -> Int64Array:
+    """Index of the previous row with the same key (-1 when none).
+
+    >>> group_previous(np.array([4, 2, 4, 4])).tolist()
+    [-1, -1, 0, 2]
+    """
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    previous = np.full(n, -1, dtype=np.int64)
+    if n > 1:
+        same = keys[order][1:] == keys[order][:-1]
+        previous[order[1:][same]] = order[:-1][same]
+    return previous
+
+
+def group_last_before(keys: Int64Array, valid: BoolArray) -> Int64Array:
+    """Index of the last earlier row with the same key where ``valid`` holds (-1 when none).
+
+    >>> group_last_before(np.array([1, 1, 2, 1, 2]), np.array([1, 0, 0, 0, 1], bool)).tolist()
+    [-1, 0, -1, 0, -1]
+    """
+    n = len(keys)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    group = np.cumsum(np.r_[False, sorted_keys[1:] != sorted_keys[:-1]]).astype(np.int64)
+    span = n + 1
+    marks = np.where(valid[order], order + 1, 0).astype(np.int64) + group * span
+    running = np.maximum.accumulate(marks)
+    before = np.r_[np.int64(-1), running[:-1]]
+    same_group = np.r_[False, group[1:] == group[:-1]]
+    found = same_group & (before - group * span > 0)
+    result = np.full(n, -1, dtype=np.int64)
+    result[order[found]] = before[found] - group[found] * span - 1
+    return result
+
+
+def group_cummax_before(keys: Int64Array, values: FloatArray) -> FloatArray:
+    """Max of ``values`` over earlier rows with the same key (``-inf`` when none), exactly.
+
+    >>> group_cummax_before(np.array([1, 1, 2, 1]), np.array([3.0, 1.0, 9.0, 2.0])).tolist()
+    [-inf, 3.0, -inf, 3.0]
+    """
+    n = len(keys)
+    if n == 0:
+        return np.empty(0, dtype=np.float64)
+    uniq, rank = np.unique(values, return_inverse=True)
+    rank = rank.reshape(-1).astype(np.int64) + 1
+    index = group_last_before_max(keys, rank)
+    result = np.full(n, -np.inf)
+    has = index > 0
+    result[has] = uniq[index[has] - 1]
+    return result
+
+
+def group_last_before_max(keys: Int64Array, rank: Int64Array) -> Int64Array:
+    """Max of positive integer ``rank`` over earlier rows with the same key (0 when none)."""
+    n = len(keys)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    group = np.cumsum(np.r_[False, sorted_keys[1:] != sorted_keys[:-1]]).astype(np.int64)
+    span = int(rank.max()) + 1 if n else 1
+    running = np.maximum.accumulate(rank[order] + group * span)
+    before = np.r_[np.int64(0), running[:-1]]
+    same_group = np.r_[False, group[1:] == group[:-1]]
+    result = np.zeros(n, dtype=np.int64)
+    result[order[same_group]] = (before - group * span)[same_group]
+    return np.maximum(result, 0)
+
+
+def decayed_sum_before(
+    keys: Int64Array, times: FloatArray, weights: FloatArray, half_life: float
+) -> FloatArray:
+    """Sum over earlier same-key rows of ``weight * 2**(-(t_i - t_j) / half_life)``."""
+    if len(keys) == 0:
+        return np.empty(0, dtype=np.float64)
+    origin = float(times.min())
+    scale = np.exp2((times - origin) / half_life)
+    return group_cumsum_before(keys, weights * scale) / scale
+
+
+class DecayedTable:
+    """Sorted ``int64`` key -> exponentially decayed count (value as of its ``last`` time)."""
+
+    def __init__(self, half_life: float) -> None:
+        self.half_life = half_life
+        self.table = PairTable()
+
+    def at(self, keys: Int64Array, times: FloatArray) -> FloatArray:
+        value, last = self.table.lookup(keys)
+        decay = np.exp2(-np.maximum(times - np.nan_to_num(last, nan=0.0), 0.0) / self.half_life)
+        return np.where(np.isnan(last), 0.0, value * decay)
+
+    def accumulate(self, keys: Int64Array, times: FloatArray) -> None:
+        """Add one decayed unit per row (rows in time order)."""
+        if len(keys) == 0:
+            return
+        unique, inverse = np.unique(keys, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        latest = np.full(len(unique), -np.inf)
+        np.maximum.at(latest, inverse, times)
+        added = np.zeros(len(unique))
+        np.add.at(added, inverse, np.exp2(-(latest[inverse] - times) / self.half_life))
+        before = self.at(unique, latest)
+        self.table.add(unique, latest)
+        position = np.searchsorted(self.table.keys, unique)
+        self.table.counts[position] = before + added
+        self.table.last[position] = latest
+
+    def state(self, prefix: str) -> StateDict:
+        return self.table.state(prefix)
+
+    def load_state(self, state: StateDict, prefix: str) -> None:
+        self.table.load_state(state, prefix)
+
+
+def _name(builder: BatchBuilder, kind: str, index: int) -> str:
+    return builder.vocab[kind].value(int(index))
+
+
+def source_name(builder: BatchBuilder, key: int) -> str:
+    kind = "host" if key % 2 == 0 else "ip"
+    return _name(builder, kind, key // 2)
+
+
+# -- user -> host and host -> host novelty ---------------------------------------------------------
+
+
+class _PairNovelty:
+    """First (left, right) pair for a mature left entity, discounted by right's popularity.
+
+    ``left`` is the entity whose baseline is judged (a user, or a source machine), ``right`` the
+    destination host. Popularity of the destination counts *every* pair seen (flagged or not):
+    many users reaching a host is a fact about the host, not a baseline an attacker can teach.
+    """
+
+    name: ClassVar[str] = "pair_novelty"
+    mitre: ClassVar[tuple[str, ...]] = ()
+    entity_kind: ClassVar[str] = "user"
+    entity_side: ClassVar[str] = "left"  # which id of the pair the signal is about
+    default_points_per_nat: ClassVar[float] = 6.0
+    default_max_points: ClassVar[float] = 35.0
+
+    def __init__(
+        self,
+        *,
+        learning_days: float = 7.0,
+        min_events: int = 10,
+        points_per_nat: float | None = None,
+        max_points: float | None = None,
+        min_points: float = 5.0,
+        popular_users: int = 8,
+        popular_recent: float = 3.0,
+        recent_half_life_days: float = 7.0,
+        forget_days: float = 120.0,
+        explicit_boost: float = 1.3,
+    ) -> None:
+        points_per_nat = self.default_points_per_nat if points_per_nat is None else points_per_nat
+        max_points = self.default_max_points if max_points is None else max_points
+        if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
+            raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
+        if recent_half_life_days <= 0 or forget_days <= 0:
+            raise ValueError(f"{self.name}: half-life and forget_days must be > 0")
+        self.learning_days = learning_days
+        self.min_events = min_events
+        self.points_per_nat = points_per_nat
+        self.max_points = max_points
+        self.min_points = min_points
+        self.popular_users = popular_users
+        self.popular_recent = popular_recent
+        self.recent_half_life = recent_half_life_days * DAY
+        self.forget = forget_days * DAY
+        self.explicit_boost = explicit_boost
+        self.pairs_ = PairTable()  # learned (left, right): held-back rows excluded
+        self.seen_ = PairTable()  # every (right, left) ever seen: popularity
+        self.left_first_ = np.empty(0, dtype=np.float64)
+        self.left_count_ = np.empty(0, dtype=np.float64)
+        self.left_distinct_ = np.empty(0, dtype=np.float64)
+        self.right_first_ = np.empty(0, dtype=np.float64)
+        self.right_users_ = np.empty(0, dtype=np.float64)
+        self.right_recent_ = np.empty(0, dtype=np.float64)  # decayed new lefts, at right_last_
+        self.right_last_ = np.empty(0, dtype=np.float64)
+
+    def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
+        """(rows, left ids, right ids, boosted rows) of the rows this detector watches."""
+        raise NotImplementedError
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        rows, left, right, boosted = self._pairs(batch)
+        time = batch.time[rows]
+        n = len(rows)
+        keys = pair64(left, right)
+        size_l = int(left.max()) + 1 if n else 0
+        size_r = int(right.max()) + 1 if n else 0
+        stored, last = self.pairs_.lookup(keys)
+        stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
+        prior_left, first_left_row = group_order(left)
+        first_state = grow(self.left_first_, size_l, np.nan)[left]
+        first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
+        count_before = grow(self.left_count_, size_l, 0.0)[left] + prior_left
+        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
+        # Popularity of the destination: every pair counts, flagged or not.
+        seen_keys = pair64(right, left)
+        seen_stored, _ = self.seen_.lookup(seen_keys)
+        _, first_seen_row = group_order(seen_keys)
+        first_reach = (seen_stored == 0) & (first_seen_row == np.arange(n))
+        users_before = grow(self.right_users_, size_r, 0.0)[right] + group_cumsum_before(
+            right, first_reach.astype(np.float64)
+        )
+        recent_state = grow(self.right_recent_, size_r, 0.0)[right]
+        recent_last = grow(self.right_last_, size_r, np.nan)[right]
+        recent_before = np.where(
+            np.isnan(recent_last),
+            0.0,
+            recent_state * np.exp2(-(time - np.nan_to_num(recent_last)) / self.recent_half_life),
+        ) + decayed_sum_before(right, time, first_reach.astype(np.float64), self.recent_half_life)
+        right_first = grow(self.right_first_, size_r, np.nan)[right]
+        _, first_right_row = group_order(right)
+        right_first = np.where(np.isnan(right_first), time[first_right_row], right_first)
+        popular = (users_before >= self.popular_users) | (recent_before >= self.popular_recent)
+        distinct_state = grow(self.left_distinct_, size_l, 0.0)[left]
+        extra = self._extra(time, right, right_first, users_before, n)
+        boost = np.where(boosted, self.explicit_boost, 1.0)
+
+        def points_for(flags: BoolArray) -> tuple[BoolArray, FloatArray, FloatArray, BoolArray]:
+            learned_before = group_cumsum_before(keys, (~flags).astype(np.float64)) > 0
+            known = stored_fresh | learned_before
+            new_learn = (stored == 0) & ~flags & ~learned_before
+            distinct = distinct_state + group_cumsum_before(left, new_learn.astype(np.float64))
+            p_new = (distinct + 1.0) / (count_before + 2.0)
+            p_new = np.maximum(p_new, extra["p_floor"])
+            points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat) * boost
+            points = np.minimum(points, 100.0)
+            return known, distinct, points, p_new > 0
+
+        def flags_of(flags: BoolArray) -> BoolArray:
+            known, _, points, _ = points_for(flags)
+            result: BoolArray = ~known & mature & extra["mature"] & ~popular
+            return result & (points >= self.min_points)
+
+        flagged = settle(flags_of, n)
+        _, distinct, points, _ = points_for(flagged)
+        return {
+            "rows": rows,
+            "left": left,
+            "right": right,
+            "keys": keys,
+            "seen_keys": seen_keys,
+            "time": time,
+            "flagged": flagged,
+            "points": points,
+            "count_before": count_before,
+            "distinct_before": distinct,
+            "first_seen": first_seen,
+            "users_before": users_before,
+            "first_reach": first_reach,
+            "boosted": boosted,
+        }
+
+    def _extra(
+        self,
+        time: FloatArray,
+        right: Int64Array,
+        right_first: FloatArray,
+        users_before: FloatArray,
+        n: int,
+    ) -> dict[str, np.ndarray]:
+        return {"mature": np.ones(n, dtype=np.bool_), "p_floor": np.zeros(n)}
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows = view["rows"][flagged]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view[self.entity_side][flagged].astype(np.int32),
+            points=view["points"][flagged],
+            mitre=self.mitre,
+        )
+        for index in range(len(rows)):
+            item = {key: value[flagged][index] for key, value in view.items()}
+            title, observed, baseline = self._explain(batch.events[int(rows[index])], item, builder)
+            signals.titles.append(title)
+            signals.observed.append(observed)
+            signals.baseline.append(baseline)
+        return signals
+
+    def _explain(
+        self, event: Event, item: dict[str, np.ndarray], builder: BatchBuilder
+    ) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        left, right, time = view["left"], view["right"], view["time"]
+        size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
+        self.left_first_ = fit(self.left_first_, size_l, np.nan)
+        self.left_count_ = fit(self.left_count_, size_l, 0.0)
+        self.left_distinct_ = fit(self.left_distinct_, size_l, 0.0)
+        first_time = np.full(len(self.left_first_), np.inf)
+        np.minimum.at(first_time, left, time)
+        touched = np.isfinite(first_time)
+        self.left_first_[touched] = np.fmin(self.left_first_[touched], first_time[touched])
+        self.left_count_ += np.bincount(left, minlength=len(self.left_count_))
+        # Destination popularity and first-seen: every row.
+        self.right_first_ = fit(self.right_first_, size_r, np.nan)
+        self.right_users_ = fit(self.right_users_, size_r, 0.0)
+        self.right_recent_ = fit(self.right_recent_, size_r, 0.0)
+        self.right_last_ = fit(self.right_last_, size_r, np.nan)
+        first_r = np.full(len(self.right_first_), np.inf)
+        np.minimum.at(first_r, right, time)
+        touched_r = np.isfinite(first_r)
+        self.right_first_[touched_r] = np.fmin(self.right_first_[touched_r], first_r[touched_r])
+        reach = view["first_reach"]
+        self.right_users_ += np.bincount(right[reach], minlength=len(self.right_users_))
+        last_r = np.full(len(self.right_last_), -np.inf)
+        np.maximum.at(last_r, right, time)
+        hosts = np.flatnonzero(np.isfinite(last_r))
+        old_last = self.right_last_[hosts]
+        decayed = np.where(
+            np.isnan(old_last),
+            0.0,
+            self.right_recent_[hosts]
+            * np.exp2(-(last_r[hosts] - np.nan_to_num(old_last)) / self.recent_half_life),
+        )
+        added = np.zeros(len(self.right_recent_))
+        np.add.at(
+            added,
+            right[reach],
+            np.exp2(-(last_r[right[reach]] - time[reach]) / self.recent_half_life),
+        )
+        self.right_recent_[hosts] = decayed + added[hosts]
+        self.right_last_[hosts] = last_r[hosts]
+        self.seen_.add(view["seen_keys"], time)
+        # The entity's own baseline: flagged and held-back rows stay out.
+        keep = ~(view["flagged"] | held_back[rows])
+        keys = view["keys"][keep]
+        unique = np.unique(keys)
+        stored, _ = self.pairs_.lookup(unique)
+        new_keys = unique[stored == 0]
+        if len(new_keys):
+            owners = (new_keys >> 32).astype(np.int64)
+            self.left_distinct_ += np.bincount(owners, minlength=len(self.left_distinct_))
+        self.pairs_.add(keys, time[keep])
+
+    def state(self) -> StateDict:
+        state = {**self.pairs_.state("pairs_"), **self.seen_.state("seen_")}
+        state.update(
+            left_first=self.left_first_,
+            left_count=self.left_count_,
+            left_distinct=self.left_distinct_,
+            right_first=self.right_first_,
+            right_users=self.right_users_,
+            right_recent=self.right_recent_,
+            right_last=self.right_last_,
+        )
+        return state
+
+    def load_state(self, state: StateDict) -> None:
+        self.pairs_.load_state(state, "pairs_")
+        self.seen_.load_state(state, "seen_")
+        for name in (
+            "left_first",
+            "left_count",
+            "left_distinct",
+            "right_first",
+            "right_users",
+            "right_recent",
+            "right_last",
+        ):
+            setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+
+
+@register
+class LateralNewHost(_PairNovelty):
+    """A user reaches a host outside their own baseline that few others use.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(day, user, host):
+    ...     return Event(time=start + timedelta(days=day), tenant="t", source_format="x",
+    ...                  action=Action.LOGON, user=user, src_ip="10.0.0.5", src_host="wks1",
+    ...                  dst_host=host, logon_type="3")
+    >>> builder, detector = BatchBuilder(), LateralNewHost(learning_days=7, min_events=5)
+    >>> history = builder.build([logon(day, "alice", "files") for day in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> signals = detector.score(builder.build([logon(21, "alice", "hr-db")]), builder)
+    >>> len(signals), round(float(signals.points[0]))
+    (1, 14)
+    >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
+    alice reached host hr-db for the first time (normal: 20 remote logons to 1 host(s) in 21
+    days; 0 other users reach hr-db)
+    """
+
+    name: ClassVar[str] = "lateral_new_host"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1078")
+    entity_kind: ClassVar[str] = "user"
+
+    def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
+        mask, explicit = remote_access(batch)
+        rows = np.flatnonzero(mask)
+        user = acting_user(batch, explicit)[rows].astype(np.int64)
+        host = batch.column("dst_host")[rows].astype(np.int64)
+        switched = explicit[rows] & (batch.column("target_user")[rows] >= 0)
+        switched &= batch.column("target_user")[rows] != batch.column("user")[rows]
+        return rows, user, host, switched
+
+    def _explain(
+        self, event: Event, item: dict[str, np.ndarray], builder: BatchBuilder
+    ) -> tuple[str, str, str]:
+        who = _name(builder, "user", int(item["left"]))
+        host = _name(builder, "host", int(item["right"]))
+        n, d = int(item["count_before"]), int(item["distinct_before"])
+        days = (float(item["time"]) - float(item["first_seen"])) / DAY
+        others = int(item["users_before"])
+        how = " with explicit credentials" if bool(item["boosted"]) else ""
+        title = (
+            f"{who} reached host {host} for the first time{how} (normal: {n} remote logons "
+            f"to {d} host(s) in {days:.0f} days; {others} other users reach {host})"
+        )
+        return (
+            title,
+            f"{who} -> {host}",
+            f"{n} remote logons to {d} host(s) over {days:.0f} days; {host} used by {others} users",
+        )
+
+
+@register
+class LateralNewEdge(_PairNovelty):
+    """A source machine reaches a destination it never reached, both past their learning period.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(day, src, host):
+    ...     return Event(time=start + timedelta(days=day), tenant="t", source_format="x",
+    ...                  action=Action.LOGON, user="bob", src_host=src, dst_host=host,
+    ...                  logon_type="3")
+    >>> builder, detector = BatchBuilder(), LateralNewEdge(learning_days=7, min_events=5)
+    >>> history = builder.build([logon(d, "wks1", "files") for d in range(20)]
+    ...                         + [logon(d, "wks2", "db1") for d in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> signals = detector.score(builder.build([logon(21, "wks1", "db1")]), builder)
+    >>> len(signals), round(float(signals.points[0]))
+    (1, 11)
+    >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
+    wks1 connected to db1 for the first time (normal: wks1 made 20 remote logons to 1
+    host(s); db1 had 1 source(s))
+    """
+
+    name: ClassVar[str] = "lateral_new_edge"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021",)
+    entity_kind: ClassVar[str] = "host"
+    entity_side: ClassVar[str] = "right"
+    default_points_per_nat: ClassVar[float] = 4.5
+    default_max_points: ClassVar[float] = 25.0
+
+    def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
+        mask, _ = remote_access(batch)
+        source = source_key(batch)
+        rows = np.flatnonzero(mask & (source >= 0))
+        host = batch.column("dst_host")[rows].astype(np.int64)
+        return rows, source[rows], host, np.zeros(len(rows), dtype=np.bool_)
+
+    def _extra(
+        self,
+        time: FloatArray,
+        right: Int64Array,
+        right_first: FloatArray,
+        users_before: FloatArray,
+        n: int,
+    ) -> dict[str, np.ndarray]:
+        # Both ends must be past their learning period; a destination that many sources reach
+        # is not surprised by one more (Good-Turing on its side too).
+        _, count_before = self._right_counts(right, n)
+        mature = time - right_first >= self.learning_days * DAY
+        p_floor = (users_before + 1.0) / (count_before + 2.0)
+        return {"mature": mature, "p_floor": p_floor}
+
+    def _right_counts(self, right: Int64Array, n: int) -> tuple[Int64Array, FloatArray]:
+        # Destination event counts are derived from the seen_ table's counts per destination.
+        prior, _ = group_order(right)
+        if len(self.seen_) == 0 or n == 0:
+            return prior, prior.astype(np.float64)
+        owners = self.seen_.keys >> 32
+        totals = np.bincount(owners, weights=self.seen_.counts, minlength=int(right.max()) + 1)
+        counts: FloatArray = (totals[right] + prior).astype(np.float64)
+        return prior, counts
+
+    def _explain(
+        self, event: Event, item: dict[str, np.ndarray], builder: BatchBuilder
+    ) -> tuple[str, str, str]:
+        source = source_name(builder, int(item["left"]))
+        host = _name(builder, "host", int(item["right"]))
+        n, d = int(item["count_before"]), int(item["distinct_before"])
+        sources = int(item["users_before"])
+        title = (
+            f"{source} connected to {host} for the first time (normal: {source} made {n} "
+            f"remote logons to {d} host(s); {host} had {sources} source(s))"
+        )
+        return (
+            title,
+            f"{source} -> {host}",
+            f"{source}: {n} remote logons to {d} host(s); {host}: {sources} distinct sources",
+        )
+
+
+# -- fan-out spikes ------------------------------------------------------------------------------
+
+
+class _Fanout:
+    """Distinct destinations newly reached within ``window_minutes`` vs the entity's decayed peak.
+
+    A destination counts when the (entity, destination) pair was not seen in the window before
+    it. The baseline is the entity's peak of that count over *earlier* windows (a ramp-up inside
+    the current window never raises its own bar), decaying with ``peak_half_life_days`` and kept
+    as a log-envelope ``max(log F + t ln2 / H)`` so that it merges with ``max``. A count joins the
+    envelope once its window has passed; until then it waits in ``marks_`` (value ``-inf`` when
+    the row was flagged or held back).
+    """
+
+    name: ClassVar[str] = "fanout"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1135")
+    entity_kind: ClassVar[str] = "user"
+    label: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        window_minutes: float = 60.0,
+        learning_days: float = 7.0,
+        min_fanout: int = 6,
+        ratio: float = 2.0,
+        points_per_doubling: float = 12.0,
+        max_points: float = 60.0,
+        peak_half_life_days: float = 30.0,
+    ) -> None:
+        if window_minutes <= 0 or learning_days < 0 or min_fanout < 1 or ratio < 1:
+            raise ValueError(f"{self.name}: window > 0, learning >= 0, min_fanout >= 1, ratio >= 1")
+        if points_per_doubling <= 0 or max_points <= 0 or peak_half_life_days <= 0:
+            raise ValueError(f"{self.name}: points and half-life must be > 0")
+        self.window = window_minutes * MINUTE
+        self.learning_days = learning_days
+        self.min_fanout = min_fanout
+        self.ratio = ratio
+        self.points_per_doubling = points_per_doubling
+        self.max_points = max_points
+        self.rate = LN2 / (peak_half_life_days * DAY)
+        self.pairs_ = PairTable()  # (entity, destination) -> last seen
+        self.marks_ = PairTable()  # (entity, destination) -> last "new in window" time, value
+        self.first_ = np.empty(0, dtype=np.float64)
+        self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
+
+    def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        raise NotImplementedError
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        rows, entity = self._entities(batch)
+        n = len(rows)
+        dst = batch.column("dst_host")[rows].astype(np.int64)
+        time = batch.time[rows]
+        keys = pair64(entity, dst)
+        _, last_state = self.pairs_.lookup(keys)
+        previous = group_previous(keys)
+        prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
+        window_new = np.isnan(prev_time) | (time - prev_time > self.window)
+        size = int(entity.max()) + 1 if n else 0
+        # Marks from earlier batches still inside the window act as earlier rows.
+        if n and len(self.marks_):
+            in_batch = np.zeros(size, dtype=np.bool_)
+            in_batch[entity] = True
+            owners = self.marks_.keys >> 32
+            old = (owners < size) & (self.marks_.last > float(time.min()) - self.window)
+            old &= in_batch[np.minimum(owners, size - 1)]
+            order = np.argsort(self.marks_.last[old], kind="stable")
+            old_entity = owners[old][order]
+            old_time = self.marks_.last[old][order]
+            old_value = self.marks_.counts[old][order]
+        else:
+            old_entity = np.empty(0, dtype=np.int64)
+            old_time = np.empty(0, dtype=np.float64)
+            old_value = np.empty(0, dtype=np.float64)
+        marked = np.flatnonzero(window_new)
+        windows = _Windows(
+            np.r_[old_entity, entity[marked]], np.r_[old_time, time[marked]], self.window
+        )
+        fanout = np.zeros(n)
+        fanout[marked] = windows.counts()[len(old_entity) :]
+        first_state = grow(self.first_, size, np.nan)[entity]
+        _, first_row = group_order(entity)
+        first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
+        mature = time - first_seen >= self.learning_days * DAY
+        envelope_state = grow(self.envelope_, size, -np.inf)[entity]
+        log_value = np.log(np.maximum(fanout, 1.0)) + self.rate * time
+
+        def peak_for(flags: BoolArray) -> FloatArray:
+            learnable = ~flags[marked]
+            values = np.r_[old_value, np.where(learnable, log_value[marked], -np.inf)]
+            lagged = np.full(n, -np.inf)
+            lagged[marked] = windows.max_before_window(values)[len(old_entity) :]
+            # Unmarked rows (a destination re-reached) see the same peak as the last mark.
+            before = np.maximum(envelope_state, lagged)
+            peak: FloatArray = np.exp(before - self.rate * time)
+            return peak
+
+        def flags_of(flags: BoolArray) -> BoolArray:
+            peak = peak_for(flags)
+            spike = fanout > self.ratio * np.maximum(peak, 1.0)
+            return window_new & mature & (fanout >= self.min_fanout) & spike
+
+        flagged = settle(flags_of, n)
+        peak = peak_for(flagged)
+        ratio = fanout / np.maximum(peak, 1.0)
+        points = np.minimum(
+            self.max_points, self.points_per_doubling * (np.log2(np.maximum(ratio, 1.0)) + 1.0)
+        )
+        return {
+            "rows": rows,
+            "entity": entity,
+            "dst": dst,
+            "keys": keys,
+            "time": time,
+            "window_new": window_new,
+            "fanout": fanout,
+            "peak": peak,
+            "flagged": flagged,
+            "points": points,
+            "log_value": log_value,
+        }
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows = view["rows"][flagged]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["entity"][flagged].astype(np.int32),
+            points=view["points"][flagged],
+            mitre=self.mitre,
+        )
+        minutes = self.window / MINUTE
+        for index in range(len(rows)):
+            who = _name(builder, self.entity_kind, int(view["entity"][flagged][index]))
+            host = _name(builder, "host", int(view["dst"][flagged][index]))
+            fan = int(view["fanout"][flagged][index])
+            peak = float(view["peak"][flagged][index])
+            signals.titles.append(
+                f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
+                f"(latest {host}); their usual peak is {peak:.1f} hosts"
+            )
+            signals.observed.append(f"fan-out spike from {who}")
+            signals.baseline.append(f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min")
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        entity, time = view["entity"], view["time"]
+        size = int(entity.max()) + 1
+        self.first_ = fit(self.first_, size, np.nan)
+        self.envelope_ = fit(self.envelope_, size, -np.inf)
+        first_time = np.full(len(self.first_), np.inf)
+        np.minimum.at(first_time, entity, time)
+        touched = np.isfinite(first_time)
+        self.first_[touched] = np.fmin(self.first_[touched], first_time[touched])
+        self.pairs_.add(view["keys"], time)
+        horizon = float(time.max()) - self.window
+        # Counts whose window has passed join the envelope (state marks first: a batch mark of
+        # the same pair replaces its stored one below).
+        if len(self.marks_):
+            ripe = self.marks_.last <= horizon
+            owners = self.marks_.keys[ripe] >> 32
+            self.envelope_ = fit(
+                self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
+            )
+            np.maximum.at(self.envelope_, owners, self.marks_.counts[ripe])
+        marked = view["window_new"]
+        value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
+        ripe_now = marked & (time <= horizon)
+        np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
+        mark_keys = view["keys"][marked]
+        self.marks_.add(mark_keys, time[marked])
+        # The latest mark of each pair carries its value (rows are in time order).
+        position = np.searchsorted(self.marks_.keys, mark_keys)
+        self.marks_.counts[position] = value[marked]
+
+    def state(self) -> StateDict:
+        state = {**self.pairs_.state("pairs_"), **self.marks_.state("marks_")}
+        state.update(first=self.first_, envelope=self.envelope_)
+        return state
+
+    def load_state(self, state: StateDict) -> None:
+        self.pairs_.load_state(state, "pairs_")
+        self.marks_.load_state(state, "marks_")
+        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
+
+
+class _Windows:
+    """Sliding-window queries over time-ordered rows grouped by entity, exactly (integer ranks).
+
+    >>> w = _Windows(np.array([1, 1, 2, 1]), np.array([0.0, 5.0, 6.0, 20.0]), 10.0)
+    >>> w.counts().tolist()
+    [1.0, 2.0, 1.0, 1.0]
+    >>> w.max_before_window(np.array([3.0, 4.0, 9.0, 0.0])).tolist()
+    [-inf, -inf, -inf, 4.0]
+    """
+
+    def __init__(self, entity: Int64Array, time: FloatArray, window: float) -> None:
+        n = len(entity)
+        self.n = n
+        times = np.unique(time)
+        rank = np.searchsorted(times, time).astype(np.int64)
+        low_rank = np.searchsorted(times, time - window, side="right").astype(np.int64)
+        span = len(times) + 1
+        _, group = np.unique(entity, return_inverse=True)
+        group = group.reshape(-1).astype(np.int64)
+        self.order = np.lexsort((np.arange(n), group))
+        composite = (group * span + rank)[self.order]
+        self.position = np.empty(n, dtype=np.int64)
+        self.position[self.order] = np.arange(n)
+        # First sorted position of the row's group, and of the rows inside its window.
+        self.group_start = np.searchsorted(composite, group * span, side="left")
+        self.low = np.searchsorted(composite, group * span + low_rank, side="left")
+        self.group = group
+
+    def counts(self) -> FloatArray:
+        """Rows of the same entity up to and including each row, inside its window."""
+        return (self.position - self.low + 1).astype(np.float64)
+
+    def max_before_window(self, values: FloatArray) -> FloatArray:
+        """Max of ``values`` over same-entity rows that are older than each row's window."""
+        if self.n == 0:
+            return np.empty(0, dtype=np.float64)
+        sorted_values = values[self.order]
+        uniq, rank = np.unique(sorted_values, return_inverse=True)
+        rank = rank.reshape(-1).astype(np.int64)
+        span = len(uniq) + 1
+        sorted_group = self.group[self.order]
+        running = np.maximum.accumulate(rank + sorted_group * span) - sorted_group * span
+        last = self.low - 1  # sorted position of the newest row older than the window
+        has = last >= self.group_start
+        result = np.full(self.n, -np.inf)
+        result[has] = uniq[running[last[has]]]
+        return result
+
+
+@register
+class LateralFanoutUser(_Fanout):
+    """A user suddenly reaches many more distinct hosts than their own peak.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(t, host):
+    ...     return Event(time=start + t, tenant="t", source_format="x", action=Action.LOGON,
+    ...                  user="carol", src_host="wks3", dst_host=host, logon_type="3")
+    >>> builder, detector = BatchBuilder(), LateralFanoutUser(learning_days=7)
+    >>> history = builder.build([logon(timedelta(days=d), "files") for d in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> spree = [logon(timedelta(days=21, minutes=m), f"srv{m}") for m in range(8)]
+    >>> signals = detector.score(builder.build(spree), builder)
+    >>> len(signals), round(float(signals.points[-1]))
+    (3, 48)
+    >>> print(signals.titles[-1])  # doctest: +NORMALIZE_WHITESPACE
+    user carol reached 8 different hosts within 60 min (latest srv7); their usual peak is
+    0.9 hosts
+    """
+
+    name: ClassVar[str] = "lateral_fanout_user"
+    entity_kind: ClassVar[str] = "user"
+    label: ClassVar[str] = "user"
+
+    def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        mask, explicit = remote_access(batch)
+        rows = np.flatnonzero(mask)
+        return rows, acting_user(batch, explicit)[rows].astype(np.int64)
+
+
+@register
+class LateralFanoutSource(_Fanout):
+    """A source machine suddenly reaches many more distinct hosts than its own peak.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(t, user, host):
+    ...     return Event(time=start + t, tenant="t", source_format="x", action=Action.LOGON,
+    ...                  user=user, src_host="wks3", dst_host=host, logon_type="3")
+    >>> builder, detector = BatchBuilder(), LateralFanoutSource(learning_days=7)
+    >>> history = builder.build([logon(timedelta(days=d), "carol", "files") for d in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> spree = [logon(timedelta(days=21, minutes=m), f"u{m}", f"srv{m}") for m in range(8)]
+    >>> len(detector.score(builder.build(spree), builder))
+    3
+    """
+
+    name: ClassVar[str] = "lateral_fanout_source"
+    entity_kind: ClassVar[str] = "host"
+    label: ClassVar[str] = "host"
+
+    def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        mask, _ = remote_access(batch)
+        rows = np.flatnonzero(mask & (batch.column("src_host") >= 0))
+        return rows, batch.column("src_host")[rows].astype(np.int64)
+
+
+__all__ = [
+    "DecayedTable",
+    "LateralFanoutSource",
+    "LateralFanoutUser",
+    "LateralNewEdge",
+    "LateralNewHost",
+    "acting_user",
+    "fit",
+    "group_last_before",
+    "pair64",
+    "remote_access",
+    "settle",
+    "source_key",
+    "value_mask",
+]

@@ -1,0 +1,312 @@
+"""Time-respecting login chains: A -> B, then B -> C within a window (Hopper-style hops).
+
+The second hop is the one scored: someone reached host B, and shortly afterwards B itself opened
+a remote logon to a third host C. A chain is worth ``chain_points``; when the account changes at
+the hop (credentials harvested on B, or 4648 explicit credentials), ``switch_points`` more. Hosts
+that relay chains routinely (jump boxes, admin workstations) are discounted by their decayed
+count of earlier, unflagged chains, and a relay host or user still in its learning period is not
+judged (chains seen then are learned). Source IPs are resolved to host names with the IP -> host
+pairs that logons carry (WorkstationName + IpAddress).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import Signals, StateDict, group_order, grow
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
+from detectors.lateral import (
+    DAY,
+    MINUTE,
+    acting_user,
+    decayed_sum_before,
+    fit,
+    group_last_before,
+    remote_access,
+    settle,
+)
+from detectors.registry import register
+
+
+@register
+class LoginChain:
+    """Flags B -> C logons shortly after someone logged on to B, stronger with an account switch.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> from schemas.event import Action, Event
+    >>> t = datetime(2024, 1, 20, 9, tzinfo=UTC)
+    >>> def hop(minutes, user, src, dst):
+    ...     return Event(time=t + timedelta(minutes=minutes), tenant="t", source_format="x",
+    ...                  action=Action.LOGON, user=user, src_host=src, dst_host=dst, logon_type="3")
+    >>> builder, detector = BatchBuilder(), LoginChain(learning_days=0)
+    >>> chain = [hop(0, "alice", "wks1", "web1"), hop(12, "svc_sql", "web1", "db1")]
+    >>> signals = detector.score(builder.build(chain), builder)
+    >>> len(signals), float(signals.points[0])
+    (1, 45.0)
+    >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
+    svc_sql logged on to db1 from web1 12 min after alice reached web1 from wks1 (account
+    switch alice -> svc_sql; web1 relayed 0.0 chains before)
+    """
+
+    name: ClassVar[str] = "login_chain"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1078", "T1550.002")
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        window_minutes: float = 120.0,
+        learning_days: float = 7.0,
+        chain_points: float = 15.0,
+        switch_points: float = 30.0,
+        relay_half_life_days: float = 30.0,
+        min_points: float = 5.0,
+    ) -> None:
+        if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
+            raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
+        if chain_points < 0 or switch_points < 0:
+            raise ValueError(f"{self.name}: points must be >= 0")
+        self.window = window_minutes * MINUTE
+        self.learning_days = learning_days
+        self.chain_points = chain_points
+        self.switch_points = switch_points
+        self.relay_half_life = relay_half_life_days * DAY
+        self.min_points = min_points
+        self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
+        self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
+        self.user_first_ = np.empty(0, dtype=np.float64)
+        self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
+        self.last_in_user_ = np.empty(0, dtype=np.float64)
+        self.last_in_src_ = np.empty(0, dtype=np.float64)  # its source host id (-1 unknown)
+        self.relay_ = np.empty(0, dtype=np.float64)  # decayed unflagged chains via host
+        self.relay_t_ = np.empty(0, dtype=np.float64)
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        mask, explicit = remote_access(batch)
+        # IP -> host pairs from every row that carries both (earlier rows of the batch first).
+        src_ip_all = batch.column("src_ip").astype(np.int64)
+        src_host_all = batch.column("src_host").astype(np.int64)
+        named = (src_ip_all >= 0) & (src_host_all >= 0)
+        earlier = group_last_before(src_ip_all, named)
+        size_ip = max(int(src_ip_all.max()) + 1 if len(batch) else 0, 1)
+        state_map = grow(self.ip_host_, size_ip, -1.0)[np.maximum(src_ip_all, 0)]
+        resolved = np.where(
+            src_host_all >= 0,
+            src_host_all,
+            np.where(
+                earlier >= 0,
+                src_host_all[np.maximum(earlier, 0)],
+                np.where(src_ip_all >= 0, state_map, -1),
+            ),
+        ).astype(np.int64)
+        rows = np.flatnonzero(mask)
+        n = len(rows)
+        time = batch.time[rows]
+        user = acting_user(batch, explicit)[rows].astype(np.int64)
+        src = resolved[rows]
+        dst = batch.column("dst_host")[rows].astype(np.int64)
+        size_h = int(max(dst.max(), src.max())) + 1 if n else 0
+        size_u = int(user.max()) + 1 if n else 0
+        # Latest earlier inbound hop to this row's source host: queries sort before inbounds.
+        keys = np.r_[src, dst]
+        sequence = np.r_[2 * np.arange(n), 2 * np.arange(n) + 1]
+        order = np.argsort(sequence, kind="stable")
+        inbound = np.r_[np.zeros(n, np.bool_), np.ones(n, np.bool_)][order]
+        found = group_last_before(keys[order], inbound)
+        position = np.empty(2 * n, dtype=np.int64)
+        position[order] = np.arange(2 * n)
+        hit = found[position[:n]]  # index into the ordered array (an inbound entry)
+        prev_row = np.where(hit >= 0, order[np.maximum(hit, 0)] - n, -1)
+        safe_src = np.maximum(src, 0)
+        in_time = np.where(
+            prev_row >= 0,
+            time[np.maximum(prev_row, 0)],
+            grow(self.last_in_time_, size_h, np.nan)[safe_src],
+        )
+        in_user = np.where(
+            prev_row >= 0,
+            user[np.maximum(prev_row, 0)],
+            grow(self.last_in_user_, size_h, -1.0)[safe_src],
+        ).astype(np.int64)
+        in_src = np.where(
+            prev_row >= 0,
+            src[np.maximum(prev_row, 0)],
+            grow(self.last_in_src_, size_h, -1.0)[safe_src],
+        ).astype(np.int64)
+        gap = time - in_time
+        chain = (src >= 0) & ~np.isnan(in_time) & (gap >= 0) & (gap <= self.window)
+        chain &= (in_src != dst) & (in_user >= 0)
+        switch = chain & (in_user != user)
+        # Learning periods: the relay host and both accounts must be known long enough.
+        _, first_dst_row = group_order(dst)
+        host_first = grow(self.host_first_, size_h, np.nan)
+        relay_first = np.where(src >= 0, host_first[safe_src], np.nan)
+        user_state = grow(self.user_first_, size_u, np.nan)
+        _, first_user_row = group_order(user)
+        user_first = np.where(np.isnan(user_state[user]), time[first_user_row], user_state[user])
+        in_user_first = np.where(in_user >= 0, user_state[np.maximum(in_user, 0)], np.nan)
+        learning = self.learning_days * DAY
+        # A relay or user first seen earlier in this batch: take that time.
+        first_any = np.full(size_h, np.inf)
+        np.minimum.at(first_any, dst, time)
+        relay_first = np.fmin(relay_first, np.where(src >= 0, first_any[safe_src], np.nan))
+        size_u = max(size_u, int(in_user.max()) + 1 if n else 0)
+        user_state = grow(self.user_first_, size_u, np.nan)
+        in_user_first = np.where(in_user >= 0, user_state[np.maximum(in_user, 0)], np.nan)
+        first_user_any = np.full(size_u, np.inf)
+        np.minimum.at(first_user_any, user, time)
+        in_user_first = np.fmin(
+            in_user_first, np.where(in_user >= 0, first_user_any[np.maximum(in_user, 0)], np.nan)
+        )
+        mature = (time - relay_first >= learning) & (time - user_first >= learning)
+        mature &= time - in_user_first >= learning
+        relay_state = grow(self.relay_, size_h, 0.0)[safe_src]
+        relay_t = grow(self.relay_t_, size_h, np.nan)[safe_src]
+        relay_decayed = np.where(
+            np.isnan(relay_t),
+            0.0,
+            relay_state * np.exp2(-(time - np.nan_to_num(relay_t)) / self.relay_half_life),
+        )
+        base = np.where(chain, self.chain_points + np.where(switch, self.switch_points, 0.0), 0.0)
+
+        def points_for(flags: BoolArray) -> tuple[FloatArray, FloatArray]:
+            learned = (chain & ~flags).astype(np.float64)
+            relay = relay_decayed + decayed_sum_before(src, time, learned, self.relay_half_life)
+            return base / (1.0 + relay), relay
+
+        def flags_of(flags: BoolArray) -> BoolArray:
+            points, _ = points_for(flags)
+            return chain & mature & (points >= self.min_points)
+
+        flagged = settle(flags_of, n)
+        points, relay = points_for(flagged)
+        del first_dst_row
+        return {
+            "rows": rows,
+            "time": time,
+            "user": user,
+            "src": src,
+            "dst": dst,
+            "in_user": in_user,
+            "in_src": in_src,
+            "gap": gap,
+            "chain": chain,
+            "switch": switch,
+            "relay": relay,
+            "points": points,
+            "flagged": flagged,
+            "resolved": resolved,
+            "named": named,
+        }
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows = view["rows"][flagged]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["user"][flagged].astype(np.int32),
+            points=view["points"][flagged],
+            mitre=self.mitre,
+        )
+        users, hosts = builder.vocab["user"], builder.vocab["host"]
+        for index in range(len(rows)):
+            item = {
+                key: value[flagged][index]
+                for key, value in view.items()
+                if key not in ("resolved", "named")
+            }
+            u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
+            b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
+            a = hosts.value(int(item["in_src"])) or "an unnamed source"
+            minutes = float(item["gap"]) / MINUTE
+            relay = float(item["relay"])
+            switch = f"account switch {u1} -> {u2}; " if bool(item["switch"]) else ""
+            signals.titles.append(
+                f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} reached {b} "
+                f"from {a} ({switch}{b} relayed {relay:.1f} chains before)"
+            )
+            signals.observed.append(f"chain {a} -> {b} -> {c}")
+            signals.baseline.append(f"{b} relayed {relay:.1f} chains (decayed, 30-day half-life)")
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        named = view["named"]
+        src_ip = batch.column("src_ip")
+        if named.any():
+            size_ip = int(src_ip[named].max()) + 1
+            self.ip_host_ = fit(self.ip_host_, size_ip, -1.0)
+            # Rows are in time order: the last write per IP wins, as it would one by one.
+            self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
+        size_h = int(max(dst.max(), src.max())) + 1
+        size_u = int(user.max()) + 1
+        for name in ("host_first_", "last_in_time_", "relay_t_"):
+            setattr(self, name, fit(getattr(self, name), size_h, np.nan))
+        self.last_in_user_ = fit(self.last_in_user_, size_h, -1.0)
+        self.last_in_src_ = fit(self.last_in_src_, size_h, -1.0)
+        self.relay_ = fit(self.relay_, size_h, 0.0)
+        self.user_first_ = fit(self.user_first_, size_u, np.nan)
+        first = np.full(size_h, np.inf)
+        np.minimum.at(first, dst, time)
+        hit = np.isfinite(first)
+        self.host_first_[:size_h][hit] = np.fmin(self.host_first_[:size_h][hit], first[hit])
+        first_u = np.full(size_u, np.inf)
+        np.minimum.at(first_u, user, time)
+        hit_u = np.isfinite(first_u)
+        self.user_first_[:size_u][hit_u] = np.fmin(self.user_first_[:size_u][hit_u], first_u[hit_u])
+        # Latest inbound hop per host (rows in time order: the last one wins).
+        self.last_in_time_[dst] = time
+        self.last_in_user_[dst] = user
+        self.last_in_src_[dst] = src
+        learned = view["chain"] & ~view["flagged"] & ~held_back[rows] & (src >= 0)
+        if learned.any():
+            relay_hosts = src[learned]
+            latest = np.full(size_h, -np.inf)
+            np.maximum.at(latest, relay_hosts, time[learned])
+            hosts = np.flatnonzero(np.isfinite(latest))
+            old_t = self.relay_t_[hosts]
+            decayed = np.where(
+                np.isnan(old_t),
+                0.0,
+                self.relay_[hosts]
+                * np.exp2(-(latest[hosts] - np.nan_to_num(old_t)) / self.relay_half_life),
+            )
+            added = np.zeros(size_h)
+            np.add.at(
+                added,
+                relay_hosts,
+                np.exp2(-(latest[relay_hosts] - time[learned]) / self.relay_half_life),
+            )
+            self.relay_[hosts] = decayed + added[hosts]
+            self.relay_t_[hosts] = latest[hosts]
+
+    def state(self) -> StateDict:
+        return {
+            "ip_host": self.ip_host_,
+            "host_first": self.host_first_,
+            "user_first": self.user_first_,
+            "last_in_time": self.last_in_time_,
+            "last_in_user": self.last_in_user_,
+            "last_in_src": self.last_in_src_,
+            "relay": self.relay_,
+            "relay_t": self.relay_t_,
+        }
+
+    def load_state(self, state: StateDict) -> None:
+        for name in self.state():
+            setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+
+
+__all__ = ["LoginChain"]

@@ -1,0 +1,490 @@
+"""Rare privileged action for a user *and* for their peers (sudo/su to root, 4672, runas, IAM).
+
+A stolen or abused account shows itself when it starts doing privileged things it never did:
+a first-ever ``sudo`` to root, a first special-privilege logon (4672), first explicit-credential
+use (4648/runas), first IAM policy or access-key change. Each (user, privileged action kind)
+pair keeps a decayed count, so an admin's daily sudo is routine and a kind left unused for
+months becomes rare again. The surprise of a new kind combines the user's own history (a user
+with hundreds of events and no privileged action at all is surprising) with a popularity prior
+over peers (a kind most users do, like a service account's 4672, is barely surprising).
+
+The module also holds :class:`RarityDetector`, the vectorised (entity, kind) rarity core shared
+by the privilege-abuse detectors (``group_change``, ``account_lifecycle``).
+
+>>> from datetime import UTC, datetime, timedelta
+>>> import numpy as np
+>>> from detectors.batch import BatchBuilder
+>>> from schemas.event import Action, Event
+>>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+>>> def ev(day, user, action=Action.LOGON, **kw):
+...     return Event(time=start + timedelta(days=day, minutes=len(user)), tenant="t",
+...                  source_format="test", action=action, user=user, **kw)
+>>> sudo = dict(action=Action.PRIVILEGE_USE, target_user="root", app="sudo", privileged=True)
+>>> history = [ev(d, u) for d in range(20) for u in ("alice", "bob", "carol", "dave")]
+>>> history += [ev(d, "alice", **sudo) for d in range(20)]
+>>> history.sort(key=lambda e: e.time)
+>>> builder, detector = BatchBuilder(), PrivilegedAction(learning_days=7, min_events=10)
+>>> batch = builder.build(history)
+>>> detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+>>> signals = detector.score(builder.build([ev(21, "alice", **sudo), ev(21, "bob", **sudo)]),
+...                          builder)
+>>> signals.rows.tolist(), round(float(signals.points[0]))
+([1], 35)
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'bob did sudo to root for the first time (normal for bob: 20 events, 0 privileged action
+ kinds in 21 days; 1 of 4 users do it)'
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import Signals, StateDict, group_cumsum_before, group_order, grow
+from detectors.batch import (
+    ACTION_CODE,
+    ACTIONS,
+    BatchBuilder,
+    BoolArray,
+    EventBatch,
+    FloatArray,
+    Int64Array,
+    IntArray,
+)
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+DAY = 86_400.0
+_KIND_BITS = 27
+_SUB_MASK = (1 << 26) - 1
+Features = dict[str, np.ndarray]
+
+
+def kind_code(action: IntArray | np.ndarray, flag: BoolArray, sub: IntArray) -> Int64Array:
+    """One ``int64`` (< 2**32) per (action code, flag, sub id) triple; ``sub`` = -1 is "none".
+
+    >>> kind_code(np.array([3]), np.array([True]), np.array([-1])).tolist()
+    [469762048]
+    """
+    return (
+        (np.asarray(action, dtype=np.int64) << _KIND_BITS)
+        | (np.asarray(flag, dtype=np.int64) << 26)
+        | ((np.asarray(sub, dtype=np.int64) + 1) & _SUB_MASK)
+    )
+
+
+def kind_action(kind: Int64Array) -> Int64Array:
+    return np.asarray(kind >> _KIND_BITS, dtype=np.int64)
+
+
+def rarity_weight(count: FloatArray) -> FloatArray:
+    """How unusual a kind is given its decayed count: 1 for never, 1/4 once, ~0 for routine.
+
+    >>> rarity_weight(np.array([0.0, 1.0, 5.0])).round(3).tolist()
+    [1.0, 0.25, 0.028]
+    """
+    return np.asarray(1.0 / (1.0 + np.maximum(count, 0.0)) ** 2, dtype=np.float64)
+
+
+class RarityDetector:
+    """Vectorised core: decayed count of (entity, kind) pairs with per-entity learning periods.
+
+    Per relevant row it knows what a one-by-one scorer would know just before that row: the
+    decayed count of the pair (flagged rows are held back, also within the batch), the entity's
+    event count and first-seen time over *all* its events (the learning period), the number of
+    distinct kinds the entity has shown, how many users have shown the kind (peer popularity)
+    and the population size. Subclasses say which rows and kinds they watch and turn these
+    features into points.
+    """
+
+    name: ClassVar[str] = "rarity"
+    mitre: ClassVar[tuple[str, ...]] = ()
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        learning_days: float = 7.0,
+        min_events: int = 20,
+        half_life_days: float = 30.0,
+        hold_points: float = 20.0,
+        min_points: float = 5.0,
+        max_points: float = 95.0,
+    ) -> None:
+        if learning_days < 0 or min_events < 0 or half_life_days <= 0:
+            raise ValueError(f"{self.name}: learning_days/min_events >= 0, half_life_days > 0")
+        if not 0 < min_points <= hold_points <= max_points <= 100:
+            raise ValueError(f"{self.name}: need 0 < min_points <= hold_points <= max_points")
+        self.learning_days = learning_days
+        self.min_events = min_events
+        self.half_life_days = half_life_days
+        self.hold_points = hold_points
+        self.min_points = min_points
+        self.max_points = max_points
+        self.user_first_ = np.empty(0, dtype=np.float64)  # first event time, NaN = never
+        self.user_count_ = np.empty(0, dtype=np.float64)  # events of any kind
+        self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted entity << 32 | kind
+        self.pair_count_ = np.empty(0, dtype=np.float64)  # decayed, flagged rows held back
+        self.pair_time_ = np.empty(0, dtype=np.float64)  # time pair_count_ refers to
+        self.pair_seen_ = np.empty(0, dtype=np.float64)  # all occurrences, flagged included
+
+    # -- what subclasses define -------------------------------------------------------------
+
+    def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
+        """Relevant rows, their entity ids and kind codes (< 2**32)."""
+        raise NotImplementedError
+
+    def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
+        """Per-row features beyond the shared ones (may read ``batch.events`` of ``rows``)."""
+        return {}
+
+    def _points(self, count: FloatArray, feats: Features) -> FloatArray:
+        raise NotImplementedError
+
+    def _describe(
+        self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
+    ) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+    # -- the sequential view ----------------------------------------------------------------
+
+    def _half_life(self) -> float:
+        return self.half_life_days * DAY
+
+    def _stored_pairs(self, keys: Int64Array) -> tuple[FloatArray, FloatArray, FloatArray]:
+        n = len(keys)
+        if len(self.pair_keys_) == 0 or n == 0:
+            return np.zeros(n), np.full(n, np.nan), np.zeros(n)
+        position = np.searchsorted(self.pair_keys_, keys)
+        clipped = np.minimum(position, len(self.pair_keys_) - 1)
+        found = self.pair_keys_[clipped] == keys
+        count = np.where(found, self.pair_count_[clipped], 0.0)
+        time = np.where(found, self.pair_time_[clipped], np.nan)
+        seen = np.where(found, self.pair_seen_[clipped], 0.0)
+        return count, time, seen
+
+    def _activity(self, batch: EventBatch, entity: IntArray, rows: Int64Array) -> Features:
+        """Entity event counts, first-seen and population just before each relevant row."""
+        user = batch.column("user")
+        active = np.flatnonzero(user >= 0)
+        active_user = user[active].astype(np.int64)
+        size = max(
+            int(entity.max()) + 1 if len(entity) else 0, int(user.max()) + 1 if len(user) else 0
+        )
+        stored_count = grow(self.user_count_, size, 0.0)
+        stored_first = grow(self.user_first_, size, np.nan)
+        # Sorted (user, position) keys answer "how many events of entity e before row r".
+        order_keys = np.sort((active_user << 32) | active)
+        entity64 = entity.astype(np.int64)
+        low = np.searchsorted(order_keys, entity64 << 32)
+        high = np.searchsorted(order_keys, (entity64 << 32) | rows)
+        in_batch_before = (high - low).astype(np.float64)
+        first_position = (
+            (order_keys[np.minimum(low, max(len(order_keys) - 1, 0))] & 0xFFFFFFFF)
+            if len(order_keys)
+            else np.zeros(len(rows), dtype=np.int64)
+        )
+        time = batch.time[rows]
+        first_in_batch = np.where(in_batch_before > 0, batch.time[first_position], time)
+        stored_first_e = stored_first[entity]
+        first_seen = np.where(np.isnan(stored_first_e), first_in_batch, stored_first_e)
+        count_before = stored_count[entity] + in_batch_before
+        # Population: users with any event before the row.
+        prior, _ = group_order(active_user)
+        new_user = np.zeros(len(batch), dtype=np.float64)
+        new_user[active] = ((prior == 0) & (stored_count[active_user] == 0)).astype(np.float64)
+        before = np.cumsum(new_user) - new_user
+        population = float(np.count_nonzero(self.user_count_)) + before[rows]
+        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
+        return {
+            "count_before": count_before,
+            "first_seen": first_seen,
+            "population": population,
+            "mature": mature,
+            "time": time,
+        }
+
+    def _view(self, batch: EventBatch) -> Features:
+        rows, entity, kind = self._select(batch)
+        rows = rows.astype(np.int64)
+        feats = self._activity(batch, entity, rows) if len(rows) else {}
+        if not len(rows):
+            return {"rows": rows, "held": np.zeros(0, dtype=np.bool_)}
+        time = feats["time"]
+        keys = (entity.astype(np.int64) << 32) | kind
+        stored_count, stored_time, stored_seen = self._stored_pairs(keys)
+        prior_pair, first_pair_row = group_order(keys)
+        new_pair = ((prior_pair == 0) & (stored_seen == 0)).astype(np.float64)
+        entity64 = entity.astype(np.int64)
+        # Distinct kinds of the entity and distinct users of the kind, flagged rows included.
+        stored_kinds_of_entity, stored_users_of_kind = self._stored_distinct(entity64, kind)
+        feats["kinds_before"] = stored_kinds_of_entity + group_cumsum_before(entity64, new_pair)
+        feats["users_of_kind"] = stored_users_of_kind + group_cumsum_before(kind, new_pair)
+        feats["seen_before"] = stored_seen + prior_pair
+        feats.update(self._extra(batch, rows))
+        feats["entity"] = entity
+        feats["kind"] = kind
+        # Decayed pair count assuming every earlier row of the batch was learned.
+        half_life = self._half_life()
+        t0 = float(time.min())
+        weight = np.exp2((time - t0) / half_life)
+        in_batch = group_cumsum_before(keys, weight) / weight
+        decay = np.exp2(-np.maximum(time - np.nan_to_num(stored_time, nan=t0), 0.0) / half_life)
+        stored_now = stored_count * decay
+        count = stored_now + in_batch
+        points = self._bounded(count, feats)
+        held = points >= self.hold_points
+        # Pairs with a held row: replay them in order, since held rows are not learned.
+        replay = np.unique(keys[held])
+        if len(replay):
+            for key in replay.tolist():
+                members = np.flatnonzero(keys == key)
+                value, last = float(stored_count[members[0]]), stored_time[members[0]]
+                last_t = float(time[members[0]]) if np.isnan(last) else float(last)
+                for i in members.tolist():
+                    t = float(time[i])
+                    current = value * float(np.exp2(-max(t - last_t, 0.0) / half_life))
+                    sub = {name: array[i : i + 1] for name, array in feats.items()}
+                    p = float(self._bounded(np.array([current]), sub)[0])
+                    count[i], points[i] = current, p
+                    held[i] = p >= self.hold_points
+                    if not held[i]:
+                        value, last_t = current + 1.0, t
+        feats.update(
+            rows=rows, keys=keys, count=count, points=points, held=held, first_pair=first_pair_row
+        )
+        return feats
+
+    def _bounded(self, count: FloatArray, feats: Features) -> FloatArray:
+        points = np.nan_to_num(self._points(count, feats), nan=0.0, posinf=self.max_points)
+        return np.clip(points, 0.0, self.max_points)
+
+    def _stored_distinct(
+        self, entity: Int64Array, kind: Int64Array
+    ) -> tuple[FloatArray, FloatArray]:
+        if len(self.pair_keys_) == 0:
+            return np.zeros(len(entity)), np.zeros(len(kind))
+        seen = self.pair_keys_[self.pair_seen_ > 0]
+        ent, ent_counts = np.unique(seen >> 32, return_counts=True)
+        kin, kin_counts = np.unique(seen & 0xFFFFFFFF, return_counts=True)
+        return _lookup(ent, ent_counts, entity), _lookup(kin, kin_counts, kind)
+
+    # -- protocol ---------------------------------------------------------------------------
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        if not len(view["rows"]):
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        emit = view["points"] >= self.min_points
+        if not emit.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        index = np.flatnonzero(emit)
+        rows = view["rows"][index]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["entity"][index].astype(np.int32),
+            points=view["points"][index].astype(np.float64),
+            mitre=self.mitre,
+        )
+        vocab = builder.vocab[self.entity_kind]
+        for i, row in zip(index.tolist(), rows.tolist(), strict=True):
+            who = vocab.value(int(view["entity"][i]))
+            title, observed, baseline = self._describe(batch, builder, row, who, view, i)
+            signals.titles.append(title)
+            signals.observed.append(observed)
+            signals.baseline.append(baseline)
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        self._learn_activity(batch)
+        rows = view["rows"]
+        if not len(rows):
+            return
+        keys, time = view["keys"], view["time"]
+        learned = ~(view["held"] | held_back[rows])
+        unique, inverse = np.unique(keys, return_inverse=True)
+        seen_add = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
+        last = np.full(len(unique), -np.inf)
+        np.maximum.at(last, inverse[learned], time[learned])
+        has_learned = np.isfinite(last)
+        half_life = self._half_life()
+        t_ref = np.where(has_learned, last, 0.0)
+        contribution = np.zeros(len(unique))
+        np.add.at(
+            contribution,
+            inverse[learned],
+            np.exp2(-(t_ref[inverse[learned]] - time[learned]) / half_life),
+        )
+        count, stored_time, seen = self._stored_pairs(unique)
+        since = np.where(np.isnan(stored_time), t_ref, stored_time)
+        decayed = count * np.exp2(-np.maximum(t_ref - since, 0.0) / half_life)
+        new_count = np.where(has_learned, decayed + contribution, count)
+        # Pairs never learned keep a NaN time; the batch entries win in the sorted merge.
+        new_time = np.where(has_learned, np.maximum(t_ref, since), stored_time)
+        merged_keys = np.concatenate([self.pair_keys_, unique])
+        order = np.argsort(merged_keys, kind="stable")
+        merged_keys = merged_keys[order]
+        keep = np.ones(len(merged_keys), dtype=np.bool_)
+        keep[:-1] = merged_keys[:-1] != merged_keys[1:]  # the batch entry wins (it is later)
+        take = order[keep]
+        all_count = np.concatenate([self.pair_count_, new_count])
+        all_time = np.concatenate([self.pair_time_, new_time])
+        all_seen = np.concatenate([self.pair_seen_, seen + seen_add])
+        self.pair_keys_ = merged_keys[keep]
+        self.pair_count_ = all_count[take]
+        self.pair_time_ = all_time[take]
+        self.pair_seen_ = all_seen[take]
+
+    def _learn_activity(self, batch: EventBatch) -> None:
+        user = batch.column("user")
+        active = user >= 0
+        if not active.any():
+            return
+        ids = user[active]
+        size = int(ids.max()) + 1
+        self.user_first_ = grow(self.user_first_, size, np.nan)
+        self.user_count_ = grow(self.user_count_, size, 0.0)
+        first = np.full(len(self.user_first_), np.inf)
+        np.minimum.at(first, ids, batch.time[active])
+        touched = np.isfinite(first)
+        self.user_first_[touched] = np.fmin(self.user_first_[touched], first[touched])
+        self.user_count_ += np.bincount(ids, minlength=len(self.user_count_))
+
+    def state(self) -> StateDict:
+        return {
+            "user_first": self.user_first_,
+            "user_count": self.user_count_,
+            "pair_keys": self.pair_keys_,
+            "pair_count": self.pair_count_,
+            "pair_time": self.pair_time_,
+            "pair_seen": self.pair_seen_,
+        }
+
+    def load_state(self, state: StateDict) -> None:
+        self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
+        self.user_count_ = np.asarray(state["user_count"], dtype=np.float64)
+        self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
+        self.pair_count_ = np.asarray(state["pair_count"], dtype=np.float64)
+        self.pair_time_ = np.asarray(state["pair_time"], dtype=np.float64)
+        self.pair_seen_ = np.asarray(state["pair_seen"], dtype=np.float64)
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, query: Int64Array) -> FloatArray:
+    if len(keys) == 0:
+        return np.zeros(len(query))
+    position = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
+    return np.where(keys[position] == query, values[position], 0).astype(np.float64)
+
+
+def baseline_text(who: str, feats: Features, i: int, what: str) -> str:
+    days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
+    return (
+        f"{who}: {int(feats['count_before'][i])} events in {days:.0f} days, {what} "
+        f"~{float(feats['count'][i]):.1f} times (decayed); "
+        f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it"
+    )
+
+
+_WATCHED = frozenset(
+    {Action.PRIVILEGE_USE, Action.EXPLICIT_CREDENTIAL, Action.POLICY_CHANGE, Action.ACCOUNT_CHANGE}
+)
+_KEY_VERBS = frozenset({"access_key_created", "access_key_updated", "ssh_key_added"})
+
+
+@register
+class PrivilegedAction(RarityDetector):
+    """First (or long-unused) privileged action kind for a mature user, weighed by peers.
+
+    Kinds: special-privilege logon (4672), sudo/su to root or to another user, explicit
+    credentials (4648/runas), non-admin IAM policy changes, access-key creation. Points are
+    ``per_nat * sqrt(user_surprise * peer_surprise) * rarity`` where user surprise is
+    ``ln((events + 2) / (kinds + 1))`` over the user's history and peer surprise is
+    ``-ln((users_doing_it + 1) / (users + 2))``. See the module docstring for an example.
+    """
+
+    name: ClassVar[str] = "privileged_action"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078.002", "T1078.003", "T1548.003", "T1098.001")
+
+    def __init__(self, *, per_nat: float = 19.0, max_points: float = 80.0, **kwargs: float) -> None:
+        super().__init__(max_points=max_points, **kwargs)  # type: ignore[arg-type]
+        if per_nat <= 0:
+            raise ValueError("privileged_action: per_nat must be > 0")
+        self.per_nat = per_nat
+
+    def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
+        mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
+        mask &= batch.column("user") >= 0
+        policy = batch.action == ACTION_CODE[Action.POLICY_CHANGE]
+        mask &= ~(policy & batch.privileged)  # admin grants are group_change's strong signal
+        account = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
+        if account.any():
+            keyed = np.zeros(len(batch), dtype=np.bool_)
+            for row in np.flatnonzero(account & mask).tolist():
+                keyed[row] = batch.events[row].object in _KEY_VERBS
+            mask &= ~account | keyed
+        rows = np.flatnonzero(mask).astype(np.int64)
+        action = batch.action[rows]
+        sub = np.where(
+            action == ACTION_CODE[Action.ACCOUNT_CHANGE],
+            batch.column("object")[rows],
+            batch.column("app")[rows],
+        )
+        flag = batch.privileged[rows]
+        kind = kind_code(action, flag, sub)
+        return rows, batch.column("user")[rows], kind
+
+    def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
+        return {"privileged": batch.privileged[rows]}
+
+    def _points(self, count: FloatArray, feats: Features) -> FloatArray:
+        user_surprise = np.log((feats["count_before"] + 2.0) / (feats["kinds_before"] + 1.0))
+        peer_surprise = -np.log((feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0))
+        base = self.per_nat * np.sqrt(np.maximum(user_surprise, 0) * np.maximum(peer_surprise, 0))
+        weight = np.where(feats["privileged"], 1.0, 0.6)
+        points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
+        return points
+
+    def _describe(
+        self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
+    ) -> tuple[str, str, str]:
+        event = batch.events[row]
+        what = _label(event.action, event.target_user, event.app, event.object, event.event_id)
+        days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
+        count = float(feats["count"][i])
+        when = "for the first time" if count < 0.05 else f"(rare for them: ~{count:.1f} recently)"
+        title = (
+            f"{who} did {what} {when} (normal for {who}: {int(feats['count_before'][i])} events, "
+            f"{int(feats['kinds_before'][i])} privileged action kinds in {days:.0f} days; "
+            f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it)"
+        )
+        return title, f"{what} by {who}", baseline_text(who, feats, i, what)
+
+
+def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> str:
+    if action is Action.PRIVILEGE_USE:
+        if app in {"sudo", "su"}:
+            return f"{app} to {target or 'root'}"
+        if event_id == "4672" or not app:
+            return "a special-privilege logon (4672)"
+        return f"privilege use via {app}"
+    if action is Action.EXPLICIT_CREDENTIAL:
+        return f"explicit-credential use (runas/4648) as {target or 'another account'}"
+    if action is Action.POLICY_CHANGE:
+        return f"a permission change ({obj or app})"
+    return f"{obj.replace('_', ' ')} for {target or 'an account'}"
+
+
+__all__ = [
+    "ACTIONS",
+    "DAY",
+    "PrivilegedAction",
+    "RarityDetector",
+    "baseline_text",
+    "kind_action",
+    "kind_code",
+    "rarity_weight",
+]

@@ -1,0 +1,327 @@
+"""Remote-execution artefacts: what PsExec, SMBExec, WMI and WinRM leave behind on the target.
+
+An artefact is scored when it follows a network logon to the same host by the same user within
+``window_minutes`` (admin-share access carries its own remote source and needs no logon):
+
+=============== ====================================================== ======== ============
+kind            evidence                                               points   ATT&CK
+=============== ====================================================== ======== ============
+service         7045/4697 service installed                            45       T1569.002
+task            4698 scheduled task registered                         40       T1053.005
+wmi             process started by ``WmiPrvSE.exe``                     35       T1047
+winrm           process started by ``wsmprovhost.exe``                  35       T1021.006
+exe_drop        executable written through an admin share (``C$``)      25       T1570
+admin_share     ``ADMIN$`` / ``C$`` (drive) share opened remotely        20       T1021.002
+svcctl          ``IPC$\\svcctl`` / ``atsvc`` pipe opened remotely         15       T1569.002
+=============== ====================================================== ======== ============
+
+A user who does this routinely (an admin's PsExec, a deployment account) is discounted by their
+own decayed count of the same kind: points / (1 + count). Artefacts are learned even when they
+scored (the discount is what lets admins' routine work fade), except rows the risk layer holds
+back; an attacker repeating an artefact still scores on every new host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import PairTable, Signals, StateDict
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
+from detectors.lateral import (
+    DAY,
+    MINUTE,
+    NOT_USERS,
+    DecayedTable,
+    _is_loopback,
+    decayed_sum_before,
+    group_last_before,
+    pair64,
+    remote_access,
+    value_mask,
+)
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+KINDS: tuple[str, ...] = (
+    "service",
+    "task",
+    "wmi",
+    "winrm",
+    "exe_drop",
+    "admin_share",
+    "svcctl",
+)
+BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0])
+KIND_MITRE = {
+    "service": "T1569.002",
+    "task": "T1053.005",
+    "wmi": "T1047",
+    "winrm": "T1021.006",
+    "exe_drop": "T1570",
+    "admin_share": "T1021.002",
+    "svcctl": "T1569.002",
+}
+DESCRIPTION = {
+    "service": "installed service {obj} on {host}",
+    "task": "registered scheduled task {obj} on {host}",
+    "wmi": "started {obj} through WMI on {host}",
+    "winrm": "started {obj} through WinRM on {host}",
+    "exe_drop": "wrote {obj} to an admin share of {host}",
+    "admin_share": "opened admin share {obj} on {host}",
+    "svcctl": "opened the service-control pipe {obj} on {host}",
+}
+NONE = -1
+_EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
+_PIPES = ("svcctl", "atsvc", "winreg")
+
+
+def share_kind(path: str) -> int:
+    """Kind index of a share path as the parser writes it (``\\\\*\\C$\\dir\\file``), or -1.
+
+    >>> [share_kind(p) for p in ("//*/ADMIN$", "//*/C$/x/a.exe", "//*/IPC$/svcctl",
+    ...                           "//*/IPC$", "//*/SYSVOL/x")]
+    [5, 4, 6, -1, -1]
+    """
+    parts = [p for p in path.replace("/", "\\").split("\\") if p and p != "*"]
+    if not parts:
+        return NONE
+    share = parts[0].upper()
+    rest = "\\".join(parts[1:]).lower()
+    if share == "IPC$":
+        return KINDS.index("svcctl") if rest in _PIPES else NONE
+    admin = share == "ADMIN$" or (len(share) == 2 and share[0].isalpha() and share[1] == "$")
+    if not admin:
+        return NONE
+    if rest.endswith(_EXECUTABLE):
+        return KINDS.index("exe_drop")
+    return KINDS.index("admin_share")
+
+
+def exec_kind(name: str) -> int:
+    """Service (7045/4697) or scheduled task (4698, names start with a backslash)."""
+    return KINDS.index("task") if name.startswith("\\") else KINDS.index("service")
+
+
+def parent_kind(image: str) -> int:
+    """WMI / WinRM host processes as parents of a user process."""
+    base = image.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+    if base == "wmiprvse.exe":
+        return KINDS.index("wmi")
+    if base == "wsmprovhost.exe":
+        return KINDS.index("winrm")
+    return NONE
+
+
+def _kinds(
+    batch: EventBatch, rows: Int64Array, column: str, classify: Callable[[str], int]
+) -> Int64Array:
+    out = np.full(len(rows), NONE, dtype=np.int64)
+    for kind in range(len(KINDS)):
+
+        def is_kind(value: str, wanted: int = kind) -> bool:
+            return classify(value) == wanted
+
+        out[value_mask(batch, column, rows, is_kind)] = kind
+    return out
+
+
+@register
+class RemoteExecution:
+    """Flags remote-execution artefacts on a host right after a network logon by the same user.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> from schemas.event import Event
+    >>> t = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> logon = Event(time=t, tenant="t", source_format="x", action=Action.LOGON, user="eve",
+    ...               src_ip="10.0.0.5", dst_host="ws6", logon_type="3")
+    >>> service = Event(time=t + timedelta(seconds=1), tenant="t", source_format="x",
+    ...                 action=Action.REMOTE_EXEC, user="eve", dst_host="ws6", object="Updater")
+    >>> builder, detector = BatchBuilder(), RemoteExecution()
+    >>> signals = detector.score(builder.build([logon, service]), builder)
+    >>> len(signals), float(signals.points[0])
+    (1, 45.0)
+    >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
+    eve installed service Updater on ws6 1 s after a network logon from 10.0.0.5 (eve did
+    this 0.0 times in the last 30 days)
+    """
+
+    name: ClassVar[str] = "remote_exec"
+    mitre: ClassVar[tuple[str, ...]] = (
+        "T1021",
+        "T1021.002",
+        "T1569.002",
+        "T1047",
+        "T1021.006",
+        "T1053.005",
+        "T1570",
+    )
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        window_minutes: float = 10.0,
+        habit_half_life_days: float = 30.0,
+        min_points: float = 4.0,
+        points_scale: float = 1.0,
+        unanchored_weight: float = 0.5,
+    ) -> None:
+        if window_minutes <= 0 or habit_half_life_days <= 0 or points_scale <= 0:
+            raise ValueError(f"{self.name}: window, half-life and scale must be > 0")
+        self.window = window_minutes * MINUTE
+        self.habit_half_life = habit_half_life_days * DAY
+        self.min_points = min_points
+        self.points_scale = points_scale
+        # WMI/WinRM children without a visible logon (clock skew puts Sysmon's process start
+        # before the collector's 4624) still count, at this weight.
+        self.unanchored_weight = unanchored_weight
+        self.logons_ = PairTable()  # (user, host) -> last network logon (time), its source id
+        self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        n = len(batch)
+        user = batch.column("user")
+        dst = batch.column("dst_host")
+        has = (user >= 0) & (dst >= 0)
+        logon_mask, explicit = remote_access(batch)
+        logon_mask &= ~explicit
+        kind = np.full(n, NONE, dtype=np.int64)
+        success = ~batch.outcome_is(Outcome.FAILURE)
+        shares = np.flatnonzero(batch.action_mask(frozenset({Action.SHARE_ACCESS})) & has & success)
+        if len(shares):
+            remote = batch.column("src_ip")[shares] >= 0
+            remote &= ~value_mask(batch, "src_ip", shares, _is_loopback)
+            kind[shares[remote]] = _kinds(batch, shares[remote], "object", share_kind)
+        execs = np.flatnonzero(batch.action_mask(frozenset({Action.REMOTE_EXEC})) & has)
+        if len(execs):
+            kind[execs] = _kinds(batch, execs, "object", exec_kind)
+        procs = np.flatnonzero(batch.action_mask(frozenset({Action.PROCESS_START})) & has)
+        if len(procs):
+            kind[procs] = _kinds(batch, procs, "app", parent_kind)
+        artefact = kind >= 0
+        if artefact.any():
+            artefact[artefact] = ~value_mask(
+                batch, "user", np.flatnonzero(artefact), NOT_USERS.__contains__
+            )
+        relevant = np.flatnonzero(logon_mask | artefact)
+        r_user = user[relevant].astype(np.int64)
+        r_dst = dst[relevant].astype(np.int64)
+        time = batch.time[relevant]
+        r_kind = kind[relevant]
+        is_logon = logon_mask[relevant]
+        is_artefact = r_kind >= 0
+        keys = pair64(r_user, r_dst)
+        # Last network logon by this user to this host: earlier rows of the batch, else state.
+        previous = group_last_before(keys, is_logon)
+        _, state_last = self.logons_.lookup(keys)
+        logon_time = np.where(previous >= 0, time[np.maximum(previous, 0)], state_last)
+        source = np.where(
+            previous >= 0, relevant[np.maximum(previous, 0)], -1
+        )  # batch row of the logon, for the explanation
+        gap = time - logon_time
+        anchored = ~np.isnan(logon_time) & (gap >= 0) & (gap <= self.window)
+        is_share = np.isin(r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl")])
+        is_process = np.isin(r_kind, [KINDS.index("wmi"), KINDS.index("winrm")])
+        scored = is_artefact & (anchored | is_share | is_process)
+        habit_keys = (r_user << 8) | np.maximum(r_kind, 0)
+        habit = self.habits_.at(habit_keys, time)
+        weights = is_artefact.astype(np.float64)
+        habit = habit + decayed_sum_before(habit_keys, time, weights, self.habit_half_life)
+        points = np.where(
+            scored,
+            BASE_POINTS[np.maximum(r_kind, 0)]
+            * self.points_scale
+            * np.where(anchored | is_share, 1.0, self.unanchored_weight)
+            / (1.0 + habit),
+            0.0,
+        )
+        flagged = scored & (points >= self.min_points)
+        return {
+            "rows": relevant,
+            "user": r_user,
+            "dst": r_dst,
+            "kind": r_kind,
+            "keys": keys,
+            "habit_keys": habit_keys,
+            "time": time,
+            "gap": gap,
+            "anchored": anchored,
+            "logon_row": source,
+            "is_logon": is_logon,
+            "is_artefact": is_artefact,
+            "habit": habit,
+            "points": points,
+            "flagged": flagged,
+        }
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows = view["rows"][flagged]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["user"][flagged].astype(np.int32),
+            points=view["points"][flagged],
+            mitre=self.mitre,
+        )
+        users, hosts = builder.vocab["user"], builder.vocab["host"]
+        for index, row in enumerate(rows.tolist()):
+            event = batch.events[row]
+            kind = KINDS[int(view["kind"][flagged][index])]
+            who = users.value(int(view["user"][flagged][index]))
+            host = hosts.value(int(view["dst"][flagged][index]))
+            obj = event.object
+            if kind in ("wmi", "winrm"):
+                obj = event.object.replace("/", "\\").rsplit("\\", 1)[-1] or "a process"
+            what = DESCRIPTION[kind].format(obj=obj, host=host)
+            habit = float(view["habit"][flagged][index])
+            if bool(view["anchored"][flagged][index]):
+                logon_row = int(view["logon_row"][flagged][index])
+                origin = ""
+                if logon_row >= 0:
+                    logon = batch.events[logon_row]
+                    source = logon.src_host or logon.src_ip
+                    origin = f" from {source}" if source else ""
+                when = f" {float(view['gap'][flagged][index]):.0f} s after a network logon{origin}"
+            elif event.src_host or event.src_ip:
+                when = f" from {event.src_host or event.src_ip}"
+            else:
+                when = " with no network logon seen"
+            signals.titles.append(
+                f"{who} {what}{when} ({who} did this {habit:.1f} times in the last 30 days)"
+            )
+            signals.observed.append(f"{kind} on {host}: {event.object}")
+            signals.baseline.append(
+                f"{habit:.1f} earlier {kind} artefacts by {who} (decayed, 30-day half-life); "
+                f"{KIND_MITRE[kind]}"
+            )
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        time = view["time"]
+        logons = view["is_logon"]
+        self.logons_.add(view["keys"][logons], time[logons])
+        keep = view["is_artefact"] & ~held_back[rows]
+        self.habits_.accumulate(view["habit_keys"][keep], time[keep])
+
+    def state(self) -> StateDict:
+        return {**self.logons_.state("logons_"), **self.habits_.state("habits_")}
+
+    def load_state(self, state: StateDict) -> None:
+        self.logons_.load_state(state, "logons_")
+        self.habits_.load_state(state, "habits_")
+
+
+__all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]

@@ -1,0 +1,381 @@
+"""Rare time of week for a user: activity at an hour the user is (almost) never active.
+
+Each user has a 168-bin hour-of-week profile of decayed counts (half-life ~6 weeks, so a new
+shift pattern becomes normal). The profile is smoothed on the circle: most of an event's mass
+goes to its own and neighbouring hours of the same day, a little to the same hours on the other
+days (a nine-to-five user working one Saturday morning is odd, not alarming). Sparse users lean
+on the tenant's profile as a prior; users in their own learning period are not judged.
+
+Surprise is ``-ln(168 * p(hour))``: 0 for an hour as likely as any, ~5-6 nats for 3 a.m. for
+a nine-to-five user. Points are modest (max 30) - a late evening alone never alerts - but add
+up with a rare network or a spray success into an incident. One signal per user per quiet
+period (``cooldown_hours``), so a night session is one signal, not one per event; surprising
+events are held back from the profile, so a slow attacker who logs in every few nights does not
+teach the model that nights are normal.
+
+>>> from datetime import UTC, datetime, timedelta
+>>> from detectors.batch import BatchBuilder
+>>> from schemas.event import Action, Event
+>>> import numpy as np
+>>> monday = datetime(2024, 1, 1, tzinfo=UTC)
+>>> def logon(day, hour):
+...     return Event(time=monday + timedelta(days=day, hours=hour), tenant="t",
+...                  source_format="x", action=Action.LOGON, user="alice", src_ip="10.0.0.5")
+>>> office = [logon(d, h) for d in range(28) if d % 7 < 5 for h in (9, 11, 14, 16)]
+>>> builder, detector = BatchBuilder(), RareTimeOfWeek()
+>>> history = builder.build(office)
+>>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+>>> signals = detector.score(builder.build([logon(30, 3.2)]), builder)
+>>> len(signals), round(float(signals.points[0]))
+(1, 21)
+>>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+'alice was active on Wed 03:12 UTC, an hour they are almost never active
+ (normal: 0% of their activity in that hour, 100% on weekdays 09-17 UTC of 80 events)'
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import ClassVar
+
+import numpy as np
+
+from detectors.base import Signals, StateDict, group_order
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
+from detectors.failed_logons import counts_before, fit, previous_in_group, settle
+from detectors.registry import register
+from schemas.event import Action, Outcome
+
+HOUR = 3600.0
+DAY = 86_400.0
+BINS = 168
+_EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
+_NOT_ACTIVITY = frozenset({Action.LOGOFF, Action.LOGON_FAILED, Action.ACCOUNT_LOCKOUT})
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hour_of_week(time: FloatArray) -> Int64Array:
+    """Hour of the week (Monday 00:00 UTC = 0).
+
+    >>> hour_of_week(np.array([0.0, 4 * 86_400.0 + 3600.0])).tolist()
+    [72, 1]
+    """
+    hours = np.floor(time / HOUR).astype(np.int64)
+    result: Int64Array = (hours + _EPOCH_WEEKDAY * 24) % BINS
+    return result
+
+
+def kernel(same_day: float = 0.85) -> tuple[Int64Array, FloatArray]:
+    """Smoothing offsets (in hours of week) and weights summing to 1."""
+    near = np.array([-2, -1, 0, 1, 2], dtype=np.int64)
+    near_w = np.array([0.1, 0.2, 0.4, 0.2, 0.1]) * same_day
+    other = np.array([24 * d + h for d in range(1, 7) for h in (-1, 0, 1)], dtype=np.int64)
+    other_w = np.tile([0.25, 0.5, 0.25], 6) * (1.0 - same_day) / 6.0
+    return np.concatenate([near, other]), np.concatenate([near_w, other_w])
+
+
+def prefix_sum_at(keys: Int64Array, increments: FloatArray, query_keys: Int64Array) -> FloatArray:
+    """For each position ``i``: sum of ``increments[j]`` over ``j < i`` with
+    ``keys[j] == query_keys[i]`` (a prefix sum queried under another key).
+
+    >>> prefix_sum_at(np.array([1, 2, 1]), np.array([1.0, 2.0, 4.0]), np.array([2, 1, 2])).tolist()
+    [0.0, 1.0, 2.0]
+    """
+    n = len(keys)
+    if n == 0:
+        return np.empty(0)
+    position = np.arange(n, dtype=np.int64)
+    span = n + 1
+    base = int(min(keys.min(), query_keys.min()))
+    composite = (keys - base) * span + position
+    order = np.argsort(composite)
+    sorted_composite = composite[order]
+    cumulative = np.concatenate([[0.0], np.cumsum(increments[order])])
+    query = query_keys - base
+    upper = np.searchsorted(sorted_composite, query * span + position, side="left")
+    lower = np.searchsorted(sorted_composite, query * span, side="left")
+    result: FloatArray = cumulative[upper] - cumulative[lower]
+    return result
+
+
+@register
+class RareTimeOfWeek:
+    name: ClassVar[str] = "rare_time_of_week"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078",)
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        learning_days: float = 7.0,
+        min_events: int = 20,
+        half_life_days: float = 42.0,
+        prior_events: float = 10.0,
+        min_nats: float = 2.0,
+        points_per_nat: float = 8.0,
+        min_points: float = 5.0,
+        max_points: float = 30.0,
+        cooldown_hours: float = 8.0,
+        same_day: float = 0.95,
+    ) -> None:
+        if learning_days < 0 or min_events < 0 or half_life_days <= 0 or prior_events <= 0:
+            raise ValueError("rare_time_of_week: learning/decay/prior parameters out of range")
+        if not 0 < same_day <= 1:
+            raise ValueError("rare_time_of_week: same_day must be in (0, 1]")
+        self.learning_days = learning_days
+        self.min_events = min_events
+        self.tau = half_life_days * DAY / np.log(2.0)
+        self.prior_events = prior_events
+        self.min_nats = min_nats
+        self.points_per_nat = points_per_nat
+        self.min_points = min_points
+        self.max_points = max_points
+        self.cooldown = cooldown_hours * HOUR
+        self.offsets, self.weights = kernel(same_day)
+        self.profile_ = np.zeros((0, BINS), dtype=np.float64)  # decayed counts per user x hour
+        self.stamp_ = np.empty(0, dtype=np.float64)  # time the user's profile refers to
+        self.first_ = np.empty(0, dtype=np.float64)  # first activity
+        self.count_ = np.empty(0, dtype=np.float64)  # events seen (held back or not)
+        self.surprise_ = np.empty(0, dtype=np.float64)  # last surprising event (cooldown)
+        self.tenant_profile_ = np.zeros((0, BINS), dtype=np.float64)
+        self.tenant_stamp_ = np.empty(0, dtype=np.float64)
+
+    # -- the sequential view ----------------------------------------------------------------
+
+    def _smoothed(
+        self,
+        profile: FloatArray,
+        stamp: FloatArray,
+        entity: np.ndarray,
+        time: FloatArray,
+        hour: Int64Array,
+        keep: BoolArray,
+    ) -> tuple[FloatArray, FloatArray]:
+        """Smoothed decayed count at each row's hour, and the decayed total, before the row."""
+        n = len(time)
+        entity64 = entity.astype(np.int64)
+        t0 = float(time[0])
+        decay_now = np.exp(-(time - t0) / self.tau)
+        stored_decay = np.where(
+            np.isnan(stamp), 0.0, np.exp(-(time - np.nan_to_num(stamp)) / self.tau)
+        )
+        w = np.where(keep, np.exp((time - t0) / self.tau), 0.0)
+        keys = entity64 * BINS + hour
+        at_hour = np.zeros(n)
+        for offset, weight in zip(self.offsets.tolist(), self.weights.tolist(), strict=True):
+            source_hour = (hour - offset) % BINS
+            stored = profile[entity, source_hour] * stored_decay
+            recent = prefix_sum_at(keys, w, entity64 * BINS + source_hour) * decay_now
+            at_hour += weight * (stored + recent)
+        total_stored = profile.sum(axis=1)[entity] * stored_decay if n else np.zeros(0)
+        total = total_stored + counts_before(
+            np.zeros(n), np.full(n, np.nan), entity, time, keep, self.tau
+        )
+        return at_hour, total
+
+    def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        activity = ~batch.action_mask(_NOT_ACTIVITY) & ~batch.outcome_is(Outcome.FAILURE)
+        rows = np.flatnonzero(activity & (batch.column("user") >= 0)).astype(np.int64)
+        n = len(rows)
+        user = batch.column("user")[rows]
+        tenant = batch.tenant[rows]
+        time = batch.time[rows]
+        hour = hour_of_week(time)
+        size = int(user.max()) + 1 if n else 0
+        tenant_size = int(tenant.max()) + 1 if n else 0
+        profile = _grow_rows(self.profile_, size)
+        stamp = fit(self.stamp_, size, np.nan)[user]
+        tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
+        tenant_stamp = fit(self.tenant_stamp_, tenant_size, np.nan)[tenant]
+        prior, first_row = group_order(user.astype(np.int64))
+        first_state = fit(self.first_, size, np.nan)[user]
+        first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
+        count_before = fit(self.count_, size, 0.0)[user] + prior
+        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
+
+        def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+            keep = ~held
+            own, own_total = self._smoothed(profile, stamp, user, time, hour, keep)
+            peer, peer_total = self._smoothed(
+                tenant_profile, tenant_stamp, tenant, time, hour, keep
+            )
+            peer_p = (peer + 1.0 / BINS) / (peer_total + 1.0)
+            p = (own + self.prior_events * peer_p + 0.5 / BINS) / (
+                own_total + self.prior_events + 0.5
+            )
+            nats = -np.log(p * BINS)
+            points = np.minimum(self.max_points, self.points_per_nat * (nats - self.min_nats))
+            return points, own / np.maximum(own_total, 1e-12), own_total
+
+        def judge(held: BoolArray) -> BoolArray:
+            points, _, _ = surprise(held)
+            result: BoolArray = mature & (points >= self.min_points)
+            return result
+
+        held = settle(judge, n) if n else np.zeros(0, dtype=np.bool_)
+        points, share, total = surprise(held) if n else (np.zeros(0),) * 3
+        # Cooldown: one signal per user per quiet period of surprising activity.
+        surprising_rows = np.flatnonzero(held)
+        previous = previous_in_group(user[surprising_rows].astype(np.int64))
+        last_state = fit(self.surprise_, size, np.nan)[user[surprising_rows]]
+        previous_time = np.where(
+            previous >= 0, time[surprising_rows][np.maximum(previous, 0)], last_state
+        )
+        quiet = np.isnan(previous_time) | (
+            time[surprising_rows] - np.nan_to_num(previous_time) > self.cooldown
+        )
+        flagged = np.zeros(n, dtype=np.bool_)
+        flagged[surprising_rows[quiet]] = True
+        return {
+            "rows": rows,
+            "user": user,
+            "tenant": tenant,
+            "time": time,
+            "hour": hour,
+            "held": held,
+            "flagged": flagged,
+            "points": points,
+            "share": share,
+            "total": total,
+            "count_before": count_before,
+        }
+
+    # -- protocol -----------------------------------------------------------------------------
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        flagged = view["flagged"]
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=view["rows"][flagged],
+            entity=view["user"][flagged],
+            points=view["points"][flagged],
+            mitre=self.mitre,
+        )
+        vocab = builder.vocab["user"]
+        profile = _grow_rows(self.profile_, int(view["user"].max()) + 1)
+        for index in range(len(signals)):
+            user = int(signals.entity[index])
+            who = vocab.value(user)
+            moment = datetime.fromtimestamp(float(view["time"][flagged][index]), UTC)
+            share = float(view["share"][flagged][index])
+            count = int(view["count_before"][flagged][index])
+            usual = _usual_hours(profile[user])
+            signals.titles.append(
+                f"{who} was active on {moment:%a %H:%M} UTC, an hour they are almost never "
+                f"active (normal: {share:.0%} of their activity in that hour, {usual} of "
+                f"{count} events)"
+            )
+            signals.observed.append(f"{who} active outside their usual hours")
+            signals.baseline.append(
+                f"{share:.1%} of ~{float(view['total'][flagged][index]):.0f} decayed events "
+                f"in {_DAYS[moment.weekday()]} {moment:%H}:00-{moment.hour + 1:02d}:00 (smoothed)"
+            )
+        return signals
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        rows = view["rows"]
+        if len(rows) == 0:
+            return
+        user, tenant, time, hour = view["user"], view["tenant"], view["time"], view["hour"]
+        keep = ~(view["held"] | held_back[rows])
+        size = int(user.max()) + 1
+        self.profile_, self.stamp_ = _fold_profile(
+            _grow_rows(self.profile_, size),
+            fit(self.stamp_, size, np.nan),
+            user,
+            time,
+            hour,
+            keep,
+            self.tau,
+        )
+        tenant_size = int(tenant.max()) + 1
+        self.tenant_profile_, self.tenant_stamp_ = _fold_profile(
+            _grow_rows(self.tenant_profile_, tenant_size),
+            fit(self.tenant_stamp_, tenant_size, np.nan),
+            tenant,
+            time,
+            hour,
+            keep,
+            self.tau,
+        )
+        self.first_ = fit(self.first_, size, np.nan)
+        earliest = np.full(len(self.first_), np.inf)
+        np.minimum.at(earliest, user, time)
+        touched = np.isfinite(earliest)
+        self.first_[touched] = np.fmin(self.first_[touched], earliest[touched])
+        self.count_ = fit(self.count_, size, 0.0)
+        self.count_ += np.bincount(user, minlength=len(self.count_))
+        self.surprise_ = fit(self.surprise_, size, np.nan)
+        surprising = view["held"]
+        latest = np.full(len(self.first_), -np.inf)
+        np.maximum.at(latest, user[surprising], time[surprising])
+        hit = np.isfinite(latest)
+        self.surprise_[hit] = latest[hit]
+
+    def state(self) -> StateDict:
+        return {
+            "profile": self.profile_,
+            "stamp": self.stamp_,
+            "first": self.first_,
+            "count": self.count_,
+            "surprise": self.surprise_,
+            "tenant_profile": self.tenant_profile_,
+            "tenant_stamp": self.tenant_stamp_,
+        }
+
+    def load_state(self, state: StateDict) -> None:
+        self.profile_ = np.asarray(state["profile"], dtype=np.float64).reshape(-1, BINS)
+        self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
+        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.count_ = np.asarray(state["count"], dtype=np.float64)
+        self.surprise_ = np.asarray(state["surprise"], dtype=np.float64)
+        self.tenant_profile_ = np.asarray(state["tenant_profile"], dtype=np.float64).reshape(
+            -1, BINS
+        )
+        self.tenant_stamp_ = np.asarray(state["tenant_stamp"], dtype=np.float64)
+
+
+def _grow_rows(profile: FloatArray, size: int) -> FloatArray:
+    if len(profile) >= size:
+        return profile
+    extra = np.zeros((size - len(profile), BINS))
+    return np.vstack([profile, extra])
+
+
+def _fold_profile(
+    profile: FloatArray,
+    stamp: FloatArray,
+    entity: np.ndarray,
+    time: FloatArray,
+    hour: Int64Array,
+    keep: BoolArray,
+    tau: float,
+) -> tuple[FloatArray, FloatArray]:
+    profile, stamp = profile.copy(), stamp.copy()
+    last = np.full(len(stamp), -np.inf)
+    np.maximum.at(last, entity, time)
+    touched = np.flatnonzero(np.isfinite(last))
+    old = np.where(np.isnan(stamp[touched]), last[touched], stamp[touched])
+    profile[touched] *= np.exp(-(last[touched] - old) / tau)[:, None]
+    add = np.exp(-(last[entity] - time) / tau)
+    np.add.at(profile, (entity[keep], hour[keep]), add[keep])
+    stamp[touched] = last[touched]
+    return profile, stamp
+
+
+def _usual_hours(profile: FloatArray) -> str:
+    """A short description of where a profile's mass is, e.g. ``100% on weekdays 09-17 UTC``."""
+    total = float(profile.sum())
+    if total <= 0:
+        return "no settled profile"
+    by_hour = profile.reshape(7, 24)
+    weekday_share = float(by_hour[:5].sum()) / total
+    hours = by_hour.sum(axis=0)
+    active = np.flatnonzero(hours >= 0.05 * hours.max())
+    span = f"{int(active.min()):02d}-{int(active.max()) + 1:02d}" if len(active) else "-"
+    return f"{weekday_share:.0%} on weekdays {span} UTC"

@@ -1,0 +1,41 @@
+"""The worker's Prometheus metrics (names per the Prometheus guide; bounded labels only)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
+
+
+class WorkerMetrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.raw_records = Counter(
+            "vigil_stream_raw_records_total", "Raw records consumed from vigil.raw", registry=r
+        )
+        self.events = Counter(
+            "vigil_stream_events_total", "Events folded into a partition engine", registry=r
+        )
+        self.late_events = Counter(
+            "vigil_stream_late_events_total",
+            "Events later than the allowed lateness (sent to vigil.dlq, not processed)",
+            registry=r,
+        )
+        self.dead_letters = Counter(
+            "vigil_stream_dead_letters_total", "Records sent to vigil.dlq", ["stage"], registry=r
+        )
+        self.alerts = Counter(
+            "vigil_stream_alerts_total", "Alerts produced", ["severity"], registry=r
+        )
+        self.checkpoints = Counter(
+            "vigil_stream_checkpoints_total", "Engine checkpoints written", registry=r
+        )
+        self.checkpoint_bytes = Gauge(
+            "vigil_stream_checkpoint_bytes", "Size of the last checkpoint", registry=r
+        )
+        self.partitions = Gauge(
+            "vigil_stream_assigned_partitions", "vigil.events partitions held", registry=r
+        )
+
+    def serve(self, port: int) -> None:
+        # Loopback only: metrics are scraped by a local agent or through a proxy.
+        start_http_server(port, addr="127.0.0.1", registry=self.registry)

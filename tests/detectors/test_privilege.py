@@ -1,0 +1,199 @@
+"""Behaviour of the privilege-abuse detectors on normal admin life and on clear abuse."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from detectors.account_lifecycle import AccountLifecycle
+from detectors.base import Detector, Signals
+from detectors.batch import BatchBuilder
+from detectors.group_change import GroupChange
+from detectors.privileged_action import PrivilegedAction
+from detectors.volume import Volume
+from schemas.event import Action, Event
+from tests.detectors.cases.privileged_action import admin_stream
+from tests.detectors.streams import after
+
+
+def trained(detector: Detector, days: int = 21) -> tuple[BatchBuilder, list[Event]]:
+    builder = BatchBuilder()
+    history = admin_stream(days=days)
+    batch = builder.build(history)
+    detector.learn(batch, np.zeros(len(batch), dtype=np.bool_))
+    return builder, history
+
+
+def scored(detector: Detector, builder: BatchBuilder, events: list[Event]) -> Signals:
+    return detector.score(builder.build(events), builder)
+
+
+def event(history: list[Event], user: str, action: Action, **fields: object) -> Event:
+    return Event(
+        time=after(history),
+        tenant="acme",
+        source_format="test",
+        action=action,
+        user=user,
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def test_admin_routine_is_quiet() -> None:
+    for detector in (PrivilegedAction(), GroupChange(), AccountLifecycle(), Volume()):
+        builder, history = trained(detector, days=14)
+        later = [
+            e
+            for e in admin_stream(seed=4, days=21)
+            if e.time > history[-1].time and e.user != "user7"
+        ]
+        signals = scored(detector, builder, later)
+        assert (signals.points < 20).all(), (detector.name, signals.titles[:3])
+
+
+def test_first_sudo_by_non_admin_alerts() -> None:
+    detector = PrivilegedAction()
+    builder, history = trained(detector)
+    sudo = event(
+        history, "user4", Action.PRIVILEGE_USE, target_user="root", app="sudo", privileged=True
+    )
+    routine = event(
+        history, "user0", Action.PRIVILEGE_USE, target_user="root", app="sudo", privileged=True
+    )
+    signals = scored(detector, builder, [sudo, routine])
+    assert signals.rows.tolist() == [0]
+    assert signals.points[0] >= 40
+    assert "user4 did sudo to root for the first time" in signals.titles[0]
+
+
+def test_new_employee_first_week_is_quiet() -> None:
+    detector = PrivilegedAction()
+    builder, history = trained(detector)
+    t = after(history)
+    newbie = [
+        Event(
+            time=t + timedelta(hours=h),
+            tenant="acme",
+            source_format="test",
+            action=Action.PRIVILEGE_USE,
+            user="newhire",
+            target_user="root",
+            app="sudo",
+            privileged=True,
+        )
+        for h in range(0, 120, 8)
+    ]
+    assert len(scored(detector, builder, newbie)) == 0
+
+
+def test_domain_admins_add_by_non_changer_is_strong() -> None:
+    detector = GroupChange()
+    builder, history = trained(detector)
+    add = event(
+        history,
+        "user5",
+        Action.GROUP_CHANGE,
+        target_user="user6",
+        object="Domain Admins",
+        privileged=True,
+        reason="added",
+    )
+    signals = scored(detector, builder, [add])
+    assert signals.points[0] >= 70  # high severity on its own
+    routine = event(
+        history,
+        "user0",
+        Action.GROUP_CHANGE,
+        target_user="user6",
+        object="Marketing",
+        reason="added",
+    )
+    assert len(scored(detector, builder, [routine])) == 0
+
+
+def test_cloud_admin_takeover_crosses_bar() -> None:
+    builder = BatchBuilder()
+    detectors: list[Detector] = [GroupChange(), AccountLifecycle(), PrivilegedAction()]
+    history = admin_stream(days=21)
+    batch = builder.build(history)
+    for d in detectors:
+        d.learn(batch, np.zeros(len(batch), dtype=np.bool_))
+    attack = [
+        event(
+            history,
+            "user3",
+            Action.ACCOUNT_CHANGE,
+            target_user="backdoor",
+            object="created",
+            app="iam.amazonaws.com",
+        ),
+        event(
+            history,
+            "user3",
+            Action.POLICY_CHANGE,
+            target_user="backdoor",
+            object="AttachUserPolicy:AdministratorAccess",
+            app="iam.amazonaws.com",
+            privileged=True,
+        ),
+        event(
+            history,
+            "user3",
+            Action.ACCOUNT_CHANGE,
+            target_user="backdoor",
+            object="access_key_created",
+            app="iam.amazonaws.com",
+        ),
+    ]
+    total = sum(float(d.score(builder.build(attack), builder).points.sum()) for d in detectors)
+    assert total >= 40
+
+
+def test_log_cleared_is_strong_even_without_baseline() -> None:
+    detector = AccountLifecycle()
+    builder = BatchBuilder()
+    cleared = Event(
+        time=after(admin_stream(days=1)),
+        tenant="acme",
+        source_format="test",
+        action=Action.LOG_CLEARED,
+        user="bob",
+        object="Security",
+        event_id="1102",
+    )
+    assert scored(detector, builder, [cleared]).points[0] >= 40
+
+
+def test_deletion_burst_by_rare_deleter() -> None:
+    detector = Volume()
+    builder = BatchBuilder()
+    history = [
+        Event(
+            time=after(admin_stream(days=1)) + timedelta(days=d, hours=h),
+            tenant="acme",
+            source_format="test",
+            action=Action.DELETE,
+            user="user2",
+            object="x",
+        )
+        for d in range(14)
+        for h in (1, 5)
+    ]
+    batch = builder.build(history)
+    detector.learn(batch, np.zeros(len(batch), dtype=np.bool_))
+    t = history[-1].time + timedelta(days=1)
+    burst = [
+        Event(
+            time=t + timedelta(seconds=s / 10),
+            tenant="acme",
+            source_format="test",
+            action=Action.DELETE,
+            user="user2",
+            object="x",
+        )
+        for s in range(3000)
+    ]
+    signals = scored(detector, builder, burst)
+    assert 0 < len(signals) <= 10  # milestones, not one signal per event
+    assert signals.points.sum() >= 40

@@ -1,0 +1,198 @@
+"""Helpers for the streaming integration tests: workers as subprocesses, bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.partitioner.default import murmur2
+
+from pipeline.streaming.alerts import tail_alerts
+from pipeline.streaming.topics import Topics
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTITIONS = 4
+
+
+def unique_prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}."
+
+
+def partition_for(key: bytes, partitions: int = PARTITIONS) -> int:
+    """The partition Kafka's default partitioner picks for ``key``."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+class WorkerProcess:
+    def __init__(self, broker: str, prefix: str, data_dir: Path, name: str) -> None:
+        self.log_path = data_dir.parent / f"{name}.log"
+        self.args = [
+            sys.executable,
+            "-m",
+            "pipeline.streaming.cli",
+            "worker",
+            "--broker",
+            broker,
+            "--topic-prefix",
+            prefix,
+            "--data-dir",
+            str(data_dir),
+            "--session-timeout",
+            "6",
+            "--checkpoint-seconds",
+            "1",
+        ]
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log)
+        return self
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def wait_assigned(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while "assigned: resuming" not in self.log():
+            assert self.proc is not None and self.proc.poll() is None, self.log()[-3000:]
+            assert time.monotonic() < deadline, (
+                f"worker got no partition in {timeout}s:\n{self.log()[-3000:]}"
+            )
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def run_cli(args: Sequence[str], timeout: float = 60.0, stdin: bytes | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.streaming.cli", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    return done.stderr.decode()
+
+
+def drained(broker: str, prefix: str) -> bool:
+    """Both consumer groups have committed up to the end of their input topics."""
+    topics = Topics(prefix)
+    admin = KafkaAdminClient(bootstrap_servers=broker, request_timeout_ms=10_000)
+    consumer = KafkaConsumer(bootstrap_servers=broker, request_timeout_ms=10_000)
+    try:
+        for group, topic in (
+            (topics.parse_group, topics.raw),
+            (topics.detect_group, topics.events),
+        ):
+            tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+            ends = consumer.end_offsets(tps)
+            committed = admin.list_group_offsets(group).get(group, {})
+            for tp in tps:
+                have = committed.get(tp)
+                if ends[tp] > 0 and (have is None or have.offset < ends[tp]):
+                    return False
+        return True
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def wait_drained(
+    broker: str, prefix: str, workers: Sequence[WorkerProcess], timeout: float
+) -> float:
+    started = time.monotonic()
+    while True:
+        for worker in workers:
+            assert worker.proc is not None and worker.proc.poll() is None, worker.log()[-3000:]
+        try:
+            if drained(broker, prefix):
+                return time.monotonic() - started
+        except Exception:  # noqa: S110 - broker restarting: try again until the deadline
+            pass
+        logs = "\n".join(w.log()[-2000:] for w in workers)
+        assert time.monotonic() - started < timeout, f"not drained in {timeout}s:\n{logs}"
+        time.sleep(0.5)
+
+
+def read_topic(broker: str, topic: str, timeout: float = 20.0) -> list[Any]:
+    """Every message of ``topic`` (decoded JSON), read to its current end."""
+    consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        out: list[Any] = []
+        deadline = time.monotonic() + timeout
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            assert time.monotonic() < deadline, f"reading {topic} timed out"
+            for records in consumer.poll(timeout_ms=500).values():
+                out.extend(orjson.loads(r.value) for r in records)
+        return out
+    finally:
+        consumer.close()
+
+
+def read_alerts(broker: str, prefix: str) -> list[dict[str, Any]]:
+    out = io.BytesIO()
+    asyncio.run(
+        tail_alerts(
+            broker=broker, topics=Topics(prefix), out=out, from_beginning=True, idle_timeout_s=2.0
+        )
+    )
+    return [orjson.loads(line) for line in out.getvalue().splitlines()]
+
+
+def embedded_alerts(paths: Sequence[Path], tenant: str) -> list[dict[str, Any]]:
+    """What ``vigil detect`` raises on ``paths`` (the reference for the streaming runs)."""
+    import pipeline.streaming.parsing  # noqa: F401 - tolerate parser modules not landed yet
+    from pipeline.config import VigilConfig
+    from pipeline.embedded import run_detect
+
+    out, dead = io.BytesIO(), io.BytesIO()
+    run_detect(
+        [str(p) for p in paths],
+        tenant=tenant,
+        config=VigilConfig(),
+        alerts_out=out,
+        dead_letters=dead,
+    )
+    return [orjson.loads(line) for line in out.getvalue().splitlines()]
+
+
+def incidents(alerts: Sequence[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(a["detector"], a["entity"]["type"], a["entity"]["id"]) for a in alerts}
+
+
+def kafka_sh(*args: str, timeout: float = 120.0) -> None:
+    subprocess.run(
+        ["bash", str(ROOT / "deploy/kafka/kafka.sh"), *args],
+        check=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
