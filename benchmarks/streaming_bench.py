@@ -35,8 +35,10 @@ def generate_auth_log(
     seed: int = 7,
 ) -> Iterator[str]:
     """Time-ordered sshd lines ending at ``end``: every user logs on from their home /24
-    ``logons_per_day`` times a day; on the last day ``attackers`` users (user0, user1, ...)
-    log on from a never-seen network, which the rare-source-network detector flags."""
+    ``logons_per_day`` times a day, in office hours (08:00-18:00 UTC); on the last day
+    ``attackers`` users (user0, user1, ...) log on late in the evening (20:00-23:00) from a never-seen
+    network: a new network plus an unusual hour, which together make an alert (a new network
+    alone stays under the alert bar)."""
     rng = random.Random(seed)
     start = end - timedelta(days=days)
     seconds = days * 86_400
@@ -45,11 +47,13 @@ def generate_auth_log(
     rows = []
     for i in range(total):
         user = i % users
-        offset = int((i + rng.random()) * seconds / total)
+        spread = (i + rng.random()) * seconds / total
+        day, within = divmod(spread, 86_400)
+        offset = int(day * 86_400 + 28_800 + within * 36_000 / 86_400)
         rows.append((offset, user, f"10.{user // 250}.{user % 250}.{rng.randrange(2, 250)}"))
     last_day = seconds - 86_400
     for user in range(attackers):
-        offset = last_day + rng.randrange(0, 80_000)
+        offset = last_day + rng.randrange(72_000, 82_800)
         rows.append((offset, user, f"203.0.{user % 250}.{rng.randrange(2, 250)}"))
     rows.sort()
     for n, (offset, user, ip) in enumerate(rows):
@@ -324,6 +328,10 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the latency run")
     parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--workers", default="1,2", help="worker counts for the throughput runs (comma list)"
+    )
     parser.add_argument(
         "--scratch", default=None, help="keep worker logs here (default: a temp dir)"
     )
@@ -336,7 +344,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         scratch = Path(args.scratch or tmp)
         scratch.mkdir(parents=True, exist_ok=True)
-        for workers in () if args.skip_throughput else (1, 2):
+        counts = [int(n) for n in args.workers.split(",") if n]
+        for workers in () if args.skip_throughput else counts:
             rate, elapsed = throughput(args.broker, lines, workers, scratch)
             rows.append(
                 (
@@ -345,6 +354,9 @@ def main() -> int:
                 )
             )
             print(rows[-1], flush=True)
+        if args.skip_latency:
+            _table(rows)
+            return 0
         # Latency and recovery: history first, then a live stream at the offered load.
         prefix = f"b{uuid.uuid4().hex[:8]}."
         hist_users = 500
@@ -363,7 +375,7 @@ def main() -> int:
             pool.wait_assigned(2)
             ingest_file(args.broker, prefix, path)
             wait_lag_zero(args.broker, prefix, timeout=300)
-            start = recent_end() + timedelta(hours=1)
+            start = recent_end() + timedelta(hours=20)  # evening: attacks = new network + odd hour
             live = live_stream(hist_users, args.seconds, args.rate, attacks=100, start=start)
             latencies, _ = asyncio.run(offered_load(args.broker, prefix, live, args.rate))
             if latencies:
@@ -400,12 +412,18 @@ def main() -> int:
             print(rows[-1], flush=True)
         finally:
             pool.stop()
+    _table(rows)
+    return 0
+
+
+def _table(rows: list[tuple[str, str]]) -> None:
+    if not rows:
+        return
     width = max(len(r[0]) for r in rows)
     print("\n" + "measure".ljust(width) + " | result")
     print("-" * width + "-+-" + "-" * 40)
     for name, value in rows:
         print(name.ljust(width) + " | " + value)
-    return 0
 
 
 if __name__ == "__main__":

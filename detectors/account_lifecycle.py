@@ -18,7 +18,7 @@ rule-strength findings such as a cleared log still stand out.
 >>> builder, detector = BatchBuilder(), AccountLifecycle()
 >>> signals = detector.score(builder.build([cleared]), builder)
 >>> round(float(signals.points[0]))
-62
+75
 >>> signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
 'bob cleared the Security audit log on dc1 (1102), first time for them
  (bob: 0 events in 0 days, still learning their baseline)'
@@ -30,9 +30,11 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors.base import PairTable, StateDict, group_cumsum_before
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
+    BoolArray,
     EventBatch,
     FloatArray,
     Int64Array,
@@ -65,10 +67,17 @@ _VERB_WEIGHT: dict[str, float] = {
     "dsrm_password_set": 60.0,
 }
 _DEFAULT_VERB_WEIGHT = 8.0
+#: Re-enabling an account this tenant saw disabled: an offboarded or dormant account brought
+#: back is how stolen or left-over credentials get a second life (T1078, T1098).
+_REENABLED_WEIGHT = 45.0
+_DISABLE_VERBS = frozenset({"disabled", "deactivated", "suspended", "locked"})
+_ENABLE_VERBS = frozenset({"enabled", "activated", "unsuspended", "unlocked", "reactivated"})
 #: Verbs that, done to a privileged account (or to someone else's keys), weigh like this.
 _PRIVILEGED_WEIGHT = 45.0
 _OTHER_KEY_WEIGHT = 30.0
-_KEY_VERBS = frozenset({"access_key_created", "ssh_key_added", "password_set", "password_reset"})
+# Credentials created for someone else; a password reset of an ordinary account is helpdesk
+# routine and keeps its verb weight.
+_KEY_VERBS = frozenset({"access_key_created", "ssh_key_added"})
 
 
 @register
@@ -110,6 +119,7 @@ class AccountLifecycle(RarityDetector):
         self.lead = lead
         self.immature_weight = immature_weight
         self.log_floor = log_floor
+        self.disabled_ = PairTable()  # target account id -> times seen disabled
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
@@ -120,7 +130,10 @@ class AccountLifecycle(RarityDetector):
         rows = np.flatnonzero(mask).astype(np.int64)
         action = batch.action[rows]
         account = action == ACTION_CODE[Action.ACCOUNT_CHANGE]
-        sub = np.where(account, batch.column("object")[rows], -1)
+        # Services are told apart by name: an admin tool many admins install (PSEXESVC) is
+        # routine for the team, a random name is not.
+        service = action == ACTION_CODE[Action.REMOTE_EXEC]
+        sub = np.where(account | service, batch.column("object")[rows], -1)
         kind = kind_code(action, account & batch.privileged[rows], sub)
         return rows, batch.column("user")[rows], kind
 
@@ -137,13 +150,53 @@ class AccountLifecycle(RarityDetector):
             elif event.object in _KEY_VERBS and event.target_user not in ("", event.user):
                 verb_weight = max(verb_weight, _OTHER_KEY_WEIGHT)
             weight[i] = verb_weight
+        reenabled = self._reenabled(batch, rows)
+        weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
-        return {"weight": weight, "log": log}
+        return {"weight": weight, "log": log, "reenabled": reenabled}
+
+    def _disable_marks(self, batch: EventBatch) -> tuple[Int64Array, BoolArray, BoolArray]:
+        """Target ids of account changes, and which rows disable / enable the target."""
+        account = np.flatnonzero(
+            (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE])
+            & (batch.column("target_user") >= 0)
+        )
+        verbs = [batch.events[int(r)].object for r in account.tolist()]
+        disables = np.fromiter((v in _DISABLE_VERBS for v in verbs), np.bool_, len(verbs))
+        enables = np.fromiter((v in _ENABLE_VERBS for v in verbs), np.bool_, len(verbs))
+        return account.astype(np.int64), disables, enables
+
+    def _reenabled(self, batch: EventBatch, rows: Int64Array) -> BoolArray:
+        """Rows that enable an account seen disabled before them (state or earlier rows)."""
+        account, disables, enables = self._disable_marks(batch)
+        flags = np.zeros(len(batch), dtype=np.bool_)
+        if not enables.any():
+            return flags[rows]
+        target = batch.column("target_user")[account].astype(np.int64)
+        before = group_cumsum_before(target, disables.astype(np.float64))
+        stored, _ = self.disabled_.lookup(target)
+        flags[account[enables & (stored + before > 0)]] = True
+        return flags[rows]
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        super().learn(batch, held_back)
+        account, disables, _ = self._disable_marks(batch)
+        target = batch.column("target_user")[account[disables]].astype(np.int64)
+        self.disabled_.add(target, batch.time[account[disables]])
+
+    def state(self) -> StateDict:
+        return {**super().state(), **self.disabled_.state("disabled_")}
+
+    def load_state(self, state: StateDict) -> None:
+        super().load_state(state)
+        self.disabled_.load_state(state, "disabled_")
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)
-        share = (feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0)
-        unusual = self.lead + (1.0 - self.lead) * maturity * (1.0 - np.minimum(share, 1.0))
+        # Peers: each other user who already does this kind halves, thirds... the surprise.
+        # (Bringing back a disabled account is judged by its target, not by who usually does it.)
+        peers = np.where(feats["reenabled"], 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
+        unusual = self.lead * peers + (1.0 - self.lead) * maturity * peers
         rarity = rarity_weight(count)
         rarity = np.where(feats["log"], np.maximum(rarity, self.log_floor), rarity)
         points: FloatArray = feats["weight"] * unusual * rarity
@@ -155,7 +208,10 @@ class AccountLifecycle(RarityDetector):
         event = batch.events[row]
         where = f" on {event.dst_host}" if event.dst_host else ""
         source = f" ({event.event_id})" if event.event_id else ""
-        if event.action is Action.LOG_CLEARED:
+        if bool(feats["reenabled"][i]):
+            target = event.target_user or "an account"
+            what = f"re-enabled {target}, an account seen disabled before{where}"
+        elif event.action is Action.LOG_CLEARED:
             what = f"cleared the {event.object or 'audit'} audit log{where}{source}"
         elif event.action is Action.REMOTE_EXEC:
             what = f"installed service {event.object or '?'}{where}{source}"

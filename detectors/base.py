@@ -9,9 +9,10 @@ scorer). State is plain numpy arrays, snapshotted without pickle.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
@@ -115,11 +116,14 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
 
 
 def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
-    """``array`` extended with ``fill`` to at least ``size`` entries (amortised doubling)."""
+    """``array`` extended with ``fill`` to exactly ``size`` entries when shorter.
+
+    Exact, not doubling: state then has the same shape however the stream was batched, which
+    keeps snapshots comparable (one copy per batch is cheap next to the batch's own work).
+    """
     if len(array) >= size:
         return array
-    new_size = max(size, 2 * len(array), 64)
-    grown = np.full(new_size, fill, dtype=array.dtype)
+    grown = np.full(size, fill, dtype=array.dtype)
     grown[: len(array)] = array
     return grown
 
@@ -186,6 +190,8 @@ class PairTable:
         self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 
 
-def pair_keys(left: IntArray, right: IntArray) -> Int64Array:
+def pair_keys(
+    left: npt.NDArray[np.signedinteger[Any]], right: npt.NDArray[np.signedinteger[Any]]
+) -> Int64Array:
     """One ``int64`` key per (left, right) id pair; ids are < 2**31."""
     return (left.astype(np.int64) << 32) | right.astype(np.int64)

@@ -30,9 +30,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import fit, peak_before, peak_fold, previous_in_group, settle
 from detectors.base import Signals, StateDict, group_order
 from detectors.batch import BatchBuilder, BoolArray, EventBatch
-from detectors.failed_logons import fit, peak_before, peak_fold, previous_in_group, settle
 from detectors.registry import register
 from schemas.event import Action, Outcome
 

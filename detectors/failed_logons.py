@@ -4,10 +4,12 @@ spraying, and the success that follows a spray.
 Three registered detectors share the vectorised decayed-count machinery of this module:
 
 * ``failed_logons_user`` / ``failed_logons_source`` - a Poisson surprise of the recent (decayed,
-  one-hour) number of failures of a user or a source IP against that entity's own long-term rate
-  (T1110.001). Users without history get a tenant-wide prior rate, so a brute force against an
-  account that never failed is still seen, while an account that is hammered every day (``root``
-  at an internet-facing bastion) learns that this is its normal.
+  one-hour) number of failures of a user (per source) or a source IP against that entity's own
+  long-term rate (T1110.001). Entities without a failure history get a prior rate, so a brute
+  force against an account that never failed is still seen, while an account that is hammered
+  every day learns that this is its normal. The user detector only judges accounts that have
+  signed in successfully at least once and counts bursts per (account, source): internet
+  scanners taking turns at ``root``/``admin`` on a bastion are normal life, not an incident.
 * ``password_spray`` (entity ``ip``) - distinct accounts failing from one source over a
   window of days (decayed distinct count, T1110.003). Failures for accounts that exist
   (bad password: ``bad_password``, ``0xc000006a``, Kerberos ``0x18``) count fully; failures for
@@ -25,20 +27,32 @@ iteration whose only fixed point is the sequential answer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import (
+    DAY,
+    HOUR,
+    at_least,
+    counts_before,
+    decayed_before,
+    fit,
+    fold,
+    level_of,
+    passes_peak,
+    peak_before,
+    peak_fold,
+    poisson_nats,
+    previous_in_group,
+    quantised,
+    settle,
+    weights,
+)
 from detectors.base import Signals, StateDict, group_cumsum_before
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
-
-HOUR = 3600.0
-DAY = 86_400.0
-#: Largest span of one vectorised pass, in units of the decay constant (exp(600) is finite).
-MAX_SPAN_TAUS = 500.0
 
 FAILURE_ACTIONS = frozenset({Action.LOGON_FAILED, Action.AUTH_TICKET, Action.EXPLICIT_CREDENTIAL})
 SUCCESS_ACTIONS = frozenset({Action.LOGON, Action.AUTH_TICKET, Action.API_CALL})
@@ -55,178 +69,6 @@ _INVALID_USER_MARKERS = (
 )
 #: Failure "reasons" that mean the password was right and a second factor was asked for.
 _INTERRUPT_MARKERS = ("50074", "50076", "50079", "50158", "500121", "mfa")
-
-# -- shared vectorised helpers -------------------------------------------------------------
-
-
-def fit(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
-    """``array`` padded with ``fill`` to exactly ``max(len, size)`` entries, so that state
-    shapes do not depend on how the stream was batched (unlike amortised doubling)."""
-    if len(array) >= size:
-        return array
-    grown = np.full(size, fill, dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
-
-
-def previous_in_group(keys: Int64Array) -> Int64Array:
-    """Index of the previous position with the same key (``-1`` for the first).
-
-    >>> previous_in_group(np.array([4, 2, 4, 4, 2], dtype=np.int64)).tolist()
-    [-1, -1, 0, 2, 1]
-    """
-    n = len(keys)
-    order = np.argsort(keys, kind="stable")
-    previous = np.full(n, -1, dtype=np.int64)
-    if n > 1:
-        same = keys[order[1:]] == keys[order[:-1]]
-        previous[order[1:][same]] = order[:-1][same]
-    return previous
-
-
-def group_max_before(keys: Int64Array, values: FloatArray) -> FloatArray:
-    """Maximum of ``values`` over earlier positions with the same key (``-inf`` for none).
-
-    >>> group_max_before(np.array([1, 2, 1, 1]), np.array([3.0, 5.0, 1.0, 4.0])).tolist()
-    [-inf, -inf, 3.0, 3.0]
-    """
-    n = len(keys)
-    result = np.full(n, -np.inf)
-    if n == 0:
-        return result
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    distinct, rank = np.unique(values[order], return_inverse=True)
-    is_start = np.ones(n, dtype=np.bool_)
-    is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    group = np.cumsum(is_start) - 1
-    span = len(distinct) + 1
-    running = np.maximum.accumulate(group * span + rank.astype(np.int64) + 1)
-    previous = np.concatenate([[0], running[:-1]]) - group * span - 1
-    result[order] = np.where(is_start, -np.inf, distinct[np.maximum(previous, 0)])
-    return result
-
-
-def peak_before(
-    groups: Int64Array,
-    time: FloatArray,
-    value_after: FloatArray,
-    stored_peak: FloatArray,
-    stored_time: FloatArray,
-    tau: float,
-) -> tuple[FloatArray, FloatArray]:
-    """A slowly decaying running peak of ``value_after`` (``P = max(P * decay, value)``).
-
-    Returns the peak just before each row and, per row, the log-peak in batch units for
-    :func:`peak_fold`. Signals fire when a value passes the *peak*, not the current level, so a
-    count that hovers around a threshold does not fire again and again.
-
-    >>> t = np.array([0.0, 1.0, 2.0])
-    >>> p, _ = peak_before(np.zeros(3, np.int64), t, np.array([4.0, 2.0, 5.0]), np.zeros(3),
-    ...                    np.full(3, np.nan), 1e9)
-    >>> p.round(3).tolist()
-    [0.0, 4.0, 4.0]
-    """
-    if len(time) == 0:
-        return np.empty(0), np.empty(0)
-    t0 = float(time[0])
-    with np.errstate(divide="ignore"):
-        log_value = np.log(np.maximum(value_after, 0.0)) + (time - t0) / tau
-        stored = np.where(
-            np.isnan(stored_time) | (stored_peak <= 0),
-            -np.inf,
-            np.log(np.maximum(stored_peak, 1e-300)) + (np.nan_to_num(stored_time) - t0) / tau,
-        )
-    best = np.maximum(stored, group_max_before(groups, log_value))
-    peak: FloatArray = np.exp(best - (time - t0) / tau)
-    return peak, np.maximum(best, log_value)
-
-
-def peak_fold(
-    peak: FloatArray, entity: np.ndarray, time: FloatArray, log_after: FloatArray, tau: float
-) -> FloatArray:
-    """Stored peaks after a batch (per entity, referred to the entity's last row time)."""
-    peak = peak.copy()
-    if len(time) == 0:
-        return peak
-    t0 = float(time[0])
-    best = np.full(len(peak), -np.inf)
-    np.maximum.at(best, entity, log_after)
-    last = np.full(len(peak), -np.inf)
-    np.maximum.at(last, entity, time)
-    touched = np.isfinite(last)
-    peak[touched] = np.exp(best[touched] - (last[touched] - t0) / tau)
-    return peak
-
-
-def decayed_before(
-    groups: Int64Array,
-    time: FloatArray,
-    increments: FloatArray,
-    stored_value: FloatArray,
-    stored_time: FloatArray,
-    tau: float,
-) -> FloatArray:
-    """Decayed sum just before each row: stored value (at ``stored_time``) plus the earlier
-    rows of the same group, every contribution decayed by ``exp(-age / tau)``.
-
-    ``increments`` are in "weight units" (see :func:`weights`); a plain count uses the row's
-    weight. NaN stored times mean "nothing stored".
-
-    >>> t = np.array([0.0, 10.0, 20.0])
-    >>> w = weights(t, t[0], 10.0)
-    >>> decayed_before(np.zeros(3, np.int64), t, w, np.zeros(3), np.full(3, np.nan), 10.0).round(3)
-    array([0.   , 0.368, 0.503])
-    """
-    if len(time) == 0:
-        return np.empty(0, dtype=np.float64)
-    t0 = float(time[0])
-    stored = np.where(
-        np.isnan(stored_time), 0.0, stored_value * np.exp((np.nan_to_num(stored_time) - t0) / tau)
-    )
-    accumulated = stored + group_cumsum_before(groups, increments)
-    result: FloatArray = accumulated * np.exp(-(time - t0) / tau)
-    return result
-
-
-def weights(time: FloatArray, t0: float, tau: float) -> FloatArray:
-    """``exp((t - t0) / tau)``: a row's contribution in the undecayed units of a batch."""
-    result: FloatArray = np.exp((time - t0) / tau)
-    return result
-
-
-def settle(compute: Callable[[BoolArray], BoolArray], n: int) -> BoolArray:
-    """The held-back set that a one-by-one run would produce.
-
-    ``compute(held)`` says which rows are unusual when ``held`` rows are kept out of the
-    baseline. A row depends only on earlier rows, so iterating from "nothing held" fixes one
-    more row per round at worst; the only fixed point is the sequential answer.
-
-    >>> settle(lambda held: np.array([True, not held[0]]), 2).tolist()
-    [True, False]
-    """
-    held = np.zeros(n, dtype=np.bool_)
-    for _ in range(n + 1):
-        updated = compute(held)
-        if np.array_equal(updated, held):
-            return held
-        held = updated
-    return held
-
-
-def time_chunks(time: FloatArray, tau: float) -> list[tuple[int, int]]:
-    """Split a time-ordered batch so that no chunk spans more than ``MAX_SPAN_TAUS * tau``."""
-    n = len(time)
-    if n == 0 or float(time[-1] - time[0]) <= MAX_SPAN_TAUS * tau:
-        return [(0, n)]
-    bounds: list[tuple[int, int]] = []
-    start = 0
-    while start < n:
-        stop = int(np.searchsorted(time, time[start] + MAX_SPAN_TAUS * tau, side="right"))
-        stop = max(stop, start + 1)
-        bounds.append((start, stop))
-        start = stop
-    return bounds
 
 
 def classify_failures(batch: EventBatch, rows: Int64Array) -> tuple[BoolArray, BoolArray]:
@@ -245,45 +87,6 @@ def _is_invalid_user(reason: str) -> bool:
     return any(m in reason for m in _INVALID_USER_MARKERS) or reason.strip() == "0x6"
 
 
-def poisson_nats(count: FloatArray, mean: FloatArray) -> FloatArray:
-    """Chernoff bound on ``-ln P(X >= count)`` for ``X ~ Poisson(mean)`` (0 when count <= mean).
-
-    >>> poisson_nats(np.array([1.0, 10.0]), np.array([2.0, 1.0])).round(2).tolist()
-    [0.0, 14.03]
-    """
-    safe_count = np.maximum(count, 1e-12)
-    nats = safe_count * np.log(safe_count / mean) - safe_count + mean
-    result: FloatArray = np.where(count > mean, nats, 0.0)
-    return result
-
-
-def level_of(value: FloatArray, base: float) -> FloatArray:
-    """Doubling level of ``value``: -1 below ``base``, 0 from ``base``, 1 from 2*base, ..."""
-    with np.errstate(divide="ignore"):
-        levels = np.floor(np.log2(np.maximum(value, 1e-300) / base))
-    result: FloatArray = np.where(value >= base, levels, -1.0)
-    return result
-
-
-def quantised(value: FloatArray, base: float) -> FloatArray:
-    """``value`` rounded down to its doubling level (``base * 2**level``; 0 below ``base``)."""
-    level = level_of(value, base)
-    result: FloatArray = np.where(level >= 0, base * 2.0 ** np.maximum(level, 0), 0.0)
-    return result
-
-
-def passes_peak(value: FloatArray, peak: FloatArray, base: float) -> BoolArray:
-    """True where ``value`` reaches a doubling level above the (decaying) quantised peak.
-
-    The peak has to fade by half a level before the same level can fire again.
-
-    >>> passes_peak(np.array([16.5, 16.5, 9.0]), np.array([15.9, 8.0, 0.0]), 8.0).tolist()
-    [False, True, True]
-    """
-    result: BoolArray = level_of(value, base) > level_of(peak * 1.99, base)
-    return result
-
-
 def _who(builder: BatchBuilder, kind: str, index: int) -> str:
     return builder.vocab[kind].value(index)
 
@@ -292,20 +95,29 @@ def _who(builder: BatchBuilder, kind: str, index: int) -> str:
 
 
 class FailedLogonSurprise:
-    """Poisson surprise of the last hour's failures for one entity vs its long-term rate.
+    """Poisson surprise of the last hour's failures vs the entity's own long-term rate.
 
-    The short count (``short_hours`` decay) includes every failure; the long-term rate
-    (``long_days`` decay) learns only failures that were not unusual, so a brute force does
-    not become the account's normal. A signal is raised when the short count reaches a new
-    doubling level (``min_failures``, 2x, 4x ...) while surprising, so a burst gives a few
-    signals, not one per failure.
+    The short count (``short_hours`` decay) is kept per *burst key*: the entity itself, or for
+    the user detector the (user, source) pair, so that one account failing from many different
+    internet sources (scanners taking turns at ``root``) is not read as one targeted burst - that
+    pattern belongs to the sources (``failed_logons_source``, ``password_spray``). The long-term
+    rate (``long_days`` decay) is per entity and learns only failures that were not unusual, so a
+    brute force does not become the account's normal. A signal is raised when a short count
+    reaches a new doubling level (``min_failures``, 2x, 4x ...) above the entity's decaying peak
+    while surprising, so a burst gives a few signals, not one per failure.
+
+    With ``needs_success`` (the user detector) an account is only judged once it has signed in
+    successfully at least once: failures for an account nobody uses (``root`` or ``admin`` at an
+    internet-facing bastion) have no baseline to be surprising against and only teach the rate.
     """
 
     name: ClassVar[str] = "failed_logons"
     mitre: ClassVar[tuple[str, ...]] = ("T1110.001",)
     entity_kind: ClassVar[str] = "user"
     entity_column: ClassVar[str] = "user"
+    burst_column: ClassVar[str | None] = None  # second half of the burst key, if any
     valid_only: ClassVar[bool] = True  # count only failures for accounts that exist
+    needs_success: ClassVar[bool] = False  # judge only entities with a successful sign-in
 
     def __init__(
         self,
@@ -328,10 +140,13 @@ class FailedLogonSurprise:
         self.min_nats = min_nats
         self.points_per_nat = points_per_nat
         self.max_points = max_points
-        self.short_ = np.empty(0, dtype=np.float64)  # decayed count, short window
-        self.long_ = np.empty(0, dtype=np.float64)  # decayed count, long window
-        self.peak_ = np.empty(0, dtype=np.float64)  # slowly decaying peak of the short count
-        self.time_ = np.empty(0, dtype=np.float64)  # time all three refer to (NaN = none)
+        self.long_ = np.empty(0, dtype=np.float64)  # decayed count per entity, long window
+        self.peak_ = np.empty(0, dtype=np.float64)  # slowly decaying peak of the short counts
+        self.time_ = np.empty(0, dtype=np.float64)  # time long/peak refer to (NaN = none)
+        self.succeeded_ = np.empty(0, dtype=np.float64)  # successful sign-ins per entity
+        self.burst_keys_ = np.empty(0, dtype=np.int64)  # sorted burst keys
+        self.burst_value_ = np.empty(0, dtype=np.float64)  # short decayed count per key
+        self.burst_time_ = np.empty(0, dtype=np.float64)  # time each short count refers to
 
     def _rows(self, batch: EventBatch) -> Int64Array:
         mask = batch.action_mask(FAILURE_ACTIONS) & batch.outcome_is(Outcome.FAILURE)
@@ -341,31 +156,64 @@ class FailedLogonSurprise:
         keep = ~interrupt & (~invalid if self.valid_only else True)
         return rows[keep]
 
+    def _success_rows(self, batch: EventBatch) -> Int64Array:
+        mask = batch.action_mask(SUCCESS_ACTIONS) & batch.outcome_is(Outcome.SUCCESS)
+        mask &= batch.column(self.entity_column) >= 0
+        return np.flatnonzero(mask).astype(np.int64)
+
+    def _burst_keys(self, batch: EventBatch, rows: Int64Array) -> Int64Array:
+        entity = batch.column(self.entity_column)[rows].astype(np.int64)
+        if self.burst_column is None:
+            return entity
+        other = batch.column(self.burst_column)[rows].astype(np.int64) + 1  # -1 = absent
+        result: Int64Array = (entity << 32) | other
+        return result
+
+    def _stored_burst(self, keys: Int64Array) -> tuple[FloatArray, FloatArray]:
+        if len(self.burst_keys_) == 0:
+            return np.zeros(len(keys)), np.full(len(keys), np.nan)
+        position = np.minimum(np.searchsorted(self.burst_keys_, keys), len(self.burst_keys_) - 1)
+        found = self.burst_keys_[position] == keys
+        value = np.where(found, self.burst_value_[position], 0.0)
+        stamp = np.where(found, self.burst_time_[position], np.nan)
+        return value, stamp
+
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows = self._rows(batch)
         entity = batch.column(self.entity_column)[rows]
         time = batch.time[rows]
         n = len(rows)
         size = int(entity.max()) + 1 if n else 0
-        short_state = fit(self.short_, size, 0.0)[entity]
         long_state = fit(self.long_, size, 0.0)[entity]
         time_state = fit(self.time_, size, np.nan)[entity]
+        keys = self._burst_keys(batch, rows)
+        key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64) if n else keys
+        burst_value, burst_stamp = self._stored_burst(keys)
         ones = np.ones(n, dtype=np.bool_)
-        short_before = counts_before(short_state, time_state, entity, time, ones, self.short_tau)
+        short_before = counts_before(
+            burst_value, burst_stamp, key_group, time, ones, self.short_tau
+        )
         short_after = short_before + 1.0
         prior = self.prior_per_day * self.short_tau / DAY
+        eligible = self._has_succeeded(batch, rows, entity, size)
+
+        # A lone failure (a mistyped password) is always learned; a burst that is surprising
+        # is held back from the long-term rate so that a brute force never becomes normal.
+        burst = at_least(short_after, max(2.0, self.min_failures / 2))
 
         def unusual(held: BoolArray) -> BoolArray:
             long_before = counts_before(long_state, time_state, entity, time, ~held, self.long_tau)
             mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
-            nats = poisson_nats(short_after, mean)
-            result: BoolArray = (nats >= self.min_nats) & (short_after >= self.min_failures / 2)
+            result: BoolArray = (
+                eligible & burst & (poisson_nats(short_after, mean) >= self.min_nats)
+            )
             return result
 
         held = settle(unusual, n)
         long_before = counts_before(long_state, time_state, entity, time, ~held, self.long_tau)
         mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
         nats = poisson_nats(short_after, mean)
+        surprising = eligible & (nats >= self.min_nats)
         peak_state = fit(self.peak_, size, 0.0)[entity]
         peak, log_peak = peak_before(
             entity.astype(np.int64),
@@ -376,11 +224,15 @@ class FailedLogonSurprise:
             self.peak_tau,
         )
         crossed = passes_peak(short_after, peak, self.min_failures)
-        flagged = held & crossed & (nats >= self.min_nats)
+        flagged = surprising & crossed
         return {
             "rows": rows,
             "entity": entity,
             "time": time,
+            "keys": keys,
+            "key_group": key_group,
+            "burst_value": burst_value,
+            "burst_stamp": burst_stamp,
             "log_peak": log_peak,
             "held": held,
             "flagged": flagged,
@@ -388,6 +240,24 @@ class FailedLogonSurprise:
             "mean": mean,
             "nats": nats,
         }
+
+    def _has_succeeded(
+        self, batch: EventBatch, rows: Int64Array, entity: np.ndarray, size: int
+    ) -> BoolArray:
+        """Per failure row: has the entity signed in successfully before it (or needn't it)?"""
+        if not self.needs_success:
+            return np.ones(len(rows), dtype=np.bool_)
+        success_rows = self._success_rows(batch)
+        success_entity = batch.column(self.entity_column)[success_rows]
+        every = np.concatenate([rows, success_rows])
+        order = np.argsort(every, kind="stable")
+        owner = np.concatenate([entity, success_entity]).astype(np.int64)[order]
+        is_success = np.concatenate([np.zeros(len(rows)), np.ones(len(success_rows))])[order]
+        earlier = np.empty(len(every))
+        earlier[order] = group_cumsum_before(owner, is_success)
+        stored = fit(self.succeeded_, size, 0.0)[entity] if len(rows) else np.zeros(0)
+        result: BoolArray = stored + earlier[: len(rows)] > 0
+        return result
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -410,11 +280,13 @@ class FailedLogonSurprise:
             count = float(view["short_after"][flagged][index])
             per_hour = float(view["mean"][flagged][index]) * HOUR / self.short_tau
             subject = f"account {who}" if kind == "user" else f"source {who}"
+            source = batch.events[int(signals.rows[index])].src_ip
+            origin = f" from {source}" if kind == "user" and source else ""
             signals.titles.append(
-                f"{count:.0f} failed sign-ins in about an hour for {subject} "
+                f"{count:.0f} failed sign-ins in about an hour for {subject}{origin} "
                 f"(normal: {per_hour:.2f} per hour)"
             )
-            signals.observed.append(f"burst of failed sign-ins for {subject}")
+            signals.observed.append(f"burst of failed sign-ins for {subject}{origin}")
             signals.baseline.append(
                 f"long-term rate {per_hour * 24:.1f} failures/day; "
                 f"surprise {float(nats[index]):.1f} nats"
@@ -424,123 +296,101 @@ class FailedLogonSurprise:
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
+        success_entity = batch.column(self.entity_column)[self._success_rows(batch)]
+        size = max(
+            int(view["entity"].max()) + 1 if len(rows) else 0,
+            int(success_entity.max()) + 1 if len(success_entity) else 0,
+        )
+        if self.needs_success and len(success_entity):
+            self.succeeded_ = fit(self.succeeded_, size, 0.0)
+            self.succeeded_ += np.bincount(success_entity, minlength=len(self.succeeded_))
         if len(rows) == 0:
             return
         entity, time = view["entity"], view["time"]
         keep_long = ~(view["held"] | held_back[rows])
-        size = int(entity.max()) + 1
-        self.short_ = fit(self.short_, size, 0.0)
         self.long_ = fit(self.long_, size, 0.0)
         self.time_ = fit(self.time_, size, np.nan)
         self.peak_ = fit(self.peak_, size, 0.0)
         self.peak_ = peak_fold(self.peak_, entity, time, view["log_peak"], self.peak_tau)
-        every = np.ones(len(rows), dtype=np.bool_)
-        self.short_, _ = _fold(self.short_, self.time_, entity, time, every, self.short_tau)
-        self.long_, self.time_ = _fold(
+        self.long_, self.time_ = fold(
             self.long_, self.time_, entity, time, keep_long, self.long_tau
         )
+        self._learn_bursts(view)
+
+    def _learn_bursts(self, view: dict[str, np.ndarray]) -> None:
+        """Fold the batch into the short counts; forget keys idle for 20 short windows."""
+        keys, group, time = view["keys"], view["key_group"], view["time"]
+        unique = np.unique(keys)
+        stored_value = np.zeros(len(unique))
+        stored_stamp = np.full(len(unique), np.nan)
+        stored_value[group] = view["burst_value"]
+        stored_stamp[group] = view["burst_stamp"]
+        every = np.ones(len(keys), dtype=np.bool_)
+        value, stamp = fold(stored_value, stored_stamp, group, time, every, self.short_tau)
+        untouched = ~np.isin(self.burst_keys_, unique)
+        merged_keys = np.concatenate([self.burst_keys_[untouched], unique])
+        merged_value = np.concatenate([self.burst_value_[untouched], value])
+        merged_stamp = np.concatenate([self.burst_time_[untouched], stamp])
+        fresh = merged_stamp >= float(time[-1]) - 20.0 * self.short_tau
+        order = np.argsort(merged_keys[fresh], kind="stable")
+        self.burst_keys_ = merged_keys[fresh][order]
+        self.burst_value_ = merged_value[fresh][order]
+        self.burst_time_ = merged_stamp[fresh][order]
 
     def state(self) -> StateDict:
-        return {"short": self.short_, "long": self.long_, "peak": self.peak_, "time": self.time_}
+        return {
+            "long": self.long_,
+            "peak": self.peak_,
+            "time": self.time_,
+            "succeeded": self.succeeded_,
+            "burst_keys": self.burst_keys_,
+            "burst_value": self.burst_value_,
+            "burst_time": self.burst_time_,
+        }
 
     def load_state(self, state: StateDict) -> None:
-        self.short_ = np.asarray(state["short"], dtype=np.float64)
         self.long_ = np.asarray(state["long"], dtype=np.float64)
         self.peak_ = np.asarray(state["peak"], dtype=np.float64)
         self.time_ = np.asarray(state["time"], dtype=np.float64)
-
-
-def counts_before(
-    value: FloatArray,
-    stamp: FloatArray,
-    entity: np.ndarray,
-    time: FloatArray,
-    keep: BoolArray,
-    tau: float,
-) -> FloatArray:
-    """Per row: the entity's decayed count of earlier ``keep`` rows (and stored ``value`` at
-    ``stamp``), as a one-by-one run would see it. ``value``/``stamp`` are per-row lookups.
-
-    >>> t = np.array([0.0, 10.0, 20.0])
-    >>> e = np.zeros(3, dtype=np.int32)
-    >>> counts_before(np.zeros(3), np.full(3, np.nan), e, t, np.ones(3, bool), 10.0).round(3)
-    array([0.   , 0.368, 0.503])
-    """
-    before = np.zeros(len(time))
-    if len(time) == 0:
-        return before
-    groups = entity.astype(np.int64)
-    size = int(entity.max()) + 1
-    # Dense per-entity carry between chunks (only needed when a batch spans ~500 taus).
-    carry_value = np.zeros(size)
-    carry_stamp = np.full(size, np.nan)
-    carry_value[entity] = value
-    carry_stamp[entity] = stamp
-    for start, stop in time_chunks(time, tau):
-        part = slice(start, stop)
-        w = weights(time[part], float(time[start]), tau)
-        before[part] = decayed_before(
-            groups[part],
-            time[part],
-            np.where(keep[part], w, 0.0),
-            carry_value[entity[part]],
-            carry_stamp[entity[part]],
-            tau,
-        )
-        if stop < len(time):
-            carry_value, carry_stamp = _fold(
-                carry_value, carry_stamp, entity[part], time[part], keep[part], tau
-            )
-    return before
-
-
-def _fold(
-    value: FloatArray,
-    stamp: FloatArray,
-    entity: np.ndarray,
-    time: FloatArray,
-    keep: BoolArray,
-    tau: float,
-) -> tuple[FloatArray, FloatArray]:
-    """Decayed counts after adding the ``keep`` rows; all touched entities move to their last
-    row's time (decay is multiplicative, so the reference time is free)."""
-    value, stamp = value.copy(), stamp.copy()
-    last = np.full(len(value), -np.inf)
-    np.maximum.at(last, entity, time)
-    touched = np.isfinite(last)
-    old = np.where(np.isnan(stamp), last, stamp)
-    value[touched] = value[touched] * np.exp(-(last[touched] - old[touched]) / tau)
-    age = last[entity] - time
-    contribution = np.zeros(len(value))
-    np.add.at(contribution, entity[keep], np.exp(-age[keep] / tau))
-    value += contribution
-    stamp[touched] = last[touched]
-    return value, stamp
+        self.succeeded_ = np.asarray(state["succeeded"], dtype=np.float64)
+        self.burst_keys_ = np.asarray(state["burst_keys"], dtype=np.int64)
+        self.burst_value_ = np.asarray(state["burst_value"], dtype=np.float64)
+        self.burst_time_ = np.asarray(state["burst_time"], dtype=np.float64)
 
 
 @register
 class FailedLogonsUser(FailedLogonSurprise):
-    """A burst of failed sign-ins for one existing account, against its own rate.
+    """A burst of failed sign-ins for one account in use, from one source, against its rate.
+
+    Only accounts that have signed in successfully are judged, and the burst is counted per
+    (account, source): thirty guesses at ``root`` from ten scanners, on a box where nobody
+    signs in as root, are the sources' business, not an attack on an account.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
     >>> from schemas.event import Action, Event, Outcome
     >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
-    >>> def fail(minutes):
+    >>> def fail(minutes, user="bob"):
     ...     return Event(time=start + timedelta(minutes=minutes), tenant="t", source_format="x",
-    ...                  action=Action.LOGON_FAILED, outcome=Outcome.FAILURE, user="bob",
+    ...                  action=Action.LOGON_FAILED, outcome=Outcome.FAILURE, user=user,
     ...                  src_ip="198.51.100.7", reason="bad_password")
+    >>> bob_works = Event(time=start - timedelta(days=1), tenant="t", source_format="x",
+    ...                   action=Action.LOGON, user="bob", src_ip="10.0.0.8")
+    >>> events = [bob_works, *[fail(m) for m in range(30)], *[fail(m, "root") for m in range(30)]]
     >>> builder, detector = BatchBuilder(), FailedLogonsUser()
-    >>> signals = detector.score(builder.build([fail(m) for m in range(30)]), builder)
-    >>> len(signals), signals.titles[0]
-    (2, '8 failed sign-ins in about an hour for account bob (normal: 0.04 per hour)')
+    >>> signals = detector.score(builder.build(events), builder)
+    >>> len(signals), signals.titles[0]  # doctest: +NORMALIZE_WHITESPACE
+    (2, '8 failed sign-ins in about an hour for account bob from 198.51.100.7
+         (normal: 0.04 per hour)')
     """
 
     name: ClassVar[str] = "failed_logons_user"
     mitre: ClassVar[tuple[str, ...]] = ("T1110.001",)
     entity_kind: ClassVar[str] = "user"
     entity_column: ClassVar[str] = "user"
+    burst_column: ClassVar[str | None] = "src_ip"
     valid_only: ClassVar[bool] = True
+    needs_success: ClassVar[bool] = True
 
 
 @register
@@ -878,9 +728,20 @@ class PasswordSpray(SpraySources):
 
 @register
 class SuccessAfterSpray(SpraySources):
-    """A successful sign-in from a source that has been failing on many existing accounts.
+    """A successful sign-in from a source that has been failing on many accounts.
 
     Strong on its own: the spray found a working password. Scored on the user who signed in.
+    Two bars, both over the decayed ``window_days`` distinct counts of the source:
+
+    * ``min_accounts`` (5) existing accounts failed - a password spray in the classic sense;
+    * a *mixed* bar: at least 8 distinct names failed (``min_mixed_accounts`` 7.5, the counts
+      are decayed), of which at least 2 exist (``min_valid_in_mix`` 1.5), then a success
+      (``mixed_points``, 40 - enough to alert alone). A guesser that walks a name list learns
+      which accounts exist from the failure codes; when it then gets in, that is the spray
+      working. The Kerberos spray capture ``kerberos_pwd_spray_4771.evtx`` shows this: seven
+      unknown names (4768 ``0x6``) and two bad passwords (4771 ``0x18``) from 172.16.66.1,
+      then a TGT for ``normal`` in the same second. Invalid-only scanners that never get in, and
+      shared gateways where most accounts sign in successfully (``gateway_ratio``), stay quiet.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
@@ -914,7 +775,15 @@ class SuccessAfterSpray(SpraySources):
         points_per_level: float = 8.0,
         invalid_points: float = 5.0,
         max_points: float = 75.0,
+        min_valid_in_mix: float = 1.5,
+        min_mixed_accounts: float = 7.5,
+        mixed_points: float = 40.0,
     ) -> None:
+        if min_valid_in_mix <= 0 or min_mixed_accounts <= min_valid_in_mix:
+            raise ValueError(f"{self.name}: 0 < min_valid_in_mix < min_mixed_accounts required")
+        self.min_valid_in_mix = min_valid_in_mix
+        self.min_mixed_accounts = min_mixed_accounts
+        self.mixed_points = mixed_points
         super().__init__(
             window_days=window_days,
             min_accounts=min_accounts,
@@ -930,16 +799,27 @@ class SuccessAfterSpray(SpraySources):
         view = self._view(batch)
         before = view["before"]
         sprayed = before[:, VALID_FAIL]
+        guessed = before[:, INVALID_FAIL]
         succeeded = before[:, SUCCESS]
-        flagged = (
-            (view["channel"] == SUCCESS)
-            & (sprayed >= self.min_accounts)
-            & (sprayed > self.gateway_ratio * succeeded)
+        not_gateway = sprayed + guessed > self.gateway_ratio * succeeded
+        valid_bar = at_least(sprayed, self.min_accounts) & (
+            sprayed > self.gateway_ratio * succeeded
         )
+        # Mixed bar: a source that guessed many names, some of them real accounts, then got in.
+        mixed_bar = (
+            at_least(sprayed, self.min_valid_in_mix)
+            & at_least(sprayed + guessed, self.min_mixed_accounts)
+            & not_gateway
+        )
+        flagged = (view["channel"] == SUCCESS) & (valid_bar | mixed_bar)
         if not flagged.any():
             return Signals.empty(self.name, self.entity_kind, self.mitre)
-        level = level_of(sprayed[flagged], self.min_accounts)
-        points = np.minimum(self.max_points, self.points + self.points_per_level * level)
+        level = np.maximum(level_of(sprayed[flagged], self.min_accounts), 0.0)
+        points = np.where(
+            valid_bar[flagged],
+            np.minimum(self.max_points, self.points + self.points_per_level * level),
+            self.mixed_points,
+        )
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -953,17 +833,23 @@ class SuccessAfterSpray(SpraySources):
             who = _who(builder, "user", int(signals.entity[index]))
             source = _who(builder, "ip", int(view["ip"][flagged][index]))
             n = float(sprayed[flagged][index])
+            m = float(guessed[flagged][index])
             ok = float(succeeded[flagged][index])
             how = "passed the password step" if batch.events[row].reason else "signed in"
+            if valid_bar[flagged][index]:
+                what = f"{n:.0f} different existing accounts"
+            else:
+                what = f"{n + m:.0f} different account names ({n:.0f} of them existing)"
             signals.titles.append(
-                f"{who} {how} from {source}, a source that just failed on {n:.0f} different "
-                f"existing accounts (normal: a source where {ok:.0f} accounts sign in "
-                f"successfully does not fail on more than {self.min_accounts:.0f})"
+                f"{who} {how} from {source}, a source that just failed on {what} (normal: a "
+                f"source where {ok:.0f} accounts sign in successfully does not fail on more "
+                f"than {self.min_accounts:.0f} existing accounts)"
             )
             signals.observed.append(f"{who} signed in from spraying source {source}")
             signals.baseline.append(
                 f"decayed distinct accounts from {source} over ~{self.tau / DAY:.0f} days: "
-                f"{n:.1f} failing, {ok:.1f} succeeding"
+                f"{n:.1f} failing (existing), {m:.1f} failing (non-existent), "
+                f"{ok:.1f} succeeding"
             )
         return signals
 
@@ -976,11 +862,4 @@ __all__ = [
     "SpraySources",
     "SuccessAfterSpray",
     "classify_failures",
-    "decayed_before",
-    "fit",
-    "poisson_nats",
-    "previous_in_group",
-    "settle",
-    "time_chunks",
-    "weights",
 ]

@@ -7,6 +7,10 @@ that relay chains routinely (jump boxes, admin workstations) are discounted by t
 count of earlier, unflagged chains, and a relay host or user still in its learning period is not
 judged (chains seen then are learned). Source IPs are resolved to host names with the IP -> host
 pairs that logons carry (WorkstationName + IpAddress).
+
+The second hop must itself be out of habit: a user who has logged on from B at least
+``habit_count`` times before (B is their own workstation) is not continuing someone else's
+chain when a helpdesk engineer happened to connect to B an hour earlier.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, group_order, grow
+from detectors.base import PairTable, Signals, StateDict, group_order, grow, pair_keys
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
 from detectors.lateral import (
     DAY,
@@ -64,6 +68,7 @@ class LoginChain:
         switch_points: float = 30.0,
         relay_half_life_days: float = 30.0,
         min_points: float = 5.0,
+        habit_count: int = 2,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
@@ -75,6 +80,8 @@ class LoginChain:
         self.switch_points = switch_points
         self.relay_half_life = relay_half_life_days * DAY
         self.min_points = min_points
+        self.habit_count = habit_count
+        self.habits_ = PairTable()  # (user, source host) hops seen, flagged or not
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
@@ -139,6 +146,10 @@ class LoginChain:
         gap = time - in_time
         chain = (src >= 0) & ~np.isnan(in_time) & (gap >= 0) & (gap <= self.window)
         chain &= (in_src != dst) & (in_user >= 0)
+        habit_keys = pair_keys(user, np.maximum(src, 0))
+        habit_prior, _ = group_order(habit_keys)
+        habit_state, _ = self.habits_.lookup(habit_keys)
+        chain &= habit_state + habit_prior < self.habit_count
         switch = chain & (in_user != user)
         # Learning periods: the relay host and both accounts must be known long enough.
         _, first_dst_row = group_order(dst)
@@ -250,6 +261,8 @@ class LoginChain:
         if len(rows) == 0:
             return
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
+        sourced = src >= 0
+        self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
@@ -294,6 +307,7 @@ class LoginChain:
 
     def state(self) -> StateDict:
         return {
+            **self.habits_.state("habits_"),
             "ip_host": self.ip_host_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
@@ -305,8 +319,10 @@ class LoginChain:
         }
 
     def load_state(self, state: StateDict) -> None:
+        self.habits_.load_state(state, "habits_")
         for name in self.state():
-            setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+            if not name.startswith("habits_"):
+                setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
 
 
 __all__ = ["LoginChain"]

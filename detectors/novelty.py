@@ -5,6 +5,12 @@ judged after its own learning period (time since first seen *and* number of even
 employee is not a flood. Surprise is the Good-Turing-style probability that the entity shows a
 new value at all: a user who roams over 40 networks is not surprising on the 41st, a user who
 has used one network for 500 logons is.
+
+Peers are the prior: a value that ``popular_entities`` or more other entities of the tenant
+already use (the company VPN pool, a new server everyone starts to use) is not news for one
+more of them, and is learned at once; a value one or two others use counts half or a third.
+Popularity counts every entity that was *seen* with the value (flagged or not), so it never
+depends on what was flagged, and a batch scores exactly like its events one by one.
 """
 
 from __future__ import annotations
@@ -43,22 +49,32 @@ class NoveltyDetector:
     attribute_label: ClassVar[str] = "network"
     actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON})
     success_only: ClassVar[bool] = True
+    default_points_per_nat: ClassVar[float] = 12.0
+    default_max_points: ClassVar[float] = 80.0
 
     def __init__(
         self,
         *,
         learning_days: float = 7.0,
         min_events: int = 10,
-        points_per_nat: float = 12.0,
-        max_points: float = 80.0,
+        points_per_nat: float | None = None,
+        max_points: float | None = None,
+        popular_entities: int = 3,
     ) -> None:
+        points_per_nat = points_per_nat or self.default_points_per_nat
+        max_points = max_points or self.default_max_points
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
+        if popular_entities < 1:
+            raise ValueError(f"{self.name}: popular_entities must be >= 1")
         self.learning_days = learning_days
         self.min_events = min_events
         self.points_per_nat = points_per_nat
         self.max_points = max_points
-        self.pairs_ = PairTable()
+        self.popular_entities = popular_entities
+        self.pairs_ = PairTable()  # learned (entity, value) pairs
+        self.sightings_ = PairTable()  # every (entity, value) pair seen, flagged ones included
+        self.value_entities_ = np.empty(0, dtype=np.float64)  # distinct entities seen per value
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
         self.entity_count_ = np.empty(0, dtype=np.float64)  # events seen
         self.entity_distinct_ = np.empty(0, dtype=np.float64)  # distinct attribute values
@@ -93,10 +109,24 @@ class NoveltyDetector:
         count_before = count_state + prior_entity
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         never_stored = stored == 0
-        # A pair is flagged when it is unknown and its first occurrence in the batch came from a
-        # mature entity; flagged occurrences are held back, so repeats stay flagged too.
-        flagged = never_stored & mature[first_pair_row]
-        learned_new = (first_pair_row == np.arange(len(rows))) & never_stored & ~flagged
+        index = np.arange(len(rows))
+        attribute64 = attribute.astype(np.int64)
+        # Peers: other entities seen with this value before this row (state + earlier rows).
+        sighted, _ = self.sightings_.lookup(keys)
+        first_sighting = (first_pair_row == index) & (sighted == 0)
+        value_size = int(attribute.max()) + 1 if len(attribute) else 0
+        seen_by = grow(self.value_entities_, value_size, 0.0)[attribute] + group_cumsum_before(
+            attribute64, first_sighting.astype(np.float64)
+        )
+        others = seen_by - ((sighted > 0) | (first_pair_row != index))
+        popular = others >= self.popular_entities
+        # An unknown pair is flagged (and held back) while its entity is mature and the value is
+        # not popular; the first occurrence that is learnable (immature or popular) is learned,
+        # and every later one in the batch is then known.
+        learnable = ~mature | popular
+        learnable_before = group_cumsum_before(keys, learnable.astype(np.float64))
+        flagged = never_stored & ~learnable & (learnable_before == 0)
+        learned_new = never_stored & learnable & (learnable_before == 0)
         distinct_before = distinct_state + group_cumsum_before(
             entity64, learned_new.astype(np.float64)
         )
@@ -110,6 +140,8 @@ class NoveltyDetector:
             "count_before": count_before,
             "distinct_before": distinct_before,
             "first_seen": first_seen,
+            "others": others,
+            "first_sighting": first_sighting,
         }
 
     # -- protocol -------------------------------------------------------------------------
@@ -121,8 +153,9 @@ class NoveltyDetector:
             return Signals.empty(self.name, self.entity_kind, self.mitre)
         count = view["count_before"][flagged]
         distinct = view["distinct_before"][flagged]
+        others = view["others"][flagged]
         p_new = (distinct + 1.0) / (count + 2.0)
-        points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat)
+        points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat) / (1.0 + others)
         rows = view["rows"][flagged]
         signals = Signals(
             detector=self.name,
@@ -143,9 +176,11 @@ class NoveltyDetector:
             n, d = int(count[index]), int(distinct[index])
             signals.titles.append(self.title(who, value, event.action, n, d, days, event))
             signals.observed.append(f"{self.attribute_label} {value} for {who}")
+            peers = int(others[index])
             signals.baseline.append(
                 f"{n} earlier events over {days:.0f} days from {d} other "
-                f"{self.attribute_label}(s); chance of a new one ~{p_new[index]:.1%}"
+                f"{self.attribute_label}(s); chance of a new one ~{p_new[index]:.1%}; "
+                f"{peers} other {self.entity_kind}(s) use it"
             )
         return signals
 
@@ -174,6 +209,12 @@ class NoveltyDetector:
         touched = np.isfinite(first_time)
         self.entity_first_[touched] = np.fmin(self.entity_first_[touched], first_time[touched])
         self.entity_count_ += np.bincount(entity, minlength=len(self.entity_count_))
+        attribute = view["attribute"]
+        self.value_entities_ = grow(self.value_entities_, int(attribute.max()) + 1, 0.0)
+        self.value_entities_ += np.bincount(
+            attribute[view["first_sighting"]], minlength=len(self.value_entities_)
+        )
+        self.sightings_.add(view["keys"], time)
         keep = ~(view["flagged"] | held_back[rows])
         keys = view["keys"][keep]
         stored, _ = self.pairs_.lookup(np.unique(keys))
@@ -185,6 +226,8 @@ class NoveltyDetector:
 
     def state(self) -> StateDict:
         state = self.pairs_.state("pairs_")
+        state.update(self.sightings_.state("sightings_"))
+        state["value_entities"] = self.value_entities_
         state["entity_first"] = self.entity_first_
         state["entity_count"] = self.entity_count_
         state["entity_distinct"] = self.entity_distinct_
@@ -192,6 +235,8 @@ class NoveltyDetector:
 
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
+        self.sightings_.load_state(state, "sightings_")
+        self.value_entities_ = np.asarray(state["value_entities"], dtype=np.float64)
         self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
         self.entity_count_ = np.asarray(state["entity_count"], dtype=np.float64)
         self.entity_distinct_ = np.asarray(state["entity_distinct"], dtype=np.float64)

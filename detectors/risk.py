@@ -31,7 +31,7 @@ class RiskConfig:
     max_factors: int = 20
     max_evidence: int = 50
     max_related: int = 10
-    repeat_weight: float = 0.2  # weight of a signal repeating a recent finding of the entity
+    repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
@@ -64,22 +64,37 @@ class RiskLayer:
         self, all_signals: list[Signals], batch: EventBatch, builder: BatchBuilder
     ) -> list[Alert]:
         """Fold one batch's signals in time order; return new and updated alerts."""
-        items: list[tuple[int, int, int]] = []  # (row, detector position, index in signals)
+        # (row, -points, detector position, index in signals): per event, strongest first.
+        items: list[tuple[int, float, int, int]] = []
         for position, signals in enumerate(all_signals):
             items.extend(
-                (int(row), position, index) for index, row in enumerate(signals.rows.tolist())
+                (int(row), -float(points), position, index)
+                for index, (row, points) in enumerate(
+                    zip(signals.rows.tolist(), signals.points.tolist(), strict=True)
+                )
             )
         items.sort()
         emitted: dict[str, Alert] = {}
-        for row, position, index in items:
+        previous_row, rank = -1, 0
+        for row, _, position, index in items:
+            rank = rank + 1 if row == previous_row else 0
+            previous_row = row
             signals = all_signals[position]
-            alert = self._fold(signals, index, row, batch, builder)
+            # Several detectors reading the same event see partly the same thing: the strongest
+            # counts fully, each further one half as much as the one before.
+            alert = self._fold(signals, index, row, batch, builder, 0.5**rank)
             if alert is not None:
                 emitted[alert.incident_key] = alert  # only the latest version per batch
         return list(emitted.values())
 
     def _fold(
-        self, signals: Signals, index: int, row: int, batch: EventBatch, builder: BatchBuilder
+        self,
+        signals: Signals,
+        index: int,
+        row: int,
+        batch: EventBatch,
+        builder: BatchBuilder,
+        weight: float = 1.0,
     ) -> Alert | None:
         cfg = self.config
         event = batch.events[row]
@@ -87,16 +102,17 @@ class RiskLayer:
         vocab = builder.vocab[signals.entity_kind]
         entity_id = vocab.value(int(signals.entity[index]))
         key = f"{event.tenant}|{signals.entity_kind}|{entity_id}"
-        points = float(signals.points[index])
+        points = float(signals.points[index]) * weight
         state = self.entities_.setdefault(key, {"risk": 0.0, "t": t, "factors": []})
         observed = signals.observed[index] if signals.observed else ""
-        if any(
-            f["detector"] == signals.detector and f["observed"] == observed
+        repeats = sum(
+            1
             for f in state["factors"]
-        ):
-            # The same finding again (an attacker reusing the same new network): it is
-            # evidence, but it must not escalate like a new, independent signal.
-            points *= cfg.repeat_weight
+            if f["detector"] == signals.detector and f["observed"] == observed
+        )
+        # The same finding again (an attacker reusing the same new network) is evidence, but
+        # it must not escalate like a new, independent signal: each repeat weighs less.
+        points *= cfg.repeat_weight**repeats
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
         state["t"] = max(state["t"], t)

@@ -40,9 +40,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import counts_before, fit, previous_in_group, settle
 from detectors.base import Signals, StateDict, group_order
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
-from detectors.failed_logons import counts_before, fit, previous_in_group, settle
 from detectors.registry import register
 from schemas.event import Action, Outcome
 

@@ -18,9 +18,9 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import fit, previous_in_group
 from detectors.base import Signals, StateDict
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
-from detectors.failed_logons import fit, previous_in_group
 from detectors.registry import register
 from schemas.event import Action, Outcome
 

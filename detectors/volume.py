@@ -57,9 +57,11 @@ _WARM_MIN: dict[Action, float] = {
     Action.SHARE_ACCESS: 200.0,
     Action.API_CALL: 500.0,
 }
+# A user with no history in a class: 30 deletions in ten minutes from someone who has never
+# deleted anything is already a mass deletion worth a look.
 _COLD_MIN: dict[Action, float] = {
-    Action.DELETE: 100.0,
-    Action.POLICY_CHANGE: 50.0,
+    Action.DELETE: 30.0,
+    Action.POLICY_CHANGE: 30.0,
     Action.GROUP_CHANGE: 50.0,
     Action.ACCOUNT_CHANGE: 50.0,
     Action.LOG_CLEARED: 10.0,

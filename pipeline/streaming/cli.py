@@ -41,6 +41,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     ingest.add_argument("paths", nargs="+", metavar="PATH", help="file, directory or - (stdin)")
     ingest.add_argument("--tenant", default=os.environ.get("VIGIL_TENANT", "default"))
     ingest.add_argument("--format", default="auto", help="force one input format")
+    ingest.add_argument(
+        "--chunk-records",
+        type=int,
+        default=0,
+        metavar="N",
+        help="key every N records of an input apart (tenant|source|chunk) so several raw "
+        "partitions, hence workers, parse one big input; each chunk stays in order, chunks "
+        "interleave by up to the parse lag (default 0: the whole input in one partition, in order)",
+    )
     ingest.set_defaults(func=_ingest)
 
     worker = subparsers.add_parser(
@@ -66,6 +75,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=10.0,
         metavar="S",
         help="consumer-group session timeout: how fast a dead worker's partitions move",
+    )
+    worker.add_argument(
+        "--stall-seconds",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="watchdog: exit 1 when a stage or a lagging partition makes no progress for S",
     )
     worker.set_defaults(func=_worker)
 
@@ -101,6 +117,7 @@ def _ingest(args: argparse.Namespace) -> int:
                 tenant=args.tenant,
                 topics=Topics(args.topic_prefix),
                 forced_format=None if args.format == "auto" else args.format,
+                chunk_records=args.chunk_records,
             )
         )
     except (InputError, ValueError) as exc:
@@ -127,7 +144,7 @@ def _logging() -> None:
 def _worker(args: argparse.Namespace) -> int:
     _logging()
     from pipeline.config import ConfigError, load_config
-    from pipeline.streaming.worker import Worker, WorkerSettings
+    from pipeline.streaming.worker import Worker, WorkerFailed, WorkerSettings
 
     try:
         config = load_config(args.config)
@@ -144,6 +161,7 @@ def _worker(args: argparse.Namespace) -> int:
         checkpoint_s=args.checkpoint_seconds,
         session_timeout_ms=int(args.session_timeout * 1000),
         metrics_port=args.metrics_port,
+        stall_s=args.stall_seconds,
     )
 
     async def main() -> None:
@@ -153,7 +171,11 @@ def _worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await Worker(settings).run(stop)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except WorkerFailed as exc:
+        print(f"vigil worker: failed: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -18,9 +18,10 @@ import orjson
 from aiokafka import AIOKafkaProducer
 
 from pipeline.streaming.parsing import DeadLetter, Envelope, RecordCapture, expand
+from pipeline.streaming.produce import Outbox
 from pipeline.streaming.topics import Topics, client_config, ensure_topics
 
-SEND_CHUNK = 2000  # records buffered between awaits: bounds memory, keeps the producer busy
+SEND_CHUNK = 20_000  # records buffered between batch submissions: bounds memory
 
 
 @dataclass
@@ -76,34 +77,51 @@ async def ingest(
     topics: Topics,
     forced_format: str | None = None,
     progress: IO[str] = sys.stderr,
+    chunk_records: int = 0,
 ) -> IngestCounts:
-    """Send every record of ``paths`` to ``topics.raw``; returns the counts."""
+    """Send every record of ``paths`` to ``topics.raw``; returns the counts.
+
+    Keys are ``tenant|source``: one input stays in one partition, in order. With
+    ``chunk_records`` N > 0 the key is ``tenant|source|chunk`` (chunk = record number // N), so
+    one big input spreads over the raw partitions and several workers parse it. Order then
+    holds within a chunk only; events of different chunks meet on ``vigil.events`` in the order
+    the parse stages produce them, and an event more than the worker's lateness behind its
+    partition's event time is dead-lettered as late. Use it for live feeds, whose chunks
+    cover seconds, not for backfilling a file that spans days."""
     await asyncio.to_thread(ensure_topics, broker, topics.prefix)
     counts = IngestCounts()
     started = time.monotonic()
-    pending: list[tuple[str, bytes, bytes]] = []  # (topic, key, value)
+    producer = make_producer(broker)
+    out = Outbox(producer)
 
     def emit(envelope: Envelope) -> None:
-        key = f"{envelope['tenant']}|{envelope['source']}".encode()
-        pending.append((topics.raw, key, orjson.dumps(envelope)))
+        key = f"{envelope['tenant']}|{envelope['source']}"
+        if chunk_records > 0:
+            key = f"{key}|{counts.records // chunk_records}"
+        out.add(topics.raw, key.encode(), orjson.dumps(envelope))
         counts.records += 1
 
     def dead(letter: DeadLetter) -> None:
-        pending.append((topics.dlq, f"{tenant}|{letter.source}".encode(), letter.to_json()))
+        out.add(topics.dlq, f"{tenant}|{letter.source}".encode(), letter.to_json())
         counts.dead_letters += 1
 
     reader = RecordCapture(tenant=tenant, sink=dead, forced_format=forced_format, emit=emit)
     ticker = _Progress(counts, progress)
-    producer = make_producer(broker)
     await producer.start()
+    inflight: list[asyncio.Future[Any]] = []
     try:
         for name, opener in expand(paths):
+            buffered = 0
             for _ in reader.read_input(name, opener):
-                if len(pending) >= SEND_CHUNK:
-                    await _send(producer, pending)
+                buffered += 1
+                if buffered >= SEND_CHUNK:
+                    buffered = 0
+                    await _settle(inflight)  # one chunk in flight while the next is read
+                    inflight = await out.send()
                     ticker.tick()
-            await _send(producer, pending)
-        await producer.flush()
+            await _settle(inflight)
+            inflight = await out.send()
+        await _settle(inflight)
     finally:
         await producer.stop()
     ticker.done()
@@ -111,8 +129,7 @@ async def ingest(
     return counts
 
 
-async def _send(producer: AIOKafkaProducer, pending: list[tuple[str, bytes, bytes]]) -> None:
-    # send() only enqueues into the producer's batches; the futures are awaited at flush().
-    for topic, key, value in pending:
-        await producer.send(topic, value=value, key=key)
-    pending.clear()
+async def _settle(futures: list[asyncio.Future[Any]]) -> None:
+    """Wait for a submitted chunk; a failed delivery fails the ingest (non-zero exit)."""
+    if futures:
+        await asyncio.gather(*futures)

@@ -36,6 +36,25 @@ class WorkerMetrics:
             "vigil_stream_assigned_partitions", "vigil.events partitions held", registry=r
         )
 
+        self.last_batch = Gauge(
+            "vigil_last_batch_timestamp_seconds",
+            "Unix time at which the last detect batch finished (liveness: alert when old "
+            'while vigil_stream_lag_messages{stage="detect"} > 0)',
+            registry=r,
+        )
+        self.heartbeat = Gauge(
+            "vigil_stream_stage_heartbeat_timestamp_seconds",
+            "Unix time of the last completed loop turn of a stage (parse, detect)",
+            ["stage"],
+            registry=r,
+        )
+        self.lag = Gauge(
+            "vigil_stream_lag_messages",
+            "Messages between a stage's position and the end of its assigned partitions",
+            ["stage"],
+            registry=r,
+        )
+
     def serve(self, port: int) -> None:
         # Loopback only: metrics are scraped by a local agent or through a proxy.
         start_http_server(port, addr="127.0.0.1", registry=self.registry)

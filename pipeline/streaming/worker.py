@@ -14,6 +14,12 @@ Two stages run in one asyncio loop, each a consumer in its own group so workers 
   a worker loads the checkpoint and seeks to its offset: events after it are replayed, and the
   alerts they raise again carry the same deterministic ids (recognisable redeliveries).
 
+Liveness: each stage stamps a heartbeat after every loop turn and
+``vigil_last_batch_timestamp_seconds`` after every detect batch; a watchdog fails the worker
+(exit status 1, stack of the stuck stage logged) when a stage has not turned for
+``stall_s`` or when an assigned partition makes no progress while behind its end offset. Any
+exception in a stage or a rebalance callback is logged and stops the worker with status 1.
+
 Why plain aiokafka and not Faust agents: the recovery design needs, per partition, "load the
 checkpoint, then seek to *its* offset" inside the rebalance callback, and offsets committed only
 together with a checkpoint. Faust owns offset tracking and commits acked offsets itself; a
@@ -23,7 +29,9 @@ backwards seek under it is not supported API. Kafka's own group protocol does th
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +41,7 @@ import msgspec
 import numpy as np
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 
 from detectors import registry
 from detectors.engine import Engine
@@ -42,12 +50,18 @@ from pipeline.streaming import checkpoint
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
+from pipeline.streaming.produce import Outbox
 from pipeline.streaming.topics import Topics, client_config, ensure_topics
 from schemas.alert import encode_alert
 from schemas.event import Event, encode_event, event_time_seconds
 
 log = logging.getLogger("vigil.worker")
 _decode_event = msgspec.json.Decoder(Event).decode
+_decode_events = msgspec.json.Decoder(list[Event]).decode
+
+
+class WorkerFailed(RuntimeError):
+    """The worker stopped because of an error (already logged); exit non-zero."""
 
 
 @dataclass
@@ -59,10 +73,24 @@ class WorkerSettings:
     lateness_s: float = 3600.0  # events further behind the partition's max event time: counted
     checkpoint_events: int = 50_000
     checkpoint_s: float = 5.0
-    max_records: int = 10_000  # per poll; bounds batch latency and memory
+    max_records: int = 20_000  # per poll; bounds batch latency and memory
     poll_ms: int = 100
     session_timeout_ms: int = 10_000
     metrics_port: int | None = None
+    stall_s: float = 120.0  # watchdog: a stage or a lagging partition stuck this long fails us
+    linger_ms: int = 5
+
+
+def decode_events(values: list[bytes | None]) -> list[Event] | None:
+    """Decode a whole batch of event JSON at once; None when any record is bad (then decode
+    one by one to dead-letter exactly the bad ones)."""
+    if not values or any(v is None for v in values):
+        return None
+    try:
+        events = _decode_events(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
+    except (msgspec.DecodeError, TypeError):
+        return None
+    return events if len(events) == len(values) else None
 
 
 class Worker:
@@ -74,19 +102,38 @@ class Worker:
         # Rebalance callbacks take these, so a batch is never half-done when partitions move.
         self.detect_lock = asyncio.Lock()
         self.parse_lock = asyncio.Lock()
+        # Bumped by every rebalance callback: a batch fetched before it is stale.
+        self.detect_generation = 0
+        self.parse_generation = 0
         self.scratch = settings.data_dir / "scratch"
+        self.failure: str | None = None
+        self.heartbeat: dict[str, float] = {}
+        self._stop: asyncio.Event | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
 
+    def fail(self, reason: str) -> None:
+        """Stop the worker with exit status 1 (its partitions move to the other workers)."""
+        if self.failure is None:
+            self.failure = reason
+            log.error("worker failing: %s", reason)
+        if self._stop is not None:
+            self._stop.set()
+
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         self.scratch.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(ensure_topics, self.s.broker, self.s.topics.prefix)
         if self.s.metrics_port:
             self.metrics.serve(self.s.metrics_port)
         t = self.s.topics
         self.producer = make_producer(
-            self.s.broker, linger_ms=5, max_request_size=checkpoint.MAX_CHECKPOINT_BYTES
+            self.s.broker,
+            linger_ms=self.s.linger_ms,
+            max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,
         )
+        self.outbox = Outbox(self.producer)
         self.parse_consumer = self._consumer(t.parse_group)
         self.detect_consumer = self._consumer(t.detect_group, isolation_level="read_committed")
         await self.producer.start()
@@ -95,23 +142,40 @@ class Worker:
         self.parse_consumer.subscribe([t.raw], listener=_ParseListener(self))
         self.detect_consumer.subscribe([t.events], listener=_DetectListener(self))
         log.info("worker up: broker %s, topics prefix %r", self.s.broker, t.prefix)
-        tasks = [
-            asyncio.create_task(self._loop(self._parse_once, stop), name="parse"),
-            asyncio.create_task(self._loop(self._detect_once, stop), name="detect"),
-        ]
+        now = time.monotonic()
+        self.heartbeat = {"parse": now, "detect": now}
+        self._tasks = {
+            "parse": asyncio.create_task(self._loop("parse", self._parse_once, stop)),
+            "detect": asyncio.create_task(self._loop("detect", self._detect_once, stop)),
+        }
+        watchdog = asyncio.create_task(self._watchdog(stop), name="watchdog")
+        profile = _start_profile()
         try:
             await stop.wait()
         finally:
-            for task in tasks:
+            _stop_profile(profile)
+            for task in [*self._tasks.values(), watchdog]:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            # Graceful stop: checkpoint what we hold so the next owner replays nothing.
+            await asyncio.wait([*self._tasks.values(), watchdog], timeout=30)
+            try:
+                await asyncio.wait_for(self._shutdown(), timeout=60)
+            except Exception:
+                log.exception("worker shutdown failed")
+                self.failure = self.failure or "shutdown failed"
+            log.info("worker stopped")
+        if self.failure is not None:
+            raise WorkerFailed(self.failure)
+
+    async def _shutdown(self) -> None:
+        if self.failure is None:
+            # Graceful stop: checkpoint what we hold so the next owner replays nothing. After a
+            # failure the engines may be ahead of their delivered alerts: the next owner
+            # replays from the last checkpoint instead.
             async with self.detect_lock:
                 await self._checkpoint([*self.partitions.values()], commit=True)
-            await self.parse_consumer.stop()
-            await self.detect_consumer.stop()
-            await self.producer.stop()
-            log.info("worker stopped")
+        await self.parse_consumer.stop()
+        await self.detect_consumer.stop()
+        await self.producer.stop()
 
     def _consumer(self, group: str, **extra: Any) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -122,56 +186,122 @@ class Worker:
             session_timeout_ms=self.s.session_timeout_ms,
             heartbeat_interval_ms=max(500, self.s.session_timeout_ms // 5),
             max_poll_interval_ms=120_000,
-            max_partition_fetch_bytes=4 << 20,
+            max_partition_fetch_bytes=8 << 20,
+            fetch_max_bytes=32 << 20,
             **client_config(),
             **extra,
         )
 
-    async def _loop(self, step: Any, stop: asyncio.Event) -> None:
+    async def _loop(self, stage: str, step: Any, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await step()
+                self.heartbeat[stage] = time.monotonic()
+                self.metrics.heartbeat.labels(stage).set_to_current_time()
             except asyncio.CancelledError:
                 raise
             except KafkaError as exc:
                 # Broker restarts and rebalances surface here; the clients reconnect by themselves.
-                log.warning("%s: %s; retrying", step.__name__, exc)
+                log.warning("%s: %s; retrying", stage, exc)
+                self.heartbeat[stage] = time.monotonic()
                 await asyncio.sleep(1.0)
             except Exception:
                 # Anything else is a bug: stop the whole worker (its partitions move to the
                 # others) rather than leave a stage silently dead while the group thinks it lives.
-                log.exception("%s failed; stopping the worker", step.__name__)
-                stop.set()
-                raise
+                log.exception("%s stage failed; stopping the worker", stage)
+                self.fail(f"{stage} stage raised")
+                return
+
+    async def _watchdog(self, stop: asyncio.Event) -> None:
+        """Fail loudly instead of stalling silently: a stage that stopped turning, or a held
+        partition behind its end offset whose position does not move."""
+        period = min(5.0, self.s.stall_s / 4)
+        progress: dict[TopicPartition, tuple[int, float]] = {}
+        while not stop.is_set():
+            await asyncio.sleep(period)
+            now = time.monotonic()
+            for stage, beat in self.heartbeat.items():
+                if now - beat > self.s.stall_s:
+                    task = self._tasks.get(stage)
+                    stack = io.StringIO()
+                    if task is not None:
+                        task.print_stack(file=stack)
+                    log.error(
+                        "%s stage made no turn for %.0f s:\n%s", stage, now - beat, stack.getvalue()
+                    )
+                    self.fail(f"{stage} stage stalled")
+                    return
+            try:
+                lag = await asyncio.wait_for(self._lag(now, progress), timeout=period * 2)
+            except (KafkaError, TimeoutError) as exc:
+                log.warning("watchdog: lag unknown (%s)", exc)
+                continue
+            if lag is not None:
+                stage, tp, stuck = lag
+                log.error(
+                    "%s: partition %s behind its end but its position has not moved for %.0f s",
+                    stage,
+                    tp,
+                    stuck,
+                )
+                self.fail(f"{stage} partition {tp.partition} stalled")
+                return
+
+    async def _lag(
+        self, now: float, progress: dict[TopicPartition, tuple[int, float]]
+    ) -> tuple[str, TopicPartition, float] | None:
+        for stage, consumer in (("parse", self.parse_consumer), ("detect", self.detect_consumer)):
+            tps = list(consumer.assignment())
+            if not tps:
+                self.metrics.lag.labels(stage).set(0)
+                continue
+            ends = await consumer.end_offsets(tps)
+            behind = 0
+            for tp in tps:
+                if stage == "detect":
+                    state = self.partitions.get(tp.partition)
+                    position = state.next_offset if state else -1
+                else:
+                    try:
+                        position = await consumer.position(tp)
+                    except IllegalStateError:  # mid-rebalance: no position yet
+                        continue
+                gap = max(0, ends[tp] - max(position, 0))
+                behind += gap
+                seen = progress.get(tp)
+                if gap == 0 or seen is None or seen[0] != position:
+                    progress[tp] = (position, now)
+                elif now - seen[1] > self.s.stall_s:
+                    return stage, tp, now - seen[1]
+            self.metrics.lag.labels(stage).set(behind)
+        return None
 
     # -- parse stage -------------------------------------------------------------------------
 
     async def _parse_once(self) -> None:
+        generation = self.parse_generation
         batches = await self.parse_consumer.getmany(
             timeout_ms=self.s.poll_ms, max_records=self.s.max_records
         )
         if not batches:
             return
         async with self.parse_lock:
+            if generation != self.parse_generation:
+                # A rebalance ran since the fetch; the new assignment restarts from committed
+                # offsets, so this batch is re-read by whoever owns it now.
+                return
             t = self.s.topics
             values = [(r.key, r.value) for records in batches.values() for r in records]
             result = self.parser.parse(values)
-            futures = []
+            out = self.outbox
             for event in result.events:
                 value = encode_event(event)
-                futures.append(
-                    await self.producer.send(t.events, value=value, key=event_key(event))
-                )
+                out.add(t.events, event_key(event), value)
                 if event.dst_host:
-                    host_key = f"{event.tenant}|{event.dst_host}".encode()
-                    futures.append(
-                        await self.producer.send(t.events_by_host, value=value, key=host_key)
-                    )
+                    out.add(t.events_by_host, f"{event.tenant}|{event.dst_host}".encode(), value)
             for rejected in result.rejected:
-                futures.append(
-                    await self.producer.send(t.dlq, value=rejected.letter, key=rejected.key)
-                )
-            if not await _delivered(futures):
+                out.add(t.dlq, rejected.key, rejected.letter)
+            if not await _delivered(await out.send()):
                 # Not all output is on the broker: re-read the batch rather than commit past it.
                 for tp, records in batches.items():
                     self.parse_consumer.seek(tp, records[0].offset)
@@ -184,23 +314,49 @@ class Worker:
     # -- detect stage ------------------------------------------------------------------------
 
     async def _detect_once(self) -> None:
+        generation = self.detect_generation
         batches = await self.detect_consumer.getmany(
             timeout_ms=self.s.poll_ms, max_records=self.s.max_records
         )
         async with self.detect_lock:
-            sent: dict[int, list[asyncio.Future[Any]]] = {}
-            for tp, records in batches.items():
-                state = self.partitions.get(tp.partition)
-                if state is None or not records:
-                    continue  # revoked while the batch was in flight
-                sent[tp.partition] = await self._detect_batch(state, records)
-            for partition, futures in sent.items():
-                if not await _delivered(futures):
-                    # The engine has moved past events whose alerts were lost: go back to the
-                    # last checkpoint and replay (alert ids repeat, so nothing is doubled).
-                    log.warning("alert delivery failed on partition %d: rewinding", partition)
-                    del self.partitions[partition]
-                    await self.assign_detect({TopicPartition(self.s.topics.events, partition)})
+            # Partitions assigned to the consumer but without an engine (a callback failed, a
+            # rewind could not read its checkpoint): load them now instead of skipping them.
+            missing = {
+                tp
+                for tp in self.detect_consumer.assignment()
+                if tp.topic == self.s.topics.events and tp.partition not in self.partitions
+            }
+            if missing:
+                log.warning("partitions %s held without state: loading", sorted(missing))
+                await self.assign_detect(missing)
+            if generation != self.detect_generation:
+                # Rebalanced (or rewound) since the fetch: positions now come from checkpoints;
+                # put every held partition back at its engine's offset and drop the batch.
+                for tp in batches:
+                    state = self.partitions.get(tp.partition)
+                    if state is not None:
+                        self.detect_consumer.seek(tp, state.next_offset)
+                return
+            touched: list[int] = []
+            try:
+                for tp, records in batches.items():
+                    state = self.partitions.get(tp.partition)
+                    if state is None or not records:
+                        continue  # not ours (cannot happen after the check above)
+                    touched.append(tp.partition)
+                    self._detect_batch(state, records)
+                delivered = await _delivered(await self.outbox.send())
+            except KafkaError:
+                await self._rewind(touched)
+                raise
+            if not delivered:
+                # The engines moved past events whose alerts were lost: go back to the last
+                # checkpoint and replay (alert ids repeat, so nothing is doubled).
+                log.warning("alert delivery failed on partitions %s: rewinding", touched)
+                await self._rewind(touched)
+                return
+            if touched:
+                self.metrics.last_batch.set_to_current_time()
             now = time.monotonic()
             due = [
                 p
@@ -210,54 +366,55 @@ class Worker:
             ]
             await self._checkpoint(due, commit=True)
 
-    async def _detect_batch(
-        self, state: checkpoint.PartitionState, records: list[Any]
-    ) -> list[asyncio.Future[Any]]:
-        """Fold one partition's batch into its engine; returns the alert deliveries."""
+    async def _rewind(self, partitions: list[int]) -> None:
+        for partition in partitions:
+            self.partitions.pop(partition, None)
         t = self.s.topics
-        futures: list[asyncio.Future[Any]] = []
+        await self.assign_detect({TopicPartition(t.events, p) for p in partitions})
+
+    def _detect_batch(self, state: checkpoint.PartitionState, records: list[Any]) -> None:
+        """Fold one partition's batch into its engine; alerts and dead letters go to the outbox."""
+        t = self.s.topics
+        out = self.outbox
         records = [r for r in records if r.offset >= state.next_offset]  # replay guard
         if not records:
-            return futures
-        events: list[Event] = []
-        for record in records:
-            try:
-                events.append(_decode_event(record.value))
-            except (msgspec.DecodeError, TypeError) as exc:
-                letter = DeadLetter(
-                    source=f"{t.events}/{state.partition}",
-                    position=record.offset,
-                    reason=f"undecodable event: {exc}"[:200],
-                    raw=(record.value or b"")[:2048].decode("utf-8", "replace"),
-                )
-                await self.producer.send(t.dlq, value=letter.to_json(), key=record.key)
-                self.metrics.dead_letters.labels("detect").inc()
+            return
+        events = decode_events([r.value for r in records])
+        if events is None:
+            events = []
+            for record in records:
+                try:
+                    events.append(_decode_event(record.value))
+                except (msgspec.DecodeError, TypeError) as exc:
+                    letter = DeadLetter(
+                        source=f"{t.events}/{state.partition}",
+                        position=record.offset,
+                        reason=f"undecodable event: {exc}"[:200],
+                        raw=(record.value or b"")[:2048].decode("utf-8", "replace"),
+                    )
+                    out.add(t.dlq, record.key, letter.to_json())
+                    self.metrics.dead_letters.labels("detect").inc()
         state.next_offset = records[-1].offset + 1
         state.since_checkpoint += len(records)
         if not events:
-            return futures
+            return
         times = np.fromiter((event_time_seconds(e) for e in events), np.float64, len(events))
         # An event is late when it is more than `lateness` behind the max event time seen before
         # it (arrival order), as if events came one by one.
         prior_max = np.maximum.accumulate(np.concatenate(([state.watermark], times)))[:-1]
         mask_late = times < prior_max - self.s.lateness_s
         state.watermark = float(max(state.watermark, float(times.max())))
-        if mask_late.any():
-            await self._send_late(state, events, times, prior_max, mask_late)
         order = np.argsort(times, kind="stable")
-        on_time = [events[i] for i in order if not mask_late[i]]
-        alerts = state.engine.process(on_time)
-        self.metrics.events.inc(len(on_time))
+        if mask_late.any():
+            self._send_late(state, events, times, prior_max, mask_late)
+            order = order[~mask_late[order]]
+        alerts = state.engine.process([events[i] for i in order.tolist()])
+        self.metrics.events.inc(len(order))
         for alert in alerts:
-            futures.append(
-                await self.producer.send(
-                    t.alerts, value=encode_alert(alert), key=alert.incident_key.encode()
-                )
-            )
+            out.add(t.alerts, alert.incident_key.encode(), encode_alert(alert))
             self.metrics.alerts.labels(alert.severity).inc()
-        return futures
 
-    async def _send_late(
+    def _send_late(
         self,
         state: checkpoint.PartitionState,
         events: list[Event],
@@ -278,9 +435,7 @@ class Worker:
                 f"(lateness {self.s.lateness_s:.0f} s)",
                 raw=encode_event(event).decode(),
             )
-            await self.producer.send(
-                self.s.topics.dlq, value=letter.to_json(), key=event_key(event)
-            )
+            self.outbox.add(self.s.topics.dlq, event_key(event), letter.to_json())
         self.metrics.dead_letters.labels("late").inc(len(late_rows))
 
     async def _checkpoint(self, states: list[checkpoint.PartitionState], *, commit: bool) -> None:
@@ -289,13 +444,24 @@ class Worker:
         states = [s for s in states if s.next_offset != s.checkpointed_offset]
         if not states:
             return
-        await self.producer.flush()
-        offsets = {}
-        for state in states:
-            value = await asyncio.to_thread(checkpoint.pack, state, self.scratch)
-            await self.producer.send_and_wait(
+        # Anything still queued (alerts, dead letters) is on the broker before the checkpoint.
+        if not await _delivered(await self.outbox.send()):
+            raise KafkaError("delivery before checkpoint failed")
+        values = await asyncio.to_thread(
+            lambda: [checkpoint.pack(state, self.scratch) for state in states]
+        )
+        futures = [
+            await self.producer.send(
                 self.s.topics.state, value=value, key=checkpoint.state_key(state.partition)
             )
+            for state, value in zip(states, values, strict=True)
+        ]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        offsets = {}
+        for state, value, result in zip(states, values, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("checkpoint of partition %d failed: %s", state.partition, result)
+                continue
             state.since_checkpoint = 0
             state.checkpoint_at = time.monotonic()
             state.checkpointed_offset = state.next_offset
@@ -312,16 +478,19 @@ class Worker:
         return Engine(detectors=registry.build(cfg.detectors, cfg.detector_params), risk=cfg.risk)
 
     async def assign_detect(self, assigned: set[TopicPartition]) -> None:
+        self.detect_generation += 1
         mine = sorted(tp.partition for tp in assigned if tp.topic == self.s.topics.events)
         if not mine:
             return
         latest = await checkpoint.read_latest(self.s.broker, self.s.topics.state)
         for partition in mine:
-            if partition in self.partitions:
+            tp = TopicPartition(self.s.topics.events, partition)
+            held = self.partitions.get(partition)
+            if held is not None:
+                self.detect_consumer.seek(tp, held.next_offset)  # position = engine's offset
                 continue
             state = checkpoint.PartitionState(partition=partition, engine=self.new_engine())
             value = latest.get(checkpoint.state_key(partition))
-            tp = TopicPartition(self.s.topics.events, partition)
             if value is not None:
                 meta = await asyncio.to_thread(checkpoint.unpack, value, state.engine, self.scratch)
                 state.next_offset = int(meta["next_offset"])
@@ -338,6 +507,7 @@ class Worker:
         self.metrics.partitions.set(len(self.partitions))
 
     async def revoke_detect(self, revoked: set[TopicPartition]) -> None:
+        self.detect_generation += 1
         gone = [
             self.partitions[tp.partition]
             for tp in revoked
@@ -353,16 +523,33 @@ class Worker:
 
 
 class _DetectListener(ConsumerRebalanceListener):  # type: ignore[misc]
+    """aiokafka logs and swallows listener exceptions; a failed assignment would leave
+    partitions fetched but never processed. So a failure here fails the worker."""
+
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self.worker.detect_lock:
-            await self.worker.revoke_detect(revoked)
+        try:
+            async with self.worker.detect_lock:
+                await self.worker.revoke_detect(revoked)
+        except KafkaError as exc:
+            # The checkpoint could not be written: the next owner replays from the previous one.
+            log.warning("checkpoint on revoke failed (%s); the next owner replays", exc)
+        except Exception:
+            log.exception("detect revoke failed")
+            self.worker.fail("detect revoke callback raised")
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        async with self.worker.detect_lock:
-            await self.worker.assign_detect(assigned)
+        try:
+            async with self.worker.detect_lock:
+                await self.worker.assign_detect(assigned)
+        except KafkaError as exc:
+            # The detect loop loads partitions that are assigned without state, so retry there.
+            log.warning("loading checkpoints on assignment failed (%s); retrying", exc)
+        except Exception:
+            log.exception("detect assignment failed")
+            self.worker.fail("detect assign callback raised")
 
 
 class _ParseListener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -371,14 +558,16 @@ class _ParseListener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         async with self.worker.parse_lock:  # waits for the batch in flight to be committed
-            pass
+            self.worker.parse_generation += 1
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        return None
+        self.worker.parse_generation += 1
 
 
 async def _delivered(futures: list[asyncio.Future[Any]]) -> bool:
     """True when the broker acknowledged every send (the producer retries transient errors)."""
+    if not futures:
+        return True
     results = await asyncio.gather(*futures, return_exceptions=True)
     failures = [r for r in results if isinstance(r, BaseException)]
     if failures:
@@ -395,3 +584,20 @@ async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]
         # The group moved on (rebalance, broker restart). For detect the checkpoint is the
         # truth; for parse the batch is re-parsed by the next owner (at-least-once).
         log.warning("offset commit failed: %s", exc)
+
+
+def _start_profile() -> Any:
+    """``VIGIL_WORKER_PROFILE=path``: cProfile the worker, stats written at stop."""
+    if not os.environ.get("VIGIL_WORKER_PROFILE"):
+        return None
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    return profile
+
+
+def _stop_profile(profile: Any) -> None:
+    if profile is not None:
+        profile.disable()
+        profile.dump_stats(os.environ["VIGIL_WORKER_PROFILE"])

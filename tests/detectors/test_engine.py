@@ -17,7 +17,8 @@ from tests.detectors.streams import normal_stream
 
 
 def attacker_logons(history: list[Event], user: str = "user1", count: int = 3) -> list[Event]:
-    start = history[-1].time + timedelta(hours=2)
+    # At 3 a.m. the next day, from a network the user never used: two findings on each logon.
+    start = (history[-1].time + timedelta(days=1)).replace(hour=3, minute=0)
     return [
         Event(
             time=start + timedelta(minutes=10 * i),

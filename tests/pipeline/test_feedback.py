@@ -118,7 +118,12 @@ def test_confirmed_indicator_protects_other_tenants_without_leaking(tmp_path: Pa
     shared = tmp_path / "shared"
     a_state, b_state = tmp_path / "acme", tmp_path / "globex"
     # Tenant acme: alice's credentials used from the attacker's address.
-    acme = [*history("acme-bastion", ("alice", "amir"), "10.1.1"), SSH.format(day=21, hour=3, minute=0, host="acme-bastion", pid=66, user="alice", ip=ATTACKER_IP)]
+    acme = [
+        *history("acme-bastion", ("alice", "amir"), "10.1.1"),
+        SSH.format(
+            day=21, hour=3, minute=0, host="acme-bastion", pid=66, user="alice", ip=ATTACKER_IP
+        ),
+    ]
     a_alerts = tmp_path / "acme.jsonl"
     detect(
         "--tenant",
@@ -157,7 +162,10 @@ def test_confirmed_indicator_protects_other_tenants_without_leaking(tmp_path: Pa
     stored = (shared / "indicators.json").read_text()
     assert ATTACKER_IP in stored and "acme" not in stored and "alice" not in stored
     # Tenant globex: a user with a short history signs in once from the same address.
-    globex = [*history("gx-web", ("gina",), "10.2.2", days=2), SSH.format(day=3, hour=4, minute=0, host="gx-web", pid=77, user="gina", ip=ATTACKER_IP)]
+    globex = [
+        *history("gx-web", ("gina",), "10.2.2", days=2),
+        SSH.format(day=3, hour=4, minute=0, host="gx-web", pid=77, user="gina", ip=ATTACKER_IP),
+    ]
     b_alerts = tmp_path / "globex.jsonl"
     detect(
         "--tenant",

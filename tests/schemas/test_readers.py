@@ -74,7 +74,9 @@ def test_zip_members_are_inputs_and_merge_in_time_order(tmp_path: Path) -> None:
         archive.writestr("b.json", early + b"\n")
     (tmp_path / "x.zip").write_bytes(buffer.getvalue())
     other = tmp_path / "y.json"
-    other.write_bytes(orjson.dumps({**TRAIL, "eventID": "middle", "eventTime": "2022-01-01T12:00:00Z"}))
+    other.write_bytes(
+        orjson.dumps({**TRAIL, "eventID": "middle", "eventTime": "2022-01-01T12:00:00Z"})
+    )
     events, letters, _ = read(tmp_path / "x.zip", other)
     assert not letters
     # zip members are read one after the other, then re-ordered within the window

@@ -1,0 +1,206 @@
+"""Detection quality on generated scenarios: recall per threat family, page recall, false alerts
+and false pages per 1000 user-days after the learning period, median time to detect.
+
+    python -m benchmarks.evaluate [--seeds 7,8,9] [--days 28] [--users 60] [--verbose]
+
+Each seed is a different organisation and attack placement (``benchmarks.scenario``). An
+incident (all versions of one ``incident_key``) *detects* an attack when its entity is one of
+the attack's entities and its span overlaps the attack window (plus 24 h); an incident after the
+learning period that detects nothing is a *false alert*; a false alert that reached severity
+high or critical is a *false page*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from pipeline.config import VigilConfig, load_config
+from pipeline.embedded import run_detect
+from schemas.alert import SEVERITIES, Alert
+
+SLACK = timedelta(hours=24)
+PAGE = SEVERITIES.index("high")
+KIND_KEYS = {"user": "users", "host": "hosts", "ip": "ips"}
+
+
+@dataclass
+class Incident:
+    key: str
+    entity: tuple[str, str]
+    related: set[tuple[str, str]]
+    first: datetime
+    last: datetime
+    raised: datetime  # event time of the evidence that opened it
+    severity: int
+    detector: str
+    title: str
+
+
+@dataclass
+class Score:
+    attacks: int = 0
+    detected: int = 0
+    paged: int = 0
+    by_family: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    by_family_pages: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    ttd_hours: list[float] = field(default_factory=list)
+    false_alerts: int = 0
+    false_pages: int = 0
+    user_days: float = 0.0
+    missed: list[str] = field(default_factory=list)
+    false_titles: list[str] = field(default_factory=list)
+
+
+def incidents(alerts: list[Alert]) -> list[Incident]:
+    grouped: dict[str, list[Alert]] = defaultdict(list)
+    for alert in alerts:
+        grouped[alert.incident_key].append(alert)
+    result = []
+    for key, versions in grouped.items():
+        versions.sort(key=lambda a: a.version)
+        latest = versions[-1]
+        result.append(
+            Incident(
+                key=key,
+                entity=(latest.entity.type, latest.entity.id),
+                related={(r.type, r.id) for v in versions for r in v.related},
+                first=latest.time,
+                last=latest.last_seen,
+                raised=versions[0].last_seen,
+                severity=max(SEVERITIES.index(v.severity) for v in versions),
+                detector=latest.detector,
+                title=latest.title,
+            )
+        )
+    return result
+
+
+def matches(incident: Incident, attack: dict[str, Any]) -> bool:
+    start = datetime.fromisoformat(attack["start"])
+    end = datetime.fromisoformat(attack["end"]) + SLACK
+    if incident.last < start - timedelta(hours=1) or incident.first > end:
+        return False
+    entities = attack["entities"]
+    kind, ident = incident.entity
+    return ident in entities.get(KIND_KEYS[kind], [])
+
+
+def score_run(truth: dict[str, Any], alerts: list[Alert], score: Score) -> None:
+    found = incidents(alerts)
+    learning_end = datetime.fromisoformat(truth["learning_end"])
+    matched: set[str] = set()
+    for attack in truth["attacks"]:
+        hits = [i for i in found if matches(i, attack)]
+        matched.update(i.key for i in hits)
+        detected = bool(hits)
+        paged = any(i.severity >= PAGE for i in hits)
+        family = attack["family"]
+        score.attacks += 1
+        score.detected += detected
+        score.paged += paged
+        score.by_family[family].append(detected)
+        score.by_family_pages[family].append(paged)
+        if detected:
+            start = datetime.fromisoformat(attack["start"])
+            raised = min(i.raised for i in hits)
+            score.ttd_hours.append(max(0.0, (raised - start).total_seconds() / 3600))
+        else:
+            score.missed.append(f"{truth['seed']}:{attack['id']}")
+    for incident in found:
+        if incident.key in matched or incident.last < learning_end:
+            continue
+        score.false_alerts += 1
+        score.false_pages += incident.severity >= PAGE
+        score.false_titles.append(
+            f"{truth['seed']} {SEVERITIES[incident.severity]:8} {incident.detector}: {incident.title}"
+        )
+    days = truth["active_users"]
+    score.user_days += sum(
+        len(users)
+        for day, users in days.items()
+        if datetime.fromisoformat(day).date() >= learning_end.date()
+    )
+
+
+def run_seed(
+    seed: int, days: int, users: int, config: VigilConfig, scratch: Path
+) -> tuple[dict[str, Any], list[Alert]]:
+    from benchmarks.scenario import generate
+
+    root = scratch / f"seed-{seed}"
+    truth = generate(root, seed=seed, days=days, users=users)
+    out = io.BytesIO()
+    run_detect(
+        [str(root / "logs")],
+        tenant=truth.tenant,
+        config=config,
+        alerts_out=out,
+        dead_letters=io.BytesIO(),
+    )
+    alerts = [msgspec.json.decode(line, type=Alert) for line in out.getvalue().splitlines()]
+    document = msgspec.json.decode((root / "truth.json").read_bytes())
+    return document, alerts
+
+
+def report(score: Score, verbose: bool) -> None:
+    def pct(values: list[bool]) -> str:
+        return (
+            f"{100 * sum(values) / len(values):5.1f}% ({sum(values)}/{len(values)})"
+            if values
+            else "n/a"
+        )
+
+    per_k = 1000 / score.user_days if score.user_days else 0.0
+    print(f"{'metric':34} value")
+    print(
+        f"{'recall, all attacks':34} {pct([True] * score.detected + [False] * (score.attacks - score.detected))}"
+    )
+    for family in sorted(score.by_family):
+        print(f"{'  recall, ' + family:34} {pct(score.by_family[family])}")
+    print(
+        f"{'page recall (severity >= high)':34} {pct([True] * score.paged + [False] * (score.attacks - score.paged))}"
+    )
+    print(
+        f"{'false alerts / 1000 user-days':34} {score.false_alerts * per_k:6.1f} ({score.false_alerts} in {score.user_days:.0f} user-days)"
+    )
+    print(
+        f"{'false pages / 1000 user-days':34} {score.false_pages * per_k:6.1f} ({score.false_pages})"
+    )
+    if score.ttd_hours:
+        print(f"{'median time to detect':34} {statistics.median(score.ttd_hours):6.2f} h")
+    if score.missed:
+        print("missed: " + ", ".join(score.missed))
+    if verbose:
+        for title in score.false_titles:
+            print("  FA " + title[:220])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", default="7,8,9")
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--users", type=int, default=60)
+    parser.add_argument("--config", help="TOML configuration to evaluate")
+    parser.add_argument("--verbose", action="store_true", help="list the false alerts")
+    args = parser.parse_args()
+    config = load_config(args.config)
+    score = Score()
+    with tempfile.TemporaryDirectory() as scratch:
+        for seed in (int(s) for s in args.seeds.split(",")):
+            truth, alerts = run_seed(seed, args.days, args.users, config, Path(scratch))
+            score_run(truth, alerts, score)
+    report(score, args.verbose)
+
+
+if __name__ == "__main__":
+    main()
