@@ -48,10 +48,10 @@ def test_false_positive_is_suppressed_then_expires(tmp_path: Path) -> None:
     detect(
         "--tenant", "acme", "--state", str(state), "--alerts", str(tmp_path / "a1.jsonl"), str(day1)
     )
-    # alice starts working from home: a new network, flagged once.
+    # alice works from home one night: a new network at 3 a.m., flagged once.
     day2 = write(
         tmp_path / "d2.log",
-        [SSH.format(day=21, hour=9, minute=0, host="bastion", pid=7, user="alice", ip="10.9.9.9")],
+        [SSH.format(day=21, hour=3, minute=0, host="bastion", pid=7, user="alice", ip="10.9.9.9")],
     )
     detect(
         "--tenant", "acme", "--state", str(state), "--alerts", str(tmp_path / "a2.jsonl"), str(day2)
@@ -83,7 +83,7 @@ def test_false_positive_is_suppressed_then_expires(tmp_path: Path) -> None:
     # Two days later (incident closed), alice again from another new network: suppressed, counted.
     day4 = write(
         tmp_path / "d4.log",
-        [SSH.format(day=25, hour=9, minute=0, host="bastion", pid=8, user="alice", ip="10.8.8.8")],
+        [SSH.format(day=25, hour=3, minute=0, host="bastion", pid=8, user="alice", ip="10.8.8.8")],
     )
     stats = detect(
         "--tenant", "acme", "--state", str(state), "--alerts", str(tmp_path / "a4.jsonl"), str(day4)
@@ -105,7 +105,7 @@ def test_false_positive_is_suppressed_then_expires(tmp_path: Path) -> None:
     SuppressionList.load(str(state)).add(expired)
     day9 = write(
         tmp_path / "d9.log",
-        [SSH.format(day=30, hour=9, minute=0, host="bastion", pid=9, user="alice", ip="10.7.7.7")],
+        [SSH.format(day=30, hour=3, minute=0, host="bastion", pid=9, user="alice", ip="10.7.7.7")],
     )
     stats = detect(
         "--tenant", "acme", "--state", str(state), "--alerts", str(tmp_path / "a9.jsonl"), str(day9)
