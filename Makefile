@@ -14,13 +14,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The main job on bundled samples: a generated organisation with injected attacks (tenant acme)
+# and a real Security-Datasets lateral-movement capture (tenant lab). See benchmarks/samples/.
 demo: $(VENV)/.installed
-	@mkdir -p $(DEMO_OUT)
-	@rm -rf $(DEMO_OUT)/state
-	$(VIGIL) detect --tenant demo --state $(DEMO_OUT)/state \
-		--dead-letter $(DEMO_OUT)/dead-letter.jsonl --stats $(DEMO_OUT)/stats.json \
-		--alerts $(DEMO_OUT)/alerts.jsonl benchmarks/samples/demo
-	@$(PY) -m pipeline.show $(DEMO_OUT)/alerts.jsonl
+	@rm -rf $(DEMO_OUT) && mkdir -p $(DEMO_OUT)
+	$(VIGIL) detect --tenant acme --state $(DEMO_OUT)/acme-state \
+		--dead-letter $(DEMO_OUT)/acme-dead-letter.jsonl --stats $(DEMO_OUT)/acme-stats.json \
+		--alerts $(DEMO_OUT)/acme-alerts.jsonl benchmarks/samples/demo/logs
+	@$(PY) -m pipeline.show $(DEMO_OUT)/acme-alerts.jsonl
+	$(VIGIL) detect --tenant lab --alerts $(DEMO_OUT)/lab-alerts.jsonl \
+		--dead-letter $(DEMO_OUT)/lab-dead-letter.jsonl \
+		benchmarks/samples/lab/covenant_sharpsc_create_dcerpc_smb_svcctl.zip
+	@$(PY) -m pipeline.show $(DEMO_OUT)/lab-alerts.jsonl
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

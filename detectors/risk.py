@@ -208,7 +208,9 @@ class RiskLayer:
                 ref = EntityRef(type=kind, id=value)
                 if ref not in related and len(related) < cfg.max_related:
                     related.append(ref)
-        mitre = sorted({m for f in factors for m in f["mitre"]})
+        # Techniques of the strongest findings, not every technique a contributing detector
+        # could ever map to.
+        mitre = sorted({m for f in by_points[:3] for m in f["mitre"]})
         evidence = [
             Evidence(id=f["record"], time=datetime.fromtimestamp(f["time"], UTC)) for f in factors
         ]
