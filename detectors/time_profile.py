@@ -74,6 +74,38 @@ def kernel(same_day: float = 0.85) -> tuple[Int64Array, FloatArray]:
     return np.concatenate([near, other]), np.concatenate([near_w, other_w])
 
 
+class PrefixSums:
+    """Prefix sums of ``increments`` per key, queried at each position under another key.
+
+    Sorting happens once; each query is two binary searches, so the smoothing kernel's many
+    offsets share one sort.
+
+    >>> sums = PrefixSums(np.array([1, 2, 1]), np.array([1.0, 2.0, 4.0]))
+    >>> sums.at(np.array([2, 1, 2])).tolist()
+    [0.0, 1.0, 2.0]
+    """
+
+    def __init__(self, keys: Int64Array, increments: FloatArray) -> None:
+        n = len(keys)
+        self.n = n
+        self.position = np.arange(n, dtype=np.int64)
+        self.span = n + 1
+        # Keys are >= 0 (entity * BINS + hour), so no offset is needed.
+        composite = keys * self.span + self.position
+        order = np.argsort(composite, kind="stable")
+        self.sorted = composite[order]
+        self.cumulative = np.concatenate([[0.0], np.cumsum(increments[order])])
+
+    def at(self, query_keys: Int64Array) -> FloatArray:
+        if self.n == 0:
+            return np.empty(0)
+        base = query_keys * self.span
+        upper = np.searchsorted(self.sorted, base + self.position, side="left")
+        lower = np.searchsorted(self.sorted, base, side="left")
+        result: FloatArray = self.cumulative[upper] - self.cumulative[lower]
+        return result
+
+
 def prefix_sum_at(keys: Int64Array, increments: FloatArray, query_keys: Int64Array) -> FloatArray:
     """For each position ``i``: sum of ``increments[j]`` over ``j < i`` with
     ``keys[j] == query_keys[i]`` (a prefix sum queried under another key).
@@ -81,21 +113,7 @@ def prefix_sum_at(keys: Int64Array, increments: FloatArray, query_keys: Int64Arr
     >>> prefix_sum_at(np.array([1, 2, 1]), np.array([1.0, 2.0, 4.0]), np.array([2, 1, 2])).tolist()
     [0.0, 1.0, 2.0]
     """
-    n = len(keys)
-    if n == 0:
-        return np.empty(0)
-    position = np.arange(n, dtype=np.int64)
-    span = n + 1
-    base = int(min(keys.min(), query_keys.min()))
-    composite = (keys - base) * span + position
-    order = np.argsort(composite)
-    sorted_composite = composite[order]
-    cumulative = np.concatenate([[0.0], np.cumsum(increments[order])])
-    query = query_keys - base
-    upper = np.searchsorted(sorted_composite, query * span + position, side="left")
-    lower = np.searchsorted(sorted_composite, query * span, side="left")
-    result: FloatArray = cumulative[upper] - cumulative[lower]
-    return result
+    return PrefixSums(keys, increments).at(query_keys)
 
 
 @register
@@ -139,6 +157,8 @@ class RareTimeOfWeek:
         self.surprise_ = np.empty(0, dtype=np.float64)  # last surprising event (cooldown)
         self.tenant_profile_ = np.zeros((0, BINS), dtype=np.float64)
         self.tenant_stamp_ = np.empty(0, dtype=np.float64)
+        self._version = 0  # bumped by every state change, so a cached view is never stale
+        self._cache: tuple[EventBatch, int, dict[str, np.ndarray]] | None = None
 
     # -- the sequential view ----------------------------------------------------------------
 
@@ -152,28 +172,18 @@ class RareTimeOfWeek:
         keep: BoolArray,
     ) -> tuple[FloatArray, FloatArray]:
         """Smoothed decayed count at each row's hour, and the decayed total, before the row."""
-        n = len(time)
-        entity64 = entity.astype(np.int64)
-        t0 = float(time[0])
-        decay_now = np.exp(-(time - t0) / self.tau)
-        stored_decay = np.where(
-            np.isnan(stamp), 0.0, np.exp(-(time - np.nan_to_num(stamp)) / self.tau)
-        )
-        w = np.where(keep, np.exp((time - t0) / self.tau), 0.0)
-        keys = entity64 * BINS + hour
-        at_hour = np.zeros(n)
-        for offset, weight in zip(self.offsets.tolist(), self.weights.tolist(), strict=True):
-            source_hour = (hour - offset) % BINS
-            stored = profile[entity, source_hour] * stored_decay
-            recent = prefix_sum_at(keys, w, entity64 * BINS + source_hour) * decay_now
-            at_hour += weight * (stored + recent)
-        total_stored = profile.sum(axis=1)[entity] * stored_decay if n else np.zeros(0)
-        total = total_stored + counts_before(
-            np.zeros(n), np.full(n, np.nan), entity, time, keep, self.tau
-        )
-        return at_hour, total
+        return _SmoothedIndex(self, profile, stamp, entity, time, hour).evaluate(keep)
 
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        # score() then learn() on the same batch: compute the (costly) fixed point once.
+        cached = self._cache
+        if cached is not None and cached[0] is batch and cached[1] == self._version:
+            return cached[2]
+        view = self._compute_view(batch)
+        self._cache = (batch, self._version, view)
+        return view
+
+    def _compute_view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         activity = ~batch.action_mask(_NOT_ACTIVITY) & ~batch.outcome_is(Outcome.FAILURE)
         rows = np.flatnonzero(activity & (batch.column("user") >= 0)).astype(np.int64)
         n = len(rows)
@@ -193,13 +203,24 @@ class RareTimeOfWeek:
         count_before = fit(self.count_, size, 0.0)[user] + prior
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
 
+        # The tenant profile learns from all activity (one user's odd hour barely moves it), so
+        # it is computed once, outside the held-back fixed point.
+        everything = np.ones(n, dtype=np.bool_)
+        peer, peer_total = (
+            self._smoothed(tenant_profile, tenant_stamp, tenant, time, hour, everything)
+            if n
+            else (np.zeros(0), np.zeros(0))
+        )
+        peer_p = (peer + 1.0 / BINS) / (peer_total + 1.0)
+
+        # Everything that does not depend on which rows are held back is prepared once; each
+        # round of the fixed point is then a cumulative sum and a few gathers.
+        own_index = _SmoothedIndex(self, profile, stamp, user, time, hour) if n else None
+
         def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             keep = ~held
-            own, own_total = self._smoothed(profile, stamp, user, time, hour, keep)
-            peer, peer_total = self._smoothed(
-                tenant_profile, tenant_stamp, tenant, time, hour, keep
-            )
-            peer_p = (peer + 1.0 / BINS) / (peer_total + 1.0)
+            assert own_index is not None  # noqa: S101 - only called with rows
+            own, own_total = own_index.evaluate(keep)
             p = (own + self.prior_events * peer_p + 0.5 / BINS) / (
                 own_total + self.prior_events + 0.5
             )
@@ -278,6 +299,8 @@ class RareTimeOfWeek:
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
+        self._version += 1
+        self._cache = None
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -300,7 +323,7 @@ class RareTimeOfWeek:
             tenant,
             time,
             hour,
-            keep,
+            np.ones(len(rows), dtype=np.bool_),
             self.tau,
         )
         self.first_ = fit(self.first_, size, np.nan)
@@ -329,6 +352,8 @@ class RareTimeOfWeek:
         }
 
     def load_state(self, state: StateDict) -> None:
+        self._version += 1
+        self._cache = None
         self.profile_ = np.asarray(state["profile"], dtype=np.float64).reshape(-1, BINS)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.first_ = np.asarray(state["first"], dtype=np.float64)
@@ -379,3 +404,59 @@ def _usual_hours(profile: FloatArray) -> str:
     active = np.flatnonzero(hours >= 0.05 * hours.max())
     span = f"{int(active.min()):02d}-{int(active.max()) + 1:02d}" if len(active) else "-"
     return f"{weekday_share:.0%} on weekdays {span} UTC"
+
+
+class _SmoothedIndex:
+    """The parts of the smoothed profile lookup that do not depend on what is held back."""
+
+    def __init__(
+        self,
+        detector: RareTimeOfWeek,
+        profile: FloatArray,
+        stamp: FloatArray,
+        entity: np.ndarray,
+        time: FloatArray,
+        hour: Int64Array,
+    ) -> None:
+        n = len(time)
+        self.n = n
+        self.entity = entity
+        self.time = time
+        self.tau = detector.tau
+        self.t0 = float(time[0]) if n else 0.0
+        self.decay_now = np.exp(-(time - self.t0) / self.tau)
+        stored_decay = np.where(
+            np.isnan(stamp), 0.0, np.exp(-(time - np.nan_to_num(stamp)) / self.tau)
+        )
+        self.growth = np.exp((time - self.t0) / self.tau)
+        entity64 = entity.astype(np.int64)
+        keys = entity64 * BINS + hour
+        position = np.arange(n, dtype=np.int64)
+        span = n + 1
+        composite = keys * span + position
+        self.order = np.argsort(composite, kind="stable")
+        ordered = composite[self.order]
+        self.weights = detector.weights
+        self.stored_at_hour = np.zeros(n)
+        uppers, lowers = [], []
+        for offset, weight in zip(
+            detector.offsets.tolist(), detector.weights.tolist(), strict=True
+        ):
+            source_hour = (hour - offset) % BINS
+            self.stored_at_hour += weight * profile[entity, source_hour] * stored_decay
+            base = (entity64 * BINS + source_hour) * span
+            uppers.append(np.searchsorted(ordered, base + position, side="left"))
+            lowers.append(np.searchsorted(ordered, base, side="left"))
+        self.uppers = np.stack(uppers) if uppers else np.zeros((0, n), dtype=np.int64)
+        self.lowers = np.stack(lowers) if lowers else np.zeros((0, n), dtype=np.int64)
+        self.total_stored = profile.sum(axis=1)[entity] * stored_decay if n else np.zeros(0)
+
+    def evaluate(self, keep: BoolArray) -> tuple[FloatArray, FloatArray]:
+        w = np.where(keep, self.growth, 0.0)
+        cumulative = np.concatenate([[0.0], np.cumsum(w[self.order])])
+        recent = (cumulative[self.uppers] - cumulative[self.lowers]) * self.weights[:, None]
+        at_hour: FloatArray = self.stored_at_hour + recent.sum(axis=0) * self.decay_now
+        total: FloatArray = self.total_stored + counts_before(
+            np.zeros(self.n), np.full(self.n, np.nan), self.entity, self.time, keep, self.tau
+        )
+        return at_hour, total

@@ -104,6 +104,7 @@ class Worker:
         self.parse_lock = asyncio.Lock()
         # Bumped by every rebalance callback: a batch fetched before it is stale.
         self.detect_generation = 0
+        self.detect_assigned: set[int] = set()  # what the group's last assignment gave us
         self.parse_generation = 0
         self.scratch = settings.data_dir / "scratch"
         self.failure: str | None = None
@@ -319,12 +320,11 @@ class Worker:
             timeout_ms=self.s.poll_ms, max_records=self.s.max_records
         )
         async with self.detect_lock:
-            # Partitions assigned to the consumer but without an engine (a callback failed, a
-            # rewind could not read its checkpoint): load them now instead of skipping them.
+            # Partitions the group gave us but without an engine (the assignment callback
+            # failed, a rewind could not read its checkpoint): load them now, never skip them.
             missing = {
-                tp
-                for tp in self.detect_consumer.assignment()
-                if tp.topic == self.s.topics.events and tp.partition not in self.partitions
+                TopicPartition(self.s.topics.events, p)
+                for p in self.detect_assigned - self.partitions.keys()
             }
             if missing:
                 log.warning("partitions %s held without state: loading", sorted(missing))
@@ -532,6 +532,7 @@ class _DetectListener(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
         try:
             async with self.worker.detect_lock:
+                self.worker.detect_assigned.clear()
                 await self.worker.revoke_detect(revoked)
         except KafkaError as exc:
             # The checkpoint could not be written: the next owner replays from the previous one.
@@ -543,7 +544,14 @@ class _DetectListener(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         try:
             async with self.worker.detect_lock:
-                await self.worker.assign_detect(assigned)
+                w = self.worker
+                w.detect_assigned = {
+                    tp.partition for tp in assigned if tp.topic == w.s.topics.events
+                }
+                for stale in w.partitions.keys() - w.detect_assigned:  # not ours any more
+                    log.warning("dropping state of partition %d: not assigned", stale)
+                    del w.partitions[stale]
+                await w.assign_detect(assigned)
         except KafkaError as exc:
             # The detect loop loads partitions that are assigned without state, so retry there.
             log.warning("loading checkpoints on assignment failed (%s); retrying", exc)
