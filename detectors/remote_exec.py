@@ -16,7 +16,10 @@ svcctl          ``IPC$\\svcctl`` / ``atsvc`` pipe opened remotely         15    
 =============== ====================================================== ======== ============
 
 A user who does this routinely (an admin's PsExec, a deployment account) is discounted by their
-own decayed count of the same kind: points / (1 + count). Artefacts are learned even when they
+own decayed count of the same kind: points / (1 + count). Peers too: an artefact whose name
+(service, dropped file, share) other users already left behind is the team's tool, and each
+such user divides the points again (PSEXESVC used by four admins is not news for a fifth; a
+random service name is). Artefacts are learned even when they
 scored (the discount is what lets admins' routine work fade), except rows the risk layer holds
 back; an attacker repeating an artefact still scores on every new host.
 """
@@ -28,7 +31,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import PairTable, Signals, StateDict
+from detectors._decay import fit
+from detectors.base import PairTable, Signals, StateDict, group_cumsum_before, group_order
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.lateral import (
     DAY,
@@ -181,6 +185,8 @@ class RemoteExecution:
         self.unanchored_weight = unanchored_weight
         self.logons_ = PairTable()  # (user, host) -> last network logon (time), its source id
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
+        self.named_ = PairTable()  # (user, artefact name) seen
+        self.name_users_ = np.empty(0, dtype=np.float64)  # distinct users per artefact name
 
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         n = len(batch)
@@ -231,14 +237,27 @@ class RemoteExecution:
         habit = self.habits_.at(habit_keys, time)
         weights = is_artefact.astype(np.float64)
         habit = habit + decayed_sum_before(habit_keys, time, weights, self.habit_half_life)
+        # Peers: other users already seen leaving an artefact of the same name.
+        name = batch.column("object")[relevant].astype(np.int64)
+        named = is_artefact & (name >= 0)
+        name_keys = np.where(named, pair64(r_user, np.maximum(name, 0)), -1)
+        seen, _ = self.named_.lookup(name_keys)
+        prior_same, first_same = group_order(name_keys)
+        first_sighting = named & (seen == 0) & (prior_same == 0)
+        users_before = fit(self.name_users_, max(int(name.max()) + 1 if len(name) else 0, 1), 0.0)[
+            np.maximum(name, 0)
+        ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
+        peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
         points = np.where(
             scored,
             BASE_POINTS[np.maximum(r_kind, 0)]
             * self.points_scale
             * np.where(anchored | is_share, 1.0, self.unanchored_weight)
-            / (1.0 + habit),
+            / (1.0 + habit)
+            / (1.0 + np.maximum(peers, 0.0)),
             0.0,
         )
+        del first_same
         flagged = scored & (points >= self.min_points)
         return {
             "rows": relevant,
@@ -254,6 +273,10 @@ class RemoteExecution:
             "is_logon": is_logon,
             "is_artefact": is_artefact,
             "habit": habit,
+            "peers": peers,
+            "name": name,
+            "name_keys": name_keys,
+            "first_sighting": first_sighting,
             "points": points,
             "flagged": flagged,
         }
@@ -311,17 +334,31 @@ class RemoteExecution:
         if len(rows) == 0:
             return
         time = view["time"]
+        first = view["first_sighting"]
+        if first.any():
+            names = view["name"][first]
+            self.name_users_ = fit(self.name_users_, int(names.max()) + 1, 0.0)
+            self.name_users_ += np.bincount(names, minlength=len(self.name_users_))
+        named = view["name_keys"] >= 0
+        self.named_.add(view["name_keys"][named], time[named])
         logons = view["is_logon"]
         self.logons_.add(view["keys"][logons], time[logons])
         keep = view["is_artefact"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
 
     def state(self) -> StateDict:
-        return {**self.logons_.state("logons_"), **self.habits_.state("habits_")}
+        return {
+            **self.logons_.state("logons_"),
+            **self.habits_.state("habits_"),
+            **self.named_.state("named_"),
+            "name_users": self.name_users_,
+        }
 
     def load_state(self, state: StateDict) -> None:
         self.logons_.load_state(state, "logons_")
         self.habits_.load_state(state, "habits_")
+        self.named_.load_state(state, "named_")
+        self.name_users_ = np.asarray(state["name_users"], dtype=np.float64)
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]

@@ -32,12 +32,16 @@ class RiskConfig:
     max_evidence: int = 50
     max_related: int = 10
     repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
+    slow_half_life_hours: float = 336.0  # the slow account: 14 days
+    slow_bar: float = 75.0  # slow risk that opens an incident (scored at the alert bar)
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
             raise ValueError("risk: half_life_hours and incident_idle_hours must be > 0")
         if not 0 < self.alert_bar <= 100:
             raise ValueError("risk: alert_bar must be in (0, 100]")
+        if self.slow_half_life_hours < self.half_life_hours or self.slow_bar < self.alert_bar:
+            raise ValueError("risk: the slow account must decay slower and open later")
         if not 0 <= self.repeat_weight <= 1:
             raise ValueError("risk: repeat_weight must be in [0, 1]")
 
@@ -108,13 +112,21 @@ class RiskLayer:
         repeats = sum(
             1
             for f in state["factors"]
-            if f["detector"] == signals.detector and f["observed"] == observed
+            if f["detector"] == signals.detector
+            and f["observed"] == observed
+            and t - f["time"] < cfg.half_life_hours * HOUR
         )
-        # The same finding again (an attacker reusing the same new network) is evidence, but
-        # it must not escalate like a new, independent signal: each repeat weighs less.
+        # The same finding again soon after (a burst reusing the same new network) is evidence,
+        # but must not escalate like a new, independent signal: each repeat weighs less. The
+        # same finding coming back days later is the slow pattern, and counts in full.
         points *= cfg.repeat_weight**repeats
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
+        # The slow account: weak findings that keep coming back over weeks (a stolen password
+        # used every few days at night) add up here long after the fast risk has decayed.
+        state["slow"] = (
+            state.get("slow", 0.0) * 0.5 ** (elapsed / (cfg.slow_half_life_hours * HOUR)) + points
+        )
         state["t"] = max(state["t"], t)
         factor = {
             "detector": signals.detector,
@@ -127,7 +139,7 @@ class RiskLayer:
             "mitre": list(signals.mitre),
             "related": _related(event, signals.entity_kind, entity_id),
         }
-        horizon = t - 4 * cfg.half_life_hours * HOUR
+        horizon = t - max(4 * cfg.half_life_hours, 2 * cfg.slow_half_life_hours) * HOUR
         state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
         state["factors"].append(factor)
 
@@ -135,18 +147,22 @@ class RiskLayer:
         if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
             del self.incidents_[key]
             incident = None
-        score = min(100.0, state["risk"])
+        slow_score = state["slow"] * cfg.alert_bar / cfg.slow_bar
+        score = min(100.0, max(state["risk"], slow_score))
         if incident is None:
-            if state["risk"] < cfg.alert_bar:
+            if score < cfg.alert_bar:
                 return None
             first = state["factors"][0]
             incident = {
+                # Keyed by the evidence that opened it: a later incident of the same entity,
+                # whose recent factors may reach back to the same first record, gets its own key.
                 "key": _digest(
                     event.tenant,
                     signals.entity_kind,
                     entity_id,
                     first["record"],
-                    str(first["time"]),
+                    factor["record"],
+                    str(t),
                 ),
                 "tenant": event.tenant,
                 "kind": signals.entity_kind,
@@ -159,6 +175,9 @@ class RiskLayer:
                 "detectors": sorted({f["detector"] for f in state["factors"]}),
             }
             self.incidents_[key] = incident
+            # The evidence is now in an incident: the slow account starts over, so a closed
+            # incident is not reopened by old findings the next time anything small happens.
+            state["slow"] = 0.0
             return self._alert(incident)
         before_severity = severity_for_score(incident["score"])
         before_detectors = set(incident["detectors"])

@@ -23,7 +23,7 @@ are raised when the count reaches the threshold and each doubling after it, not 
 >>> burst = builder.build([delete(15, m / 60) for m in range(400)])
 >>> signals = detector.score(burst, builder)
 >>> [int(r) for r in signals.rows], [round(float(p)) for p in signals.points]
-([19, 39, 79, 159, 319], [30, 38, 46, 54, 62])
+([19, 39, 79, 159, 319], [40, 48, 56, 64, 72])
 >>> signals.titles[-1]  # doctest: +NORMALIZE_WHITESPACE
 'alice made 320 delete events within 10 minutes (usual for alice: ~2.0 per active 10-minute
  bucket over 28 buckets; threshold 20)'
@@ -92,7 +92,7 @@ class Volume:
         alpha: float = 0.1,
         ratio: float = 5.0,
         warmup_buckets: int = 5,
-        base_points: float = 30.0,
+        base_points: float = 40.0,
         points_per_doubling: float = 8.0,
         max_points: float = 80.0,
         cold_count: float | None = None,

@@ -96,7 +96,7 @@ def test_batch_size_does_not_change_alerts() -> None:
 
 
 def test_below_the_bar_no_alert() -> None:
-    engine = Engine(risk=RiskConfig(alert_bar=100))
+    engine = Engine(risk=RiskConfig(alert_bar=100, slow_bar=100))
     assert engine.process(stream()) == []
     assert engine.signals_raised > 0
 
