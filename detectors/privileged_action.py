@@ -124,6 +124,7 @@ class RarityDetector:
         self.max_points = max_points
         self.user_first_ = np.empty(0, dtype=np.float64)  # first event time, NaN = never
         self.user_count_ = np.empty(0, dtype=np.float64)  # events of any kind
+        self.user_tenant_ = np.empty(0, dtype=np.float64)  # tenant id per user (-1 unknown)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted entity << 32 | kind
         self.pair_count_ = np.empty(0, dtype=np.float64)  # decayed, flagged rows held back
         self.pair_time_ = np.empty(0, dtype=np.float64)  # time pair_count_ refers to
@@ -194,8 +195,15 @@ class RarityDetector:
         prior, _ = group_order(active_user)
         new_user = np.zeros(len(batch), dtype=np.float64)
         new_user[active] = ((prior == 0) & (stored_count[active_user] == 0)).astype(np.float64)
-        before = np.cumsum(new_user) - new_user
-        population = float(np.count_nonzero(self.user_count_)) + before[rows]
+        # Peers are the tenant's users only: another tenant's habits never shape this one's.
+        tenant = batch.tenant.astype(np.int64)
+        before = group_cumsum_before(tenant, new_user)
+        stored_tenant = grow(self.user_tenant_, len(self.user_count_), -1.0)
+        known = (self.user_count_ > 0) & (stored_tenant >= 0)
+        per_tenant = np.bincount(
+            stored_tenant[known].astype(np.int64), minlength=int(tenant.max()) + 1
+        )
+        population = per_tenant[tenant[rows]].astype(np.float64) + before[rows]
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         return {
             "count_before": count_before,
@@ -218,9 +226,10 @@ class RarityDetector:
         new_pair = ((prior_pair == 0) & (stored_seen == 0)).astype(np.float64)
         entity64 = entity.astype(np.int64)
         # Distinct kinds of the entity and distinct users of the kind, flagged rows included.
-        stored_kinds_of_entity, stored_users_of_kind = self._stored_distinct(entity64, kind)
+        tenant_kind = (batch.tenant[rows].astype(np.int64) << 32) | kind
+        stored_kinds_of_entity, stored_users_of_kind = self._stored_distinct(entity64, tenant_kind)
         feats["kinds_before"] = stored_kinds_of_entity + group_cumsum_before(entity64, new_pair)
-        feats["users_of_kind"] = stored_users_of_kind + group_cumsum_before(kind, new_pair)
+        feats["users_of_kind"] = stored_users_of_kind + group_cumsum_before(tenant_kind, new_pair)
         feats["seen_before"] = stored_seen + prior_pair
         feats.update(self._extra(batch, rows))
         feats["entity"] = entity
@@ -261,14 +270,17 @@ class RarityDetector:
         return np.clip(points, 0.0, self.max_points)
 
     def _stored_distinct(
-        self, entity: Int64Array, kind: Int64Array
+        self, entity: Int64Array, tenant_kind: Int64Array
     ) -> tuple[FloatArray, FloatArray]:
+        """Distinct kinds per entity, and distinct users per (tenant << 32 | kind)."""
         if len(self.pair_keys_) == 0:
-            return np.zeros(len(entity)), np.zeros(len(kind))
+            return np.zeros(len(entity)), np.zeros(len(tenant_kind))
         seen = self.pair_keys_[self.pair_seen_ > 0]
         ent, ent_counts = np.unique(seen >> 32, return_counts=True)
-        kin, kin_counts = np.unique(seen & 0xFFFFFFFF, return_counts=True)
-        return _lookup(ent, ent_counts, entity), _lookup(kin, kin_counts, kind)
+        owner = grow(self.user_tenant_, int((seen >> 32).max()) + 1 if len(seen) else 0, -1.0)
+        seen_tenant = owner[seen >> 32].astype(np.int64)
+        kin, kin_counts = np.unique((seen_tenant << 32) | (seen & 0xFFFFFFFF), return_counts=True)
+        return _lookup(ent, ent_counts, entity), _lookup(kin, kin_counts, tenant_kind)
 
     # -- protocol ---------------------------------------------------------------------------
 
@@ -353,11 +365,14 @@ class RarityDetector:
         touched = np.isfinite(first)
         self.user_first_[touched] = np.fmin(self.user_first_[touched], first[touched])
         self.user_count_ += np.bincount(ids, minlength=len(self.user_count_))
+        self.user_tenant_ = grow(self.user_tenant_, size, -1.0)
+        self.user_tenant_[ids] = batch.tenant[active]
 
     def state(self) -> StateDict:
         return {
             "user_first": self.user_first_,
             "user_count": self.user_count_,
+            "user_tenant": self.user_tenant_,
             "pair_keys": self.pair_keys_,
             "pair_count": self.pair_count_,
             "pair_time": self.pair_time_,
@@ -367,6 +382,7 @@ class RarityDetector:
     def load_state(self, state: StateDict) -> None:
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.user_count_ = np.asarray(state["user_count"], dtype=np.float64)
+        self.user_tenant_ = np.asarray(state["user_tenant"], dtype=np.float64)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_count_ = np.asarray(state["pair_count"], dtype=np.float64)
         self.pair_time_ = np.asarray(state["pair_time"], dtype=np.float64)

@@ -161,7 +161,7 @@ class RiskLayer:
                     signals.entity_kind,
                     entity_id,
                     first["record"],
-                    factor["record"],
+                    str(factor["record"]),
                     str(t),
                 ),
                 "tenant": event.tenant,
