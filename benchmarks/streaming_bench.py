@@ -317,6 +317,41 @@ def live_stream(
     return out
 
 
+def rss_bytes(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in bytes, from /proc."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0]) * 1024
+    return fields["VmRSS"], fields["VmHWM"]
+
+
+def memory_per_entity(broker: str, users: int, scratch: Path) -> tuple[int, int, int, float]:
+    """One worker, ``users`` distinct users (3 logons each, from their own /24) flowing
+    through: (RSS before, RSS after, peak RSS, bytes per tracked user)."""
+    prefix = f"b{uuid.uuid4().hex[:8]}."
+    lines = list(
+        generate_auth_log(users=users, days=3, logons_per_day=1, attackers=0, end=recent_end())
+    )
+    path = scratch / "memory.log"
+    path.write_text("\n".join(lines) + "\n")
+    (scratch / prefix).mkdir()
+    pool = Workers(broker, prefix, scratch / prefix)
+    try:
+        proc = pool.start("w0")
+        pool.wait_assigned(1)
+        time.sleep(2.0)
+        before, _ = rss_bytes(proc.pid)
+        ingest_file(broker, prefix, path)
+        wait_lag_zero(broker, prefix, timeout=600)
+        time.sleep(3.0)  # a checkpoint or two after the last batch
+        after, peak = rss_bytes(proc.pid)
+    finally:
+        pool.stop()
+    return before, after, peak, (after - before) / users
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--broker", default=os.environ.get("VIGIL_KAFKA", "127.0.0.1:9092"))
@@ -329,6 +364,13 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="duration of the latency run")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument(
+        "--memory-users",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure worker RSS with N distinct users flowing through (e.g. 100000)",
+    )
     parser.add_argument(
         "--workers", default="1,2", help="worker counts for the throughput runs (comma list)"
     )
@@ -351,6 +393,16 @@ def main() -> int:
                 (
                     f"end to end, {workers} worker(s), {len(lines):,} events",
                     f"{rate:,.0f} events/s ({elapsed:.1f} s)",
+                )
+            )
+            print(rows[-1], flush=True)
+        if args.memory_users:
+            before, after, peak, per = memory_per_entity(args.broker, args.memory_users, scratch)
+            rows.append(
+                (
+                    f"worker RSS, {args.memory_users:,} distinct users (3 logons each)",
+                    f"{before / 2**20:,.0f} MiB -> {after / 2**20:,.0f} MiB "
+                    f"(peak {peak / 2**20:,.0f} MiB): {per:,.0f} bytes per user",
                 )
             )
             print(rows[-1], flush=True)

@@ -277,6 +277,10 @@ class InputReader:
                 yield from self._parse(parser, record, ctx, record)
         except (RuntimeError, OSError, ValueError) as exc:
             self._dead(name, 0, f"unreadable evtx file: {exc}"[:200], b"")
+            return
+        if position == 0:
+            # A header the parser accepts but no chunk it can read: corrupt or truncated.
+            self._dead(name, 0, "evtx file holds no readable records", b"")
 
     def _read_textual(
         self, name: str, stream: ByteStream, reference: datetime | None = None
