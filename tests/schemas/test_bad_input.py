@@ -138,7 +138,11 @@ CORPUS: dict[str, tuple[str, Callable[[], bytes], int]] = {
     "empty file": ("empty.json", lambda: b"", 0),
     "whitespace only file": ("blank.log", lambda: b"\n\n   \n\t\n", 0),
     "binary file": ("blob.bin", lambda: bytes(range(256)) * 64, 0),
-    "evtx magic then garbage": ("x.evtx", lambda: b"ElfFile\x00" + random.Random(7).randbytes(4096), 0),
+    "evtx magic then garbage": (
+        "x.evtx",
+        lambda: b"ElfFile\x00" + random.Random(7).randbytes(4096),
+        0,
+    ),
     "truncated gzip": ("a.json.gz", lambda: gzip.compress(helk_lines(b"{}") * 50)[:-40], -1),
     "corrupt zip": ("a.zip", lambda: b"PK\x03\x04" + random.Random(8).randbytes(512), 0),
     "zip bomb-ish": ("bomb.zip", lambda: zip_bytes({"bomb.json": b"\x00" * (100 << 20)}), 0),
