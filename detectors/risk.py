@@ -33,7 +33,7 @@ class RiskConfig:
     max_related: int = 10
     repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
-    slow_bar: float = 75.0  # slow risk that opens an incident (scored at the alert bar)
+    slow_bar: float = 60.0  # slow risk that opens an incident (scored at the alert bar)
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:

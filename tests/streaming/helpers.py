@@ -52,6 +52,8 @@ class WorkerProcess:
             "6",
             "--checkpoint-seconds",
             "1",
+            "--stall-seconds",
+            "20",  # the watchdog fails a stuck worker (with its stack in the log) well in time
         ]
         self.proc: subprocess.Popen[bytes] | None = None
 
