@@ -8,7 +8,8 @@ different entities, which is what keeps one tenant's baselines out of another's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -97,6 +98,8 @@ class EventBatch:
     outcome: npt.NDArray[np.int8]
     privileged: BoolArray
     columns: dict[str, IntArray]
+    #: Per-batch results several detectors derive alike (computed once, read by all).
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __len__(self) -> int:
         return len(self.events)

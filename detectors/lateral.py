@@ -90,7 +90,19 @@ def _is_loopback(value: str) -> bool:
 
 
 def remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
-    """(remote-access rows, which of them are 4648 explicit-credential rows)."""
+    """(remote-access rows, which of them are 4648 explicit-credential rows).
+
+    A dozen detectors ask this of every batch; it is computed once and kept with the batch.
+    """
+    cached = batch.derived.get("remote_access")
+    if cached is None:
+        cached = _remote_access(batch)
+        batch.derived["remote_access"] = cached
+    mask, explicit = cached
+    return mask.copy(), explicit.copy()
+
+
+def _remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
     user = batch.column("user")
     dst = batch.column("dst_host")
     src_host = batch.column("src_host")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 
@@ -99,6 +100,7 @@ def normalise_ip(value: str | None) -> str:
     return str(address)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to; ``""`` for no address.
 
