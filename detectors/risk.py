@@ -32,6 +32,8 @@ class RiskConfig:
     max_evidence: int = 50
     max_related: int = 10
     repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
+    burst_minutes: float = 10.0  # one detector's findings this close together are one burst
+    burst_weight: float = 0.7  # the n-th further finding of a burst weighs burst_weight ** n
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
     slow_bar: float = 60.0  # slow risk that opens an incident (scored at the alert bar)
 
@@ -42,6 +44,8 @@ class RiskConfig:
             raise ValueError("risk: alert_bar must be in (0, 100]")
         if self.slow_half_life_hours < self.half_life_hours or self.slow_bar < self.alert_bar:
             raise ValueError("risk: the slow account must decay slower and open later")
+        if not 0 <= self.burst_weight <= 1 or self.burst_minutes < 0:
+            raise ValueError("risk: burst_weight must be in [0, 1] and burst_minutes >= 0")
         if not 0 <= self.repeat_weight <= 1:
             raise ValueError("risk: repeat_weight must be in [0, 1]")
 
@@ -120,6 +124,17 @@ class RiskLayer:
         # but must not escalate like a new, independent signal: each repeat weighs less. The
         # same finding coming back days later is the slow pattern, and counts in full.
         points *= cfg.repeat_weight**repeats
+        # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
+        # same detector's other findings on this entity within minutes are one burst, and each
+        # further one weighs less than the one before.
+        burst = sum(
+            1
+            for f in state["factors"]
+            if f["detector"] == signals.detector
+            and f["observed"] != observed
+            and t - f["time"] < cfg.burst_minutes * 60.0
+        )
+        points *= cfg.burst_weight**burst
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
         # The slow account: weak findings that keep coming back over weeks (a stolen password
