@@ -29,7 +29,6 @@ backwards seek under it is not supported API. Kafka's own group protocol does th
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import time
@@ -41,7 +40,7 @@ import msgspec
 import numpy as np
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from aiokafka.errors import CommitFailedError, KafkaError
 
 from detectors import registry
 from detectors.engine import Engine
@@ -224,11 +223,12 @@ class Worker:
             for stage, beat in self.heartbeat.items():
                 if now - beat > self.s.stall_s:
                     task = self._tasks.get(stage)
-                    stack = io.StringIO()
-                    if task is not None:
-                        task.print_stack(file=stack)
+                    chain = _await_chain(task.get_coro()) if task is not None else []
                     log.error(
-                        "%s stage made no turn for %.0f s:\n%s", stage, now - beat, stack.getvalue()
+                        "%s stage made no turn for %.0f s; awaiting:\n  %s",
+                        stage,
+                        now - beat,
+                        "\n  ".join(chain),
                     )
                     self.fail(f"{stage} stage stalled")
                     return
@@ -263,10 +263,9 @@ class Worker:
                     state = self.partitions.get(tp.partition)
                     position = state.next_offset if state else -1
                 else:
-                    try:
-                        position = await consumer.position(tp)
-                    except IllegalStateError:  # mid-rebalance: no position yet
-                        continue
+                    # Committed, not fetched: a batch fetched and then dropped must not count.
+                    committed = await consumer.committed(tp)
+                    position = committed if committed is not None else -1
                 gap = max(0, ends[tp] - max(position, 0))
                 behind += gap
                 seen = progress.get(tp)
@@ -288,8 +287,12 @@ class Worker:
             return
         async with self.parse_lock:
             if generation != self.parse_generation:
-                # A rebalance ran since the fetch; the new assignment restarts from committed
-                # offsets, so this batch is re-read by whoever owns it now.
+                # A rebalance ran during the fetch: the batch may predate the new assignment or
+                # come right after it. Either way re-read from the committed offsets (those
+                # records are ours to parse again, or another worker's now).
+                await self._parse_rewind(
+                    [tp for tp in batches if tp in self.parse_consumer.assignment()]
+                )
                 return
             t = self.s.topics
             values = [(r.key, r.value) for records in batches.values() for r in records]
@@ -311,6 +314,14 @@ class Worker:
             self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
             offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
             await _commit(self.parse_consumer, offsets)
+
+    async def _parse_rewind(self, tps: list[TopicPartition]) -> None:
+        for tp in tps:
+            committed = await self.parse_consumer.committed(tp)
+            if committed is None:
+                await self.parse_consumer.seek_to_beginning(tp)
+            else:
+                self.parse_consumer.seek(tp, committed)
 
     # -- detect stage ------------------------------------------------------------------------
 
@@ -592,6 +603,24 @@ async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]
         # The group moved on (rebalance, broker restart). For detect the checkpoint is the
         # truth; for parse the batch is re-parsed by the next owner (at-least-once).
         log.warning("offset commit failed: %s", exc)
+
+
+def _await_chain(coro: Any) -> list[str]:
+    """Where a suspended coroutine waits: each awaited coroutine's file:line, outermost first
+    (``Task.print_stack`` shows only the outermost frame)."""
+    chain: list[str] = []
+    for _ in range(64):  # bounded: await chains are short
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            code = frame.f_code
+            chain.append(f"{code.co_filename}:{frame.f_lineno} {code.co_name}")
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        if coro is None:
+            break
+        if not hasattr(coro, "cr_frame") and not hasattr(coro, "gi_frame"):
+            chain.append(repr(coro)[:200])  # a future: what it is
+            break
+    return chain
 
 
 def _start_profile() -> Any:

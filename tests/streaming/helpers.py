@@ -53,7 +53,7 @@ class WorkerProcess:
             "--checkpoint-seconds",
             "1",
             "--stall-seconds",
-            "20",  # the watchdog fails a stuck worker (with its stack in the log) well in time
+            "60",  # watchdog: a stuck worker exits (await chain in its log) before the test times out
         ]
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -1,0 +1,60 @@
+"""Broker-free checks of the streaming transport helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.streaming.produce import Outbox
+from pipeline.streaming.worker import decode_events
+from schemas.event import Action, Event, encode_event
+from tests.streaming.helpers import partition_for
+
+
+def test_outbox_partitions_like_kafkas_default_partitioner() -> None:
+    out = Outbox(producer=None)  # type: ignore[arg-type]
+    keys = [f"acme|user{n}".encode() for n in range(200)]
+    assert [out.partition_for(k, 4) for k in keys] == [partition_for(k, 4) for k in keys]
+    assert [out.partition_for(k, 4) for k in keys] == [partition_for(k, 4) for k in keys]  # memo
+    assert {out.partition_for(None, 4) for _ in range(8)} == {0, 1, 2, 3}  # round robin
+
+
+def _event(user: str) -> bytes:
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    return encode_event(
+        Event(time=when, tenant="acme", source_format="x", action=Action.LOGON, user=user)
+    )
+
+
+def test_decode_events_whole_batch_or_none() -> None:
+    good = [_event("a"), _event("b")]
+    assert [e.user for e in decode_events(good) or []] == ["a", "b"]
+    assert decode_events([*good, b"not json"]) is None
+    assert decode_events([*good, None]) is None
+    # Two events smuggled into one record must not shift the batch: fall back to one by one.
+    assert decode_events([good[0] + b"," + good[1]]) is None
+    assert decode_events([]) is None
+
+
+def test_await_chain_names_where_a_stage_waits() -> None:
+    import asyncio
+
+    from pipeline.streaming.worker import _await_chain
+
+    async def inner(gate: asyncio.Future[None]) -> None:
+        await gate
+
+    async def outer(gate: asyncio.Future[None]) -> None:
+        await inner(gate)
+
+    async def main() -> list[str]:
+        gate: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(outer(gate))
+        await asyncio.sleep(0)
+        chain = _await_chain(task.get_coro())
+        gate.set_result(None)
+        await task
+        return chain
+
+    chain = asyncio.run(main())
+    assert [line.rsplit(" ", 1)[-1] for line in chain[:2]] == ["outer", "inner"]
+    assert "Future" in chain[-1]
