@@ -1,0 +1,84 @@
+"""Parse throughput per input format, on the real files in ../shared/data (and a generated
+syslog/CloudTrail volume where the real ones are too small to time).
+
+    python -m benchmarks.parse_throughput [--data ../shared/data] [--repeat 3]
+
+Each row reads the files through ``InputReader`` exactly as ``vigil detect`` does (decompression,
+framing, sniffing, parsing, dead letters), best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from schemas.readers import InputReader, ReadStats
+
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def read_all(paths: list[str]) -> tuple[ReadStats, float]:
+    stats = ReadStats()
+    reader = InputReader(tenant="bench", sink=lambda letter: None, stats=stats)
+    start = time.perf_counter()
+    for _ in reader.read_paths(paths):
+        pass
+    return stats, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    data = args.data
+    with tempfile.TemporaryDirectory() as scratch:
+        from benchmarks.scenario import generate
+
+        generate(Path(scratch), seed=5, days=14, users=60)
+        logs = Path(scratch) / "logs"
+        rows = [
+            (
+                "helk (Security-Datasets zips)",
+                sorted(map(str, (data / "security-datasets/atomic/windows").rglob("*.zip"))),
+            ),
+            (
+                "evtx (EVTX-ATTACK-SAMPLES)",
+                sorted(map(str, (data / "evtx-attack-samples").rglob("*.evtx"))),
+            ),
+            (
+                "cloudtrail (Stratus + Security-Datasets)",
+                sorted(map(str, (data / "stratus-red-team").rglob("*.json")))
+                + sorted(map(str, (data / "security-datasets/atomic/aws").rglob("*.zip"))),
+            ),
+            (
+                "syslog (loghub OpenSSH + Linux)",
+                [
+                    str(data / "loghub/OpenSSH/OpenSSH_2k.log"),
+                    str(data / "loghub/Linux/Linux_2k.log"),
+                ],
+            ),
+            ("helk (generated, plain JSON lines)", [str(logs / "windows")]),
+            ("syslog (generated, RFC 3164)", [str(logs / "linux")]),
+            ("cloudtrail (generated, Records files)", [str(logs / "cloudtrail")]),
+        ]
+        print(f"{'input':44} {'records':>9} {'events':>8} {'dead':>5} {'records/s':>11}")
+        for label, paths in rows:
+            paths = [p for p in paths if not p.endswith("LABELS.json")]
+            if not paths:
+                continue
+            stats, elapsed = read_all(paths)
+            for _ in range(args.repeat - 1):
+                again, seconds = read_all(paths)
+                if seconds < elapsed:
+                    stats, elapsed = again, seconds
+            print(
+                f"{label:44} {stats.records_read:>9,} {stats.events:>8,} {stats.dead_letter:>5} "
+                f"{stats.records_read / elapsed:>11,.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
