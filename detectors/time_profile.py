@@ -150,7 +150,9 @@ class RareTimeOfWeek:
         self.max_points = max_points
         self.cooldown = cooldown_hours * HOUR
         self.offsets, self.weights = kernel(same_day)
-        self.profile_ = np.zeros((0, BINS), dtype=np.float64)  # decayed counts per user x hour
+        # Decayed counts per user x hour, stored as float32 (672 bytes a user; the arithmetic
+        # is float64).
+        self.profile_ = np.zeros((0, BINS), dtype=np.float32)
         self.stamp_ = np.empty(0, dtype=np.float64)  # time the user's profile refers to
         self.first_ = np.empty(0, dtype=np.float64)  # first activity
         self.count_ = np.empty(0, dtype=np.float64)  # events seen (held back or not)
@@ -193,7 +195,11 @@ class RareTimeOfWeek:
         hour = hour_of_week(time)
         size = int(user.max()) + 1 if n else 0
         tenant_size = int(tenant.max()) + 1 if n else 0
-        profile = _grow_rows(self.profile_, size)
+        # Only the batch's users' rows of the profile, as float64, indexed by a local id.
+        present, local = np.unique(user, return_inverse=True)
+        stored_rows = present[present < len(self.profile_)]
+        profile = np.zeros((len(present), BINS))
+        profile[: len(stored_rows)] = self.profile_[stored_rows]
         stamp = fit(self.stamp_, size, np.nan)[user]
         tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
         tenant_stamp = fit(self.tenant_stamp_, tenant_size, np.nan)[tenant]
@@ -215,7 +221,7 @@ class RareTimeOfWeek:
 
         # Everything that does not depend on which rows are held back is prepared once; each
         # round of the fixed point is then a cumulative sum and a few gathers.
-        own_index = _SmoothedIndex(self, profile, stamp, user, time, hour) if n else None
+        own_index = _SmoothedIndex(self, profile, stamp, local, time, hour) if n else None
 
         def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             keep = ~held
@@ -307,7 +313,7 @@ class RareTimeOfWeek:
         user, tenant, time, hour = view["user"], view["tenant"], view["time"], view["hour"]
         keep = ~(view["held"] | held_back[rows])
         size = int(user.max()) + 1
-        self.profile_, self.stamp_ = _fold_profile(
+        folded, self.stamp_ = _fold_profile(
             _grow_rows(self.profile_, size),
             fit(self.stamp_, size, np.nan),
             user,
@@ -316,6 +322,7 @@ class RareTimeOfWeek:
             keep,
             self.tau,
         )
+        self.profile_ = folded.astype(np.float32)
         tenant_size = int(tenant.max()) + 1
         self.tenant_profile_, self.tenant_stamp_ = _fold_profile(
             _grow_rows(self.tenant_profile_, tenant_size),
@@ -354,7 +361,7 @@ class RareTimeOfWeek:
     def load_state(self, state: StateDict) -> None:
         self._version += 1
         self._cache = None
-        self.profile_ = np.asarray(state["profile"], dtype=np.float64).reshape(-1, BINS)
+        self.profile_ = np.asarray(state["profile"], dtype=np.float32).reshape(-1, BINS)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.first_ = np.asarray(state["first"], dtype=np.float64)
         self.count_ = np.asarray(state["count"], dtype=np.float64)
@@ -365,11 +372,14 @@ class RareTimeOfWeek:
         self.tenant_stamp_ = np.asarray(state["tenant_stamp"], dtype=np.float64)
 
 
-def _grow_rows(profile: FloatArray, size: int) -> FloatArray:
-    if len(profile) >= size:
-        return profile
-    extra = np.zeros((size - len(profile), BINS))
-    return np.vstack([profile, extra])
+def _grow_rows(profile: np.ndarray, size: int) -> FloatArray:
+    """The profile as float64, with zero rows added up to ``size``."""
+    wide: FloatArray = profile.astype(np.float64)
+    if len(wide) >= size:
+        return wide
+    extra = np.zeros((size - len(wide), BINS))
+    grown: FloatArray = np.vstack([wide, extra])
+    return grown
 
 
 def _fold_profile(
@@ -381,7 +391,7 @@ def _fold_profile(
     keep: BoolArray,
     tau: float,
 ) -> tuple[FloatArray, FloatArray]:
-    profile, stamp = profile.copy(), stamp.copy()
+    profile, stamp = profile.astype(np.float64), stamp.copy()
     last = np.full(len(stamp), -np.inf)
     np.maximum.at(last, entity, time)
     touched = np.flatnonzero(np.isfinite(last))

@@ -148,7 +148,9 @@ def test_batch_equals_one_by_one(name: str) -> None:
     assert whole_flags == pytest.approx(single_flags)
     assert whole_flags, f"{name} flagged nothing in the equivalence stream"
     for key, value in whole.state().items():
-        np.testing.assert_allclose(value, single.state()[key], equal_nan=True)
+        # float32 state (compact profiles) rounds differently along different batchings.
+        rtol = 1e-5 if value.dtype == np.float32 else 1e-7
+        np.testing.assert_allclose(value, single.state()[key], rtol=rtol, equal_nan=True)
 
 
 @pytest.mark.parametrize("name", DETECTOR_NAMES)
