@@ -170,5 +170,23 @@ def text(value: Any, *, limit: int = 512) -> str:
     raise BadRecord(f"expected a scalar, got {type(value).__name__}")
 
 
+def guarded(
+    what: str,
+    parse: Callable[[Mapping[str, Any], ParseContext], list[Event]],
+    record: Record,
+    ctx: ParseContext,
+) -> list[Event]:
+    """Run ``parse``; anything but BadRecord becomes BadRecord (the parser contract: a parser
+    bug on a hostile record is a dead letter with a reason, never a crash)."""
+    if not isinstance(record, Mapping):
+        raise BadRecord(f"{what} record is not a JSON object")
+    try:
+        return parse(record, ctx)
+    except BadRecord:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
+        raise BadRecord(f"malformed {what} record: {type(exc).__name__}") from exc
+
+
 TimeParser = Callable[[Any], datetime]
 ONE_DAY = timedelta(days=1)

@@ -34,7 +34,7 @@ service instead of ``eventSource``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, ClassVar, NamedTuple
 
 import orjson
@@ -46,6 +46,7 @@ from schemas.parsers.base import (
     ParseContext,
     Record,
     first,
+    guarded,
     parse_time,
     register,
     text,
@@ -355,23 +356,7 @@ class CloudTrailParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        if not isinstance(record, Mapping):
-            raise BadRecord("cloudtrail record is not a JSON object")
-        return _guarded(_parse, record, ctx)
-
-
-def _guarded(
-    parse: Callable[[Mapping[str, Any], ParseContext], list[Event]],
-    record: Mapping[str, Any],
-    ctx: ParseContext,
-) -> list[Event]:
-    """Run ``parse``; anything but BadRecord becomes BadRecord (the parser contract)."""
-    try:
-        return parse(record, ctx)
-    except BadRecord:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
-        raise BadRecord(f"malformed cloudtrail record: {type(exc).__name__}") from exc
+        return guarded("cloudtrail", _parse, record, ctx)
 
 
 def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:

@@ -51,6 +51,7 @@ from schemas.parsers.base import (
     Record,
     dig,
     first,
+    guarded,
     parse_time,
     register,
     text,
@@ -69,7 +70,6 @@ from schemas.sensitive import is_sensitive_group
 __all__ = ["EcsParser", "OcsfParser", "SentinelParser"]
 
 #: Epoch numbers above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
-_EPOCH_MS_THRESHOLD = 1e11
 _MAX_LIST = 50
 
 
@@ -89,31 +89,6 @@ def _strings(value: Any) -> list[str]:
     """A string or list of strings (ECS ``event.category`` / ``event.type``), lower case."""
     items = value if isinstance(value, list) else [value]
     return [item.lower() for item in items[:_MAX_LIST] if isinstance(item, str)]
-
-
-def _epoch_or_iso(value: Any, field_name: str) -> datetime:
-    """Epoch seconds or milliseconds (threshold 1e11) or an ISO string."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if abs(value) > _EPOCH_MS_THRESHOLD:
-            value = value / 1000.0
-    return parse_time(value, field_name=field_name)
-
-
-def _guarded(
-    what: str,
-    parse: Callable[[Mapping[str, Any], ParseContext], list[Event]],
-    record: Record,
-    ctx: ParseContext,
-) -> list[Event]:
-    """Run ``parse``; anything but BadRecord becomes BadRecord (the parser contract)."""
-    if not isinstance(record, Mapping):
-        raise BadRecord(f"{what} record is not a JSON object")
-    try:
-        return parse(record, ctx)
-    except BadRecord:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
-        raise BadRecord(f"malformed {what} record: {type(exc).__name__}") from exc
 
 
 def _clean(value: str) -> str:
@@ -208,7 +183,7 @@ class OcsfParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        return _guarded("ocsf", _parse_ocsf, record, ctx)
+        return guarded("ocsf", _parse_ocsf, record, ctx)
 
 
 def _parse_ocsf(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -216,7 +191,7 @@ def _parse_ocsf(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
     if class_uid is None:
         raise BadRecord("class_uid is not a number")
     activity = _int(record.get("activity_id")) or 0
-    time = _epoch_or_iso(first(record, "time", "time_dt"), "time")
+    time = parse_time(first(record, "time", "time_dt"), field_name="time")
     outcome = _ocsf_outcome(record)
     actor_user = _ocsf_name(dig(record, "actor.user"))
     subject = _ocsf_name(record.get("user"))
@@ -367,7 +342,7 @@ class EcsParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        return _guarded("ecs", _parse_ecs, record, ctx)
+        return guarded("ecs", _parse_ecs, record, ctx)
 
 
 def _ecs_action(
@@ -597,7 +572,7 @@ class SentinelParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        return _guarded("sentinel", _parse_sentinel, record, ctx)
+        return guarded("sentinel", _parse_sentinel, record, ctx)
 
 
 def _parse_sentinel(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:

@@ -34,7 +34,7 @@ from ``SigninLogs`` / ``AuditLogs`` columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar, NamedTuple
 
@@ -47,6 +47,7 @@ from schemas.parsers.base import (
     ParseContext,
     Record,
     first,
+    guarded,
     parse_time,
     register,
     text,
@@ -121,23 +122,6 @@ def _outcome_from_result(value: str) -> Outcome:
     if lowered in ("failure", "failed", "deny", "false"):
         return Outcome.FAILURE
     return Outcome.UNKNOWN
-
-
-def _guarded(
-    what: str,
-    parse: Callable[[Mapping[str, Any], ParseContext], list[Event]],
-    record: Record,
-    ctx: ParseContext,
-) -> list[Event]:
-    """Run ``parse``; anything but BadRecord becomes BadRecord (the parser contract)."""
-    if not isinstance(record, Mapping):
-        raise BadRecord(f"{what} record is not a JSON object")
-    try:
-        return parse(record, ctx)
-    except BadRecord:
-        raise
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError, OverflowError) as exc:
-        raise BadRecord(f"malformed {what} record: {type(exc).__name__}") from exc
 
 
 def _record_id(value: Any, ctx: ParseContext) -> str:
@@ -242,7 +226,7 @@ class OktaParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        return _guarded("okta", _parse_okta, record, ctx)
+        return guarded("okta", _parse_okta, record, ctx)
 
 
 def _parse_okta(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -685,7 +669,7 @@ class EntraParser:
         )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        return _guarded("entra", _parse_entra, record, ctx)
+        return guarded("entra", _parse_entra, record, ctx)
 
 
 def _parse_entra(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
