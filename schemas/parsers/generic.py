@@ -69,7 +69,6 @@ from schemas.sensitive import is_sensitive_group
 
 __all__ = ["EcsParser", "OcsfParser", "SentinelParser"]
 
-#: Epoch numbers above this are milliseconds (1e11 s is the year 5138; 1e11 ms is 1973).
 _MAX_LIST = 50
 
 
