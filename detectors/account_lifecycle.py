@@ -70,6 +70,8 @@ _DEFAULT_VERB_WEIGHT = 8.0
 #: Re-enabling an account this tenant saw disabled: an offboarded or dormant account brought
 #: back is how stolen or left-over credentials get a second life (T1078, T1098).
 _REENABLED_WEIGHT = 45.0
+#: A kind code outside the Action codes, for re-enabled accounts (see ``_select``).
+_REENABLED_ACTION = 31
 _DISABLE_VERBS = frozenset({"disabled", "deactivated", "suspended", "locked"})
 _ENABLE_VERBS = frozenset({"enabled", "activated", "unsuspended", "unlocked", "reactivated"})
 #: Verbs that, done to a privileged account (or to someone else's keys), weigh like this.
@@ -135,6 +137,14 @@ class AccountLifecycle(RarityDetector):
         service = action == ACTION_CODE[Action.REMOTE_EXEC]
         sub = np.where(account | service, batch.column("object")[rows], -1)
         kind = kind_code(action, account & batch.privileged[rows], sub)
+        # Bringing back one disabled account is its own kind, per target: a helpdesk admin who
+        # enables new accounts every week has never brought back *this* one.
+        reenabled = self._reenabled(batch, rows)
+        if reenabled.any():
+            target = batch.column("target_user")[rows[reenabled]]
+            kind[reenabled] = kind_code(
+                np.full(len(target), _REENABLED_ACTION), np.ones(len(target), np.bool_), target
+            )
         return rows, batch.column("user")[rows], kind
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
