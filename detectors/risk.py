@@ -72,24 +72,32 @@ class RiskLayer:
         self, all_signals: list[Signals], batch: EventBatch, builder: BatchBuilder
     ) -> list[Alert]:
         """Fold one batch's signals in time order; return new and updated alerts."""
-        # (row, -points, detector position, index in signals): per event, strongest first.
-        items: list[tuple[int, float, int, int]] = []
+        # (row, entity kind, entity id, -points, detector position, index in signals): per event
+        # and entity, strongest first.
+        items: list[tuple[int, str, int, float, int, int]] = []
         for position, signals in enumerate(all_signals):
             items.extend(
-                (int(row), -float(points), position, index)
-                for index, (row, points) in enumerate(
-                    zip(signals.rows.tolist(), signals.points.tolist(), strict=True)
+                (int(row), signals.entity_kind, int(entity), -float(points), position, index)
+                for index, (row, entity, points) in enumerate(
+                    zip(
+                        signals.rows.tolist(),
+                        signals.entity.tolist(),
+                        signals.points.tolist(),
+                        strict=True,
+                    )
                 )
             )
         items.sort()
         emitted: dict[str, Alert] = {}
-        previous_row, rank = -1, 0
-        for row, _, position, index in items:
-            rank = rank + 1 if row == previous_row else 0
-            previous_row = row
+        previous: tuple[int, str, int] = (-1, "", -1)
+        rank = 0
+        for row, kind, entity, _, position, index in items:
+            rank = rank + 1 if (row, kind, entity) == previous else 0
+            previous = (row, kind, entity)
             signals = all_signals[position]
-            # Several detectors reading the same event see partly the same thing: the strongest
-            # counts fully, each further one half as much as the one before.
+            # Several detectors reading the same event about the same entity see partly the
+            # same thing: the strongest counts fully, each further one half as much as the one
+            # before. (A finding about another entity of that event is not discounted.)
             alert = self._fold(signals, index, row, batch, builder, 0.5**rank)
             if alert is not None:
                 emitted[alert.incident_key] = alert  # only the latest version per batch
