@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import IO
 
 import msgspec
+import orjson
+from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from pipeline.config import ConfigError, load_config
@@ -22,6 +24,8 @@ from pipeline.feedback import (
     IndicatorStore,
     Suppression,
     SuppressionList,
+    confirmation_record,
+    feedback_record,
     parse_duration,
 )
 from pipeline.metrics import Metrics, start_metrics_server
@@ -75,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         "feedback",
         help="mark an alert false positive (suppress) or true positive (share its indicators)",
     )
-    feedback.add_argument("--state", required=True, metavar="DIR", help="the tenant's state dir")
+    feedback.add_argument(
+        "--state", metavar="DIR", help="the tenant's state dir (embedded; needs it or --broker)"
+    )
     feedback.add_argument(
         "--shared-state", metavar="DIR", default=os.environ.get("VIGIL_SHARED_STATE")
     )
@@ -89,6 +95,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--attribute",
         default="",
         help="suppress only alerts whose factors mention this (e.g. a network); default: any",
+    )
+    feedback.add_argument(
+        "--broker",
+        metavar="HOST:PORT",
+        help="also publish the feedback to the vigil.feedback topic, for running workers",
+    )
+    feedback.add_argument(
+        "--topic-prefix",
+        default=os.environ.get("VIGIL_TOPIC_PREFIX", ""),
+        metavar="P",
+        help="topic name prefix, as for the workers",
     )
     feedback.set_defaults(func=_feedback)
     try:
@@ -201,7 +218,27 @@ def _find_alert(path: str, wanted: str) -> Alert | None:
     return found
 
 
+def _publish_feedback(args: argparse.Namespace, key: bytes, value: bytes) -> None:
+    """Send one record to ``vigil.feedback`` and wait for the broker's acknowledgement."""
+    from kafka import KafkaProducer
+
+    from pipeline.streaming.topics import Topics, client_config, ensure_topics
+
+    topics = Topics(args.topic_prefix)
+    ensure_topics(args.broker, topics.prefix)
+    producer = KafkaProducer(
+        bootstrap_servers=args.broker, acks="all", retries=5, **client_config()
+    )
+    try:
+        producer.send(topics.feedback, key=key, value=value).get(timeout=30)
+    finally:
+        producer.close(timeout=10)
+
+
 def _feedback(args: argparse.Namespace) -> int:
+    if not args.state and not args.broker:
+        print("vigil: feedback needs --state DIR, --broker HOST:PORT or both", file=sys.stderr)
+        return EXIT_USAGE
     try:
         alert = _find_alert(args.alerts, args.alert)
         if alert is None:
@@ -219,21 +256,37 @@ def _feedback(args: argparse.Namespace) -> int:
                 reason=args.reason,
                 expires=expires.isoformat(),
             )
-            SuppressionList.load(args.state).add(entry)
+            if args.state:
+                SuppressionList.load(args.state).add(entry)
+            if args.broker:
+                _publish_feedback(args, *feedback_record(entry))
             print(
                 f"vigil: suppressed {alert.detector} alerts for {alert.entity.type} "
                 f"{alert.entity.id} in {alert.tenant} until {expires:%Y-%m-%d %H:%M} UTC",
                 file=sys.stderr,
             )
             return 0
-        if not args.shared_state:
-            print("vigil: true-positive feedback needs --shared-state DIR", file=sys.stderr)
+        if not args.shared_state and not args.broker:
+            print(
+                "vigil: true-positive feedback needs --shared-state DIR or --broker",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
-        store = IndicatorStore(Path(args.shared_state) / "indicators.json")
-        added = store.add_from_alert(alert)
-        store.save()
+        added = 0
+        if args.shared_state:
+            store = IndicatorStore(Path(args.shared_state) / "indicators.json")
+            added = store.add_from_alert(alert)
+            store.save()
+        if args.broker:
+            record = confirmation_record(alert, args.owner, args.reason)
+            if record is not None:
+                _publish_feedback(args, *record)
+                added = max(added, len(orjson.loads(record[1])["indicators"]))
         print(f"vigil: confirmed; {added} indicator(s) shared with every tenant", file=sys.stderr)
         return 0
+    except KafkaError as exc:
+        print(f"vigil: cannot publish feedback to {args.broker}: {exc}", file=sys.stderr)
+        return 1
     except (FeedbackError, OSError, msgspec.DecodeError) as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE

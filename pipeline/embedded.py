@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -76,15 +77,22 @@ class AlertRouter:
     def __init__(
         self,
         *,
-        out: IO[bytes],
-        summary: RunSummary,
+        out: IO[bytes] | None = None,
+        summary: RunSummary | None = None,
+        emit: Callable[[Alert], None] | None = None,
         suppressions: SuppressionList | None = None,
         indicators: IndicatorStore | None = None,
         notifier: Notifier | None = None,
         metrics: Metrics | None = None,
     ) -> None:
-        self.out = out
-        self.summary = summary
+        if (out is None) == (emit is None):
+            raise ValueError("AlertRouter needs exactly one of out (a stream) or emit")
+        # emit: where a routed alert goes (the embedded runner writes JSON lines; a streaming
+        # worker queues it for vigil.alerts, whose notify stage then hands it to on-call).
+        self.emit: Callable[[Alert], None] = (
+            emit if emit is not None else functools.partial(write_alert, out)  # type: ignore[arg-type]
+        )
+        self.summary = summary if summary is not None else RunSummary(stats=ReadStats())
         self.suppressions = suppressions or SuppressionList()
         self.indicators = indicators
         self.notifier = notifier
@@ -98,7 +106,7 @@ class AlertRouter:
             if self.metrics is not None:
                 self.metrics.observe_suppressed(alert, "feedback")
             return False
-        write_alert(self.out, alert)
+        self.emit(alert)
         self.summary.alerts += 1
         self.summary.by_severity[alert.severity] = (
             self.summary.by_severity.get(alert.severity, 0) + 1

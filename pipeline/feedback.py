@@ -77,6 +77,20 @@ class Suppression:
         if expires.tzinfo is None:
             raise FeedbackError("suppression expires must carry a timezone (use Z or +00:00)")
 
+    @property
+    def key(self) -> str:
+        """What a newer suppression for the same scope replaces (the feedback topic's key)."""
+        return "|".join(
+            (
+                "suppress",
+                self.tenant,
+                self.entity_type,
+                self.entity_id,
+                self.detector,
+                self.observed,
+            )
+        )
+
     def active(self, now: datetime) -> bool:
         return datetime.fromisoformat(self.expires) > now
 
@@ -120,6 +134,15 @@ class SuppressionList:
                 return entry
         return None
 
+    def put(self, entry: Suppression) -> None:
+        """Add ``entry`` in memory, replacing an entry of the same scope (streaming feedback)."""
+        self.entries = [e for e in self.entries if e.key != entry.key]
+        self.entries.append(entry)
+
+    def discard(self, key: str) -> None:
+        """Drop the entry with this scope key (a tombstone on the feedback topic)."""
+        self.entries = [e for e in self.entries if e.key != key]
+
     def add(self, entry: Suppression) -> None:
         if self.path is None:
             raise FeedbackError("feedback needs --state DIR to store the suppression")
@@ -145,6 +168,7 @@ class IndicatorStore:
         self.path = path
         self.indicators: dict[str, dict[str, set[str]]] = {kind: {} for kind in KIND_COLUMNS}
         self.changed = False
+        self.dirty: set[tuple[str, str]] = set()  # (kind, value) changed since take_dirty()
         if path is not None and path.exists():
             document = json.loads(path.read_text())
             for kind, table in document.items():
@@ -152,15 +176,37 @@ class IndicatorStore:
                     self.indicators[kind] = {str(v): set(map(str, o)) for v, o in table.items()}
 
     def add(self, kind: str, value: str, tenant: str) -> bool:
-        if kind not in self.indicators or not value:
+        return self.add_token(kind, value, tenant_token(tenant))
+
+    def add_token(self, kind: str, value: str, token: str) -> bool:
+        """Like :meth:`add` with the tenant's one-way token already computed."""
+        if kind not in self.indicators or not value or not token:
             return False
         origins = self.indicators[kind].setdefault(value, set())
-        token = tenant_token(tenant)
         if token in origins:
             return False
         origins.add(token)
         self.changed = True
+        self.dirty.add((kind, value))
         return True
+
+    def merge(self, kind: str, value: str, tokens: Iterable[str]) -> bool:
+        """Fold in a replicated record (origin tokens, never names). True when this store
+        knows tokens the record lacks: the record is stale and should be republished (the
+        table is a grow-only set per indicator, so republishing the union converges)."""
+        if kind not in self.indicators or not value:
+            return False
+        known = set(tokens)
+        origins = self.indicators[kind].setdefault(value, set())
+        if not known <= origins:
+            origins |= known
+            self.changed = True
+        return bool(origins - known)
+
+    def take_dirty(self) -> list[tuple[str, str, list[str]]]:
+        """``(kind, value, sorted origin tokens)`` added locally since the last call."""
+        dirty, self.dirty = sorted(self.dirty), set()
+        return [(k, v, sorted(self.indicators[k][v])) for k, v in dirty]
 
     def add_from_alert(self, alert: Alert) -> int:
         """Public source IPs of an alert (never private addresses: they mean nothing, and say
@@ -180,6 +226,52 @@ class IndicatorStore:
         if self.path is not None and self.changed:
             _write_json(self.path, self.snapshot())
             self.changed = False
+
+
+# -- records on the feedback and indicators topics (streaming) ---------------------------------
+
+
+def feedback_record(entry: Suppression) -> tuple[bytes, bytes]:
+    """A false positive on ``vigil.feedback``: key = the suppression's scope (latest wins)."""
+    return entry.key.encode(), json.dumps({"type": "suppression", **asdict(entry)}).encode()
+
+
+def confirmation_record(alert: Alert, owner: str, reason: str) -> tuple[bytes, bytes] | None:
+    """A true positive on ``vigil.feedback``: the alert's public indicators and a one-way
+    tenant token (the feedback topic names no user or host of the confirming tenant beyond
+    the alert id). None when the alert has no shareable indicator."""
+    store = IndicatorStore(None)
+    store.add_from_alert(alert)
+    indicators = [[kind, value] for kind, value, _ in store.take_dirty()]
+    if not indicators:
+        return None
+    document = {
+        "type": "confirmation",
+        "origin": tenant_token(alert.tenant),
+        "alert": alert.id,
+        "indicators": indicators,
+        "owner": owner,
+        "reason": reason,
+        "created": datetime.now(UTC).isoformat(),
+    }
+    return f"confirm|{alert.id}".encode(), json.dumps(document).encode()
+
+
+def indicator_record(kind: str, value: str, tokens: Iterable[str]) -> tuple[bytes, bytes]:
+    """One row of the replicated ``vigil.indicators`` table: ``kind|value`` -> sorted tokens."""
+    return f"{kind}|{value}".encode(), json.dumps(sorted(set(tokens))).encode()
+
+
+def parse_indicator_record(key: bytes | None, value: bytes | None) -> tuple[str, str, list[str]]:
+    """``(kind, value, tokens)``; raises :class:`FeedbackError` on a malformed record."""
+    try:
+        kind, _, indicator = (key or b"").decode().partition("|")
+        tokens = json.loads(value) if value is not None else []
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FeedbackError(f"bad indicator record: {exc}") from exc
+    if kind not in KIND_COLUMNS or not indicator or not isinstance(tokens, list):
+        raise FeedbackError(f"bad indicator record key {key!r}")
+    return kind, indicator, [str(t) for t in tokens]
 
 
 def high_confidence(alert: Alert, bar: str = "critical") -> bool:

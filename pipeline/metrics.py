@@ -144,7 +144,8 @@ class Metrics:
         )
         self.alerts = Counter(
             "vigil_alerts_total",
-            "Alerts raised (new incidents and updates), suppressed ones included.",
+            "Alerts emitted (new incidents and updates); suppressed ones are counted in "
+            "vigil_alerts_suppressed_total instead.",
             ["tenant", "detector", "severity"],
             registry=r,
         )

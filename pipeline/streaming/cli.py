@@ -83,6 +83,21 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         metavar="S",
         help="watchdog: exit 1 when a stage or a lagging partition makes no progress for S",
     )
+    worker.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="KIND=URL",
+        help="webhook|pagerduty|slack[:NAME]=URL, repeatable (as for detect): runs the notify "
+        "stage (group vigil-notify on vigil.alerts), spool in DATA_DIR/outbox",
+    )
+    worker.add_argument(
+        "--notify-timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="at stop, wait at most S seconds for pending deliveries (the rest stay spooled)",
+    )
     worker.set_defaults(func=_worker)
 
     alerts = subparsers.add_parser(
@@ -144,6 +159,9 @@ def _logging() -> None:
 def _worker(args: argparse.Namespace) -> int:
     _logging()
     from pipeline.config import ConfigError, load_config
+    from pipeline.notify.notifier import Notifier
+    from pipeline.notify.sinks import SinkConfigError
+    from pipeline.streaming.metrics import WorkerMetrics
     from pipeline.streaming.worker import Worker, WorkerFailed, WorkerSettings
 
     try:
@@ -151,6 +169,18 @@ def _worker(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    metrics = WorkerMetrics()
+    notifier = None
+    if args.notify or config.notify:
+        try:
+            notifier = Notifier.from_specs(
+                [*config.notify, *args.notify],
+                spool_dir=Path(args.data_dir) / "outbox",
+                metrics=metrics.common,
+            )
+        except (SinkConfigError, ValueError) as exc:
+            print(f"vigil: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     settings = WorkerSettings(
         broker=args.broker,
         data_dir=Path(args.data_dir),
@@ -162,6 +192,7 @@ def _worker(args: argparse.Namespace) -> int:
         session_timeout_ms=int(args.session_timeout * 1000),
         metrics_port=args.metrics_port,
         stall_s=args.stall_seconds,
+        notify_flush_s=args.notify_timeout,
     )
 
     async def main() -> None:
@@ -169,13 +200,16 @@ def _worker(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Worker(settings).run(stop)
+        await Worker(settings, metrics, notifier).run(stop)
 
     try:
         asyncio.run(main())
     except WorkerFailed as exc:
         print(f"vigil worker: failed: {exc}", file=sys.stderr)
         return 1
+    finally:
+        if notifier is not None:
+            notifier.close()
     return 0
 
 

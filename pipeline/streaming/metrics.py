@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from pipeline.metrics import Metrics
+
 
 class WorkerMetrics:
+    """The worker's own ``vigil_stream_*`` series plus the shared :class:`Metrics` (``common``:
+    events, alerts, suppressed alerts, notifications, lag ... as in ``vigil detect``), so the
+    rules and dashboard in ``deploy/`` work on workers unchanged."""
+
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
+        self.common = Metrics(registry=r, mode="streaming")
         self.raw_records = Counter(
             "vigil_stream_raw_records_total", "Raw records consumed from vigil.raw", registry=r
         )
@@ -36,16 +43,22 @@ class WorkerMetrics:
             "vigil_stream_assigned_partitions", "vigil.events partitions held", registry=r
         )
 
-        self.last_batch = Gauge(
-            "vigil_last_batch_timestamp_seconds",
-            "Unix time at which the last detect batch finished (liveness: alert when old "
-            'while vigil_stream_lag_messages{stage="detect"} > 0)',
-            registry=r,
-        )
+        # vigil_last_batch_timestamp_seconds: liveness, alert when old while lag > 0.
+        self.last_batch = self.common.last_batch
         self.heartbeat = Gauge(
             "vigil_stream_stage_heartbeat_timestamp_seconds",
-            "Unix time of the last completed loop turn of a stage (parse, detect)",
+            "Unix time of the last completed loop turn of a stage (parse, detect, notify, tables)",
             ["stage"],
+            registry=r,
+        )
+        self.indicators = Gauge(
+            "vigil_stream_shared_indicators",
+            "Cross-tenant indicators in the replicated vigil.indicators table",
+            registry=r,
+        )
+        self.feedback_entries = Gauge(
+            "vigil_stream_suppressions",
+            "Suppressions in force (allow-list plus vigil.feedback), expired ones included",
             registry=r,
         )
         self.lag = Gauge(

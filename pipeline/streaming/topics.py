@@ -68,6 +68,10 @@ class Topics:
         return self._name("vigil.feedback")
 
     @property
+    def indicators(self) -> str:
+        return self._name("vigil.indicators")
+
+    @property
     def state(self) -> str:
         return self._name("vigil.state")
 
@@ -78,6 +82,10 @@ class Topics:
     @property
     def detect_group(self) -> str:
         return self._name("vigil-detect")
+
+    @property
+    def notify_group(self) -> str:
+        return self._name("vigil-notify")
 
 
 @dataclass(frozen=True)

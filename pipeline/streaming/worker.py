@@ -1,6 +1,6 @@
 """``vigil worker``: one member of the Vigil consumer groups on Kafka.
 
-Two stages run in one asyncio loop, each a consumer in its own group so workers split both:
+Stages run in one asyncio loop, each a consumer in its own group so workers split them:
 
 - **parse** (group ``vigil-parse``): ``vigil.raw`` envelopes -> canonical events on
   ``vigil.events`` (key ``tenant|user``) and ``vigil.events.by-host`` (key ``tenant|dst_host``);
@@ -13,6 +13,17 @@ Two stages run in one asyncio loop, each a consumer in its own group so workers 
   :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed. On assignment
   a worker loads the checkpoint and seeks to its offset: events after it are replayed, and the
   alerts they raise again carry the same deterministic ids (recognisable redeliveries).
+  Alerts pass through :class:`pipeline.embedded.AlertRouter` first, as in ``vigil detect``:
+  a suppressed alert is counted (``vigil_alerts_suppressed_total``) but not produced, and a
+  critical alert shares its public indicators on ``vigil.indicators``.
+- **notify** (group ``vigil-notify``, only with ``--notify`` or ``[[notify]]``): ``vigil.alerts``
+  -> :class:`pipeline.notify.Notifier`. The offset is committed only after every alert of the
+  batch was handed to each sink's durable spool (``DATA_DIR/outbox``): the alerts topic is the
+  outbox until then, the spool after, and each sink's ledger keeps an accepted alert from
+  being sent twice.
+- **tables** (no group): ``vigil.feedback`` and ``vigil.indicators`` read whole and followed
+  (see :mod:`pipeline.streaming.tables`): suppressions for the router, and the indicator set of
+  every engine's ``shared_indicator`` detector.
 
 Liveness: each stage stamps a heartbeat after every loop turn and
 ``vigil_last_batch_timestamp_seconds`` after every detect batch; a watchdog fails the worker
@@ -32,6 +43,7 @@ import asyncio
 import logging
 import os
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,19 +56,25 @@ from aiokafka.errors import CommitFailedError, KafkaError
 
 from detectors import registry
 from detectors.engine import Engine
+from detectors.shared_indicators import SharedIndicators
 from pipeline.config import VigilConfig
+from pipeline.embedded import AlertRouter
+from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
+from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
 from pipeline.streaming.produce import Outbox
+from pipeline.streaming.tables import ReplicatedTables
 from pipeline.streaming.topics import Topics, client_config, ensure_topics
-from schemas.alert import encode_alert
+from schemas.alert import Alert, encode_alert
 from schemas.event import Event, encode_event, event_time_seconds
 
 log = logging.getLogger("vigil.worker")
 _decode_event = msgspec.json.Decoder(Event).decode
 _decode_events = msgspec.json.Decoder(list[Event]).decode
+_decode_alert = msgspec.json.Decoder(Alert).decode
 
 
 class WorkerFailed(RuntimeError):
@@ -78,6 +96,7 @@ class WorkerSettings:
     metrics_port: int | None = None
     stall_s: float = 120.0  # watchdog: a stage or a lagging partition stuck this long fails us
     linger_ms: int = 5
+    notify_flush_s: float = 5.0  # at stop: how long the notifier may drain its spool
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
@@ -93,9 +112,26 @@ def decode_events(values: list[bytes | None]) -> list[Event] | None:
 
 
 class Worker:
-    def __init__(self, settings: WorkerSettings, metrics: WorkerMetrics | None = None) -> None:
+    def __init__(
+        self,
+        settings: WorkerSettings,
+        metrics: WorkerMetrics | None = None,
+        notifier: Notifier | None = None,
+    ) -> None:
         self.s = settings
         self.metrics = metrics or WorkerMetrics()
+        # The notifier's worker threads count into the same registry when built for us.
+        self.notifier = notifier
+        # Feedback: allow-list from the config plus suppressions from vigil.feedback; shared
+        # indicators from vigil.indicators plus what this worker's critical alerts add.
+        self.suppressions = SuppressionList.load(None, settings.config.allow)
+        self.indicators = IndicatorStore(None)
+        self.router = AlertRouter(
+            emit=self._emit_alert,
+            suppressions=self.suppressions,
+            indicators=self.indicators,
+            metrics=self.metrics.common,
+        )
         self.partitions: dict[int, checkpoint.PartitionState] = {}
         self.parser = EnvelopeParser()
         # Rebalance callbacks take these, so a batch is never half-done when partitions move.
@@ -128,6 +164,12 @@ class Worker:
         if self.s.metrics_port:
             self.metrics.serve(self.s.metrics_port)
         t = self.s.topics
+        # The tables first, so the first alerts routed already see every suppression.
+        self.tables = ReplicatedTables(
+            self.s.broker, t, suppressions=self.suppressions, indicators=self.indicators
+        )
+        await self.tables.start()
+        self._indicators_changed()
         self.producer = make_producer(
             self.s.broker,
             linger_ms=self.s.linger_ms,
@@ -136,17 +178,36 @@ class Worker:
         self.outbox = Outbox(self.producer)
         self.parse_consumer = self._consumer(t.parse_group)
         self.detect_consumer = self._consumer(t.detect_group, isolation_level="read_committed")
+        self.notify_consumer = (
+            self._consumer(t.notify_group, isolation_level="read_committed")
+            if self.notifier is not None
+            else None
+        )
         await self.producer.start()
         await self.parse_consumer.start()
         await self.detect_consumer.start()
         self.parse_consumer.subscribe([t.raw], listener=_ParseListener(self))
         self.detect_consumer.subscribe([t.events], listener=_DetectListener(self))
-        log.info("worker up: broker %s, topics prefix %r", self.s.broker, t.prefix)
+        steps: dict[str, Any] = {
+            "parse": self._parse_once,
+            "detect": self._detect_once,
+            "tables": self._tables_once,
+        }
+        if self.notify_consumer is not None:
+            await self.notify_consumer.start()
+            self.notify_consumer.subscribe([t.alerts])
+            steps["notify"] = self._notify_once
+        log.info(
+            "worker up: broker %s, topics prefix %r, stages %s",
+            self.s.broker,
+            t.prefix,
+            ", ".join(steps),
+        )
         now = time.monotonic()
-        self.heartbeat = {"parse": now, "detect": now}
+        self.heartbeat = dict.fromkeys(steps, now)
         self._tasks = {
-            "parse": asyncio.create_task(self._loop("parse", self._parse_once, stop)),
-            "detect": asyncio.create_task(self._loop("detect", self._detect_once, stop)),
+            stage: asyncio.create_task(self._loop(stage, step, stop))
+            for stage, step in steps.items()
         }
         watchdog = asyncio.create_task(self._watchdog(stop), name="watchdog")
         profile = _start_profile()
@@ -175,6 +236,14 @@ class Worker:
                 await self._checkpoint([*self.partitions.values()], commit=True)
         await self.parse_consumer.stop()
         await self.detect_consumer.stop()
+        if self.notify_consumer is not None:
+            await self.notify_consumer.stop()
+        await self.tables.stop()
+        if self.notifier is not None:
+            # Bounded: what is not delivered stays in DATA_DIR/outbox for the next start.
+            report = await asyncio.to_thread(self.notifier.flush, self.s.notify_flush_s)
+            log.info("%s", report.summary_line())
+            self.notifier.close()
         await self.producer.stop()
 
     def _consumer(self, group: str, **extra: Any) -> AIOKafkaConsumer:
@@ -251,7 +320,11 @@ class Worker:
     async def _lag(
         self, now: float, progress: dict[TopicPartition, tuple[int, float]]
     ) -> tuple[str, TopicPartition, float] | None:
-        for stage, consumer in (("parse", self.parse_consumer), ("detect", self.detect_consumer)):
+        stages = [("parse", self.parse_consumer), ("detect", self.detect_consumer)]
+        if self.notify_consumer is not None:
+            stages.append(("notify", self.notify_consumer))
+        total = 0
+        for stage, consumer in stages:
             tps = list(consumer.assignment())
             if not tps:
                 self.metrics.lag.labels(stage).set(0)
@@ -274,6 +347,8 @@ class Worker:
                 elif now - seen[1] > self.s.stall_s:
                     return stage, tp, now - seen[1]
             self.metrics.lag.labels(stage).set(behind)
+            total += behind
+        self.metrics.common.set_consumer_lag(total)
         return None
 
     # -- parse stage -------------------------------------------------------------------------
@@ -349,6 +424,7 @@ class Worker:
                         self.detect_consumer.seek(tp, state.next_offset)
                 return
             touched: list[int] = []
+            shared: list[tuple[str, str]] = []
             try:
                 for tp, records in batches.items():
                     state = self.partitions.get(tp.partition)
@@ -356,11 +432,14 @@ class Worker:
                         continue  # not ours (cannot happen after the check above)
                     touched.append(tp.partition)
                     self._detect_batch(state, records)
+                shared = self._publish_indicators()  # from critical alerts, before the commit
                 delivered = await _delivered(await self.outbox.send())
             except KafkaError:
+                self.indicators.dirty.update(shared)  # the replay finds them known: resend
                 await self._rewind(touched)
                 raise
             if not delivered:
+                self.indicators.dirty.update(shared)
                 # The engines moved past events whose alerts were lost: go back to the last
                 # checkpoint and replay (alert ids repeat, so nothing is doubled).
                 log.warning("alert delivery failed on partitions %s: rewinding", touched)
@@ -376,6 +455,63 @@ class Worker:
                 or (p.since_checkpoint and now - p.checkpoint_at >= self.s.checkpoint_s)
             ]
             await self._checkpoint(due, commit=True)
+
+    # -- replicated tables, shared indicators ------------------------------------------------
+
+    async def _tables_once(self) -> None:
+        await self.tables.poll(self.s.poll_ms * 5)
+        self.metrics.feedback_entries.set(len(self.suppressions.entries))
+        if self.indicators.dirty:  # confirmations, or a stale record to republish
+            async with self.detect_lock:
+                shared = self._publish_indicators()
+                if not await _delivered(await self.outbox.send()):
+                    self.indicators.dirty.update(shared)  # next turn tries again
+        self._indicators_changed()
+
+    def _publish_indicators(self) -> list[tuple[str, str]]:
+        """Queue what the store learned locally for ``vigil.indicators`` (tokens only);
+        returns the ``(kind, value)`` pairs queued."""
+        queued = []
+        for kind, value, tokens in self.indicators.take_dirty():
+            key, record = indicator_record(kind, value, tokens)
+            self.outbox.add(self.s.topics.indicators, key, record)
+            queued.append((kind, value))
+        self._indicators_changed()
+        return queued
+
+    def _indicators_changed(self) -> None:
+        """Hand a changed indicator set to every engine's shared-indicator detector."""
+        if not self.indicators.changed:
+            return
+        self.indicators.changed = False
+        snapshot = self.indicators.snapshot()
+        self.metrics.indicators.set(sum(len(v) for v in snapshot.values()))
+        for state in self.partitions.values():
+            _set_indicators(state.engine, snapshot)
+
+    # -- notify stage ------------------------------------------------------------------------
+
+    async def _notify_once(self) -> None:
+        consumer, notifier = self.notify_consumer, self.notifier
+        assert consumer is not None and notifier is not None  # noqa: S101 - stage runs only so
+        batches = await consumer.getmany(timeout_ms=self.s.poll_ms, max_records=1000)
+        if not batches:
+            return
+        alerts: list[Alert] = []
+        for tp, records in batches.items():
+            for record in records:
+                try:
+                    alerts.append(_decode_alert(record.value))
+                except (msgspec.DecodeError, TypeError) as exc:
+                    log.warning("notify: %s offset %d is no alert: %s", tp, record.offset, exc)
+
+        def hand_over() -> None:
+            for alert in alerts:
+                notifier.submit(alert)  # spooled (fsync) for every sink that wants it
+
+        await asyncio.to_thread(hand_over)
+        # Only now is the alert safe outside Kafka: commit past it.
+        await _commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
 
     async def _rewind(self, partitions: list[int]) -> None:
         for partition in partitions:
@@ -419,11 +555,20 @@ class Worker:
         if mask_late.any():
             self._send_late(state, events, times, prior_max, mask_late)
             order = order[~mask_late[order]]
-        alerts = state.engine.process([events[i] for i in order.tolist()])
-        self.metrics.events.inc(len(order))
+        started = time.monotonic()
+        kept = [events[i] for i in order.tolist()]
+        alerts = state.engine.process(kept)
+        self.metrics.events.inc(len(kept))
+        for tenant, count in Counter(e.tenant for e in kept).items():
+            self.metrics.common.observe_events(tenant, count)
         for alert in alerts:
-            out.add(t.alerts, alert.incident_key.encode(), encode_alert(alert))
-            self.metrics.alerts.labels(alert.severity).inc()
+            self.router.route(alert)  # suppression, vigil.alerts, metrics, shared indicators
+        self.metrics.common.batch_duration.observe(time.monotonic() - started)
+
+    def _emit_alert(self, alert: Alert) -> None:
+        """Where the router puts an alert it lets through: ``vigil.alerts``, keyed by incident."""
+        self.outbox.add(self.s.topics.alerts, alert.incident_key.encode(), encode_alert(alert))
+        self.metrics.alerts.labels(alert.severity).inc()
 
     def _send_late(
         self,
@@ -486,7 +631,9 @@ class Worker:
 
     def new_engine(self) -> Engine:
         cfg = self.s.config
-        return Engine(detectors=registry.build(cfg.detectors, cfg.detector_params), risk=cfg.risk)
+        engine = Engine(detectors=registry.build(cfg.detectors, cfg.detector_params), risk=cfg.risk)
+        _set_indicators(engine, self.indicators.snapshot())
+        return engine
 
     async def assign_detect(self, assigned: set[TopicPartition]) -> None:
         self.detect_generation += 1
@@ -581,6 +728,12 @@ class _ParseListener(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self.worker.parse_generation += 1
+
+
+def _set_indicators(engine: Engine, snapshot: dict[str, dict[str, list[str]]]) -> None:
+    for detector in engine.detectors:
+        if isinstance(detector, SharedIndicators):
+            detector.set_indicators(snapshot)
 
 
 async def _delivered(futures: list[asyncio.Future[Any]]) -> bool:

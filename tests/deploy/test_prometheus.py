@@ -7,6 +7,7 @@ binaries fail the test; set ``VIGIL_ALLOW_MISSING_PROMETHEUS=1`` to skip instead
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -136,8 +137,16 @@ def vigil_metrics() -> Iterator[tuple[Metrics, int]]:
 
 @pytest.fixture
 def prometheus(tmp_path: Path, vigil_metrics: tuple[Metrics, int]) -> Iterator[str]:
-    executable = binary("prometheus")
     _, target_port = vigil_metrics
+    with run_prometheus(tmp_path, target_port) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def run_prometheus(tmp_path: Path, target_port: int) -> Iterator[str]:
+    """A real Prometheus on 127.0.0.1 (temp storage) scraping ``127.0.0.1:target_port`` every
+    second with deploy/prometheus/rules.yml loaded; yields its base URL."""
+    executable = binary("prometheus")
     port = free_port()
     config = tmp_path / "prometheus.yml"
     config.write_text(
@@ -229,3 +238,65 @@ def test_real_prometheus_scrapes_vigil_and_fires_a_rule(
     [alert] = wait_for("VigilNotificationFailures to fire", firing, deadline)
     assert alert["labels"]["sink"] == "pagerduty"
     assert alert["labels"]["severity"] == "critical"
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_real_prometheus_scrapes_a_running_worker(kafka_broker: str, tmp_path: Path) -> None:
+    """A real ``vigil worker`` on the real broker: Prometheus scrapes its /metrics, the
+    worker-stalled rule stays quiet while it works, and worker-down fires once it is killed."""
+    from tests.streaming.helpers import WorkerProcess, run_cli, unique_prefix
+
+    started = time.monotonic()
+    prefix = unique_prefix()
+    metrics_port = free_port()
+    worker = WorkerProcess(
+        kafka_broker, prefix, tmp_path / "w", "w", extra=["--metrics-port", str(metrics_port)]
+    ).start()
+    try:
+        with run_prometheus(tmp_path, metrics_port) as base:
+            deadline = time.monotonic() + 45
+            worker.wait_assigned()
+            log = tmp_path / "auth.log"
+            log.write_text(
+                "".join(
+                    f"Dec  1 09:{i:02d}:01 bastion sshd[{100 + i}]: Accepted password for "
+                    f"user{i % 5} from 10.1.1.{i % 5} port 5{i} ssh2\n"
+                    for i in range(50)
+                )
+            )
+            ingest = ["ingest", "--broker", kafka_broker, "--topic-prefix", prefix]
+            run_cli([*ingest, "--tenant", "acme", str(log)])
+
+            def counted() -> list[Any]:
+                return query(base, 'vigil_events_total{job="vigil",tenant="acme"} == 50')
+
+            wait_for("the worker's 50 events in Prometheus", counted, deadline)
+            groups = api(base, "/api/v1/rules")["groups"]
+            rules = {r["name"]: r for g in groups for r in g["rules"]}
+            # The worker exports what the stalled rule needs, and it evaluates to nothing.
+            assert query(base, "vigil_last_batch_timestamp_seconds") and query(
+                base, "vigil_consumer_lag_messages"
+            )
+            assert query(base, rules["VigilWorkerStalled"]["query"]) == []
+            worker.kill()
+            down = rules["VigilWorkerDown"]["query"]
+
+            def evaluated() -> list[Any]:
+                return query(base, down)
+
+            [result] = wait_for("VigilWorkerDown's expression to match", evaluated, deadline)
+            assert result["metric"]["instance"] == f"127.0.0.1:{metrics_port}"
+
+            def pending() -> list[Any]:  # `for: 2m`: pending first, then firing
+                return [
+                    a
+                    for a in api(base, "/api/v1/alerts")["alerts"]
+                    if a["labels"]["alertname"] == "VigilWorkerDown"
+                ]
+
+            [alert] = wait_for("VigilWorkerDown to become pending", pending, deadline)
+            assert alert["state"] in ("pending", "firing")
+    finally:
+        worker.stop()
+    assert time.monotonic() - started < 60

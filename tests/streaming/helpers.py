@@ -35,8 +35,17 @@ def partition_for(key: bytes, partitions: int = PARTITIONS) -> int:
 
 
 class WorkerProcess:
-    def __init__(self, broker: str, prefix: str, data_dir: Path, name: str) -> None:
+    def __init__(
+        self,
+        broker: str,
+        prefix: str,
+        data_dir: Path,
+        name: str,
+        extra: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.log_path = data_dir.parent / f"{name}.log"
+        self.env = {**os.environ, **(env or {})}
         self.args = [
             sys.executable,
             "-m",
@@ -54,12 +63,13 @@ class WorkerProcess:
             "1",
             "--stall-seconds",
             "60",  # watchdog: a stuck worker exits (await chain in its log) before the test times out
+            *extra,
         ]
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log)
+        self.proc = subprocess.Popen(self.args, cwd=ROOT, stdout=log, stderr=log, env=self.env)
         return self
 
     def log(self) -> str:

@@ -58,3 +58,45 @@ def test_await_chain_names_where_a_stage_waits() -> None:
     chain = asyncio.run(main())
     assert [line.rsplit(" ", 1)[-1] for line in chain[:2]] == ["outer", "inner"]
     assert "Future" in chain[-1]
+
+
+def test_replicated_tables_apply_feedback_and_converge_indicators() -> None:
+    from datetime import timedelta
+
+    from detectors.shared_indicators import tenant_token
+    from pipeline.feedback import (
+        IndicatorStore,
+        Suppression,
+        SuppressionList,
+        feedback_record,
+        indicator_record,
+    )
+    from pipeline.streaming.tables import ReplicatedTables
+    from pipeline.streaming.topics import Topics
+
+    store, suppressions = IndicatorStore(None), SuppressionList()
+    tables = ReplicatedTables("unused", Topics(), suppressions=suppressions, indicators=store)
+    entry = Suppression(
+        tenant="acme",
+        entity_type="user",
+        entity_id="alice",
+        detector="rare_source_network",
+        owner="o",
+        reason="r",
+        expires=(datetime.now(UTC) + timedelta(days=1)).isoformat(),
+    )
+    key, value = feedback_record(entry)
+    tables.apply_feedback(key, value)
+    tables.apply_feedback(key, value)  # latest per key: replaced, not doubled
+    assert suppressions.entries == [entry]
+    tables.apply_feedback(key, None)  # tombstone lifts it
+    assert suppressions.entries == []
+    confirm = b'{"type": "confirmation", "origin": "tok-a", "indicators": [["ip", "45.83.64.17"]]}'
+    tables.apply_feedback(b"confirm|x", confirm)
+    assert store.take_dirty() == [("ip", "45.83.64.17", ["tok-a"])]
+    # A record that lacks a token this worker knows is stale: it is published again (union).
+    tables.apply_indicator(*indicator_record("ip", "45.83.64.17", ["tok-b"]))
+    assert store.take_dirty() == [("ip", "45.83.64.17", ["tok-a", "tok-b"])]
+    tables.apply_indicator(*indicator_record("ip", "45.83.64.17", ["tok-a", "tok-b"]))
+    assert store.take_dirty() == []  # converged
+    assert tenant_token("acme") not in store.snapshot()["ip"]["45.83.64.17"]
