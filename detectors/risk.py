@@ -175,7 +175,12 @@ class RiskLayer:
         if incident is None:
             if score < cfg.alert_bar:
                 return None
-            first = state["factors"][0]
+            # Findings already reported in an earlier incident stay in the entity's recent
+            # history (for repeat and burst weighting) but are not evidence again.
+            fresh = [f for f in state["factors"] if not f.get("reported")]
+            for f in state["factors"]:
+                f["reported"] = True
+            first = fresh[0]
             incident = {
                 # Keyed by the evidence that opened it: a later incident of the same entity,
                 # whose recent factors may reach back to the same first record, gets its own key.
@@ -194,14 +199,15 @@ class RiskLayer:
                 "last": t,
                 "score": score,
                 "version": 1,
-                "factors": list(state["factors"]),
-                "detectors": sorted({f["detector"] for f in state["factors"]}),
+                "factors": fresh,
+                "detectors": sorted({f["detector"] for f in fresh}),
             }
             self.incidents_[key] = incident
             # The evidence is now in an incident: the slow account starts over, so a closed
             # incident is not reopened by old findings the next time anything small happens.
             state["slow"] = 0.0
             return self._alert(incident)
+        factor["reported"] = True
         before_severity = severity_for_score(incident["score"])
         before_detectors = set(incident["detectors"])
         incident["last"] = max(incident["last"], t)
