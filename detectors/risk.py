@@ -132,6 +132,14 @@ class RiskLayer:
         # but must not escalate like a new, independent signal: each repeat weighs less. The
         # same finding coming back days later is the slow pattern, and counts in full.
         points *= cfg.repeat_weight**repeats
+        # A finding already reported in an earlier incident of this entity is known to on-call
+        # (and feedback is how to silence it for good): it counts as a repeat however much later
+        # it comes back, so a routine flagged action does not reopen an incident every few days.
+        if any(
+            f.get("reported") and f["detector"] == signals.detector and f["observed"] == observed
+            for f in state["factors"]
+        ):
+            points *= cfg.repeat_weight
         # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
         # same detector's other findings on this entity within minutes are one burst, and each
         # further one weighs less than the one before.
