@@ -15,6 +15,7 @@ follows them:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -62,7 +63,15 @@ class ReplicatedTables:
         self.consumer = consumer
         tps: list[TopicPartition] = []
         for topic in (self.topics.feedback, self.topics.indicators):
-            tps += [TopicPartition(topic, p) for p in await partitions_of(consumer, topic)]
+            # A topic created a moment ago may not be in the metadata yet: ask again (bounded).
+            deadline = time.monotonic() + 20.0
+            partitions = await partitions_of(consumer, topic)
+            while not partitions and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+                partitions = await partitions_of(consumer, topic)
+            if not partitions:
+                raise RuntimeError(f"topic {topic} has no partitions in the broker's metadata")
+            tps += [TopicPartition(topic, p) for p in partitions]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
