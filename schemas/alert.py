@@ -65,7 +65,7 @@ def severity_for_score(score: float) -> Severity:
     """
     if score >= 90:
         return "critical"
-    if score >= 70:
+    if score >= 65:
         return "high"
     if score >= 45:
         return "medium"
