@@ -75,7 +75,7 @@ class WorkerProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
-    def wait_assigned(self, timeout: float = 30.0) -> None:
+    def wait_assigned(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while "assigned: resuming" not in self.log():
             assert self.proc is not None and self.proc.poll() is None, self.log()[-3000:]

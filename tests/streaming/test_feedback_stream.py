@@ -183,12 +183,12 @@ def test_false_positive_feedback_suppresses_in_a_running_worker(
             tmp_path / "1.log",
             history("bastion", ("alice", "bob"), "10.1.1"),
         )
-        wait_drained(kafka_broker, prefix, [worker], timeout=60)
+        wait_drained(kafka_broker, prefix, [worker], timeout=180)
         assert read_alerts(kafka_broker, prefix) == []  # a quiet baseline
         ingest(
             kafka_broker, prefix, "acme", tmp_path / "2.log", [night_login(21, "alice", "10.9.9.9")]
         )
-        wait_drained(kafka_broker, prefix, [worker], timeout=30)
+        wait_drained(kafka_broker, prefix, [worker], timeout=120)
         [alert] = read_alerts(kafka_broker, prefix)
         assert alert["entity"] == {"type": "user", "id": "alice"}
         feedback(
@@ -228,7 +228,7 @@ def test_false_positive_feedback_suppresses_in_a_running_worker(
             tmp_path / "3.log",
             [night_login(25, "alice", "10.8.8.8"), night_login(25, "bob", "10.7.7.7", pid=8)],
         )
-        wait_drained(kafka_broker, prefix, [worker], timeout=30)
+        wait_drained(kafka_broker, prefix, [worker], timeout=120)
         samples = scrape(port)
     finally:
         worker.stop()
@@ -258,7 +258,7 @@ def test_confirmed_indicator_protects_other_tenant_without_leaking(
             night_login(21, "alice", ATTACKER_IP, host="acme-bastion", pid=66),
         ]
         ingest(kafka_broker, prefix, "acme", tmp_path / "acme.log", acme)
-        wait_drained(kafka_broker, prefix, [a, b], timeout=60)
+        wait_drained(kafka_broker, prefix, [a, b], timeout=180)
         acme_alerts = read_alerts(kafka_broker, prefix)
         [alert] = [x for x in acme_alerts if x["entity"]["id"] == "alice"]
         feedback(
@@ -281,7 +281,7 @@ def test_confirmed_indicator_protects_other_tenant_without_leaking(
             night_login(3, "gina", ATTACKER_IP, host="gx-web", pid=77),
         ]
         ingest(kafka_broker, prefix, "globex", tmp_path / "globex.log", globex)
-        wait_drained(kafka_broker, prefix, [a, b], timeout=30)
+        wait_drained(kafka_broker, prefix, [a, b], timeout=120)
     finally:
         a.stop()
         b.stop()
@@ -349,7 +349,7 @@ def test_worker_delivers_to_webhook_once_after_acceptance(
                 night_login(21, "bob", "10.6.6.6", pid=8),
             ],
         )
-        wait_drained(kafka_broker, prefix, [worker], timeout=60)
+        wait_drained(kafka_broker, prefix, [worker], timeout=180)
         produced = read_alerts(kafka_broker, prefix)
         assert {x["entity"]["id"] for x in produced} == {"alice", "bob"}
         until(

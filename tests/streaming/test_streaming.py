@@ -76,7 +76,7 @@ def test_same_incidents_as_embedded(
     worker = WorkerProcess(kafka_broker, prefix, tmp_path / "w1", "w1").start()
     try:
         ingest(kafka_broker, prefix, path)
-        wait_drained(kafka_broker, prefix, [worker], timeout=60)
+        wait_drained(kafka_broker, prefix, [worker], timeout=180)
     finally:
         worker.stop()
     streamed = read_alerts(kafka_broker, prefix)
@@ -108,14 +108,14 @@ def test_sigkill_one_of_two_workers(
         a.wait_assigned()
         b.wait_assigned()
         ingest(kafka_broker, prefix, write(tmp_path / "1.log", history))
-        wait_drained(kafka_broker, prefix, [a, b], timeout=60)
+        wait_drained(kafka_broker, prefix, [a, b], timeout=180)
         held_by_a = _held(a.log())
         assert held_by_a and len(held_by_a) < 4, "the two workers did not split the partitions"
         ingest(kafka_broker, prefix, write(tmp_path / "2.log", before))
         a.kill()  # mid-stream: A's last events are not checkpointed yet
         ingest(kafka_broker, prefix, write(tmp_path / "3.log", after))
         a.start()  # restart with the same data dir
-        wait_drained(kafka_broker, prefix, [a, b], timeout=90)
+        wait_drained(kafka_broker, prefix, [a, b], timeout=180)
     finally:
         a.stop()
         b.stop()
@@ -153,7 +153,7 @@ def test_garbage_goes_to_dlq(kafka_broker: str, tmp_path: Path, auth_lines: list
             producer.send(raw_topic, value=value, key=b"acme|x")
         producer.flush(10)
         ingest(kafka_broker, prefix, path)
-        wait_drained(kafka_broker, prefix, [worker], timeout=60)
+        wait_drained(kafka_broker, prefix, [worker], timeout=180)
     finally:
         producer.close()
         worker.stop()
@@ -177,7 +177,7 @@ def test_broker_restart_mid_stream(
         kafka_sh("down")  # same data dir: topics, offsets and checkpoints survive
         kafka_sh("up")
         ingest(kafka_broker, prefix, write(tmp_path / "2.log", auth_lines[n // 2 :]))
-        wait_drained(kafka_broker, prefix, [a, b], timeout=120)
+        wait_drained(kafka_broker, prefix, [a, b], timeout=240)
     finally:
         a.stop()
         b.stop()
