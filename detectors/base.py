@@ -48,6 +48,24 @@ class Signals:
         )
 
 
+def flagged_signals(
+    detector: Any, view: dict[str, np.ndarray], entity_key: str, points_key: str = "points"
+) -> Signals:
+    """Signals for the rows ``view["flagged"]`` marks (no titles yet): the common first half
+    of a detector's ``score``. ``view`` holds per-relevant-row arrays incl. ``rows``."""
+    flagged = view["flagged"]
+    if not flagged.any():
+        return Signals.empty(detector.name, detector.entity_kind, detector.mitre)
+    return Signals(
+        detector=detector.name,
+        entity_kind=detector.entity_kind,
+        rows=view["rows"][flagged].astype(np.int64),
+        entity=view[entity_key][flagged].astype(np.int32),
+        points=view[points_key][flagged],
+        mitre=detector.mitre,
+    )
+
+
 @runtime_checkable
 class Detector(Protocol):
     """Score a batch, then learn from it. ``__init__`` takes configuration only."""

@@ -31,6 +31,7 @@ from detectors.base import (
     PairTable,
     Signals,
     StateDict,
+    flagged_signals,
     group_cumsum_before,
     group_order,
     grow,
@@ -440,17 +441,10 @@ class _PairNovelty:
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
         flagged = view["flagged"]
-        if not flagged.any():
-            return Signals.empty(self.name, self.entity_kind, self.mitre)
-        rows = view["rows"][flagged]
-        signals = Signals(
-            detector=self.name,
-            entity_kind=self.entity_kind,
-            rows=rows.astype(np.int64),
-            entity=view[self.entity_side][flagged].astype(np.int32),
-            points=view["points"][flagged],
-            mitre=self.mitre,
-        )
+        signals = flagged_signals(self, view, self.entity_side)
+        if not len(signals):
+            return signals
+        rows = signals.rows
         for index in range(len(rows)):
             item = {key: value[flagged][index] for key, value in view.items()}
             title, observed, baseline = self._explain(batch.events[int(rows[index])], item, builder)
@@ -809,17 +803,10 @@ class _Fanout:
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
         flagged = view["flagged"]
-        if not flagged.any():
-            return Signals.empty(self.name, self.entity_kind, self.mitre)
-        rows = view["rows"][flagged]
-        signals = Signals(
-            detector=self.name,
-            entity_kind=self.entity_kind,
-            rows=rows.astype(np.int64),
-            entity=view["entity"][flagged].astype(np.int32),
-            points=view["points"][flagged],
-            mitre=self.mitre,
-        )
+        signals = flagged_signals(self, view, "entity")
+        if not len(signals):
+            return signals
+        rows = signals.rows
         minutes = self.window / MINUTE
         for index in range(len(rows)):
             who = _name(builder, self.entity_kind, int(view["entity"][flagged][index]))

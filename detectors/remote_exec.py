@@ -32,7 +32,14 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import fit
-from detectors.base import PairTable, Signals, StateDict, group_cumsum_before, group_order
+from detectors.base import (
+    PairTable,
+    Signals,
+    StateDict,
+    flagged_signals,
+    group_cumsum_before,
+    group_order,
+)
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.lateral import (
     DAY,
@@ -284,17 +291,10 @@ class RemoteExecution:
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
         flagged = view["flagged"]
-        if not flagged.any():
-            return Signals.empty(self.name, self.entity_kind, self.mitre)
-        rows = view["rows"][flagged]
-        signals = Signals(
-            detector=self.name,
-            entity_kind=self.entity_kind,
-            rows=rows.astype(np.int64),
-            entity=view["user"][flagged].astype(np.int32),
-            points=view["points"][flagged],
-            mitre=self.mitre,
-        )
+        signals = flagged_signals(self, view, "user")
+        if not len(signals):
+            return signals
+        rows = signals.rows
         users, hosts = builder.vocab["user"], builder.vocab["host"]
         for index, row in enumerate(rows.tolist()):
             event = batch.events[row]
