@@ -73,6 +73,7 @@ class NoveltyDetector:
         self.max_points = max_points
         self.popular_entities = popular_entities
         self.pairs_ = PairTable()  # learned (entity, value) pairs
+        self.trusted_ = PairTable()  # ... of which learned while the entity was mature
         self.sightings_ = PairTable()  # every (entity, value) pair seen, flagged ones included
         self.value_entities_ = np.empty(0, dtype=np.float64)  # distinct entities seen per value
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
@@ -120,13 +121,20 @@ class NoveltyDetector:
         )
         others = seen_by - ((sighted > 0) | (first_pair_row != index))
         popular = others >= self.popular_entities
-        # An unknown pair is flagged (and held back) while its entity is mature and the value is
-        # not popular; the first occurrence that is learnable (immature or popular) is learned,
-        # and every later one in the batch is then known.
-        learnable = ~mature | popular
-        learnable_before = group_cumsum_before(keys, learnable.astype(np.float64))
-        flagged = never_stored & ~learnable & (learnable_before == 0)
-        learned_new = never_stored & learnable & (learnable_before == 0)
+        # A pair is known once it was learned while the entity was mature, or seen at least
+        # twice while it was learning: a value seen only once in the learning period (perhaps an
+        # attacker who started early) is not trusted yet. An unknown pair is flagged (and held
+        # back) while the entity is mature and the value is not popular; a popular value is
+        # learned at once. Knowing only grows along a pair's rows (maturity and popularity only
+        # grow), so each row's state follows from counts of earlier rows of its pair.
+        trusted, _ = self.trusted_.lookup(keys)
+        immature_before = group_cumsum_before(keys, (~mature).astype(np.float64))
+        popular_before = group_cumsum_before(keys, (mature & popular).astype(np.float64))
+        known = (trusted > 0) | (stored + immature_before >= 2) | (popular_before > 0)
+        flagged = mature & ~popular & ~known
+        learned = ~flagged
+        learned_before = group_cumsum_before(keys, learned.astype(np.float64))
+        learned_new = learned & never_stored & (learned_before == 0)
         distinct_before = distinct_state + group_cumsum_before(
             entity64, learned_new.astype(np.float64)
         )
@@ -142,6 +150,7 @@ class NoveltyDetector:
             "first_seen": first_seen,
             "others": others,
             "first_sighting": first_sighting,
+            "mature": mature,
         }
 
     # -- protocol -------------------------------------------------------------------------
@@ -223,9 +232,12 @@ class NoveltyDetector:
             new_entities = (new_keys >> 32).astype(np.int64)
             self.entity_distinct_ += np.bincount(new_entities, minlength=len(self.entity_distinct_))
         self.pairs_.add(keys, time[keep])
+        trusted = keep & view["mature"]
+        self.trusted_.add(view["keys"][trusted], time[trusted])
 
     def state(self) -> StateDict:
         state = self.pairs_.state("pairs_")
+        state.update(self.trusted_.state("trusted_"))
         state.update(self.sightings_.state("sightings_"))
         state["value_entities"] = self.value_entities_
         state["entity_first"] = self.entity_first_
@@ -235,6 +247,10 @@ class NoveltyDetector:
 
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
+        if "trusted_keys" in state:
+            self.trusted_.load_state(state, "trusted_")
+        else:  # state saved before trust was tracked: everything learned counts as trusted
+            self.trusted_.load_state(state, "pairs_")
         self.sightings_.load_state(state, "sightings_")
         self.value_entities_ = np.asarray(state["value_entities"], dtype=np.float64)
         self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
