@@ -20,6 +20,7 @@ sequential answer exactly because a row only depends on earlier rows.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 from collections.abc import Callable
@@ -39,6 +40,7 @@ from detectors.base import (
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
 from schemas.event import Action, Event, Outcome
+from schemas.normalise import ipv4_octets
 
 DAY = 86_400.0
 MINUTE = 60.0
@@ -81,9 +83,12 @@ def value_mask(
     return verdict[inverse.reshape(-1)]
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _is_loopback(value: str) -> bool:
     if not value:
         return False
+    if ipv4_octets(value) is not None:
+        return value.startswith("127.")  # IPv4 loopback is exactly 127.0.0.0/8
     try:
         return ipaddress.ip_address(value).is_loopback
     except ValueError:

@@ -100,7 +100,26 @@ def normalise_ip(value: str | None) -> str:
     return str(address)
 
 
-@functools.lru_cache(maxsize=1 << 16)
+def ipv4_octets(ip: str) -> tuple[int, int, int, int] | None:
+    """The four octets of a canonical dotted-quad IPv4 string, without ``ipaddress`` (hot path:
+    internet-facing logs carry hundreds of thousands of distinct addresses).
+
+    >>> ipv4_octets("10.1.2.3"), ipv4_octets("::1"), ipv4_octets("1.2.3.400")
+    ((10, 1, 2, 3), None, None)
+    """
+    parts = ip.split(".")
+    if len(parts) != 4:
+        return None
+    try:
+        a, b, c, d = (int(p) for p in parts)
+    except ValueError:
+        return None
+    if max(a, b, c, d) > 255 or min(a, b, c, d) < 0:
+        return None
+    return a, b, c, d
+
+
+@functools.lru_cache(maxsize=1 << 18)
 def network_of(ip: str) -> str:
     """The /24 (IPv4) or /64 (IPv6) network an address belongs to; ``""`` for no address.
 
@@ -109,6 +128,9 @@ def network_of(ip: str) -> str:
     """
     if not ip:
         return ""
+    octets = ipv4_octets(ip)
+    if octets is not None:
+        return f"{octets[0]}.{octets[1]}.{octets[2]}.0/24"
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
