@@ -24,16 +24,6 @@ MAX_SPAN_TAUS = 500.0
 LEVEL_TOLERANCE = 1e-9
 
 
-def fit(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
-    """``array`` padded with ``fill`` to exactly ``max(len, size)`` entries, so that state
-    shapes do not depend on how the stream was batched (unlike amortised doubling)."""
-    if len(array) >= size:
-        return array
-    grown = np.full(size, fill, dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
-
-
 def previous_in_group(keys: Int64Array) -> Int64Array:
     """Index of the previous position with the same key (``-1`` for the first).
 

@@ -30,8 +30,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._decay import fit, peak_before, peak_fold, previous_in_group, settle
-from detectors.base import Signals, StateDict, group_order
+from detectors._decay import peak_before, peak_fold, previous_in_group, settle
+from detectors.base import Signals, StateDict, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -79,10 +79,10 @@ class DormantAccount:
         time = batch.time[rows]
         n = len(rows)
         size = int(user.max()) + 1 if n else 0
-        first_state = fit(self.first_, size, np.nan)[user]
-        last_state = fit(self.last_, size, np.nan)[user]
-        count_state = fit(self.count_, size, 0.0)[user]
-        longest_state = fit(self.longest_, size, 0.0)[user]
+        first_state = grow(self.first_, size, np.nan)[user]
+        last_state = grow(self.last_, size, np.nan)[user]
+        count_state = grow(self.count_, size, 0.0)[user]
+        longest_state = grow(self.longest_, size, 0.0)[user]
         groups = user.astype(np.int64)
         previous = previous_in_group(groups)
         previous_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
@@ -159,10 +159,10 @@ class DormantAccount:
             return
         user, time = view["user"], view["time"]
         size = int(user.max()) + 1
-        self.first_ = fit(self.first_, size, np.nan)
-        self.last_ = fit(self.last_, size, np.nan)
-        self.count_ = fit(self.count_, size, 0.0)
-        self.longest_ = fit(self.longest_, size, 0.0)
+        self.first_ = grow(self.first_, size, np.nan)
+        self.last_ = grow(self.last_, size, np.nan)
+        self.count_ = grow(self.count_, size, 0.0)
+        self.longest_ = grow(self.longest_, size, 0.0)
         earliest = np.full(len(self.first_), np.inf)
         np.minimum.at(earliest, user, time)
         touched = np.isfinite(earliest)

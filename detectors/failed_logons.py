@@ -37,7 +37,6 @@ from detectors._decay import (
     at_least,
     counts_before,
     decayed_before,
-    fit,
     fold,
     level_of,
     passes_peak,
@@ -49,7 +48,7 @@ from detectors._decay import (
     settle,
     weights,
 )
-from detectors.base import Signals, StateDict, group_cumsum_before
+from detectors.base import Signals, StateDict, group_cumsum_before, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -184,8 +183,8 @@ class FailedLogonSurprise:
         time = batch.time[rows]
         n = len(rows)
         size = int(entity.max()) + 1 if n else 0
-        long_state = fit(self.long_, size, 0.0)[entity]
-        time_state = fit(self.time_, size, np.nan)[entity]
+        long_state = grow(self.long_, size, 0.0)[entity]
+        time_state = grow(self.time_, size, np.nan)[entity]
         keys = self._burst_keys(batch, rows)
         key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64) if n else keys
         burst_value, burst_stamp = self._stored_burst(keys)
@@ -214,7 +213,7 @@ class FailedLogonSurprise:
         mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
         nats = poisson_nats(short_after, mean)
         surprising = eligible & (nats >= self.min_nats)
-        peak_state = fit(self.peak_, size, 0.0)[entity]
+        peak_state = grow(self.peak_, size, 0.0)[entity]
         peak, log_peak = peak_before(
             entity.astype(np.int64),
             time,
@@ -255,7 +254,7 @@ class FailedLogonSurprise:
         is_success = np.concatenate([np.zeros(len(rows)), np.ones(len(success_rows))])[order]
         earlier = np.empty(len(every))
         earlier[order] = group_cumsum_before(owner, is_success)
-        stored = fit(self.succeeded_, size, 0.0)[entity] if len(rows) else np.zeros(0)
+        stored = grow(self.succeeded_, size, 0.0)[entity] if len(rows) else np.zeros(0)
         result: BoolArray = stored + earlier[: len(rows)] > 0
         return result
 
@@ -302,15 +301,15 @@ class FailedLogonSurprise:
             int(success_entity.max()) + 1 if len(success_entity) else 0,
         )
         if self.needs_success and len(success_entity):
-            self.succeeded_ = fit(self.succeeded_, size, 0.0)
+            self.succeeded_ = grow(self.succeeded_, size, 0.0)
             self.succeeded_ += np.bincount(success_entity, minlength=len(self.succeeded_))
         if len(rows) == 0:
             return
         entity, time = view["entity"], view["time"]
         keep_long = ~(view["held"] | held_back[rows])
-        self.long_ = fit(self.long_, size, 0.0)
-        self.time_ = fit(self.time_, size, np.nan)
-        self.peak_ = fit(self.peak_, size, 0.0)
+        self.long_ = grow(self.long_, size, 0.0)
+        self.time_ = grow(self.time_, size, np.nan)
+        self.peak_ = grow(self.peak_, size, 0.0)
         self.peak_ = peak_fold(self.peak_, entity, time, view["log_peak"], self.peak_tau)
         self.long_, self.time_ = fold(
             self.long_, self.time_, entity, time, keep_long, self.long_tau
@@ -520,7 +519,7 @@ class SpraySources:
         time = batch.time[rows]
         keys = (ip.astype(np.int64) << 33) | (channel << 31) | user.astype(np.int64)
         size = int(ip.max()) + 1 if n else 0
-        stamp = fit(self.stamp_, size, np.nan)[ip]
+        stamp = grow(self.stamp_, size, np.nan)[ip]
         t0 = float(time[0]) if n else 0.0
         w = weights(time, t0, self.tau)
         previous = previous_in_group(keys)
@@ -583,7 +582,7 @@ class SpraySources:
         size = int(ip.max()) + 1
         if len(self.sums_) < size:
             self.sums_ = np.vstack([self.sums_, np.zeros((size - len(self.sums_), CHANNELS))])
-        self.stamp_ = fit(self.stamp_, size, np.nan)
+        self.stamp_ = grow(self.stamp_, size, np.nan)
         last = np.full(size, -np.inf)
         np.maximum.at(last, ip, time)
         touched = np.flatnonzero(np.isfinite(last))

@@ -28,6 +28,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import previous_in_group, settle
 from detectors.base import (
     PairTable,
     Signals,
@@ -36,6 +37,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
@@ -140,54 +142,6 @@ def source_key(batch: EventBatch) -> Int64Array:
     return np.where(src_host >= 0, 2 * src_host, np.where(src_ip >= 0, 2 * src_ip + 1, -1))
 
 
-def pair64(left: np.ndarray, right: np.ndarray) -> Int64Array:
-    """:func:`~detectors.base.pair_keys` for any integer id arrays (ids < 2**31)."""
-    return (left.astype(np.int64) << 32) | right.astype(np.int64)
-
-
-def fit(array: np.ndarray, size: int, fill: float) -> np.ndarray:
-    """``array`` extended with ``fill`` to exactly ``size`` entries (state arrays: the same shape
-    whether a stream is learned in one batch or event by event)."""
-    if len(array) >= size:
-        return array
-    grown = np.full(size, fill, dtype=array.dtype)
-    grown[: len(array)] = array
-    return grown
-
-
-def settle(flags_of: Callable[[BoolArray], BoolArray], n: int) -> BoolArray:
-    """The fixed point of ``flags = flags_of(flags)`` where row i depends on rows < i only.
-
-    This is the sequential (one-by-one) answer; each round fixes at least one more leading row,
-    and in practice two or three rounds suffice because flags are rare.
-
-    >>> settle(lambda f: np.r_[False, ~f[:-1]], 4).tolist()
-    [False, True, False, True]
-    """
-    flags = np.zeros(n, dtype=np.bool_)
-    for _ in range(n + 1):
-        new = flags_of(flags)
-        if np.array_equal(new, flags):
-            return flags
-        flags = new
-    return flags
-
-
-def group_previous(keys: Int64Array) -> Int64Array:
-    """Index of the previous row with the same key (-1 when none).
-
-    >>> group_previous(np.array([4, 2, 4, 4])).tolist()
-    [-1, -1, 0, 2]
-    """
-    n = len(keys)
-    order = np.argsort(keys, kind="stable")
-    previous = np.full(n, -1, dtype=np.int64)
-    if n > 1:
-        same = keys[order][1:] == keys[order][:-1]
-        previous[order[1:][same]] = order[:-1][same]
-    return previous
-
-
 def group_last_before(keys: Int64Array, valid: BoolArray) -> Int64Array:
     """Index of the last earlier row with the same key where ``valid`` holds (-1 when none).
 
@@ -209,39 +163,6 @@ def group_last_before(keys: Int64Array, valid: BoolArray) -> Int64Array:
     result = np.full(n, -1, dtype=np.int64)
     result[order[found]] = before[found] - group[found] * span - 1
     return result
-
-
-def group_cummax_before(keys: Int64Array, values: FloatArray) -> FloatArray:
-    """Max of ``values`` over earlier rows with the same key (``-inf`` when none), exactly.
-
-    >>> group_cummax_before(np.array([1, 1, 2, 1]), np.array([3.0, 1.0, 9.0, 2.0])).tolist()
-    [-inf, 3.0, -inf, 3.0]
-    """
-    n = len(keys)
-    if n == 0:
-        return np.empty(0, dtype=np.float64)
-    uniq, rank = np.unique(values, return_inverse=True)
-    rank = rank.reshape(-1).astype(np.int64) + 1
-    index = group_last_before_max(keys, rank)
-    result = np.full(n, -np.inf)
-    has = index > 0
-    result[has] = uniq[index[has] - 1]
-    return result
-
-
-def group_last_before_max(keys: Int64Array, rank: Int64Array) -> Int64Array:
-    """Max of positive integer ``rank`` over earlier rows with the same key (0 when none)."""
-    n = len(keys)
-    order = np.argsort(keys, kind="stable")
-    sorted_keys = keys[order]
-    group = np.cumsum(np.r_[False, sorted_keys[1:] != sorted_keys[:-1]]).astype(np.int64)
-    span = int(rank.max()) + 1 if n else 1
-    running = np.maximum.accumulate(rank[order] + group * span)
-    before = np.r_[np.int64(0), running[:-1]]
-    same_group = np.r_[False, group[1:] == group[:-1]]
-    result = np.zeros(n, dtype=np.int64)
-    result[order[same_group]] = (before - group * span)[same_group]
-    return np.maximum(result, 0)
 
 
 def decayed_sum_before(
@@ -365,7 +286,7 @@ class _PairNovelty:
         rows, left, right, boosted = self._pairs(batch)
         time = batch.time[rows]
         n = len(rows)
-        keys = pair64(left, right)
+        keys = pair_keys(left, right)
         size_l = int(left.max()) + 1 if n else 0
         size_r = int(right.max()) + 1 if n else 0
         stored, last = self.pairs_.lookup(keys)
@@ -376,7 +297,7 @@ class _PairNovelty:
         count_before = grow(self.left_count_, size_l, 0.0)[left] + prior_left
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         # Popularity of the destination: every pair counts, flagged or not.
-        seen_keys = pair64(right, left)
+        seen_keys = pair_keys(right, left)
         seen_stored, _ = self.seen_.lookup(seen_keys)
         _, first_seen_row = group_order(seen_keys)
         first_reach = (seen_stored == 0) & (first_seen_row == np.arange(n))
@@ -470,19 +391,19 @@ class _PairNovelty:
             return
         left, right, time = view["left"], view["right"], view["time"]
         size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
-        self.left_first_ = fit(self.left_first_, size_l, np.nan)
-        self.left_count_ = fit(self.left_count_, size_l, 0.0)
-        self.left_distinct_ = fit(self.left_distinct_, size_l, 0.0)
+        self.left_first_ = grow(self.left_first_, size_l, np.nan)
+        self.left_count_ = grow(self.left_count_, size_l, 0.0)
+        self.left_distinct_ = grow(self.left_distinct_, size_l, 0.0)
         first_time = np.full(len(self.left_first_), np.inf)
         np.minimum.at(first_time, left, time)
         touched = np.isfinite(first_time)
         self.left_first_[touched] = np.fmin(self.left_first_[touched], first_time[touched])
         self.left_count_ += np.bincount(left, minlength=len(self.left_count_))
         # Destination popularity and first-seen: every row.
-        self.right_first_ = fit(self.right_first_, size_r, np.nan)
-        self.right_users_ = fit(self.right_users_, size_r, 0.0)
-        self.right_recent_ = fit(self.right_recent_, size_r, 0.0)
-        self.right_last_ = fit(self.right_last_, size_r, np.nan)
+        self.right_first_ = grow(self.right_first_, size_r, np.nan)
+        self.right_users_ = grow(self.right_users_, size_r, 0.0)
+        self.right_recent_ = grow(self.right_recent_, size_r, 0.0)
+        self.right_last_ = grow(self.right_last_, size_r, np.nan)
         first_r = np.full(len(self.right_first_), np.inf)
         np.minimum.at(first_r, right, time)
         touched_r = np.isfinite(first_r)
@@ -736,9 +657,9 @@ class _Fanout:
         n = len(rows)
         dst = batch.column("dst_host")[rows].astype(np.int64)
         time = batch.time[rows]
-        keys = pair64(entity, dst)
+        keys = pair_keys(entity, dst)
         _, last_state = self.pairs_.lookup(keys)
-        previous = group_previous(keys)
+        previous = previous_in_group(keys)
         prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
         window_new = np.isnan(prev_time) | (time - prev_time > self.window)
         size = int(entity.max()) + 1 if n else 0
@@ -833,8 +754,8 @@ class _Fanout:
             return
         entity, time = view["entity"], view["time"]
         size = int(entity.max()) + 1
-        self.first_ = fit(self.first_, size, np.nan)
-        self.envelope_ = fit(self.envelope_, size, -np.inf)
+        self.first_ = grow(self.first_, size, np.nan)
+        self.envelope_ = grow(self.envelope_, size, -np.inf)
         first_time = np.full(len(self.first_), np.inf)
         np.minimum.at(first_time, entity, time)
         touched = np.isfinite(first_time)
@@ -846,7 +767,7 @@ class _Fanout:
         if len(self.marks_):
             ripe = self.marks_.last <= horizon
             owners = self.marks_.keys[ripe] >> 32
-            self.envelope_ = fit(
+            self.envelope_ = grow(
                 self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
             )
             np.maximum.at(self.envelope_, owners, self.marks_.counts[ripe])
@@ -988,11 +909,8 @@ __all__ = [
     "LateralNewEdge",
     "LateralNewHost",
     "acting_user",
-    "fit",
     "group_last_before",
-    "pair64",
     "remote_access",
-    "settle",
     "source_key",
     "value_mask",
 ]

@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import settle
 from detectors.base import (
     PairTable,
     Signals,
@@ -34,10 +35,8 @@ from detectors.lateral import (
     MINUTE,
     acting_user,
     decayed_sum_before,
-    fit,
     group_last_before,
     remote_access,
-    settle,
 )
 from detectors.registry import register
 
@@ -255,7 +254,7 @@ class LoginChain:
         src_ip = batch.column("src_ip")
         if named.any():
             size_ip = int(src_ip[named].max()) + 1
-            self.ip_host_ = fit(self.ip_host_, size_ip, -1.0)
+            self.ip_host_ = grow(self.ip_host_, size_ip, -1.0)
             # Rows are in time order: the last write per IP wins, as it would one by one.
             self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
         rows = view["rows"]
@@ -267,11 +266,11 @@ class LoginChain:
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
-            setattr(self, name, fit(getattr(self, name), size_h, np.nan))
-        self.last_in_user_ = fit(self.last_in_user_, size_h, -1.0)
-        self.last_in_src_ = fit(self.last_in_src_, size_h, -1.0)
-        self.relay_ = fit(self.relay_, size_h, 0.0)
-        self.user_first_ = fit(self.user_first_, size_u, np.nan)
+            setattr(self, name, grow(getattr(self, name), size_h, np.nan))
+        self.last_in_user_ = grow(self.last_in_user_, size_h, -1.0)
+        self.last_in_src_ = grow(self.last_in_src_, size_h, -1.0)
+        self.relay_ = grow(self.relay_, size_h, 0.0)
+        self.user_first_ = grow(self.user_first_, size_u, np.nan)
         first = np.full(size_h, np.inf)
         np.minimum.at(first, dst, time)
         hit = np.isfinite(first)

@@ -31,7 +31,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._decay import fit
 from detectors.base import (
     PairTable,
     Signals,
@@ -39,6 +38,8 @@ from detectors.base import (
     flagged_signals,
     group_cumsum_before,
     group_order,
+    grow,
+    pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.lateral import (
@@ -49,7 +50,6 @@ from detectors.lateral import (
     _is_loopback,
     decayed_sum_before,
     group_last_before,
-    pair64,
     remote_access,
     value_mask,
 )
@@ -227,7 +227,7 @@ class RemoteExecution:
         r_kind = kind[relevant]
         is_logon = logon_mask[relevant]
         is_artefact = r_kind >= 0
-        keys = pair64(r_user, r_dst)
+        keys = pair_keys(r_user, r_dst)
         # Last network logon by this user to this host: earlier rows of the batch, else state.
         previous = group_last_before(keys, is_logon)
         _, state_last = self.logons_.lookup(keys)
@@ -247,11 +247,11 @@ class RemoteExecution:
         # Peers: other users already seen leaving an artefact of the same name.
         name = batch.column("object")[relevant].astype(np.int64)
         named = is_artefact & (name >= 0)
-        name_keys = np.where(named, pair64(r_user, np.maximum(name, 0)), -1)
+        name_keys = np.where(named, pair_keys(r_user, np.maximum(name, 0)), -1)
         seen, _ = self.named_.lookup(name_keys)
         prior_same, first_same = group_order(name_keys)
         first_sighting = named & (seen == 0) & (prior_same == 0)
-        users_before = fit(self.name_users_, max(int(name.max()) + 1 if len(name) else 0, 1), 0.0)[
+        users_before = grow(self.name_users_, max(int(name.max()) + 1 if len(name) else 0, 1), 0.0)[
             np.maximum(name, 0)
         ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
         peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
@@ -337,7 +337,7 @@ class RemoteExecution:
         first = view["first_sighting"]
         if first.any():
             names = view["name"][first]
-            self.name_users_ = fit(self.name_users_, int(names.max()) + 1, 0.0)
+            self.name_users_ = grow(self.name_users_, int(names.max()) + 1, 0.0)
             self.name_users_ += np.bincount(names, minlength=len(self.name_users_))
         named = view["name_keys"] >= 0
         self.named_.add(view["name_keys"][named], time[named])

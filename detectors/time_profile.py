@@ -40,8 +40,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._decay import counts_before, fit, previous_in_group, settle
-from detectors.base import Signals, StateDict, group_order
+from detectors._decay import counts_before, previous_in_group, settle
+from detectors.base import Signals, StateDict, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -200,13 +200,13 @@ class RareTimeOfWeek:
         stored_rows = present[present < len(self.profile_)]
         profile = np.zeros((len(present), BINS))
         profile[: len(stored_rows)] = self.profile_[stored_rows]
-        stamp = fit(self.stamp_, size, np.nan)[user]
+        stamp = grow(self.stamp_, size, np.nan)[user]
         tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
-        tenant_stamp = fit(self.tenant_stamp_, tenant_size, np.nan)[tenant]
+        tenant_stamp = grow(self.tenant_stamp_, tenant_size, np.nan)[tenant]
         prior, first_row = group_order(user.astype(np.int64))
-        first_state = fit(self.first_, size, np.nan)[user]
+        first_state = grow(self.first_, size, np.nan)[user]
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
-        count_before = fit(self.count_, size, 0.0)[user] + prior
+        count_before = grow(self.count_, size, 0.0)[user] + prior
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
 
         # The tenant profile learns from all activity (one user's odd hour barely moves it), so
@@ -244,7 +244,7 @@ class RareTimeOfWeek:
         # Cooldown: one signal per user per quiet period of surprising activity.
         surprising_rows = np.flatnonzero(held)
         previous = previous_in_group(user[surprising_rows].astype(np.int64))
-        last_state = fit(self.surprise_, size, np.nan)[user[surprising_rows]]
+        last_state = grow(self.surprise_, size, np.nan)[user[surprising_rows]]
         previous_time = np.where(
             previous >= 0, time[surprising_rows][np.maximum(previous, 0)], last_state
         )
@@ -315,7 +315,7 @@ class RareTimeOfWeek:
         size = int(user.max()) + 1
         folded, self.stamp_ = _fold_profile(
             _grow_rows(self.profile_, size),
-            fit(self.stamp_, size, np.nan),
+            grow(self.stamp_, size, np.nan),
             user,
             time,
             hour,
@@ -326,21 +326,21 @@ class RareTimeOfWeek:
         tenant_size = int(tenant.max()) + 1
         self.tenant_profile_, self.tenant_stamp_ = _fold_profile(
             _grow_rows(self.tenant_profile_, tenant_size),
-            fit(self.tenant_stamp_, tenant_size, np.nan),
+            grow(self.tenant_stamp_, tenant_size, np.nan),
             tenant,
             time,
             hour,
             np.ones(len(rows), dtype=np.bool_),
             self.tau,
         )
-        self.first_ = fit(self.first_, size, np.nan)
+        self.first_ = grow(self.first_, size, np.nan)
         earliest = np.full(len(self.first_), np.inf)
         np.minimum.at(earliest, user, time)
         touched = np.isfinite(earliest)
         self.first_[touched] = np.fmin(self.first_[touched], earliest[touched])
-        self.count_ = fit(self.count_, size, 0.0)
+        self.count_ = grow(self.count_, size, 0.0)
         self.count_ += np.bincount(user, minlength=len(self.count_))
-        self.surprise_ = fit(self.surprise_, size, np.nan)
+        self.surprise_ = grow(self.surprise_, size, np.nan)
         surprising = view["held"]
         latest = np.full(len(self.first_), -np.inf)
         np.maximum.at(latest, user[surprising], time[surprising])

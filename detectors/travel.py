@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._decay import fit, previous_in_group
-from detectors.base import Signals, StateDict
+from detectors._decay import previous_in_group
+from detectors.base import Signals, StateDict, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -66,10 +66,10 @@ class _Consecutive:
         has_previous = previous >= 0
         index = np.maximum(previous, 0)
         previous_value = np.where(
-            has_previous, values[index], fit(self.last_value_, size, -1)[user]
+            has_previous, values[index], grow(self.last_value_, size, -1)[user]
         )
         previous_time = np.where(
-            has_previous, time[index], fit(self.last_time_, size, np.nan)[user]
+            has_previous, time[index], grow(self.last_time_, size, np.nan)[user]
         )
         elapsed = time - previous_time
         changed = (previous_value >= 0) & (previous_value != values)
@@ -124,8 +124,8 @@ class _Consecutive:
             return
         user, time, values = view["user"], view["time"], view["values"]
         size = int(user.max()) + 1
-        self.last_value_ = fit(self.last_value_, size, -1)
-        self.last_time_ = fit(self.last_time_, size, np.nan)
+        self.last_value_ = grow(self.last_value_, size, -1)
+        self.last_time_ = grow(self.last_time_, size, np.nan)
         # The last row of each user (rows are time-ordered; later rows overwrite earlier).
         self.last_value_[user] = values
         self.last_time_[user] = time
