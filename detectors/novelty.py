@@ -15,7 +15,6 @@ depends on what was flagged, and a batch scores exactly like its events one by o
 
 from __future__ import annotations
 
-import math
 from typing import ClassVar
 
 import numpy as np
@@ -29,7 +28,7 @@ from detectors.base import (
     grow,
     pair_keys,
 )
-from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
+from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch
 from schemas.event import Action, Outcome
 
 DAY = 86_400.0
@@ -174,7 +173,7 @@ class NoveltyDetector:
             points=points,
             mitre=self.mitre,
         )
-        attr_vocab = builder.vocab[_kind_of(self.attribute_column)]
+        attr_vocab = builder.vocab[COLUMN_KINDS[self.attribute_column]]
         entity_vocab = builder.vocab[self.entity_kind]
         first_seen = view["first_seen"][flagged]
         for index, row in enumerate(rows.tolist()):
@@ -258,12 +257,6 @@ class NoveltyDetector:
         self.entity_distinct_ = np.asarray(state["entity_distinct"], dtype=np.float64)
 
 
-def _kind_of(column: str) -> str:
-    from detectors.batch import COLUMN_KINDS
-
-    return COLUMN_KINDS[column]
-
-
 _VERBS = {
     Action.LOGON: "signed in",
     Action.AUTH_TICKET: "authenticated",
@@ -277,13 +270,4 @@ def _verb(action: Action) -> str:
     return _VERBS.get(action, f"had a {action.value} event")
 
 
-def surprise_points(distinct: float, count: float, points_per_nat: float) -> float:
-    """Points for a new value given ``distinct`` values in ``count`` events.
-
-    >>> round(surprise_points(1, 100, 12.0), 1)
-    47.2
-    """
-    return -math.log((distinct + 1.0) / (count + 2.0)) * points_per_nat
-
-
-__all__ = ["DAY", "FloatArray", "NoveltyDetector", "surprise_points"]
+__all__ = ["DAY", "NoveltyDetector"]
