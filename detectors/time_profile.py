@@ -40,7 +40,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._decay import counts_before, previous_in_group, settle
+from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle
 from detectors.base import Signals, StateDict, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -416,8 +416,28 @@ def _usual_hours(profile: FloatArray) -> str:
     return f"{weekday_share:.0%} on weekdays {span} UTC"
 
 
+#: The hour-grid fast path of :class:`_SmoothedIndex` is used while its grid (entities x
+#: hours spanned) stays within this many cells per row of the batch, plus a constant.
+GRID_CELLS_PER_ROW = 32
+GRID_CELLS_FLOOR = 1 << 16
+
+
 class _SmoothedIndex:
-    """The parts of the smoothed profile lookup that do not depend on what is held back."""
+    """The parts of the smoothed profile lookup that do not depend on what is held back.
+
+    ``evaluate(keep)`` is called once per round of the held-back fixed point, so everything
+    that can be is prepared here. Two ways to get "decayed count of earlier kept rows of the
+    entity at hour-of-week ``h - offset``" for the kernel's offsets:
+
+    - the hour grid (usual case): per entity, kept weight per absolute hour of the batch,
+      summed along the 168-hour lattice. For an offset that is not a multiple of a week, an
+      earlier row at that hour of the week is exactly a row in an absolute hour at or before
+      ``A - (offset mod 168)`` (a row of another hour of the week is earlier iff its hour is),
+      so each offset is one gather. Same-hour rows need the position order: a group prefix sum
+      over (entity, absolute hour) with the sort done once here.
+    - sorted prefix sums (two binary searches per offset and row), used when the grid would be
+      large next to the batch (many entities over a long span).
+    """
 
     def __init__(
         self,
@@ -439,34 +459,123 @@ class _SmoothedIndex:
             np.isnan(stamp), 0.0, np.exp(-(time - np.nan_to_num(stamp)) / self.tau)
         )
         self.growth = np.exp((time - self.t0) / self.tau)
-        entity64 = entity.astype(np.int64)
-        keys = entity64 * BINS + hour
-        position = np.arange(n, dtype=np.int64)
-        span = n + 1
-        composite = keys * span + position
-        self.order = np.argsort(composite, kind="stable")
-        ordered = composite[self.order]
         self.weights = detector.weights
+        self.offsets = detector.offsets
         self.stored_at_hour = np.zeros(n)
-        uppers, lowers = [], []
         for offset, weight in zip(
             detector.offsets.tolist(), detector.weights.tolist(), strict=True
         ):
             source_hour = (hour - offset) % BINS
             self.stored_at_hour += weight * profile[entity, source_hour] * stored_decay
-            base = (entity64 * BINS + source_hour) * span
+        self.total_stored = profile.sum(axis=1)[entity] * stored_decay if n else np.zeros(0)
+        entity64 = entity.astype(np.int64)
+        # The decayed total before each row is a per-entity prefix sum (counts_before); its
+        # sort is done once here unless the batch needs counts_before's time chunks.
+        self.entity_sum = (
+            _GroupPrefix(entity64)
+            if n and float(time[-1] - time[0]) <= MAX_SPAN_TAUS * self.tau
+            else None
+        )
+        absolute = np.floor(time / HOUR).astype(np.int64)
+        first_hour = int(absolute.min()) if n else 0
+        span = int(absolute.max()) - first_hour + 1 if n else 0
+        columns = span if span <= BINS else -(-span // BINS) * BINS
+        entities = int(entity64.max()) + 1 if n else 0
+        self.grid_shape = (entities, columns)
+        self.use_grid = entities * columns <= GRID_CELLS_PER_ROW * n + GRID_CELLS_FLOOR
+        if self.use_grid:
+            self._prepare_grid(entity64, absolute - first_hour, columns)
+        else:
+            self._prepare_sorted(entity64, hour)
+
+    def _prepare_grid(self, entity: Int64Array, column: Int64Array, columns: int) -> None:
+        cells = len(entity) and self.grid_shape[0] * columns
+        self.cell = entity * columns + column
+        # Per offset: the grid cell to read per row, or ``cells`` (an extra zero cell) when
+        # the lattice point lies before the batch's first hour.
+        self.reads = []
+        for offset in self.offsets.tolist():
+            back = offset % BINS or BINS  # a whole-week offset: the same hour a week earlier
+            inside = column - back >= 0
+            self.reads.append(np.where(inside, self.cell - back, cells))
+        self.same_hour = _GroupPrefix(self.cell)
+        self.whole_week = [offset % BINS == 0 for offset in self.offsets.tolist()]
+
+    def _prepare_sorted(self, entity: Int64Array, hour: Int64Array) -> None:
+        n = self.n
+        keys = entity * BINS + hour
+        position = np.arange(n, dtype=np.int64)
+        span = n + 1
+        composite = keys * span + position
+        self.order = np.argsort(composite, kind="stable")
+        ordered = composite[self.order]
+        uppers, lowers = [], []
+        for offset in self.offsets.tolist():
+            base = (entity * BINS + (hour - offset) % BINS) * span
             uppers.append(np.searchsorted(ordered, base + position, side="left"))
             lowers.append(np.searchsorted(ordered, base, side="left"))
         self.uppers = np.stack(uppers) if uppers else np.zeros((0, n), dtype=np.int64)
         self.lowers = np.stack(lowers) if lowers else np.zeros((0, n), dtype=np.int64)
-        self.total_stored = profile.sum(axis=1)[entity] * stored_decay if n else np.zeros(0)
+
+    def _recent_grid(self, w: FloatArray) -> FloatArray:
+        entities, columns = self.grid_shape
+        cells = entities * columns
+        grid = np.bincount(self.cell, weights=w, minlength=cells)
+        if columns > BINS:
+            # Sum along the weekly lattice: cell (e, a) holds every kept row at a, a - 168, ...
+            lattice = grid.reshape(entities, columns // BINS, BINS)
+            grid = np.cumsum(lattice, axis=1).reshape(-1)
+        lookup = np.concatenate([grid, [0.0]])
+        same = self.same_hour.before(w) if any(self.whole_week) else None
+        recent = np.zeros(self.n)
+        for weight, read, whole_week in zip(
+            self.weights.tolist(), self.reads, self.whole_week, strict=True
+        ):
+            value = lookup[read]
+            if whole_week:
+                assert same is not None  # noqa: S101 - computed above when needed
+                value = value + same
+            recent += weight * value
+        return recent
+
+    def _recent_sorted(self, w: FloatArray) -> FloatArray:
+        cumulative = np.concatenate([[0.0], np.cumsum(w[self.order])])
+        recent = (cumulative[self.uppers] - cumulative[self.lowers]) * self.weights[:, None]
+        result: FloatArray = recent.sum(axis=0)
+        return result
 
     def evaluate(self, keep: BoolArray) -> tuple[FloatArray, FloatArray]:
         w = np.where(keep, self.growth, 0.0)
-        cumulative = np.concatenate([[0.0], np.cumsum(w[self.order])])
-        recent = (cumulative[self.uppers] - cumulative[self.lowers]) * self.weights[:, None]
-        at_hour: FloatArray = self.stored_at_hour + recent.sum(axis=0) * self.decay_now
-        total: FloatArray = self.total_stored + counts_before(
-            np.zeros(self.n), np.full(self.n, np.nan), self.entity, self.time, keep, self.tau
-        )
+        recent = self._recent_grid(w) if self.use_grid else self._recent_sorted(w)
+        at_hour: FloatArray = self.stored_at_hour + recent * self.decay_now
+        if self.entity_sum is not None:
+            # counts_before with nothing stored and one time chunk, with the sort shared.
+            before = self.entity_sum.before(w) * self.decay_now
+        else:
+            before = counts_before(
+                np.zeros(self.n), np.full(self.n, np.nan), self.entity, self.time, keep, self.tau
+            )
+        total: FloatArray = self.total_stored + before
         return at_hour, total
+
+
+class _GroupPrefix:
+    """:func:`detectors.base.group_cumsum_before` for fixed keys, with the sort done once (the
+    same arithmetic, so the same results to the bit)."""
+
+    def __init__(self, keys: Int64Array) -> None:
+        n = len(keys)
+        self.order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[self.order]
+        is_start = np.ones(n, dtype=np.bool_)
+        if n:
+            is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+        self.start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+
+    def before(self, values: FloatArray) -> FloatArray:
+        sorted_values = values[self.order].astype(np.float64)
+        inclusive = np.cumsum(sorted_values)
+        exclusive = inclusive - sorted_values
+        result = np.empty(len(values), dtype=np.float64)
+        result[self.order] = exclusive - exclusive[self.start_index] if len(values) else exclusive
+        return result
