@@ -191,7 +191,9 @@ def main() -> None:
     label = "scoring core (all detectors, no parse)"
     print(f"{label:40} {len(events):>10,} {'':>9} {core_rate:>12,.0f}")
     total = sum(a + b for a, b in split.values())
-    print(f"per detector (score + learn, fastest of 3 runs of the whole set; {total:.3f} s in all):")
+    print(
+        f"per detector (score + learn, fastest of 3 runs of the whole set; {total:.3f} s in all):"
+    )
     for name, (scored, learned) in sorted(split.items(), key=lambda kv: -sum(kv[1])):
         own = scored + learned
         print(
