@@ -21,6 +21,9 @@ class VigilConfig:
     detectors: list[str] | None = None  # None = every registered detector
     detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     batch_size: int = 8192
+    # Parse worker processes for `vigil detect` (0 = one per CPU for inputs of 4 MiB or more,
+    # 1 = parse in the detecting process).
+    parse_workers: int = 0
     allow: list[dict[str, Any]] = field(default_factory=list)  # allow-list suppressions
     notify: list[dict[str, Any]] = field(default_factory=list)  # on-call sinks
 
@@ -30,6 +33,7 @@ def load_config(path: str | None) -> VigilConfig:
 
     ```toml
     batch_size = 8192
+    parse_workers = 0   # 0 = automatic, 1 = no worker processes
     [risk]
     alert_bar = 40
     half_life_hours = 48
@@ -57,11 +61,18 @@ def load_config(path: str | None) -> VigilConfig:
         raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
-    unknown = set(document) - {"risk", "detectors", "batch_size", "allow", "notify"}
+    unknown = set(document) - {
+        "risk",
+        "detectors",
+        "batch_size",
+        "parse_workers",
+        "allow",
+        "notify",
+    }
     if unknown:
         raise ConfigError(
             f"config {path}: unknown section(s) {sorted(unknown)}; "
-            "allowed: risk, detectors, batch_size, allow, notify"
+            "allowed: risk, detectors, batch_size, parse_workers, allow, notify"
         )
     risk_fields = {f.name for f in fields(RiskConfig)}
     risk_table = document.get("risk", {})
@@ -89,6 +100,9 @@ def load_config(path: str | None) -> VigilConfig:
     batch_size = document.get("batch_size", 8192)
     if not isinstance(batch_size, int) or not 1 <= batch_size <= 1_000_000:
         raise ConfigError(f"config {path}: batch_size must be an integer in 1..1000000")
+    parse_workers = document.get("parse_workers", 0)
+    if not isinstance(parse_workers, int) or not 0 <= parse_workers <= 256:
+        raise ConfigError(f"config {path}: parse_workers must be an integer in 0..256")
     allow = document.get("allow", [])
     notify = document.get("notify", [])
     if not isinstance(allow, list) or not isinstance(notify, list):
@@ -105,6 +119,7 @@ def load_config(path: str | None) -> VigilConfig:
         detectors=names,
         detector_params=params,
         batch_size=batch_size,
+        parse_workers=parse_workers,
         allow=list(allow),
         notify=list(notify),
     )

@@ -22,7 +22,13 @@ from pipeline.metrics import Metrics
 from pipeline.notify.notifier import DeliveryReport, Notifier
 from schemas.alert import Alert, encode_alert
 from schemas.event import Event
-from schemas.readers import DeadLetter, InputReader, ReadStats
+from schemas.readers import (
+    DeadLetter,
+    InputReader,
+    ReadStats,
+    parse_worker_count,
+    read_paths_parallel,
+)
 
 
 @dataclass
@@ -194,7 +200,10 @@ def run_detect(
         metrics=metrics,
     )
     progress = Progress(stats)
-    for chunk in batched(reader.read_paths(paths), config.batch_size):
+    # Parsing runs in worker processes while this one detects (same events, same order).
+    workers = parse_worker_count(paths, config.parse_workers)
+    events = read_paths_parallel(reader, paths, workers)
+    for chunk in batched(events, config.batch_size):
         batch_started = time.monotonic()
         alerts = engine.process(chunk)
         for alert in alerts:

@@ -17,8 +17,11 @@ import gzip
 import heapq
 import io
 import itertools
+import multiprocessing
 import os
+import queue
 import sys
+import threading
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+import msgspec
 import orjson
 
 from schemas.event import Event
@@ -652,3 +656,239 @@ class _StdinNoClose(io.RawIOBase):
 
     def readline(self, size: int | None = -1, /) -> bytes:
         return self.inner.readline(-1 if size is None else size)
+
+
+# -- parallel parsing ------------------------------------------------------------------------
+#
+# Parsing is Python per record and the largest cost of ``vigil detect``; it parallelises by
+# input. Worker processes each read a share of the inputs exactly as :meth:`read_paths` does
+# (framing, per-input sniffing, bounded re-ordering) and merge their share by (time, input);
+# the parent merges the workers' streams by the same key, which is the same order as one
+# merge over every input. What crosses the process boundary is msgspec-encoded (our own
+# Event structs, dead letters and counters), never pickle of what was read.
+
+#: Events per message from a parse worker.
+PARALLEL_CHUNK_EVENTS = 4096
+#: Messages a worker may run ahead of the parent, per worker (bounds memory).
+PARALLEL_QUEUE_CHUNKS = 8
+#: Below this many bytes of input, starting processes costs more than it saves.
+PARALLEL_MIN_BYTES = 4 << 20
+
+
+class _Chunk(msgspec.Struct, array_like=True):
+    """One message from a parse worker: events with their input's index, the dead letters and
+    counter increments since the previous message, and whether the worker is done."""
+
+    events: list[Event]
+    inputs: list[int]
+    letters: list[tuple[str, int, str, str]]
+    counts: tuple[int, int, int, int]  # records_read, events, skipped, dead_letter
+    by_format: dict[str, int]
+    reasons: dict[str, int]
+    done: bool = False
+    error: str = ""
+    input_error: bool = False
+
+
+_CHUNK_DECODER = msgspec.msgpack.Decoder(_Chunk)
+
+
+def parse_worker_count(paths: Iterable[str], requested: int = 0) -> int:
+    """Worker processes for ``paths``: ``requested`` when > 0, else one per CPU when the
+    inputs are large enough to be worth it; never more than the number of file inputs. 1
+    means "parse in this process"."""
+    sizes = [_size(name) for name, _ in expand(paths) if name != "-"]
+    if requested <= 0:
+        if sum(sizes) < PARALLEL_MIN_BYTES:
+            return 1
+        requested = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    return max(1, min(requested, len(sizes)))
+
+
+def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int) -> Iterator[Event]:
+    """:meth:`InputReader.read_paths` with the inputs parsed in ``workers`` processes.
+
+    Same events in the same order, same dead letters (delivered to the reader's sink when the
+    parent reaches the worker's message that carries them) and the same counters.
+    """
+    paths = list(paths)
+    inputs = list(expand(paths))
+    files = [(index, name) for index, (name, _) in enumerate(inputs) if name != "-"]
+    if workers < 2 or len(files) < 2:
+        yield from reader.read_paths(paths)
+        return
+    shares = _balanced_shares(files, workers)
+    forced = reader.forced.name if reader.forced is not None else None
+    # fork starts at once and does not re-import __main__; it is only safe while this
+    # process has no other thread (a forked lock held by one would never be released).
+    method = "fork" if threading.active_count() == 1 and _can_fork() else "spawn"
+    context: Any = multiprocessing.get_context(method)
+    processes: list[Any] = []
+    pipes: list[Any] = []
+    try:
+        for share in shares:
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_parse_worker,
+                args=(reader.tenant, forced, share, sender),
+                name="vigil-parse",
+                daemon=True,
+            )
+            process.start()
+            sender.close()  # the worker holds the sending end; EOF tells us it is gone
+            processes.append(process)
+            pipes.append(receiver)
+        streams: list[Iterator[tuple[datetime, int, Event]]] = [
+            _worker_stream(reader, pipe, process)
+            for pipe, process in zip(pipes, processes, strict=True)
+        ]
+        for index, (name, opener) in enumerate(inputs):
+            if name == "-":  # stdin stays in this process
+                streams.append(_keyed(index, reader._ordered(reader.read_input(name, opener))))
+        for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+            yield event
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        for pipe in pipes:
+            pipe.close()
+
+
+def _keyed(index: int, events: Iterator[Event]) -> Iterator[tuple[datetime, int, Event]]:
+    """Merge keys (time, input index) in front of an input's events."""
+    for event in events:
+        yield event.time, index, event
+
+
+def _balanced_shares(files: list[tuple[int, str]], workers: int) -> list[list[tuple[int, str]]]:
+    """Inputs dealt to workers largest first, each to the least loaded (by bytes)."""
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    loads = [0] * workers
+    for index, name in sorted(files, key=lambda item: -_size(item[1])):
+        lightest = loads.index(min(loads))
+        shares[lightest].append((index, name))
+        loads[lightest] += max(_size(name), 1)
+    for share in shares:
+        share.sort()
+    return [share for share in shares if share]
+
+
+def _size(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:
+        return 0
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _worker_stream(
+    reader: InputReader, pipe: Any, process: Any
+) -> Iterator[tuple[datetime, int, Event]]:
+    """A worker's messages as (time, input index, event), folding its counters and dead
+    letters into ``reader`` as they arrive."""
+    stats = reader.stats
+    while True:
+        try:
+            data = pipe.recv_bytes()
+        except EOFError:
+            process.join(timeout=5)
+            raise RuntimeError(
+                f"parse worker exited with status {process.exitcode} before finishing"
+            ) from None
+        chunk = _CHUNK_DECODER.decode(data)
+        records_read, events, skipped, dead_letter = chunk.counts
+        stats.records_read += records_read
+        stats.events += events
+        stats.skipped += skipped
+        stats.dead_letter += dead_letter
+        stats.by_format.update(chunk.by_format)
+        stats.dead_letter_reasons.update(chunk.reasons)
+        for source, position, reason, raw in chunk.letters:
+            reader.sink(DeadLetter(source=source, position=position, reason=reason, raw=raw))
+        if chunk.error:
+            if chunk.input_error:
+                raise InputError(chunk.error)
+            raise RuntimeError(f"parse worker failed: {chunk.error}")
+        for index, event in zip(chunk.inputs, chunk.events, strict=True):
+            yield event.time, index, event
+        if chunk.done:
+            return
+
+
+def _parse_worker(tenant: str, forced: str | None, share: list[tuple[int, str]], pipe: Any) -> None:
+    """Entry point of a parse worker process: read ``share`` and send it down ``pipe``.
+
+    A sender thread writes the messages, so that parsing runs up to
+    :data:`PARALLEL_QUEUE_CHUNKS` messages ahead of the parent (the pipe alone would hold one).
+    """
+    outbox: queue.Queue[bytes | None] = queue.Queue(maxsize=PARALLEL_QUEUE_CHUNKS)
+
+    def write() -> None:
+        while (message := outbox.get()) is not None:
+            try:
+                pipe.send_bytes(message)
+            except OSError:  # the parent has gone (closed its end): nothing left to do
+                return
+
+    writer = threading.Thread(target=write, name="vigil-parse-send", daemon=True)
+    writer.start()
+    try:
+        _parse_share(tenant, forced, share, outbox)
+    finally:
+        outbox.put(None)
+        writer.join()
+        pipe.close()
+
+
+def _parse_share(
+    tenant: str, forced: str | None, share: list[tuple[int, str]], outbox: queue.Queue[bytes | None]
+) -> None:
+    letters: list[DeadLetter] = []
+    reader = InputReader(
+        tenant=tenant, sink=letters.append, stats=ReadStats(), forced_format=forced
+    )
+    encoder = msgspec.msgpack.Encoder()
+    events: list[Event] = []
+    inputs: list[int] = []
+
+    def send(done: bool = False, error: str = "", input_error: bool = False) -> None:
+        stats = reader.stats
+        chunk = _Chunk(
+            events=events,
+            inputs=inputs,
+            letters=[(d.source, d.position, d.reason, d.raw) for d in letters],
+            counts=(stats.records_read, stats.events, stats.skipped, stats.dead_letter),
+            by_format=dict(stats.by_format),
+            reasons=dict(stats.dead_letter_reasons),
+            done=done,
+            error=error,
+            input_error=input_error,
+        )
+        outbox.put(encoder.encode(chunk))
+        letters.clear()
+        reader.stats = ReadStats()  # counters travel as increments
+
+    try:
+        streams = [
+            _keyed(index, reader._ordered(reader.read_input(name, _opener(Path(name)))))
+            for index, name in share
+        ]
+        for _, index, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+            events.append(event)
+            inputs.append(index)
+            if len(events) >= PARALLEL_CHUNK_EVENTS:
+                send()
+                events, inputs = [], []
+        send(done=True)
+    except InputError as exc:
+        events, inputs = [], []
+        send(error=str(exc), input_error=True)
+    except Exception as exc:  # reported to the parent, which stops the run with it
+        events, inputs = [], []
+        send(error=f"{type(exc).__name__}: {exc}"[:500])
