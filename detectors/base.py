@@ -8,8 +8,10 @@ scorer). State is plain numpy arrays, snapshotted without pickle.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +19,45 @@ import numpy.typing as npt
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
 StateDict = dict[str, np.ndarray]
+View = TypeVar("View")
+Method = TypeVar("Method", bound=Callable[..., Any])
+_VIEW_ATTRIBUTE = "_batch_view_cache"
+
+
+def batch_view(method: Callable[[Any, EventBatch], View]) -> Callable[[Any, EventBatch], View]:
+    """Cache a detector's per-batch view from ``score`` for ``learn`` on the same batch.
+
+    The engine scores a batch with every detector and then lets each learn from it; a view
+    depends only on the batch and the detector's own state, which nothing changes in between
+    (score never does, and :func:`changes_state` drops the cache whenever state changes), so
+    computing it once halves the work. The cache holds the batch itself, so identity cannot be
+    confused with a later batch at the same address.
+    """
+
+    @functools.wraps(method)
+    def cached(self: Any, batch: EventBatch) -> View:
+        hit: tuple[EventBatch, View] | None = getattr(self, _VIEW_ATTRIBUTE, None)
+        if hit is not None and hit[0] is batch:
+            return hit[1]
+        view = method(self, batch)
+        setattr(self, _VIEW_ATTRIBUTE, (batch, view))
+        return view
+
+    return cached
+
+
+def changes_state(method: Method) -> Method:
+    """For ``learn`` and ``load_state``: a view cached by :func:`batch_view` is stale after."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            if getattr(self, _VIEW_ATTRIBUTE, None) is not None:
+                setattr(self, _VIEW_ATTRIBUTE, None)
+
+    return wrapper  # type: ignore[return-value]
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import peak_before, peak_fold, previous_in_group, settle
-from detectors.base import Signals, StateDict, group_order, grow
+from detectors.base import Signals, StateDict, batch_view, changes_state, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -72,6 +72,7 @@ class DormantAccount:
         self.count_ = np.empty(0, dtype=np.float64)  # activity events
         self.longest_ = np.empty(0, dtype=np.float64)  # decaying longest usual gap, at last_
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         activity = ~batch.action_mask(_NOT_ACTIVITY) & ~batch.outcome_is(Outcome.FAILURE)
         rows = np.flatnonzero(activity & (batch.column("user") >= 0)).astype(np.int64)
@@ -152,6 +153,7 @@ class DormantAccount:
             )
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -191,6 +193,7 @@ class DormantAccount:
             "longest": self.longest_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.first_ = np.asarray(state["first"], dtype=np.float64)
         self.last_ = np.asarray(state["last"], dtype=np.float64)

@@ -48,7 +48,7 @@ from detectors._decay import (
     settle,
     weights,
 )
-from detectors.base import Signals, StateDict, group_cumsum_before, grow
+from detectors.base import Signals, StateDict, batch_view, changes_state, group_cumsum_before, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -177,6 +177,7 @@ class FailedLogonSurprise:
         stamp = np.where(found, self.burst_time_[position], np.nan)
         return value, stamp
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows = self._rows(batch)
         entity = batch.column(self.entity_column)[rows]
@@ -292,6 +293,7 @@ class FailedLogonSurprise:
             )
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -347,6 +349,7 @@ class FailedLogonSurprise:
             "burst_time": self.burst_time_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.long_ = np.asarray(state["long"], dtype=np.float64)
         self.peak_ = np.asarray(state["peak"], dtype=np.float64)
@@ -511,6 +514,7 @@ class SpraySources:
         result: FloatArray = np.where(found, self.pair_last_[position], np.nan)
         return result
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows, channel = self._rows(batch)
         n = len(rows)
@@ -572,6 +576,7 @@ class SpraySources:
             "t0": np.array([t0]),
         }
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -627,6 +632,7 @@ class SpraySources:
             "pair_last": self.pair_last_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.sums_ = np.asarray(state["sums"], dtype=np.float64).reshape(-1, CHANNELS)
         self.peaks_ = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)

@@ -33,6 +33,8 @@ from detectors.base import (
     PairTable,
     Signals,
     StateDict,
+    batch_view,
+    changes_state,
     flagged_signals,
     group_cumsum_before,
     group_order,
@@ -207,6 +209,7 @@ class DecayedTable:
     def state(self, prefix: str) -> StateDict:
         return self.table.state(prefix)
 
+    @changes_state
     def load_state(self, state: StateDict, prefix: str) -> None:
         self.table.load_state(state, prefix)
 
@@ -282,6 +285,7 @@ class _PairNovelty:
         """(rows, left ids, right ids, boosted rows) of the rows this detector watches."""
         raise NotImplementedError
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows, left, right, boosted = self._pairs(batch)
         time = batch.time[rows]
@@ -384,6 +388,7 @@ class _PairNovelty:
     ) -> tuple[str, str, str]:
         raise NotImplementedError
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -453,6 +458,7 @@ class _PairNovelty:
         )
         return state
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
         self.seen_.load_state(state, "seen_")
@@ -652,6 +658,7 @@ class _Fanout:
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         raise NotImplementedError
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows, entity = self._entities(batch)
         n = len(rows)
@@ -747,6 +754,7 @@ class _Fanout:
             signals.baseline.append(f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min")
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -786,6 +794,7 @@ class _Fanout:
         state.update(first=self.first_, envelope=self.envelope_)
         return state
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
         self.marks_.load_state(state, "marks_")

@@ -24,6 +24,8 @@ from detectors.base import (
     PairTable,
     Signals,
     StateDict,
+    batch_view,
+    changes_state,
     flagged_signals,
     group_order,
     grow,
@@ -98,6 +100,7 @@ class LoginChain:
         self.relay_ = np.empty(0, dtype=np.float64)  # decayed unflagged chains via host
         self.relay_t_ = np.empty(0, dtype=np.float64)
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         mask, explicit = remote_access(batch)
         # IP -> host pairs from every row that carries both (earlier rows of the batch first).
@@ -248,6 +251,7 @@ class LoginChain:
             signals.baseline.append(f"{b} relayed {relay:.1f} chains (decayed, 30-day half-life)")
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         named = view["named"]
@@ -318,6 +322,7 @@ class LoginChain:
             "relay_t": self.relay_t_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
         for name in self.state():

@@ -23,6 +23,8 @@ from detectors.base import (
     PairTable,
     Signals,
     StateDict,
+    batch_view,
+    changes_state,
     group_cumsum_before,
     group_order,
     grow,
@@ -89,6 +91,7 @@ class NoveltyDetector:
         mask &= batch.column(self.attribute_column) >= 0
         return mask
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         """Per relevant row: what a one-by-one scorer would know just before that row."""
         rows = np.flatnonzero(self._relevant(batch))
@@ -200,6 +203,7 @@ class NoveltyDetector:
             f"(normal: {n} events from {d} {self.attribute_label}(s) in {days:.0f} days)"
         )
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -244,6 +248,7 @@ class NoveltyDetector:
         state["entity_distinct"] = self.entity_distinct_
         return state
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
         if "trusted_keys" in state:

@@ -41,7 +41,15 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, group_cumsum_before, group_order, grow
+from detectors.base import (
+    Signals,
+    StateDict,
+    batch_view,
+    changes_state,
+    group_cumsum_before,
+    group_order,
+    grow,
+)
 from detectors.batch import (
     ACTION_CODE,
     ACTIONS,
@@ -213,6 +221,7 @@ class RarityDetector:
             "time": time,
         }
 
+    @batch_view
     def _view(self, batch: EventBatch) -> Features:
         rows, entity, kind = self._select(batch)
         rows = rows.astype(np.int64)
@@ -310,6 +319,7 @@ class RarityDetector:
             signals.baseline.append(baseline)
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         self._learn_activity(batch)
@@ -379,6 +389,7 @@ class RarityDetector:
             "pair_seen": self.pair_seen_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.user_count_ = np.asarray(state["user_count"], dtype=np.float64)

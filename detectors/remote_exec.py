@@ -35,6 +35,8 @@ from detectors.base import (
     PairTable,
     Signals,
     StateDict,
+    batch_view,
+    changes_state,
     flagged_signals,
     group_cumsum_before,
     group_order,
@@ -195,6 +197,7 @@ class RemoteExecution:
         self.named_ = PairTable()  # (user, artefact name) seen
         self.name_users_ = np.empty(0, dtype=np.float64)  # distinct users per artefact name
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         n = len(batch)
         user = batch.column("user")
@@ -328,6 +331,7 @@ class RemoteExecution:
             )
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -354,6 +358,7 @@ class RemoteExecution:
             "name_users": self.name_users_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.logons_.load_state(state, "logons_")
         self.habits_.load_state(state, "habits_")

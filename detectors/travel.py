@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import previous_in_group
-from detectors.base import Signals, StateDict, grow
+from detectors.base import Signals, StateDict, batch_view, changes_state, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -54,6 +54,7 @@ class _Consecutive:
         mask &= (batch.column("user") >= 0) & (batch.column(self.column) >= 0)
         return np.flatnonzero(mask).astype(np.int64)
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows = self._rows(batch)
         values = self._values(batch, rows)
@@ -117,6 +118,7 @@ class _Consecutive:
     def title(self, who: str, before: str, now: str, minutes: float) -> str:
         return f"{who} {before} -> {now} in {minutes:.0f} minutes"
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         rows = view["rows"]
@@ -134,6 +136,7 @@ class _Consecutive:
     def state(self) -> StateDict:
         return {"last_value": self.last_value_, "last_time": self.last_time_}
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.last_value_ = np.asarray(state["last_value"], dtype=np.int64)
         self.last_time_ = np.asarray(state["last_time"], dtype=np.float64)

@@ -35,7 +35,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict
+from detectors.base import Signals, StateDict, batch_view, changes_state
 from detectors.batch import (
     ACTION_CODE,
     ACTIONS,
@@ -130,6 +130,7 @@ class Volume:
         )
         return result
 
+    @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         action = batch.action.astype(np.int64)
         user = batch.column("user")
@@ -260,6 +261,7 @@ class Volume:
             signals.baseline.append(f"{usual}; threshold {limit}")
         return signals
 
+    @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         pairs = view["pairs"]
@@ -288,6 +290,7 @@ class Volume:
             "threshold": self.threshold_,
         }
 
+    @changes_state
     def load_state(self, state: StateDict) -> None:
         self.keys_ = np.asarray(state["keys"], dtype=np.int64)
         for name in ("mean", "active", "bucket", "current", "threshold"):
