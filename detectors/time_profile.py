@@ -35,13 +35,14 @@ teach the model that nights are normal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 
-from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle
+from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
 from detectors.base import Signals, StateDict, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -223,23 +224,41 @@ class RareTimeOfWeek:
         # round of the fixed point is then a cumulative sum and a few gathers.
         own_index = _SmoothedIndex(self, profile, stamp, local, time, hour) if n else None
 
-        def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
-            keep = ~held
-            assert own_index is not None  # noqa: S101 - only called with rows
-            own, own_total = own_index.evaluate(keep)
-            p = (own + self.prior_events * peer_p + 0.5 / BINS) / (
+        def surprise_with(
+            index: _SmoothedIndex, held: BoolArray, prior: FloatArray
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
+            own, own_total = index.evaluate(~held)
+            p = (own + self.prior_events * prior + 0.5 / BINS) / (
                 own_total + self.prior_events + 0.5
             )
             nats = -np.log(p * BINS)
             points = np.minimum(self.max_points, self.points_per_nat * (nats - self.min_nats))
             return points, own / np.maximum(own_total, 1e-12), own_total
 
+        def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+            assert own_index is not None  # noqa: S101 - only called with rows
+            return surprise_with(own_index, held, peer_p)
+
         def judge(held: BoolArray) -> BoolArray:
             points, _, _ = surprise(held)
             result: BoolArray = mature & (points >= self.min_points)
             return result
 
-        held = settle(judge, n) if n else np.zeros(0, dtype=np.bool_)
+        def judge_part(part: Int64Array) -> Callable[[BoolArray], BoolArray]:
+            # The rows of some users only (a user's rows depend on that user's rows alone).
+            users, part_local = np.unique(local[part], return_inverse=True)
+            index = _SmoothedIndex(
+                self, profile[users], stamp[part], part_local, time[part], hour[part]
+            )
+
+            def judge_rows(held: BoolArray) -> BoolArray:
+                points, _, _ = surprise_with(index, held, peer_p[part])
+                result: BoolArray = mature[part] & (points >= self.min_points)
+                return result
+
+            return judge_rows
+
+        held = settle_by_group(judge, judge_part, local, n)
         points, share, total = surprise(held) if n else (np.zeros(0),) * 3
         # Cooldown: one signal per user per quiet period of surprising activity.
         surprising_rows = np.flatnonzero(held)
