@@ -514,19 +514,29 @@ class SpraySources:
         result: FloatArray = np.where(found, self.pair_last_[position], np.nan)
         return result
 
+    def _shared(self, batch: EventBatch) -> tuple[np.ndarray, ...]:
+        """What both spray detectors derive alike from a batch (rows, channels, pair keys and
+        each row's previous try of its pair): computed once per batch, in ``batch.derived``."""
+        cached = batch.derived.get("spray_rows")
+        if cached is None:
+            rows, channel = self._rows(batch)
+            ip = batch.column("src_ip")[rows]
+            user = batch.column("user")[rows]
+            keys = (ip.astype(np.int64) << 33) | (channel << 31) | user.astype(np.int64)
+            cached = (rows, channel, ip, user, keys, previous_in_group(keys))
+            batch.derived["spray_rows"] = cached
+        result: tuple[np.ndarray, ...] = cached
+        return result
+
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
-        rows, channel = self._rows(batch)
+        rows, channel, ip, user, keys, previous = self._shared(batch)
         n = len(rows)
-        ip = batch.column("src_ip")[rows]
-        user = batch.column("user")[rows]
         time = batch.time[rows]
-        keys = (ip.astype(np.int64) << 33) | (channel << 31) | user.astype(np.int64)
         size = int(ip.max()) + 1 if n else 0
         stamp = grow(self.stamp_, size, np.nan)[ip]
         t0 = float(time[0]) if n else 0.0
         w = weights(time, t0, self.tau)
-        previous = previous_in_group(keys)
         stored_last = self._pair_last(keys)
         previous_time = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
         w_previous = np.where(
