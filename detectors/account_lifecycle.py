@@ -30,7 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import PairTable, StateDict, group_cumsum_before
+from detectors.base import WHOLE_COUNTS, PairTable, StateDict, group_cumsum_before
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -121,7 +121,7 @@ class AccountLifecycle(RarityDetector):
         self.lead = lead
         self.immature_weight = immature_weight
         self.log_floor = log_floor
-        self.disabled_ = PairTable()  # target account id -> times seen disabled
+        self.disabled_ = PairTable(WHOLE_COUNTS)  # target account id -> times seen disabled
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)

@@ -30,6 +30,7 @@ import numpy as np
 
 from detectors._decay import previous_in_group, settle
 from detectors.base import (
+    WHOLE_COUNTS,
     PairTable,
     Signals,
     StateDict,
@@ -271,8 +272,8 @@ class _PairNovelty:
         self.recent_half_life = recent_half_life_days * DAY
         self.forget = forget_days * DAY
         self.explicit_boost = explicit_boost
-        self.pairs_ = PairTable()  # learned (left, right): held-back rows excluded
-        self.seen_ = PairTable()  # every (right, left) ever seen: popularity
+        self.pairs_ = PairTable(WHOLE_COUNTS)  # learned (left, right): held-back rows excluded
+        self.seen_ = PairTable(WHOLE_COUNTS)  # every (right, left) ever seen: popularity
         self.left_first_ = np.empty(0, dtype=np.float64)
         self.left_count_ = np.empty(0, dtype=np.float64)
         self.left_distinct_ = np.empty(0, dtype=np.float64)
@@ -650,7 +651,7 @@ class _Fanout:
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
         self.rate = LN2 / (peak_half_life_days * DAY)
-        self.pairs_ = PairTable()  # (entity, destination) -> last seen
+        self.pairs_ = PairTable(WHOLE_COUNTS)  # (entity, destination) -> last seen
         self.marks_ = PairTable()  # (entity, destination) -> last "new in window" time, value
         self.first_ = np.empty(0, dtype=np.float64)
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none

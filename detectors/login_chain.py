@@ -21,6 +21,7 @@ import numpy as np
 
 from detectors._decay import settle
 from detectors.base import (
+    WHOLE_COUNTS,
     PairTable,
     Signals,
     StateDict,
@@ -90,7 +91,7 @@ class LoginChain:
         self.relay_half_life = relay_half_life_days * DAY
         self.min_points = min_points
         self.habit_count = habit_count
-        self.habits_ = PairTable()  # (user, source host) hops seen, flagged or not
+        self.habits_ = PairTable(WHOLE_COUNTS)  # (user, source host) hops seen, flagged or not
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)

@@ -32,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors.base import (
+    WHOLE_COUNTS,
     PairTable,
     Signals,
     StateDict,
@@ -192,9 +193,10 @@ class RemoteExecution:
         # WMI/WinRM children without a visible logon (clock skew puts Sysmon's process start
         # before the collector's 4624) still count, at this weight.
         self.unanchored_weight = unanchored_weight
-        self.logons_ = PairTable()  # (user, host) -> last network logon (time), its source id
+        # (user, host) -> last network logon (time), its source id
+        self.logons_ = PairTable(WHOLE_COUNTS)
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
-        self.named_ = PairTable()  # (user, artefact name) seen
+        self.named_ = PairTable(WHOLE_COUNTS)  # (user, artefact name) seen
         self.name_users_ = np.empty(0, dtype=np.float64)  # distinct users per artefact name
 
     @batch_view
