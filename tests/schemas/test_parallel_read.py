@@ -90,3 +90,15 @@ def test_detect_alerts_do_not_depend_on_parse_workers(tmp_path: Path) -> None:
         outputs.append((out.getvalue(), sorted(dead.getvalue().splitlines()), summary.stats))
     assert outputs[0] == outputs[1]
     assert outputs[0][0], "the scenario raised no alert"
+
+
+def test_spawned_workers_when_threads_are_running(
+    inputs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With other threads alive (metrics server, notifier) workers are spawned, not forked."""
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 3)
+    events, letters, stats = read(inputs, 2)
+    assert (events, stats) == read(inputs, 1)[::2]
+    assert sorted(letters, key=repr) == sorted(read(inputs, 1)[1], key=repr)
