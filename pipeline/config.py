@@ -21,9 +21,9 @@ class VigilConfig:
     detectors: list[str] | None = None  # None = every registered detector
     detector_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     batch_size: int = 8192
-    # Parse worker processes for `vigil detect` (0 = one per CPU for inputs of 4 MiB or more,
-    # 1 = parse in the detecting process).
-    parse_workers: int = 0
+    # Parse worker processes for `vigil detect`: None = automatic (one per CPU for inputs of
+    # 4 MiB or more), 0 = parse in the detecting process.
+    parse_workers: int | None = None
     allow: list[dict[str, Any]] = field(default_factory=list)  # allow-list suppressions
     notify: list[dict[str, Any]] = field(default_factory=list)  # on-call sinks
 
@@ -33,7 +33,7 @@ def load_config(path: str | None) -> VigilConfig:
 
     ```toml
     batch_size = 8192
-    parse_workers = 0   # 0 = automatic, 1 = no worker processes
+    parse_workers = 2   # default "auto"; 0 = parse in the detecting process
     [risk]
     alert_bar = 40
     half_life_hours = 48
@@ -100,9 +100,15 @@ def load_config(path: str | None) -> VigilConfig:
     batch_size = document.get("batch_size", 8192)
     if not isinstance(batch_size, int) or not 1 <= batch_size <= 1_000_000:
         raise ConfigError(f"config {path}: batch_size must be an integer in 1..1000000")
-    parse_workers = document.get("parse_workers", 0)
-    if not isinstance(parse_workers, int) or not 0 <= parse_workers <= 256:
-        raise ConfigError(f"config {path}: parse_workers must be an integer in 0..256")
+    parse_workers = document.get("parse_workers", "auto")
+    if parse_workers == "auto":
+        parse_workers = None
+    elif (
+        isinstance(parse_workers, bool)
+        or not isinstance(parse_workers, int)
+        or not 0 <= parse_workers <= 256
+    ):
+        raise ConfigError(f'config {path}: parse_workers must be "auto" or an integer in 0..256')
     allow = document.get("allow", [])
     notify = document.get("notify", [])
     if not isinstance(allow, list) or not isinstance(notify, list):

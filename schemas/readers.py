@@ -693,20 +693,21 @@ class _Chunk(msgspec.Struct, array_like=True):
 _CHUNK_DECODER = msgspec.msgpack.Decoder(_Chunk)
 
 
-def parse_worker_count(paths: Iterable[str], requested: int = 0) -> int:
-    """Worker processes for ``paths``: ``requested`` when > 0, else one per CPU when the
-    inputs are large enough to be worth it; never more than the number of file inputs. 1
-    means "parse in this process"."""
+def parse_worker_count(paths: Iterable[str], requested: int | None = None) -> int:
+    """Parse worker processes for ``paths`` (0: parse in this process): ``requested``, or by
+    default one per CPU when the inputs are large enough to be worth it; never more than the
+    number of file inputs."""
     sizes = [_size(name) for name, _ in expand(paths) if name != "-"]
-    if requested <= 0:
+    if requested is None:
         if sum(sizes) < PARALLEL_MIN_BYTES:
-            return 1
+            return 0
         requested = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    return max(1, min(requested, len(sizes)))
+    return max(0, min(requested, len(sizes)))
 
 
 def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int) -> Iterator[Event]:
-    """:meth:`InputReader.read_paths` with the inputs parsed in ``workers`` processes.
+    """:meth:`InputReader.read_paths` with the inputs parsed in ``workers`` processes (0: in
+    this process). One worker already overlaps parsing with what the caller does with events.
 
     Same events in the same order, same dead letters (delivered to the reader's sink when the
     parent reaches the worker's message that carries them) and the same counters.
@@ -714,7 +715,7 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
     paths = list(paths)
     inputs = list(expand(paths))
     files = [(index, name) for index, (name, _) in enumerate(inputs) if name != "-"]
-    if workers < 2 or len(files) < 2:
+    if workers < 1 or not files:
         yield from reader.read_paths(paths)
         return
     shares = _balanced_shares(files, workers)

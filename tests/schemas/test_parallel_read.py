@@ -54,9 +54,9 @@ def inputs(tmp_path: Path) -> list[str]:
     return [str(tmp_path)]
 
 
-@pytest.mark.parametrize("workers", [2, 3, 7])
+@pytest.mark.parametrize("workers", [1, 2, 3, 7])
 def test_workers_read_what_one_process_reads(inputs: list[str], workers: int) -> None:
-    events, letters, stats = read(inputs, 1)
+    events, letters, stats = read(inputs, 0)
     parallel_events, parallel_letters, parallel_stats = read(inputs, workers)
     assert parallel_events == events
     assert sorted(parallel_letters, key=repr) == sorted(letters, key=repr)
@@ -70,7 +70,7 @@ def test_a_missing_input_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_small_inputs_stay_in_process(inputs: list[str]) -> None:
-    assert parse_worker_count(inputs) == 1
+    assert parse_worker_count(inputs) == 0
     assert parse_worker_count(inputs, 3) == 3
     assert parse_worker_count(inputs, 64) == 7  # never more workers than inputs
 
@@ -78,7 +78,7 @@ def test_small_inputs_stay_in_process(inputs: list[str]) -> None:
 def test_detect_alerts_do_not_depend_on_parse_workers(tmp_path: Path) -> None:
     generate(tmp_path / "org", seed=5, days=10, users=15, learning_days=4)
     outputs = []
-    for workers in (1, 2):
+    for workers in (0, 1, 2):
         out, dead = io.BytesIO(), io.BytesIO()
         summary = run_detect(
             [str(tmp_path / "org" / "logs")],
@@ -88,7 +88,7 @@ def test_detect_alerts_do_not_depend_on_parse_workers(tmp_path: Path) -> None:
             dead_letters=dead,
         )
         outputs.append((out.getvalue(), sorted(dead.getvalue().splitlines()), summary.stats))
-    assert outputs[0] == outputs[1]
+    assert outputs[0] == outputs[1] == outputs[2]
     assert outputs[0][0], "the scenario raised no alert"
 
 
@@ -100,5 +100,34 @@ def test_spawned_workers_when_threads_are_running(
 
     monkeypatch.setattr(threading, "active_count", lambda: 3)
     events, letters, stats = read(inputs, 2)
-    assert (events, stats) == read(inputs, 1)[::2]
-    assert sorted(letters, key=repr) == sorted(read(inputs, 1)[1], key=repr)
+    assert (events, stats) == read(inputs, 0)[::2]
+    assert sorted(letters, key=repr) == sorted(read(inputs, 0)[1], key=repr)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", None),
+        ('parse_workers = "auto"', None),
+        ("parse_workers = 0", 0),
+        ("parse_workers = 3", 3),
+    ],
+)
+def test_parse_workers_setting(tmp_path: Path, text: str, expected: int | None) -> None:
+    from pipeline.config import load_config
+
+    path = tmp_path / "vigil.toml"
+    path.write_text(text + "\n")
+    assert load_config(str(path)).parse_workers == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["parse_workers = -1", "parse_workers = true", 'parse_workers = "2"']
+)
+def test_bad_parse_workers_setting_is_refused(tmp_path: Path, text: str) -> None:
+    from pipeline.config import ConfigError, load_config
+
+    path = tmp_path / "vigil.toml"
+    path.write_text(text + "\n")
+    with pytest.raises(ConfigError, match="parse_workers"):
+        load_config(str(path))
