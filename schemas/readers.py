@@ -695,14 +695,27 @@ _CHUNK_DECODER = msgspec.msgpack.Decoder(_Chunk)
 
 def parse_worker_count(paths: Iterable[str], requested: int | None = None) -> int:
     """Parse worker processes for ``paths`` (0: parse in this process): ``requested``, or by
-    default one per CPU when the inputs are large enough to be worth it; never more than the
-    number of file inputs."""
+    default one per CPU when the inputs are large enough to be worth it and the machine has a
+    CPU to spare; never more than the number of file inputs.
+
+    Workers add work (encoding, decoding, merging: ~3 us an event): on a machine whose CPUs
+    are busy with other work they make a run slower, not faster (measured on 2 shared CPUs).
+    """
     sizes = [_size(name) for name, _ in expand(paths) if name != "-"]
     if requested is None:
-        if sum(sizes) < PARALLEL_MIN_BYTES:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        if sum(sizes) < PARALLEL_MIN_BYTES or _busy_cpus() > cpus - 1:
             return 0
-        requested = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        requested = cpus
     return max(0, min(requested, len(sizes)))
+
+
+def _busy_cpus() -> float:
+    """CPUs other work keeps busy: the 1-minute load average (0 where there is none)."""
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 0.0
 
 
 def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int) -> Iterator[Event]:
@@ -739,13 +752,18 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             sender.close()  # the worker holds the sending end; EOF tells us it is gone
             processes.append(process)
             pipes.append(receiver)
+        stdin = [(index, opener) for index, (name, opener) in enumerate(inputs) if name == "-"]
+        if len(processes) == 1 and not stdin:
+            # One stream is already in order: no merge, events straight from the messages.
+            for chunk in _worker_chunks(reader, pipes[0], processes[0]):
+                yield from chunk.events
+            return
         streams: list[Iterator[tuple[datetime, int, Event]]] = [
             _worker_stream(reader, pipe, process)
             for pipe, process in zip(pipes, processes, strict=True)
         ]
-        for index, (name, opener) in enumerate(inputs):
-            if name == "-":  # stdin stays in this process
-                streams.append(_keyed(index, reader._ordered(reader.read_input(name, opener))))
+        for index, opener in stdin:  # stdin stays in this process
+            streams.append(_keyed(index, reader._ordered(reader.read_input("-", opener))))
         for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
             yield event
     finally:
@@ -791,8 +809,15 @@ def _can_fork() -> bool:
 def _worker_stream(
     reader: InputReader, pipe: Any, process: Any
 ) -> Iterator[tuple[datetime, int, Event]]:
-    """A worker's messages as (time, input index, event), folding its counters and dead
-    letters into ``reader`` as they arrive."""
+    """A worker's events as (time, input index, event), for the merge."""
+    for chunk in _worker_chunks(reader, pipe, process):
+        for index, event in zip(chunk.inputs, chunk.events, strict=True):
+            yield event.time, index, event
+
+
+def _worker_chunks(reader: InputReader, pipe: Any, process: Any) -> Iterator[_Chunk]:
+    """A worker's messages, folding its counters and dead letters into ``reader`` as they
+    arrive (before their events are handed on)."""
     stats = reader.stats
     while True:
         try:
@@ -816,8 +841,7 @@ def _worker_stream(
             if chunk.input_error:
                 raise InputError(chunk.error)
             raise RuntimeError(f"parse worker failed: {chunk.error}")
-        for index, event in zip(chunk.inputs, chunk.events, strict=True):
-            yield event.time, index, event
+        yield chunk
         if chunk.done:
             return
 
