@@ -56,7 +56,7 @@ class Vocabulary:
     (0, 1, 0)
     >>> v.intern("acme", ""), v.value(1), v.tenant_of(1), len(v)
     (-1, 'bob', 'acme', 2)
-    >>> v.intern_many("acme", ["bob", "", "carol", "bob"])
+    >>> v.intern_many("acme", ["bob", "", "carol", "bob"]).tolist()
     [1, -1, 2, 1]
     """
 
@@ -93,16 +93,18 @@ class Vocabulary:
             self._tenant_ids(tenant)[value] = found
         return found
 
-    def intern_many(self, tenant: str, values: Sequence[str]) -> list[int]:
+    def intern_many(self, tenant: str, values: Sequence[str]) -> IntArray:
         """Ids of ``values`` of one tenant, new values interned in order of first appearance."""
         known = self._tenant_ids(tenant)
-        ids: list[int | None] = list(map(known.get, values))
-        if None in ids:
-            for value in values:
-                if value not in known:
-                    self.intern(tenant, value)
-            ids = list(map(known.get, values))
-        return ids  # type: ignore[return-value]  # every value is known by now
+        try:
+            # None (an unknown value) does not convert: then intern and look up again.
+            return np.array(list(map(known.get, values)), dtype=np.int32)
+        except TypeError:
+            pass
+        missing = [value for value in values if value not in known]
+        for value in dict.fromkeys(missing):
+            self.intern(tenant, value)
+        return np.array(list(map(known.get, values)), dtype=np.int32)
 
     def value(self, index: int) -> str:
         """The original string of an id (without its tenant)."""
@@ -157,7 +159,7 @@ class BatchBuilder:
         distinct_tenants = dict.fromkeys(tenants)
         single_tenant = next(iter(distinct_tenants)) if len(distinct_tenants) == 1 else None
         # Tenants are interned in order of first appearance, as one call per event would.
-        tenant_ids = np.array(self.tenants.intern_many("", tenants), dtype=np.int32)
+        tenant_ids = self.tenants.intern_many("", tenants)
         action = np.array(list(map(ACTION_CODE.__getitem__, map(_ACTION, events))), dtype=np.int8)
         outcome = np.array(
             list(map(OUTCOME_CODE.__getitem__, map(_OUTCOME, events))), dtype=np.int8
@@ -176,8 +178,11 @@ class BatchBuilder:
             if single_tenant is not None:
                 ids = vocab.intern_many(single_tenant, values)
             else:
-                ids = [vocab.intern(t, v) for t, v in zip(tenants, values, strict=True)]
-            columns[column] = np.array(ids, dtype=np.int32).reshape(n)
+                ids = np.array(
+                    [vocab.intern(t, v) for t, v in zip(tenants, values, strict=True)],
+                    dtype=np.int32,
+                )
+            columns[column] = ids.reshape(n)
         return EventBatch(
             events=events,
             time=time,
