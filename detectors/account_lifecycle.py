@@ -121,7 +121,8 @@ class AccountLifecycle(RarityDetector):
         self.lead = lead
         self.immature_weight = immature_weight
         self.log_floor = log_floor
-        self.disabled_ = PairTable(WHOLE_COUNTS)  # target account id -> times seen disabled
+        # target account id -> times seen disabled
+        self.disabled_ = PairTable(WHOLE_COUNTS, times=False)
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)

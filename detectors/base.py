@@ -198,13 +198,16 @@ class PairTable:
     A table whose counts only ever grow by :meth:`add` (whole occurrences) keeps them as
     ``uint32`` (``PairTable(WHOLE_COUNTS)``: 4 bytes an entry fewer, the same numbers; a count
     stops at 2**32 - 1). Tables whose callers store other values in ``counts`` stay float64.
+    A table whose last-seen times nobody reads is made with ``times=False``: it keeps none
+    (8 bytes an entry) and :meth:`lookup` answers NaN for them.
     """
 
-    def __init__(self, counts: type[np.generic] = np.float64) -> None:
+    def __init__(self, counts: type[np.generic] = np.float64, *, times: bool = True) -> None:
         self.keys: Int64Array = np.empty(0, dtype=np.int64)
         self.counts: np.ndarray = np.empty(0, dtype=counts)
         self.last: FloatArray = np.empty(0, dtype=np.float64)
         self._whole = np.issubdtype(self.counts.dtype, np.integer)
+        self._times = times
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -217,6 +220,8 @@ class PairTable:
         clipped = np.minimum(position, len(self.keys) - 1)
         found = self.keys[clipped] == keys
         counts = np.where(found, self.counts[clipped], 0.0)
+        if not self._times:
+            return counts, np.full(len(keys), np.nan)
         last = np.where(found, self.last[clipped], np.nan)
         return counts, last
 
@@ -229,7 +234,8 @@ class PairTable:
         if not self._whole:
             increments = increments.astype(np.float64)
         latest = np.full(len(unique), -np.inf)
-        np.maximum.at(latest, inverse, times)
+        if self._times:
+            np.maximum.at(latest, inverse, times)
         position = np.searchsorted(self.keys, unique)
         clipped = np.minimum(position, max(len(self.keys) - 1, 0))
         found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
@@ -240,7 +246,8 @@ class PairTable:
             increments = np.minimum(increments, _WHOLE_MAX)
         else:
             self.counts[hit] += increments[found]
-        self.last[hit] = np.maximum(self.last[hit], latest[found])
+        if self._times:
+            self.last[hit] = np.maximum(self.last[hit], latest[found])
         new = ~found
         if new.any():
             insert_at = position[new]
@@ -248,20 +255,21 @@ class PairTable:
             self.counts = np.insert(
                 self.counts, insert_at, increments[new].astype(self.counts.dtype)
             )
-            self.last = np.insert(self.last, insert_at, latest[new])
+            if self._times:
+                self.last = np.insert(self.last, insert_at, latest[new])
 
     def state(self, prefix: str) -> StateDict:
-        return {
-            f"{prefix}keys": self.keys,
-            f"{prefix}counts": self.counts,
-            f"{prefix}last": self.last,
-        }
+        state = {f"{prefix}keys": self.keys, f"{prefix}counts": self.counts}
+        if self._times:
+            state[f"{prefix}last"] = self.last
+        return state
 
     def load_state(self, state: StateDict, prefix: str) -> None:
         self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
         # Snapshots from before whole counts were uint32 hold them as float64: same values.
         self.counts = np.asarray(state[f"{prefix}counts"], dtype=self.counts.dtype)
-        self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+        if self._times:  # (a snapshot may hold times this table does not keep: ignored)
+            self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 
 
 #: Counts of :data:`WHOLE_COUNTS` tables saturate here instead of wrapping around.

@@ -273,7 +273,8 @@ class _PairNovelty:
         self.forget = forget_days * DAY
         self.explicit_boost = explicit_boost
         self.pairs_ = PairTable(WHOLE_COUNTS)  # learned (left, right): held-back rows excluded
-        self.seen_ = PairTable(WHOLE_COUNTS)  # every (right, left) ever seen: popularity
+        # every (right, left) ever seen: popularity
+        self.seen_ = PairTable(WHOLE_COUNTS, times=False)
         self.left_first_ = np.empty(0, dtype=np.float64)
         self.left_count_ = np.empty(0, dtype=np.float64)
         self.left_distinct_ = np.empty(0, dtype=np.float64)

@@ -91,7 +91,8 @@ class LoginChain:
         self.relay_half_life = relay_half_life_days * DAY
         self.min_points = min_points
         self.habit_count = habit_count
-        self.habits_ = PairTable(WHOLE_COUNTS)  # (user, source host) hops seen, flagged or not
+        # (user, source host) hops seen, flagged or not
+        self.habits_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)

@@ -74,10 +74,11 @@ class NoveltyDetector:
         self.points_per_nat = points_per_nat
         self.max_points = max_points
         self.popular_entities = popular_entities
-        self.pairs_ = PairTable(WHOLE_COUNTS)  # learned (entity, value) pairs
-        self.trusted_ = PairTable(WHOLE_COUNTS)  # ... of which learned while the entity was mature
+        self.pairs_ = PairTable(WHOLE_COUNTS, times=False)  # learned (entity, value) pairs
+        # ... of which learned while the entity was mature
+        self.trusted_ = PairTable(WHOLE_COUNTS, times=False)
         # every (entity, value) pair seen, flagged ones included
-        self.sightings_ = PairTable(WHOLE_COUNTS)
+        self.sightings_ = PairTable(WHOLE_COUNTS, times=False)
         self.value_entities_ = np.empty(0, dtype=np.float64)  # distinct entities seen per value
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
         self.entity_count_ = np.empty(0, dtype=np.float64)  # events seen

@@ -196,7 +196,7 @@ class RemoteExecution:
         # (user, host) -> last network logon (time), its source id
         self.logons_ = PairTable(WHOLE_COUNTS)
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
-        self.named_ = PairTable(WHOLE_COUNTS)  # (user, artefact name) seen
+        self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
         self.name_users_ = np.empty(0, dtype=np.float64)  # distinct users per artefact name
 
     @batch_view

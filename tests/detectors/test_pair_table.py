@@ -36,3 +36,18 @@ def test_float_snapshot_loads_and_counts_saturate() -> None:
     table.add(np.array([2, 2, 2, 1], dtype=np.int64), np.array([2.0, 2.0, 2.0, 2.0]))
     assert table.counts.dtype == np.uint32
     assert table.counts.tolist() == [4, 2**32 - 1]
+
+
+def test_a_table_without_times_counts_alike_and_keeps_no_times() -> None:
+    keys = np.array([4, 1, 4, 9], dtype=np.int64)
+    times = np.array([1.0, 2.0, 3.0, 4.0])
+    plain, timeless = PairTable(WHOLE_COUNTS), PairTable(WHOLE_COUNTS, times=False)
+    plain.add(keys, times)
+    timeless.add(keys, times)
+    probe = np.array([1, 4, 5], dtype=np.int64)
+    np.testing.assert_array_equal(timeless.lookup(probe)[0], plain.lookup(probe)[0])
+    assert np.isnan(timeless.lookup(probe)[1]).all()
+    assert set(timeless.state("p_")) == {"p_keys", "p_counts"}
+    restored = PairTable(WHOLE_COUNTS, times=False)
+    restored.load_state(plain.state("p_"), "p_")  # an older snapshot with times: ignored
+    np.testing.assert_array_equal(restored.counts, plain.counts)
