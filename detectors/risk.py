@@ -151,6 +151,15 @@ class RiskLayer:
             and t - f["time"] < cfg.burst_minutes * 60.0
         )
         points *= cfg.burst_weight**burst
+        incident = self.incidents_.get(key)
+        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
+            # The incident closes: its evidence was reported and is spent. What is left of the
+            # risk it built (half of a critical incident's after 48 h) must not open the next
+            # incident on the first trivial finding, let alone at the old severity.
+            del self.incidents_[key]
+            incident = None
+            state["risk"] = 0.0
+            state["slow"] = 0.0
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
         # The slow account: weak findings that keep coming back over weeks (a stolen password
@@ -174,10 +183,6 @@ class RiskLayer:
         state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
         state["factors"].append(factor)
 
-        incident = self.incidents_.get(key)
-        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
-            del self.incidents_[key]
-            incident = None
         slow_score = state["slow"] * cfg.alert_bar / cfg.slow_bar
         score = min(100.0, max(state["risk"], slow_score))
         if incident is None:
