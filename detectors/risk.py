@@ -50,6 +50,39 @@ class RiskConfig:
             raise ValueError("risk: repeat_weight must be in [0, 1]")
 
 
+#: What a detector looks at. Detectors reading the same event through the same aspect see
+#: largely the same thing (a new network is usually also a new ASN and country; a PsExec service
+#: install is both an artefact and a lifecycle event), so their findings on one event are
+#: discounted; findings through different aspects (where from, when, with which client, how
+#: authenticated, what was reached) are independent evidence and add up in full.
+ASPECTS: dict[str, str] = {
+    "rare_source_network": "source",
+    "rare_asn": "source",
+    "rare_country": "source",
+    "rare_device": "source",
+    "rare_workstation": "source",
+    "impossible_travel": "source",
+    "concurrent_sources": "source",
+    "shared_indicator": "source",
+    "rare_user_agent": "client",
+    "rare_time_of_week": "time",
+    "dormant_account": "time",
+    "failed_logons_user": "failures",
+    "failed_logons_source": "failures",
+    "password_spray": "failures",
+    "success_after_spray": "failures",
+    "lateral_new_host": "reach",
+    "lateral_new_edge": "reach",
+    "lateral_fanout_user": "reach",
+    "lateral_fanout_source": "reach",
+    "login_chain": "reach",
+    "remote_exec": "execution",
+    "account_lifecycle": "execution",
+    "privileged_action": "privilege",
+    "group_change": "privilege",
+}
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
@@ -75,6 +108,7 @@ class RiskLayer:
         # (row, entity kind, entity id, -points, detector position, index in signals): per event
         # and entity, strongest first.
         items: list[tuple[int, str, int, float, int, int]] = []
+        aspects = [ASPECTS.get(signals.detector, signals.detector) for signals in all_signals]
         for position, signals in enumerate(all_signals):
             items.extend(
                 (int(row), signals.entity_kind, int(entity), -float(points), position, index)
@@ -89,15 +123,16 @@ class RiskLayer:
             )
         items.sort()
         emitted: dict[str, Alert] = {}
-        previous: tuple[int, str, int] = (-1, "", -1)
-        rank = 0
+        seen: dict[tuple[int, str, int, str], int] = {}
         for row, kind, entity, _, position, index in items:
-            rank = rank + 1 if (row, kind, entity) == previous else 0
-            previous = (row, kind, entity)
+            marker = (row, kind, entity, aspects[position])
+            rank = seen.get(marker, 0)
+            seen[marker] = rank + 1
             signals = all_signals[position]
-            # Several detectors reading the same event about the same entity see partly the
-            # same thing: the strongest counts fully, each further one half as much as the one
-            # before. (A finding about another entity of that event is not discounted.)
+            # Several detectors reading the same event about the same entity through the same
+            # aspect see partly the same thing: the strongest counts fully, each further one
+            # half as much as the one before. (A finding about another entity of that event, or
+            # through another aspect, is not discounted.)
             alert = self._fold(signals, index, row, batch, builder, 0.5**rank)
             if alert is not None:
                 emitted[alert.incident_key] = alert  # only the latest version per batch
