@@ -151,7 +151,8 @@ class NoveltyDetector:
         # what was flagged, and both only grow along a pair's rows).
         hour = (np.floor(time / HOUR) % 24).astype(np.int64)
         day = np.floor(time / DAY)
-        usual = self._usual_hour(entity64, hour, prior_entity)
+        prior_pair, _ = group_order(keys)
+        usual = self._usual_hour(entity64, hour, prior_entity, sighted + prior_pair)
         usual_days, last_usual_day = self.habitual_.lookup(keys)
         new_day = usual & ~(day <= last_usual_day)  # NaN (never) compares False
         # Each day counts once per pair: only the first new-day row of a (pair, day) counts.
@@ -188,16 +189,21 @@ class NoveltyDetector:
             "new_day": new_day,
         }
 
-    def _usual_hour(self, entity: Int64Array, hour: Int64Array, prior: Int64Array) -> BoolArray:
+    def _usual_hour(
+        self, entity: Int64Array, hour: Int64Array, prior: Int64Array, pair_before: np.ndarray
+    ) -> BoolArray:
         """Rows at an hour of the day (+-1 h) that holds at least ``usual_share`` of the
-        entity's events before the row (stored profile plus earlier rows of the batch)."""
+        entity's events before the row (stored profile plus earlier rows of the batch), not
+        counting the value's own events (``pair_before``, as if all were in that hour): a
+        value used only at night must not make the night usual by itself."""
         stored = _grow_hours(self.entity_hours_, int(entity.max()) + 1 if len(entity) else 0)
         in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
         near = np.zeros(len(entity))
         for offset in (-1, 0, 1):
             around = (hour + offset) % 24
             near += stored[entity, around] + in_batch.at(entity * 24 + around)
-        total = stored.sum(axis=1)[entity] + prior
+        total = stored.sum(axis=1)[entity] + prior - pair_before
+        near -= pair_before
         usual: BoolArray = (total >= self.min_events) & (near >= self.usual_share * total)
         return usual
 
