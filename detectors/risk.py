@@ -65,6 +65,7 @@ ASPECTS: dict[str, str] = {
     "concurrent_sources": "source",
     "shared_indicator": "source",
     "rare_user_agent": "client",
+    "rare_auth_method": "auth",
     "rare_time_of_week": "time",
     "dormant_account": "time",
     "failed_logons_user": "failures",
