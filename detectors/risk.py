@@ -5,7 +5,8 @@ incident opens when risk crosses ``alert_bar`` (so one strong signal, or several
 together, alert), and stays open while signals keep arriving within ``incident_idle_hours``.
 Later evidence is folded into the open incident; an update (same ``incident_key``, next
 ``version``) is emitted only when the severity rises or a new detector contributes, so on-call
-sees one alert per incident, not one per event.
+sees one alert per incident, not one per event. An incident that closes spends its evidence: the
+entity's risk starts again from zero.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ class RiskConfig:
     max_factors: int = 20
     max_evidence: int = 50
     max_related: int = 10
-    repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
+    # A finding's n-th repeat within the half-life weighs repeat_weight ** n: the same detector
+    # seeing the same thing again (thirty API calls from one new network) is one fact, not
+    # thirty, so by default it adds nothing; it comes back in full once the half-life passed.
+    repeat_weight: float = 0.0
+    reported_weight: float = 0.2  # a finding reported in an earlier incident, whenever it returns
     burst_minutes: float = 10.0  # one detector's findings this close together are one burst
     burst_weight: float = 0.7  # the n-th further finding of a burst weighs burst_weight ** n
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
@@ -46,8 +51,8 @@ class RiskConfig:
             raise ValueError("risk: the slow account must decay slower and open later")
         if not 0 <= self.burst_weight <= 1 or self.burst_minutes < 0:
             raise ValueError("risk: burst_weight must be in [0, 1] and burst_minutes >= 0")
-        if not 0 <= self.repeat_weight <= 1:
-            raise ValueError("risk: repeat_weight must be in [0, 1]")
+        if not 0 <= self.repeat_weight <= 1 or not 0 <= self.reported_weight <= 1:
+            raise ValueError("risk: repeat_weight and reported_weight must be in [0, 1]")
 
 
 #: What a detector looks at. Detectors reading the same event through the same aspect see
@@ -164,9 +169,10 @@ class RiskLayer:
             and f["observed"] == observed
             and t - f["time"] < cfg.half_life_hours * HOUR
         )
-        # The same finding again soon after (a burst reusing the same new network) is evidence,
-        # but must not escalate like a new, independent signal: each repeat weighs less. The
-        # same finding coming back days later is the slow pattern, and counts in full.
+        # The same finding again soon after (a burst reusing the same new network) is the same
+        # evidence and must not escalate like a new, independent signal: each repeat weighs less
+        # (by default nothing). The same finding coming back days later is the slow pattern, and
+        # counts in full.
         points *= cfg.repeat_weight**repeats
         # A finding already reported in an earlier incident of this entity is known to on-call
         # (and feedback is how to silence it for good): it counts as a repeat however much later
@@ -175,7 +181,7 @@ class RiskLayer:
             f.get("reported") and f["detector"] == signals.detector and f["observed"] == observed
             for f in state["factors"]
         ):
-            points *= cfg.repeat_weight
+            points *= cfg.reported_weight
         # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
         # same detector's other findings on this entity within minutes are one burst, and each
         # further one weighs less than the one before.
