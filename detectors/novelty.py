@@ -121,7 +121,7 @@ class NoveltyDetector:
 
         entity64 = entity.astype(np.int64)
         prior_entity, first_entity_row = group_order(entity64)
-        _, first_pair_row = group_order(keys)
+        prior_pair, first_pair_row = group_order(keys)
         first_seen = np.where(np.isnan(first_state), time[first_entity_row], first_state)
         count_before = count_state + prior_entity
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
@@ -151,16 +151,18 @@ class NoveltyDetector:
         # what was flagged, and both only grow along a pair's rows).
         hour = (np.floor(time / HOUR) % 24).astype(np.int64)
         day = np.floor(time / DAY)
-        prior_pair, _ = group_order(keys)
         usual = self._usual_hour(entity64, hour, prior_entity, sighted + prior_pair)
         usual_days, last_usual_day = self.habitual_.lookup(keys)
         new_day = usual & ~(day <= last_usual_day)  # NaN (never) compares False
         # Each day counts once per pair: only the first new-day row of a (pair, day) counts.
-        _, day_group = np.unique(
-            np.stack([keys, day.astype(np.int64)]), axis=1, return_inverse=True
-        )
-        prior_day, _ = group_order(np.where(new_day, day_group.ravel(), -1 - index))
-        new_day &= prior_day == 0
+        # Rows are in time order, so within a pair a candidate starts a new day when the pair's
+        # previous candidate fell on another day.
+        candidates = np.flatnonzero(new_day)
+        if len(candidates):
+            order = candidates[np.argsort(keys[candidates], kind="stable")]
+            fresh = np.ones(len(order), dtype=np.bool_)
+            fresh[1:] = (keys[order][1:] != keys[order][:-1]) | (day[order][1:] != day[order][:-1])
+            new_day[order[~fresh]] = False
         days_before = usual_days + group_cumsum_before(keys, new_day.astype(np.float64))
         released = days_before >= self.release_days
         known = (trusted > 0) | (stored + immature_before >= 2) | (popular_before > 0) | released
