@@ -147,3 +147,11 @@ class RareAuthMethod(_RareAttribute):
     default_points_per_nat: ClassVar[float] = 4.0
     default_max_points: ClassVar[float] = 20.0
     default_popular_entities: ClassVar[int] = 1_000_000_000
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        return (
+            f"{who} signed in with {value}, a sign-in method never seen for them "
+            f"(normal: {n} sign-ins with {d} method(s) in {days:.0f} days)"
+        )
