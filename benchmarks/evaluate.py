@@ -2,12 +2,18 @@
 and false pages per 1000 user-days after the learning period, median time to detect.
 
     python -m benchmarks.evaluate [--seeds 7,8,9] [--days 28] [--users 60] [--verbose]
+        [--learning-days 7] [--attacks a,b:N] [--breakdown] [--keep DIR]
 
 Each seed is a different organisation and attack placement (``benchmarks.scenario``). An
 incident (all versions of one ``incident_key``) *detects* an attack when its entity is one of
 the attack's entities and its span overlaps the attack window (plus 24 h); an incident after the
 learning period that detects nothing is a *false alert*; a false alert that reached severity
 high or critical is a *false page*.
+
+``--breakdown`` counts false alerts and false pages by detector (every detector that contributed
+a factor), entity kind and normal-life category (the generator's benign episode whose evidence,
+or else whose entities and span, the incident shares; ``untagged`` when none), and pages missed
+by attack kind. ``--keep DIR`` leaves each seed's scenario and ``alerts.jsonl`` there.
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ class Incident:
     severity: int
     detector: str
     title: str
+    detectors: set[str] = field(default_factory=set)
+    evidence: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -59,6 +67,10 @@ class Score:
     user_days: float = 0.0
     missed: list[str] = field(default_factory=list)
     false_titles: list[str] = field(default_factory=list)
+    # (detector, entity kind, normal-life category, paged) of every false alert
+    false_rows: list[tuple[frozenset[str], str, str, bool]] = field(default_factory=list)
+    # attack kind -> [detected, paged]
+    by_kind: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0]))
 
 
 def incidents(alerts: list[Alert]) -> list[Incident]:
@@ -80,9 +92,29 @@ def incidents(alerts: list[Alert]) -> list[Incident]:
                 severity=max(SEVERITIES.index(v.severity) for v in versions),
                 detector=latest.detector,
                 title=latest.title,
+                detectors={f.detector for v in versions for f in v.explanation} | {latest.detector},
+                evidence={e.id for v in versions for e in v.evidence},
             )
         )
     return result
+
+
+def normal_life_category(incident: Incident, episodes: list[dict[str, Any]]) -> str:
+    """The benign episode an incident shares evidence with, else entity and time; or untagged."""
+    for episode in episodes:
+        if incident.evidence & set(episode.get("evidence", [])):
+            return str(episode["kind"])
+    kind, ident = incident.entity
+    for episode in episodes:
+        if ident not in episode["entities"].get(KIND_KEYS[kind], []):
+            continue
+        if not episode.get("start"):
+            return str(episode["kind"])  # routine without tagged events (admin_routine)
+        start = datetime.fromisoformat(episode["start"]) - SLACK
+        end = datetime.fromisoformat(episode["end"]) + SLACK
+        if incident.first <= end and incident.last >= start:
+            return str(episode["kind"])
+    return "untagged"
 
 
 def matches(incident: Incident, attack: dict[str, Any]) -> bool:
@@ -110,6 +142,10 @@ def score_run(truth: dict[str, Any], alerts: list[Alert], score: Score) -> None:
         score.paged += paged
         score.by_family[family].append(detected)
         score.by_family_pages[family].append(paged)
+        counts = score.by_kind[attack["name"]]
+        counts[0] += 1
+        counts[1] += detected
+        counts[2] += paged
         if detected:
             start = datetime.fromisoformat(attack["start"])
             raised = min(i.raised for i in hits)
@@ -124,6 +160,14 @@ def score_run(truth: dict[str, Any], alerts: list[Alert], score: Score) -> None:
         score.false_titles.append(
             f"{truth['seed']} {SEVERITIES[incident.severity]:8} {incident.detector}: {incident.title}"
         )
+        score.false_rows.append(
+            (
+                frozenset(incident.detectors),
+                incident.entity[0],
+                normal_life_category(incident, truth.get("normal_life", [])),
+                incident.severity >= PAGE,
+            )
+        )
     days = truth["active_users"]
     score.user_days += sum(
         len(users)
@@ -133,12 +177,21 @@ def score_run(truth: dict[str, Any], alerts: list[Alert], score: Score) -> None:
 
 
 def run_seed(
-    seed: int, days: int, users: int, config: VigilConfig, scratch: Path
+    seed: int,
+    days: int,
+    users: int,
+    config: VigilConfig,
+    scratch: Path,
+    *,
+    attacks: list[str] | None = None,
+    learning_days: int = 7,
 ) -> tuple[dict[str, Any], list[Alert]]:
     from benchmarks.scenario import generate
 
     root = scratch / f"seed-{seed}"
-    truth = generate(root, seed=seed, days=days, users=users)
+    truth = generate(
+        root, seed=seed, days=days, users=users, attacks=attacks, learning_days=learning_days
+    )
     out = io.BytesIO()
     run_detect(
         [str(root / "logs")],
@@ -147,9 +200,38 @@ def run_seed(
         alerts_out=out,
         dead_letters=io.BytesIO(),
     )
+    (root / "alerts.jsonl").write_bytes(out.getvalue())
     alerts = [msgspec.json.decode(line, type=Alert) for line in out.getvalue().splitlines()]
     document = msgspec.json.decode((root / "truth.json").read_bytes())
     return document, alerts
+
+
+def load_seed(root: Path) -> tuple[dict[str, Any], list[Alert]]:
+    """A kept seed's truth and alerts (``--keep DIR --rescore``)."""
+    lines = (root / "alerts.jsonl").read_bytes().splitlines()
+    alerts = [msgspec.json.decode(line, type=Alert) for line in lines]
+    return msgspec.json.decode((root / "truth.json").read_bytes()), alerts
+
+
+def breakdown(score: Score) -> None:
+    """False alerts / pages per detector, entity kind and normal-life category; pages per kind."""
+
+    def table(title: str, keyed: list[tuple[str, bool]]) -> None:
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for key, paged in keyed:
+            counts[key][0] += 1
+            counts[key][1] += paged
+        print(f"{title:34} false alerts  false pages")
+        for key, (alerts, pages) in sorted(counts.items(), key=lambda kv: (-kv[1][0], kv[0])):
+            print(f"  {key:32} {alerts:12d}  {pages:11d}")
+
+    rows = score.false_rows
+    table("by detector (contributing)", [(d, p) for ds, _, _, p in rows for d in sorted(ds)])
+    table("by entity kind", [(k, p) for _, k, _, p in rows])
+    table("by normal-life category", [(c, p) for _, _, c, p in rows])
+    print(f"{'attack kind':34} attacks  detected  paged")
+    for kind, (total, detected, paged) in sorted(score.by_kind.items()):
+        print(f"  {kind:32} {total:7d}  {detected:8d}  {paged:5d}")
 
 
 def report(score: Score, verbose: bool) -> None:
@@ -191,15 +273,44 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--users", type=int, default=60)
     parser.add_argument("--config", help="TOML configuration to evaluate")
+    parser.add_argument("--learning-days", type=int, default=7)
+    parser.add_argument(
+        "--attacks", help="comma-separated attack names (name:N for N instances); default all"
+    )
     parser.add_argument("--verbose", action="store_true", help="list the false alerts")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="false alerts by detector/kind/category"
+    )
+    parser.add_argument("--keep", help="keep scenarios and alerts.jsonl under this directory")
+    parser.add_argument(
+        "--rescore", action="store_true", help="score what --keep DIR holds, without running"
+    )
     args = parser.parse_args()
+    if args.rescore and not args.keep:
+        parser.error("--rescore needs --keep DIR")
     config = load_config(args.config)
+    attacks = args.attacks.split(",") if args.attacks else None
     score = Score()
     with tempfile.TemporaryDirectory() as scratch:
+        where = Path(args.keep) if args.keep else Path(scratch)
         for seed in (int(s) for s in args.seeds.split(",")):
-            truth, alerts = run_seed(seed, args.days, args.users, config, Path(scratch))
+            if args.rescore:
+                truth, alerts = load_seed(where / f"seed-{seed}")
+                score_run(truth, alerts, score)
+                continue
+            truth, alerts = run_seed(
+                seed,
+                args.days,
+                args.users,
+                config,
+                where,
+                attacks=attacks,
+                learning_days=args.learning_days,
+            )
             score_run(truth, alerts, score)
     report(score, args.verbose)
+    if args.breakdown:
+        breakdown(score)
 
 
 if __name__ == "__main__":

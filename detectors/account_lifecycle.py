@@ -40,6 +40,7 @@ from detectors.batch import (
     Int64Array,
     IntArray,
 )
+from detectors.lateral import group_last_before
 from detectors.privileged_action import (
     DAY,
     Features,
@@ -80,6 +81,8 @@ _OTHER_KEY_WEIGHT = 30.0
 # Credentials created for someone else; a password reset of an ordinary account is helpdesk
 # routine and keeps its verb weight.
 _KEY_VERBS = frozenset({"access_key_created", "ssh_key_added"})
+#: What follows the creation of an account as part of setting it up (4720 -> 4722 -> 4724).
+_PROVISIONING_VERBS = frozenset({"enabled", "password_reset", "password_set", "unlocked"})
 
 
 @register
@@ -111,6 +114,8 @@ class AccountLifecycle(RarityDetector):
         lead: float = 0.5,
         immature_weight: float = 0.5,
         log_floor: float = 0.1,
+        provisioning_minutes: float = 60.0,
+        provisioning_weight: float = 0.2,
         **kwargs: float,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -121,8 +126,11 @@ class AccountLifecycle(RarityDetector):
         self.lead = lead
         self.immature_weight = immature_weight
         self.log_floor = log_floor
+        self.provisioning_seconds = provisioning_minutes * 60.0
+        self.provisioning_weight = provisioning_weight
         # target account id -> times seen disabled
         self.disabled_ = PairTable(WHOLE_COUNTS, times=False)
+        self.created_ = PairTable()  # target account id -> times created, last creation
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
@@ -153,6 +161,7 @@ class AccountLifecycle(RarityDetector):
         weight = np.zeros(len(rows))
         weight[action == ACTION_CODE[Action.LOG_CLEARED]] = self.log_cleared_weight
         weight[action == ACTION_CODE[Action.REMOTE_EXEC]] = self.service_weight
+        created_recently = self._created_recently(batch)[rows]
         for i in np.flatnonzero(action == ACTION_CODE[Action.ACCOUNT_CHANGE]).tolist():
             event = batch.events[int(rows[i])]
             verb_weight = _VERB_WEIGHT.get(event.object, _DEFAULT_VERB_WEIGHT)
@@ -160,6 +169,10 @@ class AccountLifecycle(RarityDetector):
                 verb_weight = max(verb_weight, _PRIVILEGED_WEIGHT)
             elif event.object in _KEY_VERBS and event.target_user not in ("", event.user):
                 verb_weight = max(verb_weight, _OTHER_KEY_WEIGHT)
+            # Enabling an account or setting its first password right after creating it is
+            # part of creating it (one action, scored by the creation), not a second finding.
+            if event.object in _PROVISIONING_VERBS and created_recently[i]:
+                verb_weight *= self.provisioning_weight
             weight[i] = verb_weight
         reenabled = self._reenabled(batch, rows)
         weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
@@ -176,6 +189,28 @@ class AccountLifecycle(RarityDetector):
         disables = np.fromiter((v in _DISABLE_VERBS for v in verbs), np.bool_, len(verbs))
         enables = np.fromiter((v in _ENABLE_VERBS for v in verbs), np.bool_, len(verbs))
         return account.astype(np.int64), disables, enables
+
+    def _created_rows(self, batch: EventBatch) -> tuple[Int64Array, BoolArray]:
+        """Account changes with a target, and which of them create the target."""
+        account, _, _ = self._disable_marks(batch)
+        verbs = [batch.events[int(r)].object for r in account.tolist()]
+        created = np.fromiter((v == "created" for v in verbs), np.bool_, len(verbs))
+        return account, created
+
+    def _created_recently(self, batch: EventBatch) -> BoolArray:
+        """Rows whose target account was created within ``provisioning_minutes`` before them
+        (state or earlier rows; by anyone), over the whole batch."""
+        account, created = self._created_rows(batch)
+        flags = np.zeros(len(batch), dtype=np.bool_)
+        if not len(account):
+            return flags
+        target = batch.column("target_user")[account].astype(np.int64)
+        time = batch.time[account]
+        previous = group_last_before(target, created)
+        _, stored_last = self.created_.lookup(target)
+        created_at = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
+        flags[account[time - created_at <= self.provisioning_seconds]] = True  # NaN: False
+        return flags
 
     def _reenabled(self, batch: EventBatch, rows: Int64Array) -> BoolArray:
         """Rows that enable an account seen disabled before them (state or earlier rows)."""
@@ -194,13 +229,23 @@ class AccountLifecycle(RarityDetector):
         account, disables, _ = self._disable_marks(batch)
         target = batch.column("target_user")[account[disables]].astype(np.int64)
         self.disabled_.add(target, batch.time[account[disables]])
+        account, created = self._created_rows(batch)
+        target = batch.column("target_user")[account[created]].astype(np.int64)
+        self.created_.add(target, batch.time[account[created]])
 
     def state(self) -> StateDict:
-        return {**super().state(), **self.disabled_.state("disabled_")}
+        return {
+            **super().state(),
+            **self.disabled_.state("disabled_"),
+            **self.created_.state("created_"),
+        }
 
     def load_state(self, state: StateDict) -> None:
         super().load_state(state)
         self.disabled_.load_state(state, "disabled_")
+        self.created_ = PairTable()  # state saved before creations were tracked has none
+        if "created_keys" in state:
+            self.created_.load_state(state, "created_")
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)

@@ -38,6 +38,7 @@ COLUMN_KINDS: dict[str, str] = {
     "object": "object",
     "logon_type": "logon_type",
     "app": "app",
+    "auth_protocol": "auth",
 }
 KINDS: tuple[str, ...] = tuple(dict.fromkeys(COLUMN_KINDS.values()))
 SEPARATOR = "\x1f"
@@ -150,6 +151,8 @@ class BatchBuilder:
 
     def __init__(self, vocabularies: dict[str, Vocabulary] | None = None) -> None:
         self.vocab: dict[str, Vocabulary] = vocabularies or {kind: Vocabulary() for kind in KINDS}
+        for kind in KINDS:  # state saved before a column was added has no vocabulary for it
+            self.vocab.setdefault(kind, Vocabulary())
         self.tenants = self.vocab.setdefault("tenant", Vocabulary())
 
     def build(self, events: Sequence[Event]) -> EventBatch:

@@ -11,6 +11,12 @@ already use (the company VPN pool, a new server everyone starts to use) is not n
 more of them, and is learned at once; a value one or two others use counts half or a third.
 Popularity counts every entity that was *seen* with the value (flagged or not), so it never
 depends on what was flagged, and a batch scores exactly like its events one by one.
+
+A flagged value is held back from the baseline, but not for ever: one that keeps coming back
+at the entity's usual hours of the day (a new home broadband address, a replaced laptop) is
+released once it was seen on ``release_days`` distinct days at such hours, and is learned from
+then on instead of being flagged again every time. A value used only at hours the entity is
+never active (a stolen password used at night) stays quarantined.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from detectors.base import (
     grow,
     pair_keys,
 )
-from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch
+from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch, Int64Array
+from detectors.time_profile import PrefixSums
 from schemas.event import Action, Outcome
 
 DAY = 86_400.0
+HOUR = 3_600.0
 
 
 class NoveltyDetector:
@@ -62,6 +70,8 @@ class NoveltyDetector:
         points_per_nat: float | None = None,
         max_points: float | None = None,
         popular_entities: int = 3,
+        release_days: int = 3,
+        usual_share: float = 0.05,
     ) -> None:
         points_per_nat = points_per_nat or self.default_points_per_nat
         max_points = max_points or self.default_max_points
@@ -69,6 +79,10 @@ class NoveltyDetector:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
         if popular_entities < 1:
             raise ValueError(f"{self.name}: popular_entities must be >= 1")
+        if release_days < 1 or not 0 <= usual_share <= 1:
+            raise ValueError(f"{self.name}: release_days >= 1 and usual_share in [0, 1]")
+        self.release_days = release_days
+        self.usual_share = usual_share
         self.learning_days = learning_days
         self.min_events = min_events
         self.points_per_nat = points_per_nat
@@ -83,6 +97,9 @@ class NoveltyDetector:
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
         self.entity_count_ = np.empty(0, dtype=np.float64)  # events seen
         self.entity_distinct_ = np.empty(0, dtype=np.float64)  # distinct attribute values
+        self.entity_hours_ = np.zeros((0, 24), dtype=np.float64)  # events per UTC hour of day
+        # (entity, value) -> distinct days it was seen at the entity's usual hours, last such day
+        self.habitual_ = PairTable()
 
     # -- the sequential view of a batch ---------------------------------------------------
 
@@ -110,7 +127,7 @@ class NoveltyDetector:
 
         entity64 = entity.astype(np.int64)
         prior_entity, first_entity_row = group_order(entity64)
-        _, first_pair_row = group_order(keys)
+        prior_pair, first_pair_row = group_order(keys)
         first_seen = np.where(np.isnan(first_state), time[first_entity_row], first_state)
         count_before = count_state + prior_entity
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
@@ -135,7 +152,26 @@ class NoveltyDetector:
         trusted, _ = self.trusted_.lookup(keys)
         immature_before = group_cumsum_before(keys, (~mature).astype(np.float64))
         popular_before = group_cumsum_before(keys, (mature & popular).astype(np.float64))
-        known = (trusted > 0) | (stored + immature_before >= 2) | (popular_before > 0)
+        # Release from quarantine: days on which the pair was seen at the entity's usual hours
+        # (the hour profile and the day count include flagged rows, so neither depends on
+        # what was flagged, and both only grow along a pair's rows).
+        hour = (np.floor(time / HOUR) % 24).astype(np.int64)
+        day = np.floor(time / DAY)
+        usual = self._usual_hour(entity64, hour, prior_entity, sighted + prior_pair)
+        usual_days, last_usual_day = self.habitual_.lookup(keys)
+        new_day = usual & ~(day <= last_usual_day)  # NaN (never) compares False
+        # Each day counts once per pair: only the first new-day row of a (pair, day) counts.
+        # Rows are in time order, so within a pair a candidate starts a new day when the pair's
+        # previous candidate fell on another day.
+        candidates = np.flatnonzero(new_day)
+        if len(candidates):
+            order = candidates[np.argsort(keys[candidates], kind="stable")]
+            fresh = np.ones(len(order), dtype=np.bool_)
+            fresh[1:] = (keys[order][1:] != keys[order][:-1]) | (day[order][1:] != day[order][:-1])
+            new_day[order[~fresh]] = False
+        days_before = usual_days + group_cumsum_before(keys, new_day.astype(np.float64))
+        released = days_before >= self.release_days
+        known = (trusted > 0) | (stored + immature_before >= 2) | (popular_before > 0) | released
         flagged = mature & ~popular & ~known
         learned = ~flagged
         learned_before = group_cumsum_before(keys, learned.astype(np.float64))
@@ -156,7 +192,28 @@ class NoveltyDetector:
             "others": others,
             "first_sighting": first_sighting,
             "mature": mature,
+            "hour": hour,
+            "day": day,
+            "new_day": new_day,
         }
+
+    def _usual_hour(
+        self, entity: Int64Array, hour: Int64Array, prior: Int64Array, pair_before: np.ndarray
+    ) -> BoolArray:
+        """Rows at an hour of the day (+-1 h) that holds at least ``usual_share`` of the
+        entity's events before the row (stored profile plus earlier rows of the batch), not
+        counting the value's own events (``pair_before``, as if all were in that hour): a
+        value used only at night must not make the night usual by itself."""
+        stored = _grow_hours(self.entity_hours_, int(entity.max()) + 1 if len(entity) else 0)
+        in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
+        near = np.zeros(len(entity))
+        for offset in (-1, 0, 1):
+            around = (hour + offset) % 24
+            near += stored[entity, around] + in_batch.at(entity * 24 + around)
+        total = stored.sum(axis=1)[entity] + prior - pair_before
+        near -= pair_before
+        usual: BoolArray = (total >= self.min_events) & (near >= self.usual_share * total)
+        return usual
 
     # -- protocol -------------------------------------------------------------------------
 
@@ -230,6 +287,10 @@ class NoveltyDetector:
             attribute[view["first_sighting"]], minlength=len(self.value_entities_)
         )
         self.sightings_.add(view["keys"], time)
+        self.entity_hours_ = _grow_hours(self.entity_hours_, size)
+        np.add.at(self.entity_hours_, (entity, view["hour"]), 1.0)
+        new_day = view["new_day"]
+        self.habitual_.add(view["keys"][new_day], view["day"][new_day])
         keep = ~(view["flagged"] | held_back[rows])
         keys = view["keys"][keep]
         stored, _ = self.pairs_.lookup(np.unique(keys))
@@ -249,6 +310,8 @@ class NoveltyDetector:
         state["entity_first"] = self.entity_first_
         state["entity_count"] = self.entity_count_
         state["entity_distinct"] = self.entity_distinct_
+        state["entity_hours"] = self.entity_hours_
+        state.update(self.habitual_.state("habitual_"))
         return state
 
     @changes_state
@@ -263,6 +326,19 @@ class NoveltyDetector:
         self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
         self.entity_count_ = np.asarray(state["entity_count"], dtype=np.float64)
         self.entity_distinct_ = np.asarray(state["entity_distinct"], dtype=np.float64)
+        # State saved before release from quarantine existed: no hours, no habitual values yet.
+        hours = state.get("entity_hours", np.zeros((0, 24)))
+        self.entity_hours_ = np.asarray(hours, dtype=np.float64).reshape(-1, 24)
+        self.habitual_ = PairTable()
+        if "habitual_keys" in state:
+            self.habitual_.load_state(state, "habitual_")
+
+
+def _grow_hours(hours: np.ndarray, size: int) -> np.ndarray:
+    """The hour-of-day profile with zero rows added up to ``size`` entities."""
+    if len(hours) >= size:
+        return hours
+    return np.vstack([hours, np.zeros((size - len(hours), 24))])
 
 
 _VERBS = {

@@ -436,11 +436,28 @@ class PrivilegedAction(RarityDetector):
     name: ClassVar[str] = "privileged_action"
     mitre: ClassVar[tuple[str, ...]] = ("T1078.002", "T1078.003", "T1548.003", "T1098.001")
 
-    def __init__(self, *, per_nat: float = 19.0, max_points: float = 80.0, **kwargs: float) -> None:
+    def __init__(
+        self,
+        *,
+        per_nat: float = 19.0,
+        max_points: float = 80.0,
+        root_routine: float = 5.0,
+        **kwargs: float,
+    ) -> None:
         super().__init__(max_points=max_points, **kwargs)  # type: ignore[arg-type]
-        if per_nat <= 0:
-            raise ValueError("privileged_action: per_nat must be > 0")
+        if per_nat <= 0 or root_routine <= 0:
+            raise ValueError("privileged_action: per_nat and root_routine must be > 0")
         self.per_nat = per_nat
+        self.root_routine = root_routine
+        self.root_uses_ = np.empty(0, dtype=np.float64)  # sudo/su to root per user, all seen
+
+    def _root_rows(self, batch: EventBatch) -> BoolArray:
+        """sudo/su to a privileged account (root), flagged or not."""
+        mask = batch.action_mask(frozenset({Action.PRIVILEGE_USE})) & batch.privileged
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        for row in np.flatnonzero(mask).tolist():
+            mask[row] = batch.events[row].app in ("sudo", "su")
+        return mask
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
@@ -465,17 +482,42 @@ class PrivilegedAction(RarityDetector):
         return rows, batch.column("user")[rows], kind
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
-        return {"privileged": batch.privileged[rows]}
+        # Root uses of the row's user before the row: stored, plus earlier rows of the batch
+        # (flagged ones included, so this never depends on what was flagged).
+        root = self._root_rows(batch).astype(np.float64)
+        user = batch.column("user").astype(np.int64)
+        size = int(user.max()) + 1 if len(user) else 0
+        stored = grow(self.root_uses_, size, 0.0)
+        before = stored[np.maximum(user, 0)] + group_cumsum_before(user, root)
+        return {"privileged": batch.privileged[rows], "root_before": before[rows]}
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         user_surprise = np.log((feats["count_before"] + 2.0) / (feats["kinds_before"] + 1.0))
         peer_surprise = -np.log((feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0))
         base = self.per_nat * np.sqrt(np.maximum(user_surprise, 0) * np.maximum(peer_surprise, 0))
         # Switching to a service account (sudo -u deploy, su postgres) is a role's routine far
-        # more often than switching to root is.
-        weight = np.where(feats["privileged"], 1.0, 0.3)
+        # more often than switching to root is; and for someone who already works as root
+        # routinely it is no escalation at all (root can become any account).
+        holds_root = 1.0 + feats["root_before"] / self.root_routine
+        weight = np.where(feats["privileged"], 1.0, 0.3 / holds_root)
         points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
         return points
+
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        super().learn(batch, held_back)
+        root = self._root_rows(batch)
+        if root.any():
+            user = batch.column("user")[root]
+            self.root_uses_ = grow(self.root_uses_, int(user.max()) + 1, 0.0)
+            self.root_uses_ += np.bincount(user, minlength=len(self.root_uses_))
+
+    def state(self) -> StateDict:
+        return {**super().state(), "root_uses": self.root_uses_}
+
+    def load_state(self, state: StateDict) -> None:
+        super().load_state(state)
+        # State saved before root uses were counted: none known yet.
+        self.root_uses_ = np.asarray(state.get("root_uses", np.empty(0)), dtype=np.float64)
 
     def _describe(
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int

@@ -42,6 +42,7 @@ class _RareAttribute(NoveltyDetector):
 
     default_points_per_nat: ClassVar[float] = 5.0
     default_max_points: ClassVar[float] = 25.0
+    default_popular_entities: ClassVar[int] = 3
 
     def __init__(
         self,
@@ -50,12 +51,14 @@ class _RareAttribute(NoveltyDetector):
         min_events: int = 10,
         points_per_nat: float | None = None,
         max_points: float | None = None,
+        popular_entities: int | None = None,
     ) -> None:
         super().__init__(
             learning_days=learning_days,
             min_events=min_events,
             points_per_nat=points_per_nat or self.default_points_per_nat,
             max_points=max_points or self.default_max_points,
+            popular_entities=popular_entities or self.default_popular_entities,
         )
 
 
@@ -123,3 +126,32 @@ class RareWorkstation(_RareAttribute):
     actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON, Action.EXPLICIT_CREDENTIAL})
     default_points_per_nat: ClassVar[float] = 4.0
     default_max_points: ClassVar[float] = 20.0
+
+
+@register
+class RareAuthMethod(_RareAttribute):
+    """An authentication method never seen for the user signing in with it (T1078, T1550.002):
+    a password where they always use an ssh key, NTLM where they always use Kerberos (pass the
+    hash), no MFA where they always use it.
+
+    There are only a handful of methods and everybody uses most of them, so the popularity
+    prior does not apply: what matters is the user's own habit (``popular_entities`` is set
+    beyond any tenant's size).
+    """
+
+    name: ClassVar[str] = "rare_auth_method"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078", "T1550.002")
+    attribute_column: ClassVar[str] = "auth_protocol"
+    attribute_label: ClassVar[str] = "sign-in method"
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON})
+    default_points_per_nat: ClassVar[float] = 4.0
+    default_max_points: ClassVar[float] = 20.0
+    default_popular_entities: ClassVar[int] = 1_000_000_000
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        return (
+            f"{who} signed in with {value}, a sign-in method never seen for them "
+            f"(normal: {n} sign-ins with {d} method(s) in {days:.0f} days)"
+        )

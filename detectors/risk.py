@@ -5,7 +5,8 @@ incident opens when risk crosses ``alert_bar`` (so one strong signal, or several
 together, alert), and stays open while signals keep arriving within ``incident_idle_hours``.
 Later evidence is folded into the open incident; an update (same ``incident_key``, next
 ``version``) is emitted only when the severity rises or a new detector contributes, so on-call
-sees one alert per incident, not one per event.
+sees one alert per incident, not one per event. An incident that closes spends its evidence: the
+entity's risk starts again from zero.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ class RiskConfig:
     max_factors: int = 20
     max_evidence: int = 50
     max_related: int = 10
-    repeat_weight: float = 0.2  # a finding's n-th recent repeat weighs repeat_weight ** n
+    # A finding's n-th repeat within the half-life weighs repeat_weight ** n: the same detector
+    # seeing the same thing again (thirty API calls from one new network) is one fact, not
+    # thirty, so by default it adds nothing; it comes back in full once the half-life passed.
+    repeat_weight: float = 0.0
+    reported_weight: float = 0.2  # a finding reported in an earlier incident, whenever it returns
     burst_minutes: float = 10.0  # one detector's findings this close together are one burst
     burst_weight: float = 0.7  # the n-th further finding of a burst weighs burst_weight ** n
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
@@ -46,8 +51,42 @@ class RiskConfig:
             raise ValueError("risk: the slow account must decay slower and open later")
         if not 0 <= self.burst_weight <= 1 or self.burst_minutes < 0:
             raise ValueError("risk: burst_weight must be in [0, 1] and burst_minutes >= 0")
-        if not 0 <= self.repeat_weight <= 1:
-            raise ValueError("risk: repeat_weight must be in [0, 1]")
+        if not 0 <= self.repeat_weight <= 1 or not 0 <= self.reported_weight <= 1:
+            raise ValueError("risk: repeat_weight and reported_weight must be in [0, 1]")
+
+
+#: What a detector looks at. Detectors reading the same event through the same aspect see
+#: largely the same thing (a new network is usually also a new ASN and country; a PsExec service
+#: install is both an artefact and a lifecycle event), so their findings on one event are
+#: discounted; findings through different aspects (where from, when, with which client, how
+#: authenticated, what was reached) are independent evidence and add up in full.
+ASPECTS: dict[str, str] = {
+    "rare_source_network": "source",
+    "rare_asn": "source",
+    "rare_country": "source",
+    "rare_device": "source",
+    "rare_workstation": "source",
+    "impossible_travel": "source",
+    "concurrent_sources": "source",
+    "shared_indicator": "source",
+    "rare_user_agent": "client",
+    "rare_auth_method": "auth",
+    "rare_time_of_week": "time",
+    "dormant_account": "time",
+    "failed_logons_user": "failures",
+    "failed_logons_source": "failures",
+    "password_spray": "failures",
+    "success_after_spray": "failures",
+    "lateral_new_host": "reach",
+    "lateral_new_edge": "reach",
+    "lateral_fanout_user": "reach",
+    "lateral_fanout_source": "reach",
+    "login_chain": "reach",
+    "remote_exec": "execution",
+    "account_lifecycle": "execution",
+    "privileged_action": "privilege",
+    "group_change": "privilege",
+}
 
 
 def _digest(*parts: str) -> str:
@@ -75,6 +114,7 @@ class RiskLayer:
         # (row, entity kind, entity id, -points, detector position, index in signals): per event
         # and entity, strongest first.
         items: list[tuple[int, str, int, float, int, int]] = []
+        aspects = [ASPECTS.get(signals.detector, signals.detector) for signals in all_signals]
         for position, signals in enumerate(all_signals):
             items.extend(
                 (int(row), signals.entity_kind, int(entity), -float(points), position, index)
@@ -89,15 +129,16 @@ class RiskLayer:
             )
         items.sort()
         emitted: dict[str, Alert] = {}
-        previous: tuple[int, str, int] = (-1, "", -1)
-        rank = 0
+        seen: dict[tuple[int, str, int, str], int] = {}
         for row, kind, entity, _, position, index in items:
-            rank = rank + 1 if (row, kind, entity) == previous else 0
-            previous = (row, kind, entity)
+            marker = (row, kind, entity, aspects[position])
+            rank = seen.get(marker, 0)
+            seen[marker] = rank + 1
             signals = all_signals[position]
-            # Several detectors reading the same event about the same entity see partly the
-            # same thing: the strongest counts fully, each further one half as much as the one
-            # before. (A finding about another entity of that event is not discounted.)
+            # Several detectors reading the same event about the same entity through the same
+            # aspect see partly the same thing: the strongest counts fully, each further one
+            # half as much as the one before. (A finding about another entity of that event, or
+            # through another aspect, is not discounted.)
             alert = self._fold(signals, index, row, batch, builder, 0.5**rank)
             if alert is not None:
                 emitted[alert.incident_key] = alert  # only the latest version per batch
@@ -128,9 +169,10 @@ class RiskLayer:
             and f["observed"] == observed
             and t - f["time"] < cfg.half_life_hours * HOUR
         )
-        # The same finding again soon after (a burst reusing the same new network) is evidence,
-        # but must not escalate like a new, independent signal: each repeat weighs less. The
-        # same finding coming back days later is the slow pattern, and counts in full.
+        # The same finding again soon after (a burst reusing the same new network) is the same
+        # evidence and must not escalate like a new, independent signal: each repeat weighs less
+        # (by default nothing). The same finding coming back days later is the slow pattern, and
+        # counts in full.
         points *= cfg.repeat_weight**repeats
         # A finding already reported in an earlier incident of this entity is known to on-call
         # (and feedback is how to silence it for good): it counts as a repeat however much later
@@ -139,7 +181,7 @@ class RiskLayer:
             f.get("reported") and f["detector"] == signals.detector and f["observed"] == observed
             for f in state["factors"]
         ):
-            points *= cfg.repeat_weight
+            points *= cfg.reported_weight
         # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
         # same detector's other findings on this entity within minutes are one burst, and each
         # further one weighs less than the one before.
@@ -151,6 +193,15 @@ class RiskLayer:
             and t - f["time"] < cfg.burst_minutes * 60.0
         )
         points *= cfg.burst_weight**burst
+        incident = self.incidents_.get(key)
+        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
+            # The incident closes: its evidence was reported and is spent. What is left of the
+            # risk it built (half of a critical incident's after 48 h) must not open the next
+            # incident on the first trivial finding, let alone at the old severity.
+            del self.incidents_[key]
+            incident = None
+            state["risk"] = 0.0
+            state["slow"] = 0.0
         elapsed = max(0.0, t - state["t"])
         state["risk"] = state["risk"] * 0.5 ** (elapsed / (cfg.half_life_hours * HOUR)) + points
         # The slow account: weak findings that keep coming back over weeks (a stolen password
@@ -174,10 +225,6 @@ class RiskLayer:
         state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
         state["factors"].append(factor)
 
-        incident = self.incidents_.get(key)
-        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
-            del self.incidents_[key]
-            incident = None
         slow_score = state["slow"] * cfg.alert_bar / cfg.slow_bar
         score = min(100.0, max(state["risk"], slow_score))
         if incident is None:

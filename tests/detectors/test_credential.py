@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from detectors.base import Signals
 from detectors.engine import Engine
 from schemas.alert import Alert
@@ -160,3 +162,28 @@ def test_dormant_account_coming_back_is_a_signal() -> None:
     next_day = logon(back.time + timedelta(days=1), "olduser", "10.0.2.9")
     _, _ = run([back], engine)
     assert len(signals_for(engine, [next_day], "dormant_account")) == 0
+
+
+def _flagged_network_events(events: list[Event]) -> int:
+    """Events rare_source_network flags when the stream is scored and learned one by one."""
+    from detectors.batch import BatchBuilder
+    from detectors.rare_source import RareSourceNetwork
+
+    builder, detector, flagged = BatchBuilder(), RareSourceNetwork(), 0
+    for event in sorted(events, key=lambda e: e.time):
+        batch = builder.build([event])
+        flagged += len(detector.score(batch, builder))
+        detector.learn(batch, held_back=np.zeros(1, dtype=np.bool_))
+    return flagged
+
+
+def test_a_new_home_network_at_usual_hours_is_released_but_a_night_one_stays_flagged() -> None:
+    history = office(days=14, users=["alice"])
+    later = [MONDAY + timedelta(days=day) for day in range(14, 28) if day % 7 < 5]
+    # From day 14 alice works from a new home network, at her usual office hours, every day.
+    home = [logon(day + timedelta(hours=10), "alice", "198.51.100.7") for day in later]
+    # An attacker uses her password from another network, at 03:00, on as many days.
+    night = [logon(day + timedelta(hours=3), "alice", "203.0.113.9") for day in later]
+    # Flagged on the first three days it was seen at her hours, then learned.
+    assert _flagged_network_events(history + home) == 3
+    assert _flagged_network_events(history + night) == len(night)

@@ -197,3 +197,42 @@ def test_deletion_burst_by_rare_deleter() -> None:
     signals = scored(detector, builder, burst)
     assert 0 < len(signals) <= 10  # milestones, not one signal per event
     assert signals.points.sum() >= 40
+
+
+def test_setting_up_a_new_account_scores_as_one_action() -> None:
+    detector = AccountLifecycle()
+    builder, history = trained(detector)
+    start = after(history)
+
+    def change(minutes: float, verb: str, target: str) -> Event:
+        return Event(
+            time=start + timedelta(minutes=minutes),
+            tenant="acme",
+            source_format="test",
+            action=Action.ACCOUNT_CHANGE,
+            user="user4",
+            target_user=target,
+            dst_host="dc1",
+            object=verb,
+        )
+
+    # Created, then enabled and given a password minutes later (4720 -> 4722 -> 4724) ...
+    setup = scored(
+        detector,
+        builder,
+        [
+            change(0, "created", "newbie"),
+            change(1, "enabled", "newbie"),
+            change(2, "password_reset", "newbie"),
+        ],
+    )
+    # ... while enabling and resetting an account nobody just created are findings of their own.
+    other = scored(
+        detector,
+        builder,
+        [change(1, "enabled", "user2"), change(2, "password_reset", "user2")],
+    )
+    created, follow_ups = float(setup.points[0]), setup.points[1:]
+    assert created > 0
+    assert (follow_ups <= 0.2 * created + 1e-9).all(), setup.titles
+    assert (other.points > 0.2 * created).all(), other.titles
