@@ -139,15 +139,14 @@ class Workers:
 
 
 def lag(broker: str, prefix: str, targets: dict[str, dict[int, int]] | None = None) -> int:
-    """Messages not yet committed by the parse + detect groups (against ``targets`` if given)."""
+    """Messages of vigil.raw + vigil.events not yet committed by the workers' group (against
+    ``targets`` if given)."""
     admin = KafkaAdminClient(bootstrap_servers=broker)
     consumer = KafkaConsumer(bootstrap_servers=broker)
     try:
         behind = 0
-        for group, topic in (
-            (f"{prefix}vigil-parse", f"{prefix}vigil.raw"),
-            (f"{prefix}vigil-detect", f"{prefix}vigil.events"),
-        ):
+        group = f"{prefix}vigil-worker"
+        for topic in (f"{prefix}vigil.raw", f"{prefix}vigil.events"):
             tps = [SyncTP(topic, p) for p in range(4)]
             ends = (
                 targets[topic]

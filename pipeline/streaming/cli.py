@@ -154,6 +154,9 @@ def _logging() -> None:
     )
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
     logging.getLogger("kafka").setLevel(logging.ERROR)
+    # Faust and mode narrate every service start and stop at INFO.
+    logging.getLogger("faust").setLevel(logging.WARNING)
+    logging.getLogger("mode").setLevel(logging.WARNING)
 
 
 def _worker(args: argparse.Namespace) -> int:
