@@ -27,6 +27,7 @@ from aiokafka import TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 from aiokafka.structs import OffsetAndMetadata
 
+from pipeline.streaming.consumer import LeanConsumer
 from pipeline.streaming.topics import Topics, faust_credentials
 
 log = logging.getLogger("vigil.worker")
@@ -39,10 +40,11 @@ def build_app(
     data_dir: Path,
     session_timeout_s: float,
     max_records: int,
+    lean: bool = True,
 ) -> faust.App:
     """The worker's Faust app. No tables, no leader topic, no web server (metrics are served by
     :mod:`pipeline.streaming.metrics` on 127.0.0.1); topics come from ``topics.toml``."""
-    return faust.App(
+    app = faust.App(
         topics.group,
         broker=f"kafka://{broker}",
         broker_credentials=faust_credentials(),
@@ -66,6 +68,9 @@ def build_app(
         web_enabled=False,
         web_bind="127.0.0.1",
     )
+    if lean:
+        app.transport.Consumer = LeanConsumer  # before anything creates app.consumer
+    return app
 
 
 def topic(app: faust.App, name: str) -> Any:

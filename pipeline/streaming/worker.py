@@ -197,6 +197,7 @@ class Worker:
             data_dir=self.s.data_dir,
             session_timeout_s=self.s.session_timeout_ms / 1000,
             max_records=self.s.max_records,
+            lean=os.environ.get("VIGIL_FAUST_LEAN", "1") != "0",
         )
         stages = self._agents()
         self.app.on_partitions_revoked.connect(self._on_revoked)
