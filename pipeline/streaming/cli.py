@@ -89,7 +89,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=[],
         metavar="KIND=URL",
         help="webhook|pagerduty|slack[:NAME]=URL, repeatable (as for detect): runs the notify "
-        "stage (group vigil-notify on vigil.alerts), spool in DATA_DIR/outbox",
+        "agent (on vigil.alerts, in the workers' group), spool in DATA_DIR/outbox",
     )
     worker.add_argument(
         "--notify-timeout",
