@@ -137,7 +137,8 @@ class Worker:
         )
         self.partitions: dict[int, checkpoint.PartitionState] = {}
         # Engines of revoked partitions, checkpointed at revocation: reused if the partition
-        # comes back and its checkpoint is still the one we wrote.
+        # comes back in the next assignment and its checkpoint is still the one we wrote
+        # (dropped when the next assignment gives it to another worker).
         self.parked: dict[int, checkpoint.PartitionState] = {}
         self.parser = EnvelopeParser()
         # A stage holds its lock for a whole batch; rebalance callbacks take them, so a batch
@@ -795,6 +796,8 @@ class Worker:
                 for stale in self.partitions.keys() - mine:  # not ours any more
                     log.warning("dropping state of partition %d: not assigned", stale)
                     del self.partitions[stale]
+                for gone in self.parked.keys() - mine:  # moved to another worker: free it
+                    del self.parked[gone]
                 for guard in self.guards.values():
                     guard.keep(assigned)
                 try:
