@@ -78,6 +78,7 @@ import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections import Counter  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -139,15 +140,14 @@ class Workers:
 
 
 def lag(broker: str, prefix: str, targets: dict[str, dict[int, int]] | None = None) -> int:
-    """Messages not yet committed by the parse + detect groups (against ``targets`` if given)."""
+    """Messages of vigil.raw + vigil.events not yet committed by the workers' group (against
+    ``targets`` if given)."""
     admin = KafkaAdminClient(bootstrap_servers=broker)
     consumer = KafkaConsumer(bootstrap_servers=broker)
     try:
         behind = 0
-        for group, topic in (
-            (f"{prefix}vigil-parse", f"{prefix}vigil.raw"),
-            (f"{prefix}vigil-detect", f"{prefix}vigil.events"),
-        ):
+        group = f"{prefix}vigil-worker"
+        for topic in (f"{prefix}vigil.raw", f"{prefix}vigil.events"):
             tps = [SyncTP(topic, p) for p in range(4)]
             ends = (
                 targets[topic]
@@ -233,14 +233,19 @@ async def offered_load(
     rate: float,
     kill_at: float | None = None,
     victim: subprocess.Popen[bytes] | None = None,
+    missing: dict[str, str] | None = None,
 ) -> tuple[list[float], float | None]:
     """Send ``live`` (line, attacked user or None) at ``rate``/s; returns the event->alert
-    latencies of the attack lines (and the SIGKILL time if one was asked for)."""
+    latencies of the attack lines (and the SIGKILL time if one was asked for). An attack counts
+    when a new incident (version 1) of the attacked user arrives after the attack was sent;
+    ``missing`` (if given) gets, for every attack that did not count, why."""
     producer = AIOKafkaProducer(bootstrap_servers=broker, linger_ms=2)
     consumer = AIOKafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
     await producer.start()
     await consumer.start()
     sent: dict[str, float] = {}
+    attacked_at: dict[str, float] = {}
+    alerts_of: dict[str, list[tuple[float, int]]] = {}  # user -> (arrival, version)
     latencies: list[float] = []
     killed_at: float | None = None
     try:
@@ -253,8 +258,10 @@ async def offered_load(
                 for records in (await consumer.getmany(timeout_ms=50)).values():
                     now = time.monotonic()
                     for record in records:
-                        user = orjson.loads(record.value)["entity"]["id"]
-                        if user in sent and record.value.find(b'"version":1') >= 0:
+                        alert = orjson.loads(record.value)
+                        user = alert["entity"]["id"]
+                        alerts_of.setdefault(user, []).append((now, alert["version"]))
+                        if user in sent and alert["version"] == 1:
                             latencies.append(now - sent.pop(user))
 
         collector = asyncio.create_task(collect())
@@ -279,12 +286,23 @@ async def offered_load(
             }
             await producer.send(f"{prefix}vigil.raw", orjson.dumps(envelope), key=b"bench|live")
             if attacked:
-                sent[attacked] = time.monotonic()
+                sent[attacked] = attacked_at[attacked] = time.monotonic()
         await producer.flush()
         deadline = time.monotonic() + 30
         while sent and time.monotonic() < deadline:  # noqa: ASYNC110 - the collector pops
             await asyncio.sleep(0.2)
         collector.cancel()
+        for user in sent if missing is not None else ():
+            at = attacked_at[user]
+            before = [v for t, v in alerts_of.get(user, []) if t < at]
+            after = [v for t, v in alerts_of.get(user, []) if t >= at]
+            if before:
+                why = "incident already opened by the user's normal logons before the attack"
+            elif after:
+                why = "attack folded into an open incident (update only)"
+            else:
+                why = "no alert for the user after the attack"
+            missing[user] = why
     finally:
         await consumer.stop()
         await producer.stop()
@@ -429,7 +447,13 @@ def main() -> int:
             wait_lag_zero(args.broker, prefix, timeout=300)
             start = recent_end() + timedelta(hours=20)  # evening: attacks = new network + odd hour
             live = live_stream(hist_users, args.seconds, args.rate, attacks=100, start=start)
-            latencies, _ = asyncio.run(offered_load(args.broker, prefix, live, args.rate))
+            missing: dict[str, str] = {}
+            latencies, _ = asyncio.run(
+                offered_load(args.broker, prefix, live, args.rate, missing=missing)
+            )
+            for why, count in Counter(missing.values()).most_common():
+                rows.append((f"  attacks without a new alert: {why}", f"{count}"))
+                print(rows[-1], flush=True)
             if latencies:
                 p50, p99 = np.percentile(latencies, [50, 99])
                 rows.append(

@@ -3,8 +3,9 @@
 One message per ``vigil.events`` partition, key ``events-partition-N``; value is a gzip'd tar
 of the files ``Engine.save`` writes (``.npz`` + JSON, never pickle) plus ``checkpoint.json``
 with the next offset to read. Compaction keeps the latest per partition. A worker that gets a
-partition loads its checkpoint and seeks to that offset, so the engine state and the position
-in the stream always belong together.
+partition loads its checkpoint; the partition's committed offset is never past it (offsets are
+committed only after a checkpoint), and records below the checkpoint's offset are skipped, so
+the engine state and the position in the stream always belong together.
 """
 
 from __future__ import annotations
@@ -92,6 +93,18 @@ def unpack(value: bytes, engine: Engine, scratch_root: Path) -> dict[str, Any]:
             raise ValueError("checkpoint has no checkpoint.json")
         engine.load(scratch)
     return meta
+
+
+def read_meta(value: bytes) -> dict[str, Any]:
+    """Only the metadata (``next_offset`` ...) of a checkpoint, without loading an engine."""
+    with tarfile.open(fileobj=io.BytesIO(value), mode="r:gz") as archive:
+        for member in archive:  # lazily: pack() writes the metadata first
+            if member.isfile() and member.name == META:
+                extracted = archive.extractfile(member)
+                if extracted is not None:
+                    meta: dict[str, Any] = json.loads(extracted.read())
+                    return meta
+    raise ValueError("checkpoint has no checkpoint.json")
 
 
 async def read_latest(broker: str, topic: str, timeout_s: float = 30.0) -> dict[bytes, bytes]:

@@ -89,7 +89,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         default=[],
         metavar="KIND=URL",
         help="webhook|pagerduty|slack[:NAME]=URL, repeatable (as for detect): runs the notify "
-        "stage (group vigil-notify on vigil.alerts), spool in DATA_DIR/outbox",
+        "agent (on vigil.alerts, in the workers' group), spool in DATA_DIR/outbox",
     )
     worker.add_argument(
         "--notify-timeout",
@@ -154,6 +154,9 @@ def _logging() -> None:
     )
     logging.getLogger("aiokafka").setLevel(logging.ERROR)
     logging.getLogger("kafka").setLevel(logging.ERROR)
+    # Faust and mode narrate every service start and stop at INFO.
+    logging.getLogger("faust").setLevel(logging.WARNING)
+    logging.getLogger("mode").setLevel(logging.WARNING)
 
 
 def _worker(args: argparse.Namespace) -> int:

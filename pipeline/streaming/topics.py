@@ -76,16 +76,10 @@ class Topics:
         return self._name("vigil.state")
 
     @property
-    def parse_group(self) -> str:
-        return self._name("vigil-parse")
-
-    @property
-    def detect_group(self) -> str:
-        return self._name("vigil-detect")
-
-    @property
-    def notify_group(self) -> str:
-        return self._name("vigil-notify")
+    def group(self) -> str:
+        """The consumer group of the Faust app: every ``vigil worker`` is one member, and all
+        its agents (parse, detect, notify) consume in it."""
+        return self._name("vigil-worker")
 
 
 @dataclass(frozen=True)
@@ -136,6 +130,34 @@ def client_config() -> dict[str, Any]:
             context.load_cert_chain(ssl_files["certfile"], ssl_files.get("keyfile"))
         config["ssl_context"] = context
     return config
+
+
+def faust_credentials() -> Any:
+    """The same ``VIGIL_KAFKA_*`` security settings as :func:`client_config`, in Faust's form
+    (``broker_credentials``); None for plaintext."""
+    config = client_config()
+    protocol = str(config.get("security_protocol", "PLAINTEXT")).upper()
+    context = config.get("ssl_context")
+    if protocol.startswith("SASL"):
+        import faust
+
+        if context is None and protocol == "SASL_SSL":
+            import ssl
+
+            context = ssl.create_default_context()
+        return faust.SASLCredentials(
+            username=config.get("sasl_plain_username"),
+            password=config.get("sasl_plain_password"),
+            mechanism=config.get("sasl_mechanism", "PLAIN"),
+            ssl_context=context,
+        )
+    if context is not None or protocol == "SSL":
+        import ssl
+
+        import faust
+
+        return faust.SSLCredentials(context or ssl.create_default_context())
+    return None
 
 
 def ensure_topics(broker: str, prefix: str = "", timeout_s: float = 30.0) -> list[str]:

@@ -1,40 +1,41 @@
-"""``vigil worker``: one member of the Vigil consumer groups on Kafka.
+"""``vigil worker``: one Faust worker, a member of the ``vigil-worker`` consumer group.
 
-Stages run in one asyncio loop, each a consumer in its own group so workers split them:
+The stages are Faust agents (:mod:`pipeline.streaming.app`) consuming in batches
+(``stream.noack_take``); Kafka's group protocol splits the partitions of every topic between
+the workers:
 
-- **parse** (group ``vigil-parse``): ``vigil.raw`` envelopes -> canonical events on
-  ``vigil.events`` (key ``tenant|user``) and ``vigil.events.by-host`` (key ``tenant|dst_host``);
-  bad records -> ``vigil.dlq`` with the reason. Offsets are committed after the batch's output
-  is acknowledged (at-least-once).
-- **detect** (group ``vigil-detect``): one :class:`Engine` per assigned ``vigil.events``
-  partition. A batch per partition is sorted by event time and given to ``engine.process``;
-  alerts go to ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds the
-  engine is checkpointed to ``vigil.state`` together with the next offset (see
-  :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed. On assignment
-  a worker loads the checkpoint and seeks to its offset: events after it are replayed, and the
-  alerts they raise again carry the same deterministic ids (recognisable redeliveries).
-  Alerts pass through :class:`pipeline.embedded.AlertRouter` first, as in ``vigil detect``:
-  a suppressed alert is counted (``vigil_alerts_suppressed_total``) but not produced, and a
-  critical alert shares its public indicators on ``vigil.indicators``.
-- **notify** (group ``vigil-notify``, only with ``--notify`` or ``[[notify]]``): ``vigil.alerts``
-  -> :class:`pipeline.notify.Notifier`. The offset is committed only after every alert of the
-  batch was handed to each sink's durable spool (``DATA_DIR/outbox``): the alerts topic is the
-  outbox until then, the spool after, and each sink's ledger keeps an accepted alert from
-  being sent twice.
-- **tables** (no group): ``vigil.feedback`` and ``vigil.indicators`` read whole and followed
-  (see :mod:`pipeline.streaming.tables`): suppressions for the router, and the indicator set of
-  every engine's ``shared_indicator`` detector.
+- **parse** (``vigil.raw``): envelopes -> canonical events on ``vigil.events`` (key
+  ``tenant|user``) and ``vigil.events.by-host`` (key ``tenant|dst_host``); bad records ->
+  ``vigil.dlq`` with the reason. The offset is committed once the batch's output is on the
+  broker (at-least-once).
+- **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A batch per
+  partition is sorted by event time and given to ``engine.process``; alerts go to
+  ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds the engine is
+  checkpointed to ``vigil.state`` together with the next offset (see
+  :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed, so the
+  committed offset is never ahead of a checkpoint. On assignment (or first sight of a
+  partition) the worker loads its checkpoint; records below the checkpoint's offset are
+  already in the state and are skipped. Replayed records raise the same alerts again with the
+  same deterministic ids (recognisable redeliveries). Alerts pass through
+  :class:`pipeline.embedded.AlertRouter` first, as in ``vigil detect``: a suppressed alert is
+  counted (``vigil_alerts_suppressed_total``) but not produced, and a critical alert shares its
+  public indicators on ``vigil.indicators``.
+- **notify** (``vigil.alerts``, only with ``--notify`` or ``[[notify]]``): alerts ->
+  :class:`pipeline.notify.Notifier`. The offset is committed only after every alert of the
+  batch was handed to each sink's durable spool (``DATA_DIR/outbox``).
+- **tables** (a task, no group): ``vigil.feedback`` and ``vigil.indicators`` read whole and
+  followed (:mod:`pipeline.streaming.tables`).
 
-Liveness: each stage stamps a heartbeat after every loop turn and
-``vigil_last_batch_timestamp_seconds`` after every detect batch; a watchdog fails the worker
-(exit status 1, stack of the stuck stage logged) when a stage has not turned for
-``stall_s`` or when an assigned partition makes no progress while behind its end offset. Any
-exception in a stage or a rebalance callback is logged and stops the worker with status 1.
+Rebalancing: on revocation the batch in flight of every stage finishes (and commits) first,
+then each revoked ``vigil.events`` partition is checkpointed and committed, and its engine is
+parked: when the same partition comes back and its checkpoint is still ours, the engine is
+reused instead of unpacked. Events a stage still holds from before a rebalance are dropped
+(generation check); Faust re-reads from the committed offsets.
 
-Why plain aiokafka and not Faust agents: the recovery design needs, per partition, "load the
-checkpoint, then seek to *its* offset" inside the rebalance callback, and offsets committed only
-together with a checkpoint. Faust owns offset tracking and commits acked offsets itself; a
-backwards seek under it is not supported API. Kafka's own group protocol does the scale-out.
+Liveness: the table and checkpoint loops stamp a heartbeat every turn; a watchdog fails the
+worker (exit status 1) when one of them has not turned for ``stall_s``, when an assigned
+partition is behind its end offset and its position does not move for ``stall_s``, or when the
+Faust app crashed. Any exception in an agent is logged and stops the worker with status 1.
 """
 
 from __future__ import annotations
@@ -44,15 +45,16 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import faust
 import msgspec
 import numpy as np
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 
 from detectors import registry
 from detectors.engine import Engine
@@ -62,12 +64,14 @@ from pipeline.embedded import AlertRouter
 from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
+from pipeline.streaming.app import build_app, commit, rewind, topic
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
+from pipeline.streaming.positions import PositionGuard
 from pipeline.streaming.produce import Outbox
 from pipeline.streaming.tables import ReplicatedTables
-from pipeline.streaming.topics import Topics, client_config, ensure_topics
+from pipeline.streaming.topics import Topics, ensure_topics
 from schemas.alert import Alert, encode_alert
 from schemas.event import Event, encode_event, event_time_seconds
 
@@ -90,11 +94,11 @@ class WorkerSettings:
     lateness_s: float = 3600.0  # events further behind the partition's max event time: counted
     checkpoint_events: int = 50_000
     checkpoint_s: float = 5.0
-    max_records: int = 20_000  # per poll; bounds batch latency and memory
-    poll_ms: int = 100
+    max_records: int = 20_000  # per agent batch; bounds batch latency and memory
+    poll_ms: int = 100  # how long an agent waits to fill a batch
     session_timeout_ms: int = 10_000
     metrics_port: int | None = None
-    stall_s: float = 120.0  # watchdog: a stage or a lagging partition stuck this long fails us
+    stall_s: float = 120.0  # watchdog: a loop or a lagging partition stuck this long fails us
     linger_ms: int = 5
     notify_flush_s: float = 5.0  # at stop: how long the notifier may drain its spool
 
@@ -120,7 +124,6 @@ class Worker:
     ) -> None:
         self.s = settings
         self.metrics = metrics or WorkerMetrics()
-        # The notifier's worker threads count into the same registry when built for us.
         self.notifier = notifier
         # Feedback: allow-list from the config plus suppressions from vigil.feedback; shared
         # indicators from vigil.indicators plus what this worker's critical alerts add.
@@ -133,14 +136,25 @@ class Worker:
             metrics=self.metrics.common,
         )
         self.partitions: dict[int, checkpoint.PartitionState] = {}
+        # Engines of revoked partitions, checkpointed at revocation: reused if the partition
+        # comes back in the next assignment and its checkpoint is still the one we wrote
+        # (dropped when the next assignment gives it to another worker).
+        self.parked: dict[int, checkpoint.PartitionState] = {}
         self.parser = EnvelopeParser()
-        # Rebalance callbacks take these, so a batch is never half-done when partitions move.
-        self.detect_lock = asyncio.Lock()
+        # A stage holds its lock for a whole batch; rebalance callbacks take them, so a batch
+        # is never half-done (or half-committed) when partitions move.
         self.parse_lock = asyncio.Lock()
-        # Bumped by every rebalance callback: a batch fetched before it is stale.
-        self.detect_generation = 0
-        self.detect_assigned: set[int] = set()  # what the group's last assignment gave us
-        self.parse_generation = 0
+        self.detect_lock = asyncio.Lock()
+        self.notify_lock = asyncio.Lock()
+        self.guards = {
+            "parse": PositionGuard(),
+            "detect": PositionGuard(),
+            "notify": PositionGuard(),
+        }
+        self.committed: dict[TopicPartition, int] = {}  # what this worker committed last
+        self.rebalancing = False  # between revocation and assignment
+        self.revoked_generation = -1  # records fetched under it (or before) are dropped
+        self.stopping = False
         self.scratch = settings.data_dir / "scratch"
         self.failure: str | None = None
         self.heartbeat: dict[str, float] = {}
@@ -154,6 +168,7 @@ class Worker:
         if self.failure is None:
             self.failure = reason
             log.error("worker failing: %s", reason)
+        self.stopping = True
         if self._stop is not None:
             self._stop.set()
 
@@ -176,38 +191,35 @@ class Worker:
             max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,
         )
         self.outbox = Outbox(self.producer)
-        self.parse_consumer = self._consumer(t.parse_group)
-        self.detect_consumer = self._consumer(t.detect_group, isolation_level="read_committed")
-        self.notify_consumer = (
-            self._consumer(t.notify_group, isolation_level="read_committed")
-            if self.notifier is not None
-            else None
-        )
         await self.producer.start()
-        await self.parse_consumer.start()
-        await self.detect_consumer.start()
-        self.parse_consumer.subscribe([t.raw], listener=_ParseListener(self))
-        self.detect_consumer.subscribe([t.events], listener=_DetectListener(self))
-        steps: dict[str, Any] = {
-            "parse": self._parse_once,
-            "detect": self._detect_once,
-            "tables": self._tables_once,
-        }
-        if self.notify_consumer is not None:
-            await self.notify_consumer.start()
-            self.notify_consumer.subscribe([t.alerts])
-            steps["notify"] = self._notify_once
+        self.app = build_app(
+            broker=self.s.broker,
+            topics=t,
+            data_dir=self.s.data_dir,
+            session_timeout_s=self.s.session_timeout_ms / 1000,
+            max_records=self.s.max_records,
+            lean=os.environ.get("VIGIL_FAUST_LEAN", "1") != "0",
+        )
+        stages = self._agents()
+        self.app.on_partitions_revoked.connect(self._on_revoked)
+        self.app.on_partitions_assigned.connect(self._on_assigned)
+        await self.app.start()
         log.info(
-            "worker up: broker %s, topics prefix %r, stages %s",
+            "worker up: broker %s, topics prefix %r, group %s, agents %s",
             self.s.broker,
             t.prefix,
-            ", ".join(steps),
+            t.group,
+            ", ".join(stages),
         )
+        loops: dict[str, Callable[[], Awaitable[None]]] = {
+            "tables": self._tables_once,
+            "checkpoint": self._checkpoint_once,
+        }
         now = time.monotonic()
-        self.heartbeat = dict.fromkeys(steps, now)
+        self.heartbeat = dict.fromkeys(loops, now)
         self._tasks = {
-            stage: asyncio.create_task(self._loop(stage, step, stop))
-            for stage, step in steps.items()
+            stage: asyncio.create_task(self._loop(stage, step, stop), name=stage)
+            for stage, step in loops.items()
         }
         watchdog = asyncio.create_task(self._watchdog(stop), name="watchdog")
         profile = _start_profile()
@@ -233,11 +245,12 @@ class Worker:
             # failure the engines may be ahead of their delivered alerts: the next owner
             # replays from the last checkpoint instead.
             async with self.detect_lock:
-                await self._checkpoint([*self.partitions.values()], commit=True)
-        await self.parse_consumer.stop()
-        await self.detect_consumer.stop()
-        if self.notify_consumer is not None:
-            await self.notify_consumer.stop()
+                try:
+                    await self._checkpoint([*self.partitions.values()])
+                except KafkaError as exc:
+                    log.warning("final checkpoint failed (%s); the next owner replays", exc)
+        self.stopping = True
+        await self.app.stop()
         await self.tables.stop()
         if self.notifier is not None:
             # Bounded: what is not delivered stays in DATA_DIR/outbox for the next start.
@@ -246,22 +259,51 @@ class Worker:
             self.notifier.close()
         await self.producer.stop()
 
-    def _consumer(self, group: str, **extra: Any) -> AIOKafkaConsumer:
-        return AIOKafkaConsumer(
-            bootstrap_servers=self.s.broker,
-            group_id=group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            session_timeout_ms=self.s.session_timeout_ms,
-            heartbeat_interval_ms=max(500, self.s.session_timeout_ms // 5),
-            max_poll_interval_ms=120_000,
-            max_partition_fetch_bytes=8 << 20,
-            fetch_max_bytes=32 << 20,
-            **client_config(),
-            **extra,
-        )
+    def _agents(self) -> list[str]:
+        """Register the agents on the app; returns their stage names."""
+        app, t = self.app, self.s.topics
+        within = self.s.poll_ms / 1000
+        stages: list[tuple[str, str, Callable[[Sequence[Any]], Awaitable[None]]]] = [
+            ("parse", t.raw, self._parse_batch),
+            ("detect", t.events, self._detect_batch),
+        ]
+        if self.notifier is not None:
+            stages.append(("notify", t.alerts, self._notify_batch))
+        for stage, name, handle in stages:
 
-    async def _loop(self, stage: str, step: Any, stop: asyncio.Event) -> None:
+            async def agent(
+                stream: faust.StreamT[Any],
+                stage: str = stage,
+                handle: Callable[[Sequence[Any]], Awaitable[None]] = handle,
+            ) -> None:
+                async for batch in stream.noack_take(self.s.max_records, within=within):
+                    await self._guarded(stage, handle, batch)
+
+            app.agent(topic(app, name), name=f"vigil.{stage}")(agent)
+        return [stage for stage, _, _ in stages]
+
+    async def _guarded(
+        self, stage: str, handle: Callable[[Sequence[Any]], Awaitable[None]], batch: Any
+    ) -> None:
+        if self.stopping:
+            return
+        try:
+            await handle(batch)
+            self.metrics.heartbeat.labels(stage).set_to_current_time()
+        except asyncio.CancelledError:
+            raise
+        except KafkaError as exc:
+            # Broker restarts surface here; the handler has rewound what it could not finish.
+            log.warning("%s: %s; the batch will be read again", stage, exc)
+        except Exception:
+            # Anything else is a bug: stop the whole worker (its partitions move to the
+            # others) rather than leave an agent silently dead while the group thinks it lives.
+            log.exception("%s agent failed; stopping the worker", stage)
+            self.fail(f"{stage} agent raised")
+
+    async def _loop(
+        self, stage: str, step: Callable[[], Awaitable[None]], stop: asyncio.Event
+    ) -> None:
         while not stop.is_set():
             try:
                 await step()
@@ -269,38 +311,41 @@ class Worker:
                 self.metrics.heartbeat.labels(stage).set_to_current_time()
             except asyncio.CancelledError:
                 raise
-            except KafkaError as exc:
-                # Broker restarts and rebalances surface here; the clients reconnect by themselves.
+            except (KafkaError, TimeoutError) as exc:
                 log.warning("%s: %s; retrying", stage, exc)
                 self.heartbeat[stage] = time.monotonic()
                 await asyncio.sleep(1.0)
             except Exception:
-                # Anything else is a bug: stop the whole worker (its partitions move to the
-                # others) rather than leave a stage silently dead while the group thinks it lives.
-                log.exception("%s stage failed; stopping the worker", stage)
-                self.fail(f"{stage} stage raised")
+                log.exception("%s loop failed; stopping the worker", stage)
+                self.fail(f"{stage} loop raised")
                 return
 
     async def _watchdog(self, stop: asyncio.Event) -> None:
-        """Fail loudly instead of stalling silently: a stage that stopped turning, or a held
-        partition behind its end offset whose position does not move."""
+        """Fail loudly instead of stalling silently: a loop that stopped turning, a held
+        partition behind its end offset whose position does not move, a crashed app."""
         period = min(5.0, self.s.stall_s / 4)
         progress: dict[TopicPartition, tuple[int, float]] = {}
         while not stop.is_set():
             await asyncio.sleep(period)
             now = time.monotonic()
+            if self.app.crashed:
+                self.fail(f"faust app crashed: {self.app.crash_reason!r}")
+                return
             for stage, beat in self.heartbeat.items():
                 if now - beat > self.s.stall_s:
                     task = self._tasks.get(stage)
                     chain = _await_chain(task.get_coro()) if task is not None else []
                     log.error(
-                        "%s stage made no turn for %.0f s; awaiting:\n  %s",
+                        "%s loop made no turn for %.0f s; awaiting:\n  %s",
                         stage,
                         now - beat,
                         "\n  ".join(chain),
                     )
-                    self.fail(f"{stage} stage stalled")
+                    self.fail(f"{stage} loop stalled")
                     return
+            if self.rebalancing or self.app.rebalancing:
+                progress.clear()  # positions legitimately stand still meanwhile
+                continue
             try:
                 lag = await asyncio.wait_for(self._lag(now, progress), timeout=period * 2)
             except (KafkaError, TimeoutError) as exc:
@@ -320,57 +365,77 @@ class Worker:
     async def _lag(
         self, now: float, progress: dict[TopicPartition, tuple[int, float]]
     ) -> tuple[str, TopicPartition, float] | None:
-        stages = [("parse", self.parse_consumer), ("detect", self.detect_consumer)]
-        if self.notify_consumer is not None:
-            stages.append(("notify", self.notify_consumer))
-        total = 0
-        for stage, consumer in stages:
-            tps = list(consumer.assignment())
-            if not tps:
-                self.metrics.lag.labels(stage).set(0)
+        t = self.s.topics
+        stage_of = {t.raw: "parse", t.events: "detect", t.alerts: "notify"}
+        tps = [
+            TopicPartition(tp.topic, tp.partition)
+            for tp in self.app.consumer.assignment()
+            if tp.topic in stage_of
+        ]
+        behind: Counter[str] = Counter({"parse": 0, "detect": 0, "notify": 0})
+        ends = await self.app.consumer.highwaters(*tps) if tps else {}
+        for tp in tps:
+            stage = stage_of[tp.topic]
+            if stage == "detect":
+                state = self.partitions.get(tp.partition)
+                position = state.next_offset if state else -1
+            else:
+                position = self.committed.get(tp, -1)
+            end = ends.get(tp)  # type: ignore[call-overload]
+            if end is None:
                 continue
-            ends = await consumer.end_offsets(tps)
-            behind = 0
-            for tp in tps:
-                if stage == "detect":
-                    state = self.partitions.get(tp.partition)
-                    position = state.next_offset if state else -1
-                else:
-                    # Committed, not fetched: a batch fetched and then dropped must not count.
-                    committed = await consumer.committed(tp)
-                    position = committed if committed is not None else -1
-                gap = max(0, ends[tp] - max(position, 0))
-                behind += gap
-                seen = progress.get(tp)
-                if gap == 0 or seen is None or seen[0] != position:
-                    progress[tp] = (position, now)
-                elif now - seen[1] > self.s.stall_s:
-                    return stage, tp, now - seen[1]
-            self.metrics.lag.labels(stage).set(behind)
-            total += behind
-        self.metrics.common.set_consumer_lag(total)
+            gap = max(0, end - max(position, 0))
+            behind[stage] += gap
+            seen = progress.get(tp)
+            if gap == 0 or seen is None or seen[0] != position:
+                progress[tp] = (position, now)
+            elif now - seen[1] > self.s.stall_s:
+                return stage, tp, now - seen[1]
+        for stage, count in behind.items():
+            self.metrics.lag.labels(stage).set(count)
+        self.metrics.common.set_consumer_lag(sum(behind.values()))
         return None
+
+    def _admit(self, stage: str, batch: Sequence[Any]) -> list[Any]:
+        """The events of ``batch`` this stage may process now: none fetched under a generation
+        whose partitions were revoked or that is not the current one (Faust re-reads those from
+        the committed offsets after the assignment), none the position guard has seen."""
+        if self.stopping:
+            return []
+        generation = self.app.consumer_generation_id
+        if generation <= self.revoked_generation:
+            kept: list[Any] = []
+        else:
+            admit = self.guards[stage].admit
+            kept = [
+                e
+                for e in batch
+                if e.message.generation_id == generation and admit(e.message.tp, e.message.offset)
+            ]
+        if len(kept) < len(batch):
+            log.debug("%s: %d of %d records dropped", stage, len(batch) - len(kept), len(batch))
+        return kept
+
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if await commit(self.app, offsets):
+            self.committed.update(offsets)
+
+    async def _rewind(self, stage: str, positions: dict[TopicPartition, int]) -> None:
+        """Read partitions again from ``positions`` (work that could not be finished)."""
+        guard = self.guards[stage]
+        for tp, offset in positions.items():
+            guard.rewind(tp, offset)
+        await rewind(self.app, positions)
 
     # -- parse stage -------------------------------------------------------------------------
 
-    async def _parse_once(self) -> None:
-        generation = self.parse_generation
-        batches = await self.parse_consumer.getmany(
-            timeout_ms=self.s.poll_ms, max_records=self.s.max_records
-        )
-        if not batches:
-            return
+    async def _parse_batch(self, batch: Sequence[Any]) -> None:
         async with self.parse_lock:
-            if generation != self.parse_generation:
-                # A rebalance ran during the fetch: the batch may predate the new assignment or
-                # come right after it. Either way re-read from the committed offsets (those
-                # records are ours to parse again, or another worker's now).
-                await self._parse_rewind(
-                    [tp for tp in batches if tp in self.parse_consumer.assignment()]
-                )
+            events = self._admit("parse", batch)
+            if not events:
                 return
             t = self.s.topics
-            values = [(r.key, r.value) for records in batches.values() for r in records]
+            values = [(e.message.key, e.message.value) for e in events]
             result = self.parser.parse(values)
             out = self.outbox
             for event in result.events:
@@ -380,146 +445,98 @@ class Worker:
                     out.add(t.events_by_host, f"{event.tenant}|{event.dst_host}".encode(), value)
             for rejected in result.rejected:
                 out.add(t.dlq, rejected.key, rejected.letter)
+            first: dict[TopicPartition, int] = {}
+            last: dict[TopicPartition, int] = {}
+            for e in events:
+                tp = TopicPartition(e.message.topic, e.message.partition)
+                first.setdefault(tp, e.message.offset)
+                last[tp] = e.message.offset + 1
             if not await _delivered(await out.send()):
-                # Not all output is on the broker: re-read the batch rather than commit past it.
-                for tp, records in batches.items():
-                    self.parse_consumer.seek(tp, records[0].offset)
+                # Not all output is on the broker: read the batch again rather than commit it.
+                await self._rewind("parse", first)
                 return
             self.metrics.raw_records.inc(len(values))
             self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
-            offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
-            await _commit(self.parse_consumer, offsets)
-
-    async def _parse_rewind(self, tps: list[TopicPartition]) -> None:
-        for tp in tps:
-            committed = await self.parse_consumer.committed(tp)
-            if committed is None:
-                await self.parse_consumer.seek_to_beginning(tp)
-            else:
-                self.parse_consumer.seek(tp, committed)
+            await self._commit(last)
 
     # -- detect stage ------------------------------------------------------------------------
 
-    async def _detect_once(self) -> None:
-        generation = self.detect_generation
-        batches = await self.detect_consumer.getmany(
-            timeout_ms=self.s.poll_ms, max_records=self.s.max_records
-        )
+    async def _detect_batch(self, batch: Sequence[Any]) -> None:
         async with self.detect_lock:
-            # Partitions the group gave us but without an engine (the assignment callback
-            # failed, a rewind could not read its checkpoint): load them now, never skip them.
-            missing = {
-                TopicPartition(self.s.topics.events, p)
-                for p in self.detect_assigned - self.partitions.keys()
-            }
-            if missing:
-                log.warning("partitions %s held without state: loading", sorted(missing))
-                await self.assign_detect(missing)
-            if generation != self.detect_generation:
-                # Rebalanced (or rewound) since the fetch: positions now come from checkpoints;
-                # put every held partition back at its engine's offset and drop the batch.
-                for tp in batches:
-                    state = self.partitions.get(tp.partition)
-                    if state is not None:
-                        self.detect_consumer.seek(tp, state.next_offset)
+            events = self._admit("detect", batch)
+            if not events:
                 return
+            by_partition: dict[int, list[Any]] = {}
+            for e in events:
+                by_partition.setdefault(e.message.partition, []).append(e.message)
+            missing = [p for p in by_partition if p not in self.partitions]
+            if missing:
+                log.info("partitions %s seen before their checkpoints: loading", sorted(missing))
+                try:
+                    await self._load(missing)
+                except (KafkaError, TimeoutError):
+                    await self._rewind_detect(missing)
+                    raise
             touched: list[int] = []
             shared: list[tuple[str, str]] = []
             try:
-                for tp, records in batches.items():
-                    state = self.partitions.get(tp.partition)
-                    if state is None or not records:
-                        continue  # not ours (cannot happen after the check above)
-                    touched.append(tp.partition)
-                    self._detect_batch(state, records)
+                for partition, messages in by_partition.items():
+                    self._fold(self.partitions[partition], messages)
+                    touched.append(partition)
                 shared = self._publish_indicators()  # from critical alerts, before the commit
                 delivered = await _delivered(await self.outbox.send())
             except KafkaError:
                 self.indicators.dirty.update(shared)  # the replay finds them known: resend
-                await self._rewind(touched)
+                await self._rewind_detect(touched)
                 raise
             if not delivered:
                 self.indicators.dirty.update(shared)
                 # The engines moved past events whose alerts were lost: go back to the last
                 # checkpoint and replay (alert ids repeat, so nothing is doubled).
                 log.warning("alert delivery failed on partitions %s: rewinding", touched)
-                await self._rewind(touched)
+                await self._rewind_detect(touched)
                 return
-            if touched:
-                self.metrics.last_batch.set_to_current_time()
-            now = time.monotonic()
+            self.metrics.last_batch.set_to_current_time()
             due = [
                 p
                 for p in self.partitions.values()
                 if p.since_checkpoint >= self.s.checkpoint_events
-                or (p.since_checkpoint and now - p.checkpoint_at >= self.s.checkpoint_s)
             ]
-            await self._checkpoint(due, commit=True)
+            await self._checkpoint(due)
 
-    # -- replicated tables, shared indicators ------------------------------------------------
-
-    async def _tables_once(self) -> None:
-        await self.tables.poll(self.s.poll_ms * 5)
-        self.metrics.feedback_entries.set(len(self.suppressions.entries))
-        if self.indicators.dirty:  # confirmations, or a stale record to republish
-            async with self.detect_lock:
-                shared = self._publish_indicators()
-                if not await _delivered(await self.outbox.send()):
-                    self.indicators.dirty.update(shared)  # next turn tries again
-        self._indicators_changed()
-
-    def _publish_indicators(self) -> list[tuple[str, str]]:
-        """Queue what the store learned locally for ``vigil.indicators`` (tokens only);
-        returns the ``(kind, value)`` pairs queued."""
-        queued = []
-        for kind, value, tokens in self.indicators.take_dirty():
-            key, record = indicator_record(kind, value, tokens)
-            self.outbox.add(self.s.topics.indicators, key, record)
-            queued.append((kind, value))
-        self._indicators_changed()
-        return queued
-
-    def _indicators_changed(self) -> None:
-        """Hand a changed indicator set to every engine's shared-indicator detector."""
-        if not self.indicators.changed:
+    async def _checkpoint_once(self) -> None:
+        """Time-based checkpoints (an agent runs only when records arrive)."""
+        await asyncio.sleep(min(0.5, self.s.checkpoint_s / 2))
+        now = time.monotonic()
+        if not any(
+            p.since_checkpoint and now - p.checkpoint_at >= self.s.checkpoint_s
+            for p in self.partitions.values()
+        ):
             return
-        self.indicators.changed = False
-        snapshot = self.indicators.snapshot()
-        self.metrics.indicators.set(sum(len(v) for v in snapshot.values()))
-        for state in self.partitions.values():
-            _set_indicators(state.engine, snapshot)
+        async with self.detect_lock:
+            if self.rebalancing or self.stopping:
+                return
+            now = time.monotonic()
+            due = [
+                p
+                for p in self.partitions.values()
+                if p.since_checkpoint and now - p.checkpoint_at >= self.s.checkpoint_s
+            ]
+            await self._checkpoint(due)
 
-    # -- notify stage ------------------------------------------------------------------------
-
-    async def _notify_once(self) -> None:
-        consumer, notifier = self.notify_consumer, self.notifier
-        assert consumer is not None and notifier is not None  # noqa: S101 - stage runs only so
-        batches = await consumer.getmany(timeout_ms=self.s.poll_ms, max_records=1000)
-        if not batches:
-            return
-        alerts: list[Alert] = []
-        for tp, records in batches.items():
-            for record in records:
-                try:
-                    alerts.append(_decode_alert(record.value))
-                except (msgspec.DecodeError, TypeError) as exc:
-                    log.warning("notify: %s offset %d is no alert: %s", tp, record.offset, exc)
-
-        def hand_over() -> None:
-            for alert in alerts:
-                notifier.submit(alert)  # spooled (fsync) for every sink that wants it
-
-        await asyncio.to_thread(hand_over)
-        # Only now is the alert safe outside Kafka: commit past it.
-        await _commit(consumer, {tp: records[-1].offset + 1 for tp, records in batches.items()})
-
-    async def _rewind(self, partitions: list[int]) -> None:
+    async def _rewind_detect(self, partitions: list[int]) -> None:
+        """Drop the engines and read from their last checkpoint again."""
+        positions = {}
         for partition in partitions:
-            self.partitions.pop(partition, None)
-        t = self.s.topics
-        await self.assign_detect({TopicPartition(t.events, p) for p in partitions})
+            state = self.partitions.pop(partition, None)
+            self.parked.pop(partition, None)
+            if state is not None:
+                positions[TopicPartition(self.s.topics.events, partition)] = max(
+                    state.checkpointed_offset, 0
+                )
+        await self._rewind("detect", positions)
 
-    def _detect_batch(self, state: checkpoint.PartitionState, records: list[Any]) -> None:
+    def _fold(self, state: checkpoint.PartitionState, records: list[Any]) -> None:
         """Fold one partition's batch into its engine; alerts and dead letters go to the outbox."""
         t = self.s.topics
         out = self.outbox
@@ -594,7 +611,7 @@ class Worker:
             self.outbox.add(self.s.topics.dlq, event_key(event), letter.to_json())
         self.metrics.dead_letters.labels("late").inc(len(late_rows))
 
-    async def _checkpoint(self, states: list[checkpoint.PartitionState], *, commit: bool) -> None:
+    async def _checkpoint(self, states: list[checkpoint.PartitionState]) -> None:
         """Alerts first, then the checkpoint, then the offset: a crash between any two steps
         replays from an older checkpoint, which only re-sends alerts with the same ids."""
         states = [s for s in states if s.next_offset != s.checkpointed_offset]
@@ -624,8 +641,69 @@ class Worker:
             self.metrics.checkpoints.inc()
             self.metrics.checkpoint_bytes.set(len(value))
             offsets[TopicPartition(self.s.topics.events, state.partition)] = state.next_offset
-        if commit:
-            await _commit(self.detect_consumer, offsets)
+        await self._commit(offsets)
+
+    # -- notify stage ------------------------------------------------------------------------
+
+    async def _notify_batch(self, batch: Sequence[Any]) -> None:
+        notifier = self.notifier
+        assert notifier is not None  # noqa: S101 - the agent exists only with a notifier
+        async with self.notify_lock:
+            events = self._admit("notify", batch)
+            if not events:
+                return
+            alerts: list[Alert] = []
+            last: dict[TopicPartition, int] = {}
+            for e in events:
+                message = e.message
+                last[TopicPartition(message.topic, message.partition)] = message.offset + 1
+                try:
+                    alerts.append(_decode_alert(message.value))
+                except (msgspec.DecodeError, TypeError) as exc:
+                    log.warning(
+                        "notify: %s offset %d is no alert: %s", message.tp, message.offset, exc
+                    )
+
+            def hand_over() -> None:
+                for alert in alerts:
+                    notifier.submit(alert)  # spooled (fsync) for every sink that wants it
+
+            await asyncio.to_thread(hand_over)
+            # Only now is the alert safe outside Kafka: commit past it.
+            await self._commit(last)
+
+    # -- replicated tables, shared indicators ------------------------------------------------
+
+    async def _tables_once(self) -> None:
+        await self.tables.poll(self.s.poll_ms * 5)
+        self.metrics.feedback_entries.set(len(self.suppressions.entries))
+        if self.indicators.dirty:  # confirmations, or a stale record to republish
+            async with self.detect_lock:
+                shared = self._publish_indicators()
+                if not await _delivered(await self.outbox.send()):
+                    self.indicators.dirty.update(shared)  # next turn tries again
+        self._indicators_changed()
+
+    def _publish_indicators(self) -> list[tuple[str, str]]:
+        """Queue what the store learned locally for ``vigil.indicators`` (tokens only);
+        returns the ``(kind, value)`` pairs queued."""
+        queued = []
+        for kind, value, tokens in self.indicators.take_dirty():
+            key, record = indicator_record(kind, value, tokens)
+            self.outbox.add(self.s.topics.indicators, key, record)
+            queued.append((kind, value))
+        self._indicators_changed()
+        return queued
+
+    def _indicators_changed(self) -> None:
+        """Hand a changed indicator set to every engine's shared-indicator detector."""
+        if not self.indicators.changed:
+            return
+        self.indicators.changed = False
+        snapshot = self.indicators.snapshot()
+        self.metrics.indicators.set(sum(len(v) for v in snapshot.values()))
+        for state in [*self.partitions.values(), *self.parked.values()]:
+            _set_indicators(state.engine, snapshot)
 
     # -- rebalancing -------------------------------------------------------------------------
 
@@ -635,99 +713,104 @@ class Worker:
         _set_indicators(engine, self.indicators.snapshot())
         return engine
 
-    async def assign_detect(self, assigned: set[TopicPartition]) -> None:
-        self.detect_generation += 1
-        mine = sorted(tp.partition for tp in assigned if tp.topic == self.s.topics.events)
-        if not mine:
-            return
+    async def _load(self, partitions: list[int]) -> None:
+        """Load the checkpoints of ``partitions`` (a parked engine whose checkpoint is still the
+        latest is taken as it is)."""
         latest = await checkpoint.read_latest(self.s.broker, self.s.topics.state)
-        for partition in mine:
-            tp = TopicPartition(self.s.topics.events, partition)
-            held = self.partitions.get(partition)
-            if held is not None:
-                self.detect_consumer.seek(tp, held.next_offset)  # position = engine's offset
-                continue
-            state = checkpoint.PartitionState(partition=partition, engine=self.new_engine())
+        topic_name = self.s.topics.events
+        for partition in sorted(partitions):
             value = latest.get(checkpoint.state_key(partition))
+            meta: dict[str, Any] | None = None
             if value is not None:
-                meta = await asyncio.to_thread(checkpoint.unpack, value, state.engine, self.scratch)
-                state.next_offset = int(meta["next_offset"])
-                state.checkpointed_offset = state.next_offset
-                state.watermark = (
-                    float(meta["watermark"]) if meta.get("watermark") else float("-inf")
-                )
-                state.late = int(meta.get("late", 0))
-                self.detect_consumer.seek(tp, state.next_offset)
+                meta = checkpoint.read_meta(value)
+            parked = self.parked.pop(partition, None)
+            if (
+                parked is not None
+                and meta is not None
+                and parked.checkpointed_offset == int(meta["next_offset"])
+            ):
+                state = parked
             else:
-                await self.detect_consumer.seek_to_beginning(tp)
+                state = checkpoint.PartitionState(partition=partition, engine=self.new_engine())
+                if value is not None:
+                    meta = await asyncio.to_thread(
+                        checkpoint.unpack, value, state.engine, self.scratch
+                    )
+                    state.next_offset = int(meta["next_offset"])
+                    state.checkpointed_offset = state.next_offset
+                    state.watermark = (
+                        float(meta["watermark"]) if meta.get("watermark") else float("-inf")
+                    )
+                    state.late = int(meta.get("late", 0))
+            state.since_checkpoint = 0
+            state.checkpoint_at = time.monotonic()
             self.partitions[partition] = state
+            self.guards["detect"].expect(TopicPartition(topic_name, partition), state.next_offset)
             log.info("partition %d assigned: resuming at offset %d", partition, state.next_offset)
         self.metrics.partitions.set(len(self.partitions))
 
-    async def revoke_detect(self, revoked: set[TopicPartition]) -> None:
-        self.detect_generation += 1
-        gone = [
-            self.partitions[tp.partition]
-            for tp in revoked
-            if tp.topic == self.s.topics.events and tp.partition in self.partitions
-        ]
+    async def _on_revoked(self, app: Any, revoked: set[Any], **_: Any) -> None:
+        """Faust's revocation signal (after it stopped the flow): finish and commit every
+        stage's batch in flight, checkpoint and commit the revoked detect partitions."""
+        self.rebalancing = True
+        # From now on records of this generation are not processed: the partitions may be
+        # someone else's, and the new generation re-reads from the committed offsets.
+        self.revoked_generation = self.app.consumer_generation_id
         try:
-            await self._checkpoint(gone, commit=True)
-        finally:
-            for state in gone:
-                del self.partitions[state.partition]
-                log.info("partition %d revoked at offset %d", state.partition, state.next_offset)
-            self.metrics.partitions.set(len(self.partitions))
-
-
-class _DetectListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    """aiokafka logs and swallows listener exceptions; a failed assignment would leave
-    partitions fetched but never processed. So a failure here fails the worker."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        try:
-            async with self.worker.detect_lock:
-                self.worker.detect_assigned.clear()
-                await self.worker.revoke_detect(revoked)
-        except KafkaError as exc:
-            # The checkpoint could not be written: the next owner replays from the previous one.
-            log.warning("checkpoint on revoke failed (%s); the next owner replays", exc)
+            async with self.parse_lock, self.notify_lock, self.detect_lock:
+                events = self.s.topics.events
+                gone = [
+                    self.partitions[tp.partition]
+                    for tp in revoked
+                    if tp.topic == events and tp.partition in self.partitions
+                ]
+                try:
+                    await self._checkpoint(gone)
+                    checkpointed = True
+                except KafkaError as exc:
+                    # The next owner replays from the previous checkpoint.
+                    log.warning("checkpoint on revoke failed (%s); the next owner replays", exc)
+                    checkpointed = False
+                for state in gone:
+                    del self.partitions[state.partition]
+                    if checkpointed and state.checkpointed_offset == state.next_offset:
+                        self.parked[state.partition] = state
+                    log.info(
+                        "partition %d revoked at offset %d", state.partition, state.next_offset
+                    )
+                for guard in self.guards.values():
+                    guard.forget(revoked)
+                self.metrics.partitions.set(len(self.partitions))
         except Exception:
-            log.exception("detect revoke failed")
-            self.worker.fail("detect revoke callback raised")
+            log.exception("revocation failed")
+            self.fail("revoke callback raised")
 
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+    async def _on_assigned(self, app: Any, assigned: set[Any], **_: Any) -> None:
+        """Faust's assignment signal: load the checkpoints of the ``vigil.events`` partitions
+        we now hold. Faust may already have resumed the flow (the detect agent then loads a
+        partition it sees first, under the same lock)."""
         try:
-            async with self.worker.detect_lock:
-                w = self.worker
-                w.detect_assigned = {
-                    tp.partition for tp in assigned if tp.topic == w.s.topics.events
-                }
-                for stale in w.partitions.keys() - w.detect_assigned:  # not ours any more
+            async with self.detect_lock:
+                events = self.s.topics.events
+                mine = {tp.partition for tp in assigned if tp.topic == events}
+                for stale in self.partitions.keys() - mine:  # not ours any more
                     log.warning("dropping state of partition %d: not assigned", stale)
-                    del w.partitions[stale]
-                await w.assign_detect(assigned)
-        except KafkaError as exc:
-            # The detect loop loads partitions that are assigned without state, so retry there.
-            log.warning("loading checkpoints on assignment failed (%s); retrying", exc)
+                    del self.partitions[stale]
+                for gone in self.parked.keys() - mine:  # moved to another worker: free it
+                    del self.parked[gone]
+                for guard in self.guards.values():
+                    guard.keep(assigned)
+                try:
+                    await self._load(sorted(mine - self.partitions.keys()))
+                except (KafkaError, TimeoutError) as exc:
+                    # The detect agent loads partitions it holds without state: retried there.
+                    log.warning("loading checkpoints on assignment failed (%s); retrying", exc)
+                self.metrics.partitions.set(len(self.partitions))
         except Exception:
-            log.exception("detect assignment failed")
-            self.worker.fail("detect assign callback raised")
-
-
-class _ParseListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        async with self.worker.parse_lock:  # waits for the batch in flight to be committed
-            self.worker.parse_generation += 1
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        self.worker.parse_generation += 1
+            log.exception("assignment failed")
+            self.fail("assign callback raised")
+        finally:
+            self.rebalancing = False
 
 
 def _set_indicators(engine: Engine, snapshot: dict[str, dict[str, list[str]]]) -> None:
@@ -745,17 +828,6 @@ async def _delivered(futures: list[asyncio.Future[Any]]) -> bool:
     if failures:
         log.warning("%d of %d sends failed: %s", len(failures), len(futures), failures[0])
     return not failures
-
-
-async def _commit(consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
-    if not offsets:
-        return
-    try:
-        await consumer.commit(offsets)
-    except (CommitFailedError, KafkaError) as exc:
-        # The group moved on (rebalance, broker restart). For detect the checkpoint is the
-        # truth; for parse the batch is re-parsed by the next owner (at-least-once).
-        log.warning("offset commit failed: %s", exc)
 
 
 def _await_chain(coro: Any) -> list[str]:

@@ -112,15 +112,14 @@ def run_cli(args: Sequence[str], timeout: float = 60.0, stdin: bytes | None = No
 
 
 def drained(broker: str, prefix: str) -> bool:
-    """Both consumer groups have committed up to the end of their input topics."""
+    """The workers' group has committed up to the end of vigil.raw and vigil.events (detect
+    commits only together with a checkpoint, so this means every event is in a checkpoint)."""
     topics = Topics(prefix)
     admin = KafkaAdminClient(bootstrap_servers=broker, request_timeout_ms=10_000)
     consumer = KafkaConsumer(bootstrap_servers=broker, request_timeout_ms=10_000)
     try:
-        for group, topic in (
-            (topics.parse_group, topics.raw),
-            (topics.detect_group, topics.events),
-        ):
+        group = topics.group
+        for topic in (topics.raw, topics.events):
             tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
             ends = consumer.end_offsets(tps)
             committed = admin.list_group_offsets(group).get(group, {})
@@ -208,3 +207,31 @@ def kafka_sh(*args: str, timeout: float = 120.0) -> None:
         timeout=timeout,
         env=os.environ.copy(),
     )
+
+
+def listening_sockets(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket ``pid`` listens on, from /proc (no ss needed)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found: set[tuple[str, int]] = set()
+    for table, width in (("tcp", 8), ("tcp6", 32)):
+        for line in Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state != "0A" or inode not in inodes:  # 0A: LISTEN
+                continue
+            address, port = local.split(":")
+            raw = bytes.fromhex(address)
+            if width == 8:
+                host = ".".join(str(b) for b in raw[::-1])
+            else:  # four little-endian 32-bit words
+                words = [raw[i : i + 4][::-1] for i in range(0, 16, 4)]
+                host = ":".join(b"".join(words).hex()[i : i + 4] for i in range(0, 32, 4))
+            found.add((host, int(port, 16)))
+    return found

@@ -22,6 +22,7 @@ from tests.streaming.helpers import (
     embedded_alerts,
     incidents,
     kafka_sh,
+    listening_sockets,
     partition_for,
     read_alerts,
     read_topic,
@@ -185,3 +186,24 @@ def test_broker_restart_mid_stream(
     inputs = [tmp_path / "1.log", tmp_path / "2.log"]
     assert_same_incidents(streamed, embedded_alerts(inputs, TENANT))
     assert_duplicates_are_redeliveries(streamed)  # same-id copies only (replays)
+
+
+def test_worker_listens_only_on_its_loopback_metrics_port(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    """Faust's web server is off and nothing else of Faust opens a listener (0.15.3 was seen
+    listening on 0.0.0.0:6066 with the web server disabled): only the metrics port, loopback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    worker = WorkerProcess(
+        kafka_broker, unique_prefix(), tmp_path / "w", "w", extra=["--metrics-port", str(port)]
+    ).start()
+    try:
+        worker.wait_assigned()
+        assert worker.proc is not None
+        assert listening_sockets(worker.proc.pid) == {("127.0.0.1", port)}
+    finally:
+        worker.stop()

@@ -100,3 +100,17 @@ def test_replicated_tables_apply_feedback_and_converge_indicators() -> None:
     tables.apply_indicator(*indicator_record("ip", "45.83.64.17", ["tok-a", "tok-b"]))
     assert store.take_dirty() == []  # converged
     assert tenant_token("acme") not in store.snapshot()["ip"]["45.83.64.17"]
+
+
+def test_position_guard_skips_seen_records_and_waits_after_a_rewind() -> None:
+    from pipeline.streaming.positions import PositionGuard
+
+    guard, tp, other = PositionGuard(), ("vigil.events", 0), ("vigil.events", 1)
+    assert [guard.admit(tp, o) for o in (5, 6, 6, 4, 7)] == [True, True, False, False, True]
+    assert guard.admit(tp, 10)  # a gap (compaction, transaction markers) is accepted
+    guard.expect(other, 100)  # a checkpoint at 100: what the committed offset re-reads is done
+    assert [guard.admit(other, o) for o in (98, 99, 100)] == [False, False, True]
+    guard.rewind(tp, 6)  # read again from 6: records fetched before the seek are dropped
+    assert [guard.admit(tp, o) for o in (11, 12, 5, 6, 7)] == [False, False, False, True, True]
+    guard.keep([other])  # a new assignment without tp: nothing is remembered for it
+    assert guard.admit(tp, 0)
