@@ -9,9 +9,9 @@ The flagged gap is held back, so a second long silence is judged against the nor
 
 An account that was *disabled* after its last use and is active again has been declared
 dormant by the organisation itself: its comeback is flagged whatever the gap (a contractor
-offboarded after two days, re-enabled three weeks later), scored ``max_points`` - the strongest
-dormancy evidence there is, yet short of a page alone: a legitimate return from leave looks the
-same until something else about the session is unusual too.
+offboarded after two days, re-enabled three weeks later) and scored ``disabled_points`` (high:
+someone brought back an account that was switched off, and it is in use; a helpdesk's planned
+re-enables are what feedback suppressions are for).
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
@@ -74,7 +74,10 @@ class DormantAccount:
         points: float = 30.0,
         points_per_doubling: float = 10.0,
         max_points: float = 60.0,
+        disabled_points: float = 65.0,
     ) -> None:
+        if not 0 < disabled_points <= 100:
+            raise ValueError("dormant_account: 0 < disabled_points <= 100")
         if min_gap_days <= 0 or factor < 1 or min_events < 1 or memory_days <= 0:
             raise ValueError("dormant_account: min_gap_days > 0, factor >= 1, min_events >= 1")
         self.min_gap = min_gap_days * DAY
@@ -84,6 +87,7 @@ class DormantAccount:
         self.points = points
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
+        self.disabled_points = disabled_points
         self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
         self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
         self.count_ = np.empty(0, dtype=np.float64)  # activity events
@@ -195,7 +199,7 @@ class DormantAccount:
         points = np.minimum(
             self.max_points, self.points + self.points_per_doubling * np.log2(gap / threshold)
         )
-        points = np.where(comeback, self.max_points, points)
+        points = np.where(comeback, self.disabled_points, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,

@@ -110,6 +110,17 @@ ASPECTS: dict[str, str] = {
 }
 
 
+#: For corroboration, what an account *did* (hosts reached, tools run, privileges used) is one
+#: aspect however many detectors see it: an admin's ordinary day reaches hosts, runs PsExec and
+#: uses sudo, and must not look like three independent coincidences. Where from, when, with
+#: which client and how the account signed in are each their own aspect.
+CORROBORATION_ASPECTS: dict[str, str] = {
+    "reach": "activity",
+    "execution": "activity",
+    "privilege": "activity",
+}
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
@@ -322,8 +333,9 @@ class RiskLayer:
         since = t - cfg.corroboration_hours * HOUR
         return sorted(
             {
-                ASPECTS.get(f["detector"], f["detector"])
+                CORROBORATION_ASPECTS.get(aspect, aspect)
                 for f in factors
+                for aspect in (ASPECTS.get(f["detector"], f["detector"]),)
                 if f["time"] >= since
                 and (
                     f.get("unreported_points", f["points"])

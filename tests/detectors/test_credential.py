@@ -187,7 +187,7 @@ def test_disabled_account_used_again_is_a_signal_whatever_the_gap() -> None:
     signals = signals_for(engine, [back], "dormant_account")
     assert len(signals) == 1
     assert "disabled on 2024-03-06" in signals.titles[0], signals.titles[0]
-    assert float(signals.points[0]) == 60.0
+    assert float(signals.points[0]) == 65.0
     # Only its first use since the disable is news; a user never disabled is not flagged.
     run([back], engine)
     again = logon(back.time + timedelta(hours=2), "ext-contractor", "10.0.2.9")
@@ -197,7 +197,7 @@ def test_disabled_account_used_again_is_a_signal_whatever_the_gap() -> None:
     # Disable and comeback in one batch give the same as one by one.
     fresh, _ = run([*office(days=12), *work])
     both = signals_for(fresh, [disable, back], "dormant_account")
-    assert len(both) == 1 and float(both.points[0]) == 60.0
+    assert len(both) == 1 and float(both.points[0]) == 65.0
 
 
 def _flagged_network_events(events: list[Event]) -> int:

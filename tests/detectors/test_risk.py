@@ -91,3 +91,14 @@ def test_an_incident_open_for_longer_than_its_maximum_span_closes() -> None:
     batch = _batch(builder, hours=24.0 * 10)
     alerts = layer.update([_signal(batch, "remote_exec", 45.0)], batch, builder)
     assert len(alerts) == 1 and alerts[0].incident_key not in keys
+
+
+def test_an_admins_ordinary_day_is_one_aspect_not_three() -> None:
+    """A new host, a PsExec service and a sudo are all 'what the account did': together they
+    are not the coincidence of independent aspects that a stolen credential shows."""
+    findings = [("lateral_new_host", 20.0), ("remote_exec", 15.0), ("privileged_action", 12.0)]
+    builder = BatchBuilder()
+    batch = _batch(builder)
+    signals = [_signal(batch, name, points) for name, points in findings]
+    (alert,) = RiskLayer(RiskConfig()).update(signals, batch, builder)
+    assert alert.severity == "medium" and "aspects" not in alert.title
