@@ -7,6 +7,12 @@ slowly decaying maximum of their earlier gaps, so a three-week holiday once a ye
 a reactivation is flagged when ``gap >= max(min_gap_days, factor x longest usual break)``.
 The flagged gap is held back, so a second long silence is judged against the normal rhythm too.
 
+An account that was *disabled* after its last use and is active again has been declared
+dormant by the organisation itself: its comeback is flagged whatever the gap (a contractor
+offboarded after two days, re-enabled three weeks later) and scored ``disabled_points`` (high:
+someone brought back an account that was switched off, and it is in use; a helpdesk's planned
+re-enables are what feedback suppressions are for).
+
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
 >>> from schemas.event import Action, Event
@@ -32,13 +38,24 @@ import numpy as np
 
 from detectors._decay import peak_before, peak_fold, previous_in_group, settle
 from detectors.base import Signals, StateDict, batch_view, changes_state, group_order, grow
-from detectors.batch import BatchBuilder, BoolArray, EventBatch
+from detectors.batch import (
+    ACTION_CODE,
+    BatchBuilder,
+    BoolArray,
+    EventBatch,
+    FloatArray,
+    Int64Array,
+    IntArray,
+)
+from detectors.lateral import group_last_before
 from detectors.registry import register
 from schemas.event import Action, Outcome
 
 DAY = 86_400.0
 #: Actions that do not show the account being used.
 _NOT_ACTIVITY = frozenset({Action.LOGOFF, Action.LOGON_FAILED, Action.ACCOUNT_LOCKOUT})
+#: Account changes that take an account out of use (as account_lifecycle reads them).
+_DISABLE_VERBS = frozenset({"disabled", "deactivated", "suspended"})
 
 
 @register
@@ -57,7 +74,10 @@ class DormantAccount:
         points: float = 30.0,
         points_per_doubling: float = 10.0,
         max_points: float = 60.0,
+        disabled_points: float = 65.0,
     ) -> None:
+        if not 0 < disabled_points <= 100:
+            raise ValueError("dormant_account: 0 < disabled_points <= 100")
         if min_gap_days <= 0 or factor < 1 or min_events < 1 or memory_days <= 0:
             raise ValueError("dormant_account: min_gap_days > 0, factor >= 1, min_events >= 1")
         self.min_gap = min_gap_days * DAY
@@ -67,10 +87,12 @@ class DormantAccount:
         self.points = points
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
+        self.disabled_points = disabled_points
         self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
         self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
         self.count_ = np.empty(0, dtype=np.float64)  # activity events
         self.longest_ = np.empty(0, dtype=np.float64)  # decaying longest usual gap, at last_
+        self.disabled_ = np.empty(0, dtype=np.float64)  # last time disabled (NaN = never)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -92,13 +114,20 @@ class DormantAccount:
         prior, first_row = group_order(groups)
         count_before = count_state + prior
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
+        disabled_at = self._disabled_before(batch, rows, user)
+        # Disabled after its last use, and used again: the first activity since then.
+        comeback: BoolArray = (
+            ~np.isnan(previous_time)
+            & (np.nan_to_num(disabled_at, nan=-np.inf) > np.nan_to_num(previous_time))
+            & (count_before >= self.min_events)
+        )
 
         def judge(held: BoolArray) -> BoolArray:
             usual, _ = peak_before(
                 groups, time, np.where(held, 0.0, gap), longest_state, last_state, self.memory
             )
             threshold = np.maximum(self.min_gap, self.factor * usual)
-            result: BoolArray = (count_before >= self.min_events) & (gap >= threshold)
+            result: BoolArray = ((count_before >= self.min_events) & (gap >= threshold)) | comeback
             return result
 
         flagged = settle(judge, n)
@@ -115,7 +144,48 @@ class DormantAccount:
             "count_before": count_before,
             "first_seen": first_seen,
             "log_peak": log_peak,
+            "comeback": comeback,
+            "disabled_at": disabled_at,
         }
+
+    def _disabled_before(self, batch: EventBatch, rows: Int64Array, user: IntArray) -> FloatArray:
+        """For each activity row, when its account was last disabled before it (NaN: never)."""
+        stored: FloatArray = grow(self.disabled_, int(user.max()) + 1 if len(user) else 0, np.nan)[
+            user
+        ]
+        disables = self._disable_rows(batch)
+        if not len(disables) or not len(rows):
+            return stored
+        # Disables and activity in batch order (a disable before the activity of the same row).
+        keys = np.concatenate([batch.column("target_user")[disables], user]).astype(np.int64)
+        position = np.concatenate([2 * disables, 2 * rows + 1])
+        is_disable = np.r_[np.ones(len(disables), np.bool_), np.zeros(len(rows), np.bool_)]
+        order = np.argsort(position, kind="stable")
+        last = group_last_before(keys[order], is_disable[order])
+        times = np.concatenate([batch.time[disables], batch.time[rows]])[order]
+        found = np.where(last >= 0, times[np.maximum(last, 0)], np.nan)
+        in_batch = np.empty(len(order))
+        in_batch[order] = found
+        activity = in_batch[len(disables) :]
+        result: FloatArray = np.where(np.isnan(activity), stored, activity)
+        return result
+
+    @staticmethod
+    def _disable_rows(batch: EventBatch) -> Int64Array:
+        """Rows that disable an account (its id in ``target_user``)."""
+        changes = np.flatnonzero(
+            (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE])
+            & (batch.column("target_user") >= 0)
+            & batch.outcome_is(Outcome.SUCCESS)
+        )
+        # Only the (rare) account changes are read as objects, not every event.
+        mask = np.fromiter(
+            (batch.events[int(r)].object in _DISABLE_VERBS for r in changes.tolist()),
+            np.bool_,
+            len(changes),
+        )
+        disables: Int64Array = changes[mask].astype(np.int64)
+        return disables
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -125,9 +195,11 @@ class DormantAccount:
         gap = view["gap"][flagged]
         usual = view["usual"][flagged]
         threshold = np.maximum(self.min_gap, self.factor * usual)
+        comeback = view["comeback"][flagged]
         points = np.minimum(
             self.max_points, self.points + self.points_per_doubling * np.log2(gap / threshold)
         )
+        points = np.where(comeback, self.disabled_points, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -142,6 +214,18 @@ class DormantAccount:
             since = datetime.fromtimestamp(float(view["first_seen"][flagged][index]), UTC)
             count = int(view["count_before"][flagged][index])
             days, usual_days = gap[index] / DAY, usual[index] / DAY
+            if comeback[index]:
+                disabled = datetime.fromtimestamp(float(view["disabled_at"][flagged][index]), UTC)
+                signals.titles.append(
+                    f"{who}, disabled on {disabled:%Y-%m-%d} after its last use, was active again "
+                    f"after {days:.0f} days (normal: longest break {usual_days:.1f} days over "
+                    f"{count} events since {since:%Y-%m-%d})"
+                )
+                signals.observed.append(f"{who} active again after being disabled")
+                signals.baseline.append(
+                    f"disabled on {disabled:%Y-%m-%d}; longest usual break {usual_days:.1f} days"
+                )
+                continue
             signals.titles.append(
                 f"{who} was active again after {days:.0f} days of silence (normal: longest "
                 f"break {usual_days:.1f} days over {count} events since {since:%Y-%m-%d})"
@@ -156,6 +240,7 @@ class DormantAccount:
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
+        self._learn_disabled(batch)
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -185,12 +270,25 @@ class DormantAccount:
         np.maximum.at(latest, user, time)
         self.last_[touched] = np.fmax(self.last_[touched], latest[touched])
 
+    def _learn_disabled(self, batch: EventBatch) -> None:
+        disables = self._disable_rows(batch)
+        if not len(disables):
+            return
+        target = batch.column("target_user")[disables].astype(np.int64)
+        when = batch.time[disables]
+        self.disabled_ = grow(self.disabled_, int(target.max()) + 1, np.nan)
+        latest = np.full(len(self.disabled_), -np.inf)
+        np.maximum.at(latest, target, when)
+        hit = np.isfinite(latest)
+        self.disabled_[hit] = np.fmax(self.disabled_[hit], latest[hit])
+
     def state(self) -> StateDict:
         return {
             "first": self.first_,
             "last": self.last_,
             "count": self.count_,
             "longest": self.longest_,
+            "disabled": self.disabled_,
         }
 
     @changes_state
@@ -199,3 +297,5 @@ class DormantAccount:
         self.last_ = np.asarray(state["last"], dtype=np.float64)
         self.count_ = np.asarray(state["count"], dtype=np.float64)
         self.longest_ = np.asarray(state["longest"], dtype=np.float64)
+        # State saved before disables were tracked has none.
+        self.disabled_ = np.asarray(state.get("disabled", np.empty(0)), dtype=np.float64)

@@ -41,6 +41,23 @@ class RiskConfig:
     burst_weight: float = 0.7  # the n-th further finding of a burst weighs burst_weight ** n
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
     slow_bar: float = 60.0  # slow risk that opens an incident (scored at the alert bar)
+    # Corroboration: this many independent aspects (where from, when, which client, how signed
+    # in, what was reached, ...) each contributing at least ``corroboration_min_points`` to one
+    # entity within ``corroboration_hours`` make the incident at least ``corroborated_score``
+    # (high). Each aspect alone is weak and common; several at once for one account is how
+    # misuse of a credential looks (0 switches this off). Splunk's risk-based alerting uses the
+    # same idea (distinct sources / tactics for one risk object).
+    corroboration_aspects: int = 3
+    corroboration_min_points: float = 5.0
+    corroboration_hours: float = 24.0
+    corroborated_score: float = 65.0
+    # Whether a finding reported in an earlier incident still counts as an aspect (at its
+    # weight before the reported discount): a known new network does not reopen an incident,
+    # but the same network *with* an odd hour and a password sign-in again is the same misuse.
+    corroboration_counts_reported: bool = True
+    # An incident open this long closes at its next finding, like an idle one: a long-running
+    # incident fed by routine findings must not swallow a later, unrelated attack (0 = never).
+    incident_max_hours: float = 168.0
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
@@ -53,6 +70,10 @@ class RiskConfig:
             raise ValueError("risk: burst_weight must be in [0, 1] and burst_minutes >= 0")
         if not 0 <= self.repeat_weight <= 1 or not 0 <= self.reported_weight <= 1:
             raise ValueError("risk: repeat_weight and reported_weight must be in [0, 1]")
+        if self.corroboration_aspects < 0 or self.incident_max_hours < 0:
+            raise ValueError("risk: corroboration_aspects and incident_max_hours must be >= 0")
+        if not 0 < self.corroborated_score <= 100 or self.corroboration_hours <= 0:
+            raise ValueError("risk: corroborated_score in (0, 100], corroboration_hours > 0")
 
 
 #: What a detector looks at. Detectors reading the same event through the same aspect see
@@ -86,6 +107,17 @@ ASPECTS: dict[str, str] = {
     "account_lifecycle": "execution",
     "privileged_action": "privilege",
     "group_change": "privilege",
+}
+
+
+#: For corroboration, what an account *did* (hosts reached, tools run, privileges used) is one
+#: aspect however many detectors see it: an admin's ordinary day reaches hosts, runs PsExec and
+#: uses sudo, and must not look like three independent coincidences. Where from, when, with
+#: which client and how the account signed in are each their own aspect.
+CORROBORATION_ASPECTS: dict[str, str] = {
+    "reach": "activity",
+    "execution": "activity",
+    "privilege": "activity",
 }
 
 
@@ -177,6 +209,7 @@ class RiskLayer:
         # A finding already reported in an earlier incident of this entity is known to on-call
         # (and feedback is how to silence it for good): it counts as a repeat however much later
         # it comes back, so a routine flagged action does not reopen an incident every few days.
+        unreported_points = points
         if any(
             f.get("reported") and f["detector"] == signals.detector and f["observed"] == observed
             for f in state["factors"]
@@ -193,8 +226,15 @@ class RiskLayer:
             and t - f["time"] < cfg.burst_minutes * 60.0
         )
         points *= cfg.burst_weight**burst
+        unreported_points *= cfg.burst_weight**burst
         incident = self.incidents_.get(key)
-        if incident is not None and t - incident["last"] > cfg.incident_idle_hours * HOUR:
+        if incident is not None and (
+            t - incident["last"] > cfg.incident_idle_hours * HOUR
+            or (
+                cfg.incident_max_hours > 0
+                and t - incident.get("opened", incident["first"]) > cfg.incident_max_hours * HOUR
+            )
+        ):
             # The incident closes: its evidence was reported and is spent. What is left of the
             # risk it built (half of a critical incident's after 48 h) must not open the next
             # incident on the first trivial finding, let alone at the old severity.
@@ -216,6 +256,7 @@ class RiskLayer:
             "observed": observed,
             "baseline": signals.baseline[index] if signals.baseline else "",
             "points": round(points, 2),
+            "unreported_points": round(unreported_points, 2),
             "time": t,
             "record": event.record_id or f"{event.source_format}:{t}",
             "mitre": list(signals.mitre),
@@ -227,6 +268,9 @@ class RiskLayer:
 
         slow_score = state["slow"] * cfg.alert_bar / cfg.slow_bar
         score = min(100.0, max(state["risk"], slow_score))
+        aspects = self._corroborating(state["factors"], t)
+        if score >= cfg.alert_bar and len(aspects) >= cfg.corroboration_aspects > 0:
+            score = max(score, cfg.corroborated_score)
         if incident is None:
             if score < cfg.alert_bar:
                 return None
@@ -251,11 +295,13 @@ class RiskLayer:
                 "kind": signals.entity_kind,
                 "entity": entity_id,
                 "first": first["time"],
+                "opened": t,
                 "last": t,
                 "score": score,
                 "version": 1,
                 "factors": fresh,
                 "detectors": sorted({f["detector"] for f in fresh}),
+                "aspects": aspects,
             }
             self.incidents_[key] = incident
             # The evidence is now in an incident: the slow account starts over, so a closed
@@ -269,6 +315,8 @@ class RiskLayer:
         incident["score"] = max(incident["score"], score)
         incident["factors"] = (incident["factors"] + [factor])[-cfg.max_evidence :]
         incident["detectors"] = sorted(before_detectors | {signals.detector})
+        if len(aspects) > len(incident.get("aspects", [])):
+            incident["aspects"] = aspects
         rose = SEVERITIES.index(severity_for_score(incident["score"])) > SEVERITIES.index(
             before_severity
         )
@@ -276,6 +324,27 @@ class RiskLayer:
             incident["version"] += 1
             return self._alert(incident)
         return None
+
+    def _corroborating(self, factors: list[dict[str, Any]], t: float) -> list[str]:
+        """Aspects with a finding of weight on the entity within the corroboration window."""
+        cfg = self.config
+        if cfg.corroboration_aspects <= 0:
+            return []
+        since = t - cfg.corroboration_hours * HOUR
+        return sorted(
+            {
+                CORROBORATION_ASPECTS.get(aspect, aspect)
+                for f in factors
+                for aspect in (ASPECTS.get(f["detector"], f["detector"]),)
+                if f["time"] >= since
+                and (
+                    f.get("unreported_points", f["points"])
+                    if cfg.corroboration_counts_reported
+                    else f["points"]
+                )
+                >= cfg.corroboration_min_points
+            }
+        )
 
     def _alert(self, incident: dict[str, Any]) -> Alert:
         cfg = self.config
@@ -288,6 +357,13 @@ class RiskLayer:
             if others
             else ""
         )
+        aspects = incident.get("aspects", [])
+        if len(aspects) >= cfg.corroboration_aspects > 0:
+            # Why the severity is what it is, when no single finding is strong.
+            title += (
+                f"; {len(aspects)} independent aspects within "
+                f"{cfg.corroboration_hours:g} h ({', '.join(aspects)})"
+            )
         explanation: list[Factor] = []
         seen: set[tuple[str, str]] = set()
         for f in by_points:

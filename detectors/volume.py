@@ -8,6 +8,8 @@ bucket, the count is compared with a threshold fixed when the bucket opens: at l
 warming up (a user who never deletes) use a high ``cold`` count instead. Events past the
 threshold are held back: a burst is folded into the baseline only up to the threshold. Signals
 are raised when the count reaches the threshold and each doubling after it, not per event.
+A deletion burst from a user who has never deleted anything scores ``first_delete_points``
+(high): deletion cannot be undone, and nothing in their history says it is their job.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
@@ -96,6 +98,7 @@ class Volume:
         points_per_doubling: float = 8.0,
         max_points: float = 80.0,
         cold_count: float | None = None,
+        first_delete_points: float = 65.0,
     ) -> None:
         if bucket_minutes <= 0 or not 0 < alpha <= 1 or ratio < 1 or warmup_buckets < 0:
             raise ValueError("volume: bucket_minutes > 0, 0 < alpha <= 1, ratio >= 1")
@@ -108,6 +111,9 @@ class Volume:
         self.base_points = base_points
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
+        if not 0 < first_delete_points <= 100:
+            raise ValueError("volume: 0 < first_delete_points <= 100")
+        self.first_delete_points = first_delete_points
         self.warm_min = _table(_WARM_MIN)
         self.cold_min = _table(_COLD_MIN)
         if cold_count is not None:
@@ -230,6 +236,9 @@ class Volume:
             self.max_points, self.base_points + self.points_per_doubling * doubling[index]
         )
         rows = view["rows"][index]
+        # Never deleted before (no active bucket at all): the burst is its own first-ever kind.
+        never = (view["active"][index] == 0) & (batch.action[rows] == ACTION_CODE[Action.DELETE])
+        points = np.where(never, np.maximum(points, self.first_delete_points), points)
         user = batch.column("user")[rows]
         signals = Signals(
             detector=self.name,
@@ -251,6 +260,8 @@ class Volume:
                     f"~{float(view['usual'][i]):.1f} per active {minutes:.0f}-minute bucket "
                     f"over {active} buckets"
                 )
+            elif active == 0:
+                usual = f"never a {what} event before"
             else:
                 usual = f"no baseline yet ({active} active buckets)"
             signals.titles.append(

@@ -164,6 +164,42 @@ def test_dormant_account_coming_back_is_a_signal() -> None:
     assert len(signals_for(engine, [next_day], "dormant_account")) == 0
 
 
+def test_disabled_account_used_again_is_a_signal_whatever_the_gap() -> None:
+    """Two days of work, disabled, used again ten days later: far below the 30-day silence
+    bar, but the organisation declared the account dormant by disabling it."""
+    work = [
+        logon(MONDAY + timedelta(days=d, hours=h), "ext-contractor", "10.0.2.9")
+        for d in range(2)
+        for h in (9, 11, 14, 16)
+    ]
+    disable = Event(
+        time=MONDAY + timedelta(days=2, hours=9),
+        tenant="acme",
+        source_format="test",
+        action=Action.ACCOUNT_CHANGE,
+        user="admin1",
+        target_user="ext-contractor",
+        object="disabled",
+        record_id="disable-1",
+    )
+    engine, _ = run([*office(days=12), *work, disable])
+    back = logon(MONDAY + timedelta(days=12, hours=10), "ext-contractor", "10.0.2.9")
+    signals = signals_for(engine, [back], "dormant_account")
+    assert len(signals) == 1
+    assert "disabled on 2024-03-06" in signals.titles[0], signals.titles[0]
+    assert float(signals.points[0]) == 65.0
+    # Only its first use since the disable is news; a user never disabled is not flagged.
+    run([back], engine)
+    again = logon(back.time + timedelta(hours=2), "ext-contractor", "10.0.2.9")
+    assert len(signals_for(engine, [again], "dormant_account")) == 0
+    other = logon(back.time, "user01", "10.0.1.1")
+    assert len(signals_for(engine, [other], "dormant_account")) == 0
+    # Disable and comeback in one batch give the same as one by one.
+    fresh, _ = run([*office(days=12), *work])
+    both = signals_for(fresh, [disable, back], "dormant_account")
+    assert len(both) == 1 and float(both.points[0]) == 65.0
+
+
 def _flagged_network_events(events: list[Event]) -> int:
     """Events rare_source_network flags when the stream is scored and learned one by one."""
     from detectors.batch import BatchBuilder

@@ -236,3 +236,33 @@ def test_setting_up_a_new_account_scores_as_one_action() -> None:
     assert created > 0
     assert (follow_ups <= 0.2 * created + 1e-9).all(), setup.titles
     assert (other.points > 0.2 * created).all(), other.titles
+
+
+def test_first_ever_deletion_burst_pages_a_burst_against_a_baseline_does_not() -> None:
+    """30 deletions from someone who never deleted anything: high on its own; the same from
+    someone who deletes a little every day: the base points of a burst."""
+
+    def deletes(user: str, start: object, count: int, step_s: float) -> list[Event]:
+        return [
+            Event(
+                time=start + timedelta(seconds=s * step_s),  # type: ignore[operator]
+                tenant="acme",
+                source_format="test",
+                action=Action.DELETE,
+                user=user,
+                object="x",
+            )
+            for s in range(count)
+        ]
+
+    detector, builder = Volume(), BatchBuilder()
+    t0 = after(admin_stream(days=1))
+    history = [e for d in range(14) for e in deletes("user2", t0 + timedelta(days=d), 3, 60)]
+    batch = builder.build(history)
+    detector.learn(batch, np.zeros(len(batch), dtype=np.bool_))
+    t = t0 + timedelta(days=15)
+    never = scored(detector, builder, deletes("user3", t, 30, 2))
+    assert len(never) == 1 and float(never.points[0]) == 65.0
+    assert "never a delete event before" in never.titles[0]
+    known = scored(detector, builder, deletes("user2", t, 30, 2))
+    assert len(known) == 1 and float(known.points[0]) == 40.0

@@ -1,0 +1,104 @@
+"""The risk layer: corroboration across independent aspects, incident span."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from detectors.base import Signals
+from detectors.batch import BatchBuilder, EventBatch
+from detectors.risk import RiskConfig, RiskLayer
+from schemas.event import Action, Event
+
+START = datetime(2024, 3, 4, 1, tzinfo=UTC)
+
+
+def _batch(builder: BatchBuilder, hours: float = 0.0) -> EventBatch:
+    event = Event(
+        time=START + timedelta(hours=hours),
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user="alice",
+        src_ip="203.0.113.7",
+        record_id=f"r{hours}",
+    )
+    return builder.build([event])
+
+
+def _signal(batch: EventBatch, detector: str, points: float) -> Signals:
+    return Signals(
+        detector=detector,
+        entity_kind="user",
+        rows=np.array([0], dtype=np.int64),
+        entity=batch.column("user")[:1],
+        points=np.array([points]),
+        titles=[f"{detector} saw something about alice"],
+        observed=[f"{detector} finding"],
+        baseline=["normal: never"],
+    )
+
+
+def test_three_independent_aspects_page_where_their_sum_would_not() -> None:
+    findings = [
+        ("rare_source_network", 25.0),
+        ("rare_time_of_week", 12.0),
+        ("rare_auth_method", 10.0),
+    ]
+    builder = BatchBuilder()
+    batch = _batch(builder)
+    signals = [_signal(batch, name, points) for name, points in findings]
+    (alert,) = RiskLayer(RiskConfig()).update(signals, batch, builder)
+    assert alert.severity == "high"
+    assert "3 independent aspects within 24 h (auth, source, time)" in alert.title
+    (plain,) = RiskLayer(RiskConfig(corroboration_aspects=0)).update(signals, batch, builder)
+    assert plain.severity == "medium" and "aspects" not in plain.title
+
+
+def test_one_aspect_seen_by_several_detectors_is_not_corroboration() -> None:
+    findings = [("rare_source_network", 38.0), ("rare_asn", 20.0), ("rare_country", 20.0)]
+    builder = BatchBuilder()
+    batch = _batch(builder)
+    signals = [_signal(batch, name, points) for name, points in findings]
+    (alert,) = RiskLayer(RiskConfig()).update(signals, batch, builder)
+    assert alert.severity == "medium"  # 38 + 10 + 5: the same-aspect discount, no floor
+
+
+def test_weak_aspects_below_the_bar_stay_quiet() -> None:
+    findings = [
+        ("rare_source_network", 15.0),
+        ("rare_time_of_week", 8.0),
+        ("rare_auth_method", 6.0),
+    ]
+    builder = BatchBuilder()
+    batch = _batch(builder)
+    signals = [_signal(batch, name, points) for name, points in findings]
+    assert RiskLayer(RiskConfig()).update(signals, batch, builder) == []
+
+
+def test_an_incident_open_for_longer_than_its_maximum_span_closes() -> None:
+    """Routine findings every day keep an incident open; after a week it closes, so what
+    comes next is judged as a new incident, not folded into the old one."""
+    config = RiskConfig(incident_max_hours=168.0)
+    layer, builder = RiskLayer(config), BatchBuilder()
+    batch = _batch(builder)
+    (first,) = layer.update([_signal(batch, "privileged_action", 45.0)], batch, builder)
+    keys = {first.incident_key}
+    for day in range(1, 10):
+        batch = _batch(builder, hours=24.0 * day)
+        layer.update([_signal(batch, f"group_change_{day}", 1.0)], batch, builder)
+    batch = _batch(builder, hours=24.0 * 10)
+    alerts = layer.update([_signal(batch, "remote_exec", 45.0)], batch, builder)
+    assert len(alerts) == 1 and alerts[0].incident_key not in keys
+
+
+def test_an_admins_ordinary_day_is_one_aspect_not_three() -> None:
+    """A new host, a PsExec service and a sudo are all 'what the account did': together they
+    are not the coincidence of independent aspects that a stolen credential shows."""
+    findings = [("lateral_new_host", 20.0), ("remote_exec", 15.0), ("privileged_action", 12.0)]
+    builder = BatchBuilder()
+    batch = _batch(builder)
+    signals = [_signal(batch, name, points) for name, points in findings]
+    (alert,) = RiskLayer(RiskConfig()).update(signals, batch, builder)
+    assert alert.severity == "medium" and "aspects" not in alert.title
