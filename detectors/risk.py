@@ -107,6 +107,7 @@ ASPECTS: dict[str, str] = {
     "account_lifecycle": "execution",
     "privileged_action": "privilege",
     "group_change": "privilege",
+    "rare_api_call": "api",
 }
 
 
@@ -118,6 +119,7 @@ CORROBORATION_ASPECTS: dict[str, str] = {
     "reach": "activity",
     "execution": "activity",
     "privilege": "activity",
+    "api": "activity",
 }
 
 

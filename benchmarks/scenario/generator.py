@@ -406,6 +406,73 @@ ADMIN_READ_CALLS = (
     ("cloudtrail.amazonaws.com", "DescribeTrails"),
     ("config.amazonaws.com", "DescribeConfigRules"),
 )
+# Reads nobody does daily but anyone may do now and then (looking something up in a service one
+# rarely uses): the ordinary long tail of a cloud account, tenant-rare by nature.
+OCCASIONAL_READ_CALLS = (
+    ("ec2.amazonaws.com", "DescribeImages"),
+    ("ec2.amazonaws.com", "DescribeKeyPairs"),
+    ("ec2.amazonaws.com", "DescribeNetworkInterfaces"),
+    ("s3.amazonaws.com", "GetBucketAcl"),
+    ("s3.amazonaws.com", "GetBucketVersioning"),
+    ("iam.amazonaws.com", "ListAttachedRolePolicies"),
+    ("iam.amazonaws.com", "GetPolicy"),
+    ("cloudformation.amazonaws.com", "DescribeStacks"),
+    ("cloudformation.amazonaws.com", "ListStacks"),
+    ("elasticloadbalancing.amazonaws.com", "DescribeLoadBalancers"),
+    ("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth"),
+    ("route53.amazonaws.com", "ListHostedZones"),
+    ("acm.amazonaws.com", "ListCertificates"),
+    ("sns.amazonaws.com", "ListTopics"),
+    ("kms.amazonaws.com", "ListAliases"),
+    ("autoscaling.amazonaws.com", "DescribeAutoScalingGroups"),
+    ("cloudwatch.amazonaws.com", "ListDashboards"),
+    ("ssm.amazonaws.com", "DescribeInstanceInformation"),
+)
+# A service the engineering team adopts during the scenario (one per seed): the first adopters
+# call APIs nobody in the tenant called before, the rest follow over the next days.
+ADOPTED_SERVICES = (
+    (
+        ("dynamodb.amazonaws.com", "ListTables"),
+        ("dynamodb.amazonaws.com", "DescribeTable"),
+        ("dynamodb.amazonaws.com", "Query"),
+        ("dynamodb.amazonaws.com", "GetItem"),
+    ),
+    (
+        ("sqs.amazonaws.com", "ListQueues"),
+        ("sqs.amazonaws.com", "GetQueueAttributes"),
+        ("sqs.amazonaws.com", "ReceiveMessage"),
+        ("sqs.amazonaws.com", "SendMessage"),
+    ),
+    (
+        ("ssm.amazonaws.com", "DescribeParameters"),
+        ("ssm.amazonaws.com", "GetParameter"),
+        ("ssm.amazonaws.com", "GetParametersByPath"),
+    ),
+    (
+        ("kinesis.amazonaws.com", "ListStreams"),
+        ("kinesis.amazonaws.com", "DescribeStream"),
+        ("kinesis.amazonaws.com", "GetRecords"),
+        ("kinesis.amazonaws.com", "GetShardIterator"),
+    ),
+)
+# Admin maintenance that touches sensitive APIs now and then: rotating a database password,
+# auditing IAM users' keys, reading the credential report.
+ADMIN_MAINTENANCE_CALLS = (
+    (
+        ("secretsmanager.amazonaws.com", "ListSecrets"),
+        ("secretsmanager.amazonaws.com", "GetSecretValue"),
+        ("secretsmanager.amazonaws.com", "PutSecretValue"),
+    ),
+    (
+        ("iam.amazonaws.com", "ListUsers"),
+        ("iam.amazonaws.com", "ListAccessKeys"),
+        ("iam.amazonaws.com", "GetAccessKeyLastUsed"),
+    ),
+    (
+        ("iam.amazonaws.com", "GenerateCredentialReport"),
+        ("iam.amazonaws.com", "GetCredentialReport"),
+    ),
+)
 LINUX_ADMIN_COMMANDS = (
     "/usr/bin/systemctl restart nginx",
     "/usr/bin/apt update",
@@ -1202,6 +1269,8 @@ def _aws_work(
         return
     org, trail = world.org, world.trail
     ip = aws_source(world, p, day, remote, rng)
+    # Variety draws from its own stream, so the rest of the scenario is what it was without it.
+    variety = world.rng("aws-variety", p.sam, day)
     for t in _visit_times(rng, t0, t_end, rng.choice((1, 1, 2))):
         console = rng.random() < 0.5
         if console:
@@ -1232,6 +1301,7 @@ def _aws_work(
                 params=read_params(world, source, name, rng),
                 actor=p.actor,
             )
+        _aws_variety(world, p, day, t, identity, ip, ua, console, variety)
         if rng.random() < 0.15:
             instance = rng.choice(org.instances)
             action = rng.choice(("StartInstances", "StopInstances", "CreateTags"))
@@ -1263,6 +1333,54 @@ def _aws_work(
                     resources=[{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}],
                     actor=p.actor,
                 )
+
+
+def _adoption(world: World, p: Person) -> tuple[int, tuple[tuple[str, str], ...]] | None:
+    """The day ``p`` starts using the service the team adopts, and its calls (None: never)."""
+    org_rng = world.rng("aws-adoption")
+    service = org_rng.choice(ADOPTED_SERVICES)
+    start = org_rng.randrange(max(1, world.days // 4), max(2, world.days - 3))
+    own = world.rng("aws-adoption", p.sam)
+    if p.role != ENGINEER or own.random() > 0.6:
+        return None
+    return start + own.randrange(0, 8), service
+
+
+def _aws_variety(
+    world: World,
+    p: Person,
+    day: int,
+    t: int,
+    identity: dict[str, Any],
+    ip: str,
+    ua: str,
+    console: bool,
+    rng: random.Random,
+) -> None:
+    """Normal cloud life beyond a person's favourite calls: a look into a service they rarely
+    use, the service the team adopted, an admin's sensitive maintenance."""
+    calls: list[tuple[str, str]] = []
+    if rng.random() < 0.06:
+        pool = [c for c in (*READ_CALLS, *OCCASIONAL_READ_CALLS) if c not in p.aws_calls]
+        calls += rng.sample(pool, rng.randrange(1, 3))
+    adoption = _adoption(world, p)
+    if adoption is not None and day >= adoption[0] and rng.random() < 0.5:
+        calls += [rng.choice(adoption[1]) for _ in range(rng.randrange(1, 5))]
+    if p.role == ADMIN and rng.random() < 0.05:
+        calls += list(rng.choice(ADMIN_MAINTENANCE_CALLS))
+    for source, name in calls:
+        t += rng.randrange(2, 60) * 1000
+        world.trail.call(
+            t,
+            identity,
+            source,
+            name,
+            ip=ip,
+            user_agent=console_agent(source) if console else ua,
+            params=read_params(world, source, name, rng),
+            read_only=not name.startswith(("Put", "Send", "Generate")),
+            actor=p.actor,
+        )
 
 
 def _admin_chores(
