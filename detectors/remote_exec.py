@@ -10,10 +10,15 @@ service         7045/4697 service installed                            45       
 task            4698 scheduled task registered                         40       T1053.005
 wmi             process started by ``WmiPrvSE.exe``                     35       T1047
 winrm           process started by ``wsmprovhost.exe``                  35       T1021.006
-exe_drop        executable written through an admin share (``C$``)      25       T1570
+exe_drop        executable written through an admin share (``C$``)      25 (35)  T1570
 admin_share     ``ADMIN$`` / ``C$`` (drive) share opened remotely        20       T1021.002
 svcctl          ``IPC$\\svcctl`` / ``atsvc`` pipe opened remotely         15       T1569.002
 =============== ====================================================== ======== ============
+
+An executable written to a *drive* share (``C$``, ``D$``) weighs 35: it is the tool itself being
+placed on another machine's disk (T1570), strong whatever runs it next (WMI, a task, a service
+pointed at it, a user's double click). One written to ``ADMIN$`` (PsExec's service binary) stays
+at 25: the service install that runs it carries that action's weight.
 
 A user who does this routinely (an admin's PsExec, a deployment account) is discounted by their
 own decayed count of the same kind: points / (1 + count). Peers too: an artefact whose name
@@ -69,6 +74,8 @@ KINDS: tuple[str, ...] = (
     "svcctl",
 )
 BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0])
+#: An executable dropped on a drive share (not ``ADMIN$``): see the module docstring.
+DRIVE_DROP_POINTS = 35.0
 KIND_MITRE = {
     "service": "T1569.002",
     "task": "T1053.005",
@@ -112,6 +119,17 @@ def share_kind(path: str) -> int:
     if rest.endswith(_EXECUTABLE):
         return KINDS.index("exe_drop")
     return KINDS.index("admin_share")
+
+
+def on_drive_share(path: str) -> bool:
+    """Whether a share path is on a drive share (``C$``), not ``ADMIN$`` or ``IPC$``.
+
+    >>> on_drive_share("//*/C$/ProgramData/a.exe"), on_drive_share("//*/ADMIN$/PSEXESVC.exe")
+    (True, False)
+    """
+    parts = [p for p in path.replace("/", "\\").split("\\") if p and p != "*"]
+    share = parts[0].upper() if parts else ""
+    return len(share) == 2 and share[0].isalpha() and share[1] == "$"
 
 
 def exec_kind(name: str) -> int:
@@ -260,9 +278,14 @@ class RemoteExecution:
             np.maximum(name, 0)
         ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
         peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
+        base = BASE_POINTS[np.maximum(r_kind, 0)]
+        drops = np.flatnonzero(r_kind == KINDS.index("exe_drop"))
+        if len(drops):
+            on_drive = value_mask(batch, "object", relevant[drops], on_drive_share)
+            base[drops[on_drive]] = DRIVE_DROP_POINTS
         points = np.where(
             scored,
-            BASE_POINTS[np.maximum(r_kind, 0)]
+            base
             * self.points_scale
             * np.where(anchored | is_share, 1.0, self.unanchored_weight)
             / (1.0 + habit)
