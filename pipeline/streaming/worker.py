@@ -67,7 +67,7 @@ from pipeline.embedded import AlertRouter
 from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
-from pipeline.streaming.app import build_app, commit, rewind, topic
+from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
@@ -166,8 +166,8 @@ def group_events(
     """
     by_user: list[tuple[bytes, bytes]] = []
     by_host: list[tuple[bytes, bytes]] = []
-    users: dict[bytes, list[bytes]] = {}
-    hosts: dict[bytes, list[bytes]] = {}
+    users: dict[bytes, _Group] = {}
+    hosts: dict[bytes, _Group] = {}
     low = high = event_time_seconds(events[0]) if events else 0.0
     for event in events:
         when = event_time_seconds(event)
@@ -180,17 +180,48 @@ def group_events(
         elif when > high:
             high = when
         value = _encode_event(event)
-        users.setdefault(event_key(event), []).append(value)
+        _add(users, event_key(event), value, by_user)
         if event.dst_host:
-            hosts.setdefault(f"{event.tenant}|{event.dst_host}".encode(), []).append(value)
+            _add(hosts, f"{event.tenant}|{event.dst_host}".encode(), value, by_host)
     _close_slice(users, by_user)
     _close_slice(hosts, by_host)
     return by_user, by_host
 
 
-def _close_slice(groups: dict[bytes, list[bytes]], out: list[tuple[bytes, bytes]]) -> None:
-    for key, parts in groups.items():
-        out.append((key, parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"))
+GROUP_EVENTS = 1_000  # events per vigil.events record at most
+GROUP_BYTES = 256 * 1024  # and about this many bytes (the topics' limit is 1 MiB a record)
+
+
+class _Group:
+    __slots__ = ("parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def value(self) -> bytes:
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"
+
+
+def _add(
+    groups: dict[bytes, _Group], key: bytes, value: bytes, out: list[tuple[bytes, bytes]]
+) -> None:
+    """Add an encoded event to its key's group; a full group goes out as a record at once (the
+    key's next events follow it in a later record, still in the same time slice)."""
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = _Group()
+    group.parts.append(value)
+    group.size += len(value)
+    if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
+        del groups[key]
+        out.append((key, group.value()))
+
+
+def _close_slice(groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]]) -> None:
+    for key, group in groups.items():
+        out.append((key, group.value()))
     groups.clear()
 
 
@@ -283,6 +314,7 @@ class Worker:
         self.app.on_partitions_revoked.connect(self._on_revoked)
         self.app.on_partitions_assigned.connect(self._on_assigned)
         await self.app.start()
+        drop_monitor(self.app)
         log.info(
             "worker up: broker %s, topics prefix %r, group %s, agents %s",
             self.s.broker,

@@ -224,3 +224,16 @@ def test_batch_envelopes_parse_like_single_ones_and_dead_letter_per_record() -> 
     result = EnvelopeParser().parse([(b"acme|a.log", orjson.dumps(bad))])
     assert [orjson.loads(r.letter)["position"] for r in result.rejected] == [5, 6]
     assert not result.events
+
+
+def test_a_key_with_many_events_is_split_into_bounded_records_in_order() -> None:
+    from pipeline.streaming.worker import GROUP_BYTES, GROUP_EVENTS, decode_record, group_events
+
+    stream = [_at("busy" if n % 10 else "quiet", n / 100, n) for n in range(3 * GROUP_EVENTS)]
+    by_user, by_host = group_events(stream, 3600.0)
+    for records in (by_user, by_host):
+        assert all(len(value) < 2 * GROUP_BYTES for _, value in records)
+        assert all(len(decode_record(value)) <= GROUP_EVENTS for _, value in records)
+    busy = [int(e.record_id) for key, v in by_user if key == b"acme|busy" for e in decode_record(v)]
+    assert busy == [n for n in range(3 * GROUP_EVENTS) if n % 10]
+    assert len([key for key, _ in by_user if key == b"acme|busy"]) >= 3
