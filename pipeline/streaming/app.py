@@ -85,9 +85,10 @@ class RawSchema(faust.Schema):  # type: ignore[misc]
         return message.value
 
 
-def topic(app: faust.App, name: str) -> Any:
-    """A raw-bytes topic whose offsets the worker commits itself (see the module docstring)."""
-    return app.topic(name, schema=RawSchema(), acks=False)
+def topic(app: faust.App, name: str, maxsize: int | None = None) -> Any:
+    """A raw-bytes topic whose offsets the worker commits itself (see the module docstring);
+    ``maxsize``: records buffered for its agent (default: the app's ``stream_buffer_maxsize``)."""
+    return app.topic(name, schema=RawSchema(), acks=False, maxsize=maxsize)
 
 
 def drop_monitor(app: faust.App) -> None:

@@ -188,6 +188,25 @@ def group_events(
     return by_user, by_host
 
 
+RAW_BATCH_RECORDS = 256  # vigil.raw records per parse batch (and buffered): <= 256 x 512 KiB
+PARSE_CHUNK_BYTES = 4 << 20  # a parse batch is parsed, sent and committed in chunks of this
+
+
+def _chunks(events: list[Any], limit: int) -> list[list[Any]]:
+    """``events`` (Faust events of raw records) in runs of at most ``limit`` bytes of values
+    (at least one record each)."""
+    chunks: list[list[Any]] = []
+    size = limit
+    for event in events:
+        length = len(event.message.value or b"")
+        if size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(event)
+        size += length
+    return chunks
+
+
 GROUP_EVENTS = 1_000  # events per vigil.events record at most
 GROUP_BYTES = 256 * 1024  # and about this many bytes (the topics' limit is 1 MiB a record)
 
@@ -381,16 +400,20 @@ class Worker:
         if self.notifier is not None:
             stages.append(("notify", t.alerts, self._notify_batch))
         for stage, name, handle in stages:
+            # A vigil.raw record may be a batch envelope of thousands of lines: fewer records
+            # per batch and in the buffer bound the memory they take (parse works in chunks).
+            size = min(self.s.max_records, RAW_BATCH_RECORDS) if stage == "parse" else None
 
             async def agent(
                 stream: faust.StreamT[Any],
                 stage: str = stage,
                 handle: Callable[[Sequence[Any]], Awaitable[None]] = handle,
+                size: int = size or self.s.max_records,
             ) -> None:
-                async for batch in stream.noack_take(self.s.max_records, within=within):
+                async for batch in stream.noack_take(size, within=within):
                     await self._guarded(stage, handle, batch)
 
-            app.agent(topic(app, name), name=f"vigil.{stage}")(agent)
+            app.agent(topic(app, name, maxsize=size), name=f"vigil.{stage}")(agent)
         return [stage for stage, _, _ in stages]
 
     async def _guarded(
@@ -543,32 +566,38 @@ class Worker:
     async def _parse_batch(self, batch: Sequence[Any]) -> None:
         async with self.parse_lock:
             events = self._admit("parse", batch)
-            if not events:
-                return
-            t = self.s.topics
-            values = [(e.message.key, e.message.value) for e in events]
-            result = self.parser.parse(values)
-            out = self.outbox
-            by_user, by_host = group_events(result.events, self.s.lateness_s)
-            for key, value in by_user:
-                out.add(t.events, key, value)
-            for key, value in by_host:
-                out.add(t.events_by_host, key, value)
-            for rejected in result.rejected:
-                out.add(t.dlq, rejected.key, rejected.letter)
-            first: dict[TopicPartition, int] = {}
-            last: dict[TopicPartition, int] = {}
-            for e in events:
-                tp = TopicPartition(e.message.topic, e.message.partition)
-                first.setdefault(tp, e.message.offset)
-                last[tp] = e.message.offset + 1
-            if not await _delivered(await out.send()):
-                # Not all output is on the broker: read the batch again rather than commit it.
-                await self._rewind("parse", first)
-                return
-            self.metrics.raw_records.inc(result.records)
-            self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
-            await self._commit(last)
+            for chunk in _chunks(events, PARSE_CHUNK_BYTES):
+                if not await self._parse_chunk(chunk):
+                    return  # rewound: the rest of the batch is read again too
+
+    async def _parse_chunk(self, events: list[Any]) -> bool:
+        """Parse, send and commit one chunk of a batch; False when its output could not be
+        delivered (then the chunk's partitions are rewound to its first records)."""
+        t = self.s.topics
+        values = [(e.message.key, e.message.value) for e in events]
+        result = self.parser.parse(values)
+        out = self.outbox
+        by_user, by_host = group_events(result.events, self.s.lateness_s)
+        for key, value in by_user:
+            out.add(t.events, key, value)
+        for key, value in by_host:
+            out.add(t.events_by_host, key, value)
+        for rejected in result.rejected:
+            out.add(t.dlq, rejected.key, rejected.letter)
+        first: dict[TopicPartition, int] = {}
+        last: dict[TopicPartition, int] = {}
+        for e in events:
+            tp = TopicPartition(e.message.topic, e.message.partition)
+            first.setdefault(tp, e.message.offset)
+            last[tp] = e.message.offset + 1
+        if not await _delivered(await out.send()):
+            # Not all output is on the broker: read the batch again rather than commit it.
+            await self._rewind("parse", first)
+            return False
+        self.metrics.raw_records.inc(result.records)
+        self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
+        await self._commit(last)
+        return True
 
     # -- detect stage ------------------------------------------------------------------------
 
