@@ -72,8 +72,8 @@ DEAD_LETTER_RAW_CHARS: int = readers.DEAD_LETTER_RAW_CHARS
 
 Envelope = dict[str, Any]
 
-PACK_RECORDS = 2_000  # raw records per batch envelope
-PACK_BYTES = 512 * 1024  # and at most about this many bytes of records (broker limit: 1 MiB)
+PACK_RECORDS = 500  # raw records per batch envelope
+PACK_BYTES = 64 * 1024  # and at most about this many bytes of records (broker limit: 1 MiB)
 
 
 class EnvelopePacker:

@@ -188,7 +188,7 @@ def group_events(
     return by_user, by_host
 
 
-RAW_BATCH_RECORDS = 256  # vigil.raw records per parse batch (and buffered): <= 256 x 512 KiB
+RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
 PARSE_CHUNK_BYTES = 4 << 20  # a parse batch is parsed, sent and committed in chunks of this
 
 
