@@ -17,7 +17,9 @@ class WorkerMetrics:
         r = self.registry
         self.common = Metrics(registry=r, mode="streaming")
         self.raw_records = Counter(
-            "vigil_stream_raw_records_total", "Raw records consumed from vigil.raw", registry=r
+            "vigil_stream_raw_records_total",
+            "Raw records parsed from vigil.raw (each record of a batch envelope counts)",
+            registry=r,
         )
         self.events = Counter(
             "vigil_stream_events_total", "Events folded into a partition engine", registry=r

@@ -5,9 +5,22 @@ short of parsing: each record goes to ``vigil.raw`` as an envelope that carries 
 needs to give the *same* Event as ``vigil detect`` would (format, position in the input, the
 input's reference time for year-less syslog). The worker parses envelopes with that parser.
 
-Envelope (JSON): ``{"tenant", "source", "format"?, "pos"?, "ref"?, "record"}``; ``record`` is
-the text line or the decoded JSON object. Producers other than ``vigil ingest`` (a SIEM
-forwarder) may send only ``tenant``, ``source`` and ``record``: the format is then sniffed.
+Envelope (JSON), one raw record: ``{"tenant", "source", "format"?, "pos"?, "ref"?, "record"}``;
+``record`` is the text line or the decoded JSON object. Producers other than ``vigil ingest`` (a
+SIEM forwarder) may send only ``tenant``, ``source`` and ``record``: the format is then sniffed.
+
+Batch envelope, many raw records of one input in input order (what ``vigil ingest`` sends, at
+most :data:`PACK_RECORDS` records / :data:`PACK_BYTES` bytes each, so one Kafka record carries
+a few thousand lines): ``{"tenant", "source", "format"?, "ref"?, "pos"?: [int, ...],
+"records": [...]}``; ``pos`` (if present) has one position per record. A bad record of a batch
+envelope is dead-lettered on its own, as the one-record envelope it stands for.
+
+>>> packer = EnvelopePacker()
+>>> one = {"tenant": "acme", "source": "a.log", "format": "syslog", "pos": 1, "ref": 0.0}
+>>> packer.add(b"acme|a.log", {**one, "record": "line 1"})
+>>> packer.add(b"acme|a.log", {**one, "pos": 2, "record": "line 2"})
+>>> [(key, orjson.loads(value)["records"]) for key, value in packer.flush()]
+[(b'acme|a.log', ['line 1', 'line 2'])]
 """
 
 from __future__ import annotations
@@ -58,6 +71,56 @@ SNIFF_ORDER: tuple[str, ...] = readers.SNIFF_ORDER
 DEAD_LETTER_RAW_CHARS: int = readers.DEAD_LETTER_RAW_CHARS
 
 Envelope = dict[str, Any]
+
+PACK_RECORDS = 500  # raw records per batch envelope
+PACK_BYTES = 64 * 1024  # and at most about this many bytes of records (broker limit: 1 MiB)
+
+
+class EnvelopePacker:
+    """Packs consecutive one-record envelopes of the same key, tenant, source, format and
+    reference time into batch envelopes (``vigil ingest``): one Kafka record per few thousand
+    raw records instead of one each, same key, same order."""
+
+    def __init__(self, max_records: int = PACK_RECORDS, max_bytes: int = PACK_BYTES) -> None:
+        self.max_records, self.max_bytes = max_records, max_bytes
+        self.ready: list[tuple[bytes, bytes]] = []
+        self._ident: tuple[Any, ...] | None = None
+        self._key = b""
+        self._head: Envelope = {}
+        self._positions: list[int] = []
+        self._records: list[bytes] = []
+        self._bytes = 0
+
+    def add(self, key: bytes, envelope: Envelope) -> None:
+        head = {k: v for k, v in envelope.items() if k not in ("record", "pos")}
+        ident = (key, tuple(sorted(head.items())))
+        record = orjson.dumps(envelope["record"])
+        if ident != self._ident or (
+            self._records
+            and (
+                len(self._records) >= self.max_records or self._bytes + len(record) > self.max_bytes
+            )
+        ):
+            self._close()
+            self._ident, self._key, self._head = ident, key, head
+        self._positions.append(int(envelope.get("pos", 0)))
+        self._records.append(record)
+        self._bytes += len(record) + 8
+
+    def _close(self) -> None:
+        if not self._records:
+            return
+        head = orjson.dumps({**self._head, "pos": self._positions})
+        value = b"".join((head[:-1], b',"records":[', b",".join(self._records), b"]}"))
+        self.ready.append((self._key, value))
+        self._positions, self._records, self._bytes = [], [], 0
+
+    def flush(self) -> list[tuple[bytes, bytes]]:
+        """Every packed envelope so far, as ``(key, value)``; the packer starts afresh."""
+        self._close()
+        self._ident = None
+        ready, self.ready = self.ready, []
+        return ready
 
 
 class RecordCapture(InputReader):  # type: ignore[misc, valid-type]
@@ -116,6 +179,7 @@ class ParseResult:
     events: list[Event]
     rejected: list[Rejected]
     skipped: int = 0
+    records: int = 0  # raw records seen (a batch envelope counts each of its records)
 
 
 class EnvelopeParser:
@@ -147,56 +211,96 @@ class EnvelopeParser:
         return ctx
 
     def _one(self, key: bytes | None, value: bytes, result: ParseResult) -> None:
-        def reject(reason: str, source: str = "-", position: int = 0) -> None:
-            raw = value[:DEAD_LETTER_RAW_CHARS].decode("utf-8", "replace")
-            letter = DeadLetter(source=source, position=position, reason=reason, raw=raw)
+        def reject(reason: str, source: str = "-", position: int = 0, raw: bytes = value) -> None:
+            preview = raw[:DEAD_LETTER_RAW_CHARS].decode("utf-8", "replace")
+            letter = DeadLetter(source=source, position=position, reason=reason, raw=preview)
             result.rejected.append(Rejected(key=key, letter=letter.to_json()))
 
         try:
             envelope = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
+            result.records += 1
             reject(f"raw message is not a JSON envelope: {exc}"[:200])
             return
-        if not isinstance(envelope, dict) or "record" not in envelope:
+        if not isinstance(envelope, dict):
+            result.records += 1
             reject("raw message is not an envelope: want {tenant, source, record}")
             return
+        records = envelope.get("records")
+        if "record" in envelope:
+            records, positions = [envelope["record"]], [envelope.get("pos", 0)]
+        elif isinstance(records, list):
+            positions = envelope.get("pos", [0] * len(records))
+        else:
+            result.records += 1
+            reject("raw message is not an envelope: want {tenant, source, record}")
+            return
+        result.records += len(records)
         tenant, source = envelope.get("tenant"), envelope.get("source", "-")
-        position = envelope.get("pos", 0)
+        batch = "records" in envelope and "record" not in envelope
+
+        def reject_all(reason: str) -> None:
+            """Dead-letter every record of the envelope, each as its one-record envelope."""
+            if not batch:
+                position = positions[0] if isinstance(positions[0], int) else 0
+                reject(reason, str(source), position if isinstance(source, str) else 0)
+                return
+            ok = isinstance(positions, list) and len(positions) == len(records)
+            for n, record in enumerate(records):
+                position = positions[n] if ok and isinstance(positions[n], int) else 0
+                reject(reason, str(source), position, _single(envelope, record, position))
+
         if not isinstance(tenant, str) or not tenant or "|" in tenant:
-            reject("envelope has no valid tenant", str(source), 0)
+            reject_all("envelope has no valid tenant")
             return
-        if not isinstance(source, str) or not isinstance(position, int):
-            reject("envelope source/pos have wrong types")
+        if (
+            not isinstance(source, str)
+            or not isinstance(positions, list)
+            or len(positions) != len(records)
+            or not all(isinstance(p, int) for p in positions)
+        ):
+            reject_all("envelope source/pos have wrong types")
             return
-        record = envelope["record"]
-        parser = PARSERS.get(envelope["format"]) if envelope.get("format") else sniff(record)
-        if parser is None:
-            reject(f"unrecognised format {envelope.get('format') or ''}".strip(), source, position)
-            return
-        if parser.kind == "json" and not isinstance(record, dict):
-            reject("record is not a JSON object", source, position)
-            return
-        if parser.kind == "text" and not isinstance(record, str):
-            reject("record is not a text line", source, position)
+        declared = PARSERS.get(envelope["format"]) if envelope.get("format") else None
+        if envelope.get("format") and declared is None:
+            reject_all(f"unrecognised format {envelope['format']}")
             return
         ctx = self._context(tenant, source, envelope.get("ref"))
-        ctx.position = position
-        try:
-            events = parser.parse(record, ctx)
-        except BadRecord as exc:
-            reject(str(exc) or "bad record", source, position)
-            return
-        except RecursionError:
-            reject("record nested too deeply", source, position)
-            return
-        except Exception as exc:  # a parser bug must not stop the stream: dead-letter it
-            reject(
-                f"parser {parser.name} failed: {type(exc).__name__}: {exc}"[:200], source, position
-            )
-            return
-        if not events:
-            result.skipped += 1
-        result.events.extend(events)
+        events = result.events
+        for record, position in zip(records, positions, strict=True):
+            parser = declared or sniff(record)
+            reason = None
+            if parser is None:
+                reason = "unrecognised format"
+            elif parser.kind == "json" and not isinstance(record, dict):
+                reason = "record is not a JSON object"
+            elif parser.kind == "text" and not isinstance(record, str):
+                reason = "record is not a text line"
+            else:
+                ctx.position = position
+                try:
+                    parsed = parser.parse(record, ctx)
+                except BadRecord as exc:
+                    reason = str(exc) or "bad record"
+                except RecursionError:
+                    reason = "record nested too deeply"
+                except Exception as exc:  # a parser bug must not stop the stream: dead-letter it
+                    reason = f"parser {parser.name} failed: {type(exc).__name__}: {exc}"[:200]
+                else:
+                    if parsed:
+                        events.extend(parsed)
+                    else:
+                        result.skipped += 1
+                    continue
+            raw = _single(envelope, record, position) if batch else value
+            reject(reason, source, position, raw)
+
+
+def _single(envelope: Envelope, record: Any, position: int) -> bytes:
+    """The one-record envelope a record of a batch envelope stands for (its dead letter's raw
+    text, which can be sent to ``vigil.raw`` again as it is)."""
+    head = {k: v for k, v in envelope.items() if k not in ("records", "pos")}
+    return orjson.dumps({**head, "pos": position, "record": record})
 
 
 def event_key(event: Event) -> bytes:

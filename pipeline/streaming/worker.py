@@ -4,12 +4,15 @@ The stages are Faust agents (:mod:`pipeline.streaming.app`) consuming in batches
 (``stream.noack_take``); Kafka's group protocol splits the partitions of every topic between
 the workers:
 
-- **parse** (``vigil.raw``): envelopes -> canonical events on ``vigil.events`` (key
-  ``tenant|user``) and ``vigil.events.by-host`` (key ``tenant|dst_host``); bad records ->
-  ``vigil.dlq`` with the reason. The offset is committed once the batch's output is on the
-  broker (at-least-once).
-- **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A batch per
-  partition is sorted by event time and given to ``engine.process``; alerts go to
+- **parse** (``vigil.raw``): envelopes (one raw record, or a batch envelope of many) ->
+  canonical events on ``vigil.events`` (key ``tenant|user``) and ``vigil.events.by-host`` (key
+  ``tenant|dst_host``), one record per key and time slice of the batch whose value is the JSON
+  array of that key's events (:func:`group_events`); bad raw records -> ``vigil.dlq`` one by
+  one with the reason. The offset is committed once the batch's output is on the broker
+  (at-least-once).
+- **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
+  event object or a JSON array of events (both decoded with one msgspec call per batch); a
+  batch per partition is sorted by event time and given to ``engine.process``; alerts go to
   ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
   :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed, so the
@@ -64,7 +67,7 @@ from pipeline.embedded import AlertRouter
 from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
-from pipeline.streaming.app import build_app, commit, rewind, topic
+from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
@@ -76,8 +79,9 @@ from schemas.alert import Alert, encode_alert
 from schemas.event import Event, encode_event, event_time_seconds
 
 log = logging.getLogger("vigil.worker")
-_decode_event = msgspec.json.Decoder(Event).decode
-_decode_events = msgspec.json.Decoder(list[Event]).decode
+_decode_item = msgspec.json.Decoder(Event | list[Event]).decode
+_decode_items = msgspec.json.Decoder(list[Event | list[Event]]).decode
+_encode_event = msgspec.json.Encoder().encode
 _decode_alert = msgspec.json.Decoder(Alert).decode
 
 
@@ -104,15 +108,140 @@ class WorkerSettings:
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
-    """Decode a whole batch of event JSON at once; None when any record is bad (then decode
-    one by one to dead-letter exactly the bad ones)."""
+    """Decode a whole batch of ``vigil.events`` values at once (each one event object or a JSON
+    array of events) into the events in order; None when any record is bad (then decode one
+    by one to dead-letter exactly the bad ones)."""
     if not values or any(v is None for v in values):
         return None
     try:
-        events = _decode_events(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
+        items = _decode_items(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
     except (msgspec.DecodeError, TypeError):
         return None
-    return events if len(events) == len(values) else None
+    if len(items) != len(values):  # e.g. two objects smuggled into one record
+        return None
+    return _flatten(items)
+
+
+def decode_record(value: bytes | None) -> list[Event]:
+    """One ``vigil.events`` value: an event object or a JSON array of events."""
+    item = _decode_item(value)  # type: ignore[arg-type]
+    return item if isinstance(item, list) else [item]
+
+
+def _flatten(items: list[Event | list[Event]]) -> list[Event]:
+    if all(type(item) is Event for item in items):
+        return items  # type: ignore[return-value]
+    events: list[Event] = []
+    for item in items:
+        if isinstance(item, list):
+            events.extend(item)
+        else:
+            events.append(item)
+    return events
+
+
+def group_events(
+    events: list[Event], lateness_s: float
+) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    """``(key, value)`` records of a parse batch's events for ``vigil.events`` (key
+    ``tenant|user``, :func:`event_key`) and ``vigil.events.by-host`` (key ``tenant|dst_host``,
+    events with a destination host): one record per key and time slice, its value the JSON
+    array of that key's events in order (a single object when it is one event).
+
+    Slices are runs of the batch (in its order) spanning less than ``lateness_s`` of event
+    time, emitted one after the other. So on any partition an event is more than the lateness
+    behind an event before it exactly when it was so in the batch's own order: grouping never
+    makes an event late (nor hides a late one), and the detect stage's lateness rule sees the
+    same as with one record per event.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from schemas.event import Action
+    >>> t0 = datetime(2024, 5, 1, tzinfo=UTC)
+    >>> def ev(user: str, minutes: int) -> Event:
+    ...     return Event(time=t0 + timedelta(minutes=minutes), tenant="acme",
+    ...                  source_format="x", action=Action.LOGON, user=user)
+    >>> users, _ = group_events([ev("a", 0), ev("b", 1), ev("a", 2), ev("a", 90)], 3600)
+    >>> [(key, value.count(b'"user"')) for key, value in users]
+    [(b'acme|a', 2), (b'acme|b', 1), (b'acme|a', 1)]
+    """
+    by_user: list[tuple[bytes, bytes]] = []
+    by_host: list[tuple[bytes, bytes]] = []
+    users: dict[bytes, _Group] = {}
+    hosts: dict[bytes, _Group] = {}
+    low = high = event_time_seconds(events[0]) if events else 0.0
+    for event in events:
+        when = event_time_seconds(event)
+        if when - low >= lateness_s or high - when >= lateness_s:
+            _close_slice(users, by_user)
+            _close_slice(hosts, by_host)
+            low = high = when
+        elif when < low:
+            low = when
+        elif when > high:
+            high = when
+        value = _encode_event(event)
+        _add(users, event_key(event), value, by_user)
+        if event.dst_host:
+            _add(hosts, f"{event.tenant}|{event.dst_host}".encode(), value, by_host)
+    _close_slice(users, by_user)
+    _close_slice(hosts, by_host)
+    return by_user, by_host
+
+
+RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
+PARSE_CHUNK_BYTES = 4 << 20  # a parse batch is parsed, sent and committed in chunks of this
+
+
+def _chunks(events: list[Any], limit: int) -> list[list[Any]]:
+    """``events`` (Faust events of raw records) in runs of at most ``limit`` bytes of values
+    (at least one record each)."""
+    chunks: list[list[Any]] = []
+    size = limit
+    for event in events:
+        length = len(event.message.value or b"")
+        if size + length > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(event)
+        size += length
+    return chunks
+
+
+GROUP_EVENTS = 1_000  # events per vigil.events record at most
+GROUP_BYTES = 256 * 1024  # and about this many bytes (the topics' limit is 1 MiB a record)
+
+
+class _Group:
+    __slots__ = ("parts", "size")
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def value(self) -> bytes:
+        parts = self.parts
+        return parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"
+
+
+def _add(
+    groups: dict[bytes, _Group], key: bytes, value: bytes, out: list[tuple[bytes, bytes]]
+) -> None:
+    """Add an encoded event to its key's group; a full group goes out as a record at once (the
+    key's next events follow it in a later record, still in the same time slice)."""
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = _Group()
+    group.parts.append(value)
+    group.size += len(value)
+    if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
+        del groups[key]
+        out.append((key, group.value()))
+
+
+def _close_slice(groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]]) -> None:
+    for key, group in groups.items():
+        out.append((key, group.value()))
+    groups.clear()
 
 
 class Worker:
@@ -204,6 +333,7 @@ class Worker:
         self.app.on_partitions_revoked.connect(self._on_revoked)
         self.app.on_partitions_assigned.connect(self._on_assigned)
         await self.app.start()
+        drop_monitor(self.app)
         log.info(
             "worker up: broker %s, topics prefix %r, group %s, agents %s",
             self.s.broker,
@@ -270,16 +400,20 @@ class Worker:
         if self.notifier is not None:
             stages.append(("notify", t.alerts, self._notify_batch))
         for stage, name, handle in stages:
+            # A vigil.raw record may be a batch envelope of thousands of lines: fewer records
+            # per batch and in the buffer bound the memory they take (parse works in chunks).
+            size = min(self.s.max_records, RAW_BATCH_RECORDS) if stage == "parse" else None
 
             async def agent(
                 stream: faust.StreamT[Any],
                 stage: str = stage,
                 handle: Callable[[Sequence[Any]], Awaitable[None]] = handle,
+                size: int = size or self.s.max_records,
             ) -> None:
-                async for batch in stream.noack_take(self.s.max_records, within=within):
+                async for batch in stream.noack_take(size, within=within):
                     await self._guarded(stage, handle, batch)
 
-            app.agent(topic(app, name), name=f"vigil.{stage}")(agent)
+            app.agent(topic(app, name, maxsize=size), name=f"vigil.{stage}")(agent)
         return [stage for stage, _, _ in stages]
 
     async def _guarded(
@@ -432,32 +566,38 @@ class Worker:
     async def _parse_batch(self, batch: Sequence[Any]) -> None:
         async with self.parse_lock:
             events = self._admit("parse", batch)
-            if not events:
-                return
-            t = self.s.topics
-            values = [(e.message.key, e.message.value) for e in events]
-            result = self.parser.parse(values)
-            out = self.outbox
-            for event in result.events:
-                value = encode_event(event)
-                out.add(t.events, event_key(event), value)
-                if event.dst_host:
-                    out.add(t.events_by_host, f"{event.tenant}|{event.dst_host}".encode(), value)
-            for rejected in result.rejected:
-                out.add(t.dlq, rejected.key, rejected.letter)
-            first: dict[TopicPartition, int] = {}
-            last: dict[TopicPartition, int] = {}
-            for e in events:
-                tp = TopicPartition(e.message.topic, e.message.partition)
-                first.setdefault(tp, e.message.offset)
-                last[tp] = e.message.offset + 1
-            if not await _delivered(await out.send()):
-                # Not all output is on the broker: read the batch again rather than commit it.
-                await self._rewind("parse", first)
-                return
-            self.metrics.raw_records.inc(len(values))
-            self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
-            await self._commit(last)
+            for chunk in _chunks(events, PARSE_CHUNK_BYTES):
+                if not await self._parse_chunk(chunk):
+                    return  # rewound: the rest of the batch is read again too
+
+    async def _parse_chunk(self, events: list[Any]) -> bool:
+        """Parse, send and commit one chunk of a batch; False when its output could not be
+        delivered (then the chunk's partitions are rewound to its first records)."""
+        t = self.s.topics
+        values = [(e.message.key, e.message.value) for e in events]
+        result = self.parser.parse(values)
+        out = self.outbox
+        by_user, by_host = group_events(result.events, self.s.lateness_s)
+        for key, value in by_user:
+            out.add(t.events, key, value)
+        for key, value in by_host:
+            out.add(t.events_by_host, key, value)
+        for rejected in result.rejected:
+            out.add(t.dlq, rejected.key, rejected.letter)
+        first: dict[TopicPartition, int] = {}
+        last: dict[TopicPartition, int] = {}
+        for e in events:
+            tp = TopicPartition(e.message.topic, e.message.partition)
+            first.setdefault(tp, e.message.offset)
+            last[tp] = e.message.offset + 1
+        if not await _delivered(await out.send()):
+            # Not all output is on the broker: read the batch again rather than commit it.
+            await self._rewind("parse", first)
+            return False
+        self.metrics.raw_records.inc(result.records)
+        self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
+        await self._commit(last)
+        return True
 
     # -- detect stage ------------------------------------------------------------------------
 
@@ -548,7 +688,7 @@ class Worker:
             events = []
             for record in records:
                 try:
-                    events.append(_decode_event(record.value))
+                    events.extend(decode_record(record.value))
                 except (msgspec.DecodeError, TypeError) as exc:
                     letter = DeadLetter(
                         source=f"{t.events}/{state.partition}",
@@ -559,12 +699,15 @@ class Worker:
                     out.add(t.dlq, record.key, letter.to_json())
                     self.metrics.dead_letters.labels("detect").inc()
         state.next_offset = records[-1].offset + 1
-        state.since_checkpoint += len(records)
+        # Events since the checkpoint (a record may hold many); at least one per record, so a
+        # partition that only got bad records is checkpointed past them too.
+        state.since_checkpoint += max(len(events), len(records))
         if not events:
             return
         times = np.fromiter((event_time_seconds(e) for e in events), np.float64, len(events))
         # An event is late when it is more than `lateness` behind the max event time seen before
-        # it (arrival order), as if events came one by one.
+        # it (arrival order: records in offset order, a record's events in their order), as if
+        # events came one by one.
         prior_max = np.maximum.accumulate(np.concatenate(([state.watermark], times)))[:-1]
         mask_late = times < prior_max - self.s.lateness_s
         state.watermark = float(max(state.watermark, float(times.max())))

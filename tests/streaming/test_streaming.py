@@ -17,6 +17,7 @@ import pytest
 from kafka import KafkaProducer
 
 from benchmarks.streaming_bench import generate_auth_log, recent_end
+from schemas.event import encode_event
 from tests.streaming.helpers import (
     WorkerProcess,
     embedded_alerts,
@@ -207,3 +208,49 @@ def test_worker_listens_only_on_its_loopback_metrics_port(
         assert listening_sockets(worker.proc.pid) == {("127.0.0.1", port)}
     finally:
         worker.stop()
+
+
+def test_mixed_single_and_multi_event_records_on_vigil_events(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    """``vigil.events`` takes a record per event (other producers) as well as a JSON array of a
+    key's events (the parse stage): a stream mixing both, sent straight to the topic, gives
+    the incidents of ``vigil detect``. Dense input (12 users, 40 logons a day) so that one
+    hour of event time holds several events per user."""
+    from pipeline.streaming.parsing import InputReader, expand
+    from pipeline.streaming.worker import decode_record, group_events
+
+    prefix = unique_prefix()
+    lines = list(
+        generate_auth_log(users=12, days=14, logons_per_day=40, attackers=6, end=recent_end())
+    )
+    path = write(tmp_path / "dense.log", lines)
+    reader = InputReader(tenant=TENANT, sink=lambda letter: None)
+    events = [e for name, opener in expand([str(path)]) for e in reader.read_input(name, opener)]
+    grouped, _ = group_events(events, 3600.0)  # the worker's default lateness
+    records: list[tuple[bytes, bytes]] = []
+    for n, (key, value) in enumerate(grouped):
+        if value.startswith(b"[") and n % 2:  # every other array goes out one event a record
+            records.extend((key, encode_event(e)) for e in decode_record(value))
+        elif not value.startswith(b"[") and n % 3 == 0:
+            records.append((key, b"[" + value + b"]"))  # an array of one
+        else:
+            records.append((key, value))
+    arrays = sum(v.startswith(b"[") for _, v in records)
+    assert 0 < arrays < len(records) and len(records) < len(events)
+    assert sum(len(decode_record(v)) for _, v in records) == len(events)
+    worker = WorkerProcess(kafka_broker, prefix, tmp_path / "w", "w").start()
+    producer = KafkaProducer(bootstrap_servers=kafka_broker, linger_ms=5)
+    try:
+        worker.wait_assigned()  # the worker has created the topics
+        for key, value in records:
+            producer.send(f"{prefix}vigil.events", key=key, value=value)
+        producer.flush(30)
+        wait_drained(kafka_broker, prefix, [worker], timeout=180)
+    finally:
+        producer.close()
+        worker.stop()
+    streamed = read_alerts(kafka_broker, prefix)
+    assert_same_incidents(streamed, embedded_alerts([path], TENANT))
+    assert assert_duplicates_are_redeliveries(streamed) == 0
+    assert read_topic(kafka_broker, f"{prefix}vigil.dlq") == []  # nothing late, nothing bad

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pipeline.streaming.produce import Outbox
 from pipeline.streaming.worker import decode_events
@@ -114,3 +115,125 @@ def test_position_guard_skips_seen_records_and_waits_after_a_rewind() -> None:
     assert [guard.admit(tp, o) for o in (11, 12, 5, 6, 7)] == [False, False, False, True, True]
     guard.keep([other])  # a new assignment without tp: nothing is remembered for it
     assert guard.admit(tp, 0)
+
+
+def _at(user: str, seconds: float, n: int) -> Event:
+    from datetime import timedelta
+
+    when = datetime(2024, 5, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="x",
+        action=Action.LOGON,
+        user=user,
+        dst_host=f"h{n % 3}",
+        record_id=str(n),
+    )
+
+
+def test_decode_events_accepts_single_events_and_arrays_in_one_batch() -> None:
+    from pipeline.streaming.worker import decode_record
+
+    a, b, c, d = (_at(u, n, n) for n, u in enumerate("abcd"))
+    values = [
+        encode_event(a),
+        b"[" + encode_event(b) + b"," + encode_event(c) + b"]",
+        b"[]",
+        encode_event(d),
+    ]
+    assert [e.record_id for e in decode_events(values) or []] == ["0", "1", "2", "3"]
+    assert [e.record_id for e in decode_record(values[1])] == ["1", "2"]
+    assert decode_record(values[0]) == [a]
+    assert decode_events([*values, b"[1, 2]"]) is None  # an array of non-events: one by one
+
+
+def _late(arrivals: list[Event], lateness: float) -> set[str]:
+    """record_ids the detect stage calls late: arrival order, per partition, one by one."""
+    from schemas.event import event_time_seconds
+
+    late, watermark = set(), {}
+    for e in arrivals:
+        partition = partition_for(f"{e.tenant}|{e.user}".encode())
+        t = event_time_seconds(e)
+        prior = watermark.get(partition, float("-inf"))
+        if t < prior - lateness:
+            late.add(e.record_id)
+        watermark[partition] = max(prior, t)
+    return late
+
+
+def test_grouping_events_per_key_never_changes_which_events_are_late() -> None:
+    import random
+
+    from pipeline.streaming.worker import decode_record, group_events
+
+    rng = random.Random(5)
+    for lateness in (0.0, 60.0, 3600.0, 86_400.0):
+        for _ in range(20):
+            clock, stream = 0.0, []
+            for n in range(300):
+                clock += rng.expovariate(1 / 120)
+                jitter = -rng.expovariate(1 / 900) if rng.random() < 0.1 else 0.0  # stragglers
+                stream.append(_at(f"u{rng.randrange(12)}", clock + jitter, n))
+            by_user, by_host = group_events(stream, lateness)
+            regrouped = [e for _, value in by_user for e in decode_record(value)]
+            assert sorted(int(e.record_id) for e in regrouped) == list(range(len(stream)))
+            assert _late(regrouped, lateness) == _late(stream, lateness)
+            for key, value in by_user:  # each key's events in their order, under their key
+                ids = [int(e.record_id) for e in decode_record(value)]
+                assert ids == sorted(ids)
+                assert {f"acme|{e.user}".encode() for e in decode_record(value)} == {key}
+            assert sum(len(decode_record(v)) for _, v in by_host) == len(stream)
+            if lateness >= 3600:
+                assert len(by_user) < len(stream) / 2  # and records do carry several events
+
+
+def test_batch_envelopes_parse_like_single_ones_and_dead_letter_per_record() -> None:
+    import orjson
+
+    from pipeline.streaming.parsing import EnvelopePacker, EnvelopeParser
+
+    line = (
+        "May  1 09:0{n}:00 srv1 sshd[10{n}]: Accepted password for u{n} from 10.0.0.{n} port 5 ssh2"
+    )
+    singles = [
+        {"tenant": "acme", "source": "a.log", "format": "syslog", "pos": n, "ref": 1.7e9}
+        | {"record": line.format(n=n) if n != 3 else "not a syslog line"}
+        for n in range(1, 7)
+    ]
+    one_by_one = EnvelopeParser().parse([(b"acme|a.log", orjson.dumps(e)) for e in singles])
+    packer = EnvelopePacker(max_records=4)
+    for envelope in singles:
+        packer.add(b"acme|a.log", envelope)
+    packed = packer.flush()
+    assert [len(orjson.loads(v)["records"]) for _, v in packed] == [4, 2]
+    batched = EnvelopeParser().parse(packed)
+    assert batched.events == one_by_one.events and len(batched.events) == 5
+    assert batched.records == one_by_one.records == 6
+
+    def letters(rejected: list[Any]) -> list[dict[str, Any]]:
+        return [(d := orjson.loads(r.letter)) | {"raw": orjson.loads(d["raw"])} for r in rejected]
+
+    assert letters(batched.rejected) == letters(one_by_one.rejected)
+    (letter,) = [orjson.loads(r.letter) for r in batched.rejected]
+    assert letter["position"] == 3 and letter["reason"]
+    assert orjson.loads(letter["raw"]) == singles[2]  # the record's own envelope, resendable
+    # An envelope-level fault dead-letters every record of a batch, each on its own.
+    bad = orjson.loads(packed[1][1]) | {"tenant": ""}
+    result = EnvelopeParser().parse([(b"acme|a.log", orjson.dumps(bad))])
+    assert [orjson.loads(r.letter)["position"] for r in result.rejected] == [5, 6]
+    assert not result.events
+
+
+def test_a_key_with_many_events_is_split_into_bounded_records_in_order() -> None:
+    from pipeline.streaming.worker import GROUP_BYTES, GROUP_EVENTS, decode_record, group_events
+
+    stream = [_at("busy" if n % 10 else "quiet", n / 100, n) for n in range(3 * GROUP_EVENTS)]
+    by_user, by_host = group_events(stream, 3600.0)
+    for records in (by_user, by_host):
+        assert all(len(value) < 2 * GROUP_BYTES for _, value in records)
+        assert all(len(decode_record(value)) <= GROUP_EVENTS for _, value in records)
+    busy = [int(e.record_id) for key, v in by_user if key == b"acme|busy" for e in decode_record(v)]
+    assert busy == [n for n in range(3 * GROUP_EVENTS) if n % 10]
+    assert len([key for key, _ in by_user if key == b"acme|busy"]) >= 3
