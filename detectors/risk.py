@@ -322,8 +322,13 @@ class RiskLayer:
         rose = SEVERITIES.index(severity_for_score(incident["score"])) > SEVERITIES.index(
             before_severity
         )
-        if rose or signals.detector not in before_detectors:
+        # New evidence that would open an incident on its own is news even when the score is
+        # already capped and every detector already contributed (a second PsExec spree by the
+        # same admin two days later): on-call gets an update, not silence.
+        incident["unsent"] = incident.get("unsent", 0.0) + points
+        if rose or signals.detector not in before_detectors or incident["unsent"] >= cfg.alert_bar:
             incident["version"] += 1
+            incident["unsent"] = 0.0
             return self._alert(incident)
         return None
 

@@ -9,6 +9,7 @@ import numpy as np
 from detectors.base import Signals
 from detectors.batch import BatchBuilder, EventBatch
 from detectors.risk import RiskConfig, RiskLayer
+from schemas.alert import Alert
 from schemas.event import Action, Event
 
 START = datetime(2024, 3, 4, 1, tzinfo=UTC)
@@ -102,3 +103,23 @@ def test_an_admins_ordinary_day_is_one_aspect_not_three() -> None:
     signals = [_signal(batch, name, points) for name, points in findings]
     (alert,) = RiskLayer(RiskConfig()).update(signals, batch, builder)
     assert alert.severity == "medium" and "aspects" not in alert.title
+
+
+def test_new_evidence_worth_an_incident_updates_a_capped_incident() -> None:
+    builder = BatchBuilder()
+    layer = RiskLayer(RiskConfig())
+
+    def finding(hours: float, observed: str, points: float) -> list[Alert]:
+        batch = _batch(builder, hours)
+        signal = _signal(batch, "remote_exec", points)
+        signal.observed[0] = observed  # type: ignore[index]
+        return layer.update([signal], batch, builder)
+
+    (opened,) = finding(0.0, "service on web01: PSEXESVC", 100.0)
+    assert opened.score == 100.0 and opened.version == 1
+    # Same detector, score already capped, but on another host: small news stays quiet...
+    assert finding(10.0, "service on ws02: a1b2", 5.0) == []
+    # ...enough new evidence to open an incident on its own is an update for on-call.
+    (update,) = finding(10.5, "service on ws05: c3d4", 40.0)
+    assert update.incident_key == opened.incident_key and update.version == 2
+    assert update.last_seen > opened.last_seen
