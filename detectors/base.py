@@ -129,6 +129,26 @@ class Detector(Protocol):
     def load_state(self, state: StateDict) -> None: ...
 
 
+def new_value_surprise(
+    count: np.ndarray,
+    distinct: np.ndarray,
+    points_per_nat: float,
+    max_points: float,
+    p_floor: FloatArray | float = 0.0,
+) -> tuple[FloatArray, FloatArray]:
+    """The chance that an entity with ``count`` events over ``distinct`` values shows a new one
+    (add-one estimate, never below ``p_floor``) and the points its surprise is worth:
+    ``min(max_points, -ln(p_new) * points_per_nat)``.
+
+    >>> p, points = new_value_surprise(np.array([98.0]), np.array([1.0]), 10.0, 80.0)
+    >>> round(float(p[0]), 2), round(float(points[0]), 1)
+    (0.02, 39.1)
+    """
+    p_new: FloatArray = np.maximum((distinct + 1.0) / (count + 2.0), p_floor)
+    points: FloatArray = np.minimum(max_points, -np.log(p_new) * points_per_nat)
+    return p_new, points
+
+
 def group_order(keys: Int64Array) -> tuple[Int64Array, Int64Array]:
     """For each position: how many earlier positions share its key, and the first such position.
 

@@ -40,6 +40,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    new_value_surprise,
     pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
@@ -330,10 +331,10 @@ class _PairNovelty:
             known = stored_fresh | learned_before
             new_learn = (stored == 0) & ~flags & ~learned_before
             distinct = distinct_state + group_cumsum_before(left, new_learn.astype(np.float64))
-            p_new = (distinct + 1.0) / (count_before + 2.0)
-            p_new = np.maximum(p_new, extra["p_floor"])
-            points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat) * boost
-            points = np.minimum(points, 100.0)
+            p_new, surprise = new_value_surprise(
+                count_before, distinct, self.points_per_nat, self.max_points, extra["p_floor"]
+            )
+            points = np.minimum(surprise * boost, 100.0)
             return known, distinct, points, p_new > 0
 
         def flags_of(flags: BoolArray) -> BoolArray:

@@ -35,6 +35,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    new_value_surprise,
     pair_keys,
 )
 from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch, Int64Array
@@ -225,8 +226,8 @@ class NoveltyDetector:
         count = view["count_before"][flagged]
         distinct = view["distinct_before"][flagged]
         others = view["others"][flagged]
-        p_new = (distinct + 1.0) / (count + 2.0)
-        points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat) / (1.0 + others)
+        p_new, surprise = new_value_surprise(count, distinct, self.points_per_nat, self.max_points)
+        points = surprise / (1.0 + others)
         rows = view["rows"][flagged]
         signals = Signals(
             detector=self.name,

@@ -51,7 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, group_order
+from detectors.base import Signals, group_order, new_value_surprise
 from detectors.batch import BatchBuilder, EventBatch, FloatArray, IntArray
 from detectors.novelty import DAY, NoveltyDetector
 from detectors.registry import register
@@ -213,8 +213,7 @@ class RareApiCall(NoveltyDetector):
         sighted, _ = self.sightings_.lookup(keys[flagged])
         prior_in_batch, _ = group_order(keys)
         repeats = sighted + prior_in_batch[flagged]
-        p_new = (distinct + 1.0) / (count + 2.0)
-        surprise = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat)
+        p_new, surprise = new_value_surprise(count, distinct, self.points_per_nat, self.max_points)
         points = surprise * weight / (1.0 + others) / (1.0 + repeats)
         strong = points >= self.min_points
         if not strong.any():
