@@ -48,6 +48,12 @@ class Engine:
         self.detectors: list[Detector] = (
             list(detectors) if detectors is not None else registry.build(params=detector_params)
         )
+        # Detectors that can read another's identical state instead of keeping a copy (the
+        # spray pair) are introduced to each other here, before anything is learned or loaded.
+        for detector in self.detectors:
+            share = getattr(detector, "share_state", None)
+            if share is not None:
+                share(self.detectors)
         self.builder = BatchBuilder()
         self.risk = RiskLayer(risk)
         self.events_processed = 0

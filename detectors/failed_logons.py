@@ -27,6 +27,7 @@ iteration whose only fixed point is the sequential answer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -457,11 +458,20 @@ class SpraySources:
     (source, account) pairs ``p`` of that channel, so an account counts once however often it is
     tried, and fades out over ``window_days``. Counts are facts about what a source did, not a
     baseline of normal behaviour, so nothing is held back.
+
+    Both spray detectors keep these counts alike (same rows, same keys, same ``window_days``);
+    in an engine that runs both, :meth:`share_state` lets ``success_after_spray`` read the
+    counts of ``password_spray`` instead of keeping a second, identical copy: it then neither
+    learns nor snapshots them (its signals come from ``before``, which depends only on the
+    counts and ``window_days``).
     """
 
     name: ClassVar[str] = "spray_sources"
     mitre: ClassVar[tuple[str, ...]] = ("T1110.003",)
     entity_kind: ClassVar[str] = "ip"
+    #: Whether the detector reads the running peaks of the failure counts (only the spray
+    #: signal does; success-after-spray judges ``before`` alone and keeps none).
+    keeps_peaks: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -491,6 +501,7 @@ class SpraySources:
         self.stamp_ = np.empty(0, dtype=np.float64)  # time sums/peaks refer to (NaN = none)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted (ip, channel, user) keys
         self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
+        self.counts_owner_: SpraySources | None = None  # whose counts this one reads, if not own
 
     def _rows(self, batch: EventBatch) -> tuple[Int64Array, np.ndarray]:
         has_ids = (batch.column("src_ip") >= 0) & (batch.column("user") >= 0)
@@ -530,6 +541,10 @@ class SpraySources:
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        if self.counts_owner_ is not None:
+            # The owner's view of the same batch (cached there): ``before`` and the row columns
+            # are the same as ours would be; its ``after`` and peaks are its own and unused here.
+            return self.counts_owner_._view(batch)
         rows, channel, ip, user, keys, previous = self._shared(batch)
         n = len(rows)
         time = batch.time[rows]
@@ -566,7 +581,8 @@ class SpraySources:
             peaks = np.vstack([peaks, np.zeros((size - len(peaks), 2))])
         peak = np.zeros((n, 2))
         log_peak = np.zeros((n, 2))
-        for c, base in ((VALID_FAIL, self.min_accounts), (INVALID_FAIL, self.min_invalid_accounts)):
+        bases = ((VALID_FAIL, self.min_accounts), (INVALID_FAIL, self.min_invalid_accounts))
+        for c, base in bases if self.keeps_peaks else ():
             peak[:, c], log_peak[:, c] = peak_before(
                 groups, time, quantised(after[:, c], base), peaks[ip, c], stamp, self.peak_tau
             )
@@ -588,6 +604,8 @@ class SpraySources:
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        if self.counts_owner_ is not None:
+            return  # the owner learns the shared counts
         view = self._view(batch)
         rows = view["rows"]
         if len(rows) == 0:
@@ -611,9 +629,9 @@ class SpraySources:
             np.add.at(added, ip[in_channel], view["increment"][in_channel])
             accumulated = self.sums_[touched, c] * stored_weight + added[touched]
             self.sums_[touched, c] = accumulated * np.exp(-(last[touched] - t0) / self.tau)
-        if len(self.peaks_) < size:
+        if self.keeps_peaks and len(self.peaks_) < size:
             self.peaks_ = np.vstack([self.peaks_, np.zeros((size - len(self.peaks_), 2))])
-        for c in (VALID_FAIL, INVALID_FAIL):
+        for c in (VALID_FAIL, INVALID_FAIL) if self.keeps_peaks else ():
             self.peaks_[:, c] = peak_fold(
                 self.peaks_[:, c], ip, time, view["log_peak"][:, c], self.peak_tau
             )
@@ -633,19 +651,44 @@ class SpraySources:
         self.pair_keys_ = merged_keys[keep]
         self.pair_last_ = merged_last[keep]
 
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors; see the class docstring."""
+
+    def _read_counts_of(self, detectors: Sequence[object], owner: type[SpraySources]) -> None:
+        """Read the counts of the ``owner``-type detector among ``detectors`` when its window is
+        ours (counts over another window differ and stay separate)."""
+        for detector in detectors:
+            if (
+                isinstance(detector, owner)
+                and detector is not self
+                and detector.tau == self.tau
+                and detector.counts_owner_ is None
+            ):
+                self.counts_owner_ = detector
+                return
+
     def state(self) -> StateDict:
-        return {
+        if self.counts_owner_ is not None:
+            return {}
+        state = {
             "sums": self.sums_,
-            "peaks": self.peaks_,
             "stamp": self.stamp_,
             "pair_keys": self.pair_keys_,
             "pair_last": self.pair_last_,
         }
+        if self.keeps_peaks:
+            state["peaks"] = self.peaks_
+        return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
+        if self.counts_owner_ is not None:
+            # A snapshot from before the counts were shared holds this detector's own copy,
+            # identical to the owner's: the owner restores its own.
+            return
         self.sums_ = np.asarray(state["sums"], dtype=np.float64).reshape(-1, CHANNELS)
-        self.peaks_ = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
+        if self.keeps_peaks:  # (older snapshots of success_after_spray hold unread peaks)
+            self.peaks_ = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)
@@ -778,6 +821,11 @@ class SuccessAfterSpray(SpraySources):
     name: ClassVar[str] = "success_after_spray"
     mitre: ClassVar[tuple[str, ...]] = ("T1110.003", "T1078")
     entity_kind: ClassVar[str] = "user"
+    keeps_peaks: ClassVar[bool] = False
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Read ``password_spray``'s counts when the engine runs it over the same window."""
+        self._read_counts_of(detectors, PasswordSpray)
 
     def __init__(
         self,
