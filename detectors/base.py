@@ -194,6 +194,29 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     return result
 
 
+#: Unsigned types from narrowest to widest, for :func:`narrow_counts`.
+_UNSIGNED: tuple[type[np.unsignedinteger[Any]], ...] = (np.uint8, np.uint16, np.uint32, np.uint64)
+
+
+def narrow_counts(counts: npt.ArrayLike) -> np.ndarray:
+    """Whole counts (>= 0) in the narrowest unsigned type that holds the largest of them.
+
+    The type follows from the values alone (never from how they were batched), so state stays
+    comparable bit for bit, and widens by itself when a count outgrows it: a user's events per
+    hour of the day fit 16 bits for years, 32 when they don't. Callers compute in ``int64`` or
+    ``float64`` and narrow the result; reading a narrow count back gives the same number.
+
+    >>> narrow_counts(np.array([0.0, 3.0, 255.0])).dtype, narrow_counts([70_000]).dtype
+    (dtype('uint8'), dtype('uint32'))
+    """
+    values = np.asarray(counts)
+    top = int(values.max()) if values.size else 0
+    for dtype in _UNSIGNED:
+        if top <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    raise OverflowError(f"count {top} does not fit 64 bits")
+
+
 def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
     """``array`` extended with ``fill`` to exactly ``size`` entries when shorter.
 
@@ -216,17 +239,19 @@ class PairTable:
     [2.0, 0.0, 1.0]
 
     A table whose counts only ever grow by :meth:`add` (whole occurrences) keeps them as
-    ``uint32`` (``PairTable(WHOLE_COUNTS)``: 4 bytes an entry fewer, the same numbers; a count
-    stops at 2**32 - 1). Tables whose callers store other values in ``counts`` stay float64.
+    unsigned integers (``PairTable(WHOLE_COUNTS)``), in the narrowest type that holds the
+    largest (:func:`narrow_counts`: 1, 2 or 4 bytes an entry instead of 8, the same numbers; a
+    count stops at 2**32 - 1). Tables whose callers store other values in ``counts`` stay
+    float64.
     A table whose last-seen times nobody reads is made with ``times=False``: it keeps none
     (8 bytes an entry) and :meth:`lookup` answers NaN for them.
     """
 
     def __init__(self, counts: type[np.generic] = np.float64, *, times: bool = True) -> None:
         self.keys: Int64Array = np.empty(0, dtype=np.int64)
-        self.counts: np.ndarray = np.empty(0, dtype=counts)
+        self._whole = np.issubdtype(counts, np.integer)
+        self.counts: np.ndarray = np.empty(0, dtype=np.uint8 if self._whole else counts)
         self.last: FloatArray = np.empty(0, dtype=np.float64)
-        self._whole = np.issubdtype(self.counts.dtype, np.integer)
         self._times = times
 
     def __len__(self) -> int:
@@ -261,9 +286,12 @@ class PairTable:
         found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
         hit = clipped[found]
         if self._whole:
-            total = self.counts[hit].astype(np.int64) + increments[found]
-            self.counts[hit] = np.minimum(total, _WHOLE_MAX)
+            total = np.minimum(self.counts[hit].astype(np.int64) + increments[found], _WHOLE_MAX)
             increments = np.minimum(increments, _WHOLE_MAX)
+            top = max(int(total.max(initial=0)), int(increments.max(initial=0)))
+            if top > np.iinfo(self.counts.dtype).max:  # widen to the type that holds ``top``
+                self.counts = self.counts.astype(narrow_counts([top]).dtype)
+            self.counts[hit] = total
         else:
             self.counts[hit] += increments[found]
         if self._times:
@@ -286,8 +314,10 @@ class PairTable:
 
     def load_state(self, state: StateDict, prefix: str) -> None:
         self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
-        # Snapshots from before whole counts were uint32 hold them as float64: same values.
-        self.counts = np.asarray(state[f"{prefix}counts"], dtype=self.counts.dtype)
+        # Snapshots from before whole counts were narrow hold them as float64 or uint32: the
+        # same values, narrowed as :meth:`add` keeps them.
+        counts = np.asarray(state[f"{prefix}counts"])
+        self.counts = narrow_counts(counts) if self._whole else counts.astype(self.counts.dtype)
         if self._times:  # (a snapshot may hold times this table does not keep: ignored)
             self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 

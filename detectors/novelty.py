@@ -35,6 +35,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
     new_value_surprise,
     pair_keys,
 )
@@ -94,13 +95,15 @@ class NoveltyDetector:
         self.trusted_ = PairTable(WHOLE_COUNTS, times=False)
         # every (entity, value) pair seen, flagged ones included
         self.sightings_ = PairTable(WHOLE_COUNTS, times=False)
-        self.value_entities_ = np.empty(0, dtype=np.float64)  # distinct entities seen per value
+        # Whole counts are kept in the narrowest unsigned type that holds them (narrow_counts):
+        # the same numbers in 1-2 bytes instead of 8; they are read back as float64.
+        self.value_entities_ = narrow_counts([])  # distinct entities seen per value
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
-        self.entity_count_ = np.empty(0, dtype=np.float64)  # events seen
-        self.entity_distinct_ = np.empty(0, dtype=np.float64)  # distinct attribute values
-        self.entity_hours_ = np.zeros((0, 24), dtype=np.float64)  # events per UTC hour of day
+        self.entity_count_ = narrow_counts([])  # events seen
+        self.entity_distinct_ = narrow_counts([])  # distinct attribute values
+        self.entity_hours_ = narrow_counts(np.zeros((0, 24)))  # events per UTC hour of day
         # (entity, value) -> distinct days it was seen at the entity's usual hours, last such day
-        self.habitual_ = PairTable()
+        self.habitual_ = PairTable(WHOLE_COUNTS)
 
     # -- the sequential view of a batch ---------------------------------------------------
 
@@ -123,8 +126,8 @@ class NoveltyDetector:
         stored, _ = self.pairs_.lookup(keys)
         size = int(entity.max()) + 1 if len(entity) else 0
         first_state = grow(self.entity_first_, size, np.nan)[entity]
-        count_state = grow(self.entity_count_, size, 0.0)[entity]
-        distinct_state = grow(self.entity_distinct_, size, 0.0)[entity]
+        count_state = grow(self.entity_count_, size, 0)[entity].astype(np.float64)
+        distinct_state = grow(self.entity_distinct_, size, 0)[entity].astype(np.float64)
 
         entity64 = entity.astype(np.int64)
         prior_entity, first_entity_row = group_order(entity64)
@@ -139,7 +142,7 @@ class NoveltyDetector:
         sighted, _ = self.sightings_.lookup(keys)
         first_sighting = (first_pair_row == index) & (sighted == 0)
         value_size = int(attribute.max()) + 1 if len(attribute) else 0
-        seen_by = grow(self.value_entities_, value_size, 0.0)[attribute] + group_cumsum_before(
+        seen_by = grow(self.value_entities_, value_size, 0)[attribute] + group_cumsum_before(
             attribute64, first_sighting.astype(np.float64)
         )
         others = seen_by - ((sighted > 0) | (first_pair_row != index))
@@ -205,7 +208,8 @@ class NoveltyDetector:
         entity's events before the row (stored profile plus earlier rows of the batch), not
         counting the value's own events (``pair_before``, as if all were in that hour): a
         value used only at night must not make the night usual by itself."""
-        stored = _grow_hours(self.entity_hours_, int(entity.max()) + 1 if len(entity) else 0)
+        size = int(entity.max()) + 1 if len(entity) else 0
+        stored = _grow_hours(self.entity_hours_, size).astype(np.float64)
         in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
         near = np.zeros(len(entity))
         for offset in (-1, 0, 1):
@@ -273,23 +277,27 @@ class NoveltyDetector:
         entity = view["entity"]
         size = int(entity.max()) + 1
         self.entity_first_ = grow(self.entity_first_, size, np.nan)
-        self.entity_count_ = grow(self.entity_count_, size, 0.0)
-        self.entity_distinct_ = grow(self.entity_distinct_, size, 0.0)
+        entity_count = grow(self.entity_count_, size, 0).astype(np.int64)
+        entity_distinct = grow(self.entity_distinct_, size, 0).astype(np.int64)
         time = view["time"]
         # First-seen and event counts include flagged events: the entity was active.
         first_time = np.full(len(self.entity_first_), np.inf)
         np.minimum.at(first_time, entity, time)
         touched = np.isfinite(first_time)
         self.entity_first_[touched] = np.fmin(self.entity_first_[touched], first_time[touched])
-        self.entity_count_ += np.bincount(entity, minlength=len(self.entity_count_))
-        attribute = view["attribute"]
-        self.value_entities_ = grow(self.value_entities_, int(attribute.max()) + 1, 0.0)
-        self.value_entities_ += np.bincount(
-            attribute[view["first_sighting"]], minlength=len(self.value_entities_)
+        self.entity_count_ = narrow_counts(
+            entity_count + np.bincount(entity, minlength=len(entity_count))
         )
+        attribute = view["attribute"]
+        value_entities = grow(self.value_entities_, int(attribute.max()) + 1, 0).astype(np.int64)
+        value_entities += np.bincount(
+            attribute[view["first_sighting"]], minlength=len(value_entities)
+        )
+        self.value_entities_ = narrow_counts(value_entities)
         self.sightings_.add(view["keys"], time)
-        self.entity_hours_ = _grow_hours(self.entity_hours_, size)
-        np.add.at(self.entity_hours_, (entity, view["hour"]), 1.0)
+        hours = _grow_hours(self.entity_hours_, size).astype(np.int64)
+        np.add.at(hours, (entity, view["hour"]), 1)
+        self.entity_hours_ = narrow_counts(hours)
         new_day = view["new_day"]
         self.habitual_.add(view["keys"][new_day], view["day"][new_day])
         keep = ~(view["flagged"] | held_back[rows])
@@ -298,7 +306,8 @@ class NoveltyDetector:
         new_keys = np.unique(keys)[stored == 0]
         if len(new_keys):
             new_entities = (new_keys >> 32).astype(np.int64)
-            self.entity_distinct_ += np.bincount(new_entities, minlength=len(self.entity_distinct_))
+            entity_distinct += np.bincount(new_entities, minlength=len(entity_distinct))
+        self.entity_distinct_ = narrow_counts(entity_distinct)
         self.pairs_.add(keys, time[keep])
         trusted = keep & view["mature"]
         self.trusted_.add(view["keys"][trusted], time[trusted])
@@ -323,14 +332,15 @@ class NoveltyDetector:
         else:  # state saved before trust was tracked: everything learned counts as trusted
             self.trusted_.load_state(state, "pairs_")
         self.sightings_.load_state(state, "sightings_")
-        self.value_entities_ = np.asarray(state["value_entities"], dtype=np.float64)
+        # (older snapshots hold the whole counts as float64: the same numbers, narrowed)
+        self.value_entities_ = narrow_counts(state["value_entities"])
         self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
-        self.entity_count_ = np.asarray(state["entity_count"], dtype=np.float64)
-        self.entity_distinct_ = np.asarray(state["entity_distinct"], dtype=np.float64)
+        self.entity_count_ = narrow_counts(state["entity_count"])
+        self.entity_distinct_ = narrow_counts(state["entity_distinct"])
         # State saved before release from quarantine existed: no hours, no habitual values yet.
         hours = state.get("entity_hours", np.zeros((0, 24)))
-        self.entity_hours_ = np.asarray(hours, dtype=np.float64).reshape(-1, 24)
-        self.habitual_ = PairTable()
+        self.entity_hours_ = narrow_counts(np.asarray(hours).reshape(-1, 24))
+        self.habitual_ = PairTable(WHOLE_COUNTS)
         if "habitual_keys" in state:
             self.habitual_.load_state(state, "habitual_")
 
@@ -339,7 +349,7 @@ def _grow_hours(hours: np.ndarray, size: int) -> np.ndarray:
     """The hour-of-day profile with zero rows added up to ``size`` entities."""
     if len(hours) >= size:
         return hours
-    return np.vstack([hours, np.zeros((size - len(hours), 24))])
+    return np.vstack([hours, np.zeros((size - len(hours), 24), dtype=hours.dtype)])
 
 
 _VERBS = {

@@ -1,4 +1,5 @@
-"""PairTable with whole counts (uint32): the same numbers as float64 counts, saturating."""
+"""PairTable with whole counts (narrow unsigned): the same numbers as float64 counts, widening
+as they grow and saturating at 2**32 - 1."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def test_whole_counts_match_float_counts() -> None:
         times = np.sort(rng.random(40))
         whole.add(keys, times)
         floating.add(keys, times)
-    assert whole.counts.dtype == np.uint32
+    assert whole.counts.dtype == np.uint8  # largest count 27
     np.testing.assert_array_equal(whole.keys, floating.keys)
     np.testing.assert_array_equal(whole.counts, floating.counts)
     probe = np.arange(60, dtype=np.int64)
@@ -51,3 +52,21 @@ def test_a_table_without_times_counts_alike_and_keeps_no_times() -> None:
     restored = PairTable(WHOLE_COUNTS, times=False)
     restored.load_state(plain.state("p_"), "p_")  # an older snapshot with times: ignored
     np.testing.assert_array_equal(restored.counts, plain.counts)
+
+
+def test_whole_counts_widen_when_they_outgrow_their_type() -> None:
+    table, floating = PairTable(WHOLE_COUNTS), PairTable()
+    keys = np.array([7] * 300 + [3], dtype=np.int64)
+    for part in (keys[:200], keys[200:]):  # the second add takes key 7 past 255
+        table.add(part, np.zeros(len(part)))
+        floating.add(part, np.zeros(len(part)))
+        np.testing.assert_array_equal(table.counts, floating.counts)
+    assert table.counts.dtype == np.uint16
+    assert table.counts.tolist() == [1, 300]
+    fresh = PairTable(WHOLE_COUNTS)
+    fresh.add(np.array([5] * 70_000, dtype=np.int64), np.zeros(70_000))  # new key, large count
+    assert fresh.counts.dtype == np.uint32
+    assert fresh.counts.tolist() == [70_000]
+    restored = PairTable(WHOLE_COUNTS)
+    restored.load_state(table.state("p_"), "p_")
+    assert restored.counts.dtype == np.uint16
