@@ -40,6 +40,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
     new_value_surprise,
     pair_keys,
 )
@@ -216,6 +217,79 @@ class DecayedTable:
         self.table.load_state(state, prefix)
 
 
+class PairsSeen:
+    """Every (left, right) pair seen, and when it was last *learned* (NaN: seen, never learned).
+
+    One table for what used to be two with the same pairs (a "seen" table keyed (right, left) for
+    popularity and a "learned" table keyed (left, right) for the baseline): learned pairs are a
+    subset of the seen ones, so one sorted key array and one time column hold both.
+
+    >>> table = PairsSeen()
+    >>> table.see(np.array([5, 9], dtype=np.int64))
+    >>> table.learn(np.array([9, 9], dtype=np.int64), np.array([1.0, 2.0]))
+    >>> seen, last = table.lookup(np.array([5, 7, 9], dtype=np.int64))
+    >>> seen.tolist(), last.tolist()
+    ([True, False, True], [nan, nan, 2.0])
+    """
+
+    def __init__(self) -> None:
+        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.last: FloatArray = np.empty(0, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
+        if len(self.keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
+        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return position, self.keys[position] == keys
+
+    def lookup(self, keys: Int64Array) -> tuple[BoolArray, FloatArray]:
+        """Whether each pair was seen, and its last learned time (NaN: never learned)."""
+        position, found = self._find(keys)
+        last: FloatArray = np.where(found, self.last[position] if len(self.keys) else 0.0, np.nan)
+        return found, last
+
+    def see(self, keys: Int64Array) -> None:
+        unique = np.unique(keys)
+        _, found = self._find(unique)
+        new = unique[~found]
+        if len(new):
+            at = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, at, new)
+            self.last = np.insert(self.last, at, np.full(len(new), np.nan))
+
+    def learn(self, keys: Int64Array, times: FloatArray) -> None:
+        """Last learned time = the latest of ``times`` per key (keys must have been seen)."""
+        if len(keys) == 0:
+            return
+        unique, inverse = np.unique(keys, return_inverse=True)
+        latest = np.full(len(unique), -np.inf)
+        np.maximum.at(latest, inverse, times)
+        position, _ = self._find(unique)
+        self.last[position] = np.fmax(self.last[position], latest)
+
+    def state(self, prefix: str) -> StateDict:
+        return {f"{prefix}keys": self.keys, f"{prefix}last": self.last}
+
+    def load_state(self, state: StateDict, prefix: str) -> None:
+        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+
+    def load_two_tables(self, state: StateDict) -> None:
+        """From a snapshot with the two older tables: learned ``pairs_*`` (left, right) and
+        ``seen_*`` (right, left)."""
+        seen = np.asarray(state["seen_keys"], dtype=np.int64)
+        transposed = ((seen & 0xFFFFFFFF) << 32) | (seen >> 32)
+        learned = np.asarray(state["pairs_keys"], dtype=np.int64)
+        self.keys = np.union1d(transposed, learned)
+        self.last = np.full(len(self.keys), np.nan)
+        self.last[np.searchsorted(self.keys, learned)] = np.asarray(
+            state["pairs_last"], dtype=np.float64
+        )
+
+
 def _name(builder: BatchBuilder, kind: str, index: int) -> str:
     return builder.vocab[kind].value(int(index))
 
@@ -273,14 +347,16 @@ class _PairNovelty:
         self.recent_half_life = recent_half_life_days * DAY
         self.forget = forget_days * DAY
         self.explicit_boost = explicit_boost
-        self.pairs_ = PairTable(WHOLE_COUNTS)  # learned (left, right): held-back rows excluded
-        # every (right, left) ever seen: popularity
-        self.seen_ = PairTable(WHOLE_COUNTS, times=False)
+        # every (left, right) seen (popularity counts them all), with its last learned time
+        # (held-back rows are not learned): the left entity's baseline
+        self.pairs_ = PairsSeen()
+        # Whole counts are kept narrow (narrow_counts) and read back as float64.
         self.left_first_ = np.empty(0, dtype=np.float64)
-        self.left_count_ = np.empty(0, dtype=np.float64)
-        self.left_distinct_ = np.empty(0, dtype=np.float64)
+        self.left_count_ = narrow_counts([])
+        self.left_distinct_ = narrow_counts([])
         self.right_first_ = np.empty(0, dtype=np.float64)
-        self.right_users_ = np.empty(0, dtype=np.float64)
+        self.right_users_ = narrow_counts([])
+        self.right_events_ = narrow_counts([])  # rows per destination
         self.right_recent_ = np.empty(0, dtype=np.float64)  # decayed new lefts, at right_last_
         self.right_last_ = np.empty(0, dtype=np.float64)
 
@@ -296,19 +372,18 @@ class _PairNovelty:
         keys = pair_keys(left, right)
         size_l = int(left.max()) + 1 if n else 0
         size_r = int(right.max()) + 1 if n else 0
-        stored, last = self.pairs_.lookup(keys)
+        seen_stored, last = self.pairs_.lookup(keys)
+        stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
         first_state = grow(self.left_first_, size_l, np.nan)[left]
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
-        count_before = grow(self.left_count_, size_l, 0.0)[left] + prior_left
+        count_before = grow(self.left_count_, size_l, 0)[left].astype(np.float64) + prior_left
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         # Popularity of the destination: every pair counts, flagged or not.
-        seen_keys = pair_keys(right, left)
-        seen_stored, _ = self.seen_.lookup(seen_keys)
-        _, first_seen_row = group_order(seen_keys)
-        first_reach = (seen_stored == 0) & (first_seen_row == np.arange(n))
-        users_before = grow(self.right_users_, size_r, 0.0)[right] + group_cumsum_before(
+        _, first_seen_row = group_order(keys)
+        first_reach = ~seen_stored & (first_seen_row == np.arange(n))
+        users_before = grow(self.right_users_, size_r, 0)[right] + group_cumsum_before(
             right, first_reach.astype(np.float64)
         )
         recent_state = grow(self.right_recent_, size_r, 0.0)[right]
@@ -322,7 +397,7 @@ class _PairNovelty:
         _, first_right_row = group_order(right)
         right_first = np.where(np.isnan(right_first), time[first_right_row], right_first)
         popular = (users_before >= self.popular_users) | (recent_before >= self.popular_recent)
-        distinct_state = grow(self.left_distinct_, size_l, 0.0)[left]
+        distinct_state = grow(self.left_distinct_, size_l, 0)[left].astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         boost = np.where(boosted, self.explicit_boost, 1.0)
 
@@ -349,7 +424,6 @@ class _PairNovelty:
             "left": left,
             "right": right,
             "keys": keys,
-            "seen_keys": seen_keys,
             "time": time,
             "flagged": flagged,
             "points": points,
@@ -400,16 +474,20 @@ class _PairNovelty:
         left, right, time = view["left"], view["right"], view["time"]
         size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
         self.left_first_ = grow(self.left_first_, size_l, np.nan)
-        self.left_count_ = grow(self.left_count_, size_l, 0.0)
-        self.left_distinct_ = grow(self.left_distinct_, size_l, 0.0)
+        left_count = grow(self.left_count_, size_l, 0).astype(np.int64)
+        left_distinct = grow(self.left_distinct_, size_l, 0).astype(np.int64)
         first_time = np.full(len(self.left_first_), np.inf)
         np.minimum.at(first_time, left, time)
         touched = np.isfinite(first_time)
         self.left_first_[touched] = np.fmin(self.left_first_[touched], first_time[touched])
-        self.left_count_ += np.bincount(left, minlength=len(self.left_count_))
+        self.left_count_ = narrow_counts(left_count + np.bincount(left, minlength=len(left_count)))
         # Destination popularity and first-seen: every row.
         self.right_first_ = grow(self.right_first_, size_r, np.nan)
-        self.right_users_ = grow(self.right_users_, size_r, 0.0)
+        right_events = grow(self.right_events_, size_r, 0).astype(np.int64)
+        self.right_events_ = narrow_counts(
+            right_events + np.bincount(right, minlength=len(right_events))
+        )
+        right_users = grow(self.right_users_, size_r, 0).astype(np.int64)
         self.right_recent_ = grow(self.right_recent_, size_r, 0.0)
         self.right_last_ = grow(self.right_last_, size_r, np.nan)
         first_r = np.full(len(self.right_first_), np.inf)
@@ -417,7 +495,9 @@ class _PairNovelty:
         touched_r = np.isfinite(first_r)
         self.right_first_[touched_r] = np.fmin(self.right_first_[touched_r], first_r[touched_r])
         reach = view["first_reach"]
-        self.right_users_ += np.bincount(right[reach], minlength=len(self.right_users_))
+        self.right_users_ = narrow_counts(
+            right_users + np.bincount(right[reach], minlength=len(right_users))
+        )
         last_r = np.full(len(self.right_last_), -np.inf)
         np.maximum.at(last_r, right, time)
         hosts = np.flatnonzero(np.isfinite(last_r))
@@ -436,26 +516,28 @@ class _PairNovelty:
         )
         self.right_recent_[hosts] = decayed + added[hosts]
         self.right_last_[hosts] = last_r[hosts]
-        self.seen_.add(view["seen_keys"], time)
+        self.pairs_.see(view["keys"])
         # The entity's own baseline: flagged and held-back rows stay out.
         keep = ~(view["flagged"] | held_back[rows])
         keys = view["keys"][keep]
         unique = np.unique(keys)
-        stored, _ = self.pairs_.lookup(unique)
-        new_keys = unique[stored == 0]
+        _, learned_last = self.pairs_.lookup(unique)
+        new_keys = unique[np.isnan(learned_last)]
         if len(new_keys):
             owners = (new_keys >> 32).astype(np.int64)
-            self.left_distinct_ += np.bincount(owners, minlength=len(self.left_distinct_))
-        self.pairs_.add(keys, time[keep])
+            left_distinct += np.bincount(owners, minlength=len(left_distinct))
+        self.left_distinct_ = narrow_counts(left_distinct)
+        self.pairs_.learn(keys, time[keep])
 
     def state(self) -> StateDict:
-        state = {**self.pairs_.state("pairs_"), **self.seen_.state("seen_")}
+        state = self.pairs_.state("edges_")
         state.update(
             left_first=self.left_first_,
             left_count=self.left_count_,
             left_distinct=self.left_distinct_,
             right_first=self.right_first_,
             right_users=self.right_users_,
+            right_events=self.right_events_,
             right_recent=self.right_recent_,
             right_last=self.right_last_,
         )
@@ -463,18 +545,20 @@ class _PairNovelty:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.pairs_.load_state(state, "pairs_")
-        self.seen_.load_state(state, "seen_")
-        for name in (
-            "left_first",
-            "left_count",
-            "left_distinct",
-            "right_first",
-            "right_users",
-            "right_recent",
-            "right_last",
-        ):
+        if "edges_keys" in state:
+            self.pairs_.load_state(state, "edges_")
+            self.right_events_ = narrow_counts(state["right_events"])
+        else:  # a snapshot from before the learned and seen tables were one
+            self.pairs_.load_two_tables(state)
+            seen = np.asarray(state["seen_keys"], dtype=np.int64)
+            events = np.bincount(
+                seen >> 32, weights=state["seen_counts"], minlength=len(state["right_first"])
+            )
+            self.right_events_ = narrow_counts(events)
+        for name in ("left_first", "right_first", "right_recent", "right_last"):
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+        for name in ("left_count", "left_distinct", "right_users"):  # (float64 in older ones)
+            setattr(self, f"{name}_", narrow_counts(state[name]))
 
 
 @register
@@ -585,12 +669,11 @@ class LateralNewEdge(_PairNovelty):
         return {"mature": mature, "p_floor": p_floor}
 
     def _right_counts(self, right: Int64Array, n: int) -> tuple[Int64Array, FloatArray]:
-        # Destination event counts are derived from the seen_ table's counts per destination.
+        # Destination event counts: the stored rows per destination plus earlier batch rows.
         prior, _ = group_order(right)
-        if len(self.seen_) == 0 or n == 0:
+        if len(self.pairs_) == 0 or n == 0:
             return prior, prior.astype(np.float64)
-        owners = self.seen_.keys >> 32
-        totals = np.bincount(owners, weights=self.seen_.counts, minlength=int(right.max()) + 1)
+        totals = grow(self.right_events_, int(right.max()) + 1, 0)
         counts: FloatArray = (totals[right] + prior).astype(np.float64)
         return prior, counts
 
