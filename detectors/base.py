@@ -322,6 +322,112 @@ class PairTable:
             self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 
 
+class CountTable:
+    """Sorted ``int64`` keys with several whole-count columns and "last day" columns: one key
+    array for facts about the same pairs that would otherwise each keep their own.
+
+    Counts are kept narrow (:func:`narrow_counts`); a day column holds ``int32`` day numbers
+    (``floor(t / 86400)``: every datetime fits) with :data:`NO_DAY` for "never". A key absent
+    from the table reads as 0 counts and never, exactly as one that is present with those.
+
+    >>> table = CountTable(counts=("seen", "learned"), days=("usual",))
+    >>> table.add("seen", np.array([9, 5, 9], dtype=np.int64))
+    >>> table.add("learned", np.array([9], dtype=np.int64))
+    >>> table.add_days("usual", np.array([5, 5], dtype=np.int64), np.array([19_000.0, 19_002.0]))
+    >>> found = table.lookup(np.array([5, 7, 9], dtype=np.int64))
+    >>> found["seen"].tolist(), found["learned"].tolist(), found["usual"].tolist()
+    ([1.0, 0.0, 2.0], [0.0, 0.0, 1.0], [19002.0, nan, nan])
+    """
+
+    def __init__(self, counts: tuple[str, ...], days: tuple[str, ...] = ()) -> None:
+        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.counts = {name: narrow_counts([]) for name in counts}
+        self.days = {name: np.empty(0, dtype=np.int32) for name in days}
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
+        if len(self.keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
+        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return position, self.keys[position] == keys
+
+    def lookup(self, keys: Int64Array) -> dict[str, FloatArray]:
+        """Per key and column: the count (0 when absent) or the last day (NaN when never)."""
+        position, found = self._find(keys)
+        result: dict[str, FloatArray] = {}
+        for name, column in self.counts.items():
+            result[name] = np.where(found, column[position] if len(column) else 0, 0.0)
+        for name, day in self.days.items():
+            value = day[position].astype(np.float64) if len(day) else np.zeros(len(keys))
+            result[name] = np.where(found & (value != NO_DAY), value, np.nan)
+        return result
+
+    def _insert(self, unique: Int64Array) -> Int64Array:
+        """Positions of the sorted distinct ``unique`` keys, adding the missing ones."""
+        _, found = self._find(unique)
+        new = unique[~found]
+        if len(new):
+            at = np.searchsorted(self.keys, new)
+            self.keys = np.insert(self.keys, at, new)
+            for name, column in self.counts.items():
+                self.counts[name] = np.insert(column, at, 0)
+            for name, day in self.days.items():
+                self.days[name] = np.insert(day, at, NO_DAY)
+        return np.searchsorted(self.keys, unique)
+
+    def add(self, column: str, keys: Int64Array) -> None:
+        """Count each occurrence of ``keys`` in ``column``."""
+        if len(keys) == 0:
+            return
+        unique, occurrences = np.unique(keys, return_counts=True)
+        position = self._insert(unique)
+        counts = self.counts[column].astype(np.int64)
+        counts[position] += occurrences
+        self.counts[column] = narrow_counts(counts)
+
+    def add_days(self, column: str, keys: Int64Array, days: FloatArray) -> None:
+        """Keep the latest of ``days`` (whole day numbers) per key in ``column``."""
+        if len(keys) == 0:
+            return
+        unique, inverse = np.unique(keys, return_inverse=True)
+        latest = np.full(len(unique), NO_DAY, dtype=np.int64)
+        np.maximum.at(latest, inverse, days.astype(np.int64))
+        position = self._insert(unique)
+        self.days[column][position] = np.maximum(self.days[column][position], latest)
+
+    def state(self, prefix: str) -> StateDict:
+        state: StateDict = {f"{prefix}keys": self.keys}
+        state.update({f"{prefix}{name}": column for name, column in self.counts.items()})
+        state.update({f"{prefix}{name}": day for name, day in self.days.items()})
+        return state
+
+    def load_state(self, state: StateDict, prefix: str) -> None:
+        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        for name in self.counts:
+            self.counts[name] = narrow_counts(state[f"{prefix}{name}"])
+        for name in self.days:
+            self.days[name] = np.asarray(state[f"{prefix}{name}"], dtype=np.int32)
+
+    def merge_pair_table(self, state: StateDict, prefix: str, column: str, day: str = "") -> None:
+        """Fold a :class:`PairTable` snapshot (``{prefix}keys``/``counts``/``last``) into
+        ``column`` (and its last times, which are day numbers, into ``day``)."""
+        keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        if len(keys) == 0:
+            return
+        position = self._insert(np.unique(keys))[np.searchsorted(np.unique(keys), keys)]
+        counts = self.counts[column].astype(np.int64)
+        counts[position] += np.asarray(state[f"{prefix}counts"]).astype(np.int64)
+        self.counts[column] = narrow_counts(counts)
+        if day:
+            last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+            self.days[day][position] = np.where(np.isnan(last), NO_DAY, last).astype(np.int32)
+
+
+#: "Never" in a :class:`CountTable` day column.
+NO_DAY = int(np.iinfo(np.int32).min)
+
 #: Counts of :data:`WHOLE_COUNTS` tables saturate here instead of wrapping around.
 _WHOLE_MAX = np.iinfo(np.uint32).max
 #: The count type of a :class:`PairTable` that only counts occurrences.

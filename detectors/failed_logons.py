@@ -497,7 +497,10 @@ class SpraySources:
         self.invalid_points = invalid_points
         self.max_points = max_points
         self.sums_ = np.zeros((0, CHANNELS), dtype=np.float64)  # decayed distinct per channel
-        self.peaks_ = np.zeros((0, 2), dtype=np.float64)  # running peaks of the failure counts
+        # Running peaks of the failure counts, kept only for sources where one is not 0 (most
+        # sources never fail on a handful of accounts; a missing row reads as 0, exactly).
+        self.peak_ips_ = np.empty(0, dtype=np.int32)  # sorted source ids
+        self.peaks_ = np.zeros((0, 2), dtype=np.float64)  # their peaks
         self.stamp_ = np.empty(0, dtype=np.float64)  # time sums/peaks refer to (NaN = none)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted (ip, channel, user) keys
         self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
@@ -576,9 +579,7 @@ class SpraySources:
             channel == VALID_FAIL, before[:, VALID_FAIL] - gateway + own, 0
         )
         after[:, INVALID_FAIL] = np.where(channel == INVALID_FAIL, before[:, INVALID_FAIL] + own, 0)
-        peaks = self.peaks_
-        if len(peaks) < size:
-            peaks = np.vstack([peaks, np.zeros((size - len(peaks), 2))])
+        peaks = self._dense_peaks(size)
         peak = np.zeros((n, 2))
         log_peak = np.zeros((n, 2))
         bases = ((VALID_FAIL, self.min_accounts), (INVALID_FAIL, self.min_invalid_accounts))
@@ -629,12 +630,13 @@ class SpraySources:
             np.add.at(added, ip[in_channel], view["increment"][in_channel])
             accumulated = self.sums_[touched, c] * stored_weight + added[touched]
             self.sums_[touched, c] = accumulated * np.exp(-(last[touched] - t0) / self.tau)
-        if self.keeps_peaks and len(self.peaks_) < size:
-            self.peaks_ = np.vstack([self.peaks_, np.zeros((size - len(self.peaks_), 2))])
-        for c in (VALID_FAIL, INVALID_FAIL) if self.keeps_peaks else ():
-            self.peaks_[:, c] = peak_fold(
-                self.peaks_[:, c], ip, time, view["log_peak"][:, c], self.peak_tau
-            )
+        if self.keeps_peaks:
+            peaks = self._dense_peaks(max(size, int(self.peak_ips_.max(initial=-1)) + 1))
+            for c in (VALID_FAIL, INVALID_FAIL):
+                peaks[:, c] = peak_fold(
+                    peaks[:, c], ip, time, view["log_peak"][:, c], self.peak_tau
+                )
+            self._keep_peaks(peaks)
         self.stamp_[touched] = last[touched]
         # Pair table: last time per (ip, channel, user); forget pairs faded below e^-20.
         unique, inverse = np.unique(view["keys"], return_inverse=True)
@@ -650,6 +652,18 @@ class SpraySources:
         keep = first & fresh
         self.pair_keys_ = merged_keys[keep]
         self.pair_last_ = merged_last[keep]
+
+    def _dense_peaks(self, size: int) -> FloatArray:
+        """The peaks of sources ``0 .. size-1`` as rows (0 where none is kept)."""
+        dense = np.zeros((size, 2))
+        inside = self.peak_ips_ < size
+        dense[self.peak_ips_[inside]] = self.peaks_[inside]
+        return dense
+
+    def _keep_peaks(self, dense: FloatArray) -> None:
+        kept = np.flatnonzero((dense != 0).any(axis=1))
+        self.peak_ips_ = kept.astype(np.int32)
+        self.peaks_ = dense[kept]
 
     def share_state(self, detectors: Sequence[object]) -> None:
         """Called by the engine with all its detectors; see the class docstring."""
@@ -670,13 +684,14 @@ class SpraySources:
     def state(self) -> StateDict:
         if self.counts_owner_ is not None:
             return {}
-        state = {
+        state: StateDict = {
             "sums": self.sums_,
             "stamp": self.stamp_,
             "pair_keys": self.pair_keys_,
             "pair_last": self.pair_last_,
         }
         if self.keeps_peaks:
+            state["peak_ips"] = self.peak_ips_
             state["peaks"] = self.peaks_
         return state
 
@@ -688,7 +703,12 @@ class SpraySources:
             return
         self.sums_ = np.asarray(state["sums"], dtype=np.float64).reshape(-1, CHANNELS)
         if self.keeps_peaks:  # (older snapshots of success_after_spray hold unread peaks)
-            self.peaks_ = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
+            peaks = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
+            if "peak_ips" in state:
+                self.peak_ips_ = np.asarray(state["peak_ips"], dtype=np.int32)
+                self.peaks_ = peaks
+            else:  # older snapshots hold a row for every source, zeros included
+                self._keep_peaks(peaks)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)

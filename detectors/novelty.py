@@ -26,8 +26,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors.base import (
-    WHOLE_COUNTS,
-    PairTable,
+    CountTable,
     Signals,
     StateDict,
     batch_view,
@@ -90,11 +89,11 @@ class NoveltyDetector:
         self.points_per_nat = points_per_nat
         self.max_points = max_points
         self.popular_entities = popular_entities
-        self.pairs_ = PairTable(WHOLE_COUNTS, times=False)  # learned (entity, value) pairs
-        # ... of which learned while the entity was mature
-        self.trusted_ = PairTable(WHOLE_COUNTS, times=False)
-        # every (entity, value) pair seen, flagged ones included
-        self.sightings_ = PairTable(WHOLE_COUNTS, times=False)
+        # Per (entity, value) pair, in one table (the pairs of every column are sightings):
+        # "seen" every row, flagged ones included; "learned" rows (held-back ones excluded),
+        # "trusted" the learned ones while the entity was mature; "usual_days" distinct days
+        # it was seen at the entity's usual hours, the last such day in "usual_last".
+        self.pairs_ = CountTable(("seen", "learned", "trusted", "usual_days"), ("usual_last",))
         # Whole counts are kept in the narrowest unsigned type that holds them (narrow_counts):
         # the same numbers in 1-2 bytes instead of 8; they are read back as float64.
         self.value_entities_ = narrow_counts([])  # distinct entities seen per value
@@ -102,8 +101,6 @@ class NoveltyDetector:
         self.entity_count_ = narrow_counts([])  # events seen
         self.entity_distinct_ = narrow_counts([])  # distinct attribute values
         self.entity_hours_ = narrow_counts(np.zeros((0, 24)))  # events per UTC hour of day
-        # (entity, value) -> distinct days it was seen at the entity's usual hours, last such day
-        self.habitual_ = PairTable(WHOLE_COUNTS)
 
     # -- the sequential view of a batch ---------------------------------------------------
 
@@ -123,7 +120,8 @@ class NoveltyDetector:
         attribute = batch.column(self.attribute_column)[rows]
         time = batch.time[rows]
         keys = pair_keys(entity, attribute)
-        stored, _ = self.pairs_.lookup(keys)
+        stored_pairs = self.pairs_.lookup(keys)
+        stored = stored_pairs["learned"]
         size = int(entity.max()) + 1 if len(entity) else 0
         first_state = grow(self.entity_first_, size, np.nan)[entity]
         count_state = grow(self.entity_count_, size, 0)[entity].astype(np.float64)
@@ -139,7 +137,7 @@ class NoveltyDetector:
         index = np.arange(len(rows))
         attribute64 = attribute.astype(np.int64)
         # Peers: other entities seen with this value before this row (state + earlier rows).
-        sighted, _ = self.sightings_.lookup(keys)
+        sighted = stored_pairs["seen"]
         first_sighting = (first_pair_row == index) & (sighted == 0)
         value_size = int(attribute.max()) + 1 if len(attribute) else 0
         seen_by = grow(self.value_entities_, value_size, 0)[attribute] + group_cumsum_before(
@@ -153,7 +151,7 @@ class NoveltyDetector:
         # back) while the entity is mature and the value is not popular; a popular value is
         # learned at once. Knowing only grows along a pair's rows (maturity and popularity only
         # grow), so each row's state follows from counts of earlier rows of its pair.
-        trusted, _ = self.trusted_.lookup(keys)
+        trusted = stored_pairs["trusted"]
         immature_before = group_cumsum_before(keys, (~mature).astype(np.float64))
         popular_before = group_cumsum_before(keys, (mature & popular).astype(np.float64))
         # Release from quarantine: days on which the pair was seen at the entity's usual hours
@@ -162,7 +160,7 @@ class NoveltyDetector:
         hour = (np.floor(time / HOUR) % 24).astype(np.int64)
         day = np.floor(time / DAY)
         usual = self._usual_hour(entity64, hour, prior_entity, sighted + prior_pair)
-        usual_days, last_usual_day = self.habitual_.lookup(keys)
+        usual_days, last_usual_day = stored_pairs["usual_days"], stored_pairs["usual_last"]
         new_day = usual & ~(day <= last_usual_day)  # NaN (never) compares False
         # Each day counts once per pair: only the first new-day row of a (pair, day) counts.
         # Rows are in time order, so within a pair a candidate starts a new day when the pair's
@@ -294,44 +292,47 @@ class NoveltyDetector:
             attribute[view["first_sighting"]], minlength=len(value_entities)
         )
         self.value_entities_ = narrow_counts(value_entities)
-        self.sightings_.add(view["keys"], time)
+        self.pairs_.add("seen", view["keys"])
         hours = _grow_hours(self.entity_hours_, size).astype(np.int64)
         np.add.at(hours, (entity, view["hour"]), 1)
         self.entity_hours_ = narrow_counts(hours)
         new_day = view["new_day"]
-        self.habitual_.add(view["keys"][new_day], view["day"][new_day])
+        self.pairs_.add("usual_days", view["keys"][new_day])
+        self.pairs_.add_days("usual_last", view["keys"][new_day], view["day"][new_day])
         keep = ~(view["flagged"] | held_back[rows])
         keys = view["keys"][keep]
-        stored, _ = self.pairs_.lookup(np.unique(keys))
+        stored = self.pairs_.lookup(np.unique(keys))["learned"]
         new_keys = np.unique(keys)[stored == 0]
         if len(new_keys):
             new_entities = (new_keys >> 32).astype(np.int64)
             entity_distinct += np.bincount(new_entities, minlength=len(entity_distinct))
         self.entity_distinct_ = narrow_counts(entity_distinct)
-        self.pairs_.add(keys, time[keep])
+        self.pairs_.add("learned", keys)
         trusted = keep & view["mature"]
-        self.trusted_.add(view["keys"][trusted], time[trusted])
+        self.pairs_.add("trusted", view["keys"][trusted])
 
     def state(self) -> StateDict:
-        state = self.pairs_.state("pairs_")
-        state.update(self.trusted_.state("trusted_"))
-        state.update(self.sightings_.state("sightings_"))
+        state = self.pairs_.state("pair_")
         state["value_entities"] = self.value_entities_
         state["entity_first"] = self.entity_first_
         state["entity_count"] = self.entity_count_
         state["entity_distinct"] = self.entity_distinct_
         state["entity_hours"] = self.entity_hours_
-        state.update(self.habitual_.state("habitual_"))
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.pairs_.load_state(state, "pairs_")
-        if "trusted_keys" in state:
-            self.trusted_.load_state(state, "trusted_")
-        else:  # state saved before trust was tracked: everything learned counts as trusted
-            self.trusted_.load_state(state, "pairs_")
-        self.sightings_.load_state(state, "sightings_")
+        self.pairs_ = CountTable(("seen", "learned", "trusted", "usual_days"), ("usual_last",))
+        if "pair_keys" in state:
+            self.pairs_.load_state(state, "pair_")
+        else:  # a snapshot from before the four tables were one: merged (same numbers)
+            self.pairs_.merge_pair_table(state, "sightings_", "seen")
+            self.pairs_.merge_pair_table(state, "pairs_", "learned")
+            # (saved before trust was tracked: everything learned counts as trusted)
+            trusted = "trusted_" if "trusted_keys" in state else "pairs_"
+            self.pairs_.merge_pair_table(state, trusted, "trusted")
+            if "habitual_keys" in state:  # (saved before release from quarantine: none)
+                self.pairs_.merge_pair_table(state, "habitual_", "usual_days", "usual_last")
         # (older snapshots hold the whole counts as float64: the same numbers, narrowed)
         self.value_entities_ = narrow_counts(state["value_entities"])
         self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
@@ -340,9 +341,6 @@ class NoveltyDetector:
         # State saved before release from quarantine existed: no hours, no habitual values yet.
         hours = state.get("entity_hours", np.zeros((0, 24)))
         self.entity_hours_ = narrow_counts(np.asarray(hours).reshape(-1, 24))
-        self.habitual_ = PairTable(WHOLE_COUNTS)
-        if "habitual_keys" in state:
-            self.habitual_.load_state(state, "habitual_")
 
 
 def _grow_hours(hours: np.ndarray, size: int) -> np.ndarray:

@@ -210,7 +210,7 @@ class RareApiCall(NoveltyDetector):
         # so still not learned) counts 1/2 the second time, 1/3 the third... An admin's monthly
         # secret rotation fades; an intruder's first calls count in full.
         keys = view["keys"]
-        sighted, _ = self.sightings_.lookup(keys[flagged])
+        sighted = self.pairs_.lookup(keys[flagged])["seen"]
         prior_in_batch, _ = group_order(keys)
         repeats = sighted + prior_in_batch[flagged]
         p_new, surprise = new_value_surprise(count, distinct, self.points_per_nat, self.max_points)
