@@ -37,7 +37,15 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import peak_before, peak_fold, previous_in_group, settle
-from detectors.base import Signals, StateDict, batch_view, changes_state, group_order, grow
+from detectors.base import (
+    Signals,
+    StateDict,
+    batch_view,
+    changes_state,
+    group_order,
+    grow,
+    narrow_counts,
+)
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -90,7 +98,7 @@ class DormantAccount:
         self.disabled_points = disabled_points
         self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
         self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
-        self.count_ = np.empty(0, dtype=np.float64)  # activity events
+        self.count_ = narrow_counts([])  # activity events (whole, kept narrow)
         self.longest_ = np.empty(0, dtype=np.float64)  # decaying longest usual gap, at last_
         self.disabled_ = np.empty(0, dtype=np.float64)  # last time disabled (NaN = never)
 
@@ -104,7 +112,7 @@ class DormantAccount:
         size = int(user.max()) + 1 if n else 0
         first_state = grow(self.first_, size, np.nan)[user]
         last_state = grow(self.last_, size, np.nan)[user]
-        count_state = grow(self.count_, size, 0.0)[user]
+        count_state = grow(self.count_, size, 0)[user].astype(np.float64)
         longest_state = grow(self.longest_, size, 0.0)[user]
         groups = user.astype(np.int64)
         previous = previous_in_group(groups)
@@ -248,13 +256,13 @@ class DormantAccount:
         size = int(user.max()) + 1
         self.first_ = grow(self.first_, size, np.nan)
         self.last_ = grow(self.last_, size, np.nan)
-        self.count_ = grow(self.count_, size, 0.0)
+        count = grow(self.count_, size, 0).astype(np.int64)
         self.longest_ = grow(self.longest_, size, 0.0)
         earliest = np.full(len(self.first_), np.inf)
         np.minimum.at(earliest, user, time)
         touched = np.isfinite(earliest)
         self.first_[touched] = np.fmin(self.first_[touched], earliest[touched])
-        self.count_ += np.bincount(user, minlength=len(self.count_))
+        self.count_ = narrow_counts(count + np.bincount(user, minlength=len(count)))
         # Gaps that were flagged (or held back by the engine) are not a usual rhythm.
         keep = ~(view["flagged"] | held_back[rows])
         _, log_peak = peak_before(
@@ -295,7 +303,7 @@ class DormantAccount:
     def load_state(self, state: StateDict) -> None:
         self.first_ = np.asarray(state["first"], dtype=np.float64)
         self.last_ = np.asarray(state["last"], dtype=np.float64)
-        self.count_ = np.asarray(state["count"], dtype=np.float64)
+        self.count_ = narrow_counts(state["count"])  # (float64 in older snapshots)
         self.longest_ = np.asarray(state["longest"], dtype=np.float64)
         # State saved before disables were tracked has none.
         self.disabled_ = np.asarray(state.get("disabled", np.empty(0)), dtype=np.float64)

@@ -49,7 +49,15 @@ from detectors._decay import (
     settle,
     weights,
 )
-from detectors.base import Signals, StateDict, batch_view, changes_state, group_cumsum_before, grow
+from detectors.base import (
+    Signals,
+    StateDict,
+    batch_view,
+    changes_state,
+    group_cumsum_before,
+    grow,
+    narrow_counts,
+)
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -143,7 +151,7 @@ class FailedLogonSurprise:
         self.long_ = np.empty(0, dtype=np.float64)  # decayed count per entity, long window
         self.peak_ = np.empty(0, dtype=np.float64)  # slowly decaying peak of the short counts
         self.time_ = np.empty(0, dtype=np.float64)  # time long/peak refer to (NaN = none)
-        self.succeeded_ = np.empty(0, dtype=np.float64)  # successful sign-ins per entity
+        self.succeeded_ = narrow_counts([])  # successful sign-ins per entity (kept narrow)
         self.burst_keys_ = np.empty(0, dtype=np.int64)  # sorted burst keys
         self.burst_value_ = np.empty(0, dtype=np.float64)  # short decayed count per key
         self.burst_time_ = np.empty(0, dtype=np.float64)  # time each short count refers to
@@ -256,7 +264,7 @@ class FailedLogonSurprise:
         is_success = np.concatenate([np.zeros(len(rows)), np.ones(len(success_rows))])[order]
         earlier = np.empty(len(every))
         earlier[order] = group_cumsum_before(owner, is_success)
-        stored = grow(self.succeeded_, size, 0.0)[entity] if len(rows) else np.zeros(0)
+        stored = grow(self.succeeded_, size, 0)[entity] if len(rows) else np.zeros(0)
         result: BoolArray = stored + earlier[: len(rows)] > 0
         return result
 
@@ -304,8 +312,9 @@ class FailedLogonSurprise:
             int(success_entity.max()) + 1 if len(success_entity) else 0,
         )
         if self.needs_success and len(success_entity):
-            self.succeeded_ = grow(self.succeeded_, size, 0.0)
-            self.succeeded_ += np.bincount(success_entity, minlength=len(self.succeeded_))
+            succeeded = grow(self.succeeded_, size, 0).astype(np.int64)
+            succeeded += np.bincount(success_entity, minlength=len(succeeded))
+            self.succeeded_ = narrow_counts(succeeded)
         if len(rows) == 0:
             return
         entity, time = view["entity"], view["time"]
@@ -355,7 +364,7 @@ class FailedLogonSurprise:
         self.long_ = np.asarray(state["long"], dtype=np.float64)
         self.peak_ = np.asarray(state["peak"], dtype=np.float64)
         self.time_ = np.asarray(state["time"], dtype=np.float64)
-        self.succeeded_ = np.asarray(state["succeeded"], dtype=np.float64)
+        self.succeeded_ = narrow_counts(state["succeeded"])  # (float64 in older snapshots)
         self.burst_keys_ = np.asarray(state["burst_keys"], dtype=np.int64)
         self.burst_value_ = np.asarray(state["burst_value"], dtype=np.float64)
         self.burst_time_ = np.asarray(state["burst_time"], dtype=np.float64)

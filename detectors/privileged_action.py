@@ -49,6 +49,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
 )
 from detectors.batch import (
     ACTION_CODE,
@@ -131,8 +132,8 @@ class RarityDetector:
         self.min_points = min_points
         self.max_points = max_points
         self.user_first_ = np.empty(0, dtype=np.float64)  # first event time, NaN = never
-        self.user_count_ = np.empty(0, dtype=np.float64)  # events of any kind
-        self.user_tenant_ = np.empty(0, dtype=np.float64)  # tenant id per user (-1 unknown)
+        self.user_count_ = narrow_counts([])  # events of any kind (whole counts, kept narrow)
+        self.user_tenant_ = np.empty(0, dtype=np.int32)  # tenant id per user (-1 unknown)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted entity << 32 | kind
         self.pair_count_ = np.empty(0, dtype=np.float64)  # decayed, flagged rows held back
         self.pair_time_ = np.empty(0, dtype=np.float64)  # time pair_count_ refers to
@@ -181,7 +182,7 @@ class RarityDetector:
         size = max(
             int(entity.max()) + 1 if len(entity) else 0, int(user.max()) + 1 if len(user) else 0
         )
-        stored_count = grow(self.user_count_, size, 0.0)
+        stored_count = grow(self.user_count_, size, 0).astype(np.float64)
         stored_first = grow(self.user_first_, size, np.nan)
         # Sorted (user, position) keys answer "how many events of entity e before row r".
         order_keys = np.sort((active_user << 32) | active)
@@ -369,13 +370,13 @@ class RarityDetector:
         ids = user[active]
         size = int(ids.max()) + 1
         self.user_first_ = grow(self.user_first_, size, np.nan)
-        self.user_count_ = grow(self.user_count_, size, 0.0)
+        user_count = grow(self.user_count_, size, 0).astype(np.int64)
         first = np.full(len(self.user_first_), np.inf)
         np.minimum.at(first, ids, batch.time[active])
         touched = np.isfinite(first)
         self.user_first_[touched] = np.fmin(self.user_first_[touched], first[touched])
-        self.user_count_ += np.bincount(ids, minlength=len(self.user_count_))
-        self.user_tenant_ = grow(self.user_tenant_, size, -1.0)
+        self.user_count_ = narrow_counts(user_count + np.bincount(ids, minlength=len(user_count)))
+        self.user_tenant_ = grow(self.user_tenant_, size, -1)
         self.user_tenant_[ids] = batch.tenant[active]
 
     def state(self) -> StateDict:
@@ -392,8 +393,9 @@ class RarityDetector:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
-        self.user_count_ = np.asarray(state["user_count"], dtype=np.float64)
-        self.user_tenant_ = np.asarray(state["user_tenant"], dtype=np.float64)
+        # (older snapshots hold counts and tenant ids as float64: the same whole numbers)
+        self.user_count_ = narrow_counts(state["user_count"])
+        self.user_tenant_ = np.asarray(state["user_tenant"]).astype(np.int32)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_count_ = np.asarray(state["pair_count"], dtype=np.float64)
         self.pair_time_ = np.asarray(state["pair_time"], dtype=np.float64)
@@ -449,7 +451,7 @@ class PrivilegedAction(RarityDetector):
             raise ValueError("privileged_action: per_nat and root_routine must be > 0")
         self.per_nat = per_nat
         self.root_routine = root_routine
-        self.root_uses_ = np.empty(0, dtype=np.float64)  # sudo/su to root per user, all seen
+        self.root_uses_ = narrow_counts([])  # sudo/su to root per user, all seen
 
     def _root_rows(self, batch: EventBatch) -> BoolArray:
         """sudo/su to a privileged account (root), flagged or not."""
@@ -487,7 +489,7 @@ class PrivilegedAction(RarityDetector):
         root = self._root_rows(batch).astype(np.float64)
         user = batch.column("user").astype(np.int64)
         size = int(user.max()) + 1 if len(user) else 0
-        stored = grow(self.root_uses_, size, 0.0)
+        stored = grow(self.root_uses_, size, 0).astype(np.float64)
         before = stored[np.maximum(user, 0)] + group_cumsum_before(user, root)
         return {"privileged": batch.privileged[rows], "root_before": before[rows]}
 
@@ -508,8 +510,8 @@ class PrivilegedAction(RarityDetector):
         root = self._root_rows(batch)
         if root.any():
             user = batch.column("user")[root]
-            self.root_uses_ = grow(self.root_uses_, int(user.max()) + 1, 0.0)
-            self.root_uses_ += np.bincount(user, minlength=len(self.root_uses_))
+            uses = grow(self.root_uses_, int(user.max()) + 1, 0).astype(np.int64)
+            self.root_uses_ = narrow_counts(uses + np.bincount(user, minlength=len(uses)))
 
     def state(self) -> StateDict:
         return {**super().state(), "root_uses": self.root_uses_}
@@ -517,7 +519,7 @@ class PrivilegedAction(RarityDetector):
     def load_state(self, state: StateDict) -> None:
         super().load_state(state)
         # State saved before root uses were counted: none known yet.
-        self.root_uses_ = np.asarray(state.get("root_uses", np.empty(0)), dtype=np.float64)
+        self.root_uses_ = narrow_counts(state.get("root_uses", np.empty(0)))
 
     def _describe(
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int

@@ -47,6 +47,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
     pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
@@ -215,7 +216,7 @@ class RemoteExecution:
         self.logons_ = PairTable(WHOLE_COUNTS)
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
         self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
-        self.name_users_ = np.empty(0, dtype=np.float64)  # distinct users per artefact name
+        self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -274,7 +275,7 @@ class RemoteExecution:
         seen, _ = self.named_.lookup(name_keys)
         prior_same, first_same = group_order(name_keys)
         first_sighting = named & (seen == 0) & (prior_same == 0)
-        users_before = grow(self.name_users_, max(int(name.max()) + 1 if len(name) else 0, 1), 0.0)[
+        users_before = grow(self.name_users_, max(int(name.max()) + 1 if len(name) else 0, 1), 0)[
             np.maximum(name, 0)
         ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
         peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
@@ -366,8 +367,8 @@ class RemoteExecution:
         first = view["first_sighting"]
         if first.any():
             names = view["name"][first]
-            self.name_users_ = grow(self.name_users_, int(names.max()) + 1, 0.0)
-            self.name_users_ += np.bincount(names, minlength=len(self.name_users_))
+            users = grow(self.name_users_, int(names.max()) + 1, 0).astype(np.int64)
+            self.name_users_ = narrow_counts(users + np.bincount(names, minlength=len(users)))
         named = view["name_keys"] >= 0
         self.named_.add(view["name_keys"][named], time[named])
         logons = view["is_logon"]
@@ -388,7 +389,7 @@ class RemoteExecution:
         self.logons_.load_state(state, "logons_")
         self.habits_.load_state(state, "habits_")
         self.named_.load_state(state, "named_")
-        self.name_users_ = np.asarray(state["name_users"], dtype=np.float64)
+        self.name_users_ = narrow_counts(state["name_users"])  # (float64 in older snapshots)
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]
