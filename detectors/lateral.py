@@ -737,7 +737,10 @@ class _Fanout:
         self.max_points = max_points
         self.rate = LN2 / (peak_half_life_days * DAY)
         self.pairs_ = PairTable(WHOLE_COUNTS)  # (entity, destination) -> last seen
-        self.marks_ = PairTable()  # (entity, destination) -> last "new in window" time, value
+        # Per pair of ``pairs_`` (aligned with its keys: every pair is marked when first seen,
+        # so one key array serves both): the last "new in window" time (NaN = none) and value.
+        self.mark_last_ = np.empty(0, dtype=np.float64)
+        self.mark_value_ = np.empty(0, dtype=np.float64)
         self.first_ = np.empty(0, dtype=np.float64)
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
 
@@ -757,16 +760,16 @@ class _Fanout:
         window_new = np.isnan(prev_time) | (time - prev_time > self.window)
         size = int(entity.max()) + 1 if n else 0
         # Marks from earlier batches still inside the window act as earlier rows.
-        if n and len(self.marks_):
+        if n and len(self.pairs_):
             in_batch = np.zeros(size, dtype=np.bool_)
             in_batch[entity] = True
-            owners = self.marks_.keys >> 32
-            old = (owners < size) & (self.marks_.last > float(time.min()) - self.window)
+            owners = self.pairs_.keys >> 32
+            old = (owners < size) & (self.mark_last_ > float(time.min()) - self.window)
             old &= in_batch[np.minimum(owners, size - 1)]
-            order = np.argsort(self.marks_.last[old], kind="stable")
+            order = np.argsort(self.mark_last_[old], kind="stable")
             old_entity = owners[old][order]
-            old_time = self.marks_.last[old][order]
-            old_value = self.marks_.counts[old][order]
+            old_time = self.mark_last_[old][order]
+            old_value = self.mark_value_[old][order]
         else:
             old_entity = np.empty(0, dtype=np.int64)
             old_time = np.empty(0, dtype=np.float64)
@@ -854,36 +857,56 @@ class _Fanout:
         np.minimum.at(first_time, entity, time)
         touched = np.isfinite(first_time)
         self.first_[touched] = np.fmin(self.first_[touched], first_time[touched])
+        old_keys = self.pairs_.keys
         self.pairs_.add(view["keys"], time)
+        if len(self.pairs_) > len(old_keys):  # new pairs: no mark yet (NaN) until below
+            at = np.searchsorted(self.pairs_.keys, old_keys)
+            mark_last = np.full(len(self.pairs_), np.nan)
+            mark_value = np.full(len(self.pairs_), -np.inf)
+            mark_last[at], mark_value[at] = self.mark_last_, self.mark_value_
+            self.mark_last_, self.mark_value_ = mark_last, mark_value
         horizon = float(time.max()) - self.window
         # Counts whose window has passed join the envelope (state marks first: a batch mark of
         # the same pair replaces its stored one below).
-        if len(self.marks_):
-            ripe = self.marks_.last <= horizon
-            owners = self.marks_.keys[ripe] >> 32
+        if len(self.pairs_):
+            ripe = self.mark_last_ <= horizon  # (NaN: no mark)
+            owners = self.pairs_.keys[ripe] >> 32
             self.envelope_ = grow(
                 self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
             )
-            np.maximum.at(self.envelope_, owners, self.marks_.counts[ripe])
+            np.maximum.at(self.envelope_, owners, self.mark_value_[ripe])
         marked = view["window_new"]
         value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
-        mark_keys = view["keys"][marked]
-        self.marks_.add(mark_keys, time[marked])
+        position = np.searchsorted(self.pairs_.keys, view["keys"][marked])
+        np.fmax.at(self.mark_last_, position, time[marked])
         # The latest mark of each pair carries its value (rows are in time order).
-        position = np.searchsorted(self.marks_.keys, mark_keys)
-        self.marks_.counts[position] = value[marked]
+        self.mark_value_[position] = value[marked]
 
     def state(self) -> StateDict:
-        state = {**self.pairs_.state("pairs_"), **self.marks_.state("marks_")}
+        state = self.pairs_.state("pairs_")
+        state.update(mark_last=self.mark_last_, mark_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.pairs_.load_state(state, "pairs_")
-        self.marks_.load_state(state, "marks_")
+        if "mark_last" in state:
+            self.mark_last_ = np.asarray(state["mark_last"], dtype=np.float64)
+            self.mark_value_ = np.asarray(state["mark_value"], dtype=np.float64)
+        else:  # a snapshot with marks in a table of their own (their pairs are all in pairs_)
+            marks = np.asarray(state["marks_keys"], dtype=np.int64)
+            at = np.searchsorted(self.pairs_.keys, marks)
+            if len(marks) and not np.array_equal(
+                self.pairs_.keys[np.minimum(at, len(self.pairs_) - 1)], marks
+            ):
+                raise ValueError(f"{self.name}: snapshot has marks of pairs it never saw")
+            self.mark_last_ = np.full(len(self.pairs_), np.nan)
+            self.mark_value_ = np.full(len(self.pairs_), -np.inf)
+            self.mark_last_[at] = np.asarray(state["marks_last"], dtype=np.float64)
+            self.mark_value_[at] = np.asarray(state["marks_counts"], dtype=np.float64)
         self.first_ = np.asarray(state["first"], dtype=np.float64)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
 
