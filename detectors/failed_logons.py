@@ -148,6 +148,9 @@ class FailedLogonSurprise:
         self.min_nats = min_nats
         self.points_per_nat = points_per_nat
         self.max_points = max_points
+        # Per entity that ever failed (most sources and users never do; the rest read as 0, 0,
+        # NaN exactly as stored ones would): its sorted id, and aligned with it
+        self.ids_ = np.empty(0, dtype=np.int32)
         self.long_ = np.empty(0, dtype=np.float64)  # decayed count per entity, long window
         self.peak_ = np.empty(0, dtype=np.float64)  # slowly decaying peak of the short counts
         self.time_ = np.empty(0, dtype=np.float64)  # time long/peak refer to (NaN = none)
@@ -193,8 +196,8 @@ class FailedLogonSurprise:
         time = batch.time[rows]
         n = len(rows)
         size = int(entity.max()) + 1 if n else 0
-        long_state = grow(self.long_, size, 0.0)[entity]
-        time_state = grow(self.time_, size, np.nan)[entity]
+        long_all, peak_all, time_all = self._dense(size)
+        long_state, time_state = long_all[entity], time_all[entity]
         keys = self._burst_keys(batch, rows)
         key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64) if n else keys
         burst_value, burst_stamp = self._stored_burst(keys)
@@ -223,7 +226,7 @@ class FailedLogonSurprise:
         mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
         nats = poisson_nats(short_after, mean)
         surprising = eligible & (nats >= self.min_nats)
-        peak_state = grow(self.peak_, size, 0.0)[entity]
+        peak_state = peak_all[entity]
         peak, log_peak = peak_before(
             entity.astype(np.int64),
             time,
@@ -319,14 +322,28 @@ class FailedLogonSurprise:
             return
         entity, time = view["entity"], view["time"]
         keep_long = ~(view["held"] | held_back[rows])
-        self.long_ = grow(self.long_, size, 0.0)
-        self.time_ = grow(self.time_, size, np.nan)
-        self.peak_ = grow(self.peak_, size, 0.0)
-        self.peak_ = peak_fold(self.peak_, entity, time, view["log_peak"], self.peak_tau)
-        self.long_, self.time_ = fold(
-            self.long_, self.time_, entity, time, keep_long, self.long_tau
-        )
+        long, peak, stamp = self._dense(max(size, int(self.ids_.max(initial=-1)) + 1))
+        peak = peak_fold(peak, entity, time, view["log_peak"], self.peak_tau)
+        long, stamp = fold(long, stamp, entity, time, keep_long, self.long_tau)
+        self._keep(long, peak, stamp)
         self._learn_bursts(view)
+
+    def _dense(self, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """(long, peak, time) of entities ``0 .. size-1`` (0, 0, NaN where none is kept)."""
+        long, peak, stamp = np.zeros(size), np.zeros(size), np.full(size, np.nan)
+        inside = self.ids_ < size
+        ids = self.ids_[inside]
+        long[ids], peak[ids], stamp[ids] = (
+            self.long_[inside],
+            self.peak_[inside],
+            self.time_[inside],
+        )
+        return long, peak, stamp
+
+    def _keep(self, long: FloatArray, peak: FloatArray, stamp: FloatArray) -> None:
+        kept = np.flatnonzero(~np.isnan(stamp) | (long != 0) | (peak != 0))
+        self.ids_ = kept.astype(np.int32)
+        self.long_, self.peak_, self.time_ = long[kept], peak[kept], stamp[kept]
 
     def _learn_bursts(self, view: dict[str, np.ndarray]) -> None:
         """Fold the batch into the short counts; forget keys idle for 20 short windows."""
@@ -350,6 +367,7 @@ class FailedLogonSurprise:
 
     def state(self) -> StateDict:
         return {
+            "ids": self.ids_,
             "long": self.long_,
             "peak": self.peak_,
             "time": self.time_,
@@ -361,9 +379,14 @@ class FailedLogonSurprise:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.long_ = np.asarray(state["long"], dtype=np.float64)
-        self.peak_ = np.asarray(state["peak"], dtype=np.float64)
-        self.time_ = np.asarray(state["time"], dtype=np.float64)
+        long = np.asarray(state["long"], dtype=np.float64)
+        peak = np.asarray(state["peak"], dtype=np.float64)
+        stamp = np.asarray(state["time"], dtype=np.float64)
+        if "ids" in state:
+            self.ids_ = np.asarray(state["ids"], dtype=np.int32)
+            self.long_, self.peak_, self.time_ = long, peak, stamp
+        else:  # older snapshots hold a row for every entity id, never-failed ones included
+            self._keep(long, peak, stamp)
         self.succeeded_ = narrow_counts(state["succeeded"])  # (float64 in older snapshots)
         self.burst_keys_ = np.asarray(state["burst_keys"], dtype=np.int64)
         self.burst_value_ = np.asarray(state["burst_value"], dtype=np.float64)
