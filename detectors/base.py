@@ -244,12 +244,17 @@ class PairTable:
     count stops at 2**32 - 1). Tables whose callers store other values in ``counts`` stay
     float64.
     A table whose last-seen times nobody reads is made with ``times=False``: it keeps none
-    (8 bytes an entry) and :meth:`lookup` answers NaN for them.
+    (8 bytes an entry) and :meth:`lookup` answers NaN for them. One whose counts nobody reads
+    (only the last time) is made with ``tally=False``: :meth:`lookup` then answers 1 for a key
+    that is present.
     """
 
-    def __init__(self, counts: type[np.generic] = np.float64, *, times: bool = True) -> None:
+    def __init__(
+        self, counts: type[np.generic] = np.float64, *, times: bool = True, tally: bool = True
+    ) -> None:
         self.keys: Int64Array = np.empty(0, dtype=np.int64)
         self._whole = np.issubdtype(counts, np.integer)
+        self._tally = tally
         self.counts: np.ndarray = np.empty(0, dtype=np.uint8 if self._whole else counts)
         self.last: FloatArray = np.empty(0, dtype=np.float64)
         self._times = times
@@ -264,7 +269,7 @@ class PairTable:
         position = np.searchsorted(self.keys, keys)
         clipped = np.minimum(position, len(self.keys) - 1)
         found = self.keys[clipped] == keys
-        counts = np.where(found, self.counts[clipped], 0.0)
+        counts = np.where(found, self.counts[clipped] if self._tally else 1.0, 0.0)
         if not self._times:
             return counts, np.full(len(keys), np.nan)
         last = np.where(found, self.last[clipped], np.nan)
@@ -285,7 +290,9 @@ class PairTable:
         clipped = np.minimum(position, max(len(self.keys) - 1, 0))
         found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
         hit = clipped[found]
-        if self._whole:
+        if not self._tally:
+            pass
+        elif self._whole:
             total = np.minimum(self.counts[hit].astype(np.int64) + increments[found], _WHOLE_MAX)
             increments = np.minimum(increments, _WHOLE_MAX)
             top = max(int(total.max(initial=0)), int(increments.max(initial=0)))
@@ -300,14 +307,17 @@ class PairTable:
         if new.any():
             insert_at = position[new]
             self.keys = np.insert(self.keys, insert_at, unique[new])
-            self.counts = np.insert(
-                self.counts, insert_at, increments[new].astype(self.counts.dtype)
-            )
+            if self._tally:
+                self.counts = np.insert(
+                    self.counts, insert_at, increments[new].astype(self.counts.dtype)
+                )
             if self._times:
                 self.last = np.insert(self.last, insert_at, latest[new])
 
     def state(self, prefix: str) -> StateDict:
-        state = {f"{prefix}keys": self.keys, f"{prefix}counts": self.counts}
+        state: StateDict = {f"{prefix}keys": self.keys}
+        if self._tally:
+            state[f"{prefix}counts"] = self.counts
         if self._times:
             state[f"{prefix}last"] = self.last
         return state
@@ -316,8 +326,9 @@ class PairTable:
         self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
         # Snapshots from before whole counts were narrow hold them as float64 or uint32: the
         # same values, narrowed as :meth:`add` keeps them.
-        counts = np.asarray(state[f"{prefix}counts"])
-        self.counts = narrow_counts(counts) if self._whole else counts.astype(self.counts.dtype)
+        if self._tally:  # (a snapshot may hold counts this table does not keep: ignored)
+            counts = np.asarray(state[f"{prefix}counts"])
+            self.counts = narrow_counts(counts) if self._whole else counts.astype(self.counts.dtype)
         if self._times:  # (a snapshot may hold times this table does not keep: ignored)
             self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 

@@ -736,7 +736,7 @@ class _Fanout:
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
         self.rate = LN2 / (peak_half_life_days * DAY)
-        self.pairs_ = PairTable(WHOLE_COUNTS)  # (entity, destination) -> last seen
+        self.pairs_ = PairTable(WHOLE_COUNTS, tally=False)  # (entity, destination) -> last seen
         # Per pair of ``pairs_`` (aligned with its keys: every pair is marked when first seen,
         # so one key array serves both): the last "new in window" time (NaN = none) and value.
         self.mark_last_ = np.empty(0, dtype=np.float64)

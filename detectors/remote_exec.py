@@ -213,7 +213,7 @@ class RemoteExecution:
         # before the collector's 4624) still count, at this weight.
         self.unanchored_weight = unanchored_weight
         # (user, host) -> last network logon (time), its source id
-        self.logons_ = PairTable(WHOLE_COUNTS)
+        self.logons_ = PairTable(WHOLE_COUNTS, tally=False)  # (user, host) -> last logon
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
         self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
         self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)

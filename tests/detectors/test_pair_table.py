@@ -70,3 +70,20 @@ def test_whole_counts_widen_when_they_outgrow_their_type() -> None:
     restored = PairTable(WHOLE_COUNTS)
     restored.load_state(table.state("p_"), "p_")
     assert restored.counts.dtype == np.uint16
+
+
+def test_a_table_without_counts_answers_presence_and_keeps_times() -> None:
+    keys = np.array([4, 1, 4, 9], dtype=np.int64)
+    times = np.array([1.0, 2.0, 3.0, 4.0])
+    plain, untallied = PairTable(WHOLE_COUNTS), PairTable(WHOLE_COUNTS, tally=False)
+    plain.add(keys, times)
+    untallied.add(keys, times)
+    probe = np.array([1, 4, 5], dtype=np.int64)
+    present, last = untallied.lookup(probe)
+    assert present.tolist() == [1.0, 1.0, 0.0]
+    np.testing.assert_array_equal(last, plain.lookup(probe)[1])
+    assert set(untallied.state("p_")) == {"p_keys", "p_last"}
+    restored = PairTable(WHOLE_COUNTS, tally=False)
+    restored.load_state(plain.state("p_"), "p_")  # an older snapshot with counts: ignored
+    np.testing.assert_array_equal(restored.last, plain.last)
+    assert restored.counts.size == 0
