@@ -50,7 +50,7 @@ from detectors.privileged_action import (
     rarity_weight,
 )
 from detectors.registry import register
-from schemas.event import Action, Outcome
+from schemas.event import Action, Event, Outcome
 
 _WATCHED = frozenset({Action.ACCOUNT_CHANGE, Action.LOG_CLEARED, Action.REMOTE_EXEC})
 _SERVICE_INSTALL_IDS = frozenset({"7045", "4697"})
@@ -73,6 +73,8 @@ _DEFAULT_VERB_WEIGHT = 8.0
 _REENABLED_WEIGHT = 45.0
 #: A kind code outside the Action codes, for re-enabled accounts (see ``_select``).
 _REENABLED_ACTION = 31
+#: Formats whose "log cleared" is a cloud audit trail switched off (T1562.008), not an event log.
+_CLOUD_FORMATS = frozenset({"cloudtrail", "okta", "entra", "ocsf"})
 _DISABLE_VERBS = frozenset({"disabled", "deactivated", "suspended", "locked"})
 _ENABLE_VERBS = frozenset({"enabled", "activated", "unsuspended", "unlocked", "reactivated"})
 #: Verbs that, done to a privileged account (or to someone else's keys), weigh like this.
@@ -284,6 +286,19 @@ class AccountLifecycle(RarityDetector):
             f"{days:.0f} days{learning})"
         )
         return title, what, baseline_text(who, feats, i, "this")
+
+    def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
+        if bool(feats["reenabled"][i]):
+            return ("T1098",)
+        if event.action is Action.LOG_CLEARED:
+            return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
+        if event.action is Action.REMOTE_EXEC:
+            return ("T1543.003", "T1569.002")
+        if event.object == "created":
+            return ("T1136",)
+        if event.object in {"access_key_created", "ssh_key_added"}:
+            return ("T1098.001",)
+        return ("T1098",)
 
 
 __all__ = ["AccountLifecycle"]

@@ -73,6 +73,14 @@ class Signals:
     observed: list[str] = field(default_factory=list)
     baseline: list[str] = field(default_factory=list)
     mitre: tuple[str, ...] = ()
+    # The techniques of each row when they depend on what was found (a service install is not a
+    # log clearing); empty, or an empty row, means ``mitre`` (the detector's whole list).
+    row_mitre: list[tuple[str, ...]] = field(default_factory=list)
+
+    def techniques(self, index: int) -> tuple[str, ...]:
+        """ATT&CK techniques of row ``index``: its own when known, else the detector's."""
+        own = self.row_mitre[index] if self.row_mitre else ()
+        return own or self.mitre
 
     def __len__(self) -> int:
         return len(self.rows)

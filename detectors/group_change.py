@@ -52,7 +52,7 @@ from detectors.privileged_action import (
     rarity_weight,
 )
 from detectors.registry import register
-from schemas.event import Action, Outcome
+from schemas.event import Action, Event, Outcome
 
 _CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
 
@@ -146,6 +146,13 @@ class GroupChange(RarityDetector):
             f"{int(feats['population'][i])} users make group changes"
         )
         return title, f"{what}", baseline_text(who, feats, i, "group/permission changes")
+
+    def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
+        # An admin policy attached in the cloud is T1098.003; a group grant is T1098, and a
+        # sensitive group (Domain Admins, wheel) makes the member a privileged valid account.
+        if event.action is Action.POLICY_CHANGE:
+            return ("T1098.003",)
+        return ("T1098", "T1078.002") if event.privileged else ("T1098",)
 
 
 __all__ = ["GroupChange"]

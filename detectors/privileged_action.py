@@ -62,7 +62,7 @@ from detectors.batch import (
     IntArray,
 )
 from detectors.registry import register
-from schemas.event import Action, Outcome
+from schemas.event import Action, Event, Outcome
 
 DAY = 86_400.0
 _KIND_BITS = 27
@@ -156,6 +156,10 @@ class RarityDetector:
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
     ) -> tuple[str, str, str]:
         raise NotImplementedError
+
+    def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
+        """The ATT&CK techniques of one finding (empty: the detector's whole list)."""
+        return ()
 
     # -- the sequential view ----------------------------------------------------------------
 
@@ -315,6 +319,7 @@ class RarityDetector:
         for i, row in zip(index.tolist(), rows.tolist(), strict=True):
             who = vocab.value(int(view["entity"][i]))
             title, observed, baseline = self._describe(batch, builder, row, who, view, i)
+            signals.row_mitre.append(self._techniques(batch.events[row], view, i))
             signals.titles.append(title)
             signals.observed.append(observed)
             signals.baseline.append(baseline)
@@ -436,7 +441,13 @@ class PrivilegedAction(RarityDetector):
     """
 
     name: ClassVar[str] = "privileged_action"
-    mitre: ClassVar[tuple[str, ...]] = ("T1078.002", "T1078.003", "T1548.003", "T1098.001")
+    mitre: ClassVar[tuple[str, ...]] = (
+        "T1078.002",
+        "T1078.003",
+        "T1548.003",
+        "T1098",
+        "T1098.001",
+    )
 
     def __init__(
         self,
@@ -535,6 +546,23 @@ class PrivilegedAction(RarityDetector):
             f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it)"
         )
         return title, f"{what} by {who}", baseline_text(who, feats, i, what)
+
+    def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
+        return _technique(event)
+
+
+def _technique(event: Event) -> tuple[str, ...]:
+    """sudo/su: abuse of elevation control; 4672: a privileged (domain) account in use;
+    runas/4648: another valid account; permission changes and keys: account manipulation."""
+    if event.action is Action.PRIVILEGE_USE:
+        if event.app in {"sudo", "su"}:
+            return ("T1548.003",)
+        return ("T1078.002",)
+    if event.action is Action.EXPLICIT_CREDENTIAL:
+        return ("T1078.003",) if event.source_format == "syslog" else ("T1078.002",)
+    if event.action is Action.ACCOUNT_CHANGE:
+        return ("T1098.001",)
+    return ("T1098",)  # a permission change
 
 
 def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> str:

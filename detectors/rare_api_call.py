@@ -124,6 +124,47 @@ SENSITIVE_APIS: dict[str, str] = {
 }
 
 
+#: Sensitive calls whose technique is not their group's (below): data taken from storage,
+#: snapshots or consoles rather than credentials from a vault.
+_DATA_APIS = frozenset(
+    {
+        "getobject",
+        "createsnapshot",
+        "copysnapshot",
+        "createinstanceexporttask",
+        "getconsolescreenshot",
+        "getconsoleoutput",
+    }
+)
+_GROUP_TECHNIQUE = {
+    "reads credentials or data": "T1555.006",
+    "maps identities and permissions": "T1087.004",
+    "weakens defences": "T1562.008",
+}
+
+
+def technique(api: str) -> tuple[str, ...]:
+    """The ATT&CK technique of a first call: what the sensitive groups mean, else discovery
+    (``Describe*`` of infrastructure, ``List*``/``Get*`` of services) or valid cloud accounts.
+
+    >>> technique("GetSecretValue"), technique("s3:GetObject"), technique("DescribeInstances")
+    (('T1555.006',), ('T1530',), ('T1580',))
+    >>> technique("ListFunctions"), technique("CreateTable")
+    (('T1526',), ('T1078.004',))
+    """
+    name = api.rsplit(":", 1)[-1].rsplit(".", 1)[-1].lower()
+    if name in _DATA_APIS:
+        return ("T1530",)
+    group = SENSITIVE_APIS.get(name)
+    if group:
+        return (_GROUP_TECHNIQUE[group],)
+    if name.startswith("describe"):
+        return ("T1580",)
+    if name.startswith(("list", "get")):
+        return ("T1526",)
+    return ("T1078.004",)
+
+
 def sensitivity(api: str) -> str:
     """What a sensitive API does (empty when ordinary); ``service:Name`` prefixes are ignored.
 
@@ -138,7 +179,7 @@ def sensitivity(api: str) -> str:
 @register
 class RareApiCall(NoveltyDetector):
     """An API call never made by the principal and rare in the tenant
-    (T1087.004, T1580, T1526, T1555.006, T1530, T1562.008)."""
+    (T1087.004, T1580, T1526, T1555.006, T1530, T1562.008, T1078.004)."""
 
     name: ClassVar[str] = "rare_api_call"
     mitre: ClassVar[tuple[str, ...]] = (
@@ -148,6 +189,7 @@ class RareApiCall(NoveltyDetector):
         "T1555.006",
         "T1530",
         "T1562.008",
+        "T1078.004",
     )
     entity_column: ClassVar[str] = "user"
     attribute_column: ClassVar[str] = "object"
@@ -259,6 +301,7 @@ class RareApiCall(NoveltyDetector):
                 f"{days[index]:.0f} days)"
             )
             signals.observed.append(f"API {api} for {who}{f' ({kind})' if kind else ''}")
+            signals.row_mitre.append(technique(api))
             signals.baseline.append(
                 f"{n} earlier calls over {days[index]:.0f} days to {d} other API(s); chance of a "
                 f"new one ~{p_new[index]:.1%}; {peers} other principal(s) call it"

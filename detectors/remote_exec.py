@@ -351,6 +351,7 @@ class RemoteExecution:
                 f"{who} {what}{when} ({who} did this {habit:.1f} times in the last 30 days)"
             )
             signals.observed.append(f"{kind} on {host}: {event.object}")
+            signals.row_mitre.append((KIND_MITRE[kind],))
             signals.baseline.append(
                 f"{habit:.1f} earlier {kind} artefacts by {who} (decayed, 30-day half-life); "
                 f"{KIND_MITRE[kind]}"

@@ -261,7 +261,7 @@ class RiskLayer:
             "unreported_points": round(unreported_points, 2),
             "time": t,
             "record": event.record_id or f"{event.source_format}:{t}",
-            "mitre": list(signals.mitre),
+            "mitre": list(signals.techniques(index)),
             "related": _related(event, signals.entity_kind, entity_id),
         }
         horizon = t - max(4 * cfg.half_life_hours, 2 * cfg.slow_half_life_hours) * HOUR

@@ -72,6 +72,15 @@ _COLD_MIN: dict[Action, float] = {
 }
 
 
+# Mass deletion destroys data; mass account changes remove access; mass grants manipulate it.
+_TECHNIQUE: dict[Action, tuple[str, ...]] = {
+    Action.DELETE: ("T1485",),
+    Action.ACCOUNT_CHANGE: ("T1531",),
+    Action.GROUP_CHANGE: ("T1098",),
+    Action.POLICY_CHANGE: ("T1098",),
+}
+
+
 def _table(values: dict[Action, float]) -> FloatArray:
     table = np.full(len(ACTIONS), np.inf)
     for action, value in values.items():
@@ -269,6 +278,7 @@ class Volume:
                 f"(usual for {who}: {usual}; threshold {limit})"
             )
             signals.observed.append(f"{n} {what} events in {minutes:.0f} minutes")
+            signals.row_mitre.append(_TECHNIQUE.get(ACTIONS[int(batch.action[row])], ()))
             signals.baseline.append(f"{usual}; threshold {limit}")
         return signals
 

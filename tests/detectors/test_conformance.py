@@ -165,3 +165,19 @@ def test_injected_anomaly_outranks_normal_traffic(name: str) -> None:
     assert anomaly.record_id in scores, f"{name} did not flag its anomaly"
     normal_max = max((p for r, p in scores.items() if r != anomaly.record_id), default=0.0)
     assert scores[anomaly.record_id] > normal_max
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_per_finding_techniques_are_the_detectors_own(name: str) -> None:
+    """A finding names only techniques its detector declares, one entry per row when given."""
+    builder, detector = BatchBuilder(), fresh(name)
+    history = CASES[name].history(days=21)
+    run(detector, builder, history)
+    anomaly = CASES[name].anomaly(history)
+    signals = detector.score(builder.build([*history[-20:], anomaly]), builder)
+    assert len(signals), f"{name} flagged nothing"
+    assert not signals.row_mitre or len(signals.row_mitre) == len(signals)
+    for index in range(len(signals)):
+        techniques = signals.techniques(index)
+        assert set(techniques) <= set(detector.mitre), (name, techniques, detector.mitre)
+        assert all(t.startswith("T") for t in techniques)
