@@ -150,10 +150,12 @@ class FailedLogonSurprise:
         self.max_points = max_points
         # Per entity that ever failed (most sources and users never do; the rest read as 0, 0,
         # NaN exactly as stored ones would): its sorted id, and aligned with it
-        self.ids_ = np.empty(0, dtype=np.int32)
-        self.long_ = np.empty(0, dtype=np.float64)  # decayed count per entity, long window
-        self.peak_ = np.empty(0, dtype=np.float64)  # slowly decaying peak of the short counts
-        self.time_ = np.empty(0, dtype=np.float64)  # time long/peak refer to (NaN = none)
+        self.failed_ids_ = np.empty(0, dtype=np.int32)
+        self.failed_long_ = np.empty(0, dtype=np.float64)  # decayed count per entity, long window
+        self.failed_peak_ = np.empty(
+            0, dtype=np.float64
+        )  # slowly decaying peak of the short counts
+        self.failed_time_ = np.empty(0, dtype=np.float64)  # time long/peak refer to (NaN = none)
         self.succeeded_ = narrow_counts([])  # successful sign-ins per entity (kept narrow)
         self.burst_keys_ = np.empty(0, dtype=np.int64)  # sorted burst keys
         self.burst_value_ = np.empty(0, dtype=np.float64)  # short decayed count per key
@@ -322,7 +324,7 @@ class FailedLogonSurprise:
             return
         entity, time = view["entity"], view["time"]
         keep_long = ~(view["held"] | held_back[rows])
-        long, peak, stamp = self._dense(max(size, int(self.ids_.max(initial=-1)) + 1))
+        long, peak, stamp = self._dense(max(size, int(self.failed_ids_.max(initial=-1)) + 1))
         peak = peak_fold(peak, entity, time, view["log_peak"], self.peak_tau)
         long, stamp = fold(long, stamp, entity, time, keep_long, self.long_tau)
         self._keep(long, peak, stamp)
@@ -331,19 +333,23 @@ class FailedLogonSurprise:
     def _dense(self, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(long, peak, time) of entities ``0 .. size-1`` (0, 0, NaN where none is kept)."""
         long, peak, stamp = np.zeros(size), np.zeros(size), np.full(size, np.nan)
-        inside = self.ids_ < size
-        ids = self.ids_[inside]
+        inside = self.failed_ids_ < size
+        ids = self.failed_ids_[inside]
         long[ids], peak[ids], stamp[ids] = (
-            self.long_[inside],
-            self.peak_[inside],
-            self.time_[inside],
+            self.failed_long_[inside],
+            self.failed_peak_[inside],
+            self.failed_time_[inside],
         )
         return long, peak, stamp
 
     def _keep(self, long: FloatArray, peak: FloatArray, stamp: FloatArray) -> None:
         kept = np.flatnonzero(~np.isnan(stamp) | (long != 0) | (peak != 0))
-        self.ids_ = kept.astype(np.int32)
-        self.long_, self.peak_, self.time_ = long[kept], peak[kept], stamp[kept]
+        self.failed_ids_ = kept.astype(np.int32)
+        self.failed_long_, self.failed_peak_, self.failed_time_ = (
+            long[kept],
+            peak[kept],
+            stamp[kept],
+        )
 
     def _learn_bursts(self, view: dict[str, np.ndarray]) -> None:
         """Fold the batch into the short counts; forget keys idle for 20 short windows."""
@@ -367,10 +373,10 @@ class FailedLogonSurprise:
 
     def state(self) -> StateDict:
         return {
-            "ids": self.ids_,
-            "long": self.long_,
-            "peak": self.peak_,
-            "time": self.time_,
+            "ids": self.failed_ids_,
+            "long": self.failed_long_,
+            "peak": self.failed_peak_,
+            "time": self.failed_time_,
             "succeeded": self.succeeded_,
             "burst_keys": self.burst_keys_,
             "burst_value": self.burst_value_,
@@ -383,8 +389,8 @@ class FailedLogonSurprise:
         peak = np.asarray(state["peak"], dtype=np.float64)
         stamp = np.asarray(state["time"], dtype=np.float64)
         if "ids" in state:
-            self.ids_ = np.asarray(state["ids"], dtype=np.int32)
-            self.long_, self.peak_, self.time_ = long, peak, stamp
+            self.failed_ids_ = np.asarray(state["ids"], dtype=np.int32)
+            self.failed_long_, self.failed_peak_, self.failed_time_ = long, peak, stamp
         else:  # older snapshots hold a row for every entity id, never-failed ones included
             self._keep(long, peak, stamp)
         self.succeeded_ = narrow_counts(state["succeeded"])  # (float64 in older snapshots)
@@ -532,7 +538,7 @@ class SpraySources:
         # Running peaks of the failure counts, kept only for sources where one is not 0 (most
         # sources never fail on a handful of accounts; a missing row reads as 0, exactly).
         self.peak_ips_ = np.empty(0, dtype=np.int32)  # sorted source ids
-        self.peaks_ = np.zeros((0, 2), dtype=np.float64)  # their peaks
+        self.peak_rows_ = np.zeros((0, 2), dtype=np.float64)  # their peaks
         self.stamp_ = np.empty(0, dtype=np.float64)  # time sums/peaks refer to (NaN = none)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted (ip, channel, user) keys
         self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
@@ -689,13 +695,13 @@ class SpraySources:
         """The peaks of sources ``0 .. size-1`` as rows (0 where none is kept)."""
         dense = np.zeros((size, 2))
         inside = self.peak_ips_ < size
-        dense[self.peak_ips_[inside]] = self.peaks_[inside]
+        dense[self.peak_ips_[inside]] = self.peak_rows_[inside]
         return dense
 
     def _keep_peaks(self, dense: FloatArray) -> None:
         kept = np.flatnonzero((dense != 0).any(axis=1))
         self.peak_ips_ = kept.astype(np.int32)
-        self.peaks_ = dense[kept]
+        self.peak_rows_ = dense[kept]
 
     def share_state(self, detectors: Sequence[object]) -> None:
         """Called by the engine with all its detectors; see the class docstring."""
@@ -724,7 +730,7 @@ class SpraySources:
         }
         if self.keeps_peaks:
             state["peak_ips"] = self.peak_ips_
-            state["peaks"] = self.peaks_
+            state["peaks"] = self.peak_rows_
         return state
 
     @changes_state
@@ -738,7 +744,7 @@ class SpraySources:
             peaks = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
             if "peak_ips" in state:
                 self.peak_ips_ = np.asarray(state["peak_ips"], dtype=np.int32)
-                self.peaks_ = peaks
+                self.peak_rows_ = peaks
             else:  # older snapshots hold a row for every source, zeros included
                 self._keep_peaks(peaks)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)

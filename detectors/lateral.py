@@ -349,7 +349,7 @@ class _PairNovelty:
         self.explicit_boost = explicit_boost
         # every (left, right) seen (popularity counts them all), with its last learned time
         # (held-back rows are not learned): the left entity's baseline
-        self.pairs_ = PairsSeen()
+        self.edges_ = PairsSeen()
         # Whole counts are kept narrow (narrow_counts) and read back as float64.
         self.left_first_ = np.empty(0, dtype=np.float64)
         self.left_count_ = narrow_counts([])
@@ -372,7 +372,7 @@ class _PairNovelty:
         keys = pair_keys(left, right)
         size_l = int(left.max()) + 1 if n else 0
         size_r = int(right.max()) + 1 if n else 0
-        seen_stored, last = self.pairs_.lookup(keys)
+        seen_stored, last = self.edges_.lookup(keys)
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
@@ -516,21 +516,21 @@ class _PairNovelty:
         )
         self.right_recent_[hosts] = decayed + added[hosts]
         self.right_last_[hosts] = last_r[hosts]
-        self.pairs_.see(view["keys"])
+        self.edges_.see(view["keys"])
         # The entity's own baseline: flagged and held-back rows stay out.
         keep = ~(view["flagged"] | held_back[rows])
         keys = view["keys"][keep]
         unique = np.unique(keys)
-        _, learned_last = self.pairs_.lookup(unique)
+        _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         if len(new_keys):
             owners = (new_keys >> 32).astype(np.int64)
             left_distinct += np.bincount(owners, minlength=len(left_distinct))
         self.left_distinct_ = narrow_counts(left_distinct)
-        self.pairs_.learn(keys, time[keep])
+        self.edges_.learn(keys, time[keep])
 
     def state(self) -> StateDict:
-        state = self.pairs_.state("edges_")
+        state = self.edges_.state("edges_")
         state.update(
             left_first=self.left_first_,
             left_count=self.left_count_,
@@ -546,10 +546,10 @@ class _PairNovelty:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         if "edges_keys" in state:
-            self.pairs_.load_state(state, "edges_")
+            self.edges_.load_state(state, "edges_")
             self.right_events_ = narrow_counts(state["right_events"])
         else:  # a snapshot from before the learned and seen tables were one
-            self.pairs_.load_two_tables(state)
+            self.edges_.load_two_tables(state)
             seen = np.asarray(state["seen_keys"], dtype=np.int64)
             events = np.bincount(
                 seen >> 32, weights=state["seen_counts"], minlength=len(state["right_first"])
@@ -671,7 +671,7 @@ class LateralNewEdge(_PairNovelty):
     def _right_counts(self, right: Int64Array, n: int) -> tuple[Int64Array, FloatArray]:
         # Destination event counts: the stored rows per destination plus earlier batch rows.
         prior, _ = group_order(right)
-        if len(self.pairs_) == 0 or n == 0:
+        if len(self.edges_) == 0 or n == 0:
             return prior, prior.astype(np.float64)
         totals = grow(self.right_events_, int(right.max()) + 1, 0)
         counts: FloatArray = (totals[right] + prior).astype(np.float64)

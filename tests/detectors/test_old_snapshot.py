@@ -79,7 +79,7 @@ def test_sparse_rows_read_as_the_dense_ones(
             np.testing.assert_array_equal(long, old["long"])
             np.testing.assert_array_equal(peak, old["peak"])
             np.testing.assert_array_equal(stamp, old["time"])
-            assert len(detector.ids_) == int((~np.isnan(old["time"])).sum())
+            assert len(detector.failed_ids_) == int((~np.isnan(old["time"])).sum())
         if isinstance(detector, SpraySources) and detector.keeps_peaks:
             dense = detector._dense_peaks(len(old["peaks"]))
             np.testing.assert_array_equal(dense, old["peaks"].reshape(-1, 2))
@@ -113,7 +113,7 @@ def test_novelty_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine:
 def test_lateral_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine: Engine) -> None:
     for name in ("lateral_new_host", "lateral_new_edge"):
         detector = next(d for d in engine.detectors if d.name == name)
-        old, table = saved[name], detector.pairs_
+        old, table = saved[name], detector.edges_
         assert isinstance(table, PairsSeen)
         seen = old["seen_keys"]
         transposed = ((seen & 0xFFFFFFFF) << 32) | (seen >> 32)
