@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from detectors._decay import counts_before
+from detectors.account_lifecycle import AccountLifecycle
 from detectors.batch import BatchBuilder
 from detectors.failed_logons import FailedLogonsUser
 from schemas.event import Action, Event, Outcome
@@ -115,3 +116,64 @@ def test_rc4_service_tickets_are_parsed_as_such() -> None:
     (rc4,) = HelkParser().parse(record, context)
     (aes,) = HelkParser().parse({**record, "TicketEncryptionType": "0x12"}, context)
     assert (rc4.auth_protocol, aes.auth_protocol) == ("kerberos_rc4", "kerberos")
+
+
+def _reset_points(target: str) -> tuple[float, str]:
+    """Points and title of mgarcia's first password reset of ``target``, in an org where bdavis
+    uses special privileges (4672) daily and alice resets ordinary passwords."""
+    events: list[Event] = []
+    for day in range(14):
+        at = START + timedelta(days=day, hours=9)
+        for k, user in enumerate(("mgarcia", "bdavis", "alice", "carol")):
+            events.append(
+                Event(
+                    time=at + timedelta(minutes=k),
+                    tenant="t",
+                    source_format="helk",
+                    action=Action.LOGON,
+                    user=user,
+                )
+            )
+        events.append(
+            Event(
+                time=at + timedelta(minutes=5),
+                tenant="t",
+                source_format="helk",
+                action=Action.PRIVILEGE_USE,
+                user="bdavis",
+                object="SeDebugPrivilege",
+                privileged=True,
+            )
+        )
+        events.append(
+            Event(
+                time=at + timedelta(minutes=6),
+                tenant="t",
+                source_format="helk",
+                action=Action.ACCOUNT_CHANGE,
+                user="alice",
+                target_user="carol",
+                object="password_reset",
+            )
+        )
+    builder, detector = BatchBuilder(), AccountLifecycle(min_events=5)
+    history = builder.build(events)
+    detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    reset = Event(
+        time=START + timedelta(days=14, hours=20),
+        tenant="t",
+        source_format="helk",
+        action=Action.ACCOUNT_CHANGE,
+        user="mgarcia",
+        target_user=target,
+        object="password_reset",
+    )
+    signals = detector.score(builder.build([reset]), builder)
+    return float(signals.points[0]), signals.titles[0]
+
+
+def test_a_password_reset_of_an_account_seen_acting_as_admin_weighs_as_privileged() -> None:
+    admin_points, admin_title = _reset_points("bdavis")
+    plain_points, _ = _reset_points("carol")
+    assert "privileged account bdavis" in admin_title
+    assert admin_points >= 40.0 > 2 * plain_points
