@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import numpy as np
 
 from detectors._decay import counts_before
 from detectors.account_lifecycle import AccountLifecycle
 from detectors.batch import BatchBuilder
 from detectors.failed_logons import FailedLogonsUser
+from detectors.privileged_action import PrivilegedAction
 from schemas.event import Action, Event, Outcome
 from schemas.parsers.base import ParseContext
 from schemas.parsers.windows import HelkParser
@@ -177,3 +179,36 @@ def test_a_password_reset_of_an_account_seen_acting_as_admin_weighs_as_privilege
     plain_points, _ = _reset_points("carol")
     assert "privileged account bdavis" in admin_title
     assert admin_points >= 40.0 > 2 * plain_points
+
+
+def test_a_type_9_logon_as_another_account_is_explicit_credential_use() -> None:
+    events = [
+        Event(
+            time=START + timedelta(days=day, hours=9, minutes=k),
+            tenant="t",
+            source_format="helk",
+            action=Action.LOGON,
+            user=user,
+            logon_type="2",
+        )
+        for day in range(14)
+        for k, user in enumerate(("pgarcia", "mgarcia", "carol"))
+    ]
+    builder, detector = BatchBuilder(), PrivilegedAction(min_events=5)
+    history = builder.build(events)
+    detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    pth = Event(
+        time=START + timedelta(days=14, hours=11),
+        tenant="t",
+        source_format="helk",
+        action=Action.LOGON,
+        user="pgarcia",
+        target_user="mgarcia",
+        logon_type="9",
+        src_ip="::1",
+    )
+    own = msgspec.structs.replace(pth, target_user="pgarcia")  # runas /netonly as oneself
+    signals = detector.score(builder.build([own, pth]), builder)
+    assert signals.rows.tolist() == [1] and signals.points[0] > 10.0
+    assert "network-only logon" in signals.titles[0] and "as mgarcia" in signals.titles[0]
+    assert signals.techniques(0) == ("T1550.002", "T1078.002")
