@@ -292,6 +292,10 @@ class FailedLogonSurprise:
         if not self.needs_success or self.success_points <= 0:
             return {"success_rows": empty}
         success_rows = self._success_rows(batch)
+        # Only successes whose (account, source) key failed in this batch or has a stored burst
+        # count can follow a burst (most sign-ins never do): keeps this cheap.
+        known = np.concatenate([self._burst_keys(batch, rows), self.burst_keys_])
+        success_rows = success_rows[np.isin(self._burst_keys(batch, success_rows), known)]
         if not len(success_rows):
             return {"success_rows": empty}
         every = np.concatenate([rows, success_rows])

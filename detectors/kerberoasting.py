@@ -89,16 +89,22 @@ class Kerberoasting(RarityDetector):
         mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
         mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
         mask &= batch.column("object") >= 0
+        # RC4 rows by their auth_protocol id (one string lookup per distinct id, not per row).
+        protocol = batch.column("auth_protocol")
+        ids, first = np.unique(protocol[mask], return_index=True)
+        candidates = np.flatnonzero(mask)
+        rc4 = [
+            i
+            for i, row in zip(ids.tolist(), candidates[first].tolist(), strict=True)
+            if batch.events[row].auth_protocol == RC4
+        ]
+        mask &= np.isin(protocol, rc4)
         for row in np.flatnonzero(mask).tolist():
             event = batch.events[row]
             service = event.object.lower()
             # User-account services only: computer accounts (HOST$) and the TGT service are
             # what every logon asks for.
-            mask[row] = (
-                event.auth_protocol == RC4
-                and not service.endswith("$")
-                and not service.startswith("krbtgt")
-            )
+            mask[row] = not service.endswith("$") and not service.startswith("krbtgt")
         rows = np.flatnonzero(mask).astype(np.int64)
         action = batch.action[rows]
         kind = kind_code(action, np.zeros(len(rows), dtype=np.bool_), batch.column("object")[rows])
