@@ -2,7 +2,8 @@
 
 Rule-like signals with rarity: clearing an audit log (1102/104, CloudTrail StopLogging /
 DeleteTrail / DeleteFlowLogs ...) is strong on its own; creating, enabling or resetting the
-password of a privileged account, creating access keys for someone else, disabling MFA and
+password of a privileged account (by its name, or because the tenant has seen it use special
+privileges: 4672, sudo to root), creating access keys for someone else, disabling MFA and
 installing a service (7045/4697) weigh by how unusual the action is for the actor. An admin who
 does it every day decays to quiet; a user who never did it gets the full weight. Before the
 actor's learning period ends (short captures, new accounts) the weight is partial, so
@@ -30,7 +31,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import WHOLE_COUNTS, PairTable, StateDict, group_cumsum_before
+from detectors.base import WHOLE_COUNTS, PairTable, StateDict, group_cumsum_before, grow
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -132,6 +133,9 @@ class AccountLifecycle(RarityDetector):
         self.provisioning_weight = provisioning_weight
         # target account id -> times seen disabled
         self.disabled_ = PairTable(WHOLE_COUNTS, times=False)
+        # user id -> privileged uses seen (4672 special privileges, sudo to root): accounts the
+        # tenant has seen act as admins are privileged targets whatever their names
+        self.privileged_uses_ = np.empty(0, dtype=np.float64)
         self.created_ = PairTable()  # target account id -> times created, last creation
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
@@ -147,7 +151,8 @@ class AccountLifecycle(RarityDetector):
         # routine for the team, a random name is not.
         service = action == ACTION_CODE[Action.REMOTE_EXEC]
         sub = np.where(account | service, batch.column("object")[rows], -1)
-        kind = kind_code(action, account & batch.privileged[rows], sub)
+        privileged = batch.privileged[rows] | self._privileged_target(batch)[rows]
+        kind = kind_code(action, account & privileged, sub)
         # Bringing back one disabled account is its own kind, per target: a helpdesk admin who
         # enables new accounts every week has never brought back *this* one.
         reenabled = self._reenabled(batch, rows)
@@ -164,10 +169,11 @@ class AccountLifecycle(RarityDetector):
         weight[action == ACTION_CODE[Action.LOG_CLEARED]] = self.log_cleared_weight
         weight[action == ACTION_CODE[Action.REMOTE_EXEC]] = self.service_weight
         created_recently = self._created_recently(batch)[rows]
+        known_admin = self._privileged_target(batch)[rows]
         for i in np.flatnonzero(action == ACTION_CODE[Action.ACCOUNT_CHANGE]).tolist():
             event = batch.events[int(rows[i])]
             verb_weight = _VERB_WEIGHT.get(event.object, _DEFAULT_VERB_WEIGHT)
-            if event.privileged and verb_weight >= 15.0:
+            if (event.privileged or known_admin[i]) and verb_weight >= 15.0:
                 verb_weight = max(verb_weight, _PRIVILEGED_WEIGHT)
             elif event.object in _KEY_VERBS and event.target_user not in ("", event.user):
                 verb_weight = max(verb_weight, _OTHER_KEY_WEIGHT)
@@ -179,7 +185,38 @@ class AccountLifecycle(RarityDetector):
         reenabled = self._reenabled(batch, rows)
         weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
-        return {"weight": weight, "log": log, "reenabled": reenabled}
+        return {"weight": weight, "log": log, "reenabled": reenabled, "admin": known_admin}
+
+    def _privileged_uses(self, batch: EventBatch) -> BoolArray:
+        """Rows where an account uses special privileges (4672, sudo to root ...)."""
+        mask = batch.action == ACTION_CODE[Action.PRIVILEGE_USE]
+        mask &= batch.privileged & batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        result: BoolArray = mask
+        return result
+
+    def _privileged_target(self, batch: EventBatch) -> BoolArray:
+        """Account changes whose target was seen using special privileges before the row
+        (state or earlier rows of the batch): a password reset of an admin is a takeover
+        path whether or not the name says "admin" (T1098 then T1078.002)."""
+        flags = np.zeros(len(batch), dtype=np.bool_)
+        account = np.flatnonzero(
+            (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE])
+            & (batch.column("target_user") >= 0)
+        )
+        if not len(account):
+            return flags
+        uses = np.flatnonzero(self._privileged_uses(batch))
+        every = np.concatenate([uses, account])
+        order = np.argsort(every, kind="stable")
+        keys = np.concatenate(
+            [batch.column("user")[uses], batch.column("target_user")[account]]
+        ).astype(np.int64)[order]
+        is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(account))])[order]
+        before = group_cumsum_before(keys, is_use)
+        stored = grow(self.privileged_uses_, int(keys.max()) + 1, 0.0)[keys]
+        target_rows = every[order][is_use == 0]
+        flags[target_rows] = (stored + before)[is_use == 0] > 0
+        return flags
 
     def _disable_marks(self, batch: EventBatch) -> tuple[Int64Array, BoolArray, BoolArray]:
         """Target ids of account changes, and which rows disable / enable the target."""
@@ -228,6 +265,10 @@ class AccountLifecycle(RarityDetector):
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         super().learn(batch, held_back)
+        users = batch.column("user")[self._privileged_uses(batch)]
+        if len(users):
+            self.privileged_uses_ = grow(self.privileged_uses_, int(users.max()) + 1, 0.0)
+            self.privileged_uses_ += np.bincount(users, minlength=len(self.privileged_uses_))
         account, disables, _ = self._disable_marks(batch)
         target = batch.column("target_user")[account[disables]].astype(np.int64)
         self.disabled_.add(target, batch.time[account[disables]])
@@ -240,6 +281,7 @@ class AccountLifecycle(RarityDetector):
             **super().state(),
             **self.disabled_.state("disabled_"),
             **self.created_.state("created_"),
+            "privileged_uses": self.privileged_uses_,
         }
 
     def load_state(self, state: StateDict) -> None:
@@ -248,6 +290,10 @@ class AccountLifecycle(RarityDetector):
         self.created_ = PairTable()  # state saved before creations were tracked has none
         if "created_keys" in state:
             self.created_.load_state(state, "created_")
+        # State saved before privileged uses were counted: none known yet.
+        self.privileged_uses_ = np.asarray(
+            state.get("privileged_uses", np.empty(0)), dtype=np.float64
+        )
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)
@@ -275,7 +321,7 @@ class AccountLifecycle(RarityDetector):
             what = f"installed service {event.object or '?'}{where}{source}"
         else:
             target = event.target_user or event.device or "an account"
-            kind = "privileged account " if event.privileged else "account "
+            kind = "privileged account " if event.privileged or feats["admin"][i] else "account "
             what = f"{event.object.replace('_', ' ') or 'changed'} for {kind}{target}{where}"
         count = float(feats["count"][i])
         when = "first time for them" if count < 0.05 else f"done ~{count:.1f} times recently"

@@ -10,6 +10,8 @@ Three registered detectors share the vectorised decayed-count machinery of this 
   every day learns that this is its normal. The user detector only judges accounts that have
   signed in successfully at least once and counts bursts per (account, source): internet
   scanners taking turns at ``root``/``admin`` on a bastion are normal life, not an incident.
+  It also flags a success of the account from the source of a surprising burst, right after
+  it (brute force, then in).
 * ``password_spray`` (entity ``ip``) - distinct accounts failing from one source over a
   window of days (decayed distinct count, T1110.003). Failures for accounts that exist
   (bad password: ``bad_password``, ``0xc000006a``, Kerberos ``0x18``) count fully; failures for
@@ -28,7 +30,7 @@ iteration whose only fixed point is the sequential answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -99,6 +101,33 @@ def _who(builder: BatchBuilder, kind: str, index: int) -> str:
     return builder.vocab[kind].value(index)
 
 
+def _merged(bursts: Signals, successes: Signals) -> Signals:
+    """One detector's burst and success-after-burst findings, in row order."""
+    burst_mitre = [
+        bursts.techniques(i) if bursts.row_mitre else ("T1110.001",) for i in range(len(bursts))
+    ]
+    rows = np.concatenate([bursts.rows, successes.rows])
+    order = np.argsort(rows, kind="stable")
+    pick = order.tolist()
+
+    def both(first: list[Any], second: list[Any]) -> list[Any]:
+        joined = [*first, *second]
+        return [joined[i] for i in pick]
+
+    return Signals(
+        detector=successes.detector,
+        entity_kind=successes.entity_kind,
+        rows=rows[order],
+        entity=np.concatenate([bursts.entity, successes.entity])[order],
+        points=np.concatenate([bursts.points, successes.points])[order],
+        titles=both(bursts.titles, successes.titles),
+        observed=both(bursts.observed, successes.observed),
+        baseline=both(bursts.baseline, successes.baseline),
+        mitre=successes.mitre,
+        row_mitre=both(burst_mitre, successes.row_mitre),
+    )
+
+
 # -- failed-logon bursts -------------------------------------------------------------------
 
 
@@ -137,9 +166,13 @@ class FailedLogonSurprise:
         min_nats: float = 8.0,
         points_per_nat: float = 1.0,
         max_points: float = 25.0,
+        success_points: float = 40.0,
     ) -> None:
         if min(short_hours, long_days, prior_per_day, min_failures, points_per_nat) <= 0:
             raise ValueError(f"{self.name}: windows, prior and points must be > 0")
+        if not 0 <= success_points <= 100:
+            raise ValueError(f"{self.name}: success_points must be in [0, 100]")
+        self.success_points = success_points
         self.short_tau = short_hours * HOUR
         self.peak_tau = 6.0 * self.short_tau
         self.long_tau = long_days * DAY
@@ -239,7 +272,9 @@ class FailedLogonSurprise:
         )
         crossed = passes_peak(short_after, peak, self.min_failures)
         flagged = surprising & crossed
+        success = self._success_after_burst(batch, rows, held, long_state, time_state, size)
         return {
+            **success,
             "rows": rows,
             "entity": entity,
             "time": time,
@@ -253,6 +288,62 @@ class FailedLogonSurprise:
             "short_after": short_after,
             "mean": mean,
             "nats": nats,
+        }
+
+    def _success_after_burst(
+        self,
+        batch: EventBatch,
+        rows: Int64Array,
+        held: BoolArray,
+        long_state: FloatArray,
+        time_state: FloatArray,
+        size: int,
+    ) -> dict[str, np.ndarray]:
+        """Successful sign-ins whose (account, source) key had a surprising failure burst just
+        before: the guessing worked (T1110.001 then T1078). Only for ``needs_success`` (the
+        user detector); the counts are the failure rows' own, so this changes no state."""
+        empty = np.empty(0, dtype=np.int64)
+        if not self.needs_success or self.success_points <= 0:
+            return {"success_rows": empty}
+        success_rows = self._success_rows(batch)
+        # Only successes whose (account, source) key failed in this batch or has a stored burst
+        # count can follow a burst (most sign-ins never do): keeps this cheap.
+        known = np.concatenate([self._burst_keys(batch, rows), self.burst_keys_])
+        success_rows = success_rows[np.isin(self._burst_keys(batch, success_rows), known)]
+        if not len(success_rows):
+            return {"success_rows": empty}
+        every = np.concatenate([rows, success_rows])
+        order = np.argsort(every, kind="stable")
+        every = every[order]
+        is_failure = np.concatenate([np.ones(len(rows)), np.zeros(len(success_rows))])[order]
+        is_failure = is_failure.astype(np.bool_)
+        was_held = np.concatenate([held, np.zeros(len(success_rows), dtype=np.bool_)])[order]
+        entity = batch.column(self.entity_column)[every]
+        time = batch.time[every]
+        size = max(size, int(entity.max()) + 1)
+        keys = self._burst_keys(batch, every)
+        key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64)
+        burst_value, burst_stamp = self._stored_burst(keys)
+        short = counts_before(burst_value, burst_stamp, key_group, time, is_failure, self.short_tau)
+        long_all, _, time_all = self._dense(size)
+        long_before = counts_before(
+            long_all[entity],
+            time_all[entity],
+            entity,
+            time,
+            is_failure & ~was_held,
+            self.long_tau,
+        )
+        mean = np.maximum(
+            long_before * self.short_tau / self.long_tau, self.prior_per_day * self.short_tau / DAY
+        )
+        nats = poisson_nats(short, mean)
+        hit = ~is_failure & at_least(short, self.min_failures) & (nats >= self.min_nats)
+        return {
+            "success_rows": every[hit],
+            "success_entity": entity[hit],
+            "success_short": short[hit],
+            "success_mean": mean[hit],
         }
 
     def _has_succeeded(
@@ -275,6 +366,40 @@ class FailedLogonSurprise:
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
+        bursts = self._burst_signals(batch, builder, view)
+        if not len(view["success_rows"]):
+            return bursts
+        return _merged(bursts, self._success_signals(batch, builder, view))
+
+    def _success_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
+        rows = view["success_rows"]
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=rows.astype(np.int64),
+            entity=view["success_entity"].astype(np.int32),
+            points=np.full(len(rows), self.success_points),
+            mitre=self.mitre,
+        )
+        for index, row in enumerate(rows.tolist()):
+            who = _who(builder, self.entity_kind, int(signals.entity[index]))
+            source = batch.events[row].src_ip or batch.events[row].src_host or "the same source"
+            count = float(view["success_short"][index])
+            per_hour = float(view["success_mean"][index]) * HOUR / self.short_tau
+            signals.titles.append(
+                f"{who} signed in successfully from {source} right after ~{count:.0f} failed "
+                f"sign-ins from there in about an hour (normal: {per_hour:.2f} failures per hour)"
+            )
+            signals.observed.append(f"successful sign-in after a failure burst for {who}")
+            signals.baseline.append(f"long-term rate {per_hour * 24:.1f} failures/day")
+            signals.row_mitre.append(("T1110.001", "T1078"))
+        return signals
+
+    def _burst_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
         flagged = view["flagged"]
         if not flagged.any():
             return Signals.empty(self.name, self.entity_kind, self.mitre)
@@ -401,7 +526,9 @@ class FailedLogonSurprise:
 
 @register
 class FailedLogonsUser(FailedLogonSurprise):
-    """A burst of failed sign-ins for one account in use, from one source, against its rate.
+    """A burst of failed sign-ins for one account in use, from one source, against its rate;
+    and a successful sign-in of that account from that source right after such a burst
+    (``success_points``, 40: the guessing worked, T1110.001 then T1078).
 
     Only accounts that have signed in successfully are judged, and the burst is counted per
     (account, source): thirty guesses at ``root`` from ten scanners, on a box where nobody
@@ -426,7 +553,7 @@ class FailedLogonsUser(FailedLogonSurprise):
     """
 
     name: ClassVar[str] = "failed_logons_user"
-    mitre: ClassVar[tuple[str, ...]] = ("T1110.001",)
+    mitre: ClassVar[tuple[str, ...]] = ("T1110.001", "T1078")
     entity_kind: ClassVar[str] = "user"
     entity_column: ClassVar[str] = "user"
     burst_column: ClassVar[str | None] = "src_ip"

@@ -434,7 +434,8 @@ class PrivilegedAction(RarityDetector):
     """First (or long-unused) privileged action kind for a mature user, weighed by peers.
 
     Kinds: special-privilege logon (4672), sudo/su to root or to another user, explicit
-    credentials (4648/runas), non-admin IAM policy changes, access-key creation. Points are
+    credentials (4648/runas, and type 9 logons as another account), non-admin IAM policy
+    changes, access-key creation. Points are
     ``per_nat * sqrt(user_surprise * peer_surprise) * rarity`` where user surprise is
     ``ln((events + 2) / (kinds + 1))`` over the user's history and peer surprise is
     ``-ln((users_doing_it + 1) / (users + 2))``. See the module docstring for an example.
@@ -447,6 +448,7 @@ class PrivilegedAction(RarityDetector):
         "T1548.003",
         "T1098",
         "T1098.001",
+        "T1550.002",
     )
 
     def __init__(
@@ -475,6 +477,8 @@ class PrivilegedAction(RarityDetector):
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
         mask &= batch.column("user") >= 0
+        netonly = self._netonly(batch)
+        mask |= netonly
         policy = batch.action == ACTION_CODE[Action.POLICY_CHANGE]
         mask &= ~(policy & batch.privileged)  # admin grants are group_change's strong signal
         account = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
@@ -484,7 +488,11 @@ class PrivilegedAction(RarityDetector):
                 keyed[row] = batch.events[row].object in _KEY_VERBS
             mask &= ~account | keyed
         rows = np.flatnonzero(mask).astype(np.int64)
-        action = batch.action[rows]
+        # A logon that takes on another account's credentials for the network is the same kind
+        # as 4648/runas: one habit, whichever way Windows logged it.
+        action = np.where(
+            netonly[rows], ACTION_CODE[Action.EXPLICIT_CREDENTIAL], batch.action[rows]
+        )
         sub = np.where(
             action == ACTION_CODE[Action.ACCOUNT_CHANGE],
             batch.column("object")[rows],
@@ -493,6 +501,18 @@ class PrivilegedAction(RarityDetector):
         flag = batch.privileged[rows]
         kind = kind_code(action, flag, sub)
         return rows, batch.column("user")[rows], kind
+
+    @staticmethod
+    def _netonly(batch: EventBatch) -> BoolArray:
+        """Logon type 9 (``runas /netonly``, mimikatz ``sekurlsa::pth``) whose network identity
+        is another account: the session now acts as that account on every host it reaches."""
+        mask = (batch.action == ACTION_CODE[Action.LOGON]) & batch.outcome_is(Outcome.SUCCESS)
+        mask &= (batch.column("user") >= 0) & (batch.column("target_user") >= 0)
+        for row in np.flatnonzero(mask).tolist():
+            event = batch.events[row]
+            mask[row] = event.logon_type == "9" and event.target_user != event.user
+        result: BoolArray = mask
+        return result
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
         # Root uses of the row's user before the row: stored, plus earlier rows of the batch
@@ -553,7 +573,10 @@ class PrivilegedAction(RarityDetector):
 
 def _technique(event: Event) -> tuple[str, ...]:
     """sudo/su: abuse of elevation control; 4672: a privileged (domain) account in use;
-    runas/4648: another valid account; permission changes and keys: account manipulation."""
+    runas/4648: another valid account; a type 9 logon as another account: alternate
+    authentication material (pass the hash); permission changes and keys: manipulation."""
+    if event.action is Action.LOGON:
+        return ("T1550.002", "T1078.002")
     if event.action is Action.PRIVILEGE_USE:
         if event.app in {"sudo", "su"}:
             return ("T1548.003",)
@@ -566,6 +589,11 @@ def _technique(event: Event) -> tuple[str, ...]:
 
 
 def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> str:
+    if action is Action.LOGON:
+        return (
+            f"a network-only logon (type 9: runas /netonly, or pass the hash) as "
+            f"{target or 'another account'}"
+        )
     if action is Action.PRIVILEGE_USE:
         if app in {"sudo", "su"}:
             return f"{app} to {target or 'root'}"

@@ -108,6 +108,7 @@ ASPECTS: dict[str, str] = {
     "privileged_action": "privilege",
     "group_change": "privilege",
     "rare_api_call": "api",
+    "kerberoasting": "tickets",
 }
 
 
@@ -120,6 +121,7 @@ CORROBORATION_ASPECTS: dict[str, str] = {
     "execution": "activity",
     "privilege": "activity",
     "api": "activity",
+    "tickets": "activity",
 }
 
 

@@ -12,7 +12,16 @@ Usage::
 or ``python -m benchmarks.scenario OUT_DIR [--seed N] [--days N] [--users N] [--attacks a,b]``.
 """
 
-from benchmarks.scenario.attacks import ATTACKS, AttackKind
+from benchmarks.scenario.attacks import ATTACKS, CATALOGUE, THREATS, AttackKind
 from benchmarks.scenario.generator import AttackTruth, BenignTruth, ScenarioTruth, generate
 
-__all__ = ["ATTACKS", "AttackKind", "AttackTruth", "BenignTruth", "ScenarioTruth", "generate"]
+__all__ = [
+    "ATTACKS",
+    "CATALOGUE",
+    "THREATS",
+    "AttackKind",
+    "AttackTruth",
+    "BenignTruth",
+    "ScenarioTruth",
+    "generate",
+]

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.scenario.attacks import ATTACKS
+from benchmarks.scenario.attacks import ATTACKS, THREATS
 from benchmarks.scenario.generator import generate
 
 
@@ -31,8 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--attacks",
         default=None,
-        help="comma-separated attack names (name:N for N instances, 'none' for none); default all: "
-        + ", ".join(ATTACKS),
+        help="comma-separated attack names (name:N for N instances, 'none' for none); default "
+        "'all', the first catalogue: "
+        + ", ".join(ATTACKS)
+        + "; 'new', the threat-list kinds (opt-in): "
+        + ", ".join(THREATS)
+        + "; 'every' for both",
     )
     parser.add_argument("--gzip", action="store_true", help="write .gz files")
     return parser

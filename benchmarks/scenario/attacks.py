@@ -10,12 +10,20 @@ Families follow DESIGN.md: ``credential_misuse``, ``privilege_abuse``, ``lateral
 
 from __future__ import annotations
 
-import random
-import string
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-from benchmarks.scenario.formats import ADMIN_PRIVILEGES, DAY_MS
+from benchmarks.scenario.context import (
+    ATTACKER_BROWSERS,
+    ATTACKER_CLI,
+    CREDENTIAL_MISUSE,
+    LATERAL_MOVEMENT,
+    PRIVILEGE_ABUSE,
+    AttackKind,
+    Context,
+    Injected,
+    random_name,
+)
+from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
     ADMIN,
     ENGINEER,
@@ -23,8 +31,6 @@ from benchmarks.scenario.generator import (
     MINUTE,
     OFFICE,
     AttackTruth,
-    Host,
-    Person,
     World,
     assume_role,
     aws_source,
@@ -32,116 +38,7 @@ from benchmarks.scenario.generator import (
     psexec,
     public_ip,
 )
-
-CREDENTIAL_MISUSE, PRIVILEGE_ABUSE, LATERAL_MOVEMENT = (
-    "credential_misuse",
-    "privilege_abuse",
-    "lateral_movement",
-)
-_ATTACKER_BROWSERS = (
-    "Mozilla/5.0 (X11; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/115.0",
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/109.0.0.0 Safari/537.36",
-)
-_ATTACKER_CLI = "python-requests/2.31.0"
-
-
-@dataclass
-class Injected:
-    """What an attack function reports about itself (the window comes from the writer)."""
-
-    description: str
-    users: list[str] = field(default_factory=list)
-    hosts: list[str] = field(default_factory=list)
-    ips: list[str] = field(default_factory=list)
-    primary: tuple[str, str] = ("user", "")
-
-    def entities(self) -> dict[str, list[str]]:
-        found = {"users": self.users, "hosts": self.hosts, "ips": self.ips}
-        return {key: list(dict.fromkeys(values)) for key, values in found.items() if values}
-
-
-class Context:
-    """One attack's view of the world: its random stream, victim picking and timing."""
-
-    def __init__(self, world: World, rng: random.Random, used: set[str]) -> None:
-        self.world = world
-        self.org = world.org
-        self.rng = rng
-        self.used = used  # accounts already victims of another attack
-
-    def pick(self, candidates: Sequence[Person]) -> Person:
-        """A victim: unused by other attacks and free of benign episodes when possible."""
-        if not candidates:
-            raise ValueError("no account fits this attack (too few users?)")
-        org = self.org
-        plain = [
-            p for p in candidates if not p.special and p.sam not in (org.new_hire, org.dormant)
-        ]
-        for pool in ([p for p in plain if p.sam not in self.used], plain, list(candidates)):
-            if pool:
-                person = self.rng.choice(pool)
-                self.used.add(person.sam)
-                return person
-        raise AssertionError("unreachable")
-
-    def day(self, span: int = 1) -> int:
-        """A start day in the detection period leaving ``span`` days for the attack."""
-        first = self.world.learning_days
-        last = max(first, self.world.days - span)
-        return self.rng.randrange(first, last + 1) if last > first else first
-
-    def weekday(self, span: int = 1) -> int:
-        """Like :meth:`day` but a working day when there is one (blending in with work)."""
-        for _ in range(20):
-            day = self.day(span)
-            if self.world.clock.weekday(day) < 5:
-                return day
-        return self.day(span)
-
-    def place(self, day: int, person: Person, minutes: float) -> int:
-        """Local wall time for ``person`` on ``day``, kept inside the detection period."""
-        t = self.world.clock.at(day, person.tz_on(day), minutes)
-        while t < self.world.learning_end_ms + MINUTE:
-            t += DAY_MS
-        while t > self.world.end_ms - 3 * HOUR:
-            t -= DAY_MS
-        return max(t, self.world.learning_end_ms + MINUTE)
-
-    def night(self, day: int, person: Person) -> int:
-        return self.place(day, person, self.rng.uniform(0.5, 4.5) * 60)
-
-    def evening(self, day: int, person: Person) -> int:
-        return self.place(day, person, self.rng.uniform(19.0, 22.5) * 60)
-
-    def office_hours(self, day: int, person: Person) -> int:
-        return self.place(
-            day, person, person.start_min + self.rng.uniform(60, person.length_min - 90)
-        )
-
-    def hosts_outside(self, person: Person, day: int, *, kinds: tuple[str, ...] = ()) -> list[Host]:
-        """Windows hosts ``person`` never reaches in normal life (and that exist on ``day``)."""
-        baseline = set(person.servers) | {h.name for _, h in person.laptops}
-        # Everyone logs on to their own DC daily (group policy), and nobody "uses" the backup
-        # and scanner hosts; the rollout server is everybody's new normal.
-        baseline |= {self.org.dc_for(person).name, "SCAN01", "BKP01", self.org.rollout_server}
-        hosts = [
-            h
-            for h in self.org.hosts.values()
-            if h.name not in baseline and h.since_day <= day and (not kinds or h.kind in kinds)
-        ]
-        return sorted(hosts, key=lambda h: h.name)
-
-    def ws_ip(self, person: Person, day: int) -> tuple[Host, str]:
-        ws = person.workstation_on(day)
-        if ws is None:
-            raise ValueError(f"{person.sam} has no workstation")
-        return ws, ws.ip
-
-
-def _random_name(rng: random.Random, length: int = 8) -> str:
-    return "".join(rng.choice(string.ascii_letters) for _ in range(length))
-
+from benchmarks.scenario.threats import THREATS
 
 # --------------------------------------------------------------------------------------------
 # credential_misuse
@@ -154,7 +51,7 @@ def stolen_credentials_night(ctx: Context) -> Injected:
     day = ctx.day()
     t = ctx.night(day, victim)
     ip = public_ip(rng, "hosting")
-    ua = rng.choice(_ATTACKER_BROWSERS)
+    ua = rng.choice(ATTACKER_BROWSERS)
     user = trail.iam_user(victim.sam, victim.aws_principal, "")
     trail.console_login(t, user, ip=ip, user_agent=ua, mfa=rng.random() < 0.5, actor=victim.actor)
     t += rng.randrange(20, 60) * 1000
@@ -563,7 +460,7 @@ def aws_admin_backdoor(ctx: Context) -> Injected:
         ("ec2.amazonaws.com", "DescribeInstances"),
     ):
         t += rng.randrange(2, 20) * 1000
-        trail.call(t, backdoor, source, name, ip=outside, user_agent=_ATTACKER_CLI, actor=new_user)
+        trail.call(t, backdoor, source, name, ip=outside, user_agent=ATTACKER_CLI, actor=new_user)
     return Injected(
         f"{actor.sam} creates IAM user {new_user}, attaches AdministratorAccess and creates an "
         f"access key in the evening; the key is used from {outside} shortly after",
@@ -644,7 +541,7 @@ def lateral_psexec(ctx: Context) -> Injected:
             process="C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
             target_info=target.fqdn,
         )
-        service = _random_name(rng)
+        service = random_name(rng)
         image = f"%SystemRoot%\\{service}.exe"
         psexec(
             world, victim, ws, target, t, rng, service=service, image=image, auth="NTLM", src_ip=ip
@@ -795,15 +692,6 @@ def fanout_burst(ctx: Context) -> Injected:
 # The catalogue.
 
 
-@dataclass(frozen=True)
-class AttackKind:
-    name: str
-    family: str
-    technique: str
-    mitre: tuple[str, ...]
-    run: Callable[[Context], Injected]
-
-
 ATTACKS: dict[str, AttackKind] = {
     kind.name: kind
     for kind in (
@@ -902,18 +790,32 @@ ATTACKS: dict[str, AttackKind] = {
 }
 
 
+# Every kind by name: the first catalogue (the default, and what ``all`` means, so existing seed
+# sets keep generating the same scenarios) and the threat-list kinds added later (``new``).
+CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS}
+GROUPS: dict[str, tuple[str, ...]] = {
+    "all": tuple(ATTACKS),
+    "new": tuple(THREATS),
+    "every": tuple(CATALOGUE),
+}
+
+
 def expand_names(names: Sequence[str] | None) -> list[str]:
-    """``None`` -> every attack once; ``name:N`` -> N instances; unknown names are an error."""
+    """``None`` -> the first catalogue once; ``name:N`` -> N instances; ``all`` (first
+    catalogue), ``new`` (threat-list kinds) and ``every`` (both) name groups; unknown names are
+    an error."""
     if names is None:
         return list(ATTACKS)
     expanded: list[str] = []
     for raw in names:
         name, _, count = raw.strip().partition(":")
-        if name == "all":
-            expanded.extend(ATTACKS)
+        if name in GROUPS:
+            expanded.extend(GROUPS[name])
             continue
-        if name not in ATTACKS:
-            raise ValueError(f"unknown attack {name!r}; choose from: {', '.join(ATTACKS)}")
+        if name not in CATALOGUE:
+            raise ValueError(
+                f"unknown attack {name!r}; choose from: {', '.join([*GROUPS, *CATALOGUE])}"
+            )
         if count and (not count.isdigit() or int(count) < 1):
             raise ValueError(f"bad attack count in {raw!r}")
         expanded.extend([name] * (int(count) if count else 1))
@@ -925,7 +827,7 @@ def inject(world: World, names: Sequence[str]) -> list[AttackTruth]:
     truths: list[AttackTruth] = []
     used: set[str] = set()
     for index, name in enumerate(names, start=1):
-        kind = ATTACKS[name]
+        kind = CATALOGUE[name]
         attack_id = f"A{index:02d}-{name}"
         ctx = Context(world, world.rng("attack", index, name), used)
         with world.sink.tagged(attack_id):

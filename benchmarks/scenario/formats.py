@@ -100,6 +100,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4648: _EventMeta("Logon", 12544, 0),
     4672: _EventMeta("Special Logon", 12548, 0),
     4688: _EventMeta("Process Creation", 13312, 2),
+    4698: _EventMeta("Other Object Access Events", 12804, 1),
     4697: _EventMeta("Security System Extension", 12289, 0),
     4720: _EventMeta("User Account Management", 13824, 0),
     4722: _EventMeta("User Account Management", 13824, 0),
@@ -655,6 +656,41 @@ class WindowsLog:
         fields["PrivilegeList"] = privileges
         self.sink.win(t, host, 4672, fields, actor=who.actor)
 
+    def new_credentials_logon(
+        self, t: int, host: WinHost, who: Principal, outbound: Principal, outbound_domain: str
+    ) -> str:
+        """4624 type 9 (``runas /netonly``, mimikatz ``sekurlsa::pth``): ``who`` stays the local
+        identity; ``outbound`` is the account used on the network. Returns the new logon id."""
+        logon_id = self.new_logon_id()
+        fields: dict[str, Any] = self._subject(who, self.new_logon_id())
+        fields.update(
+            TargetUserSid=who.sid,
+            TargetUserName=who.sam,
+            TargetDomainName=self.netbios,
+            TargetLogonId=logon_id,
+            LogonType="9",
+            LogonProcessName="seclogo",
+            AuthenticationPackageName="Negotiate",
+            WorkstationName="-",
+            LogonGuid=_NULL_GUID,
+            TransmittedServices="-",
+            LmPackageName="-",
+            KeyLength="0",
+            ProcessId=hex(self.rng.randrange(0x400, 0x4000, 4)),
+            ProcessName="C:\\Windows\\System32\\svchost.exe",
+            IpAddress="::1",
+            IpPort="0",
+            ImpersonationLevel="%%1833",
+            RestrictedAdminMode="-",
+            TargetOutboundUserName=outbound.sam,
+            TargetOutboundDomainName=outbound_domain,
+            VirtualAccount="%%1843",
+            TargetLinkedLogonId="0x0",
+            ElevatedToken="%%1842",
+        )
+        self.sink.win(t, host, 4624, fields, actor=who.actor)
+        return logon_id
+
     def logon_failed(
         self,
         t: int,
@@ -781,15 +817,29 @@ class WindowsLog:
         }
         self.sink.win(t, dc, 4771, fields, actor=who.actor, failure=True)
 
-    def tgs(self, t: int, dc: WinHost, who: Principal, ip: str, service: WinHost) -> None:
-        """4769: Kerberos service ticket for ``service`` (``TargetUserName`` is user@REALM)."""
+    def tgs(
+        self,
+        t: int,
+        dc: WinHost,
+        who: Principal,
+        ip: str,
+        service: Principal,
+        *,
+        encryption: str = "0x12",
+        options: str = "0x40810000",
+    ) -> None:
+        """4769: Kerberos service ticket for ``service`` (``TargetUserName`` is user@REALM).
+
+        ``encryption`` 0x12 is AES256; 0x17 (RC4-HMAC) is what Kerberoasting tools ask for, as
+        RC4 tickets crack offline far faster.
+        """
         fields = {
             "TargetUserName": f"{who.sam}@{self.realm}",
             "TargetDomainName": self.realm,
             "ServiceName": service.sam,
             "ServiceSid": service.sid,
-            "TicketOptions": "0x40810000",
-            "TicketEncryptionType": "0x12",
+            "TicketOptions": options,
+            "TicketEncryptionType": encryption,
             "IpAddress": f"::ffff:{ip}",
             "IpPort": self._port(),
             "Status": "0x0",
@@ -917,6 +967,30 @@ class WindowsLog:
             MandatoryLabel="S-1-16-12288" if elevated else "S-1-16-8192",
         )
         self.sink.win(t, host, 4688, fields, actor=who.actor)
+
+    def task_created(
+        self,
+        t: int,
+        host: WinHost,
+        who: Principal,
+        logon_id: str,
+        name: str,
+        command: str,
+        arguments: str = "",
+    ) -> None:
+        """4698: a scheduled task was registered (``schtasks /create /s``, atexec over atsvc)."""
+        fields = self._subject(who, logon_id)
+        content = (
+            '<?xml version="1.0" encoding="UTF-16"?>\r\n<Task version="1.2" '
+            'xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">\r\n  '
+            '<Principals>\r\n    <Principal id="LocalSystem">\r\n      '
+            "<UserId>S-1-5-18</UserId>\r\n      <RunLevel>HighestAvailable</RunLevel>\r\n"
+            '    </Principal>\r\n  </Principals>\r\n  <Actions Context="LocalSystem">\r\n'
+            f"    <Exec>\r\n      <Command>{command}</Command>\r\n      "
+            f"<Arguments>{arguments}</Arguments>\r\n    </Exec>\r\n  </Actions>\r\n</Task>"
+        )
+        fields.update(TaskName=name, TaskContent=content, ClientProcessStartKey="-")
+        self.sink.win(t, host, 4698, fields, actor=who.actor)
 
     def log_cleared(self, t: int, host: WinHost, who: Principal, logon_id: str) -> None:
         """1102: the Security log was cleared (provider Microsoft-Windows-Eventlog)."""
@@ -1233,6 +1307,13 @@ class LinuxLog:
         for group in groups:
             log(t + 4000, host, "usermod", f"add '{name}' to group '{group}'", session=key)
             log(t + 4000, host, "usermod", f"add '{name}' to shadow group '{group}'", session=key)
+
+    def group_add(self, t: int, host: str, name: str, group: str) -> None:
+        """``usermod -aG group name`` as shadow-utils logs it (who ran it is in sudo's line)."""
+        key = self._key()
+        log = self.sink.syslog
+        log(t, host, "usermod", f"add '{name}' to group '{group}'", session=key)
+        log(t, host, "usermod", f"add '{name}' to shadow group '{group}'", session=key)
 
     def cron(self, t: int, host: str) -> None:
         key = self._key()

@@ -354,6 +354,11 @@ def _group_change(event_id: int) -> Handler:
     return handle
 
 
+#: Kerberos ticket encryption types that are RC4-HMAC (0x17) or its export variant (0x18):
+#: what Kerberoasting and overpass-the-hash tools ask for where AES (0x11, 0x12) is the norm.
+_RC4_TICKETS = frozenset({"0x17", "0x18", "23", "24"})
+
+
 def _auth_ticket(event_id: int) -> Handler:
     ntlm = event_id == 4776
 
@@ -361,6 +366,9 @@ def _auth_ticket(event_id: int) -> Handler:
         user, machine = _account(_s(fields, "TargetUserName"))
         status = _status(fields, "Status", "ErrorCode", "FailureCode")
         failed = status not in _OK_STATUS
+        protocol = "ntlm" if ntlm else "kerberos"
+        if not ntlm and _s(fields, "TicketEncryptionType").strip().lower() in _RC4_TICKETS:
+            protocol = "kerberos_rc4"
         return {
             "action": Action.AUTH_TICKET,
             "outcome": Outcome.FAILURE if failed else Outcome.SUCCESS,
@@ -368,7 +376,7 @@ def _auth_ticket(event_id: int) -> Handler:
             "src_ip": normalise_ip(_s(fields, "IpAddress")),
             "src_host": normalise_host(_s(fields, "Workstation")) or machine,
             "object": _clean(_s(fields, "ServiceName")),
-            "auth_protocol": "ntlm" if ntlm else "kerberos",
+            "auth_protocol": protocol,
             "reason": status if failed else "",
         }
 

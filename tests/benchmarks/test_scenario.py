@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scenario import ATTACKS, ScenarioTruth, generate
+from benchmarks.scenario import ATTACKS, THREATS, ScenarioTruth, generate
 from benchmarks.scenario.__main__ import main
 from schemas.readers import InputReader
 
@@ -48,6 +48,7 @@ REQUIRED = {
     4732: ("SubjectUserName", "TargetUserName", "MemberName", "MemberSid"),
     4768: ("TargetUserName", "IpAddress", "Status", "ServiceName"),
     4769: ("TargetUserName", "ServiceName", "IpAddress", "Status"),
+    4698: ("SubjectUserName", "TaskName", "TaskContent"),
     4776: ("TargetUserName", "Workstation", "Status"),
     5140: ("SubjectUserName", "ShareName", "IpAddress"),
     5145: ("SubjectUserName", "ShareName", "RelativeTargetName", "IpAddress"),
@@ -283,3 +284,178 @@ def test_cli_prints_a_one_line_summary(tmp_path: Path, capsys: pytest.CaptureFix
     assert "\n" not in out and "1 attacks [fanout_burst]" in out and "windows" in out
     assert json.loads((tmp_path / "truth.json").read_text())["attacks"][0]["name"] == "fanout_burst"
     assert main([str(tmp_path), "--attacks", "bogus", "--days", "9", "--users", "12"]) == 2
+
+
+# --------------------------------------------------------------------------------------------
+# The threat-list kinds (opt-in: ``--attacks new``).
+
+# SHA-256 over the per-file digests of SMALL's default scenario, as generated before the
+# threat-list kinds existed (commit dbf1b12). Existing seed sets must stay byte-identical; change
+# this only with a deliberate, announced change to the generator's normal life or old attacks.
+SMALL_DEFAULT_DIGEST = "e774165bce8226ffdf79e95841341ac7e4639990d5442fd25781073e728257c0"
+
+
+@pytest.fixture(scope="module")
+def threats(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScenarioTruth]:
+    out = tmp_path_factory.mktemp("threats")
+    return out, generate(out, attacks=["new"], **SMALL)
+
+
+def _evidence(
+    out: Path, truth: ScenarioTruth, name: str
+) -> tuple[list[dict], list[str], list[dict]]:
+    """(HELK records, syslog lines, CloudTrail records) of the one attack called ``name``."""
+    (attack,) = [a for a in truth.attacks if a.name == name]
+    wanted = set(attack.evidence)
+    windows = [
+        record
+        for path in _files(out, "windows")
+        for record in map(json.loads, _read(path).splitlines())
+        if f"{record['Hostname'].split('.')[0].lower()}:{record['RecordNumber']}" in wanted
+    ]
+    lines = [
+        line
+        for path in _files(out, "linux")
+        for n, line in enumerate(_read(path).decode().splitlines(), start=1)
+        if f"linux/{path.name}:{n}" in wanted
+    ]
+    trail = [
+        record
+        for path in _files(out, "cloudtrail")
+        for record in json.loads(_read(path))["Records"]
+        if record["eventID"] in wanted
+    ]
+    return windows, lines, trail
+
+
+def test_default_scenarios_are_unchanged_by_the_new_kinds(tmp_path: Path) -> None:
+    generate(tmp_path / "default", **SMALL)
+    generate(tmp_path / "all", attacks=["all"], **SMALL)
+    digests = _digests(tmp_path / "default")
+    assert digests == _digests(tmp_path / "all")
+    combined = hashlib.sha256(json.dumps(digests, sort_keys=True).encode()).hexdigest()
+    assert combined == SMALL_DEFAULT_DIGEST
+
+
+def test_new_kinds_are_opt_in_and_well_formed(
+    threats: tuple[Path, ScenarioTruth], tmp_path: Path
+) -> None:
+    out, truth = threats
+    assert not set(THREATS) & set(ATTACKS)
+    assert [a.name for a in truth.attacks] == list(THREATS)
+    assert {a.family for a in truth.attacks} == FAMILIES
+    for attack in truth.attacks:
+        assert all(re.fullmatch(r"T\d{4}(\.\d{3})?", m) for m in attack.mitre)
+        assert attack.entities and all(attack.entities.values()), attack.id
+        ids = {v for values in attack.entities.values() for v in values}
+        assert attack.primary["id"] in ids
+        assert truth.learning_end <= attack.start <= attack.end <= truth.end, attack.id
+        assert attack.events == len(attack.evidence) > 0
+    every = generate(tmp_path / "every", attacks=["every"], **SMALL)
+    assert [a.name for a in every.attacks] == [*ATTACKS, *THREATS]
+    dead: list[object] = []
+    reader = InputReader(tenant=truth.tenant, sink=dead.append)
+    assert list(reader.read_paths([str(out / "logs")])) and not dead, dead[:3]
+
+
+def test_brute_force_guesses_one_account_then_gets_in(threats: tuple[Path, ScenarioTruth]) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "brute_force_user")
+    failed = [r for r in windows if r["EventID"] == 4625]
+    assert len(failed) >= 40 and {r["TargetUserName"] for r in failed} == {
+        failed[0]["TargetUserName"]
+    }
+    assert {r["SubStatus"] for r in failed} == {"0xc000006a"}
+    assert {r["WorkstationName"] for r in failed} == {failed[0]["WorkstationName"]}
+    (success,) = [r for r in windows if r["EventID"] == 4624]
+    assert success["TargetUserName"] == failed[0]["TargetUserName"]
+    assert success["AuthenticationPackageName"] == "NTLM"
+    assert success["@timestamp"] > max(r["@timestamp"] for r in failed)
+
+
+def test_kerberoasting_asks_rc4_tickets_for_every_service_account(
+    threats: tuple[Path, ScenarioTruth],
+) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "kerberoasting")
+    assert {r["EventID"] for r in windows} == {4769}
+    assert {r["TicketEncryptionType"] for r in windows} == {"0x17"}
+    assert {r["ServiceName"] for r in windows} == {
+        "svc_backup",
+        "svc_web",
+        "svc_scan",
+        "svc_deploy",
+    }
+    assert len({r["TargetUserName"] for r in windows}) == 1
+
+
+def test_privileged_reset_then_the_account_is_used(threats: tuple[Path, ScenarioTruth]) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "privileged_reset_use")
+    (reset,) = [r for r in windows if r["EventID"] == 4724]
+    assert reset["SubjectUserName"] != reset["TargetUserName"]
+    used = [
+        r
+        for r in windows
+        if r["EventID"] == 4624 and r["TargetUserName"] == reset["TargetUserName"]
+    ]
+    assert {r["LogonType"] for r in used} == {"3", "10"}
+    assert all(r["@timestamp"] > reset["@timestamp"] for r in used)
+
+
+def test_sudo_group_add_then_a_root_shell(threats: tuple[Path, ScenarioTruth]) -> None:
+    out, truth = threats
+    _, lines, _ = _evidence(out, truth, "linux_sudo_group_add")
+    add = next(line for line in lines if "COMMAND=/usr/sbin/usermod -aG sudo" in line)
+    member = add.rsplit(" ", 1)[1]
+    assert any("usermod[" in line and f"add '{member}' to group 'sudo'" in line for line in lines)
+    assert any(f"sudo:   {member} : " in line and "COMMAND=/bin/bash" in line for line in lines)
+
+
+def test_permission_sweep_changes_many_policies_within_minutes(
+    threats: tuple[Path, ScenarioTruth],
+) -> None:
+    out, truth = threats
+    _, _, trail = _evidence(out, truth, "aws_permission_sweep")
+    changes = [r for r in trail if not r["readOnly"] and r["eventName"] != "AssumeRole"]
+    assert len(changes) >= 20
+    assert {"PutBucketPolicy", "PutBucketAcl", "AttachRolePolicy"} <= {
+        r["eventName"] for r in changes
+    }
+    first, last = (datetime.fromisoformat(changes[i]["eventTime"][:-1]) for i in (0, -1))
+    assert (last - first).total_seconds() < 15 * 60
+
+
+def test_pass_the_hash_is_a_netonly_logon_then_ntlm(threats: tuple[Path, ScenarioTruth]) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "pass_the_hash")
+    (pth,) = [r for r in windows if r["EventID"] == 4624 and r["LogonType"] == "9"]
+    victim = pth["TargetOutboundUserName"]
+    assert pth["LogonProcessName"] == "seclogo" and victim != pth["TargetUserName"]
+    network = [r for r in windows if r["EventID"] == 4624 and r["LogonType"] == "3"]
+    assert len(network) >= 2
+    assert {(r["TargetUserName"], r["AuthenticationPackageName"]) for r in network} == {
+        (victim, "NTLM")
+    }
+    assert {r["WorkstationName"] for r in network} == {pth["Hostname"].split(".")[0]}
+
+
+def test_remote_exec_by_wmi_winrm_and_a_scheduled_task(threats: tuple[Path, ScenarioTruth]) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "lateral_remote_exec")
+    parents = {r["ParentProcessName"].rsplit("\\", 1)[1] for r in windows if r["EventID"] == 4688}
+    assert {"WmiPrvSE.exe", "wsmprovhost.exe"} <= parents
+    assert sum(r["EventID"] == 4698 for r in windows) == 1
+    assert not any(r["EventID"] in (7045, 4697) for r in windows)  # no service: not PsExec
+
+
+def test_source_host_fanout_reaches_many_hosts_from_one_server(
+    threats: tuple[Path, ScenarioTruth],
+) -> None:
+    out, truth = threats
+    windows, _, _ = _evidence(out, truth, "source_host_fanout")
+    logons = [r for r in windows if r["EventID"] == 4624]
+    assert len({r["WorkstationName"] for r in logons}) == 1
+    assert logons[0]["WorkstationName"] in ("APP01", "APP02")
+    assert len({r["Hostname"] for r in logons}) >= 10
+    assert len({r["TargetUserName"] for r in logons}) >= 2
