@@ -126,3 +126,63 @@ def test_cross_user_detectors_over_two_workers_match_vigil_detect(
     streamed = run_two_workers(kafka_broker, tmp_path, path)
     assert incidents(streamed) == found
     assert {a["incident_key"] for a in streamed} == {a["incident_key"] for a in expected}
+
+
+def test_sigkill_of_the_worker_holding_the_tenant(kafka_broker: str, tmp_path: Path) -> None:
+    """Keyed by tenant, one partition holds all of the tenant's events: SIGKILL the worker that
+    holds it mid-stream, restart it; the other worker (or the restarted one) resumes from the
+    checkpoint and the spray, which needs the whole history, still gives vigil detect's
+    incidents. Duplicates only as same-id redeliveries."""
+    from tests.streaming.helpers import partition_for
+    from tests.streaming.test_streaming import _held, assert_duplicates_are_redeliveries
+
+    lines = cross_user_log(end=recent_end())
+    attack = next(n for n, line in enumerate(lines) if SPRAY_IP in line)
+    parts = {
+        "1.log": lines[: attack - 60],
+        "2.log": lines[attack - 60 : attack],
+        "3.log": lines[attack:],
+    }
+    paths = {name: tmp_path / name for name in parts}
+    for name, chunk in parts.items():
+        paths[name].write_text("\n".join(chunk) + "\n")
+    prefix = unique_prefix()
+    workers = {
+        name: WorkerProcess(kafka_broker, prefix, tmp_path / name, name).start() for name in "ab"
+    }
+
+    def ingest(path: Path) -> None:
+        run_cli(
+            [
+                "ingest",
+                "--broker",
+                kafka_broker,
+                "--topic-prefix",
+                prefix,
+                "--tenant",
+                TENANT,
+                str(path),
+            ]
+        )
+
+    try:
+        for worker in workers.values():
+            worker.wait_assigned()
+        ingest(paths["1.log"])
+        wait_drained(kafka_broker, prefix, list(workers.values()), timeout=180)
+        tenant_partition = partition_for(TENANT.encode())
+        holder = next(w for w in workers.values() if tenant_partition in _held(w.log()))
+        ingest(paths["2.log"])
+        holder.kill()  # mid-stream: its last events are not checkpointed yet
+        ingest(paths["3.log"])
+        holder.start()  # restart with the same data dir
+        wait_drained(kafka_broker, prefix, list(workers.values()), timeout=180)
+    finally:
+        for worker in workers.values():
+            worker.stop()
+    streamed = read_alerts(kafka_broker, prefix)
+    expected = embedded_alerts(list(paths.values()), TENANT)
+    assert ("password_spray", "ip", SPRAY_IP) in incidents(expected)
+    assert incidents(streamed) == incidents(expected)
+    assert {a["incident_key"] for a in streamed} == {a["incident_key"] for a in expected}
+    assert_duplicates_are_redeliveries(streamed)
