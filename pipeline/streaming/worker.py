@@ -883,8 +883,9 @@ class Worker:
             meta: dict[str, Any] | None = None
             if value is not None:
                 meta = checkpoint.read_meta(value)
-                keyed = meta.get("partition_by")
-                if keyed is not None and keyed != self.s.partition_by:
+                # Checkpoints from before --partition-by existed were written keyed by user.
+                keyed = meta.get("partition_by") or "user"
+                if keyed != self.s.partition_by:
                     # The state holds another key's slices of the events: folding this mode's
                     # records into it would split entities. A mode is changed on new topics
                     # (--topic-prefix) or after deleting vigil.state and the events.

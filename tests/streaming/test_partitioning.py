@@ -92,6 +92,10 @@ def cross_user_log(*, users: int = 40, days: int = 14, end: datetime, seed: int 
     return [_line(when, host, message, 1000 + n) for n, (when, host, message) in enumerate(rows)]
 
 
+def ingest(broker: str, prefix: str, path: Path) -> None:
+    run_cli(["ingest", "--broker", broker, "--topic-prefix", prefix, "--tenant", TENANT, str(path)])
+
+
 def run_two_workers(
     broker: str, tmp_path: Path, path: Path, extra: Sequence[str] = ()
 ) -> list[dict]:
@@ -102,9 +106,7 @@ def run_two_workers(
     try:
         a.wait_assigned()
         b.wait_assigned()
-        run_cli(
-            ["ingest", "--broker", broker, "--topic-prefix", prefix, "--tenant", TENANT, str(path)]
-        )
+        ingest(broker, prefix, path)
         wait_drained(broker, prefix, [a, b], timeout=180)
     finally:
         a.stop()
@@ -151,30 +153,16 @@ def test_sigkill_of_the_worker_holding_the_tenant(kafka_broker: str, tmp_path: P
         name: WorkerProcess(kafka_broker, prefix, tmp_path / name, name).start() for name in "ab"
     }
 
-    def ingest(path: Path) -> None:
-        run_cli(
-            [
-                "ingest",
-                "--broker",
-                kafka_broker,
-                "--topic-prefix",
-                prefix,
-                "--tenant",
-                TENANT,
-                str(path),
-            ]
-        )
-
     try:
         for worker in workers.values():
             worker.wait_assigned()
-        ingest(paths["1.log"])
+        ingest(kafka_broker, prefix, paths["1.log"])
         wait_drained(kafka_broker, prefix, list(workers.values()), timeout=180)
         tenant_partition = partition_for(TENANT.encode())
         holder = next(w for w in workers.values() if tenant_partition in _held(w.log()))
-        ingest(paths["2.log"])
+        ingest(kafka_broker, prefix, paths["2.log"])
         holder.kill()  # mid-stream: its last events are not checkpointed yet
-        ingest(paths["3.log"])
+        ingest(kafka_broker, prefix, paths["3.log"])
         holder.start()  # restart with the same data dir
         wait_drained(kafka_broker, prefix, list(workers.values()), timeout=180)
     finally:
@@ -186,3 +174,29 @@ def test_sigkill_of_the_worker_holding_the_tenant(kafka_broker: str, tmp_path: P
     assert incidents(streamed) == incidents(expected)
     assert {a["incident_key"] for a in streamed} == {a["incident_key"] for a in expected}
     assert_duplicates_are_redeliveries(streamed)
+
+
+def test_a_worker_with_another_partition_mode_than_the_checkpoints_fails(
+    kafka_broker: str, tmp_path: Path
+) -> None:
+    """Workers keyed by user leave checkpoints; a worker keyed by tenant on the same topics
+    would fold tenant-keyed events into per-user slices: it exits 1 and says why."""
+    path = tmp_path / "auth.log"
+    path.write_text("\n".join(cross_user_log(users=8, days=2, end=recent_end())) + "\n")
+    prefix = unique_prefix()
+    old = WorkerProcess(
+        kafka_broker, prefix, tmp_path / "old", "old", extra=["--partition-by", "user"]
+    ).start()
+    try:
+        old.wait_assigned()
+        ingest(kafka_broker, prefix, path)
+        wait_drained(kafka_broker, prefix, [old], timeout=120)
+    finally:
+        old.stop()
+    new = WorkerProcess(kafka_broker, prefix, tmp_path / "new", "new").start()
+    try:
+        assert new.proc is not None
+        assert new.proc.wait(90) == 1
+    finally:
+        new.stop()
+    assert "written with --partition-by user, this worker uses tenant" in new.log()
