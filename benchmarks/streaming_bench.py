@@ -71,6 +71,7 @@ def recent_end() -> datetime:
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import io  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import subprocess  # noqa: E402
@@ -87,12 +88,19 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa:
 from kafka import KafkaAdminClient, KafkaConsumer  # noqa: E402
 from kafka import TopicPartition as SyncTP  # noqa: E402
 
+from pipeline.streaming.alerts import tail_alerts  # noqa: E402
+from pipeline.streaming.topics import Topics  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
+WORKER_ARGS: tuple[str, ...] = ()  # extra `vigil worker` arguments for every run (main sets it)
 
 
 class Workers:
-    def __init__(self, broker: str, prefix: str, scratch: Path) -> None:
+    def __init__(
+        self, broker: str, prefix: str, scratch: Path, extra: tuple[str, ...] = ()
+    ) -> None:
         self.broker, self.prefix, self.scratch = broker, prefix, scratch
+        self.extra = extra or WORKER_ARGS  # e.g. ("--partition-by", "user")
         self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
@@ -112,6 +120,7 @@ class Workers:
             "6",
             "--checkpoint-seconds",
             "2",
+            *self.extra,
         ]
         proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=log)
         self.procs.append(proc)
@@ -370,6 +379,125 @@ def memory_per_entity(broker: str, users: int, scratch: Path) -> tuple[int, int,
     return before, after, peak, (after - before) / users
 
 
+def scenario_parity(
+    broker: str, seed: int, days: int, users: int, workers: int, partition_by: str, scratch: Path
+) -> list[tuple[str, str]]:
+    """A generated scenario (every attack family) through ``vigil detect`` and through
+    ``workers`` workers on Kafka (events keyed as the parse stage keys them under
+    ``partition_by``): incidents compared as (detector, entity) and incident keys, and both
+    alert sets scored like ``benchmarks.evaluate`` (attacks detected and paged, false alerts).
+
+    The canonical events are produced straight to ``vigil.events`` in the merged event-time
+    order ``vigil detect`` reads the scenario's 84 per-day files in: ``vigil ingest`` keeps
+    each file in order but not files among themselves, so several days of one format would be
+    late behind another's. The grouping and keys are the parse stage's own
+    (:func:`pipeline.streaming.worker.group_events`)."""
+    import msgspec
+    from kafka import KafkaProducer
+
+    from benchmarks.evaluate import Score, score_run
+    from benchmarks.scenario import generate
+    from pipeline.config import VigilConfig
+    from pipeline.embedded import run_detect
+    from pipeline.streaming.worker import group_events
+    from schemas.alert import Alert
+    from schemas.readers import InputReader
+
+    root = scratch / f"seed-{seed}"
+    truth = generate(root, seed=seed, days=days, users=users)
+    logs = str(root / "logs")
+    out = io.BytesIO()
+    run_detect(
+        [logs], tenant=truth.tenant, config=VigilConfig(), alerts_out=out, dead_letters=io.BytesIO()
+    )
+    expected = [orjson.loads(line) for line in out.getvalue().splitlines()]
+    reader = InputReader(tenant=truth.tenant, sink=lambda letter: None)
+    events = list(reader.read_paths([logs]))
+    records, _ = group_events(events, 3600.0, partition_by, hosts=False)
+    prefix = f"p{uuid.uuid4().hex[:8]}."
+    (scratch / prefix).mkdir()
+    pool = Workers(broker, prefix, scratch / prefix, ("--partition-by", partition_by))
+    try:
+        for n in range(workers):
+            pool.start(f"w{n}")
+        pool.wait_assigned(workers)
+        producer = KafkaProducer(bootstrap_servers=broker, linger_ms=20, max_request_size=4 << 20)
+        try:
+            for key, value in records:
+                producer.send(f"{prefix}vigil.events", key=key, value=value)
+            producer.flush(120)
+        finally:
+            producer.close()
+        wait_lag_zero(broker, prefix, timeout=1200)
+    finally:
+        pool.stop()
+    alerts_out = io.BytesIO()
+    asyncio.run(
+        tail_alerts(
+            broker=broker,
+            topics=Topics(prefix),
+            out=alerts_out,
+            from_beginning=True,
+            idle_timeout_s=3.0,
+        )
+    )
+    streamed = [orjson.loads(line) for line in alerts_out.getvalue().splitlines()]
+    document = msgspec.json.decode((root / "truth.json").read_bytes())
+
+    def scored(alerts: list[dict]) -> Score:
+        score = Score()
+        score_run(document, [msgspec.convert(a, Alert) for a in alerts], score)
+        return score
+
+    def pairs(alerts: list[dict]) -> set[tuple[str, str, str]]:
+        return {(a["detector"], a["entity"]["type"], a["entity"]["id"]) for a in alerts}
+
+    ref, got = scored(expected), scored(streamed)
+    keys_ref = {a["incident_key"] for a in expected}
+    keys_got = {a["incident_key"] for a in streamed}
+    missing, extra = pairs(expected) - pairs(streamed), pairs(streamed) - pairs(expected)
+    partitions = len({partition_for(key) for key, _ in records})
+    label = f"seed {seed}, {days} days, {users} users, {workers} worker(s), by {partition_by}"
+    rows = [
+        (
+            f"{label}: events / vigil.events records / partitions used",
+            f"{len(events):,} / {len(records):,} / {partitions}",
+        ),
+        (
+            f"{label}: incidents detect vs kafka (same keys)",
+            f"{len(keys_ref)} vs {len(keys_got)} ({len(keys_ref & keys_got)})",
+        ),
+        (
+            f"{label}: (detector, entity) pairs only in detect / only in kafka",
+            f"{len(missing)} / {len(extra)}",
+        ),
+        (
+            f"{label}: attacks detected detect vs kafka",
+            f"{ref.detected}/{ref.attacks} vs {got.detected}/{got.attacks}",
+        ),
+        (
+            f"{label}: attacks paged detect vs kafka",
+            f"{ref.paged}/{ref.attacks} vs {got.paged}/{got.attacks}",
+        ),
+        (f"{label}: false alerts detect vs kafka", f"{ref.false_alerts} vs {got.false_alerts}"),
+        (
+            f"{label}: missed by kafka only",
+            ", ".join(sorted(set(got.missed) - set(ref.missed))) or "-",
+        ),
+    ]
+    for detector, kind, entity in sorted(missing):
+        rows.append((f"{label}:   only in detect", f"{detector} {kind} {entity}"))
+    for detector, kind, entity in sorted(extra):
+        rows.append((f"{label}:   only in kafka", f"{detector} {kind} {entity}"))
+    return rows
+
+
+def partition_for(key: bytes, partitions: int = 4) -> int:
+    from kafka.partitioner.default import murmur2
+
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--broker", default=os.environ.get("VIGIL_KAFKA", "127.0.0.1:9092"))
@@ -403,7 +531,47 @@ def main() -> int:
     parser.add_argument(
         "--scratch", default=None, help="keep worker logs here (default: a temp dir)"
     )
+    parser.add_argument(
+        "--partition-by",
+        choices=("tenant", "user"),
+        default=None,
+        help="the workers' --partition-by (default: theirs)",
+    )
+    parser.add_argument(
+        "--scenario-parity",
+        default=None,
+        metavar="SEEDS",
+        help="instead: generated scenarios (comma list of seeds; --scenario-days, "
+        "--scenario-users) through vigil detect and through the workers (--workers, "
+        "--partition-by), incidents and attack recall compared",
+    )
+    parser.add_argument("--scenario-days", type=int, default=28)
+    parser.add_argument("--scenario-users", type=int, default=60)
     args = parser.parse_args()
+    global WORKER_ARGS
+    if args.partition_by:
+        WORKER_ARGS = ("--partition-by", args.partition_by)
+    if args.scenario_parity:
+        with tempfile.TemporaryDirectory() as tmp:
+            scratch = Path(args.scratch or tmp)
+            scratch.mkdir(parents=True, exist_ok=True)
+            rows = []
+            for seed in (int(n) for n in args.scenario_parity.split(",")):
+                for workers in (int(n) for n in args.workers.split(",") if n):
+                    found = scenario_parity(
+                        args.broker,
+                        seed,
+                        args.scenario_days,
+                        args.scenario_users,
+                        workers,
+                        args.partition_by or "tenant",
+                        scratch,
+                    )
+                    for row in found:
+                        print(row, flush=True)
+                    rows.extend(found)
+            _table(rows)
+        return 0
     users = max(100, args.events // 100)
     days = max(1, args.days)
     lines = list(

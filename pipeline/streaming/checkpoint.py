@@ -45,6 +45,7 @@ class PartitionState:
     since_checkpoint: int = 0
     checkpoint_at: float = field(default_factory=time.monotonic)
     checkpointed_offset: int = -1
+    partition_by: str | None = None  # how the events it holds were keyed (the worker's mode)
 
 
 def pack(state: PartitionState, scratch_root: Path) -> bytes:
@@ -54,6 +55,7 @@ def pack(state: PartitionState, scratch_root: Path) -> bytes:
         "next_offset": state.next_offset,
         "watermark": state.watermark if state.watermark != float("-inf") else None,
         "late": state.late,
+        "partition_by": state.partition_by,
     }
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(dir=scratch_root) as scratch:

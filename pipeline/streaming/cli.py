@@ -67,6 +67,15 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         metavar="S",
         help="process events up to S seconds behind a partition's event time (default 3600)",
     )
+    worker.add_argument(
+        "--partition-by",
+        choices=("tenant", "user"),
+        default="tenant",
+        help="how the parse stage keys vigil.events (the same on every worker of a group): "
+        "tenant (default) gives every detector all of a tenant's events, as vigil detect does; "
+        "user spreads one tenant over the partitions, but detectors keyed by source IP, host "
+        "or tenant then see only a partition's slice (deploy/kafka/README.md)",
+    )
     worker.add_argument("--checkpoint-events", type=int, default=50_000, metavar="N")
     worker.add_argument("--checkpoint-seconds", type=float, default=5.0, metavar="S")
     worker.add_argument(
@@ -190,6 +199,7 @@ def _worker(args: argparse.Namespace) -> int:
         topics=Topics(args.topic_prefix),
         config=config,
         lateness_s=args.lateness,
+        partition_by=args.partition_by,
         checkpoint_events=args.checkpoint_events,
         checkpoint_s=args.checkpoint_seconds,
         session_timeout_ms=int(args.session_timeout * 1000),

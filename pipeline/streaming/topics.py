@@ -52,10 +52,6 @@ class Topics:
         return self._name("vigil.events")
 
     @property
-    def events_by_host(self) -> str:
-        return self._name("vigil.events.by-host")
-
-    @property
     def alerts(self) -> str:
         return self._name("vigil.alerts")
 

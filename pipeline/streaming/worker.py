@@ -5,11 +5,13 @@ The stages are Faust agents (:mod:`pipeline.streaming.app`) consuming in batches
 the workers:
 
 - **parse** (``vigil.raw``): envelopes (one raw record, or a batch envelope of many) ->
-  canonical events on ``vigil.events`` (key ``tenant|user``) and ``vigil.events.by-host`` (key
-  ``tenant|dst_host``), one record per key and time slice of the batch whose value is the JSON
-  array of that key's events (:func:`group_events`); bad raw records -> ``vigil.dlq`` one by
-  one with the reason. The offset is committed once the batch's output is on the broker
-  (at-least-once).
+  canonical events on ``vigil.events``, keyed by the tenant (``--partition-by tenant``, the
+  default) or ``tenant|user`` (``--partition-by user``), one record per key and time slice of
+  the batch whose value is the JSON array of that key's events (:func:`group_events`); bad raw
+  records -> ``vigil.dlq`` one by one with the reason. The offset is committed once the
+  batch's output is on the broker (at-least-once). Keyed by tenant, one engine sees every
+  event of its tenants, so detectors whose state is keyed by source IP, host pair, pivot host
+  or the whole tenant give what ``vigil detect`` gives; keyed by user they see a slice.
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
   event object or a JSON array of events (both decoded with one msgspec call per batch); a
   batch per partition is sorted by event time and given to ``engine.process``; alerts go to
@@ -70,7 +72,13 @@ from pipeline.streaming import checkpoint
 from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
-from pipeline.streaming.parsing import DeadLetter, EnvelopeParser, event_key
+from pipeline.streaming.parsing import (
+    DEFAULT_PARTITION_BY,
+    DeadLetter,
+    EnvelopeParser,
+    event_key,
+    partition_key,
+)
 from pipeline.streaming.positions import PositionGuard
 from pipeline.streaming.produce import Outbox
 from pipeline.streaming.tables import ReplicatedTables
@@ -105,6 +113,9 @@ class WorkerSettings:
     stall_s: float = 120.0  # watchdog: a loop or a lagging partition stuck this long fails us
     linger_ms: int = 5
     notify_flush_s: float = 5.0  # at stop: how long the notifier may drain its spool
+    # How the parse stage keys vigil.events (parsing.PARTITION_MODES): every worker of a group
+    # must use the same, or one entity's events would be split over partitions.
+    partition_by: str = DEFAULT_PARTITION_BY
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
@@ -141,12 +152,14 @@ def _flatten(items: list[Event | list[Event]]) -> list[Event]:
 
 
 def group_events(
-    events: list[Event], lateness_s: float
+    events: list[Event], lateness_s: float, partition_by: str = "user", *, hosts: bool = True
 ) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
     """``(key, value)`` records of a parse batch's events for ``vigil.events`` (key
-    ``tenant|user``, :func:`event_key`) and ``vigil.events.by-host`` (key ``tenant|dst_host``,
-    events with a destination host): one record per key and time slice, its value the JSON
-    array of that key's events in order (a single object when it is one event).
+    :func:`partition_key` under ``partition_by``: ``tenant|user`` here by default, the worker
+    passes its ``--partition-by``) and, with ``hosts``, keyed ``tenant|dst_host`` (events with
+    a destination host; the worker no longer sends these, nothing read them): one record per
+    key and time slice, its value the JSON array of that key's events in order (a single
+    object when it is one event).
 
     Slices are runs of the batch (in its order) spanning less than ``lateness_s`` of event
     time, emitted one after the other. So on any partition an event is more than the lateness
@@ -160,32 +173,36 @@ def group_events(
     >>> def ev(user: str, minutes: int) -> Event:
     ...     return Event(time=t0 + timedelta(minutes=minutes), tenant="acme",
     ...                  source_format="x", action=Action.LOGON, user=user)
-    >>> users, _ = group_events([ev("a", 0), ev("b", 1), ev("a", 2), ev("a", 90)], 3600)
+    >>> batch = [ev("a", 0), ev("b", 1), ev("a", 2), ev("a", 90)]
+    >>> users, _ = group_events(batch, 3600)
     >>> [(key, value.count(b'"user"')) for key, value in users]
     [(b'acme|a', 2), (b'acme|b', 1), (b'acme|a', 1)]
+    >>> tenant, _ = group_events(batch, 3600, "tenant", hosts=False)
+    >>> [(key, value.count(b'"user"')) for key, value in tenant]
+    [(b'acme', 3), (b'acme', 1)]
     """
-    by_user: list[tuple[bytes, bytes]] = []
+    by_key: list[tuple[bytes, bytes]] = []
     by_host: list[tuple[bytes, bytes]] = []
-    users: dict[bytes, _Group] = {}
-    hosts: dict[bytes, _Group] = {}
+    keyed: dict[bytes, _Group] = {}
+    host_groups: dict[bytes, _Group] = {}
     low = high = event_time_seconds(events[0]) if events else 0.0
     for event in events:
         when = event_time_seconds(event)
         if when - low >= lateness_s or high - when >= lateness_s:
-            _close_slice(users, by_user)
-            _close_slice(hosts, by_host)
+            _close_slice(keyed, by_key)
+            _close_slice(host_groups, by_host)
             low = high = when
         elif when < low:
             low = when
         elif when > high:
             high = when
         value = _encode_event(event)
-        _add(users, event_key(event), value, by_user)
-        if event.dst_host:
-            _add(hosts, f"{event.tenant}|{event.dst_host}".encode(), value, by_host)
-    _close_slice(users, by_user)
-    _close_slice(hosts, by_host)
-    return by_user, by_host
+        _add(keyed, partition_key(event, partition_by), value, by_key)
+        if hosts and event.dst_host:
+            _add(host_groups, f"{event.tenant}|{event.dst_host}".encode(), value, by_host)
+    _close_slice(keyed, by_key)
+    _close_slice(host_groups, by_host)
+    return by_key, by_host
 
 
 RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
@@ -577,11 +594,11 @@ class Worker:
         values = [(e.message.key, e.message.value) for e in events]
         result = self.parser.parse(values)
         out = self.outbox
-        by_user, by_host = group_events(result.events, self.s.lateness_s)
-        for key, value in by_user:
+        records, _ = group_events(
+            result.events, self.s.lateness_s, self.s.partition_by, hosts=False
+        )
+        for key, value in records:
             out.add(t.events, key, value)
-        for key, value in by_host:
-            out.add(t.events_by_host, key, value)
         for rejected in result.rejected:
             out.add(t.dlq, rejected.key, rejected.letter)
         first: dict[TopicPartition, int] = {}
@@ -866,6 +883,18 @@ class Worker:
             meta: dict[str, Any] | None = None
             if value is not None:
                 meta = checkpoint.read_meta(value)
+                # Checkpoints from before --partition-by existed were written keyed by user.
+                keyed = meta.get("partition_by") or "user"
+                if keyed != self.s.partition_by:
+                    # The state holds another key's slices of the events: folding this mode's
+                    # records into it would split entities. A mode is changed on new topics
+                    # (--topic-prefix) or after deleting vigil.state and the events.
+                    self.fail(
+                        f"partition {partition}'s checkpoint was written with --partition-by "
+                        f"{keyed}, this worker uses {self.s.partition_by}: every worker of a "
+                        "group must use the same mode"
+                    )
+                    raise WorkerFailed("partition mode mismatch")
             parked = self.parked.pop(partition, None)
             if (
                 parked is not None
@@ -874,7 +903,9 @@ class Worker:
             ):
                 state = parked
             else:
-                state = checkpoint.PartitionState(partition=partition, engine=self.new_engine())
+                state = checkpoint.PartitionState(
+                    partition=partition, engine=self.new_engine(), partition_by=self.s.partition_by
+                )
                 if value is not None:
                     meta = await asyncio.to_thread(
                         checkpoint.unpack, value, state.engine, self.scratch
