@@ -43,8 +43,9 @@ from schemas.parsers.windows import (
 _SKIP = "skip"
 _FAILED = "failed"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Entries per cache before it is emptied (bounds memory on inputs with endless variety).
-CACHE_LIMIT = 100_000
+#: Cached entries (templates of all handlers together, or event-id/host combinations) before
+#: the cache is emptied: bounds memory (~300 bytes a template) on inputs of endless variety.
+CACHE_LIMIT = 50_000
 #: What HelkParser.split reads besides the time and the record number.
 _META_KEYS = ("EventID", "SourceName", "EventSourceName", "Channel", "Hostname", "Computer")
 _NUMBER_KEYS = ("RecordNumber", "EventRecordID", "EventOriginId")
@@ -181,8 +182,9 @@ class HelkTemplates:
         key = _key(record, keys.keys)
         if key is None:
             return None
-        if len(keys.templates) >= CACHE_LIMIT:
-            keys.templates.clear()
+        if sum(len(k.templates) for k in self.handler_keys.values()) >= CACHE_LIMIT:
+            for other in self.handler_keys.values():
+                other.templates.clear()
         # The host (from the meta key) is an input of the handler too.
         keys.templates[ctx.tenant, meta_key, key] = template
         return template

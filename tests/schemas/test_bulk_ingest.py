@@ -318,3 +318,15 @@ def test_over_long_and_unterminated_lines(tmp_path: Path) -> None:
     events, letters, _ = read([str(path)], columnar=False)
     assert len(events) == 3 and [d.reason for d in letters] == ["record larger than 1 MiB"] * 2
     assert_same([str(path)])
+
+
+def test_emptied_caches_change_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With caches emptied every few entries, templates are recomputed all the time: the same
+    events as the per-record parser still."""
+    import schemas.parsers.bulk as bulk
+
+    monkeypatch.setattr(bulk, "CACHE_LIMIT", 3)
+    assert assert_same([str(REPO / "benchmarks" / "samples" / "demo" / "logs")]) > 20_000
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(HOSTILE_LINES * 3) + b"\n")
+    assert_same([str(path)])
