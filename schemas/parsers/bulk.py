@@ -191,8 +191,8 @@ class HelkTemplates:
 
     def parse(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         """The same as ``HelkParser().parse(record, ctx)``."""
-        meta_key = _key(record, _META_KEYS)
-        if meta_key is None:
+        meta_key = tuple(map(record.get, _META_KEYS, _ABSENTS))  # _key, inlined: per record
+        if not _SAFE_TYPES.issuperset(map(type, meta_key)):
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
         meta = self.metas.get(meta_key)
         if meta is None:
@@ -201,11 +201,16 @@ class HelkTemplates:
             meta = self.metas[meta_key] = self._meta(record)
         if meta is _FAILED:
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
-        try:
-            # HelkParser.split reads the record number before anything can be skipped.
-            number = _scalar_text(_first_key(record, _NUMBER_KEYS)[0])
-        except Exception:  # the per-record parser gives the exact reason
-            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        # HelkParser.split reads the record number before anything can be skipped. The usual
+        # case first: an integer RecordNumber is the first non-empty key, read as str(int).
+        number_value = record.get("RecordNumber")
+        if type(number_value) is int:
+            number = str(number_value)
+        else:
+            try:
+                number = _scalar_text(_first_key(record, _NUMBER_KEYS)[0])
+            except Exception:  # the per-record parser gives the exact reason
+                return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
         if meta is _SKIP:
             return []
         if not number:  # hashed whole by the parser
@@ -224,8 +229,12 @@ class HelkTemplates:
             if utc:
                 time = parse_time(utc, field_name="UtcTime")
             else:
-                value, field_name = _first_key(record, _HELK_TIME_KEYS)
-                time = parse_time(value, field_name=field_name)
+                value = record.get(_HELK_TIME_KEYS[0])
+                if type(value) is str and value:  # the first key, non-empty: _first_key's pick
+                    time = parse_time(value, field_name=_HELK_TIME_KEYS[0])
+                else:
+                    value, field_name = _first_key(record, _HELK_TIME_KEYS)
+                    time = parse_time(value, field_name=field_name)
         except Exception:  # the per-record parser gives the exact reason
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
         return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]

@@ -161,6 +161,12 @@ HOSTILE_LINES: list[bytes] = [
     orjson.dumps(_helk(RecordNumber=41, Hostname={"name": "x"})),
     orjson.dumps(_helk(RecordNumber=42, Computer="SRV9", Hostname=_DROP)),
     orjson.dumps(_helk(RecordNumber=43, winlog="x")),
+    orjson.dumps(_helk(RecordNumber=True)),  # read as "True", not as an integer
+    orjson.dumps(_helk(RecordNumber=0)),
+    orjson.dumps(_helk(RecordNumber=" 44 ")),
+    orjson.dumps(_helk(RecordNumber=None, EventRecordID=45)),
+    orjson.dumps(_helk(RecordNumber=46, **{"@timestamp": " 2024-05-06T09:00:00Z "})),
+    orjson.dumps(_helk(RecordNumber=47, **{"@timestamp": None, "TimeCreated": "2024-05-06"})),
 ]
 
 
