@@ -10,6 +10,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,7 @@ class Vocabulary:
         known = self._tenant_ids(tenant)
         try:
             # None (an unknown value) does not convert: then intern and look up again.
-            return np.array(list(map(known.get, values)), dtype=np.int32)
+            return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
         except TypeError:
             pass
         missing = [value for value in values if value not in known]
@@ -158,16 +159,18 @@ class BatchBuilder:
     def build(self, events: Sequence[Event]) -> EventBatch:
         n = len(events)
         tenants = list(map(_TENANT, events))
-        time = np.fromiter((e.timestamp() for e in map(_TIME, events)), dtype=np.float64, count=n)
+        time = np.fromiter(map(_TIMESTAMP, map(_TIME, events)), dtype=np.float64, count=n)
         distinct_tenants = dict.fromkeys(tenants)
         single_tenant = next(iter(distinct_tenants)) if len(distinct_tenants) == 1 else None
         # Tenants are interned in order of first appearance, as one call per event would.
         tenant_ids = self.tenants.intern_many("", tenants)
-        action = np.array(list(map(ACTION_CODE.__getitem__, map(_ACTION, events))), dtype=np.int8)
-        outcome = np.array(
-            list(map(OUTCOME_CODE.__getitem__, map(_OUTCOME, events))), dtype=np.int8
+        action = np.fromiter(
+            map(ACTION_CODE.__getitem__, map(_ACTION, events)), dtype=np.int8, count=n
         )
-        privileged = np.array(list(map(_PRIVILEGED, events)), dtype=np.bool_)
+        outcome = np.fromiter(
+            map(OUTCOME_CODE.__getitem__, map(_OUTCOME, events)), dtype=np.int8, count=n
+        )
+        privileged = np.fromiter(map(_PRIVILEGED, events), dtype=np.bool_, count=n)
         src_ips: list[str] = list(map(_SRC_IP, events))
         columns: dict[str, IntArray] = {}
         for column, kind in COLUMN_KINDS.items():
@@ -199,6 +202,7 @@ class BatchBuilder:
 
 _TENANT = operator.attrgetter("tenant")
 _TIME = operator.attrgetter("time")
+_TIMESTAMP = datetime.timestamp
 _ACTION = operator.attrgetter("action")
 _OUTCOME = operator.attrgetter("outcome")
 _PRIVILEGED = operator.attrgetter("privileged")

@@ -185,6 +185,7 @@ def run_detect(
         sink=DeadLetterFile(dead_letters, tenant, metrics),
         stats=stats,
         forced_format=forced_format,
+        columnar=True,  # bulk decoding: the same events and dead letters as record by record
     )
     summary = RunSummary(stats=stats)
     indicators = IndicatorStore(Path(shared_dir) / "indicators.json" if shared_dir else None)

@@ -13,6 +13,7 @@ nothing raised by bad content escapes, so one hostile file never stops a run.
 
 from __future__ import annotations
 
+import collections
 import gzip
 import heapq
 import io
@@ -36,6 +37,7 @@ import orjson
 from schemas.event import Event
 from schemas.parsers import PARSERS, BadRecord, ParseContext, Parser
 from schemas.parsers import load_all as _load_parsers
+from schemas.parsers.bulk import FastParse, fast_parsers
 
 _load_parsers()
 
@@ -115,6 +117,8 @@ class ReadStats:
 
 
 DeadLetterSink = Callable[[DeadLetter], None]
+#: Splits a stream into numbered lines without their newline: _lines or _block_lines.
+LineSplitter = Callable[["ByteStream"], Iterator[tuple[int, bytes]]]
 
 
 def _raw_preview(raw: bytes | str | Any) -> str:
@@ -138,6 +142,7 @@ class InputReader:
         sink: DeadLetterSink,
         stats: ReadStats | None = None,
         forced_format: str | None = None,
+        columnar: bool = False,
     ) -> None:
         if forced_format is not None and forced_format not in PARSERS:
             known = ", ".join(sorted(PARSERS))
@@ -146,15 +151,23 @@ class InputReader:
         self.sink = sink
         self.stats = stats if stats is not None else ReadStats()
         self.forced = PARSERS[forced_format] if forced_format else None
+        # Columnar ingestion (block reads, per-distinct-value parsing: schemas/parsers/bulk.py):
+        # the same events and dead letters, faster. Off by default: streaming ingest and the
+        # per-event baselines of benchmarks/throughput.py read record by record.
+        self.columnar = columnar
+        self._fast: dict[str, FastParse] = fast_parsers() if columnar else {}
 
     # -- public ------------------------------------------------------------------------------
 
     def read_paths(self, paths: Iterable[str]) -> Iterator[Event]:
         """Events from all inputs, merged in event-time order."""
         streams = [self._ordered(self.read_input(name, opener)) for name, opener in expand(paths)]
-        keyed = (((e.time, i, e) for e in stream) for i, stream in enumerate(streams))
-        for _, _, event in heapq.merge(*keyed, key=lambda item: (item[0], item[1])):
-            yield event
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        keyed = [_keyed_seq(index, stream) for index, stream in enumerate(streams)]
+        for item in heapq.merge(*keyed):
+            yield item[3]
 
     def read_input(self, name: str, opener: Callable[[], ByteStream]) -> Iterator[Event]:
         """Events of one input (file, stdin) in file order; dead letters go to the sink."""
@@ -192,7 +205,10 @@ class InputReader:
         elif head.startswith(EVTX_MAGIC):
             yield from self._read_evtx(name, rest)
         else:
-            yield from self._guarded(name, self._read_textual(name, rest, reference))
+            # A plain (not decompressed) input may be read in blocks: see _block_lines. Not
+            # stdin: a live pipe (tail -F | vigil detect -) would wait for a whole block.
+            lines = _block_lines if depth == 0 and self.columnar and name != "-" else _lines
+            yield from self._guarded(name, self._read_textual(name, rest, reference, lines))
 
     def _gunzip(
         self, name: str, unzipped: gzip.GzipFile, stream: ByteStream, depth: int
@@ -287,7 +303,11 @@ class InputReader:
             self._dead(name, 0, "evtx file holds no readable records", b"")
 
     def _read_textual(
-        self, name: str, stream: ByteStream, reference: datetime | None = None
+        self,
+        name: str,
+        stream: ByteStream,
+        reference: datetime | None = None,
+        lines: LineSplitter | None = None,
     ) -> Iterator[Event]:
         head = stream.read(64 << 10)
         if _looks_binary(head):
@@ -301,17 +321,21 @@ class InputReader:
         if stripped[:1] in (b"{", b"["):
             first_line = stripped.split(b"\n", 1)[0].strip()
             if _is_json(first_line):
-                yield from self._read_json_lines(name, body, reference)
+                yield from self._read_json_lines(name, body, reference, lines or _lines)
             else:
                 yield from self._read_json_document(name, body, reference)
         else:
-            yield from self._read_text_lines(name, body, reference)
+            yield from self._read_text_lines(name, body, reference, lines or _lines)
 
     def _read_json_lines(
-        self, name: str, stream: ByteStream, reference: datetime | None = None
+        self,
+        name: str,
+        stream: ByteStream,
+        reference: datetime | None = None,
+        lines: LineSplitter | None = None,
     ) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
-            for position, line in _lines(stream):
+            for position, line in (lines or _lines)(stream):
                 if not line.strip():
                     continue
                 self.stats.records_read += 1
@@ -352,10 +376,14 @@ class InputReader:
         yield from self._parse_records(name, "json", records(), reference)
 
     def _read_text_lines(
-        self, name: str, stream: ByteStream, reference: datetime | None = None
+        self,
+        name: str,
+        stream: ByteStream,
+        reference: datetime | None = None,
+        lines: LineSplitter | None = None,
     ) -> Iterator[Event]:
         def records() -> Iterator[tuple[int, Any, bytes]]:
-            for position, raw in _lines(stream):
+            for position, raw in (lines or _lines)(stream):
                 line = raw.rstrip(b"\r")
                 if not line.strip():
                     continue
@@ -388,6 +416,7 @@ class InputReader:
             tenant=self.tenant, source=name, reference_time=reference or _mtime(name)
         )
         dead_before = self.stats.dead_letter
+        columnar = self.columnar
         parser = self.forced
         pending: list[tuple[int, Any, Any]] = []
         seen = 0
@@ -405,7 +434,10 @@ class InputReader:
                     yield from self._parse(parser, p_record, ctx, p_raw)
                 pending.clear()
             ctx.position = position
-            yield from self._parse(parser, record, ctx, raw)
+            if columnar:  # a list, not a generator per record (same work, same order)
+                yield from self._parse_now(parser, record, ctx, raw)
+            else:
+                yield from self._parse(parser, record, ctx, raw)
         if seen == 0 and self.stats.dead_letter == dead_before:
             self._dead(name, 0, "no records in input (blank lines only)", b"")
         if parser is None:
@@ -415,27 +447,31 @@ class InputReader:
                 self._dead(name, position, f"unrecognised {kind} format", raw)
 
     def _parse(self, parser: Parser, record: Any, ctx: ParseContext, raw: Any) -> Iterator[Event]:
+        # Streaming ingest (RecordCapture) overrides this one to capture records unparsed.
+        yield from self._parse_now(parser, record, ctx, raw)
+
+    def _parse_now(self, parser: Parser, record: Any, ctx: ParseContext, raw: Any) -> list[Event]:
         self.stats.by_format[parser.name] += 1
         if parser.kind == "json" and not isinstance(record, dict):
             self._dead(ctx.source, ctx.position, "record is not a JSON object", raw)
-            return
+            return []
         try:
-            events = parser.parse(record, ctx)
+            events = self._fast.get(parser.name, parser.parse)(record, ctx)
         except BadRecord as exc:
             self._dead(ctx.source, ctx.position, str(exc) or "bad record", raw)
-            return
+            return []
         except RecursionError:
             self._dead(ctx.source, ctx.position, "record nested too deeply", raw)
-            return
+            return []
         except Exception as exc:  # a parser bug must not kill the stream; it is dead-lettered
             reason = f"parser {parser.name} failed: {type(exc).__name__}: {exc}"
             self._dead(ctx.source, ctx.position, reason[:200], raw)
-            return
+            return []
         if not events:
             self.stats.skipped += 1
-            return
+            return []
         self.stats.events += len(events)
-        yield from events
+        return events
 
     def _dead(self, source: str, position: int, reason: str, raw: Any) -> None:
         self.stats.dead_letter += 1
@@ -445,10 +481,34 @@ class InputReader:
         )
 
     def _ordered(self, events: Iterator[Event]) -> Iterator[Event]:
-        """Re-order an input's events by time within a bounded window (heap)."""
-        heap: list[tuple[datetime, int, Event]] = []
-        counter = itertools.count()
-        for event in events:
+        """Re-order an input's events by time within a bounded window (heap).
+
+        While the input is in time order (the usual case) events pass through a FIFO of the
+        window's length instead: on ordered input the heap pops exactly the FIFO's head (ties
+        go by arrival), so the output is the same without the heap work. At the first event
+        out of order the FIFO, already sorted and so a valid heap, becomes the heap.
+        """
+        fifo: collections.deque[Event] = collections.deque()
+        last: datetime | None = None
+        stream = iter(events)
+        for event in stream:
+            if last is not None and event.time < last:
+                break
+            last = event.time
+            fifo.append(event)
+            if len(fifo) > REORDER_WINDOW:
+                yield fifo.popleft()
+        else:
+            yield from fifo
+            return
+        # Only the relative order of the arrival counters matters: renumber from 0.
+        heap: list[tuple[datetime, int, Event]] = [(e.time, n, e) for n, e in enumerate(fifo)]
+        fifo.clear()
+        counter = itertools.count(len(heap))
+        heapq.heappush(heap, (event.time, next(counter), event))
+        if len(heap) > REORDER_WINDOW:
+            yield heapq.heappop(heap)[2]
+        for event in stream:
             heapq.heappush(heap, (event.time, next(counter), event))
             if len(heap) > REORDER_WINDOW:
                 yield heapq.heappop(heap)[2]
@@ -522,6 +582,48 @@ def _lines(stream: ByteStream) -> Iterator[tuple[int, bytes]]:
                 if not tail or tail.endswith(b"\n"):
                     break
         yield position, line.rstrip(b"\n")
+
+
+#: Bytes read per block by :func:`_block_lines`.
+LINE_BLOCK_BYTES = 1 << 20
+
+
+def _block_lines(stream: ByteStream) -> Iterator[tuple[int, bytes]]:
+    """:func:`_lines` (the same numbered lines, the same cut of an over-long line) from big
+    reads and one ``split`` per block instead of a ``readline`` per line.
+
+    Only for inputs that are not decompressed: a decompressor that fails mid-stream (a corrupt
+    gzip, a bad zip CRC) would fail a whole block here where ``readline`` had yielded the lines
+    before the damage, so those keep :func:`_lines`.
+    """
+    position = 0
+    carry = b""
+    skipping = False  # the rest of an over-long line whose first part was already yielded
+    while True:
+        data = stream.read(LINE_BLOCK_BYTES)
+        if not data:
+            break
+        if skipping:
+            newline = data.find(b"\n")
+            if newline < 0:
+                continue
+            data = data[newline + 1 :]
+            skipping = False
+        elif carry:
+            data = carry + data
+        pieces = data.split(b"\n")
+        carry = pieces.pop()  # the unfinished last line (b"" after a newline)
+        for line in pieces:
+            position += 1
+            yield position, line if len(line) <= MAX_RECORD_BYTES else line[: MAX_RECORD_BYTES + 1]
+        if len(carry) > MAX_RECORD_BYTES:
+            position += 1
+            yield position, carry[: MAX_RECORD_BYTES + 1]
+            carry = b""
+            skipping = True
+    if carry:
+        position += 1
+        yield position, carry
 
 
 def _is_json(line: bytes) -> bool:
@@ -744,7 +846,7 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_parse_worker,
-                args=(reader.tenant, forced, share, sender),
+                args=(reader.tenant, forced, share, sender, reader.columnar),
                 name="vigil-parse",
                 daemon=True,
             )
@@ -774,6 +876,13 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             process.join(timeout=5)
         for pipe in pipes:
             pipe.close()
+
+
+def _keyed_seq(index: int, events: Iterator[Event]) -> Iterator[tuple[datetime, int, int, Event]]:
+    """Merge keys (time, input index, arrival) in front of an input's events: a plain tuple
+    merge then orders by (time, input) and keeps each input's own order on ties, as a merge
+    keyed on (time, input) does, without a key function call per comparison."""
+    return ((event.time, index, n, event) for n, event in enumerate(events))
 
 
 def _keyed(index: int, events: Iterator[Event]) -> Iterator[tuple[datetime, int, Event]]:
@@ -846,7 +955,13 @@ def _worker_chunks(reader: InputReader, pipe: Any, process: Any) -> Iterator[_Ch
             return
 
 
-def _parse_worker(tenant: str, forced: str | None, share: list[tuple[int, str]], pipe: Any) -> None:
+def _parse_worker(
+    tenant: str,
+    forced: str | None,
+    share: list[tuple[int, str]],
+    pipe: Any,
+    columnar: bool = False,
+) -> None:
     """Entry point of a parse worker process: read ``share`` and send it down ``pipe``.
 
     A sender thread writes the messages, so that parsing runs up to
@@ -864,7 +979,7 @@ def _parse_worker(tenant: str, forced: str | None, share: list[tuple[int, str]],
     writer = threading.Thread(target=write, name="vigil-parse-send", daemon=True)
     writer.start()
     try:
-        _parse_share(tenant, forced, share, outbox)
+        _parse_share(tenant, forced, share, outbox, columnar)
     finally:
         outbox.put(None)
         writer.join()
@@ -872,11 +987,19 @@ def _parse_worker(tenant: str, forced: str | None, share: list[tuple[int, str]],
 
 
 def _parse_share(
-    tenant: str, forced: str | None, share: list[tuple[int, str]], outbox: queue.Queue[bytes | None]
+    tenant: str,
+    forced: str | None,
+    share: list[tuple[int, str]],
+    outbox: queue.Queue[bytes | None],
+    columnar: bool = False,
 ) -> None:
     letters: list[DeadLetter] = []
     reader = InputReader(
-        tenant=tenant, sink=letters.append, stats=ReadStats(), forced_format=forced
+        tenant=tenant,
+        sink=letters.append,
+        stats=ReadStats(),
+        forced_format=forced,
+        columnar=columnar,
     )
     encoder = msgspec.msgpack.Encoder()
     events: list[Event] = []

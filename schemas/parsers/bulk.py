@@ -1,0 +1,248 @@
+"""Per-distinct-value parsing for ``vigil detect``'s columnar ingestion (``InputReader(columnar=
+True)``): the same events and dead letters as the per-record parser, computed once per distinct
+combination of the fields that decide them.
+
+A HELK record's event is a function of its time, its record number and a few other fields:
+(1) the event id, provider, channel and computer decide the handler (or that the record is
+irrelevant: 98 % of a real Windows feed) and the host; (2) the handler then reads a few more
+(user, workstation, IP, logon type ...), and those repeat: the same user logging on to the same
+host from the same workstation. So the per-record code runs once per distinct combination, on
+the record itself, and gives a template Event; each record then only parses its time and builds
+its record id (``msgspec.structs.replace`` of the template).
+
+Which fields a handler reads is observed, not declared: it runs on a mapping that notes every
+key read, and its templates are keyed by the values (and types: ``1``, ``1.0`` and ``True``
+hash alike but read differently) of every key it has been seen to read. Two records equal on
+those keys take the same path through the (pure) handler and give the same result. Anything
+unusual goes through the per-record parser whole, so its dead letter and reason are the same: a
+record whose split or handler fails, a time that does not parse, no record number (the record
+is then hashed whole), a float or an unhashable value among the key fields.
+
+Measured (``benchmarks/parse_throughput.py``): see README "Parse throughput".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+import msgspec
+
+from schemas.event import Event
+from schemas.parsers.base import PARSERS, ParseContext, parse_time
+from schemas.parsers.windows import (
+    _HELK_TIME_KEYS,
+    HANDLERS,
+    Handler,
+    _first_key,
+    _scalar_text,
+    normalise_host,
+)
+
+_SKIP = "skip"
+_FAILED = "failed"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Cached entries (templates of all handlers together, or event-id/host combinations) before
+#: the cache is emptied: bounds memory (~300 bytes a template) on inputs of endless variety.
+CACHE_LIMIT = 50_000
+#: What HelkParser.split reads besides the time and the record number.
+_META_KEYS = ("EventID", "SourceName", "EventSourceName", "Channel", "Hostname", "Computer")
+_NUMBER_KEYS = ("RecordNumber", "EventRecordID", "EventOriginId")
+
+
+class _Tracer(Mapping[str, Any]):
+    """A record that notes every key read; reading every key (iterating) is noted too."""
+
+    __slots__ = ("read", "record", "whole")
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        self.record = record
+        self.read: set[str] = set()
+        self.whole = False
+
+    def __getitem__(self, key: str) -> Any:
+        self.read.add(key)
+        return self.record[key]
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            self.whole = True
+            return key in self.record
+        self.read.add(key)
+        return key in self.record
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.read.add(key)
+        return self.record.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:
+        self.whole = True
+        return iter(self.record)
+
+    def __len__(self) -> int:
+        self.whole = True
+        return len(self.record)
+
+
+class _Absent:
+    """A key missing from the record: handlers tell it from ``null`` (``"UserID" in fields``)."""
+
+
+_ABSENT = _Absent()
+_ABSENTS = (_ABSENT,) * 256
+
+
+_SAFE_TYPES = frozenset({str, int, type(None), _Absent})
+
+
+def _key(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...] | None:
+    """The values of ``keys`` in ``record`` as a cache key, or None when they cannot be one.
+
+    Only text, integers, null and "absent" qualify: no two of those are equal unless they read
+    the same (``1``, ``1.0`` and ``True`` are equal but read differently, so are ``0.0`` and
+    ``-0.0``; containers do not hash)."""
+    values = tuple(map(record.get, keys, _ABSENTS))  # keys are never more than _ABSENTS
+    if not _SAFE_TYPES.issuperset(map(type, values)):
+        return None
+    return values
+
+
+class _HandlerKeys:
+    """The keys one handler has been seen to read, and its templates keyed by their values."""
+
+    __slots__ = ("keys", "templates")
+
+    def __init__(self) -> None:
+        self.keys: tuple[str, ...] = ()
+        self.templates: dict[Any, Any] = {}
+
+    def extend(self, keys: set[str]) -> None:
+        self.keys = tuple(sorted({*self.keys, *keys}))
+        self.templates.clear()  # keyed by the old key set
+
+
+class _Meta(NamedTuple):
+    handler: Handler
+    keys: _HandlerKeys
+    host: str
+    prefix: str  # "host:" of the record id
+    event_id: str
+    sysmon: bool
+
+
+class HelkTemplates:
+    """``HelkParser().parse`` with per-distinct-value caching; one per reader (per tenant)."""
+
+    def __init__(self) -> None:
+        self.parser: Any = PARSERS["helk"]
+        self.metas: dict[Any, Any] = {}
+        self.handler_keys: dict[Handler, _HandlerKeys] = {}
+
+    def _meta(self, record: Mapping[str, Any]) -> Any:
+        try:
+            _, meta = self.parser.split(record)
+            handler = HANDLERS.get((meta.family, meta.event_id))
+            if handler is None:
+                return _SKIP
+            host = normalise_host(meta.computer)
+        except Exception:  # the per-record parser gives the exact reason
+            return _FAILED
+        keys = self.handler_keys.get(handler)
+        if keys is None:
+            keys = self.handler_keys[handler] = _HandlerKeys()
+        event_id = f"sysmon:{meta.event_id}" if meta.family == "sysmon" else str(meta.event_id)
+        return _Meta(handler, keys, host, host + ":", event_id, meta.family == "sysmon")
+
+    def _template(
+        self, record: Mapping[str, Any], meta_key: Any, meta: _Meta, ctx: ParseContext
+    ) -> Any:
+        """The event of ``record`` but for time and record id; None: not cacheable."""
+        keys = meta.keys
+        tracer = _Tracer(record)
+        try:
+            kwargs = meta.handler(tracer, meta.host)
+            kwargs.setdefault("dst_host", meta.host)
+            template: Any = Event(
+                time=_EPOCH,
+                tenant=ctx.tenant,
+                source_format=self.parser.name,
+                event_id=meta.event_id,
+                record_id="",
+                **kwargs,
+            )
+        except Exception:  # the per-record parser gives the exact reason
+            template = _FAILED
+        if tracer.whole:
+            return None
+        if not tracer.read <= set(keys.keys):
+            keys.extend(tracer.read)
+        if len(keys.keys) > len(_ABSENTS):
+            return None
+        key = _key(record, keys.keys)
+        if key is None:
+            return None
+        if sum(len(k.templates) for k in self.handler_keys.values()) >= CACHE_LIMIT:
+            for other in self.handler_keys.values():
+                other.templates.clear()
+        # The host (from the meta key) is an input of the handler too.
+        keys.templates[ctx.tenant, meta_key, key] = template
+        return template
+
+    def parse(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+        """The same as ``HelkParser().parse(record, ctx)``."""
+        meta_key = tuple(map(record.get, _META_KEYS, _ABSENTS))  # _key, inlined: per record
+        if not _SAFE_TYPES.issuperset(map(type, meta_key)):
+            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        meta = self.metas.get(meta_key)
+        if meta is None:
+            if len(self.metas) >= CACHE_LIMIT:
+                self.metas.clear()
+            meta = self.metas[meta_key] = self._meta(record)
+        if meta is _FAILED:
+            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        # HelkParser.split reads the record number before anything can be skipped. The usual
+        # case first: an integer RecordNumber is the first non-empty key, read as str(int).
+        number_value = record.get("RecordNumber")
+        if type(number_value) is int:
+            number = str(number_value)
+        else:
+            try:
+                number = _scalar_text(_first_key(record, _NUMBER_KEYS)[0])
+            except Exception:  # the per-record parser gives the exact reason
+                return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        if meta is _SKIP:
+            return []
+        if not number:  # hashed whole by the parser
+            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        keys = meta.keys
+        key = _key(record, keys.keys)
+        template = None if key is None else keys.templates.get((ctx.tenant, meta_key, key))
+        if template is None:
+            template = self._template(record, meta_key, meta, ctx)
+            if template is None:
+                return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        if template is _FAILED:
+            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        try:
+            utc = record.get("UtcTime") if meta.sysmon else None
+            if utc:
+                time = parse_time(utc, field_name="UtcTime")
+            else:
+                value = record.get(_HELK_TIME_KEYS[0])
+                if type(value) is str and value:  # the first key, non-empty: _first_key's pick
+                    time = parse_time(value, field_name=_HELK_TIME_KEYS[0])
+                else:
+                    value, field_name = _first_key(record, _HELK_TIME_KEYS)
+                    time = parse_time(value, field_name=field_name)
+        except Exception:  # the per-record parser gives the exact reason
+            return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]
+
+
+FastParse = Callable[[Mapping[str, Any], ParseContext], list[Event]]
+
+
+def fast_parsers() -> dict[str, FastParse]:
+    """Parser name -> a drop-in for its ``parse`` with caches of its own (one set per reader)."""
+    return {"helk": HelkTemplates().parse}
