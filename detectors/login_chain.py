@@ -7,10 +7,11 @@ that relay chains routinely (jump boxes, admin workstations) are discounted by t
 count of earlier, unflagged chains. Source IPs are resolved to host names with the IP -> host
 pairs that logons carry (WorkstationName + IpAddress).
 
-Cold start: nothing is judged until the tenant's own learning period is over. After it, a chain
-whose relay host or accounts are still in their own learning period (a new server, a new hire, an
-admin first seen a few days ago) is judged with ``cold_weight`` of its points rather than not at
-all - their habits and relay history are too short to discount it fully. An account switch at a
+Cold start: nothing is judged until the tenant's own learning period (``tenant_learning_days``,
+3 by default) is over. After it, a chain whose relay host or accounts are still in their own
+learning period (a new server, a new hire, an admin first seen a few days ago) is judged with
+``cold_weight`` of its points rather than not at all - their habits and relay history are too
+short to discount it fully. An account switch at a
 cold hop counts only when the account switched to has been seen using privileges (4672, sudo to
 root, admin groups), and then in full (``switch_points``): borrowing an administrator's credentials
 at a hop is strong whatever the age of the accounts, while a switch to an ordinary new account is
@@ -102,8 +103,10 @@ class LoginChain:
         self.relay_half_life = relay_half_life_days * DAY
         self.min_points = min_points
         self.habit_count = habit_count
+        # The tenant's own learning period: 3 days by default (as the novelty detectors' young
+        # reports), never longer than the per-entity one.
         self.tenant_learning_days = (
-            learning_days if tenant_learning_days is None else tenant_learning_days
+            min(3.0, learning_days) if tenant_learning_days is None else tenant_learning_days
         )
         self.cold_weight = cold_weight
         # (user, source host) hops seen, flagged or not

@@ -93,9 +93,9 @@ def test_switch_to_a_young_ordinary_account_counts_only_the_reduced_chain() -> N
 
 
 def test_nothing_is_judged_while_the_tenant_itself_is_learning() -> None:
-    # Day 5 of a tenant with a 7-day learning period: everything is young, nothing is judged.
-    when = MONDAY + timedelta(days=5, hours=13)
-    _, points, _ = run(history(5, newcomer_from=2), chain(when, "kim"))
+    # Day 2 of a tenant (its learning period is 3 days): everything is young, nothing judged.
+    when = MONDAY + timedelta(days=2, hours=13)
+    _, points, _ = run(history(2, newcomer_from=1), chain(when, "kim"))
     assert points == []
 
 
