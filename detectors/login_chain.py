@@ -38,6 +38,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     flagged_signals,
+    group_cumsum_before,
     group_order,
     grow,
     pair_keys,
@@ -111,6 +112,8 @@ class LoginChain:
         self.cold_weight = cold_weight
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, destination host) hops seen: the hosts a user reaches
+        self.reached_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
@@ -183,6 +186,12 @@ class LoginChain:
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
         switch = chain & (in_user != user)
+        # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
+        # itself reaches B habitually (a jump host several admins use) is likely that account's
+        # own session on B: the chain counts, the switch does not.
+        reached = self._reached_before(user, src, dst)
+        doubted = switch & ~explicit[rows] & (reached >= self.habit_count)
+        switch &= ~doubted
         # Learning periods: the relay host and both accounts must be known long enough.
         _, first_dst_row = group_order(dst)
         host_first = grow(self.host_first_, size_h, np.nan)
@@ -235,7 +244,8 @@ class LoginChain:
         def points_for(flags: BoolArray) -> tuple[FloatArray, FloatArray]:
             # A cold chain is relay history even when flagged: it tells what the young host
             # does (as it did while nothing young was judged), not what its users usually do.
-            learned = (chain & (~flags | cold)).astype(np.float64)
+            # (A doubted switch - possibly the same hop as an explicit one a second later - is not.)
+            learned = (chain & (~flags | (cold & ~doubted))).astype(np.float64)
             relay = relay_decayed + decayed_sum_before(src, time, learned, self.relay_half_life)
             return base / (1.0 + relay), relay
 
@@ -264,7 +274,25 @@ class LoginChain:
             "resolved": resolved,
             "named": named,
             "cold": cold,
+            "doubted": doubted,
         }
+
+    def _reached_before(self, user: np.ndarray, src: np.ndarray, dst: np.ndarray) -> FloatArray:
+        """How often each row's user reached the row's source host before (state + earlier rows)."""
+        n = len(user)
+        query = pair_keys(user, np.maximum(src, 0))
+        stored, _ = self.reached_.lookup(query)
+        if n == 0:
+            return stored
+        # Queries sort before the inbound entry of the same row: a row never counts itself.
+        keys = np.r_[query, pair_keys(user, dst)]
+        sequence = np.r_[2 * np.arange(n), 2 * np.arange(n) + 1]
+        order = np.argsort(sequence, kind="stable")
+        inbound = np.r_[np.zeros(n), np.ones(n)][order]
+        before = np.empty(2 * n)
+        before[order] = group_cumsum_before(keys[order], inbound)
+        reached: FloatArray = stored + before[:n]
+        return reached
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
@@ -312,7 +340,10 @@ class LoginChain:
                 f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} reached {b} "
                 f"from {a} ({switch}{b} relayed {relay:.1f} chains before{cold})"
             )
-            signals.observed.append(f"chain {a} -> {b} -> {c}")
+            # A switch is its own finding: the same hop seen first without one (a plain logon
+            # whose switch is doubted) must not make the explicit switch a repeat.
+            as_switch = f" with {u1} -> {u2}" if bool(item["switch"]) else ""
+            signals.observed.append(f"chain {a} -> {b} -> {c}{as_switch}")
             signals.baseline.append(f"{b} relayed {relay:.1f} chains (decayed, 30-day half-life)")
         return signals
 
@@ -341,6 +372,7 @@ class LoginChain:
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
+        self.reached_.add(pair_keys(user, dst), time)
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
@@ -361,7 +393,8 @@ class LoginChain:
         self.last_in_time_[dst] = time
         self.last_in_user_[dst] = user
         self.last_in_src_[dst] = src
-        learned = view["chain"] & (~view["flagged"] | view["cold"]) & ~held_back[rows] & (src >= 0)
+        relay_cold = view["cold"] & ~view["doubted"]
+        learned = view["chain"] & (~view["flagged"] | relay_cold) & ~held_back[rows] & (src >= 0)
         if learned.any():
             relay_hosts = src[learned]
             latest = np.full(size_h, -np.inf)
@@ -386,6 +419,7 @@ class LoginChain:
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
+            **self.reached_.state("reached_"),
             "ip_host": self.ip_host_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
@@ -401,8 +435,12 @@ class LoginChain:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
+        if "reached_keys" in state:
+            self.reached_.load_state(state, "reached_")
+        else:  # state saved before reached hosts were tracked
+            self.reached_ = PairTable(WHOLE_COUNTS, times=False)
         for name in self.state():
-            if not name.startswith("habits_"):
+            if not name.startswith(("habits_", "reached_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
                 value = state.get(name, np.empty(0))
                 setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))
