@@ -718,7 +718,7 @@ class _Fanout:
         self,
         *,
         window_minutes: float = 60.0,
-        learning_days: float = 7.0,
+        learning_days: float = 3.0,  # a peak is known within days; a week missed early sprees
         min_fanout: int = 6,
         ratio: float = 2.0,
         points_per_doubling: float = 12.0,
@@ -839,7 +839,11 @@ class _Fanout:
                 f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
                 f"(latest {host}); their usual peak is {peak:.1f} hosts"
             )
-            signals.observed.append(f"fan-out spike from {who}")
+            # Each doubling of the spree is a finding of its own (6, 12, 24 ... hosts): the risk
+            # layer counts a repeat of the same finding once, and a spree that keeps growing
+            # within minutes is stronger evidence than its first six hosts.
+            size = self.min_fanout * 2 ** int(math.log2(max(fan, 1) / self.min_fanout))
+            signals.observed.append(f"fan-out spike from {who} (>= {size} hosts)")
             signals.baseline.append(f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min")
         return signals
 

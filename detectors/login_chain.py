@@ -4,9 +4,19 @@ The second hop is the one scored: someone reached host B, and shortly afterwards
 a remote logon to a third host C. A chain is worth ``chain_points``; when the account changes at
 the hop (credentials harvested on B, or 4648 explicit credentials), ``switch_points`` more. Hosts
 that relay chains routinely (jump boxes, admin workstations) are discounted by their decayed
-count of earlier, unflagged chains, and a relay host or user still in its learning period is not
-judged (chains seen then are learned). Source IPs are resolved to host names with the IP -> host
+count of earlier, unflagged chains. Source IPs are resolved to host names with the IP -> host
 pairs that logons carry (WorkstationName + IpAddress).
+
+Cold start: nothing is judged until the tenant's own learning period (``tenant_learning_days``,
+3 by default) is over. After it, a chain whose relay host or accounts are still in their own
+learning period (a new server, a new hire, an admin first seen a few days ago) is judged with
+``cold_weight`` of its points rather than not at all - their habits and relay history are too
+short to discount it fully. An account switch at a
+cold hop counts only when the account switched to has been seen using privileges (4672, sudo to
+root, admin groups), and then in full (``switch_points``): borrowing an administrator's credentials
+at a hop is strong whatever the age of the accounts, while a switch to an ordinary new account is
+what setting up a new hire's workstation looks like. A cold chain, flagged or not, counts in
+its relay host's history (as every chain did before young entities were judged).
 
 The second hop must itself be out of habit: a user who has logged on from B at least
 ``habit_count`` times before (B is their own workstation) is not continuing someone else's
@@ -28,6 +38,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     flagged_signals,
+    group_cumsum_before,
     group_order,
     grow,
     pair_keys,
@@ -79,11 +90,13 @@ class LoginChain:
         relay_half_life_days: float = 30.0,
         min_points: float = 5.0,
         habit_count: int = 2,
+        tenant_learning_days: float | None = None,
+        cold_weight: float = 0.5,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
-        if chain_points < 0 or switch_points < 0:
-            raise ValueError(f"{self.name}: points must be >= 0")
+        if chain_points < 0 or switch_points < 0 or not 0.0 <= cold_weight <= 1.0:
+            raise ValueError(f"{self.name}: points must be >= 0, cold_weight in [0, 1]")
         self.window = window_minutes * MINUTE
         self.learning_days = learning_days
         self.chain_points = chain_points
@@ -91,8 +104,16 @@ class LoginChain:
         self.relay_half_life = relay_half_life_days * DAY
         self.min_points = min_points
         self.habit_count = habit_count
+        # The tenant's own learning period: 3 days by default (as the novelty detectors' young
+        # reports), never longer than the per-entity one.
+        self.tenant_learning_days = (
+            min(3.0, learning_days) if tenant_learning_days is None else tenant_learning_days
+        )
+        self.cold_weight = cold_weight
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, destination host) hops seen: the hosts a user reaches
+        self.reached_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
@@ -101,6 +122,8 @@ class LoginChain:
         self.last_in_src_ = np.empty(0, dtype=np.float64)  # its source host id (-1 unknown)
         self.relay_ = np.empty(0, dtype=np.float64)  # decayed unflagged chains via host
         self.relay_t_ = np.empty(0, dtype=np.float64)
+        self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: first event seen
+        self.user_privileged_ = np.empty(0, dtype=np.float64)  # 1 once seen using privileges
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -163,6 +186,12 @@ class LoginChain:
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
         switch = chain & (in_user != user)
+        # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
+        # itself reaches B habitually (a jump host several admins use) is likely that account's
+        # own session on B: the chain counts, the switch does not.
+        reached = self._reached_before(user, src, dst)
+        doubted = switch & ~explicit[rows] & (reached >= self.habit_count)
+        switch &= ~doubted
         # Learning periods: the relay host and both accounts must be known long enough.
         _, first_dst_row = group_order(dst)
         host_first = grow(self.host_first_, size_h, np.nan)
@@ -186,6 +215,15 @@ class LoginChain:
         )
         mature = (time - relay_first >= learning) & (time - user_first >= learning)
         mature &= time - in_user_first >= learning
+        # Cold start: past the tenant's learning period, young entities are judged with reduced
+        # points (see the module docstring).
+        tenant = batch.tenant[rows].astype(np.int64)
+        in_batch = self._first_in_batch(batch.tenant, batch.time)
+        tenant_state = grow(self.tenant_first_, len(in_batch), np.nan)
+        tenant_first = np.fmin(tenant_state, grow(in_batch, len(tenant_state), np.nan))
+        tenant_mature = time - tenant_first[tenant] >= self.tenant_learning_days * DAY
+        cold = ~mature & tenant_mature
+        privileged_before = self._privileged_by(batch, rows, user)
         relay_state = grow(self.relay_, size_h, 0.0)[safe_src]
         relay_t = grow(self.relay_t_, size_h, np.nan)[safe_src]
         relay_decayed = np.where(
@@ -193,16 +231,28 @@ class LoginChain:
             0.0,
             relay_state * np.exp2(-(time - np.nan_to_num(relay_t)) / self.relay_half_life),
         )
-        base = np.where(chain, self.chain_points + np.where(switch, self.switch_points, 0.0), 0.0)
+        weight = np.where(cold, self.cold_weight, 1.0)
+        # Cold: only a switch to a privileged account counts (an IT engineer setting up a new
+        # hire's workstation, then the new hire's first logon from it, is a switch too).
+        switch_weight = np.where(privileged_before, 1.0, np.where(cold, 0.0, 1.0))
+        base = np.where(
+            chain,
+            weight * self.chain_points + np.where(switch, switch_weight * self.switch_points, 0.0),
+            0.0,
+        )
 
         def points_for(flags: BoolArray) -> tuple[FloatArray, FloatArray]:
-            learned = (chain & ~flags).astype(np.float64)
+            # A cold chain is relay history even when flagged: it tells what the young host
+            # does (as it did while nothing young was judged), not what its users usually do.
+            # (A doubted switch - possibly the same hop as an explicit one a second later - is not.)
+            learned = (chain & (~flags | (cold & ~doubted))).astype(np.float64)
             relay = relay_decayed + decayed_sum_before(src, time, learned, self.relay_half_life)
             return base / (1.0 + relay), relay
 
         def flags_of(flags: BoolArray) -> BoolArray:
             points, _ = points_for(flags)
-            return chain & mature & (points >= self.min_points)
+            judged: BoolArray = chain & (mature | cold) & (points >= self.min_points)
+            return judged
 
         flagged = settle(flags_of, n)
         points, relay = points_for(flagged)
@@ -223,7 +273,46 @@ class LoginChain:
             "flagged": flagged,
             "resolved": resolved,
             "named": named,
+            "cold": cold,
+            "doubted": doubted,
         }
+
+    def _reached_before(self, user: np.ndarray, src: np.ndarray, dst: np.ndarray) -> FloatArray:
+        """How often each row's user reached the row's source host before (state + earlier rows)."""
+        n = len(user)
+        query = pair_keys(user, np.maximum(src, 0))
+        stored, _ = self.reached_.lookup(query)
+        if n == 0:
+            return stored
+        # Queries sort before the inbound entry of the same row: a row never counts itself.
+        keys = np.r_[query, pair_keys(user, dst)]
+        sequence = np.r_[2 * np.arange(n), 2 * np.arange(n) + 1]
+        order = np.argsort(sequence, kind="stable")
+        inbound = np.r_[np.zeros(n), np.ones(n)][order]
+        before = np.empty(2 * n)
+        before[order] = group_cumsum_before(keys[order], inbound)
+        reached: FloatArray = stored + before[:n]
+        return reached
+
+    @staticmethod
+    def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
+        """Per key id: the earliest time among this batch's rows (NaN when absent)."""
+        first = np.full(int(keys.max()) + 1 if len(keys) else 0, np.inf)
+        np.minimum.at(first, keys.astype(np.int64), time)
+        return np.where(np.isfinite(first), first, np.nan)
+
+    def _privileged_by(self, batch: EventBatch, rows: np.ndarray, user: np.ndarray) -> BoolArray:
+        """Whether each row's acting user was seen using privileges before or at the row."""
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.bool_)
+        actor = batch.column("user").astype(np.int64)
+        marked = batch.privileged & (actor >= 0)
+        size = int(max(user.max(), actor.max())) + 1
+        state = grow(self.user_privileged_, size, 0.0)[user] > 0
+        first_row = np.full(size, len(batch), dtype=np.int64)
+        np.minimum.at(first_row, actor[marked], np.flatnonzero(marked))
+        privileged: BoolArray = state | (first_row[user] <= rows)
+        return privileged
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -245,17 +334,31 @@ class LoginChain:
             minutes = float(item["gap"]) / MINUTE
             relay = float(item["relay"])
             switch = f"account switch {u1} -> {u2}; " if bool(item["switch"]) else ""
+            young = "; accounts or relay still new, judged on a short history"
+            cold = young if bool(item["cold"]) else ""
             signals.titles.append(
                 f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} reached {b} "
-                f"from {a} ({switch}{b} relayed {relay:.1f} chains before)"
+                f"from {a} ({switch}{b} relayed {relay:.1f} chains before{cold})"
             )
-            signals.observed.append(f"chain {a} -> {b} -> {c}")
+            # A switch is its own finding: the same hop seen first without one (a plain logon
+            # whose switch is doubted) must not make the explicit switch a repeat.
+            as_switch = f" with {u1} -> {u2}" if bool(item["switch"]) else ""
+            signals.observed.append(f"chain {a} -> {b} -> {c}{as_switch}")
             signals.baseline.append(f"{b} relayed {relay:.1f} chains (decayed, 30-day half-life)")
         return signals
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
+        if len(batch):
+            first_t = self._first_in_batch(batch.tenant, batch.time)
+            stored = grow(self.tenant_first_, len(first_t), np.nan)
+            self.tenant_first_ = np.fmin(stored, grow(first_t, len(stored), np.nan))
+            actor = batch.column("user")
+            marked = batch.privileged & (actor >= 0)
+            if marked.any():
+                self.user_privileged_ = grow(self.user_privileged_, int(actor.max()) + 1, 0.0)
+                self.user_privileged_[actor[marked]] = 1.0
         named = view["named"]
         src_ip = batch.column("src_ip")
         if named.any():
@@ -269,6 +372,7 @@ class LoginChain:
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
+        self.reached_.add(pair_keys(user, dst), time)
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
@@ -289,7 +393,8 @@ class LoginChain:
         self.last_in_time_[dst] = time
         self.last_in_user_[dst] = user
         self.last_in_src_[dst] = src
-        learned = view["chain"] & ~view["flagged"] & ~held_back[rows] & (src >= 0)
+        relay_cold = view["cold"] & ~view["doubted"]
+        learned = view["chain"] & (~view["flagged"] | relay_cold) & ~held_back[rows] & (src >= 0)
         if learned.any():
             relay_hosts = src[learned]
             latest = np.full(size_h, -np.inf)
@@ -314,6 +419,7 @@ class LoginChain:
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
+            **self.reached_.state("reached_"),
             "ip_host": self.ip_host_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
@@ -322,14 +428,22 @@ class LoginChain:
             "last_in_src": self.last_in_src_,
             "relay": self.relay_,
             "relay_t": self.relay_t_,
+            "tenant_first": self.tenant_first_,
+            "user_privileged": self.user_privileged_,
         }
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
+        if "reached_keys" in state:
+            self.reached_.load_state(state, "reached_")
+        else:  # state saved before reached hosts were tracked
+            self.reached_ = PairTable(WHOLE_COUNTS, times=False)
         for name in self.state():
-            if not name.startswith("habits_"):
-                setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+            if not name.startswith(("habits_", "reached_")):
+                # State saved before the cold-start arrays existed has none: start them empty.
+                value = state.get(name, np.empty(0))
+                setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))
 
 
 __all__ = ["LoginChain"]

@@ -1,8 +1,12 @@
 """Novelty of an attribute for an entity: "this user has never come from this network".
 
-The workhorse behind rare-source, rare-host and rare-user-agent detectors. An entity is only
-judged after its own learning period (time since first seen *and* number of events), so a new
-employee is not a flood. Surprise is the Good-Turing-style probability that the entity shows a
+The workhorse behind rare-source, rare-host and rare-user-agent detectors. An entity is judged
+in full after its own learning period (time since first seen *and* number of events), so a new
+employee is not a flood. Before that, once ``report_after_days`` have passed and ``min_events``
+were seen, a *young* entity is reported at ``young_weight`` of the points on what it has shown so
+far (credentials stolen in a user's first week, or in a tenant's first days, are not invisible);
+its value is learned as before when seen at the entity's usual hours, and held back when not.
+Surprise is the Good-Turing-style probability that the entity shows a
 new value at all: a user who roams over 40 networks is not surprising on the 41st, a user who
 has used one network for 500 logons is.
 
@@ -62,6 +66,7 @@ class NoveltyDetector:
     success_only: ClassVar[bool] = True
     default_points_per_nat: ClassVar[float] = 12.0
     default_max_points: ClassVar[float] = 80.0
+    reports_young: ClassVar[bool] = True  # report entities past report_after_days (see _view)
 
     def __init__(
         self,
@@ -73,6 +78,8 @@ class NoveltyDetector:
         popular_entities: int = 3,
         release_days: int = 3,
         usual_share: float = 0.05,
+        report_after_days: float = 3.0,
+        young_weight: float = 0.5,
     ) -> None:
         points_per_nat = points_per_nat or self.default_points_per_nat
         max_points = max_points or self.default_max_points
@@ -82,6 +89,10 @@ class NoveltyDetector:
             raise ValueError(f"{self.name}: popular_entities must be >= 1")
         if release_days < 1 or not 0 <= usual_share <= 1:
             raise ValueError(f"{self.name}: release_days >= 1 and usual_share in [0, 1]")
+        if not 0 <= report_after_days or not 0 <= young_weight <= 1:
+            raise ValueError(f"{self.name}: report_after_days >= 0, young_weight in [0, 1]")
+        self.report_after_days = report_after_days
+        self.young_weight = young_weight
         self.release_days = release_days
         self.usual_share = usual_share
         self.learning_days = learning_days
@@ -152,7 +163,6 @@ class NoveltyDetector:
         # learned at once. Knowing only grows along a pair's rows (maturity and popularity only
         # grow), so each row's state follows from counts of earlier rows of its pair.
         trusted = stored_pairs["trusted"]
-        immature_before = group_cumsum_before(keys, (~mature).astype(np.float64))
         popular_before = group_cumsum_before(keys, (mature & popular).astype(np.float64))
         # Release from quarantine: days on which the pair was seen at the entity's usual hours
         # (the hour profile and the day count include flagged rows, so neither depends on
@@ -171,11 +181,24 @@ class NoveltyDetector:
             fresh = np.ones(len(order), dtype=np.bool_)
             fresh[1:] = (keys[order][1:] != keys[order][:-1]) | (day[order][1:] != day[order][:-1])
             new_day[order[~fresh]] = False
+        # Sightings while learning: a young entity's value at unusual hours does not count.
+        young = ~mature & (count_before >= self.min_events) & self.reports_young
+        young &= time - first_seen >= self.report_after_days * DAY
+        learning_sighting = ~mature & ~(young & ~usual & ~popular)
+        immature_before = group_cumsum_before(keys, learning_sighting.astype(np.float64))
         days_before = usual_days + group_cumsum_before(keys, new_day.astype(np.float64))
         released = days_before >= self.release_days
         known = (trusted > 0) | (stored + immature_before >= 2) | (popular_before > 0) | released
         flagged = mature & ~popular & ~known
-        learned = ~flagged
+        # A young entity (past ``report_after_days`` and ``min_events``, not its learning
+        # period) is reported on what it has shown so far. Its baseline is still forming, so a
+        # reported value seen at the entity's usual hours is learned as before (a new home
+        # network in someone's first week); one seen at hours it is not usually active is held
+        # back like a mature entity's (a stolen password used at night from day 4 on must not
+        # become normal by coming back).
+        young_report = young & ~popular & ~known
+        held = flagged | (young_report & ~usual)
+        learned = ~held
         learned_before = group_cumsum_before(keys, learned.astype(np.float64))
         learned_new = learned & never_stored & (learned_before == 0)
         distinct_before = distinct_state + group_cumsum_before(
@@ -188,6 +211,9 @@ class NoveltyDetector:
             "keys": keys,
             "time": time,
             "flagged": flagged,
+            "reported": flagged | young_report,
+            "held": held,
+            "young": young_report,
             "count_before": count_before,
             "distinct_before": distinct_before,
             "first_seen": first_seen,
@@ -222,14 +248,15 @@ class NoveltyDetector:
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
-        flagged = view["flagged"]
+        flagged = view["reported"]
         if not flagged.any():
             return Signals.empty(self.name, self.entity_kind, self.mitre)
         count = view["count_before"][flagged]
         distinct = view["distinct_before"][flagged]
         others = view["others"][flagged]
         p_new, surprise = new_value_surprise(count, distinct, self.points_per_nat, self.max_points)
-        points = surprise / (1.0 + others)
+        weight = np.where(view["young"][flagged], self.young_weight, 1.0)
+        points = surprise / (1.0 + others) * weight
         rows = view["rows"][flagged]
         signals = Signals(
             detector=self.name,
@@ -299,7 +326,7 @@ class NoveltyDetector:
         new_day = view["new_day"]
         self.pairs_.add("usual_days", view["keys"][new_day])
         self.pairs_.add_days("usual_last", view["keys"][new_day], view["day"][new_day])
-        keep = ~(view["flagged"] | held_back[rows])
+        keep = ~(view["held"] | held_back[rows])
         keys = view["keys"][keep]
         stored = self.pairs_.lookup(np.unique(keys))["learned"]
         new_keys = np.unique(keys)[stored == 0]

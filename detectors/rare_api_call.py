@@ -199,6 +199,8 @@ class RareApiCall(NoveltyDetector):
     success_only: ClassVar[bool] = False
     default_points_per_nat: ClassVar[float] = 4.0
     default_max_points: ClassVar[float] = 6.0
+    # A principal's first cloud week is exploration: judged only after its learning period.
+    reports_young: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -266,7 +266,7 @@ def test_login_chain_with_account_switch_alerts() -> None:
     # The account used on C is the one judged: admin-bob, 15 + 30 points for the switch.
     assert alert.entity.id == "admin-bob"
     factor = next(f for f in alert.explanation if f.detector == "login_chain")
-    assert factor.observed == "chain wks04 -> app02 -> dc01"
+    assert factor.observed == "chain wks04 -> app02 -> dc01 with user04 -> admin-bob"
     assert factor.contribution >= 45
     assert at_least(alert, "medium"), (alert.severity, alert.score)
     assert "account switch user04 -> admin-bob" in alert.title
