@@ -39,6 +39,7 @@ import numpy as np
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
+    BoolArray,
     EventBatch,
     FloatArray,
     Int64Array,
@@ -64,8 +65,10 @@ class GroupChange(RarityDetector):
     Points for a sensitive grant: ``(sensitive_base + sensitive_span * m * (1 - p)) * r`` where
     ``m`` is 1 for an actor past its learning period (0.35 before), ``p`` the share of users who
     make group changes and ``r`` falls from 1 (never) to ~0 (routine) with the actor's decayed
-    count of group changes. Ordinary group changes get ``ordinary_max * m * (1 - p) * r``;
-    removals count half. Ordinary (non-admin) policy changes only teach the baseline.
+    count of group changes. Ordinary group changes get ``ordinary_max * m * (1 - p) * r`` with
+    ``r`` over every earlier change of the actor, flagged ones included (ten team-group adds are
+    one finding; what is learned is unchanged); removals count half. Ordinary (non-admin)
+    policy changes only teach the baseline.
     """
 
     name: ClassVar[str] = "group_change"
@@ -108,12 +111,31 @@ class GroupChange(RarityDetector):
         return {"sensitive": batch.privileged[rows], "group": group, "removed": removed}
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
+        # An ordinary change counts every earlier change of the actor, flagged ones included:
+        # an identity admin adding ten people to team groups is one finding, and the same work
+        # a week later is not "no group change" again. What is learned does not change (see
+        # _holds), so a first sensitive grant by that admin is as strong as before.
+        return self._scaled(count, np.maximum(count, feats["seen_before"]), feats)
+
+    def _holds(self, count: FloatArray, feats: Features, points: FloatArray) -> BoolArray:
+        # Held back as if every change were judged on the learned count alone: discounting the
+        # report of a repeated ordinary change must not teach the baseline that changes are
+        # routine (a slow attacker's ordinary changes would then hide a sensitive grant).
+        raw = np.clip(np.nan_to_num(self._scaled(count, count, feats)), 0.0, self.max_points)
+        held: BoolArray = raw >= self.hold_points
+        return held
+
+    def _scaled(self, count: FloatArray, ordinary_count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)
         share = (feats["users_of_kind"] + 1.0) / (feats["population"] + 2.0)
         rare_actor = maturity * (1.0 - np.minimum(share, 1.0))
         sensitive = self.sensitive_base + self.sensitive_span * rare_actor
         ordinary = np.where(feats["group"], self.ordinary_max * rare_actor, 0.0)
-        points = np.where(feats["sensitive"], sensitive, ordinary) * rarity_weight(count)
+        points = np.where(
+            feats["sensitive"],
+            sensitive * rarity_weight(count),
+            ordinary * rarity_weight(ordinary_count),
+        )
         result: FloatArray = np.where(feats["removed"], 0.5 * points, points)
         return result
 

@@ -257,7 +257,7 @@ class RarityDetector:
         stored_now = stored_count * decay
         count = stored_now + in_batch
         points = self._bounded(count, feats)
-        held = points >= self.hold_points
+        held = self._holds(count, feats, points)
         # Pairs with a held row: replay them in order, since held rows are not learned.
         replay = np.unique(keys[held])
         if len(replay):
@@ -271,13 +271,18 @@ class RarityDetector:
                     sub = {name: array[i : i + 1] for name, array in feats.items()}
                     p = float(self._bounded(np.array([current]), sub)[0])
                     count[i], points[i] = current, p
-                    held[i] = p >= self.hold_points
+                    held[i] = bool(self._holds(np.array([current]), sub, np.array([p]))[0])
                     if not held[i]:
                         value, last_t = current + 1.0, t
         feats.update(
             rows=rows, keys=keys, count=count, points=points, held=held, first_pair=first_pair_row
         )
         return feats
+
+    def _holds(self, count: FloatArray, feats: Features, points: FloatArray) -> BoolArray:
+        """Rows held back from the baseline: those scoring ``hold_points`` (by default)."""
+        held: BoolArray = points >= self.hold_points
+        return held
 
     def _bounded(self, count: FloatArray, feats: Features) -> FloatArray:
         points = np.nan_to_num(self._points(count, feats), nan=0.0, posinf=self.max_points)

@@ -266,3 +266,36 @@ def test_first_ever_deletion_burst_pages_a_burst_against_a_baseline_does_not() -
     assert "never a delete event before" in never.titles[0]
     known = scored(detector, builder, deletes("user2", t, 30, 2))
     assert len(known) == 1 and float(known.points[0]) == 40.0
+
+
+def test_a_rare_actors_ordinary_group_work_is_one_finding_not_a_weekly_page() -> None:
+    """Ten people added to team groups by someone who never changes groups: the first add is
+    the finding; the others, and the same work a week later, add little. A sensitive grant by
+    the same actor afterwards is still strong (flagged grants are not learned from)."""
+    detector = GroupChange()
+    builder, history = trained(detector)
+    start = after(history)
+
+    def add(minutes: float, member: str, group: str, privileged: bool = False) -> Event:
+        return Event(
+            time=start + timedelta(minutes=minutes),
+            tenant="acme",
+            source_format="test",
+            action=Action.GROUP_CHANGE,
+            user="user5",
+            target_user=member,
+            object=group,
+            privileged=privileged,
+            reason="added",
+        )
+
+    first = [add(i, f"new{i}", "GRP-Engineering-RW") for i in range(10)]
+    signals = scored(detector, builder, first)
+    detector.learn(builder.build(first), np.zeros(len(first), dtype=np.bool_))
+    points = dict(zip(signals.rows.tolist(), signals.points.tolist(), strict=True))
+    assert points[0] >= 20  # the first ordinary change by a rare actor is worth reporting
+    assert sum(points.values()) - points[0] < points[0]  # the other nine add less than it
+    week_later = [add(7 * 24 * 60 + i, f"late{i}", "GRP-Operations-RW") for i in range(3)]
+    assert scored(detector, builder, week_later).points.sum() < 5
+    grant = [add(7 * 24 * 60 + 10, "new1", "Domain Admins", privileged=True)]
+    assert scored(detector, builder, grant).points[0] >= 35
