@@ -341,6 +341,21 @@ class PairTable:
             self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 
 
+def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
+    """Where each of ``keys`` is in the sorted ``table``, and whether it is there at all.
+
+    Positions are valid indices into a non-empty table (clipped to its end); read values at
+    them only where found.
+
+    >>> find_sorted(np.array([2, 5, 9]), np.array([5, 1, 9, 12]))
+    (array([1, 0, 2, 2]), array([ True, False,  True, False]))
+    """
+    if len(table) == 0:
+        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
+    position = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return position, table[position] == keys
+
+
 class CountTable:
     """Sorted ``int64`` keys with several whole-count columns and "last day" columns: one key
     array for facts about the same pairs that would otherwise each keep their own.
@@ -367,10 +382,7 @@ class CountTable:
         return len(self.keys)
 
     def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
-        if len(self.keys) == 0:
-            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
-        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return position, self.keys[position] == keys
+        return find_sorted(self.keys, keys)
 
     def lookup(self, keys: Int64Array) -> dict[str, FloatArray]:
         """Per key and column: the count (0 when absent) or the last day (NaN when never)."""

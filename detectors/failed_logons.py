@@ -56,6 +56,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    find_sorted,
     group_cumsum_before,
     grow,
     narrow_counts,
@@ -218,8 +219,7 @@ class FailedLogonSurprise:
     def _stored_burst(self, keys: Int64Array) -> tuple[FloatArray, FloatArray]:
         if len(self.burst_keys_) == 0:
             return np.zeros(len(keys)), np.full(len(keys), np.nan)
-        position = np.minimum(np.searchsorted(self.burst_keys_, keys), len(self.burst_keys_) - 1)
-        found = self.burst_keys_[position] == keys
+        position, found = find_sorted(self.burst_keys_, keys)
         value = np.where(found, self.burst_value_[position], 0.0)
         stamp = np.where(found, self.burst_time_[position], np.nan)
         return value, stamp
@@ -688,8 +688,7 @@ class SpraySources:
     def _pair_last(self, keys: Int64Array) -> FloatArray:
         if len(self.pair_keys_) == 0:
             return np.full(len(keys), np.nan)
-        position = np.minimum(np.searchsorted(self.pair_keys_, keys), len(self.pair_keys_) - 1)
-        found = self.pair_keys_[position] == keys
+        position, found = find_sorted(self.pair_keys_, keys)
         result: FloatArray = np.where(found, self.pair_last_[position], np.nan)
         return result
 

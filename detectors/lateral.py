@@ -36,6 +36,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    find_sorted,
     flagged_signals,
     group_cumsum_before,
     group_order,
@@ -240,10 +241,7 @@ class PairsSeen:
         return len(self.keys)
 
     def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
-        if len(self.keys) == 0:
-            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
-        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
-        return position, self.keys[position] == keys
+        return find_sorted(self.keys, keys)
 
     def lookup(self, keys: Int64Array) -> tuple[BoolArray, FloatArray]:
         """Whether each pair was seen, and its last learned time (NaN: never learned)."""

@@ -46,6 +46,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    find_sorted,
     group_cumsum_before,
     group_order,
     grow,
@@ -415,8 +416,8 @@ class RarityDetector:
 def _lookup(keys: np.ndarray, values: np.ndarray, query: Int64Array) -> FloatArray:
     if len(keys) == 0:
         return np.zeros(len(query))
-    position = np.minimum(np.searchsorted(keys, query), len(keys) - 1)
-    return np.where(keys[position] == query, values[position], 0).astype(np.float64)
+    position, found = find_sorted(keys, query)
+    return np.where(found, values[position], 0).astype(np.float64)
 
 
 def baseline_text(who: str, feats: Features, i: int, what: str) -> str:

@@ -37,7 +37,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, batch_view, changes_state
+from detectors.base import Signals, StateDict, batch_view, changes_state, find_sorted
 from detectors.batch import (
     ACTION_CODE,
     ACTIONS,
@@ -223,8 +223,7 @@ class Volume:
         bucket, current = np.full(n, np.nan), np.zeros(n)
         threshold = self._threshold(mean, active, pairs & 0xFFFFFFFF)
         if len(self.keys_) and n:
-            position = np.minimum(np.searchsorted(self.keys_, pairs), len(self.keys_) - 1)
-            found = self.keys_[position] == pairs
+            position, found = find_sorted(self.keys_, pairs)
             hit = position[found]
             mean[found], active[found] = self.mean_[hit], self.active_[hit]
             bucket[found], current[found] = self.bucket_[hit], self.current_[hit]
