@@ -40,7 +40,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 from schemas.event import Action, Event, Outcome
-from schemas.normalise import normalise_host, normalise_ip, normalise_user
+from schemas.normalise import is_canonical_ipv4, normalise_host, normalise_ip, normalise_user
 from schemas.parsers.base import (
     MAX_TIME,
     MIN_TIME,
@@ -169,9 +169,17 @@ def _host(value: str) -> str:
     return normalise_host(value)
 
 
-@lru_cache(maxsize=65536)
 def _peer(value: str) -> tuple[str, str]:
     """``(src_ip, src_host)`` for a peer written as an address or a host name."""
+    # Canonical IPv4 first, outside the cache: internet-facing logs carry more distinct
+    # addresses than it holds, and a miss (lookup, insert, eviction) costs more than the check.
+    if is_canonical_ipv4(value):
+        return value, ""
+    return _peer_name(value)
+
+
+@lru_cache(maxsize=65536)
+def _peer_name(value: str) -> tuple[str, str]:
     ip = normalise_ip(value)
     if ip:
         return ip, ""
