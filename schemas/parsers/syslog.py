@@ -169,6 +169,12 @@ def _host(value: str) -> str:
     return normalise_host(value)
 
 
+@lru_cache(maxsize=65536)
+def _user(value: str) -> str:
+    """``normalise_user`` for sshd's hot lines (accounts repeat, addresses do not)."""
+    return normalise_user(value)
+
+
 def _peer(value: str) -> tuple[str, str]:
     """``(src_ip, src_host)`` for a peer written as an address or a host name."""
     # Canonical IPv4 first, outside the cache: internet-facing logs carry more distinct
@@ -218,7 +224,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.failed",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(user),
+                user=_user(user),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -236,7 +242,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.invalid_user",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(m.group(1)),
+                user=_user(m.group(1)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -254,7 +260,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
             line.event(
                 Action.LOGON,
                 "sshd.accepted",
-                user=normalise_user(m.group(2)),
+                user=_user(m.group(2)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -273,7 +279,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.not_allowed",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(m.group(1)),
+                user=_user(m.group(1)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -644,6 +650,17 @@ def _rfc3164_time(
     month: int, day: int, hour: int, minute: int, second: int, ctx: ParseContext
 ) -> datetime:
     last: tuple[int, int] | None = ctx.state.get(_STATE_YEAR_MONTH)
+    if last is not None and last[1] == month:
+        # The month of the line before: its year, no search (the usual case). Anything odd
+        # (an impossible date, out of range) takes the full path below for its reason.
+        try:
+            when = datetime(last[0], month, day, hour, minute, second, tzinfo=RFC3164_TZ)
+        except ValueError:
+            pass
+        else:
+            when = when.astimezone(UTC)
+            if MIN_TIME <= when < MAX_TIME:
+                return when
     if last is None:
         reference = ctx.reference_time
         if reference.tzinfo is None:
