@@ -15,7 +15,8 @@ the workers:
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
   event object or a JSON array of events (both decoded with one msgspec call per batch); a
   batch per partition is sorted by event time and given to ``engine.process``; alerts go to
-  ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds the engine is
+  ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds (and as soon as a
+  partition read to its end has been quiet for ``checkpoint_idle_s``) the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
   :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed, so the
   committed offset is never ahead of a checkpoint. On assignment (or first sight of a
