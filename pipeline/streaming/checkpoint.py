@@ -44,6 +44,7 @@ class PartitionState:
     late: int = 0  # events behind the watermark by more than the lateness (not processed)
     since_checkpoint: int = 0
     checkpoint_at: float = field(default_factory=time.monotonic)
+    folded_at: float = field(default_factory=time.monotonic)  # last batch folded (monotonic)
     checkpointed_offset: int = -1
     partition_by: str | None = None  # how the events it holds were keyed (the worker's mode)
 

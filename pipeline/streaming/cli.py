@@ -79,6 +79,13 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     worker.add_argument("--checkpoint-events", type=int, default=50_000, metavar="N")
     worker.add_argument("--checkpoint-seconds", type=float, default=5.0, metavar="S")
     worker.add_argument(
+        "--checkpoint-idle-seconds",
+        type=float,
+        default=0.5,
+        metavar="S",
+        help="also checkpoint a partition read to its end and quiet this long (0: off)",
+    )
+    worker.add_argument(
         "--session-timeout",
         type=float,
         default=10.0,
@@ -174,7 +181,7 @@ def _worker(args: argparse.Namespace) -> int:
     from pipeline.notify.notifier import Notifier
     from pipeline.notify.sinks import SinkConfigError
     from pipeline.streaming.metrics import WorkerMetrics
-    from pipeline.streaming.worker import Worker, WorkerFailed, WorkerSettings
+    from pipeline.streaming.worker import Worker, WorkerFailed, WorkerSettings, tune_gc
 
     try:
         config = load_config(args.config)
@@ -202,6 +209,7 @@ def _worker(args: argparse.Namespace) -> int:
         partition_by=args.partition_by,
         checkpoint_events=args.checkpoint_events,
         checkpoint_s=args.checkpoint_seconds,
+        checkpoint_idle_s=args.checkpoint_idle_seconds,
         session_timeout_ms=int(args.session_timeout * 1000),
         metrics_port=args.metrics_port,
         stall_s=args.stall_seconds,
@@ -215,6 +223,7 @@ def _worker(args: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         await Worker(settings, metrics, notifier).run(stop)
 
+    tune_gc()
     try:
         asyncio.run(main())
     except WorkerFailed as exc:

@@ -40,7 +40,7 @@ from functools import lru_cache
 from typing import ClassVar
 
 from schemas.event import Action, Event, Outcome
-from schemas.normalise import normalise_host, normalise_ip, normalise_user
+from schemas.normalise import is_canonical_ipv4, normalise_host, normalise_ip, normalise_user
 from schemas.parsers.base import (
     MAX_TIME,
     MIN_TIME,
@@ -170,8 +170,22 @@ def _host(value: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _user(value: str) -> str:
+    """``normalise_user`` for sshd's hot lines (accounts repeat, addresses do not)."""
+    return normalise_user(value)
+
+
 def _peer(value: str) -> tuple[str, str]:
     """``(src_ip, src_host)`` for a peer written as an address or a host name."""
+    # Canonical IPv4 first, outside the cache: internet-facing logs carry more distinct
+    # addresses than it holds, and a miss (lookup, insert, eviction) costs more than the check.
+    if is_canonical_ipv4(value):
+        return value, ""
+    return _peer_name(value)
+
+
+@lru_cache(maxsize=65536)
+def _peer_name(value: str) -> tuple[str, str]:
     ip = normalise_ip(value)
     if ip:
         return ip, ""
@@ -210,7 +224,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.failed",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(user),
+                user=_user(user),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -228,7 +242,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.invalid_user",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(m.group(1)),
+                user=_user(m.group(1)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -246,7 +260,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
             line.event(
                 Action.LOGON,
                 "sshd.accepted",
-                user=normalise_user(m.group(2)),
+                user=_user(m.group(2)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -265,7 +279,7 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
                 Action.LOGON_FAILED,
                 "sshd.not_allowed",
                 outcome=Outcome.FAILURE,
-                user=normalise_user(m.group(1)),
+                user=_user(m.group(1)),
                 src_ip=ip,
                 src_host=host,
                 logon_type="ssh",
@@ -636,6 +650,17 @@ def _rfc3164_time(
     month: int, day: int, hour: int, minute: int, second: int, ctx: ParseContext
 ) -> datetime:
     last: tuple[int, int] | None = ctx.state.get(_STATE_YEAR_MONTH)
+    if last is not None and last[1] == month:
+        # The month of the line before: its year, no search (the usual case). Anything odd
+        # (an impossible date, out of range) takes the full path below for its reason.
+        try:
+            when = datetime(last[0], month, day, hour, minute, second, tzinfo=RFC3164_TZ)
+        except ValueError:
+            pass
+        else:
+            when = when.astimezone(UTC)
+            if MIN_TIME <= when < MAX_TIME:
+                return when
     if last is None:
         reference = ctx.reference_time
         if reference.tzinfo is None:

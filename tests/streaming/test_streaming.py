@@ -254,3 +254,27 @@ def test_mixed_single_and_multi_event_records_on_vigil_events(
     assert_same_incidents(streamed, embedded_alerts([path], TENANT))
     assert assert_duplicates_are_redeliveries(streamed) == 0
     assert read_topic(kafka_broker, f"{prefix}vigil.dlq") == []  # nothing late, nothing bad
+
+
+def test_a_partition_gone_quiet_is_checkpointed_before_the_period(
+    kafka_broker: str, tmp_path: Path, auth_lines: list[str]
+) -> None:
+    """Periodic checkpoints every 600 s / 10M events: the events are committed (drained) within
+    a minute only because a partition read to its end and quiet for --checkpoint-idle-seconds
+    is checkpointed at once (and committed with it: never ahead of its checkpoint)."""
+    prefix = unique_prefix()
+    path = write(tmp_path / "auth.log", auth_lines)
+    slow = ["--checkpoint-seconds", "600", "--checkpoint-events", "10000000"]
+    worker = WorkerProcess(
+        kafka_broker,
+        prefix,
+        tmp_path / "w1",
+        "w1",
+        extra=[*slow, "--checkpoint-idle-seconds", "0.5"],
+    ).start()
+    try:
+        ingest(kafka_broker, prefix, path)
+        wait_drained(kafka_broker, prefix, [worker], timeout=60)
+    finally:
+        worker.stop()
+    assert_same_incidents(read_alerts(kafka_broker, prefix), embedded_alerts([path], TENANT))

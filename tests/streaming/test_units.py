@@ -237,3 +237,28 @@ def test_a_key_with_many_events_is_split_into_bounded_records_in_order() -> None
     busy = [int(e.record_id) for key, v in by_user if key == b"acme|busy" for e in decode_record(v)]
     assert busy == [n for n in range(3 * GROUP_EVENTS) if n % 10]
     assert len([key for key, _ in by_user if key == b"acme|busy"]) >= 3
+
+
+def test_canonical_ipv4_fast_path_gives_what_the_full_normalisation_gives() -> None:
+    """``normalise_ip`` returns a canonical dotted quad as it is without the full path; the full
+    path (taken for ``" " + value``: the fast check refuses a leading space, and the full path
+    strips it) must agree on every value, canonical or nearly so."""
+    import random
+
+    from schemas.normalise import is_canonical_ipv4, normalise_ip
+    from schemas.parsers import syslog
+
+    rng = random.Random(5)
+    pieces = ["0", "00", "7", "07", "10", "99", "100", "199", "200", "249", "250", "255", "256"]
+    pieces += ["299", "300", "999", "1000", "٣", "１", "", " ", "a", "-1"]
+    values = [".".join(rng.choice(pieces) for _ in range(rng.choice((3, 4, 4, 4, 5))))]
+    for _ in range(20_000):
+        values.append(".".join(rng.choice(pieces) for _ in range(rng.choice((3, 4, 4, 4, 5)))))
+    values += ["1.2.3.4\n", "::ffff:1.2.3.4", "[1.2.3.4]", "::1", "fe80::1%eth0", "-", "host"]
+    fast = 0
+    for value in values:
+        assert normalise_ip(value) == normalise_ip(" " + value), value
+        if " " not in value and "\n" not in value:  # what the syslog peer regex captures
+            assert syslog._peer(value) == syslog._peer_name(value), value
+        fast += is_canonical_ipv4(value)
+    assert fast > 200  # the fast path was exercised
