@@ -428,7 +428,7 @@ def scenario_parity(
     expected = [orjson.loads(line) for line in out.getvalue().splitlines()]
     reader = InputReader(tenant=truth.tenant, sink=lambda letter: None)
     events = list(reader.read_paths([logs]))
-    records, _ = group_events(events, 3600.0, partition_by, hosts=False)
+    records = group_events(events, 3600.0, partition_by)
     prefix = f"p{uuid.uuid4().hex[:8]}."
     (scratch / prefix).mkdir()
     pool = Workers(broker, prefix, scratch / prefix, ("--partition-by", partition_by))

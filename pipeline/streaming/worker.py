@@ -160,14 +160,12 @@ def _flatten(items: list[Event | list[Event]]) -> list[Event]:
 
 
 def group_events(
-    events: list[Event], lateness_s: float, partition_by: str = "user", *, hosts: bool = True
-) -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+    events: list[Event], lateness_s: float, partition_by: str = "user"
+) -> list[tuple[bytes, bytes]]:
     """``(key, value)`` records of a parse batch's events for ``vigil.events`` (key
     :func:`partition_key` under ``partition_by``: ``tenant|user`` here by default, the worker
-    passes its ``--partition-by``) and, with ``hosts``, keyed ``tenant|dst_host`` (events with
-    a destination host; the worker no longer sends these, nothing read them): one record per
-    key and time slice, its value the JSON array of that key's events in order (a single
-    object when it is one event).
+    passes its ``--partition-by``): one record per key and time slice, its value the JSON
+    array of that key's events in order (a single object when it is one event).
 
     Slices are runs of the batch (in its order) spanning less than ``lateness_s`` of event
     time, emitted one after the other. So on any partition an event is more than the lateness
@@ -182,19 +180,17 @@ def group_events(
     ...     return Event(time=t0 + timedelta(minutes=minutes), tenant="acme",
     ...                  source_format="x", action=Action.LOGON, user=user)
     >>> batch = [ev("a", 0), ev("b", 1), ev("a", 2), ev("a", 90)]
-    >>> users, _ = group_events(batch, 3600)
+    >>> users = group_events(batch, 3600)
     >>> [(key, value.count(b'"user"')) for key, value in users]
     [(b'acme|a', 2), (b'acme|b', 1), (b'acme|a', 1)]
-    >>> tenant, _ = group_events(batch, 3600, "tenant", hosts=False)
+    >>> tenant = group_events(batch, 3600, "tenant")
     >>> [(key, value.count(b'"user"')) for key, value in tenant]
     [(b'acme', 3), (b'acme', 1)]
     """
     by_key: list[tuple[bytes, bytes]] = []
-    by_host: list[tuple[bytes, bytes]] = []
     keyed: dict[bytes, _Group] = {}
-    host_groups: dict[bytes, _Group] = {}
     if not events:
-        return by_key, by_host
+        return by_key
     # The hot loop of the parse stage (once per event): the event time, the key and the group
     # inlined; keyed by tenant the key is the tenant's bytes, memoised per tenant.
     by_tenant = partition_by == "tenant"
@@ -206,7 +202,6 @@ def group_events(
         when = (event.time - epoch).total_seconds()
         if when - low >= lateness_s or high - when >= lateness_s:
             _close_slice(keyed, by_key)
-            _close_slice(host_groups, by_host)
             low = high = when
         elif when < low:
             low = when
@@ -225,13 +220,12 @@ def group_events(
         group.parts.append(value)
         group.size += len(value)
         if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
+            # A full group goes out as a record at once (the key's next events follow it in a
+            # later record, still in the same time slice).
             del keyed[key]
             by_key.append((key, group.value()))
-        if hosts and event.dst_host:
-            _add(host_groups, f"{event.tenant}|{event.dst_host}".encode(), value, by_host)
     _close_slice(keyed, by_key)
-    _close_slice(host_groups, by_host)
-    return by_key, by_host
+    return by_key
 
 
 RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
@@ -267,21 +261,6 @@ class _Group:
     def value(self) -> bytes:
         parts = self.parts
         return parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"
-
-
-def _add(
-    groups: dict[bytes, _Group], key: bytes, value: bytes, out: list[tuple[bytes, bytes]]
-) -> None:
-    """Add an encoded event to its key's group; a full group goes out as a record at once (the
-    key's next events follow it in a later record, still in the same time slice)."""
-    group = groups.get(key)
-    if group is None:
-        group = groups[key] = _Group()
-    group.parts.append(value)
-    group.size += len(value)
-    if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
-        del groups[key]
-        out.append((key, group.value()))
 
 
 def _close_slice(groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]]) -> None:
@@ -623,9 +602,7 @@ class Worker:
         values = [(e.message.key, e.message.value) for e in events]
         result = self.parser.parse(values)
         out = self.outbox
-        records, _ = group_events(
-            result.events, self.s.lateness_s, self.s.partition_by, hosts=False
-        )
+        records = group_events(result.events, self.s.lateness_s, self.s.partition_by)
         for key, value in records:
             out.add(t.events, key, value)
         for rejected in result.rejected:

@@ -227,7 +227,7 @@ def test_mixed_single_and_multi_event_records_on_vigil_events(
     path = write(tmp_path / "dense.log", lines)
     reader = InputReader(tenant=TENANT, sink=lambda letter: None)
     events = [e for name, opener in expand([str(path)]) for e in reader.read_input(name, opener)]
-    grouped, _ = group_events(events, 3600.0)  # the worker's default lateness
+    grouped = group_events(events, 3600.0)  # the worker's default lateness
     records: list[tuple[bytes, bytes]] = []
     for n, (key, value) in enumerate(grouped):
         if value.startswith(b"[") and n % 2:  # every other array goes out one event a record
