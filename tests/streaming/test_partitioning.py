@@ -17,9 +17,11 @@ by tenant, one engine folds the tenant's events in the same order as ``vigil det
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -171,9 +173,37 @@ def test_sigkill_of_the_worker_holding_the_tenant(kafka_broker: str, tmp_path: P
     streamed = read_alerts(kafka_broker, prefix)
     expected = embedded_alerts(list(paths.values()), TENANT)
     assert ("password_spray", "ip", SPRAY_IP) in incidents(expected)
-    assert incidents(streamed) == incidents(expected)
-    assert {a["incident_key"] for a in streamed} == {a["incident_key"] for a in expected}
+    assert ("password_spray", "ip", SPRAY_IP) in incidents(streamed)
+    # Incident keys derive from the opening evidence, so they do not depend on batching.
+    assert _keyed_entities(streamed) == _keyed_entities(expected)
+    # An alert's headline is its incident's strongest finding when the version was emitted;
+    # a replay after the crash cuts batches elsewhere, so an update may be emitted before or
+    # after a later finding of an already contributing detector (seen once under load: the
+    # same incident headed lateral_new_host in one run and rare_time_of_week in the other).
+    # Each side's headlines must be among the other side's contributing detectors.
+    for key, heads in _headlines(expected).items():
+        assert heads <= _contributing(streamed)[key], key
+    for key, heads in _headlines(streamed).items():
+        assert heads <= _contributing(expected)[key], key
     assert_duplicates_are_redeliveries(streamed)
+
+
+def _keyed_entities(alerts: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(a["incident_key"], a["entity"]["type"], a["entity"]["id"]) for a in alerts}
+
+
+def _headlines(alerts: list[dict[str, Any]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in alerts:
+        out[a["incident_key"]].add(a["detector"])
+    return out
+
+
+def _contributing(alerts: list[dict[str, Any]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for a in alerts:
+        out[a["incident_key"]] |= {a["detector"]} | {f["detector"] for f in a["explanation"]}
+    return out
 
 
 def test_a_worker_with_another_partition_mode_than_the_checkpoints_fails(
