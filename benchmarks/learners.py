@@ -254,14 +254,13 @@ def main() -> None:
                 attacks=args.attacks.split(",") if args.attacks else None,
                 learning_days=args.learning_days,
             )
+            before = len(vigil.missed)
             score_run(truth, alerts, vigil)
+            missed_by_vigil = set(vigil.missed[before:])
             reader = InputReader(tenant=truth["tenant"], sink=lambda letter: None)
             events = reader.read_paths([str(Path(scratch) / f"seed-{seed}" / "logs")])
             data = user_hours(events)
             learning_end = int(datetime.fromisoformat(truth["learning_end"]).timestamp()) // HOUR
-            caught = Score()
-            score_run(truth, alerts, caught)
-            missed_by_vigil = set(caught.missed)
             known = vigil_days(alerts)
             for name, scores in (
                 ("river HalfSpaceTrees", river_scores(data)),
@@ -271,10 +270,10 @@ def main() -> None:
                     label = f"{name} @ {rate:.1%} of user-hours"
                     flagged = learner_alerts(data, scores, learning_end, rate, truth["tenant"])
                     hours_flagged[label] += len(flagged)
-                    own = Score()
-                    score_run(truth, flagged, own)
+                    before = len(learners[label].missed)
                     score_run(truth, flagged, learners[label])
-                    added[label][0] += len(missed_by_vigil - set(own.missed))
+                    own_missed = set(learners[label].missed[before:])
+                    added[label][0] += len(missed_by_vigil - own_missed)
                     added[label][1] += new_false_alerts(truth, flagged, known)
     print(f"== Vigil ({len(seeds)} seeds: {args.seeds})")
     report(vigil, verbose=False)

@@ -28,11 +28,12 @@ from __future__ import annotations
 import argparse
 import tempfile
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from benchmarks.evaluate import SLACK
@@ -156,30 +157,16 @@ def main() -> None:
 
     contacts: list[Contact] = []
     days = 0.0
-    attacks_with_reach: set[str] = set()
     with tempfile.TemporaryDirectory() as scratch:
         for seed in (int(s) for s in args.seeds.split(",")):
             root = Path(scratch) / f"seed-{seed}"
             generate(root, seed=seed, days=args.days, users=args.users)
-            import msgspec
-
             truth = msgspec.json.decode((root / "truth.json").read_bytes())
             reader = InputReader(tenant=truth["tenant"], sink=lambda letter: None)
             found = first_contacts(
                 list(reader.read_paths([str(root / "logs")])), truth, args.users_per_cluster
             )
-            contacts += [
-                Contact(
-                    c.user,
-                    c.host,
-                    c.time,
-                    c.tenant_peers,
-                    c.cluster_peers,
-                    f"{seed}:{c.attack}" if c.attack else "",
-                )
-                for c in found
-            ]
-            attacks_with_reach |= {c.attack for c in contacts if c.attack}
+            contacts += [replace(c, attack=f"{seed}:{c.attack}" if c.attack else "") for c in found]
             days += user_days(truth)
     rules: dict[str, Any] = {"none": lambda c: True}
     for n in (1, 2, 3, 5, 8):
@@ -189,6 +176,7 @@ def main() -> None:
     rules["tenant >= 3 or cluster >= 1"] = lambda c: c.tenant_peers < 3 and c.cluster_peers < 1
     rules["tenant >= 5 or cluster >= 2"] = lambda c: c.tenant_peers < 5 and c.cluster_peers < 2
     attack_contacts = [c for c in contacts if c.attack]
+    attacks_with_reach = {c.attack for c in attack_contacts}
     benign = [c for c in contacts if not c.attack]
     print(
         f"{len(contacts)} first contacts after learning ({len(attack_contacts)} in attacks, "

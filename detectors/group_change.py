@@ -121,8 +121,7 @@ class GroupChange(RarityDetector):
         # Held back as if every change were judged on the learned count alone: discounting the
         # report of a repeated ordinary change must not teach the baseline that changes are
         # routine (a slow attacker's ordinary changes would then hide a sensitive grant).
-        raw = np.clip(np.nan_to_num(self._scaled(count, count, feats)), 0.0, self.max_points)
-        held: BoolArray = raw >= self.hold_points
+        held: BoolArray = self._clip(self._scaled(count, count, feats)) >= self.hold_points
         return held
 
     def _scaled(self, count: FloatArray, ordinary_count: FloatArray, feats: Features) -> FloatArray:

@@ -286,7 +286,11 @@ class RarityDetector:
         return held
 
     def _bounded(self, count: FloatArray, feats: Features) -> FloatArray:
-        points = np.nan_to_num(self._points(count, feats), nan=0.0, posinf=self.max_points)
+        return self._clip(self._points(count, feats))
+
+    def _clip(self, points: FloatArray) -> FloatArray:
+        """Points within 0 .. ``max_points`` (NaN counts as 0, infinity as the maximum)."""
+        points = np.nan_to_num(points, nan=0.0, posinf=self.max_points)
         return np.clip(points, 0.0, self.max_points)
 
     def _stored_distinct(
