@@ -76,6 +76,15 @@ class Signals:
     # The techniques of each row when they depend on what was found (a service install is not a
     # log clearing); empty, or an empty row, means ``mitre`` (the detector's whole list).
     row_mitre: list[tuple[str, ...]] = field(default_factory=list)
+    # Which of the detector's actions each row reports, when it reports more than one kind (a
+    # failure burst, and the success that ended it): the risk layer reads one detector's
+    # findings within minutes as artefacts of one action (a burst) only when they share it.
+    # Empty, or an empty row, means one action for every row.
+    actions: list[str] = field(default_factory=list)
+
+    def action(self, index: int) -> str:
+        """The action row ``index`` reports ("" = the detector's only one)."""
+        return self.actions[index] if self.actions else ""
 
     def techniques(self, index: int) -> tuple[str, ...]:
         """ATT&CK techniques of row ``index``: its own when known, else the detector's."""
@@ -194,12 +203,50 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     is_start = np.ones(n, dtype=np.bool_)
     if n:
         is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    result = np.empty(n, dtype=np.float64)
+    if n and _loses_precision(sorted_values):
+        result[order] = _segmented_sum_before(sorted_values, np.cumsum(is_start))
+        return result
     inclusive = np.cumsum(sorted_values)
     exclusive = inclusive - sorted_values
     start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
-    result = np.empty(n, dtype=np.float64)
     result[order] = exclusive - exclusive[start_index] if n else exclusive
     return result
+
+
+#: One running sum over every group is exact enough while the batch's total stays within this
+#: factor of its smallest value (the error is ~1e-16 of the total: 1e-7 of the smallest value).
+#: Decay weights ``exp((t - t0) / tau)`` over a batch spanning many decay constants go far past
+#: it: a group of e^10 weights after one of e^60 weights lost its counts entirely.
+_EXACT_RANGE = 1e9
+
+
+def _loses_precision(values: FloatArray) -> bool:
+    """Would one running sum over every group lose a group's smallest values?"""
+    magnitude = np.abs(values)
+    nonzero = magnitude[magnitude > 0]
+    if not len(nonzero):
+        return False
+    return bool(float(magnitude.sum()) > _EXACT_RANGE * float(nonzero.min()))
+
+
+def _segmented_sum_before(values: FloatArray, group: Int64Array) -> FloatArray:
+    """Exclusive prefix sums within runs of equal ``group`` (sorted), never across runs: each
+    sum adds only its own group's values (doubling steps, log2 of the longest run)."""
+    n = len(values)
+    inclusive = values.copy()
+    step = 1
+    while step < n:
+        same = group[step:] == group[:-step]
+        if not same.any():
+            break
+        inclusive[step:] = inclusive[step:] + np.where(same, inclusive[:-step], 0.0)
+        step *= 2
+    before = np.zeros(n, dtype=np.float64)
+    if n > 1:
+        same = group[1:] == group[:-1]
+        before[1:] = np.where(same, inclusive[:-1], 0.0)
+    return before
 
 
 #: Unsigned types from narrowest to widest, for :func:`narrow_counts`.

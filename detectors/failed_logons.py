@@ -126,6 +126,7 @@ def _merged(bursts: Signals, successes: Signals) -> Signals:
         baseline=both(bursts.baseline, successes.baseline),
         mitre=successes.mitre,
         row_mitre=both(burst_mitre, successes.row_mitre),
+        actions=both([""] * len(bursts), successes.actions),
     )
 
 
@@ -395,6 +396,9 @@ class FailedLogonSurprise:
             signals.observed.append(f"successful sign-in after a failure burst for {who}")
             signals.baseline.append(f"long-term rate {per_hour * 24:.1f} failures/day")
             signals.row_mitre.append(("T1110.001", "T1078"))
+            # Not one more artefact of the guessing: the guessing worked. Counted in full next
+            # to the burst it ended (25 + 40: a page), not as the burst's n-th finding.
+            signals.actions.append("success")
         return signals
 
     def _burst_signals(

@@ -109,7 +109,19 @@ ASPECTS: dict[str, str] = {
     "group_change": "privilege",
     "rare_api_call": "api",
     "kerberoasting": "tickets",
+    # The account whose credentials another user's session took on (type 9, pass the hash):
+    # for that account the finding is how it signed in, not a privileged action it chose.
+    "privileged_action:outbound": "auth",
 }
+
+
+def aspect_of(detector: str, action: str = "") -> str:
+    """What a finding looks at: its detector's aspect, or its action's where that differs."""
+    if action:
+        aspect = ASPECTS.get(f"{detector}:{action}")
+        if aspect is not None:
+            return aspect
+    return ASPECTS.get(detector, detector)
 
 
 #: For corroboration, what an account *did* (hosts reached, tools run, privileges used) is one
@@ -150,7 +162,6 @@ class RiskLayer:
         # (row, entity kind, entity id, -points, detector position, index in signals): per event
         # and entity, strongest first.
         items: list[tuple[int, str, int, float, int, int]] = []
-        aspects = [ASPECTS.get(signals.detector, signals.detector) for signals in all_signals]
         for position, signals in enumerate(all_signals):
             items.extend(
                 (int(row), signals.entity_kind, int(entity), -float(points), position, index)
@@ -167,7 +178,8 @@ class RiskLayer:
         emitted: dict[str, Alert] = {}
         seen: dict[tuple[int, str, int, str], int] = {}
         for row, kind, entity, _, position, index in items:
-            marker = (row, kind, entity, aspects[position])
+            signals = all_signals[position]
+            marker = (row, kind, entity, aspect_of(signals.detector, signals.action(index)))
             rank = seen.get(marker, 0)
             seen[marker] = rank + 1
             signals = all_signals[position]
@@ -222,10 +234,14 @@ class RiskLayer:
         # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
         # same detector's other findings on this entity within minutes are one burst, and each
         # further one weighs less than the one before.
+        # Findings of another action of the same detector (the success that ended a failure
+        # burst) are a new fact, not another artefact.
+        action = signals.action(index)
         burst = sum(
             1
             for f in state["factors"]
             if f["detector"] == signals.detector
+            and f.get("action", "") == action
             and f["observed"] != observed
             and t - f["time"] < cfg.burst_minutes * 60.0
         )
@@ -264,6 +280,7 @@ class RiskLayer:
             "time": t,
             "record": event.record_id or f"{event.source_format}:{t}",
             "mitre": list(signals.techniques(index)),
+            "action": action,
             "related": _related(event, signals.entity_kind, entity_id),
         }
         horizon = t - max(4 * cfg.half_life_hours, 2 * cfg.slow_half_life_hours) * HOUR
@@ -344,7 +361,7 @@ class RiskLayer:
             {
                 CORROBORATION_ASPECTS.get(aspect, aspect)
                 for f in factors
-                for aspect in (ASPECTS.get(f["detector"], f["detector"]),)
+                for aspect in (aspect_of(f["detector"], f.get("action", "")),)
                 if f["time"] >= since
                 and (
                     f.get("unreported_points", f["points"])
