@@ -37,7 +37,7 @@ by the privilege-abuse detectors (``group_change``, ``account_lifecycle``).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -562,12 +562,6 @@ class PrivilegedAction(RarityDetector):
         # State saved before root uses were counted: none known yet.
         self.root_uses_ = narrow_counts(state.get("root_uses", np.empty(0)))
 
-    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
-        signals = super().score(batch, builder)
-        netonly = self._netonly(batch)
-        taken = [i for i, row in enumerate(signals.rows.tolist()) if netonly[row]]
-        return _with_outbound(signals, batch, builder, taken) if taken else signals
-
     def _describe(
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
     ) -> tuple[str, str, str]:
@@ -585,52 +579,6 @@ class PrivilegedAction(RarityDetector):
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         return _technique(event)
-
-
-def _with_outbound(
-    signals: Signals, batch: EventBatch, builder: BatchBuilder, taken: list[int]
-) -> Signals:
-    """The findings ``taken`` (type 9 logons as another account) also reported on the account
-    whose credentials the session took on, at the same points: pass the hash is an abuse of
-    that account (it is the one then seen on servers, from a workstation that is not its
-    own), and its incident must carry the fact, not only the foothold user's."""
-    outbound = batch.column("target_user")
-    vocab = builder.vocab["user"]
-    rows = signals.rows[taken]
-    extra = outbound[rows].astype(np.int32)
-    titles, observed, baseline = [], [], []
-    for i, row in zip(taken, rows.tolist(), strict=True):
-        event = batch.events[row]
-        owner, account = event.user, vocab.value(int(outbound[row]))
-        where = event.dst_host or event.src_host or "a host"
-        title = signals.titles[i]
-        normal = title[title.rfind("(normal for ") :] if "(normal for " in title else ""
-        titles.append(
-            f"{account}'s credentials were taken on for the network by {owner}'s session on "
-            f"{where} (type 9: runas /netonly, or pass the hash) {normal}".rstrip()
-        )
-        observed.append(f"credentials of {account} taken on by {owner} (type 9)")
-        baseline.append(signals.baseline[i])
-    order = np.argsort(np.concatenate([signals.rows, rows]), kind="stable")
-    pick = order.tolist()
-
-    def both(first: list[Any], second: list[Any]) -> list[Any]:
-        joined = [*first, *second]
-        return [joined[j] for j in pick]
-
-    return Signals(
-        detector=signals.detector,
-        entity_kind=signals.entity_kind,
-        rows=np.concatenate([signals.rows, rows])[order],
-        entity=np.concatenate([signals.entity, extra])[order],
-        points=np.concatenate([signals.points, signals.points[taken]])[order],
-        titles=both(signals.titles, titles),
-        observed=both(signals.observed, observed),
-        baseline=both(signals.baseline, baseline),
-        mitre=signals.mitre,
-        row_mitre=both(signals.row_mitre, [signals.row_mitre[i] for i in taken]),
-        actions=both([""] * len(signals), ["outbound"] * len(taken)),
-    )
 
 
 def _technique(event: Event) -> tuple[str, ...]:

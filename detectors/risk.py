@@ -58,6 +58,12 @@ class RiskConfig:
     # An incident open this long closes at its next finding, like an idle one: a long-running
     # incident fed by routine findings must not swallow a later, unrelated attack (0 = never).
     incident_max_hours: float = 168.0
+    # A single new finding worth this share of the alert bar is news for an open incident even
+    # when the severity holds and its detector already contributed: the same admin resetting a
+    # second privileged account a day later reaches on-call as an update instead of being folded
+    # in silently. 0 (the default) = only when the unsent evidence reaches the bar: 0.5 caught
+    # that second reset (seeds 141-142) but cost one false alert on 71-74 (README, round 5).
+    news_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.half_life_hours <= 0 or self.incident_idle_hours <= 0:
@@ -72,6 +78,8 @@ class RiskConfig:
             raise ValueError("risk: repeat_weight and reported_weight must be in [0, 1]")
         if self.corroboration_aspects < 0 or self.incident_max_hours < 0:
             raise ValueError("risk: corroboration_aspects and incident_max_hours must be >= 0")
+        if not 0 <= self.news_share <= 1:
+            raise ValueError("risk: news_share must be in [0, 1]")
         if not 0 < self.corroborated_score <= 100 or self.corroboration_hours <= 0:
             raise ValueError("risk: corroborated_score in (0, 100], corroboration_hours > 0")
 
@@ -109,19 +117,7 @@ ASPECTS: dict[str, str] = {
     "group_change": "privilege",
     "rare_api_call": "api",
     "kerberoasting": "tickets",
-    # The account whose credentials another user's session took on (type 9, pass the hash):
-    # for that account the finding is how it signed in, not a privileged action it chose.
-    "privileged_action:outbound": "auth",
 }
-
-
-def aspect_of(detector: str, action: str = "") -> str:
-    """What a finding looks at: its detector's aspect, or its action's where that differs."""
-    if action:
-        aspect = ASPECTS.get(f"{detector}:{action}")
-        if aspect is not None:
-            return aspect
-    return ASPECTS.get(detector, detector)
 
 
 #: For corroboration, what an account *did* (hosts reached, tools run, privileges used) is one
@@ -162,6 +158,7 @@ class RiskLayer:
         # (row, entity kind, entity id, -points, detector position, index in signals): per event
         # and entity, strongest first.
         items: list[tuple[int, str, int, float, int, int]] = []
+        aspects = [ASPECTS.get(signals.detector, signals.detector) for signals in all_signals]
         for position, signals in enumerate(all_signals):
             items.extend(
                 (int(row), signals.entity_kind, int(entity), -float(points), position, index)
@@ -178,8 +175,7 @@ class RiskLayer:
         emitted: dict[str, Alert] = {}
         seen: dict[tuple[int, str, int, str], int] = {}
         for row, kind, entity, _, position, index in items:
-            signals = all_signals[position]
-            marker = (row, kind, entity, aspect_of(signals.detector, signals.action(index)))
+            marker = (row, kind, entity, aspects[position])
             rank = seen.get(marker, 0)
             seen[marker] = rank + 1
             signals = all_signals[position]
@@ -345,7 +341,13 @@ class RiskLayer:
         # already capped and every detector already contributed (a second PsExec spree by the
         # same admin two days later): on-call gets an update, not silence.
         incident["unsent"] = incident.get("unsent", 0.0) + points
-        if rose or signals.detector not in before_detectors or incident["unsent"] >= cfg.alert_bar:
+        news = cfg.news_share > 0 and points >= cfg.news_share * cfg.alert_bar
+        if (
+            rose
+            or news
+            or signals.detector not in before_detectors
+            or incident["unsent"] >= cfg.alert_bar
+        ):
             incident["version"] += 1
             incident["unsent"] = 0.0
             return self._alert(incident)
@@ -361,7 +363,7 @@ class RiskLayer:
             {
                 CORROBORATION_ASPECTS.get(aspect, aspect)
                 for f in factors
-                for aspect in (aspect_of(f["detector"], f.get("action", "")),)
+                for aspect in (ASPECTS.get(f["detector"], f["detector"]),)
                 if f["time"] >= since
                 and (
                     f.get("unreported_points", f["points"])

@@ -209,14 +209,6 @@ def test_a_type_9_logon_as_another_account_is_explicit_credential_use() -> None:
     )
     own = msgspec.structs.replace(pth, target_user="pgarcia")  # runas /netonly as oneself
     signals = detector.score(builder.build([own, pth]), builder)
-    # Reported on the session's owner and, at the same points, on the account whose
-    # credentials it took on (pass the hash abuses that account; its own aspect: how it signed in).
-    assert signals.rows.tolist() == [1, 1] and signals.points[0] > 10.0
-    assert signals.points[1] == signals.points[0]
-    vocab = builder.vocab["user"]
-    assert [vocab.value(int(e)) for e in signals.entity] == ["pgarcia", "mgarcia"]
+    assert signals.rows.tolist() == [1] and signals.points[0] > 10.0
     assert "network-only logon" in signals.titles[0] and "as mgarcia" in signals.titles[0]
-    assert signals.titles[1].startswith("mgarcia's credentials were taken on for the network by")
-    assert "normal for pgarcia" in signals.titles[1]
-    assert signals.actions == ["", "outbound"]
-    assert signals.techniques(0) == ("T1550.002", "T1078.002") == signals.techniques(1)
+    assert signals.techniques(0) == ("T1550.002", "T1078.002")
