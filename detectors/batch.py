@@ -7,6 +7,7 @@ different entities, which is what keeps one tenant's baselines out of another's 
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -139,8 +140,8 @@ class EventBatch:
         return self.columns[name]
 
     def action_mask(self, actions: frozenset[Action]) -> BoolArray:
-        codes = np.fromiter((ACTION_CODE[a] for a in actions), dtype=np.int8)
-        mask: BoolArray = np.isin(self.action, codes)
+        """Rows whose action is one of ``actions`` (a new array: callers narrow it in place)."""
+        mask: BoolArray = _action_table(actions)[self.action]
         return mask
 
     def outcome_is(self, outcome: Outcome) -> BoolArray:
@@ -208,6 +209,16 @@ _OUTCOME = operator.attrgetter("outcome")
 _PRIVILEGED = operator.attrgetter("privileged")
 _SRC_IP = operator.attrgetter("src_ip")
 _COLUMN_GETTERS = {column: operator.attrgetter(column) for column in COLUMN_KINDS}
+
+
+@functools.cache
+def _action_table(actions: frozenset[Action]) -> BoolArray:
+    """A lookup table over action codes: one gather per call instead of ``np.isin``, which
+    sorts and costs ~0.2 ms even on small batches (detectors ask ~30 times a batch)."""
+    table = np.zeros(len(ACTIONS), dtype=np.bool_)
+    table[[ACTION_CODE[action] for action in actions]] = True
+    table.flags.writeable = False
+    return table
 
 
 def _network_memo(ips: Sequence[str]) -> dict[str, str]:
