@@ -232,3 +232,21 @@ def _history_file(tmp_path: Path) -> Path:
     path = tmp_path / "auth.log"
     path.write_text(ssh_history())
     return path
+
+
+def test_detect_into_a_closed_pipe_says_it_stopped_early(tmp_path: Path) -> None:
+    """`vigil detect ... | head -c 100`: status 1 and one line saying what was not done
+    (not a usage error, not a traceback)."""
+    vigil = Path(sys.executable).with_name("vigil")
+    run = subprocess.Popen(
+        [str(vigil), "detect", "--tenant", "acme", str(REPO / "benchmarks/samples/demo/logs")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.read(100)
+    run.stdout.close()
+    errors = run.stderr.read()
+    assert run.wait(timeout=120) == 1, errors
+    assert b"broken pipe" in errors and b"state was not saved" in errors
+    assert b"Traceback" not in errors
