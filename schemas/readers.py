@@ -119,10 +119,10 @@ class ReadStats:
     dead_letter_reasons: Counter[str] = field(default_factory=Counter)
 
 
-#: How many records a probe for an input's first event reads at most (schemas/year_anchor.py):
-#: enough to pass a capture's leading noise, bounded for archives of Sysmon events.
 log = logging.getLogger(__name__)
 
+#: How many records a probe for an input's first event reads at most (schemas/year_anchor.py):
+#: enough to pass a capture's leading noise, bounded for archives of Sysmon events.
 PROBE_MAX_RECORDS = 2_000
 
 
