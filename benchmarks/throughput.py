@@ -7,7 +7,8 @@
    a. a per-event River pipeline (HalfSpaceTrees on per-event features), and
    b. a plain-Python new-terms detector (first time this user is seen from this network);
 3. the scoring core alone on prepared columnar batches (all detectors score + learn), at
-   several batch sizes.
+   several batch sizes, and the whole engine (batch building, detectors, risk, alerts) at the
+   batch sizes a worker and ``vigil detect`` give it.
 
     python -m benchmarks.throughput [--days 21] [--users 60] [--input DIR]
 
@@ -163,6 +164,24 @@ def scoring_core(
     return len(events) / best, best_split
 
 
+#: Batch sizes the whole engine is timed at: the worker's batches are a tenant's time slices
+#: (often hundreds to a few thousand events), ``vigil detect``'s are 8,192.
+ENGINE_BATCH_SIZES = (500, 1_000, 2_000, 8_192, 32_768)
+
+
+def engine_rate(events: list[Event], batch_size: int, repeats: int = 2) -> float:
+    """Events/s (CPU time, fastest of ``repeats``) of ``Engine.process`` in batches of
+    ``batch_size``: batch building, every detector, risk and alerts, from a fresh engine."""
+    best = float("inf")
+    for _ in range(repeats):
+        engine = Engine()
+        start = time.process_time()
+        for i in range(0, len(events), batch_size):
+            engine.process(events[i : i + batch_size])
+        best = min(best, time.process_time() - start)
+    return len(events) / best
+
+
 def state_bytes_per_user(events: list[Event]) -> tuple[int, int]:
     engine = Engine()
     for i in range(0, len(events), 8192):
@@ -207,6 +226,7 @@ def main() -> None:
         events = parsed_events(paths)
         cores = {size: scoring_core(events, batch_size=size) for size in CORE_BATCH_SIZES}
         split = cores[CORE_BATCH_SIZES[0]][1]
+        engines = {size: engine_rate(events, size) for size in ENGINE_BATCH_SIZES}
         state, users = state_bytes_per_user(events)
     vigil_wall, vigil_cpu = rows[2][1], rows[2][2]
     print(f"input: {rows[0][3]:,} events from {root if args.input else 'a generated scenario'}")
@@ -226,6 +246,9 @@ def main() -> None:
     for size, (rate, _) in cores.items():
         label = f"scoring core, {size:,}-event batches"
         print(f"{label:40} {'':>7} {'':>10} {'':>8} {'':>7} {rate:>10,.0f}  (fastest of 3)")
+    for size, rate in engines.items():
+        label = f"engine, {size:,}-event batches"
+        print(f"{label:40} {'':>7} {'':>10} {'':>8} {'':>7} {rate:>10,.0f}  (fastest of 2)")
     print(f"per detector below: {CORE_BATCH_SIZES[0]:,}-event batches, as vigil detect runs")
     total = sum(a + b for a, b in split.values())
     print(

@@ -36,6 +36,7 @@ from schemas.parsers import load_all as load_parsers
 from schemas.readers import InputError, expand
 
 EXIT_USAGE = 2
+EXIT_STOPPED = 1  # the run stopped before the end of its input
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +133,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at devnull so the interpreter's final flush to a closed pipe cannot raise."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def _detect(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config)
@@ -181,6 +188,16 @@ def _detect(args: argparse.Namespace) -> int:
     except (SinkConfigError, ValueError) as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # `vigil detect ... | head`: whoever read the alerts went away. Not a usage error, but
+        # the run did not finish, so say what was not done.
+        _quiet_stdout()
+        print(
+            "vigil: the alerts output was closed (broken pipe): stopped before the end of "
+            "the input; state was not saved",
+            file=sys.stderr,
+        )
+        return EXIT_STOPPED
     except (InputError, OSError) as exc:
         print(f"vigil: {exc}", file=sys.stderr)
         return EXIT_USAGE

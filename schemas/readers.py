@@ -18,6 +18,7 @@ import gzip
 import heapq
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import queue
@@ -25,7 +26,7 @@ import sys
 import threading
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +39,8 @@ from schemas.event import Event
 from schemas.parsers import PARSERS, BadRecord, ParseContext, Parser
 from schemas.parsers import load_all as _load_parsers
 from schemas.parsers.bulk import FastParse, fast_parsers
+from schemas.parsers.syslog import YEAR_INFERRED_STATE as _YEAR_INFERRED
+from schemas.year_anchor import anchor_references
 
 _load_parsers()
 
@@ -116,6 +119,27 @@ class ReadStats:
     dead_letter_reasons: Counter[str] = field(default_factory=Counter)
 
 
+log = logging.getLogger(__name__)
+
+#: How many records a probe for an input's first event reads at most (schemas/year_anchor.py):
+#: enough to pass a capture's leading noise, bounded for archives of Sysmon events.
+PROBE_MAX_RECORDS = 2_000
+
+
+class _ProbeLimit(BaseException):
+    """Ends a probe (a BaseException, so that no parser or framing guard turns it into a dead
+    letter on the way out)."""
+
+
+class _ProbeStats(ReadStats):
+    """Counters that end a probe once it has read :data:`PROBE_MAX_RECORDS` records."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "records_read" and value > PROBE_MAX_RECORDS:
+            raise _ProbeLimit
+        super().__setattr__(name, value)
+
+
 DeadLetterSink = Callable[[DeadLetter], None]
 #: Splits a stream into numbered lines without their newline: _lines or _block_lines.
 LineSplitter = Callable[["ByteStream"], Iterator[tuple[int, bytes]]]
@@ -156,12 +180,18 @@ class InputReader:
         # per-event baselines of benchmarks/throughput.py read record by record.
         self.columnar = columnar
         self._fast: dict[str, FastParse] = fast_parsers() if columnar else {}
+        #: Reference times for year-less (RFC 3164) inputs, by input name, that win over the
+        #: file's mtime: set from the run's dated inputs (schemas/year_anchor.py).
+        self.reference_overrides: dict[str, datetime] = {}
+        self._contexts: list[ParseContext] | None = None  # kept only while probing
 
     # -- public ------------------------------------------------------------------------------
 
     def read_paths(self, paths: Iterable[str]) -> Iterator[Event]:
         """Events from all inputs, merged in event-time order."""
-        streams = [self._ordered(self.read_input(name, opener)) for name, opener in expand(paths)]
+        inputs = list(expand(paths))
+        self.anchor_years(inputs)
+        streams = [self._ordered(self.read_input(name, opener)) for name, opener in inputs]
         if len(streams) == 1:
             yield from streams[0]
             return
@@ -169,7 +199,9 @@ class InputReader:
         for item in heapq.merge(*keyed):
             yield item[3]
 
-    def read_input(self, name: str, opener: Callable[[], ByteStream]) -> Iterator[Event]:
+    def read_input(
+        self, name: str, opener: Callable[[], ByteStream]
+    ) -> Generator[Event, None, None]:
         """Events of one input (file, stdin) in file order; dead letters go to the sink."""
         try:
             stream = opener()
@@ -179,6 +211,49 @@ class InputReader:
             yield from self._read_stream(name, stream, depth=0)
         finally:
             stream.close()
+
+    def anchor_years(self, inputs: Sequence[tuple[str, Callable[[], ByteStream]]]) -> None:
+        """Set :attr:`reference_overrides` for the year-less inputs of a run that also has
+        dated inputs (see ``schemas/year_anchor.py``); a no-op for a single input or stdin."""
+        files = [(name, opener) for name, opener in inputs if name != "-"]
+        if len(files) < 2 or (self.forced is not None and self.forced.name != "syslog"):
+            return
+        probes = [(name, *self._probe(name, opener)) for name, opener in files]
+        self.reference_overrides = anchor_references(probes)
+        by_year: dict[int, list[str]] = {}
+        for name, when in self.reference_overrides.items():
+            by_year.setdefault(when.year, []).append(name)
+        for year, names in sorted(by_year.items()):
+            log.warning(
+                "vigil: %d syslog input(s) with dates without a year have modification times "
+                "far from the dates of the run's other inputs: read as %d (%s%s)",
+                len(names),
+                year,
+                names[0],
+                f" and {len(names) - 1} more" if len(names) > 1 else "",
+            )
+
+    def _probe(self, name: str, opener: Callable[[], ByteStream]) -> tuple[datetime | None, bool]:
+        """The first event time of an input, and whether its year was inferred (RFC 3164).
+        A throw-away reader (no dead letters, no counts) that stops after
+        :data:`PROBE_MAX_RECORDS` records without an event."""
+        probe = InputReader(
+            tenant=self.tenant,
+            sink=lambda letter: None,
+            stats=_ProbeStats(),
+            forced_format=self.forced.name if self.forced is not None else None,
+        )
+        probe._contexts = []
+        events = probe.read_input(name, opener)
+        first: datetime | None = None
+        try:
+            first = next(events).time
+        except (StopIteration, _ProbeLimit, InputError):
+            pass
+        finally:
+            events.close()
+        inferred = any(_YEAR_INFERRED in ctx.state for ctx in probe._contexts)
+        return first, inferred
 
     # -- framing -----------------------------------------------------------------------------
 
@@ -413,8 +488,12 @@ class InputReader:
         reference: datetime | None = None,
     ) -> Iterator[Event]:
         ctx = ParseContext(
-            tenant=self.tenant, source=name, reference_time=reference or _mtime(name)
+            tenant=self.tenant,
+            source=name,
+            reference_time=self.reference_overrides.get(name) or reference or _mtime(name),
         )
+        if self._contexts is not None:
+            self._contexts.append(ctx)
         dead_before = self.stats.dead_letter
         columnar = self.columnar
         parser = self.forced
@@ -833,6 +912,7 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
     if workers < 1 or not files:
         yield from reader.read_paths(paths)
         return
+    reader.anchor_years(inputs)
     shares = _balanced_shares(files, workers)
     forced = reader.forced.name if reader.forced is not None else None
     # fork starts at once and does not re-import __main__; it is only safe while this
@@ -846,7 +926,14 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             receiver, sender = context.Pipe(duplex=False)
             process = context.Process(
                 target=_parse_worker,
-                args=(reader.tenant, forced, share, sender, reader.columnar),
+                args=(
+                    reader.tenant,
+                    forced,
+                    share,
+                    sender,
+                    reader.columnar,
+                    reader.reference_overrides,
+                ),
                 name="vigil-parse",
                 daemon=True,
             )
@@ -961,6 +1048,7 @@ def _parse_worker(
     share: list[tuple[int, str]],
     pipe: Any,
     columnar: bool = False,
+    overrides: dict[str, datetime] | None = None,
 ) -> None:
     """Entry point of a parse worker process: read ``share`` and send it down ``pipe``.
 
@@ -979,7 +1067,7 @@ def _parse_worker(
     writer = threading.Thread(target=write, name="vigil-parse-send", daemon=True)
     writer.start()
     try:
-        _parse_share(tenant, forced, share, outbox, columnar)
+        _parse_share(tenant, forced, share, outbox, columnar, overrides)
     finally:
         outbox.put(None)
         writer.join()
@@ -992,6 +1080,7 @@ def _parse_share(
     share: list[tuple[int, str]],
     outbox: queue.Queue[bytes | None],
     columnar: bool = False,
+    overrides: dict[str, datetime] | None = None,
 ) -> None:
     letters: list[DeadLetter] = []
     reader = InputReader(
@@ -1001,6 +1090,7 @@ def _parse_share(
         forced_format=forced,
         columnar=columnar,
     )
+    reader.reference_overrides = dict(overrides or {})
     encoder = msgspec.msgpack.Encoder()
     events: list[Event] = []
     inputs: list[int] = []

@@ -64,6 +64,8 @@ MAX_REPEAT = 1000
 
 _SOURCE_FORMAT = "syslog"
 _STATE_YEAR_MONTH = "syslog.year_month"
+#: The key in ``ctx.state`` that says this input's years were inferred (RFC 3164 stamps).
+YEAR_INFERRED_STATE = _STATE_YEAR_MONTH
 _STATE_LAST_STAMP = "syslog.last_stamp"
 _MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import msgspec
@@ -49,3 +50,37 @@ def shifted(events: list[Event], to: datetime) -> list[Event]:
     """The same events moved so that the first one happens at ``to``."""
     delta = to - events[0].time
     return [msgspec.structs.replace(e, time=e.time + delta) for e in events]
+
+
+def new_attribute_case(
+    field: str, unusual: str, usual: Callable[[str], str] | None = None
+) -> tuple[Callable[..., list[Event]], Callable[[list[Event]], Event]]:
+    """``history`` and ``anomaly`` of a conformance case for a client-attribute novelty
+    detector: every user keeps one value of ``field`` (``usual(user)``, or the normal stream's
+    own when ``None``), then user1 signs in with ``unusual``."""
+
+    def history(seed: int = 1, days: int = 14) -> list[Event]:
+        events = normal_stream(seed=seed, days=days)
+        if usual is None:
+            return events
+        return [msgspec.structs.replace(e, **{field: usual(e.user)}) for e in events]
+
+    def anomaly(events: list[Event]) -> Event:
+        fields = {
+            "src_ip": "10.0.1.23",
+            "src_host": "wks1",
+            "dst_host": "srv1",
+            "logon_type": "3",
+            field: unusual,
+        }
+        return Event(
+            time=after(events),
+            tenant="acme",
+            source_format="test",
+            action=Action.LOGON,
+            user="user1",
+            record_id="anomaly",
+            **fields,
+        )
+
+    return history, anomaly

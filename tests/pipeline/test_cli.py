@@ -200,3 +200,53 @@ def test_real_file_parses_with_at_most_one_percent_dead_lettered(
     assert summary["records_read"] > 0
     assert summary["events"] + summary["skipped"] > 0
     assert summary["dead_letter"] <= 0.01 * summary["records_read"], summary["dead_letter_reasons"]
+
+
+def test_show_renders_incidents_and_stops_quietly_when_the_reader_goes(tmp_path: Path) -> None:
+    alerts = tmp_path / "alerts.jsonl"
+    main(["detect", "--tenant", "acme", "--alerts", str(alerts), str(_history_file(tmp_path))])
+    shown = subprocess.run(
+        [sys.executable, "-m", "pipeline.show", str(alerts)],
+        capture_output=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert b"incident(s):" in shown.stdout
+    assert b"user=alice" in shown.stdout and b"normal:" in shown.stdout
+    # `show | head -1`: the pipe closes after one line; no traceback, exit status 0.
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.show", str(alerts)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.readline()
+    reader.stdout.close()
+    errors = reader.stderr.read()
+    assert reader.wait(timeout=60) == 0, errors
+    assert b"Traceback" not in errors
+
+
+def _history_file(tmp_path: Path) -> Path:
+    path = tmp_path / "auth.log"
+    path.write_text(ssh_history())
+    return path
+
+
+def test_detect_into_a_closed_pipe_says_it_stopped_early(tmp_path: Path) -> None:
+    """`vigil detect ... | head -c 100`: status 1 and one line saying what was not done
+    (not a usage error, not a traceback)."""
+    vigil = Path(sys.executable).with_name("vigil")
+    run = subprocess.Popen(
+        [str(vigil), "detect", "--tenant", "acme", str(REPO / "benchmarks/samples/demo/logs")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert run.stdout is not None and run.stderr is not None
+    assert run.stdout.read(100)
+    run.stdout.close()
+    errors = run.stderr.read()
+    assert run.wait(timeout=120) == 1, errors
+    assert b"broken pipe" in errors and b"state was not saved" in errors
+    assert b"Traceback" not in errors

@@ -2,33 +2,9 @@
 
 from __future__ import annotations
 
-import msgspec
-
-from schemas.event import Action, Event
-from tests.detectors.streams import after, normal_stream
+from tests.detectors.streams import new_attribute_case
 
 DETECTOR = "rare_country"
 PARAMS = {"learning_days": 3.0, "min_events": 5}
 
-
-def history(seed: int = 1, days: int = 14) -> list[Event]:
-    return [
-        msgspec.structs.replace(e, country=f"C{e.user[-1]}")
-        for e in normal_stream(seed=seed, days=days)
-    ]
-
-
-def anomaly(events: list[Event]) -> Event:
-    return Event(
-        time=after(events),
-        tenant="acme",
-        source_format="test",
-        action=Action.LOGON,
-        user="user1",
-        src_ip="10.0.1.23",
-        src_host="wks1",
-        dst_host="srv1",
-        logon_type="3",
-        country="KP",
-        record_id="anomaly",
-    )
+history, anomaly = new_attribute_case("country", "KP", usual=lambda user: f"C{user[-1]}")
