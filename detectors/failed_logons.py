@@ -719,8 +719,11 @@ class SpraySources:
         rows, channel, ip, user, keys, previous = self._shared(batch)
         n = len(rows)
         time = batch.time[rows]
-        size = int(ip.max()) + 1 if n else 0
-        stamp = grow(self.stamp_, size, np.nan)[ip]
+        # Stored values of the batch's sources only (a source never seen reads 0 / NaN): no
+        # copy of tables the size of every source ever seen.
+        stored = ip < len(self.stamp_)
+        stamp = np.full(n, np.nan)
+        stamp[stored] = self.stamp_[ip[stored]]
         t0 = float(time[0]) if n else 0.0
         w = weights(time, t0, self.tau)
         stored_last = self._pair_last(keys)
@@ -731,13 +734,18 @@ class SpraySources:
         increment = w - w_previous
         groups = ip.astype(np.int64)
         before = np.zeros((n, CHANNELS))
-        sums = self.sums_
-        if len(sums) < size:
-            sums = np.vstack([sums, np.zeros((size - len(sums), CHANNELS))])
+        stored_sums = np.zeros((n, CHANNELS))
+        in_table = ip < len(self.sums_)
+        stored_sums[in_table] = self.sums_[ip[in_table]]
         for c in range(CHANNELS):
             in_channel = channel == c
             before[:, c] = decayed_before(
-                groups, time, np.where(in_channel, increment, 0.0), sums[ip, c], stamp, self.tau
+                groups,
+                time,
+                np.where(in_channel, increment, 0.0),
+                stored_sums[:, c],
+                stamp,
+                self.tau,
             )
         # This row's own effect on its channel: +1, minus the faded earlier try of the same pair.
         own = 1.0 - w_previous / w if n else np.zeros(0)
@@ -747,13 +755,14 @@ class SpraySources:
             channel == VALID_FAIL, before[:, VALID_FAIL] - gateway + own, 0
         )
         after[:, INVALID_FAIL] = np.where(channel == INVALID_FAIL, before[:, INVALID_FAIL] + own, 0)
-        peaks = self._dense_peaks(size)
+        sources, source_row = np.unique(ip, return_inverse=True)
+        peaks = self._peaks_of(sources)[source_row.reshape(-1)]
         peak = np.zeros((n, 2))
         log_peak = np.zeros((n, 2))
         bases = ((VALID_FAIL, self.min_accounts), (INVALID_FAIL, self.min_invalid_accounts))
         for c, base in bases if self.keeps_peaks else ():
             peak[:, c], log_peak[:, c] = peak_before(
-                groups, time, quantised(after[:, c], base), peaks[ip, c], stamp, self.peak_tau
+                groups, time, quantised(after[:, c], base), peaks[:, c], stamp, self.peak_tau
             )
         return {
             "after": after,
@@ -785,48 +794,66 @@ class SpraySources:
         if len(self.sums_) < size:
             self.sums_ = np.vstack([self.sums_, np.zeros((size - len(self.sums_), CHANNELS))])
         self.stamp_ = grow(self.stamp_, size, np.nan)
-        last = np.full(size, -np.inf)
-        np.maximum.at(last, ip, time)
-        touched = np.flatnonzero(np.isfinite(last))
+        # Work on the sources this batch touched only (not arrays the size of every source
+        # ever seen): per-batch cost follows the batch, not the state, which matters for the
+        # small batches of a live stream. The same numbers as over the full arrays.
+        touched, inverse = np.unique(ip, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        last = np.full(len(touched), -np.inf)
+        np.maximum.at(last, inverse, time)
         old_stamp = self.stamp_[touched]
         stored_weight = np.where(
             np.isnan(old_stamp), 0.0, np.exp((np.nan_to_num(old_stamp) - t0) / self.tau)
         )
         for c in range(CHANNELS):
-            added = np.zeros(size)
+            added = np.zeros(len(touched))
             in_channel = channel == c
-            np.add.at(added, ip[in_channel], view["increment"][in_channel])
-            accumulated = self.sums_[touched, c] * stored_weight + added[touched]
-            self.sums_[touched, c] = accumulated * np.exp(-(last[touched] - t0) / self.tau)
+            np.add.at(added, inverse[in_channel], view["increment"][in_channel])
+            accumulated = self.sums_[touched, c] * stored_weight + added
+            self.sums_[touched, c] = accumulated * np.exp(-(last - t0) / self.tau)
         if self.keeps_peaks:
-            peaks = self._dense_peaks(max(size, int(self.peak_ips_.max(initial=-1)) + 1))
+            peaks = self._peaks_of(touched)
             for c in (VALID_FAIL, INVALID_FAIL):
                 peaks[:, c] = peak_fold(
-                    peaks[:, c], ip, time, view["log_peak"][:, c], self.peak_tau
+                    peaks[:, c], inverse, time, view["log_peak"][:, c], self.peak_tau
                 )
-            self._keep_peaks(peaks)
-        self.stamp_[touched] = last[touched]
+            self._store_peaks(touched, peaks)
+        self.stamp_[touched] = last
         # Pair table: last time per (ip, channel, user); forget pairs faded below e^-20.
-        unique, inverse = np.unique(view["keys"], return_inverse=True)
+        unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
         latest = np.full(len(unique), -np.inf)
-        np.maximum.at(latest, inverse, time)
-        merged_keys = np.concatenate([self.pair_keys_, unique])
-        merged_last = np.concatenate([self.pair_last_, latest])
-        order = np.lexsort((-merged_last, merged_keys))
-        merged_keys, merged_last = merged_keys[order], merged_last[order]
-        first = np.ones(len(merged_keys), dtype=np.bool_)
-        first[1:] = merged_keys[1:] != merged_keys[:-1]
-        fresh = merged_last >= float(time[-1]) - 20.0 * self.tau
-        keep = first & fresh
-        self.pair_keys_ = merged_keys[keep]
-        self.pair_last_ = merged_last[keep]
+        np.maximum.at(latest, pair_inverse.reshape(-1), time)
+        # Both key arrays are sorted and unique: update the stored pairs in place and insert
+        # the new ones, instead of sorting the whole table again every batch.
+        keys, stored_last = self.pair_keys_, self.pair_last_.copy()
+        at = np.searchsorted(keys, unique)
+        known = at < len(keys)
+        known[known] = keys[at[known]] == unique[known]
+        stored_last[at[known]] = np.maximum(stored_last[at[known]], latest[known])
+        keys = np.insert(keys, at[~known], unique[~known])
+        stored_last = np.insert(stored_last, at[~known], latest[~known])
+        fresh = stored_last >= float(time[-1]) - 20.0 * self.tau
+        self.pair_keys_ = keys[fresh]
+        self.pair_last_ = stored_last[fresh]
 
-    def _dense_peaks(self, size: int) -> FloatArray:
-        """The peaks of sources ``0 .. size-1`` as rows (0 where none is kept)."""
-        dense = np.zeros((size, 2))
-        inside = self.peak_ips_ < size
-        dense[self.peak_ips_[inside]] = self.peak_rows_[inside]
-        return dense
+    def _peaks_of(self, sources: Int64Array) -> FloatArray:
+        """The stored peaks of ``sources`` (sorted, distinct) as rows (0 where none is kept)."""
+        rows = np.zeros((len(sources), 2))
+        at = np.searchsorted(self.peak_ips_, sources)
+        hit = at < len(self.peak_ips_)
+        hit[hit] = self.peak_ips_[at[hit]] == sources[hit]
+        rows[hit] = self.peak_rows_[at[hit]]
+        return rows
+
+    def _store_peaks(self, sources: Int64Array, rows: FloatArray) -> None:
+        """Replace the peaks of ``sources``; only rows that are not all 0 are kept."""
+        others = ~np.isin(self.peak_ips_, sources)
+        nonzero = (rows != 0).any(axis=1)
+        ips = np.concatenate([self.peak_ips_[others], sources[nonzero]])
+        kept = np.concatenate([self.peak_rows_[others], rows[nonzero]])
+        order = np.argsort(ips, kind="stable")
+        self.peak_ips_ = ips[order].astype(np.int32)
+        self.peak_rows_ = kept[order]
 
     def _keep_peaks(self, dense: FloatArray) -> None:
         kept = np.flatnonzero((dense != 0).any(axis=1))

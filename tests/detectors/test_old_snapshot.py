@@ -81,7 +81,8 @@ def test_sparse_rows_read_as_the_dense_ones(
             np.testing.assert_array_equal(stamp, old["time"])
             assert len(detector.failed_ids_) == int((~np.isnan(old["time"])).sum())
         if isinstance(detector, SpraySources) and detector.keeps_peaks:
-            dense = detector._dense_peaks(len(old["peaks"]))
+            every_source = np.arange(len(old["peaks"].reshape(-1, 2)))
+            dense = detector._peaks_of(every_source)
             np.testing.assert_array_equal(dense, old["peaks"].reshape(-1, 2))
 
 
