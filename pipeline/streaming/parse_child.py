@@ -1,0 +1,179 @@
+"""The parse stage's CPU work in a child process (``vigil worker --parse-processes``).
+
+In one process a worker's parse work (JSON envelopes -> syslog/JSON parsers -> events ->
+grouped, encoded ``vigil.events`` records) and its detect work (decode -> engine) share one
+core: together they bound a worker near 50,000-55,000 events per CPU second before any Kafka
+work. :class:`ParseProcess` moves the parse work to a persistent child process so the detect
+agent keeps the main process's core while a chunk is being parsed.
+
+What crosses the process boundary is only what our own code builds: the chunk's raw ``(key,
+value)`` bytes going in; lists of ``(key, value)`` bytes (``vigil.events`` records, dead
+letters) and two ints coming back (:class:`ParsedChunk`). The child keeps its own
+:class:`EnvelopeParser`, so per-input parser state (syslog year rollover) carries across chunks
+as it does in process. Everything touching Kafka, offsets and Prometheus stays in the parent:
+the child returns counts and the parent increments the counters.
+
+A child that dies (killed, out of memory, a crash in native code) is replaced and the chunk is
+parsed again by the new one (nothing of it was sent yet, so order and offsets are unaffected);
+:data:`MAX_DEATHS` deaths in a row without a chunk parsed in between (a poison record that
+kills every child) raise :class:`ParseProcessDied`, which fails the worker with status 1. A
+child that hangs is caught by the worker's stall watchdog (the raw partition stops moving). A
+child whose parent dies (SIGKILL) exits by itself: it watches the parent's sentinel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import NamedTuple
+
+log = logging.getLogger("vigil.worker")
+
+MAX_DEATHS = 3  # child deaths in a row (no chunk parsed in between) before the worker fails
+
+
+class ParsedChunk(NamedTuple):
+    """A parsed chunk: plain bytes and ints only (what crosses the process boundary)."""
+
+    events: list[tuple[bytes, bytes]]  # vigil.events records, in order
+    dead: list[tuple[bytes | None, bytes]]  # vigil.dlq records (key, dead letter JSON)
+    raw_records: int  # raw records seen (each record of a batch envelope counts)
+    pid: int  # the process that parsed it (tests, logs)
+
+
+class ParseProcessDied(RuntimeError):
+    """The parse child died :data:`MAX_DEATHS` times in a row: the worker fails."""
+
+
+class ChunkParser:
+    """Parse + group + encode one chunk; runs in the child (or in process with
+    ``--parse-processes 0``)."""
+
+    def __init__(self, lateness_s: float, partition_by: str) -> None:
+        from pipeline.streaming.parsing import EnvelopeParser
+
+        self.parser = EnvelopeParser()
+        self.lateness_s = lateness_s
+        self.partition_by = partition_by
+
+    def __call__(self, values: list[tuple[bytes | None, bytes]]) -> ParsedChunk:
+        from pipeline.streaming.grouping import group_events
+
+        result = self.parser.parse(values)
+        records = group_events(result.events, self.lateness_s, self.partition_by)
+        dead = [(r.key, r.letter) for r in result.rejected]
+        return ParsedChunk(records, dead, result.records, os.getpid())
+
+
+# -- the child's side ----------------------------------------------------------------------------
+
+_CHILD: ChunkParser | None = None
+
+
+def _child_init(lateness_s: float, partition_by: str) -> None:
+    """Initializer of the child: its parser, the worker's GC tuning, and a thread that ends the
+    child when the parent is gone (a SIGKILLed worker must not leave an orphan behind: the
+    executor's call queue never reports EOF to the child, it holds both ends)."""
+    global _CHILD
+    from pipeline.streaming.grouping import tune_gc
+
+    _CHILD = ChunkParser(lateness_s, partition_by)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            multiprocessing.connection.wait([parent.sentinel])
+            os._exit(0)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    tune_gc()
+
+
+def _child_parse(values: list[tuple[bytes | None, bytes]]) -> ParsedChunk:
+    if _CHILD is None:  # pragma: no cover - the initializer always ran
+        raise RuntimeError("parse child not initialised")
+    return _CHILD(values)
+
+
+def _child_pid() -> int:
+    return os.getpid()
+
+
+# -- the parent's side ---------------------------------------------------------------------------
+
+
+class ParseProcess:
+    """One persistent child process that parses chunks; awaited from the event loop."""
+
+    def __init__(
+        self,
+        lateness_s: float,
+        partition_by: str,
+        on_restart: Callable[[], None] | None = None,
+    ) -> None:
+        self.lateness_s = lateness_s
+        self.partition_by = partition_by
+        self.on_restart = on_restart
+        self.deaths = 0  # in a row
+        self.restarts = 0  # over the worker's life
+        self._pool: ProcessPoolExecutor | None = None
+        self.pid: int | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn: a fresh interpreter, nothing of the parent's state (event loop, sockets,
+        # threads of aiokafka and Faust) is inherited.
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_init,
+            initargs=(self.lateness_s, self.partition_by),
+        )
+
+    async def start(self) -> None:
+        """Start the child and wait until it has imported the parsers (start-up errors surface
+        here, not on the first chunk)."""
+        self._pool = self._new_pool()
+        loop = asyncio.get_running_loop()
+        self.pid = await loop.run_in_executor(self._pool, _child_pid)
+        log.info("parse child started (pid %d)", self.pid)
+
+    async def parse(self, values: list[tuple[bytes | None, bytes]]) -> ParsedChunk:
+        """Parse a chunk in the child; a dead child is replaced and the chunk parsed again."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if self._pool is None:
+                    await self.start()
+                assert self._pool is not None  # noqa: S101 - start() set it
+                parsed: ParsedChunk = await loop.run_in_executor(self._pool, _child_parse, values)
+            except BrokenProcessPool as exc:
+                # Raised by the submit when the child died while idle, by the future when it
+                # died parsing (or starting): nothing of this chunk was sent yet.
+                self.deaths += 1
+                log.error("parse child (pid %s) died (%s); %d in a row", self.pid, exc, self.deaths)
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                if self.deaths >= MAX_DEATHS:
+                    raise ParseProcessDied(
+                        f"parse child died {self.deaths} times in a row"
+                    ) from exc
+                self.restarts += 1
+                if self.on_restart is not None:
+                    self.on_restart()
+                continue
+            self.deaths = 0
+            self.pid = parsed.pid
+            return parsed
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
