@@ -80,7 +80,7 @@ from pipeline.streaming.grouping import (  # noqa: F401 - re-exported (tests, be
 )
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
-from pipeline.streaming.parse_child import ChunkParser, ParseProcess
+from pipeline.streaming.parse_child import ChildSettings, ChunkParser, ParseProcess
 from pipeline.streaming.parsing import (
     DEFAULT_PARTITION_BY,
     DeadLetter,
@@ -254,9 +254,16 @@ class Worker:
         if self.s.metrics_port:
             self.metrics.serve(self.s.metrics_port)
         if self.s.parse_processes > 0:
-            self.parse_process = ParseProcess(
-                self.s.lateness_s, self.s.partition_by, on_restart=self.metrics.parse_restarts.inc
+            child = ChildSettings(
+                lateness_s=self.s.lateness_s,
+                partition_by=self.s.partition_by,
+                broker=self.s.broker,
+                events_topic=self.s.topics.events,
+                dlq_topic=self.s.topics.dlq,
+                linger_ms=self.s.linger_ms,
+                max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,  # as the worker's producer
             )
+            self.parse_process = ParseProcess(child, on_restart=self.metrics.parse_restarts.inc)
             await self.parse_process.start()
         t = self.s.topics
         # The tables first, so the first alerts routed already see every suppression.
@@ -526,30 +533,36 @@ class Worker:
     async def _parse_chunk(self, events: list[Any]) -> bool:
         """Parse, send and commit one chunk of a batch; False when its output could not be
         delivered (then the chunk's partitions are rewound to its first records)."""
-        t = self.s.topics
-        values = [(e.message.key, e.message.value) for e in events]
-        if self.parse_process is not None:
-            # In the child: the detect agent keeps this process's core meanwhile.
-            parsed = await self.parse_process.parse(values)
-        else:
-            parsed = self.chunk_parser(values)
-        out = self.outbox
-        for key, value in parsed.events:
-            out.add(t.events, key, value)
-        for dead_key, letter in parsed.dead:
-            out.add(t.dlq, dead_key, letter)
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
         for e in events:
             tp = TopicPartition(e.message.topic, e.message.partition)
             first.setdefault(tp, e.message.offset)
             last[tp] = e.message.offset + 1
-        if not await _delivered(await out.send()):
+        values = [(e.message.key, e.message.value) for e in events]
+        if self.parse_process is not None:
+            # The child parses and produces (and waits for the broker); the detect agent keeps
+            # this process's core meanwhile.
+            sent = await self.parse_process.parse(values)
+            delivered = sent.delivered
+            if not delivered:
+                log.warning("parse: a chunk's output was not delivered: %s", sent.error)
+            raw_records, dead_letters = sent.raw_records, sent.dead_letters
+        else:
+            parsed = self.chunk_parser(values)
+            t, out = self.s.topics, self.outbox
+            for key, value in parsed.events:
+                out.add(t.events, key, value)
+            for dead_key, letter in parsed.dead:
+                out.add(t.dlq, dead_key, letter)
+            delivered = await _delivered(await out.send())
+            raw_records, dead_letters = parsed.raw_records, len(parsed.dead)
+        if not delivered:
             # Not all output is on the broker: read the batch again rather than commit it.
             await self._rewind("parse", first)
             return False
-        self.metrics.raw_records.inc(parsed.raw_records)
-        self.metrics.dead_letters.labels("parse").inc(len(parsed.dead))
+        self.metrics.raw_records.inc(raw_records)
+        self.metrics.dead_letters.labels("parse").inc(dead_letters)
         await self._commit(last)
         return True
 
