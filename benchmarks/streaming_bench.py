@@ -586,6 +586,13 @@ def main() -> int:
         help="the workers' --partition-by (default: theirs)",
     )
     parser.add_argument(
+        "--parse-processes",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        help="the workers' --parse-processes (default: theirs; 0 parses in the worker process)",
+    )
+    parser.add_argument(
         "--scenario-parity",
         default=None,
         metavar="SEEDS",
@@ -599,6 +606,8 @@ def main() -> int:
     global WORKER_ARGS
     if args.partition_by:
         WORKER_ARGS = ("--partition-by", args.partition_by)
+    if args.parse_processes is not None:
+        WORKER_ARGS = (*WORKER_ARGS, "--parse-processes", str(args.parse_processes))
     if args.scenario_parity:
         with tempfile.TemporaryDirectory() as tmp:
             scratch = Path(args.scratch or tmp)

@@ -82,9 +82,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         choices=(0, 1),
         default=None,
         metavar="N",
-        help="child processes for the parse stage (parsing, grouping, encoding of vigil.events "
-        "records and dead letters), so detection keeps the worker's own core: 1 (default when "
-        "the machine has 2 CPUs or more) or 0 (parse in the worker process)",
+        help="child processes for the parse stage (parsing, grouping and encoding, and "
+        "producing the vigil.events records and dead letters), so detection keeps the worker "
+        "process's core: 1 (default when the machine has 2 CPUs or more) or 0 (parse in the "
+        "worker process); a child that dies is replaced, 3 deaths in a row exit 1",
     )
     worker.add_argument("--checkpoint-events", type=int, default=50_000, metavar="N")
     worker.add_argument("--checkpoint-seconds", type=float, default=5.0, metavar="S")
