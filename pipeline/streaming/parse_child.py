@@ -256,7 +256,21 @@ class ParseProcess:
             self.pid = sent.pid
             return sent
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop the child: it finishes the chunk in hand (if any) and exits; one that does not
+        within ``timeout_s`` (hung) is killed, so a worker's stop never waits on it forever."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # The executor's own shutdown(wait=True) has no timeout: join its processes ourselves
+        # (``_processes`` is private, hence the fallback to no process at all).
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout_s)
+            if process.is_alive():
+                log.warning(
+                    "parse child %s did not stop in %.0f s: killing it", process.pid, timeout_s
+                )
+                process.kill()
+                process.join(5.0)

@@ -80,18 +80,21 @@ def metric(port: int, name: str) -> float:
     return float(found.group(1))
 
 
+@pytest.mark.parametrize("processes", ["1", "0"])
 def test_dead_letters_and_counts_with_the_parse_child(
-    kafka_broker: str, tmp_path: Path, auth_log: Path
+    kafka_broker: str, tmp_path: Path, auth_log: Path, processes: str
 ) -> None:
+    """With the child (and, for comparison, in process: the same records, reasons and counts)."""
     prefix = unique_prefix()
     port = free_port()
-    extra = ["--parse-processes", "1", "--metrics-port", str(port)]
+    extra = ["--parse-processes", processes, "--metrics-port", str(port)]
     worker = WorkerProcess(kafka_broker, prefix, tmp_path / "w", "w", extra=extra).start()
     producer = KafkaProducer(bootstrap_servers=kafka_broker)
     try:
         worker.wait_assigned()
-        (child,) = child_pids(worker)
-        assert child != worker.proc.pid and alive(child)  # type: ignore[union-attr]
+        children = child_pids(worker)
+        assert len(children) == int(processes)
+        assert all(c != worker.proc.pid and alive(c) for c in children)  # type: ignore[union-attr]
         for value in GARBAGE:
             producer.send(f"{prefix}vigil.raw", value=value, key=b"acme|x")
         producer.flush(10)
@@ -103,12 +106,12 @@ def test_dead_letters_and_counts_with_the_parse_child(
         assert metric(port, "vigil_stream_raw_records_total") == lines + len(GARBAGE)
         assert metric(port, "vigil_stream_events_total") == lines
         assert metric(port, "vigil_stream_parse_child_restarts_total") == 0
-        assert child_pids(worker) == [child]  # the same child parsed everything
+        assert child_pids(worker) == children  # the same child parsed everything
     finally:
         producer.close()
         worker.stop()
     assert worker.proc is not None and worker.proc.returncode == 0, worker.log()[-3000:]
-    assert not alive(child), "the parse child outlived a stopped worker"
+    assert not any(alive(c) for c in children), "the parse child outlived a stopped worker"
     dead = read_topic(kafka_broker, f"{prefix}vigil.dlq")
     assert len(dead) == len(GARBAGE)
     reasons = sorted(d["reason"] for d in dead)
