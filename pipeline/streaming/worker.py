@@ -49,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -235,6 +236,7 @@ class Worker:
         self.heartbeat: dict[str, float] = {}
         self._stop: asyncio.Event | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._checkpoint_task: asyncio.Task[None] | None = None  # a checkpoint being written
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -337,6 +339,8 @@ class Worker:
                     await self._checkpoint([*self.partitions.values()])
                 except KafkaError as exc:
                     log.warning("final checkpoint failed (%s); the next owner replays", exc)
+        async with self.detect_lock:
+            await self._checkpoint_settled()  # one written in the background: done or failed
         self.stopping = True
         await self.app.stop()
         await self.tables.stop()
@@ -609,7 +613,7 @@ class Worker:
                 for p in self.partitions.values()
                 if p.since_checkpoint >= self.s.checkpoint_events
             ]
-            await self._checkpoint(due)
+            await self._checkpoint(due, wait=False)
 
     async def _checkpoint_once(self) -> None:
         """Time-based checkpoints (an agent runs only when records arrive): every
@@ -624,7 +628,8 @@ class Worker:
                 return
             now = time.monotonic()
             await self._checkpoint(
-                [p for p in self.partitions.values() if self._checkpoint_due(p, now)]
+                [p for p in self.partitions.values() if self._checkpoint_due(p, now)],
+                wait=False,
             )
 
     def _checkpoint_due(self, state: checkpoint.PartitionState, now: float) -> bool:
@@ -734,37 +739,87 @@ class Worker:
             self.outbox.add(self.s.topics.dlq, event_key(event), letter.to_json())
         self.metrics.dead_letters.labels("late").inc(len(late_rows))
 
-    async def _checkpoint(self, states: list[checkpoint.PartitionState]) -> None:
+    async def _checkpoint(self, states: list[checkpoint.PartitionState], wait: bool = True) -> None:
         """Alerts first, then the checkpoint, then the offset: a crash between any two steps
-        replays from an older checkpoint, which only re-sends alerts with the same ids."""
+        replays from an older checkpoint, which only re-sends alerts with the same ids.
+
+        The caller holds the detect lock. Only the engine's snapshot needs it (the engine must
+        not move meanwhile); with ``wait=False`` the archive (tar + gzip), its write to
+        ``vigil.state`` and the offset commit finish in a task while the detect agent folds
+        the next records. One checkpoint is in flight at a time, so commits stay in order."""
+        if not any(s.next_offset != s.checkpointed_offset for s in states):
+            return
+        await self._checkpoint_settled()
         states = [s for s in states if s.next_offset != s.checkpointed_offset]
         if not states:
             return
         # Anything still queued (alerts, dead letters) is on the broker before the checkpoint.
         if not await _delivered(await self.outbox.send()):
             raise KafkaError("delivery before checkpoint failed")
-        values = await asyncio.to_thread(
-            lambda: [checkpoint.pack(state, self.scratch) for state in states]
+        snapshots = await asyncio.to_thread(
+            lambda: [checkpoint.snapshot(state, self.scratch) for state in states]
         )
+        for state in states:  # not due again while this one is written (see _write_checkpoints)
+            state.since_checkpoint = 0
+            state.checkpoint_at = time.monotonic()
+        write = self._write_checkpoints(states, snapshots)
+        if wait:
+            await write
+        else:
+            self._checkpoint_task = asyncio.create_task(
+                self._background(write), name="checkpoint-write"
+            )
+
+    async def _write_checkpoints(
+        self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
+    ) -> None:
+        try:
+            values = await asyncio.to_thread(lambda: [checkpoint.archive(s) for s in snapshots])
+        finally:
+            for snap in snapshots:  # archive removes them; an exception may have left some
+                shutil.rmtree(snap.directory, ignore_errors=True)
         futures = [
             await self.producer.send(
-                self.s.topics.state, value=value, key=checkpoint.state_key(state.partition)
+                self.s.topics.state, value=value, key=checkpoint.state_key(snap.partition)
             )
-            for state, value in zip(states, values, strict=True)
+            for snap, value in zip(snapshots, values, strict=True)
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         offsets = {}
-        for state, value, result in zip(states, values, results, strict=True):
+        for state, snap, value, result in zip(states, snapshots, values, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("checkpoint of partition %d failed: %s", state.partition, result)
+                state.since_checkpoint = max(state.since_checkpoint, 1)
+                state.checkpoint_at = 0.0  # due again at the next turn
                 continue
-            state.since_checkpoint = 0
-            state.checkpoint_at = time.monotonic()
-            state.checkpointed_offset = state.next_offset
+            state.checkpointed_offset = max(state.checkpointed_offset, snap.next_offset)
             self.metrics.checkpoints.inc()
             self.metrics.checkpoint_bytes.set(len(value))
-            offsets[TopicPartition(self.s.topics.events, state.partition)] = state.next_offset
+            offsets[TopicPartition(self.s.topics.events, snap.partition)] = snap.next_offset
         await self._commit(offsets)
+
+    async def _background(self, write: Awaitable[None]) -> None:
+        """A checkpoint written while detection goes on: a broker error is logged (the
+        partitions stay due and the next turn tries again), anything else fails the worker."""
+        try:
+            await write
+        except asyncio.CancelledError:
+            raise
+        except (KafkaError, TimeoutError) as exc:
+            log.warning("checkpoint: %s; retrying at the next turn", exc)
+            for state in self.partitions.values():
+                if state.checkpointed_offset != state.next_offset:
+                    state.since_checkpoint = max(state.since_checkpoint, 1)
+                    state.checkpoint_at = 0.0
+        except Exception:
+            log.exception("checkpoint write failed; stopping the worker")
+            self.fail("checkpoint write raised")
+
+    async def _checkpoint_settled(self) -> None:
+        """Wait for the checkpoint in flight (if any): written and committed, or failed."""
+        task, self._checkpoint_task = self._checkpoint_task, None
+        if task is not None:
+            await asyncio.wait([task])
 
     # -- notify stage ------------------------------------------------------------------------
 
@@ -902,6 +957,7 @@ class Worker:
                     if tp.topic == events and tp.partition in self.partitions
                 ]
                 try:
+                    await self._checkpoint_settled()  # its commit is for partitions we hold
                     await self._checkpoint(gone)
                     checkpointed = True
                 except KafkaError as exc:
