@@ -9,7 +9,9 @@ the workers:
   default) or ``tenant|user`` (``--partition-by user``), one record per key and time slice of
   the batch whose value is the JSON array of that key's events (:func:`group_events`); bad raw
   records -> ``vigil.dlq`` one by one with the reason. The offset is committed once the
-  batch's output is on the broker (at-least-once). Keyed by tenant, one engine sees every
+  batch's output is on the broker (at-least-once). With ``parse_processes`` 1 the parsing,
+  grouping, encoding and producing run in a child process (:mod:`pipeline.streaming.parse_child`)
+  while the detect agent keeps this process. Keyed by tenant, one engine sees every
   event of its tenants, so detectors whose state is keyed by source IP, host pair, pivot host
   or the whole tenant give what ``vigil detect`` gives; keyed by user they see a slice.
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
@@ -19,7 +21,9 @@ the workers:
   partition read to its end has been quiet for ``checkpoint_idle_s``) the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
   :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed, so the
-  committed offset is never ahead of a checkpoint. On assignment (or first sight of a
+  committed offset is never ahead of a checkpoint. Only the engine's snapshot holds the
+  detect lock; archiving, writing and committing finish in a task (one at a time) while the
+  agent folds the next records. On assignment (or first sight of a
   partition) the worker loads its checkpoint; records below the checkpoint's offset are
   already in the state and are skipped. Replayed records raise the same alerts again with the
   same deterministic ids (recognisable redeliveries). Alerts pass through
