@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import tarfile
 import tempfile
 import time
@@ -49,8 +50,20 @@ class PartitionState:
     partition_by: str | None = None  # how the events it holds were keyed (the worker's mode)
 
 
-def pack(state: PartitionState, scratch_root: Path) -> bytes:
-    """The checkpoint message for ``state``."""
+@dataclass(frozen=True)
+class Snapshot:
+    """An engine saved to a scratch directory with its metadata: the consistent part of a
+    checkpoint, taken while the engine does not move; :func:`archive` makes the message later
+    (the detect agent may fold the next records meanwhile)."""
+
+    partition: int
+    next_offset: int
+    meta: dict[str, Any]
+    directory: Path
+
+
+def snapshot(state: PartitionState, scratch_root: Path) -> Snapshot:
+    """Save ``state``'s engine (and its offsets) to a new directory under ``scratch_root``."""
     meta = {
         "partition": state.partition,
         "next_offset": state.next_offset,
@@ -58,21 +71,38 @@ def pack(state: PartitionState, scratch_root: Path) -> bytes:
         "late": state.late,
         "partition_by": state.partition_by,
     }
+    directory = Path(tempfile.mkdtemp(dir=scratch_root))
+    try:
+        state.engine.save(directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return Snapshot(state.partition, state.next_offset, meta, directory)
+
+
+def archive(snap: Snapshot) -> bytes:
+    """The checkpoint message of a snapshot (its directory is removed)."""
     buffer = io.BytesIO()
-    with tempfile.TemporaryDirectory(dir=scratch_root) as scratch:
-        state.engine.save(scratch)
-        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as archive:
-            data = json.dumps(meta).encode()
+    try:
+        with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+            data = json.dumps(snap.meta).encode()
             info = tarfile.TarInfo(META)
             info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-            for path in sorted(Path(scratch).iterdir()):
+            tar.addfile(info, io.BytesIO(data))
+            for path in sorted(snap.directory.iterdir()):
                 if path.name in ENGINE_FILES:
-                    archive.add(path, arcname=path.name, recursive=False)
+                    tar.add(path, arcname=path.name, recursive=False)
+    finally:
+        shutil.rmtree(snap.directory, ignore_errors=True)
     value = buffer.getvalue()
     if len(value) > MAX_CHECKPOINT_BYTES:
-        raise ValueError(f"checkpoint of partition {state.partition} is {len(value)} bytes")
+        raise ValueError(f"checkpoint of partition {snap.partition} is {len(value)} bytes")
     return value
+
+
+def pack(state: PartitionState, scratch_root: Path) -> bytes:
+    """The checkpoint message for ``state``."""
+    return archive(snapshot(state, scratch_root))
 
 
 def unpack(value: bytes, engine: Engine, scratch_root: Path) -> dict[str, Any]:

@@ -76,6 +76,17 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         "user spreads one tenant over the partitions, but detectors keyed by source IP, host "
         "or tenant then see only a partition's slice (deploy/kafka/README.md)",
     )
+    worker.add_argument(
+        "--parse-processes",
+        type=int,
+        choices=(0, 1),
+        default=None,
+        metavar="N",
+        help="child processes for the parse stage (parsing, grouping and encoding, and "
+        "producing the vigil.events records and dead letters), so detection keeps the worker "
+        "process's core: 1 (default when the machine has 2 CPUs or more) or 0 (parse in the "
+        "worker process); a child that dies is replaced, 3 deaths in a row exit 1",
+    )
     worker.add_argument("--checkpoint-events", type=int, default=50_000, metavar="N")
     worker.add_argument("--checkpoint-seconds", type=float, default=5.0, metavar="S")
     worker.add_argument(
@@ -181,7 +192,13 @@ def _worker(args: argparse.Namespace) -> int:
     from pipeline.notify.notifier import Notifier
     from pipeline.notify.sinks import SinkConfigError
     from pipeline.streaming.metrics import WorkerMetrics
-    from pipeline.streaming.worker import Worker, WorkerFailed, WorkerSettings, tune_gc
+    from pipeline.streaming.worker import (
+        Worker,
+        WorkerFailed,
+        WorkerSettings,
+        default_parse_processes,
+        tune_gc,
+    )
 
     try:
         config = load_config(args.config)
@@ -214,6 +231,9 @@ def _worker(args: argparse.Namespace) -> int:
         metrics_port=args.metrics_port,
         stall_s=args.stall_seconds,
         notify_flush_s=args.notify_timeout,
+        parse_processes=(
+            default_parse_processes() if args.parse_processes is None else args.parse_processes
+        ),
     )
 
     async def main() -> None:

@@ -41,6 +41,11 @@ class WorkerMetrics:
         self.checkpoint_bytes = Gauge(
             "vigil_stream_checkpoint_bytes", "Size of the last checkpoint", registry=r
         )
+        self.parse_restarts = Counter(
+            "vigil_stream_parse_child_restarts_total",
+            "Parse child processes that died and were replaced (the chunk is parsed again)",
+            registry=r,
+        )
         self.partitions = Gauge(
             "vigil_stream_assigned_partitions", "vigil.events partitions held", registry=r
         )

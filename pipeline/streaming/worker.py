@@ -9,7 +9,9 @@ the workers:
   default) or ``tenant|user`` (``--partition-by user``), one record per key and time slice of
   the batch whose value is the JSON array of that key's events (:func:`group_events`); bad raw
   records -> ``vigil.dlq`` one by one with the reason. The offset is committed once the
-  batch's output is on the broker (at-least-once). Keyed by tenant, one engine sees every
+  batch's output is on the broker (at-least-once). With ``parse_processes`` 1 the parsing,
+  grouping, encoding and producing run in a child process (:mod:`pipeline.streaming.parse_child`)
+  while the detect agent keeps this process. Keyed by tenant, one engine sees every
   event of its tenants, so detectors whose state is keyed by source IP, host pair, pivot host
   or the whole tenant give what ``vigil detect`` gives; keyed by user they see a slice.
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
@@ -19,7 +21,9 @@ the workers:
   partition read to its end has been quiet for ``checkpoint_idle_s``) the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
   :mod:`pipeline.streaming.checkpoint`), and only then is the offset committed, so the
-  committed offset is never ahead of a checkpoint. On assignment (or first sight of a
+  committed offset is never ahead of a checkpoint. Only the engine's snapshot holds the
+  detect lock; archiving, writing and committing finish in a task (one at a time) while the
+  agent folds the next records. On assignment (or first sight of a
   partition) the worker loads its checkpoint; records below the checkpoint's offset are
   already in the state and are skipped. Replayed records raise the same alerts again with the
   same deterministic ids (recognisable redeliveries). Alerts pass through
@@ -47,14 +51,13 @@ Faust app crashed. Any exception in an agent is logged and stops the worker with
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +76,20 @@ from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
 from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
+from pipeline.streaming.grouping import (  # noqa: F401 - re-exported (tests, benchmarks, cli)
+    GC_THRESHOLDS,
+    GROUP_BYTES,
+    GROUP_EVENTS,
+    group_events,
+    tune_gc,
+)
 from pipeline.streaming.ingest import make_producer
 from pipeline.streaming.metrics import WorkerMetrics
+from pipeline.streaming.parse_child import ChildSettings, ChunkParser, ParseProcess
 from pipeline.streaming.parsing import (
     DEFAULT_PARTITION_BY,
     DeadLetter,
-    EnvelopeParser,
     event_key,
-    partition_key,
 )
 from pipeline.streaming.positions import PositionGuard
 from pipeline.streaming.produce import Outbox
@@ -92,13 +101,16 @@ from schemas.event import Event, encode_event, event_time_seconds
 log = logging.getLogger("vigil.worker")
 _decode_item = msgspec.json.Decoder(Event | list[Event]).decode
 _decode_items = msgspec.json.Decoder(list[Event | list[Event]]).decode
-_encode_event = msgspec.json.Encoder().encode
 _decode_alert = msgspec.json.Decoder(Alert).decode
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # event_time_seconds' epoch
 
 
 class WorkerFailed(RuntimeError):
     """The worker stopped because of an error (already logged); exit non-zero."""
+
+
+def default_parse_processes() -> int:
+    """1 when the machine has two CPUs or more (parse and detect then overlap), else 0."""
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
 @dataclass
@@ -124,6 +136,9 @@ class WorkerSettings:
     # How the parse stage keys vigil.events (parsing.PARTITION_MODES): every worker of a group
     # must use the same, or one entity's events would be split over partitions.
     partition_by: str = DEFAULT_PARTITION_BY
+    # Parse-stage child processes (parse_child): 1 moves parsing, grouping and encoding off the
+    # detect agent's core; 0 parses in this process (as before).
+    parse_processes: int = field(default_factory=default_parse_processes)
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
@@ -159,75 +174,6 @@ def _flatten(items: list[Event | list[Event]]) -> list[Event]:
     return events
 
 
-def group_events(
-    events: list[Event], lateness_s: float, partition_by: str = "user"
-) -> list[tuple[bytes, bytes]]:
-    """``(key, value)`` records of a parse batch's events for ``vigil.events`` (key
-    :func:`partition_key` under ``partition_by``: ``tenant|user`` here by default, the worker
-    passes its ``--partition-by``): one record per key and time slice, its value the JSON
-    array of that key's events in order (a single object when it is one event).
-
-    Slices are runs of the batch (in its order) spanning less than ``lateness_s`` of event
-    time, emitted one after the other. So on any partition an event is more than the lateness
-    behind an event before it exactly when it was so in the batch's own order: grouping never
-    makes an event late (nor hides a late one), and the detect stage's lateness rule sees the
-    same as with one record per event.
-
-    >>> from datetime import UTC, datetime, timedelta
-    >>> from schemas.event import Action
-    >>> t0 = datetime(2024, 5, 1, tzinfo=UTC)
-    >>> def ev(user: str, minutes: int) -> Event:
-    ...     return Event(time=t0 + timedelta(minutes=minutes), tenant="acme",
-    ...                  source_format="x", action=Action.LOGON, user=user)
-    >>> batch = [ev("a", 0), ev("b", 1), ev("a", 2), ev("a", 90)]
-    >>> users = group_events(batch, 3600)
-    >>> [(key, value.count(b'"user"')) for key, value in users]
-    [(b'acme|a', 2), (b'acme|b', 1), (b'acme|a', 1)]
-    >>> tenant = group_events(batch, 3600, "tenant")
-    >>> [(key, value.count(b'"user"')) for key, value in tenant]
-    [(b'acme', 3), (b'acme', 1)]
-    """
-    by_key: list[tuple[bytes, bytes]] = []
-    keyed: dict[bytes, _Group] = {}
-    if not events:
-        return by_key
-    # The hot loop of the parse stage (once per event): the event time, the key and the group
-    # inlined; keyed by tenant the key is the tenant's bytes, memoised per tenant.
-    by_tenant = partition_by == "tenant"
-    tenant_keys: dict[str, bytes] = {}
-    encode = _encode_event
-    epoch = _EPOCH
-    low = high = (events[0].time - epoch).total_seconds()  # as event_time_seconds
-    for event in events:
-        when = (event.time - epoch).total_seconds()
-        if when - low >= lateness_s or high - when >= lateness_s:
-            _close_slice(keyed, by_key)
-            low = high = when
-        elif when < low:
-            low = when
-        elif when > high:
-            high = when
-        value = encode(event)
-        if by_tenant:
-            key = tenant_keys.get(event.tenant)
-            if key is None:
-                key = tenant_keys[event.tenant] = event.tenant.encode()
-        else:
-            key = partition_key(event, partition_by)
-        group = keyed.get(key)
-        if group is None:
-            group = keyed[key] = _Group()
-        group.parts.append(value)
-        group.size += len(value)
-        if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
-            # A full group goes out as a record at once (the key's next events follow it in a
-            # later record, still in the same time slice).
-            del keyed[key]
-            by_key.append((key, group.value()))
-    _close_slice(keyed, by_key)
-    return by_key
-
-
 RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
 PARSE_CHUNK_BYTES = 4 << 20  # a parse batch is parsed, sent and committed in chunks of this
 
@@ -245,28 +191,6 @@ def _chunks(events: list[Any], limit: int) -> list[list[Any]]:
         chunks[-1].append(event)
         size += length
     return chunks
-
-
-GROUP_EVENTS = 1_000  # events per vigil.events record at most
-GROUP_BYTES = 256 * 1024  # and about this many bytes (the topics' limit is 1 MiB a record)
-
-
-class _Group:
-    __slots__ = ("parts", "size")
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.size = 0
-
-    def value(self) -> bytes:
-        parts = self.parts
-        return parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"
-
-
-def _close_slice(groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]]) -> None:
-    for key, group in groups.items():
-        out.append((key, group.value()))
-    groups.clear()
 
 
 class Worker:
@@ -294,7 +218,9 @@ class Worker:
         # comes back in the next assignment and its checkpoint is still the one we wrote
         # (dropped when the next assignment gives it to another worker).
         self.parked: dict[int, checkpoint.PartitionState] = {}
-        self.parser = EnvelopeParser()
+        # The parse stage's work: in a child process (--parse-processes 1) or in this one.
+        self.chunk_parser = ChunkParser(settings.lateness_s, settings.partition_by)
+        self.parse_process: ParseProcess | None = None
         # A stage holds its lock for a whole batch; rebalance callbacks take them, so a batch
         # is never half-done (or half-committed) when partitions move.
         self.parse_lock = asyncio.Lock()
@@ -314,6 +240,7 @@ class Worker:
         self.heartbeat: dict[str, float] = {}
         self._stop: asyncio.Event | None = None
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._checkpoint_task: asyncio.Task[None] | None = None  # a checkpoint being written
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -332,6 +259,18 @@ class Worker:
         await asyncio.to_thread(ensure_topics, self.s.broker, self.s.topics.prefix)
         if self.s.metrics_port:
             self.metrics.serve(self.s.metrics_port)
+        if self.s.parse_processes > 0:
+            child = ChildSettings(
+                lateness_s=self.s.lateness_s,
+                partition_by=self.s.partition_by,
+                broker=self.s.broker,
+                events_topic=self.s.topics.events,
+                dlq_topic=self.s.topics.dlq,
+                linger_ms=self.s.linger_ms,
+                max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,  # as the worker's producer
+            )
+            self.parse_process = ParseProcess(child, on_restart=self.metrics.parse_restarts.inc)
+            await self.parse_process.start()
         t = self.s.topics
         # The tables first, so the first alerts routed already see every suppression.
         self.tables = ReplicatedTables(
@@ -404,6 +343,8 @@ class Worker:
                     await self._checkpoint([*self.partitions.values()])
                 except KafkaError as exc:
                     log.warning("final checkpoint failed (%s); the next owner replays", exc)
+        async with self.detect_lock:
+            await self._checkpoint_settled()  # one written in the background: done or failed
         self.stopping = True
         await self.app.stop()
         await self.tables.stop()
@@ -413,6 +354,8 @@ class Worker:
             log.info("%s", report.summary_line())
             self.notifier.close()
         await self.producer.stop()
+        if self.parse_process is not None:
+            await asyncio.to_thread(self.parse_process.close)
 
     def _agents(self) -> list[str]:
         """Register the agents on the app; returns their stage names."""
@@ -598,27 +541,36 @@ class Worker:
     async def _parse_chunk(self, events: list[Any]) -> bool:
         """Parse, send and commit one chunk of a batch; False when its output could not be
         delivered (then the chunk's partitions are rewound to its first records)."""
-        t = self.s.topics
-        values = [(e.message.key, e.message.value) for e in events]
-        result = self.parser.parse(values)
-        out = self.outbox
-        records = group_events(result.events, self.s.lateness_s, self.s.partition_by)
-        for key, value in records:
-            out.add(t.events, key, value)
-        for rejected in result.rejected:
-            out.add(t.dlq, rejected.key, rejected.letter)
         first: dict[TopicPartition, int] = {}
         last: dict[TopicPartition, int] = {}
         for e in events:
             tp = TopicPartition(e.message.topic, e.message.partition)
             first.setdefault(tp, e.message.offset)
             last[tp] = e.message.offset + 1
-        if not await _delivered(await out.send()):
+        values = [(e.message.key, e.message.value) for e in events]
+        if self.parse_process is not None:
+            # The child parses and produces (and waits for the broker); the detect agent keeps
+            # this process's core meanwhile.
+            sent = await self.parse_process.parse(values)
+            delivered = sent.delivered
+            if not delivered:
+                log.warning("parse: a chunk's output was not delivered: %s", sent.error)
+            raw_records, dead_letters = sent.raw_records, sent.dead_letters
+        else:
+            parsed = self.chunk_parser(values)
+            t, out = self.s.topics, self.outbox
+            for key, value in parsed.events:
+                out.add(t.events, key, value)
+            for dead_key, letter in parsed.dead:
+                out.add(t.dlq, dead_key, letter)
+            delivered = await _delivered(await out.send())
+            raw_records, dead_letters = parsed.raw_records, len(parsed.dead)
+        if not delivered:
             # Not all output is on the broker: read the batch again rather than commit it.
             await self._rewind("parse", first)
             return False
-        self.metrics.raw_records.inc(result.records)
-        self.metrics.dead_letters.labels("parse").inc(len(result.rejected))
+        self.metrics.raw_records.inc(raw_records)
+        self.metrics.dead_letters.labels("parse").inc(dead_letters)
         await self._commit(last)
         return True
 
@@ -665,7 +617,7 @@ class Worker:
                 for p in self.partitions.values()
                 if p.since_checkpoint >= self.s.checkpoint_events
             ]
-            await self._checkpoint(due)
+            await self._checkpoint(due, wait=False)
 
     async def _checkpoint_once(self) -> None:
         """Time-based checkpoints (an agent runs only when records arrive): every
@@ -680,7 +632,8 @@ class Worker:
                 return
             now = time.monotonic()
             await self._checkpoint(
-                [p for p in self.partitions.values() if self._checkpoint_due(p, now)]
+                [p for p in self.partitions.values() if self._checkpoint_due(p, now)],
+                wait=False,
             )
 
     def _checkpoint_due(self, state: checkpoint.PartitionState, now: float) -> bool:
@@ -790,37 +743,87 @@ class Worker:
             self.outbox.add(self.s.topics.dlq, event_key(event), letter.to_json())
         self.metrics.dead_letters.labels("late").inc(len(late_rows))
 
-    async def _checkpoint(self, states: list[checkpoint.PartitionState]) -> None:
+    async def _checkpoint(self, states: list[checkpoint.PartitionState], wait: bool = True) -> None:
         """Alerts first, then the checkpoint, then the offset: a crash between any two steps
-        replays from an older checkpoint, which only re-sends alerts with the same ids."""
+        replays from an older checkpoint, which only re-sends alerts with the same ids.
+
+        The caller holds the detect lock. Only the engine's snapshot needs it (the engine must
+        not move meanwhile); with ``wait=False`` the archive (tar + gzip), its write to
+        ``vigil.state`` and the offset commit finish in a task while the detect agent folds
+        the next records. One checkpoint is in flight at a time, so commits stay in order."""
+        if not any(s.next_offset != s.checkpointed_offset for s in states):
+            return
+        await self._checkpoint_settled()
         states = [s for s in states if s.next_offset != s.checkpointed_offset]
         if not states:
             return
         # Anything still queued (alerts, dead letters) is on the broker before the checkpoint.
         if not await _delivered(await self.outbox.send()):
             raise KafkaError("delivery before checkpoint failed")
-        values = await asyncio.to_thread(
-            lambda: [checkpoint.pack(state, self.scratch) for state in states]
+        snapshots = await asyncio.to_thread(
+            lambda: [checkpoint.snapshot(state, self.scratch) for state in states]
         )
+        for state in states:  # not due again while this one is written (see _write_checkpoints)
+            state.since_checkpoint = 0
+            state.checkpoint_at = time.monotonic()
+        write = self._write_checkpoints(states, snapshots)
+        if wait:
+            await write
+        else:
+            self._checkpoint_task = asyncio.create_task(
+                self._background(write), name="checkpoint-write"
+            )
+
+    async def _write_checkpoints(
+        self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
+    ) -> None:
+        try:
+            values = await asyncio.to_thread(lambda: [checkpoint.archive(s) for s in snapshots])
+        finally:
+            for snap in snapshots:  # archive removes them; an exception may have left some
+                shutil.rmtree(snap.directory, ignore_errors=True)
         futures = [
             await self.producer.send(
-                self.s.topics.state, value=value, key=checkpoint.state_key(state.partition)
+                self.s.topics.state, value=value, key=checkpoint.state_key(snap.partition)
             )
-            for state, value in zip(states, values, strict=True)
+            for snap, value in zip(snapshots, values, strict=True)
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         offsets = {}
-        for state, value, result in zip(states, values, results, strict=True):
+        for state, snap, value, result in zip(states, snapshots, values, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("checkpoint of partition %d failed: %s", state.partition, result)
+                state.since_checkpoint = max(state.since_checkpoint, 1)
+                state.checkpoint_at = 0.0  # due again at the next turn
                 continue
-            state.since_checkpoint = 0
-            state.checkpoint_at = time.monotonic()
-            state.checkpointed_offset = state.next_offset
+            state.checkpointed_offset = max(state.checkpointed_offset, snap.next_offset)
             self.metrics.checkpoints.inc()
             self.metrics.checkpoint_bytes.set(len(value))
-            offsets[TopicPartition(self.s.topics.events, state.partition)] = state.next_offset
+            offsets[TopicPartition(self.s.topics.events, snap.partition)] = snap.next_offset
         await self._commit(offsets)
+
+    async def _background(self, write: Awaitable[None]) -> None:
+        """A checkpoint written while detection goes on: a broker error is logged (the
+        partitions stay due and the next turn tries again), anything else fails the worker."""
+        try:
+            await write
+        except asyncio.CancelledError:
+            raise
+        except (KafkaError, TimeoutError) as exc:
+            log.warning("checkpoint: %s; retrying at the next turn", exc)
+            for state in self.partitions.values():
+                if state.checkpointed_offset != state.next_offset:
+                    state.since_checkpoint = max(state.since_checkpoint, 1)
+                    state.checkpoint_at = 0.0
+        except Exception:
+            log.exception("checkpoint write failed; stopping the worker")
+            self.fail("checkpoint write raised")
+
+    async def _checkpoint_settled(self) -> None:
+        """Wait for the checkpoint in flight (if any): written and committed, or failed."""
+        task, self._checkpoint_task = self._checkpoint_task, None
+        if task is not None:
+            await asyncio.wait([task])
 
     # -- notify stage ------------------------------------------------------------------------
 
@@ -958,6 +961,7 @@ class Worker:
                     if tp.topic == events and tp.partition in self.partitions
                 ]
                 try:
+                    await self._checkpoint_settled()  # its commit is for partitions we hold
                     await self._checkpoint(gone)
                     checkpointed = True
                 except KafkaError as exc:
@@ -1039,26 +1043,6 @@ def _await_chain(coro: Any) -> list[str]:
             chain.append(repr(coro)[:200])  # a future: what it is
             break
     return chain
-
-
-#: Cyclic-GC thresholds of a worker process (:func:`tune_gc`); Python's are (700, 10, 10).
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def tune_gc() -> None:
-    """Fewer cyclic-GC passes in a worker process (``VIGIL_WORKER_GC=default`` keeps Python's).
-
-    A batch allocates hundreds of thousands of tracked objects (events decoded from JSON,
-    parsed events, detector rows): with the default threshold a generation-0 pass runs every
-    700 allocations and walks them all again as they age, about half of msgspec's decode time
-    (measured 2.4 -> 0.9 us per event with the collector off). Nearly all of it is freed by
-    reference counting anyway; cycles are still collected, only less often. What exists at
-    start (imports, the app) is frozen out of the collector's walks."""
-    if os.environ.get("VIGIL_WORKER_GC", "").strip().lower() == "default":
-        return
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _start_profile() -> Any:

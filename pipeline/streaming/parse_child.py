@@ -1,0 +1,276 @@
+"""The parse stage's CPU work in a child process (``vigil worker --parse-processes``).
+
+In one process a worker's parse work (JSON envelopes -> syslog/JSON parsers -> events ->
+grouped, encoded ``vigil.events`` records) and its detect work (decode -> engine) share one
+core: together they bound a worker near 50,000-55,000 events per CPU second before any Kafka
+work. :class:`ParseProcess` moves the parse work to a persistent child process so the detect
+agent keeps the main process's core while a chunk is being parsed.
+
+The child does the whole parse stage for a chunk of ``vigil.raw`` records but the offset commit:
+parse, group and encode, then produce the ``vigil.events`` records and dead letters with its own
+producer (same settings, same partitioner as the parent's :class:`Outbox`) and wait for the
+broker's acknowledgement. Only then does it answer, and only then does the parent commit the
+chunk's offsets (or rewind them when the child reports a failed delivery): at-least-once as in
+process, output in input order (one chunk at a time, idempotent producer). Producing in the
+child also keeps the output's bytes (as large as the input, JSON) away from the parent: they do
+not cross the process boundary and the parent's producer does not send them.
+
+What crosses the process boundary is only what our own code builds: the chunk's raw ``(key,
+value)`` bytes going in; ints, a flag and an error text coming back (:class:`SentChunk`). The
+child keeps its own :class:`EnvelopeParser`, so per-input parser state (syslog year rollover)
+carries across chunks as it does in process. Offsets and Prometheus stay in the parent: the
+child returns counts and the parent increments the counters.
+
+A child that dies (killed, out of memory, a crash in native code) is replaced and the chunk is
+parsed and sent again by the new one (its offsets were not committed; records the dead child
+had already delivered are sent twice, as after any failed delivery);
+:data:`MAX_DEATHS` deaths in a row without a chunk parsed in between (a poison record that
+kills every child) raise :class:`ParseProcessDied`, which fails the worker with status 1. A
+child that hangs is caught by the worker's stall watchdog (the raw partition stops moving). A
+child whose parent dies (SIGKILL) exits by itself: it watches the parent's sentinel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+log = logging.getLogger("vigil.worker")
+
+MAX_DEATHS = 3  # child deaths in a row (no chunk parsed in between) before the worker fails
+
+
+class ParsedChunk(NamedTuple):
+    """A parsed chunk: the records to produce and the counts."""
+
+    events: list[tuple[bytes, bytes]]  # vigil.events records, in order
+    dead: list[tuple[bytes | None, bytes]]  # vigil.dlq records (key, dead letter JSON)
+    raw_records: int  # raw records seen (each record of a batch envelope counts)
+    pid: int  # the process that parsed it (tests, logs)
+
+
+class SentChunk(NamedTuple):
+    """What the child answers for a chunk it parsed and produced."""
+
+    raw_records: int  # raw records seen (each record of a batch envelope counts)
+    records: int  # vigil.events records produced
+    dead_letters: int  # vigil.dlq records produced
+    delivered: bool  # every record acknowledged by the broker
+    error: str  # why not, when not
+    pid: int  # the process that did it (tests, logs)
+
+
+@dataclass(frozen=True)
+class ChildSettings:
+    """What the child needs to know (plain values: passed to the spawned interpreter)."""
+
+    lateness_s: float
+    partition_by: str
+    broker: str
+    events_topic: str
+    dlq_topic: str
+    linger_ms: int
+    max_request_size: int
+
+
+class ParseProcessDied(RuntimeError):
+    """The parse child died :data:`MAX_DEATHS` times in a row: the worker fails."""
+
+
+class ChunkParser:
+    """Parse + group + encode one chunk; runs in the child (or in process with
+    ``--parse-processes 0``)."""
+
+    def __init__(self, lateness_s: float, partition_by: str) -> None:
+        from pipeline.streaming.parsing import EnvelopeParser
+
+        self.parser = EnvelopeParser()
+        self.lateness_s = lateness_s
+        self.partition_by = partition_by
+
+    def __call__(self, values: list[tuple[bytes | None, bytes]]) -> ParsedChunk:
+        from pipeline.streaming.grouping import group_events
+
+        result = self.parser.parse(values)
+        records = group_events(result.events, self.lateness_s, self.partition_by)
+        dead = [(r.key, r.letter) for r in result.rejected]
+        return ParsedChunk(records, dead, result.records, os.getpid())
+
+
+# -- the child's side ----------------------------------------------------------------------------
+
+
+class ChildStage:
+    """The child's parse stage: a :class:`ChunkParser` and a producer on its own event loop,
+    run for one chunk at a time (between chunks the loop is idle)."""
+
+    def __init__(self, settings: ChildSettings) -> None:
+        self.s = settings
+        self.parse = ChunkParser(settings.lateness_s, settings.partition_by)
+        self.loop = asyncio.new_event_loop()
+        self.producer: Any = None
+        self.outbox: Any = None
+
+    def __call__(self, values: list[tuple[bytes | None, bytes]]) -> SentChunk:
+        parsed = self.parse(values)
+        delivered, error = self.loop.run_until_complete(self._send(parsed))
+        return SentChunk(
+            parsed.raw_records, len(parsed.events), len(parsed.dead), delivered, error, os.getpid()
+        )
+
+    async def _send(self, parsed: ParsedChunk) -> tuple[bool, str]:
+        from aiokafka.errors import KafkaError
+
+        from pipeline.streaming.ingest import make_producer
+        from pipeline.streaming.produce import Outbox
+
+        try:
+            if self.producer is None:
+                producer = make_producer(
+                    self.s.broker,
+                    linger_ms=self.s.linger_ms,
+                    max_request_size=self.s.max_request_size,
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self.producer, self.outbox = producer, Outbox(producer)
+            for key, value in parsed.events:
+                self.outbox.add(self.s.events_topic, key, value)
+            for dead_key, letter in parsed.dead:
+                self.outbox.add(self.s.dlq_topic, dead_key, letter)
+            futures = await self.outbox.send()
+            results = await asyncio.gather(*futures, return_exceptions=True)
+        except (KafkaError, OSError, TimeoutError) as exc:
+            return False, f"{type(exc).__name__}: {exc}"[:300]
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            return False, f"{len(failures)} of {len(futures)} sends failed: {failures[0]}"[:300]
+        return True, ""
+
+
+_CHILD: ChildStage | None = None
+
+
+def _child_init(settings: ChildSettings) -> None:
+    """Initializer of the child: its stage, the worker's GC tuning, and a thread that ends the
+    child when the parent is gone (a SIGKILLed worker must not leave an orphan behind: the
+    executor's call queue never reports EOF to the child, it holds both ends)."""
+    global _CHILD
+    from pipeline.streaming.grouping import tune_gc
+
+    _CHILD = ChildStage(settings)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def watch() -> None:
+            multiprocessing.connection.wait([parent.sentinel])
+            os._exit(0)
+
+        threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    tune_gc()
+
+
+def _child_parse(values: list[tuple[bytes | None, bytes]]) -> SentChunk:
+    if _CHILD is None:  # pragma: no cover - the initializer always ran
+        raise RuntimeError("parse child not initialised")
+    return _CHILD(values)
+
+
+def _child_pid() -> int:
+    return os.getpid()
+
+
+# -- the parent's side ---------------------------------------------------------------------------
+
+
+class ParseProcess:
+    """One persistent child process that parses chunks; awaited from the event loop."""
+
+    def __init__(
+        self, settings: ChildSettings, on_restart: Callable[[], None] | None = None
+    ) -> None:
+        self.settings = settings
+        self.on_restart = on_restart
+        self.deaths = 0  # in a row
+        self.restarts = 0  # over the worker's life
+        self._pool: ProcessPoolExecutor | None = None
+        self.pid: int | None = None
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # spawn: a fresh interpreter, nothing of the parent's state (event loop, sockets,
+        # threads of aiokafka and Faust) is inherited.
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_child_init,
+            initargs=(self.settings,),
+        )
+
+    async def start(self) -> None:
+        """Start the child and wait until it has imported the parsers (start-up errors surface
+        here, not on the first chunk)."""
+        self._pool = self._new_pool()
+        loop = asyncio.get_running_loop()
+        self.pid = await loop.run_in_executor(self._pool, _child_pid)
+        log.info("parse child started (pid %d)", self.pid)
+
+    async def parse(self, values: list[tuple[bytes | None, bytes]]) -> SentChunk:
+        """Parse and produce a chunk in the child; a dead child is replaced and the chunk
+        parsed and sent again."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                if self._pool is None:
+                    await self.start()
+                assert self._pool is not None  # noqa: S101 - start() set it
+                sent: SentChunk = await loop.run_in_executor(self._pool, _child_parse, values)
+            except BrokenProcessPool as exc:
+                # Raised by the submit when the child died while idle, by the future when it
+                # died parsing (or starting): nothing of this chunk was sent yet.
+                self.deaths += 1
+                log.error("parse child (pid %s) died (%s); %d in a row", self.pid, exc, self.deaths)
+                if self._pool is not None:
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = None
+                if self.deaths >= MAX_DEATHS:
+                    raise ParseProcessDied(
+                        f"parse child died {self.deaths} times in a row"
+                    ) from exc
+                self.restarts += 1
+                if self.on_restart is not None:
+                    self.on_restart()
+                continue
+            self.deaths = 0
+            self.pid = sent.pid
+            return sent
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Stop the child: it finishes the chunk in hand (if any) and exits; one that does not
+        within ``timeout_s`` (hung) is killed, so a worker's stop never waits on it forever."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # The executor's own shutdown(wait=True) has no timeout: join its processes ourselves
+        # (``_processes`` is private, hence the fallback to no process at all).
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout_s)
+            if process.is_alive():
+                log.warning(
+                    "parse child %s did not stop in %.0f s: killing it", process.pid, timeout_s
+                )
+                process.kill()
+                process.join(5.0)

@@ -1,0 +1,78 @@
+"""Broker-free checks of the parse child (a real spawned process; its producer points at a port
+where nothing listens, so every chunk comes back parsed but not delivered)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+
+import orjson
+
+from pipeline.streaming.parse_child import (
+    ChildSettings,
+    ChunkParser,
+    ParseProcess,
+)
+
+LINE = "May  1 10:00:00 srv1 sshd[42]: Accepted password for alice from 10.0.0.7 port 4000 ssh2"
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed again: connections are refused
+
+
+def _settings() -> ChildSettings:
+    return ChildSettings(
+        lateness_s=3600.0,
+        partition_by="tenant",
+        broker=f"127.0.0.1:{_closed_port()}",
+        events_topic="t.vigil.events",
+        dlq_topic="t.vigil.dlq",
+        linger_ms=5,
+        max_request_size=1 << 20,
+    )
+
+
+def _chunk() -> list[tuple[bytes | None, bytes]]:
+    batch = {"tenant": "acme", "source": "a.log", "format": "syslog", "ref": 1.7e9}
+    return [
+        (b"acme|a.log", orjson.dumps({**batch, "pos": [1, 2], "records": [LINE, "garbage"]})),
+        (b"acme|x", b"not json"),
+    ]
+
+
+def test_chunk_parser_counts_events_and_dead_letters() -> None:
+    parsed = ChunkParser(3600.0, "tenant")(_chunk())
+    assert parsed.raw_records == 3
+    assert [key for key, _ in parsed.events] == [b"acme"]
+    assert len(parsed.dead) == 2
+    assert all(orjson.loads(letter)["reason"] for _, letter in parsed.dead)
+
+
+def test_child_reports_an_undelivered_chunk_and_is_replaced_when_killed() -> None:
+    async def run() -> None:
+        restarts: list[int] = []
+        child = ParseProcess(_settings(), on_restart=lambda: restarts.append(1))
+        await child.start()
+        try:
+            first = child.pid
+            assert first is not None and first != os.getpid()
+            sent = await child.parse(_chunk())
+            # Parsed in the child (counts), but no broker: not delivered, with the reason.
+            assert (sent.raw_records, sent.records, sent.dead_letters) == (3, 1, 2)
+            assert not sent.delivered and sent.error
+            assert sent.pid == first
+            os.kill(first, signal.SIGKILL)
+            await asyncio.sleep(0.5)
+            again = await child.parse(_chunk())  # a new child parses the chunk
+            assert again.pid != first and again.raw_records == 3
+            assert restarts == [1] and child.deaths == 0
+        finally:
+            child.close()
+
+    asyncio.run(run())
