@@ -69,7 +69,9 @@ SNIFF_ORDER = (
     "entra",
     "sentinel",
     "ocsf",
+    "journald",
     "ecs",
+    "winxml",
     "syslog",
 )
 

@@ -348,15 +348,28 @@ class CloudTrailParser:
     kind: ClassVar[str] = "json"
 
     def sniff(self, record: Record) -> bool:
-        return (
-            isinstance(record, Mapping)
-            and "eventVersion" in record
-            and "eventSource" in record
-            and "eventName" in record
-        )
+        if not isinstance(record, Mapping):
+            return False
+        if "detail-type" in record:
+            record = record.get("detail")  # type: ignore[assignment]
+            if not isinstance(record, Mapping):
+                return False
+        return "eventVersion" in record and "eventSource" in record and "eventName" in record
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if isinstance(record, Mapping) and "eventVersion" not in record:
+            record = _eventbridge_detail(record)
         return guarded("cloudtrail", _parse, record, ctx)
+
+
+def _eventbridge_detail(record: Mapping[str, Any]) -> Record:
+    """The CloudTrail record inside an EventBridge event (``detail-type`` "AWS API Call via
+    CloudTrail", "AWS Console Sign In via CloudTrail" ...), as EventBridge rules, Firehose and
+    SQS/Lambda consumers deliver it; any other record is returned as it is."""
+    detail = record.get("detail")
+    if "detail-type" in record and isinstance(detail, Mapping) and "eventVersion" in detail:
+        return detail
+    return record
 
 
 def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
