@@ -440,6 +440,12 @@ class InputReader:
                 yield from self._parse_now(parser, record, ctx, raw)
             else:
                 yield from self._parse(parser, record, ctx, raw)
+        finish = getattr(parser, "finish", None)
+        if finish is not None:  # a parser holding part of a record (multi-line XML) is told
+            try:
+                finish(ctx)
+            except BadRecord as exc:
+                self._dead(name, ctx.position, str(exc), b"")
         if seen == 0 and self.stats.dead_letter == dead_before:
             self._dead(name, 0, "no records in input (blank lines only)", b"")
         if parser is None:

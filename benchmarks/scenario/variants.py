@@ -16,7 +16,9 @@ Shapes (one per source at most; ``mixed-*`` deals a source's files round-robin o
 * Windows: ``winlogbeat`` (Winlogbeat 8 ECS: ``winlog.event_data``, string ids),
   ``winlogbeat7`` (integer ``event_id``/``record_id``), ``winlogbeat6`` (pre-ECS: ``event_data``,
   ``computer_name``, ``log_name`` at the top level), ``winxml`` (``wevtutil qe /f:xml`` /
-  ``Get-WinEvent ... ToXml()``: one ``<Event xmlns=...>`` per line), ``evtxjson`` (``evtx_dump
+  ``Get-WinEvent ... ToXml()``: one ``<Event xmlns=...>`` per line), ``winxml-rendered``
+  (``/f:RenderedXml`` pretty-printed: an ``<Events>`` document, every element on its own line,
+  a multi-line Message), ``evtxjson`` (``evtx_dump
   -o jsonl``: ``{"Event": {"System": ..., "EventData": ...}}``), ``nxlog`` (NXLog JSON with
   ``EventData`` nested, lower-case channel, ``EventTime`` in host local time with its offset,
   no ``@timestamp``), ``mixed-windows``.
@@ -291,8 +293,10 @@ def evtxjson(record: dict[str, Any]) -> dict[str, Any]:
     return {"Event": event}
 
 
-def winxml(record: dict[str, Any]) -> str:
-    """One ``<Event>`` as ``wevtutil qe /f:xml`` prints it (System, then EventData/UserData)."""
+def winxml(record: dict[str, Any], *, rendered: bool = False) -> str:
+    """One ``<Event>`` as ``wevtutil qe /f:xml`` prints it (System, then EventData/UserData);
+    ``rendered``: as ``/f:RenderedXml`` after an XML pretty-printer, one element per line and a
+    RenderingInfo whose Message text runs over several lines."""
     event_id = record["EventID"]
     data = _event_data(record)
     security = (
@@ -325,8 +329,16 @@ def winxml(record: dict[str, Any]) -> str:
             for k, v in data.items()
         )
         parts.append("</EventData>")
+    if rendered:
+        message = f"{record.get('Category', '')}.\n\nSubject:\n\tEvent {event_id}\n"
+        parts.append(
+            f'<RenderingInfo Culture="en-US"><Message>{escape(message)}</Message>'
+            "<Level>Information</Level><Task>"
+            f"{escape(str(record.get('Category', '')))}</Task>"
+            "<Keywords><Keyword>Audit Success</Keyword></Keywords></RenderingInfo>"
+        )
     parts.append("</Event>")
-    return "".join(parts)
+    return ("\n  " if rendered else "").join(parts)
 
 
 def nxlog(record: dict[str, Any]) -> dict[str, Any]:
@@ -463,6 +475,14 @@ def _lines(items: Iterator[str]) -> bytes:
     return ("\n".join(items) + "\n").encode()
 
 
+def _winxml_rendered_file(path: Path, _: int) -> list[tuple[str, bytes]]:
+    name = _plain(path.name).removesuffix(".json") + ".xml"
+    events = "\n".join(winxml(r, rendered=True) for r in _helk_records(path))
+    return [
+        (name, f'<?xml version="1.0" encoding="UTF-8"?>\n<Events>\n{events}\n</Events>\n'.encode())
+    ]
+
+
 def _windows_json(shape: Callable[[dict[str, Any]], dict[str, Any]]) -> FileRender:
     def render(path: Path, _: int) -> list[tuple[str, bytes]]:
         body = b"\n".join(orjson.dumps(shape(r)) for r in _helk_records(path)) + b"\n"
@@ -522,6 +542,7 @@ _WINDOWS: dict[str, FileRender] = {
     "winlogbeat7": _windows_json(lambda r: winlogbeat(r, version=7)),
     "winlogbeat6": _windows_json(winlogbeat6),
     "winxml": _winxml_file,
+    "winxml-rendered": _winxml_rendered_file,
     "evtxjson": _windows_json(evtxjson),
     "nxlog": _windows_json(nxlog),
 }

@@ -1,13 +1,13 @@
-"""Windows events as XML text: ``wevtutil qe LOG /f:xml``, ``Get-WinEvent | % ToXml()``, Windows
-Event Forwarding subscriptions written out, Event Viewer "Save as XML" (one line per file).
+"""Windows events as XML text: ``wevtutil qe LOG /f:xml`` (or ``/f:RenderedXml``),
+``Get-WinEvent | % ToXml()``, Windows Event Forwarding subscriptions written out, Event Viewer
+"Save as XML".
 
-Each line holds one or more ``<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/
+A line holds one or more ``<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/
 event">`` elements (wevtutil writes them back to back; ``<?xml ...?>`` and an ``<Events>``
-wrapper are allowed). Every event becomes the dict pyevtx-rs gives for an EVTX record
+wrapper are allowed), or one event spans several lines (pretty-printed; RenderedXml's Message
+text has line breaks). Every event becomes the dict pyevtx-rs gives for an EVTX record
 (``{"Event": {"System": ..., "EventData": ...}}``) and goes through the EVTX parser's mapping,
-so an event means the same in every Windows shape. A pretty-printed document spread over many
-lines is not read (every line is dead-lettered as not a Windows XML event, nothing is lost
-silently).
+so an event means the same in every Windows shape.
 
 Safety: a document type declaration is refused before parsing (``<!DOCTYPE``/``<!ENTITY``), so
 no entity can be declared, expanded or fetched (what defusedxml's ``forbid_dtd`` does);
@@ -29,6 +29,7 @@ without a DTD, expat knows only the five predefined entities and character refer
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # DTDs are refused before parsing (see above)
 from typing import Any, ClassVar
 
@@ -38,7 +39,8 @@ from schemas.event import Event
 from schemas.parsers.base import BadRecord, ParseContext, Record, register
 from schemas.parsers.windows import EvtxParser
 
-_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+_EVENT_NS_TEXT = "http://schemas.microsoft.com/win/2004/08/events/event"
+_NS = "{" + _EVENT_NS_TEXT + "}"
 #: An XML line longer than this is not one Windows event line (events are < 64 KiB).
 MAX_XML_CHARS = 1 << 20
 #: Events on one line (wevtutil output without newlines); more is not a real export.
@@ -111,9 +113,40 @@ def _events(line: str) -> list[ET.Element]:
     return events
 
 
+_OPEN = re.compile(r"<Event[\s>]")
+_WRAPPER = re.compile(r"\s*(?:<\?xml[^>]*\?>\s*)?(?:</?Events\s*>\s*)*")
+_STATE_PENDING = "winxml.pending"
+
+
+class _Pending:
+    """The lines of an event spread over several lines, counted as they come (each line is
+    looked at once: a hostile input that never closes its event costs linear time)."""
+
+    __slots__ = ("closes", "lines", "opens", "size")
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.size = 0
+        self.opens = 0
+        self.closes = 0
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+        self.size += len(line) + 1
+        # <Events>, <EventData>, <EventID> ... are other elements: "<Event" then a space or ">"
+        self.opens += len(_OPEN.findall(line))
+        self.closes += line.count("</Event>")
+
+    def complete(self) -> bool:
+        return self.closes >= self.opens
+
+
 @register
 class WinXmlParser:
-    """Windows events rendered as XML, one line holding one or more ``<Event>`` elements."""
+    """Windows events rendered as XML: one line holding one or more ``<Event>`` elements, or
+    one event spread over several lines (pretty-printed, or RenderedXml whose Message text has
+    line breaks), which is read when its ``</Event>`` arrives; the lines before count as
+    skipped, and an event the input leaves unfinished is a dead letter (:meth:`finish`)."""
 
     name: ClassVar[str] = "winxml"
     kind: ClassVar[str] = "text"
@@ -122,15 +155,46 @@ class WinXmlParser:
         if not isinstance(record, str):
             return False
         head = record.lstrip()[:512]
-        return head.startswith(("<Event", "<?xml")) and "<System>" in record[:4096]
+        return head.startswith(("<Event", "<?xml")) and (
+            "<System>" in record[:4096] or _EVENT_NS_TEXT in head
+        )
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         if not isinstance(record, str):
             raise BadRecord("not a text line")
+        pending: _Pending | None = ctx.state.get(_STATE_PENDING)
+        if pending is not None:
+            pending.add(record)
+            if pending.size > MAX_XML_CHARS:
+                del ctx.state[_STATE_PENDING]
+                raise BadRecord("XML event longer than 1 MiB")
+            if not pending.complete():
+                return []
+            del ctx.state[_STATE_PENDING]
+            return self._parse_text("\n".join(pending.lines), ctx)
         if len(record) > MAX_XML_CHARS:
             raise BadRecord("XML line longer than 1 MiB")
+        if _OPEN.search(record) is None:
+            if _WRAPPER.fullmatch(record):  # <?xml ...?>, <Events>, </Events>: no event
+                return []
+            raise BadRecord("no Windows <Event> element in the line")
+        started = _Pending()
+        started.add(record)
+        if not started.complete():
+            ctx.state[_STATE_PENDING] = started
+            return []
+        return self._parse_text(record, ctx)
+
+    def finish(self, ctx: ParseContext) -> None:
+        """The input has ended: an event still open is a dead letter."""
+        pending: _Pending | None = ctx.state.pop(_STATE_PENDING, None)
+        if pending is not None:
+            count = len(pending.lines)
+            raise BadRecord(f"XML event unfinished at the end of the input ({count} lines)")
+
+    def _parse_text(self, text: str, ctx: ParseContext) -> list[Event]:
         try:
-            elements = _events(record)
+            elements = _events(text)
             if not elements:
                 raise BadRecord("no Windows <Event> element in the line")
             found: list[Event] = []

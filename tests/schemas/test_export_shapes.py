@@ -256,6 +256,38 @@ def test_xml_7045_installer_named_from_an_earlier_logon_of_the_same_sid() -> Non
     assert [e.user for e in parser.parse(install, ParseContext(tenant="t"))] == [""]
 
 
+def test_winxml_event_over_several_lines_and_unfinished_at_the_end(tmp_path: Path) -> None:
+    pretty = XML_4624.replace("><", ">\n  <")
+    path = tmp_path / "events.xml"
+    path.write_text(f'<?xml version="1.0"?>\n<Events>\n{pretty}\n{XML_1102}\n</Events>\n')
+    for columnar in (False, True):
+        events, letters, _ = read([path], columnar=columnar)
+        assert not letters
+        assert [e.action for e in events] == [Action.LOGON, Action.LOG_CLEARED]
+        assert events[0] == PARSERS["winxml"].parse(XML_4624, CTX)[0].__class__(
+            **{f: getattr(events[0], f) for f in EVENT_FIELDS}
+        )
+    # An event the input never closes is a dead letter, not a silent skip.
+    cut = tmp_path / "cut.xml"
+    cut.write_text(XML_1102 + "\n" + "\n".join(pretty.split("\n")[:10]) + "\n")
+    events, letters, _ = read([cut])
+    assert [e.action for e in events] == [Action.LOG_CLEARED]
+    assert [d.reason for d in letters] == [
+        "XML event unfinished at the end of the input (10 lines)"
+    ]
+
+
+def test_winxml_hostile_unclosed_event_is_cut_at_1_mib() -> None:
+    parser = PARSERS["winxml"]
+    ctx = ParseContext(tenant="t")
+    assert parser.parse(f"<Event {_NS}>", ctx) == []
+    line = "<Data>" + "x" * 1000 + "</Data>"
+    with pytest.raises(BadRecord, match="XML event longer than 1 MiB"):
+        for _ in range(2000):
+            assert parser.parse(line, ctx) == []
+    assert [e.action for e in parser.parse(XML_4624, ctx)] == [Action.LOGON]
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
@@ -268,7 +300,7 @@ def test_xml_7045_installer_named_from_an_earlier_logon_of_the_same_sid() -> Non
             f'<!DOCTYPE e SYSTEM "file:///etc/passwd"><Event {_NS}><System/></Event>',
             "document type declaration",
         ),
-        (f"<Event {_NS}><System><EventID>4624</EventID>", "invalid XML"),
+        (f"<Event {_NS}><System><EventID>4624</EventID></Event>", "invalid XML"),
         (f"<Event {_NS}><System>&undefined;</System></Event>", "invalid XML"),
         ("<Foo><System/></Foo>", "no Windows <Event>"),
         (f"<Event {_NS}><System><EventID>x</EventID></System></Event>", "non-integer EventID"),
@@ -276,7 +308,7 @@ def test_xml_7045_installer_named_from_an_earlier_logon_of_the_same_sid() -> Non
 )
 def test_winxml_refuses_dtds_and_bad_xml(line: str, reason: str) -> None:
     with pytest.raises(BadRecord, match=reason):
-        PARSERS["winxml"].parse(line, CTX)
+        PARSERS["winxml"].parse(line, ParseContext(tenant="t"))
 
 
 # --- syslog ----------------------------------------------------------------------------------
