@@ -18,6 +18,7 @@ import gzip
 import heapq
 import io
 import itertools
+import json
 import multiprocessing
 import os
 import queue
@@ -65,6 +66,7 @@ SNIFF_ORDER = (
     "winlogbeat",
     "helk",
     "cloudtrail",
+    "cloudwatch",
     "okta",
     "entra",
     "sentinel",
@@ -365,9 +367,13 @@ class InputReader:
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
-            self._dead(name, 0, f"invalid JSON document: {exc}"[:200], data)
-            return
-        items = list(_unwrap(value))
+            values = _concatenated_json(data)
+            if values is None:
+                self._dead(name, 0, f"invalid JSON document: {exc}"[:200], data)
+                return
+            items = [item for one in values for item in _unwrap(one)]
+        else:
+            items = list(_unwrap(value))
         # A document is one read; its records are what gets counted from here on.
         self.stats.records_read += len(items) - 1
 
@@ -632,6 +638,42 @@ def _block_lines(stream: ByteStream) -> Iterator[tuple[int, bytes]]:
     if carry:
         position += 1
         yield position, carry
+
+
+def _concatenated_json(data: bytes) -> list[Any] | None:
+    """JSON documents written back to back without separators (``{...}{...}``), as Kinesis
+    Firehose delivers records to S3: each document becomes an item (its ``Records`` unwrapped
+    later). None when ``data`` is not exactly that (the caller reports the original error).
+
+    Only reached after ``orjson`` refused the whole input, so other inputs pay nothing; the
+    stdlib decoder finds where each document ends and ``orjson`` decodes it (same checks as
+    everywhere else: no NaN, no numbers beyond float range, valid UTF-8)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    decoder = json.JSONDecoder(parse_constant=_no_constant)
+    values: list[Any] = []
+    index = 0
+    end = len(text)
+    while True:
+        while index < end and text[index] in " \t\r\n":
+            index += 1
+        if index >= end:
+            break
+        if text[index] not in "{[":
+            return None
+        try:
+            _, stop = decoder.raw_decode(text, index)
+            values.append(orjson.loads(text[index:stop]))
+        except (ValueError, RecursionError):  # json's and orjson's decode errors are ValueError
+            return None
+        index = stop
+    return values if len(values) > 1 else None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _is_json(line: bytes) -> bool:

@@ -28,7 +28,9 @@ Shapes (one per source at most; ``mixed-*`` deals a source's files round-robin o
 * CloudTrail: ``cloudtrail-jsonl`` (one record per line), ``cloudtrail-gz`` (S3 delivery:
   gzip'ed ``{"Records": [...]}`` named ``.json.gz``), ``eventbridge`` (EventBridge events
   ``{"detail-type": "AWS API Call via CloudTrail", "detail": {...}}``, one per line),
-  ``mixed-cloudtrail``.
+  ``cloudwatch-firehose`` (through CloudWatch Logs and Kinesis Firehose to S3: gzip'ed
+  subscription ``DATA_MESSAGE`` objects back to back, each record a JSON string in
+  ``logEvents[].message``), ``mixed-cloudtrail``.
 * Any file (applied after the shapes): ``crlf`` (CRLF line ends), ``bom`` (a UTF-8 byte order
   mark first), ``noext`` (file names without their extension), ``gzip-noext`` (gzip'ed content
   under a name without ``.gz``).
@@ -526,6 +528,39 @@ def _eventbridge_file(path: Path, _: int) -> list[tuple[str, bytes]]:
     return [(_plain(path.name), body)]
 
 
+def cloudwatch(records: list[dict[str, Any]], log_group: str) -> dict[str, Any]:
+    """A CloudWatch Logs subscription DATA_MESSAGE holding ``records`` (one log event each)."""
+    account = str(records[0].get("recipientAccountId", "")) if records else ""
+    region = str(records[0].get("awsRegion", "")) if records else ""
+    return {
+        "messageType": "DATA_MESSAGE",
+        "owner": account,
+        "logGroup": log_group,
+        "logStream": f"{account}_CloudTrail_{region}",
+        "subscriptionFilters": ["to-firehose"],
+        "logEvents": [
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, str(r.get("eventID")))).replace("-", ""),
+                "timestamp": int(_utc(str(r["eventTime"])).timestamp() * 1000),
+                "message": orjson.dumps(r).decode(),
+            }
+            for r in records
+        ],
+    }
+
+
+def _firehose_file(path: Path, _: int) -> list[tuple[str, bytes]]:
+    """CloudTrail -> CloudWatch Logs -> subscription -> Kinesis Firehose -> S3: gzip'ed
+    DATA_MESSAGEs (up to 50 log events each) written back to back, no separator."""
+    records = _trail_records(path)
+    group = f"aws-cloudtrail-logs-{records[0].get('recipientAccountId', '')}" if records else ""
+    body = b"".join(
+        orjson.dumps(cloudwatch(records[i : i + 50], group)) for i in range(0, len(records), 50)
+    )
+    name = _plain(path.name).removesuffix(".json") + ".gz"
+    return [(name, gzip.compress(body, mtime=int(path.stat().st_mtime)))]
+
+
 def _plain(name: str) -> str:
     return name.removesuffix(".gz")
 
@@ -555,6 +590,7 @@ _CLOUDTRAIL: dict[str, FileRender] = {
     "cloudtrail-jsonl": _cloudtrail_jsonl,
     "cloudtrail-gz": _cloudtrail_gz,
     "eventbridge": _eventbridge_file,
+    "cloudwatch-firehose": _firehose_file,
 }
 
 

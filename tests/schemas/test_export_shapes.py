@@ -401,6 +401,60 @@ def test_eventbridge_wrapped_cloudtrail_is_the_record_inside() -> None:
         parser.parse({**EVENTBRIDGE, "detail": {"state": "running"}}, CTX)
 
 
+def _log_events(*records: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"id": f"3737{n}", "timestamp": 1714983510000, "message": orjson.dumps(r).decode()}
+        for n, r in enumerate(records)
+    ]
+
+
+def test_cloudwatch_subscription_and_filter_log_events_output() -> None:
+    parser = PARSERS["cloudwatch"]
+    subscription = {
+        "messageType": "DATA_MESSAGE",
+        "owner": "111122223333",
+        "logGroup": "aws-cloudtrail-logs-111122223333",
+        "logStream": "111122223333_CloudTrail_us-east-1",
+        "subscriptionFilters": ["to-firehose"],
+        "logEvents": _log_events(TRAIL, {"note": "not a trail record"}, TRAIL),
+    }
+    assert parser.sniff(subscription) and not PARSERS["cloudtrail"].sniff(subscription)
+    [one] = PARSERS["cloudtrail"].parse(TRAIL, CTX)
+    assert parser.parse(subscription, CTX) == [one, one]
+    filtered = {
+        "events": [
+            {**e, "logStreamName": "111122223333_CloudTrail_us-east-1", "ingestionTime": 1}
+            for e in _log_events(TRAIL)
+        ],
+        "searchedLogStreams": [],
+    }
+    assert parser.sniff(filtered) and parser.parse(filtered, CTX) == [one]
+    assert parser.parse({"messageType": "CONTROL_MESSAGE", "logEvents": []}, CTX) == []
+    bad = {**subscription, "logEvents": [{"id": "1", "timestamp": 1, "message": "{oops"}]}
+    with pytest.raises(BadRecord, match="log event 0 message is not JSON"):
+        parser.parse(bad, CTX)
+
+
+def test_concatenated_json_documents_as_firehose_writes_them(tmp_path: Path) -> None:
+    body = orjson.dumps({"Records": [TRAIL]}) + orjson.dumps({"Records": [TRAIL, TRAIL]})
+    path = tmp_path / "firehose-1-2024-05-06"
+    path.write_bytes(gzip.compress(body))
+    for columnar in (False, True):
+        events, letters, stats = read([path], columnar=columnar)
+        assert not letters and len(events) == 3 and stats.records_read == 3
+    # Not exactly documents back to back: the document's own error, as before.
+    for name, data in (
+        ("trailing", body + b" x"),
+        ("nan", body + b'{"Records": [NaN]}'),
+        ("scalar", body + b"1"),
+    ):
+        broken = tmp_path / name
+        broken.write_bytes(data)
+        events, letters, _ = read([broken])
+        assert events == []
+        assert [d.reason.split(":")[0] for d in letters] == ["invalid JSON document"]
+
+
 # --- framing and sniffing --------------------------------------------------------------------
 
 
