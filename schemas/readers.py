@@ -22,13 +22,14 @@ import json
 import multiprocessing
 import os
 import queue
+import re
 import sys
 import threading
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -421,7 +422,7 @@ class InputReader:
         reference: datetime | None = None,
     ) -> Iterator[Event]:
         ctx = ParseContext(
-            tenant=self.tenant, source=name, reference_time=reference or _mtime(name)
+            tenant=self.tenant, source=name, reference_time=reference or _reference_time(name)
         )
         dead_before = self.stats.dead_letter
         columnar = self.columnar
@@ -692,6 +693,34 @@ def _looks_binary(head: bytes) -> bool:
         return True
     control = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return control > len(sample) // 20
+
+
+# A calendar date in a file name: auth-2024-05-06.log, auth.log-20240506 (logrotate dateext),
+# secure_2024.05.06. Digits around it would make it part of a longer number.
+_NAME_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+
+def _reference_time(name: str) -> datetime:
+    """Where RFC 3164 years are inferred from (the stamps have none) when the input is not a
+    gzip member with a header time: the end of the day its file name is dated (rotated and
+    exported logs usually are), else the file's mtime.
+
+    The name comes first because an mtime does not survive every copy (git checkout, some
+    archive tools, cp without -p): measured on the generated scenario (2024) with every file's
+    mtime set to the day of the run, 7-10 went from 52/52 to 44/52 detected and from 4 to 96
+    false alerts (72 pages), Linux events being read two years late. An undated name whose
+    mtime was lost still gets the year of the copy.
+    """
+    match = _NAME_DATE.search(os.path.basename(name.rsplit(":", 1)[-1]))
+    if match is not None:
+        year, _, month, day = match.groups()
+        try:
+            return datetime(int(year), int(month), int(day), tzinfo=UTC) + timedelta(days=1)
+        except ValueError:  # 2023-02-30: not a date after all
+            pass
+    return _mtime(name)
 
 
 def _mtime(name: str) -> datetime:

@@ -33,7 +33,8 @@ Shapes (one per source at most; ``mixed-*`` deals a source's files round-robin o
   ``logEvents[].message``), ``mixed-cloudtrail``.
 * Any file (applied after the shapes): ``crlf`` (CRLF line ends), ``bom`` (a UTF-8 byte order
   mark first), ``noext`` (file names without their extension), ``gzip-noext`` (gzip'ed content
-  under a name without ``.gz``).
+  under a name without ``.gz``), ``touch`` (every file's mtime set to now, as a copy that does
+  not keep mtimes leaves it: RFC 3164 years then come from the dated file names).
 
 Windows times: Winlogbeat's and the XML's time is the event's ``TimeCreated``; the generator's
 HELK ``@timestamp`` is the collector's receive time (0.4-2.6 s later), which is what Vigil
@@ -47,6 +48,7 @@ import gzip
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -613,7 +615,7 @@ VARIANTS: dict[str, Variant] = {
     "mixed-cloudtrail": Variant("mixed-cloudtrail", "cloudtrail", _mixed(_CLOUDTRAIL)),
 }
 #: File-level changes, applied to every file after the shapes.
-FILE_CHANGES = ("crlf", "bom", "noext", "gzip-noext")
+FILE_CHANGES = ("crlf", "bom", "noext", "gzip-noext", "touch")
 
 
 def _write(path: Path, data: bytes, mtime: float) -> None:
@@ -624,6 +626,10 @@ def _write(path: Path, data: bytes, mtime: float) -> None:
 def _change_file(path: Path, change: str) -> None:
     mtime = path.stat().st_mtime
     data = path.read_bytes()
+    if change == "touch":  # a copy that did not keep mtimes (git checkout, cp without -p)
+        now = time.time()
+        os.utime(path, (now, now))
+        return
     if change == "noext":
         target = path.with_name(path.name.split(".", 1)[0])
         path.rename(target)

@@ -5,8 +5,10 @@ as the generator's own shapes (per record and columnar), whatever the file frami
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -492,6 +494,30 @@ def _without_source(event: Event) -> tuple[Any, ...]:
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "year"),
+    [
+        ("auth-2019-12-31.log", 2019),  # the generator's names
+        ("auth.log-20200101", 2019),  # logrotate dateext: rotated the next day
+        ("secure_2019.12.31", 2019),
+        ("auth.log", 2025),  # no date in the name: the mtime (Dec 31 before June 2026)
+        ("auth-2019-02-30.log", 2025),  # not a date
+        ("auth-120191231.log", 2025),  # part of a longer number
+    ],
+)
+def test_rfc3164_year_from_a_dated_file_name_before_the_mtime(
+    tmp_path: Path, name: str, year: int
+) -> None:
+    """mtimes do not survive every copy; a dated name does (README "Input formats")."""
+    path = tmp_path / name
+    path.write_bytes(
+        b"Dec 31 23:59:58 bastion sshd[1]: Accepted password for a from 10.0.0.1 port 2\n"
+    )
+    os.utime(path, (datetime(2026, 6, 1, tzinfo=UTC).timestamp(),) * 2)
+    [event], letters, _ = read([path])
+    assert not letters and event.time.year == year
+
+
 def test_forced_format_reads_a_shape_sniffing_would_also_find(tmp_path: Path) -> None:
     path = tmp_path / "journal.log"
     path.write_bytes(orjson.dumps(JOURNAL_SSHD) + b"\n")
@@ -539,6 +565,7 @@ CASES = [
     ["winxml", "journald", "eventbridge", "crlf", "bom"],
     ["mixed-windows", "mixed-syslog", "mixed-cloudtrail", "noext"],
     ["nxlog", "rfc5424", "cloudtrail-gz", "gzip-noext"],
+    ["touch"],
 ]
 
 
