@@ -24,7 +24,8 @@ Shapes (one per source at most; ``mixed-*`` deals a source's files round-robin o
   no ``@timestamp``), ``mixed-windows``.
 * syslog: ``rfc5424`` (``<38>1 2024-05-06T00:17:00.000000+00:00 host sshd 123 - - msg``),
   ``rsyslog-iso`` (rsyslog's high-precision ``2024-05-06T01:17:00.000000+01:00 host sshd[123]:``
-  in host local time), ``journald`` (``journalctl -o json`` lines), ``mixed-syslog``.
+  in host local time), ``journald`` (``journalctl -o json`` lines), ``short-unix``
+  (``journalctl -o short-unix``), ``mixed-syslog``.
 * CloudTrail: ``cloudtrail-jsonl`` (one record per line), ``cloudtrail-gz`` (S3 delivery:
   gzip'ed ``{"Records": [...]}`` named ``.json.gz``), ``eventbridge`` (EventBridge events
   ``{"detail-type": "AWS API Call via CloudTrail", "detail": {...}}``, one per line),
@@ -411,6 +412,13 @@ def rsyslog_iso(line: SyslogLine) -> str:
     return f"{stamp} {line.host} {tag}: {line.msg}"
 
 
+def short_unix(line: SyslogLine) -> str:
+    """``journalctl -o short-unix``: epoch seconds with microseconds, then the usual tag."""
+    micros = (line.time - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    tag = f"{line.prog}[{line.pid}]" if line.pid else line.prog
+    return f"{micros // 10**6}.{micros % 10**6:06d} {line.host} {tag}: {line.msg}"
+
+
 def journald(line: SyslogLine, position: int) -> str:
     micros = (line.time - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
     boot = uuid.uuid5(uuid.NAMESPACE_DNS, line.host).hex
@@ -587,6 +595,7 @@ _SYSLOG: dict[str, FileRender] = {
     "rfc5424": _syslog_file(lambda line, _: rfc5424(line)),
     "rsyslog-iso": _syslog_file(lambda line, _: rsyslog_iso(line)),
     "journald": _syslog_file(journald),
+    "short-unix": _syslog_file(lambda line, _: short_unix(line)),
 }
 _CLOUDTRAIL: dict[str, FileRender] = {
     "cloudtrail-jsonl": _cloudtrail_jsonl,

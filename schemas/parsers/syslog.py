@@ -75,7 +75,11 @@ _HEADER = re.compile(
     r"(?:<\d{1,3}>)?"
     r"(?:(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"(?P<day>[ \d]\d) (?P<hh>\d\d):(?P<mi>\d\d):(?P<ss>\d\d)(?:\.\d{1,9})?"
-    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?))"
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?)"
+    # journalctl -o short-full ("Mon 2024-05-06 00:17:00 UTC") and -o short-unix (epoch seconds)
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<full>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
+    r" (?P<zone>[A-Za-z][\w+-]{0,9})"
+    r"|(?P<unix>\d{9,10}(?:\.\d{1,9})?))"
     r" +(?P<host>\S+)"
     r"(?: +(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>[^\]\s]{1,20})\]|\])?:(?= |$))?"
     r" ?(?P<msg>.*)",
@@ -693,6 +697,30 @@ def _rfc3164_time(
     return when
 
 
+#: Zone names journalctl's short-full may print that are unambiguous; others (CET, EST, IST
+#: ...) are refused, not guessed: export with ``-o short-iso`` or ``-o json`` instead.
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
+
+
+def _other_time(m: re.Match[str]) -> datetime:
+    """The time of a header that is not RFC 3164: ISO 8601, journalctl short-full or unix."""
+    iso = m.group("iso")
+    if iso is not None:
+        return parse_time(iso)
+    full = m.group("full")
+    if full is not None:
+        zone = m.group("zone")
+        if zone.upper() not in _UTC_NAMES:
+            raise BadRecord(f"time zone name {zone[:10]!r} is ambiguous (use an offset)")
+        return parse_time(full)
+    seconds, _, fraction = m.group("unix").partition(".")
+    # Exact to the microsecond (a float of 16 digits is not).
+    when = _EPOCH + timedelta(seconds=int(seconds), microseconds=int(fraction[:6].ljust(6, "0")))
+    if not MIN_TIME <= when < MAX_TIME:
+        raise BadRecord(f"absurd time: {when.isoformat()}")
+    return when
+
+
 @register
 class SyslogParser:
     """Syslog lines from sshd, sudo, su, shadow-utils and PAM as logon/privilege/account events."""
@@ -735,7 +763,7 @@ class SyslogParser:
                     time = _rfc3164_time(_MONTHS[mon], int(day), int(hh), int(mi), int(ss), ctx)
                     ctx.state[_STATE_LAST_STAMP] = (stamp, time)
             else:
-                time = parse_time(m.group("iso"))
+                time = _other_time(m)
         else:
             m = _RFC5424.fullmatch(line)
             if m is None:

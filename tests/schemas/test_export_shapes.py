@@ -84,6 +84,38 @@ def test_nxlog_event_data_fields_win_over_the_envelope() -> None:
     assert HelkTemplates().parse(record, CTX) == [event]
 
 
+def test_sentinel_windows_event_rows_with_an_event_data_object() -> None:
+    """Sentinel's WindowsEvent table (Azure Monitor Agent) keeps EventData as an object."""
+    row = {
+        "TenantId": "0d3c1a2b-0000-0000-0000-000000000000",
+        "TimeGenerated": "2024-05-06T00:18:10.766Z",
+        "Computer": "DC01.acme.local",
+        "EventID": 4625,
+        "Channel": "Security",
+        "Provider": "Microsoft-Windows-Security-Auditing",
+        "EventLevelName": "Information",
+        "EventRecordId": "2939046",
+        "EventData": {
+            "TargetUserName": "jsmith",
+            "LogonType": "3",
+            "IpAddress": "10.20.0.20",
+            "Status": "0xc000006d",
+            "SubStatus": "0xc000006a",
+        },
+        "Type": "WindowsEvent",
+    }
+    assert PARSERS["helk"].sniff(row) and not PARSERS["sentinel"].sniff(row)
+    [event] = PARSERS["helk"].parse(row, CTX)
+    assert (event.action, event.user, event.src_ip, event.reason, event.dst_host) == (
+        Action.LOGON_FAILED,
+        "jsmith",
+        "10.20.0.20",
+        "0xc000006d/0xc000006a",
+        "dc01",
+    )
+    assert HelkTemplates().parse(row, CTX) == [event]
+
+
 def test_nxlog_event_data_not_an_object_is_a_dead_letter() -> None:
     with pytest.raises(BadRecord, match="EventData is not an object"):
         PARSERS["helk"].parse({**NXLOG_4624, "EventData": "x"}, CTX)
@@ -347,6 +379,29 @@ def test_journald_json_reads_as_syslog() -> None:
         "203.0.113.9",
         "bastion01",
     )
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2024-05-06T00:18:10.466123+00:00",  # -o short-iso-precise
+        "2024-05-06T00:18:10.466123+0000",
+        "Mon 2024-05-06 00:18:10.466123 UTC",  # -o short-full (with --utc)
+        "1714954690.466123",  # -o short-unix
+    ],
+)
+def test_journalctl_text_outputs(stamp: str) -> None:
+    line = f"{stamp} bastion01 sshd[24680]: " + JOURNAL_SSHD["MESSAGE"]
+    assert PARSERS["syslog"].sniff(line)
+    [event] = PARSERS["syslog"].parse(line, CTX)
+    assert event.time.isoformat() == "2024-05-06T00:18:10.466123+00:00"
+    assert (event.user, event.dst_host) == ("alice", "bastion01")
+
+
+def test_journalctl_short_full_with_a_zone_name_is_refused_not_guessed() -> None:
+    line = "Mon 2024-05-06 02:18:10 CEST bastion01 sshd[1]: " + JOURNAL_SSHD["MESSAGE"]
+    with pytest.raises(BadRecord, match="time zone name 'CEST' is ambiguous"):
+        PARSERS["syslog"].parse(line, CTX)
 
 
 def test_journald_binary_message_and_bad_records() -> None:
