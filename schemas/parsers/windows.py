@@ -1,12 +1,15 @@
-"""Windows event logs in three shapes, mapped to :class:`~schemas.event.Event` by ONE function.
+"""Windows event logs in several shapes, mapped to :class:`~schemas.event.Event` by ONE function.
 
 * ``helk`` — flat JSON lines as exported by HELK / Security-Datasets (nxlog field names:
   ``EventID``, ``Channel``, ``Hostname``, ``RecordNumber``, ``@timestamp`` ...). Sentinel
   ``SecurityEvent`` rows (``Computer``, ``EventSourceName``, ``TimeGenerated``) are the same shape
-  and are read too.
-* ``winlogbeat`` — Winlogbeat 7/8 ECS documents (``winlog.event_id``, ``winlog.event_data.*``).
+  and are read too; an ``EventData`` object (NXLog/Logstash nesting, Sentinel ``WindowsEvent``)
+  holds the event's fields.
+* ``winlogbeat`` — Winlogbeat 7/8 ECS documents (``winlog.event_id``, ``winlog.event_data.*``)
+  and Winlogbeat 5/6 ones (the same fields at the top level, a few renamed).
 * ``evtx`` — the dict decoded from an ``evtx`` (pyevtx-rs) record's ``data`` JSON
-  (``{"Event": {"System": {...}, "EventData": {...}}}``).
+  (``{"Event": {"System": {...}, "EventData": {...}}}``), also as ``evtx_dump`` JSON lines;
+  ``schemas/parsers/winxml.py`` turns XML events into this dict.
 
 Each parser only flattens its shape into ``(fields, WinMeta)``; :func:`windows_events` does the
 event-id → Event mapping, so every shape gets the same semantics.
