@@ -68,6 +68,7 @@ SNIFF_ORDER = (
     "helk",
     "cloudtrail",
     "cloudwatch",
+    "elastic",
     "okta",
     "entra",
     "sentinel",

@@ -15,7 +15,8 @@ Shapes (one per source at most; ``mixed-*`` deals a source's files round-robin o
 
 * Windows: ``winlogbeat`` (Winlogbeat 8 ECS: ``winlog.event_data``, string ids),
   ``winlogbeat7`` (integer ``event_id``/``record_id``), ``winlogbeat6`` (pre-ECS: ``event_data``,
-  ``computer_name``, ``log_name`` at the top level), ``winxml`` (``wevtutil qe /f:xml`` /
+  ``computer_name``, ``log_name`` at the top level), ``elasticdump`` (Winlogbeat 8 documents
+  exported from Elasticsearch: ``{"_index", "_id", "_source"}``), ``winxml`` (``wevtutil qe /f:xml`` /
   ``Get-WinEvent ... ToXml()``: one ``<Event xmlns=...>`` per line), ``winxml-rendered``
   (``/f:RenderedXml`` pretty-printed: an ``<Events>`` document, every element on its own line,
   a multi-line Message), ``evtxjson`` (``evtx_dump
@@ -223,6 +224,19 @@ def winlogbeat(record: dict[str, Any], *, version: int = 8) -> dict[str, Any]:
         "log": {"level": "information"},
         "message": f"{record.get('Category', '')} (event {event_id})",
         "winlog": winlog,
+    }
+
+
+def elasticdump(record: dict[str, Any]) -> dict[str, Any]:
+    """A Winlogbeat document as ``elasticdump`` writes it out of Elasticsearch."""
+    document = winlogbeat(record)
+    day = record["@timestamp"][:10].replace("-", ".")
+    ident = uuid.uuid5(uuid.NAMESPACE_URL, f"{record['Hostname']}/{record['RecordNumber']}")
+    return {
+        "_index": f".ds-winlogbeat-8.11.1-{day}-000001",
+        "_id": ident.hex[:20],
+        "_score": 1,
+        "_source": document,
     }
 
 
@@ -586,6 +600,7 @@ _WINDOWS: dict[str, FileRender] = {
     "winlogbeat": _windows_json(winlogbeat),
     "winlogbeat7": _windows_json(lambda r: winlogbeat(r, version=7)),
     "winlogbeat6": _windows_json(winlogbeat6),
+    "elasticdump": _windows_json(elasticdump),
     "winxml": _winxml_file,
     "winxml-rendered": _winxml_rendered_file,
     "evtxjson": _windows_json(evtxjson),

@@ -187,6 +187,28 @@ def test_winlogbeat_7045_installer_from_winlog_user() -> None:
     )
 
 
+def test_elasticsearch_exports_read_by_their_source_format() -> None:
+    parser = PARSERS["elastic"]
+    dump = {"_index": "winlogbeat-6.8.23-2024.05.06", "_id": "a1", "_source": WINLOGBEAT6_4625}
+    assert parser.sniff(dump)
+    [event] = parser.parse(dump, ParseContext(tenant="t", source="x", position=1))
+    assert event == PARSERS["winlogbeat"].parse(WINLOGBEAT6_4625, CTX)[0]
+    response = {
+        "took": 3,
+        "hits": {
+            "total": {"value": 2},
+            "hits": [
+                {"_index": "logs-endpoint-winevent-security", "_source": NXLOG_4624},
+                {"_index": "cloudtrail", "_source": TRAIL},
+            ],
+        },
+    }
+    events = parser.parse(response, ParseContext(tenant="t"))
+    assert [e.source_format for e in events] == ["helk", "cloudtrail"]
+    with pytest.raises(BadRecord, match="_source of no known format"):
+        parser.parse({"_index": "x", "_source": {"a": 1}}, ParseContext(tenant="t"))
+
+
 _NS = 'xmlns="http://schemas.microsoft.com/win/2004/08/events/event"'
 XML_4624 = (
     f"<Event {_NS}><System><Provider Name='Microsoft-Windows-Security-Auditing' "
