@@ -2,7 +2,7 @@
 and false pages per 1000 user-days after the learning period, median time to detect.
 
     python -m benchmarks.evaluate [--seeds 7,8,9] [--days 28] [--users 60] [--verbose]
-        [--learning-days 7] [--attacks a,b:N] [--breakdown] [--keep DIR]
+        [--learning-days 7] [--attacks a,b:N] [--breakdown] [--keep DIR] [--variant NAME,...]
 
 Each seed is a different organisation and attack placement (``benchmarks.scenario``). An
 incident (all versions of one ``incident_key``) *detects* an attack when its entity is one of
@@ -185,13 +185,17 @@ def run_seed(
     *,
     attacks: list[str] | None = None,
     learning_days: int = 7,
+    variant: list[str] | None = None,
 ) -> tuple[dict[str, Any], list[Alert]]:
     from benchmarks.scenario import generate
+    from benchmarks.scenario.variants import apply
 
     root = scratch / f"seed-{seed}"
     truth = generate(
         root, seed=seed, days=days, users=users, attacks=attacks, learning_days=learning_days
     )
+    if variant:
+        apply(root / "logs", variant)  # the same events in other export shapes
     out = io.BytesIO()
     run_detect(
         [str(root / "logs")],
@@ -281,6 +285,11 @@ def main() -> None:
     parser.add_argument(
         "--breakdown", action="store_true", help="false alerts by detector/kind/category"
     )
+    parser.add_argument(
+        "--variant",
+        help="re-render the logs in other export shapes first (benchmarks/scenario/variants.py),"
+        " e.g. winlogbeat,journald,eventbridge",
+    )
     parser.add_argument("--keep", help="keep scenarios and alerts.jsonl under this directory")
     parser.add_argument(
         "--rescore", action="store_true", help="score what --keep DIR holds, without running"
@@ -288,6 +297,17 @@ def main() -> None:
     args = parser.parse_args()
     if args.rescore and not args.keep:
         parser.error("--rescore needs --keep DIR")
+    if args.variant:
+        from benchmarks.scenario.variants import FILE_CHANGES, VARIANTS
+
+        unknown = [
+            n for n in args.variant.split(",") if n not in VARIANTS and n not in FILE_CHANGES
+        ]
+        if unknown:
+            parser.error(
+                f"unknown --variant {','.join(unknown)}; known: {', '.join(VARIANTS)}, "
+                f"{', '.join(FILE_CHANGES)}"
+            )
     config = load_config(args.config)
     attacks = args.attacks.split(",") if args.attacks else None
     score = Score()
@@ -306,6 +326,7 @@ def main() -> None:
                 where,
                 attacks=attacks,
                 learning_days=args.learning_days,
+                variant=args.variant.split(",") if args.variant else None,
             )
             score_run(truth, alerts, score)
     report(score, args.verbose)

@@ -5,7 +5,7 @@ import importlib
 from schemas.parsers.base import PARSERS, BadRecord, ParseContext, Parser, register
 
 #: Modules holding registered parsers; importing one registers its parsers.
-PARSER_MODULES = ("windows", "syslog", "cloudtrail", "identity", "generic")
+PARSER_MODULES = ("windows", "winxml", "syslog", "cloudtrail", "identity", "generic")
 
 
 def load_all() -> dict[str, Parser]:

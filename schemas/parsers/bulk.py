@@ -199,7 +199,10 @@ class HelkTemplates:
             if len(self.metas) >= CACHE_LIMIT:
                 self.metas.clear()
             meta = self.metas[meta_key] = self._meta(record)
-        if meta is _FAILED:
+        if meta is _FAILED or "EventData" in record:
+            # A nested EventData (HelkParser.split merges it): the tracer reads the record's
+            # top level only, so such records take the per-record parser (no real HELK export
+            # has one; NXLog-style exports that do are rare enough not to need templates).
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
         # HelkParser.split reads the record number before anything can be skipped. The usual
         # case first: an integer RecordNumber is the first non-empty key, read as str(int).

@@ -348,15 +348,28 @@ class CloudTrailParser:
     kind: ClassVar[str] = "json"
 
     def sniff(self, record: Record) -> bool:
-        return (
-            isinstance(record, Mapping)
-            and "eventVersion" in record
-            and "eventSource" in record
-            and "eventName" in record
-        )
+        if not isinstance(record, Mapping):
+            return False
+        if "detail-type" in record:
+            record = record.get("detail")  # type: ignore[assignment]
+            if not isinstance(record, Mapping):
+                return False
+        return "eventVersion" in record and "eventSource" in record and "eventName" in record
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if isinstance(record, Mapping) and "eventVersion" not in record:
+            record = _eventbridge_detail(record)
         return guarded("cloudtrail", _parse, record, ctx)
+
+
+def _eventbridge_detail(record: Mapping[str, Any]) -> Record:
+    """The CloudTrail record inside an EventBridge event (``detail-type`` "AWS API Call via
+    CloudTrail", "AWS Console Sign In via CloudTrail" ...), as EventBridge rules, Firehose and
+    SQS/Lambda consumers deliver it; any other record is returned as it is."""
+    detail = record.get("detail")
+    if "detail-type" in record and isinstance(detail, Mapping) and "eventVersion" in detail:
+        return detail
+    return record
 
 
 def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -466,3 +479,60 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         )
         for target in targets
     ]
+
+
+#: logEvents in one CloudWatch Logs message: the subscription batches at most 10,000.
+_MAX_LOG_EVENTS = 10_000
+
+
+@register
+class CloudWatchParser:
+    """CloudTrail delivered through CloudWatch Logs: a subscription's ``DATA_MESSAGE``
+    (``{"messageType", "logGroup", "logEvents": [{"id", "timestamp", "message"}]}``, what a
+    Firehose or Lambda subscriber receives) or ``aws logs filter-log-events``/``get-log-events``
+    output (``{"events": [...]}``). Every ``message`` is one CloudTrail record as JSON text.
+    Messages that are not CloudTrail records (a log group holding other logs) give nothing; a
+    message that is not JSON makes the whole batch a dead letter (nothing is dropped silently).
+    """
+
+    name: ClassVar[str] = "cloudwatch"
+    kind: ClassVar[str] = "json"
+
+    def sniff(self, record: Record) -> bool:
+        if not isinstance(record, Mapping):
+            return False
+        if "logEvents" in record:
+            return "messageType" in record or "logGroup" in record
+        events = record.get("events")
+        return (
+            isinstance(events, list)
+            and bool(events)
+            and isinstance(events[0], Mapping)
+            and "message" in events[0]
+            and ("logStreamName" in events[0] or "ingestionTime" in events[0])
+        )
+
+    def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        return guarded("cloudwatch", _parse_log_events, record, ctx)
+
+
+def _parse_log_events(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+    if record.get("messageType") == "CONTROL_MESSAGE":
+        return []  # CloudWatch's reachability check: no log events
+    items = record.get("logEvents", record.get("events"))
+    if not isinstance(items, list):
+        raise BadRecord("logEvents is not a list")
+    if len(items) > _MAX_LOG_EVENTS:
+        raise BadRecord(f"more than {_MAX_LOG_EVENTS} log events")
+    found: list[Event] = []
+    for index, item in enumerate(items):
+        message = item.get("message") if isinstance(item, Mapping) else None
+        if not isinstance(message, str):
+            raise BadRecord(f"log event {index} has no message text")
+        try:
+            inner = orjson.loads(message)
+        except orjson.JSONDecodeError as exc:
+            raise BadRecord(f"log event {index} message is not JSON") from exc
+        if isinstance(inner, Mapping) and "eventVersion" in inner and "eventName" in inner:
+            found.extend(_parse(inner, ctx))
+    return found

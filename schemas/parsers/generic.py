@@ -46,6 +46,7 @@ from typing import Any, ClassVar
 from schemas.event import Action, Event, Outcome
 from schemas.normalise import is_empty, normalise_host, normalise_ip, normalise_user
 from schemas.parsers.base import (
+    PARSERS,
     BadRecord,
     ParseContext,
     Record,
@@ -804,3 +805,75 @@ _HANDLERS: dict[str, Callable[[Mapping[str, Any], ParseContext], list[Event]]] =
     "DeviceEvents": _device_event,
     "IdentityDirectoryEvents": _identity_directory,
 }
+
+
+#: Documents in one Elasticsearch search response (``size`` is capped at 10,000 by default).
+_MAX_HITS = 10_000
+
+
+@register
+class ElasticParser:
+    """Documents exported from Elasticsearch/OpenSearch: ``elasticdump`` lines
+    (``{"_index", "_id", "_source": {...}}``) and search responses (``{"hits": {"hits": [...]}}``).
+    HELK, Security Onion and Elastic SIEM keep their Windows, syslog and CloudTrail documents
+    there; the ``_source`` is read by the parser its content is sniffed as (Winlogbeat, HELK,
+    CloudTrail ...), so the events are those of that format.
+    """
+
+    name: ClassVar[str] = "elastic"
+    kind: ClassVar[str] = "json"
+
+    def sniff(self, record: Record) -> bool:
+        if not isinstance(record, Mapping):
+            return False
+        if isinstance(record.get("_source"), Mapping):
+            return "_index" in record or "_id" in record
+        hits = record.get("hits")
+        return isinstance(hits, Mapping) and isinstance(hits.get("hits"), list)
+
+    def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if not isinstance(record, Mapping):
+            raise BadRecord("elastic record is not a JSON object")
+        source = record.get("_source")
+        if isinstance(source, Mapping):
+            return _parse_source(source, ctx)
+        hits = record.get("hits")
+        items = hits.get("hits") if isinstance(hits, Mapping) else None
+        if not isinstance(items, list):
+            raise BadRecord("no _source and no hits.hits")
+        if len(items) > _MAX_HITS:
+            raise BadRecord(f"more than {_MAX_HITS} hits")
+        found: list[Event] = []
+        for hit in items:
+            inner = hit.get("_source") if isinstance(hit, Mapping) else None
+            if not isinstance(inner, Mapping):
+                raise BadRecord("a hit without _source")
+            found.extend(_parse_source(inner, ctx))
+        return found
+
+
+def _parse_source(source: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+    """The events of one ``_source`` document, by the parser it is sniffed as (kept per input:
+    an index holds one kind of document)."""
+    from schemas.readers import SNIFF_ORDER  # here: readers imports the parsers
+
+    parser = ctx.state.get(_STATE_ELASTIC_PARSER)
+    if parser is None or not parser.sniff(source):
+        parser = None
+        for name in SNIFF_ORDER:
+            candidate = PARSERS.get(name)
+            if candidate is None or candidate.kind != "json" or name == "elastic":
+                continue
+            try:
+                if candidate.sniff(source):
+                    parser = candidate
+                    break
+            except Exception:  # noqa: S112 - a sniffer that chokes on hostile input says no
+                continue
+        if parser is None:
+            raise BadRecord("_source of no known format")
+        ctx.state[_STATE_ELASTIC_PARSER] = parser
+    return parser.parse(source, ctx)
+
+
+_STATE_ELASTIC_PARSER = "elastic.parser"

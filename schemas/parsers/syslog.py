@@ -34,8 +34,8 @@ Count attempts on one event id per source when counts matter.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import ClassVar
 
@@ -53,7 +53,7 @@ from schemas.parsers.base import (
 )
 from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
-__all__ = ["MAX_LINE_CHARS", "MAX_REPEAT", "RFC3164_TZ", "SyslogParser"]
+__all__ = ["MAX_LINE_CHARS", "MAX_REPEAT", "RFC3164_TZ", "JournaldParser", "SyslogParser"]
 
 #: Zone assumed for RFC 3164 stamps, which carry none (made configurable later).
 RFC3164_TZ: tzinfo = UTC
@@ -77,7 +77,11 @@ _HEADER = re.compile(
     r"(?:<\d{1,3}>)?"
     r"(?:(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
     r"(?P<day>[ \d]\d) (?P<hh>\d\d):(?P<mi>\d\d):(?P<ss>\d\d)(?:\.\d{1,9})?"
-    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?))"
+    r"|(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:[Zz]|[+-]\d\d:?\d\d)?)"
+    # journalctl -o short-full ("Mon 2024-05-06 00:17:00 UTC") and -o short-unix (epoch seconds)
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?P<full>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)"
+    r" (?P<zone>[A-Za-z][\w+-]{0,9})"
+    r"|(?P<unix>\d{9,10}(?:\.\d{1,9})?))"
     r" +(?P<host>\S+)"
     r"(?: +(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>[^\]\s]{1,20})\]|\])?:(?= |$))?"
     r" ?(?P<msg>.*)",
@@ -695,6 +699,30 @@ def _rfc3164_time(
     return when
 
 
+#: Zone names journalctl's short-full may print that are unambiguous; others (CET, EST, IST
+#: ...) are refused, not guessed: export with ``-o short-iso`` or ``-o json`` instead.
+_UTC_NAMES = frozenset({"UTC", "GMT", "Z", "UT"})
+
+
+def _other_time(m: re.Match[str]) -> datetime:
+    """The time of a header that is not RFC 3164: ISO 8601, journalctl short-full or unix."""
+    iso = m.group("iso")
+    if iso is not None:
+        return parse_time(iso)
+    full = m.group("full")
+    if full is not None:
+        zone = m.group("zone")
+        if zone.upper() not in _UTC_NAMES:
+            raise BadRecord(f"time zone name {zone[:10]!r} is ambiguous (use an offset)")
+        return parse_time(full)
+    seconds, _, fraction = m.group("unix").partition(".")
+    # Exact to the microsecond (a float of 16 digits is not).
+    when = _EPOCH + timedelta(seconds=int(seconds), microseconds=int(fraction[:6].ljust(6, "0")))
+    if not MIN_TIME <= when < MAX_TIME:
+        raise BadRecord(f"absurd time: {when.isoformat()}")
+    return when
+
+
 @register
 class SyslogParser:
     """Syslog lines from sshd, sudo, su, shadow-utils and PAM as logon/privilege/account events."""
@@ -737,7 +765,7 @@ class SyslogParser:
                     time = _rfc3164_time(_MONTHS[mon], int(day), int(hh), int(mi), int(ss), ctx)
                     ctx.state[_STATE_LAST_STAMP] = (stamp, time)
             else:
-                time = parse_time(m.group("iso"))
+                time = _other_time(m)
         else:
             m = _RFC5424.fullmatch(line)
             if m is None:
@@ -753,3 +781,89 @@ class SyslogParser:
         if handler is None:
             return []
         return handler(_Line(ctx, time, _host(host), app, pam), message or "")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: journald's microseconds since the epoch: at most 17 digits for any year before 2100.
+_MAX_REALTIME_DIGITS = 17
+
+
+def _journal_text(value: object, field_name: str) -> str:
+    """A journal field as text: a string, or the byte array journalctl writes for values that
+    are not UTF-8 text (decoded with replacement); a field given several times keeps its first
+    value (journalctl writes a list of the values)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, list) and value:
+        if all(isinstance(item, int) and not isinstance(item, bool) for item in value):
+            if not all(0 <= item < 256 for item in value):
+                raise BadRecord(f"{field_name} byte array out of range")
+            return bytes(value).decode("utf-8", errors="replace")
+        return _journal_text(value[0], field_name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise BadRecord(f"{field_name} is not text: {type(value).__name__}")
+
+
+def _journal_time(record: Mapping[str, object]) -> datetime:
+    raw = record.get("__REALTIME_TIMESTAMP")
+    if raw is None or raw == "":
+        raw = record.get("_SOURCE_REALTIME_TIMESTAMP")
+    digits = _journal_text(raw, "__REALTIME_TIMESTAMP").strip()
+    if not digits:
+        raise BadRecord("missing __REALTIME_TIMESTAMP")
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > _MAX_REALTIME_DIGITS:
+        raise BadRecord(f"unparseable __REALTIME_TIMESTAMP: {digits[:40]!r}")
+    when = _EPOCH + timedelta(microseconds=int(digits))
+    if not MIN_TIME <= when < MAX_TIME:
+        raise BadRecord(f"absurd time: {when.isoformat()}")
+    return when
+
+
+@register
+class JournaldParser:
+    """``journalctl -o json`` lines (systemd journal export): the same programs and messages as
+    syslog text, so the same handlers and the same events (``source_format`` ``syslog``: the
+    detectors treat a Linux log alike whichever way it was shipped).
+
+    Time is ``__REALTIME_TIMESTAMP`` (when journald received the message, in microseconds,
+    UTC); host ``_HOSTNAME``; program ``SYSLOG_IDENTIFIER`` (else ``_COMM``); ``MESSAGE``.
+    """
+
+    name: ClassVar[str] = "journald"
+    kind: ClassVar[str] = "json"
+
+    def sniff(self, record: Record) -> bool:
+        return (
+            isinstance(record, Mapping)
+            and "MESSAGE" in record
+            and ("__REALTIME_TIMESTAMP" in record or "_SOURCE_REALTIME_TIMESTAMP" in record)
+        )
+
+    def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if not isinstance(record, Mapping):
+            raise BadRecord("journald record is not a JSON object")
+        try:
+            return self._parse(record, ctx)
+        except BadRecord:
+            raise
+        except Exception as exc:  # the contract: nothing but BadRecord escapes
+            raise BadRecord(f"journald parser error: {type(exc).__name__}") from exc
+
+    def _parse(self, record: Mapping[str, object], ctx: ParseContext) -> list[Event]:
+        time = _journal_time(record)
+        message = _journal_text(record.get("MESSAGE"), "MESSAGE")
+        if len(message) > MAX_LINE_CHARS:
+            raise BadRecord("MESSAGE longer than 64 KiB")
+        tag = _journal_text(record.get("SYSLOG_IDENTIFIER"), "SYSLOG_IDENTIFIER")
+        if not tag:
+            tag = _journal_text(record.get("_COMM"), "_COMM")
+        if not tag:
+            return []
+        app, pam, handler = _program(tag)
+        if handler is None:
+            return []
+        host = _host(_journal_text(record.get("_HOSTNAME"), "_HOSTNAME"))
+        return handler(_Line(ctx, time, host, app, pam), message)

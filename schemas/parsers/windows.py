@@ -1,12 +1,15 @@
-"""Windows event logs in three shapes, mapped to :class:`~schemas.event.Event` by ONE function.
+"""Windows event logs in several shapes, mapped to :class:`~schemas.event.Event` by ONE function.
 
 * ``helk`` — flat JSON lines as exported by HELK / Security-Datasets (nxlog field names:
   ``EventID``, ``Channel``, ``Hostname``, ``RecordNumber``, ``@timestamp`` ...). Sentinel
   ``SecurityEvent`` rows (``Computer``, ``EventSourceName``, ``TimeGenerated``) are the same shape
-  and are read too.
-* ``winlogbeat`` — Winlogbeat 7/8 ECS documents (``winlog.event_id``, ``winlog.event_data.*``).
+  and are read too; an ``EventData`` object (NXLog/Logstash nesting, Sentinel ``WindowsEvent``)
+  holds the event's fields.
+* ``winlogbeat`` — Winlogbeat 7/8 ECS documents (``winlog.event_id``, ``winlog.event_data.*``)
+  and Winlogbeat 5/6 ones (the same fields at the top level, a few renamed).
 * ``evtx`` — the dict decoded from an ``evtx`` (pyevtx-rs) record's ``data`` JSON
-  (``{"Event": {"System": {...}, "EventData": {...}}}``).
+  (``{"Event": {"System": {...}, "EventData": {...}}}``), also as ``evtx_dump`` JSON lines;
+  ``schemas/parsers/winxml.py`` turns XML events into this dict.
 
 Each parser only flattens its shape into ``(fields, WinMeta)``; :func:`windows_events` does the
 event-id → Event mapping, so every shape gets the same semantics.
@@ -404,6 +407,10 @@ def _message_value(fields: Fields, label: str) -> str:
     return message.rpartition(label)[2].split("\n", 1)[0].strip()
 
 
+#: Field WinlogbeatParser adds to 7045's fields: ``winlog.user.name``, the installer.
+INSTALLER_FIELD = "winlog.user.name"
+
+
 def _service_install_system(fields: Fields, host: str) -> dict[str, Any]:
     account = _s(fields, "AccountName")
     installer = ""
@@ -412,6 +419,10 @@ def _service_install_system(fields: Fields, host: str) -> dict[str, Any]:
         # overwriting 7045's own AccountName: there it names who installed the service, and the
         # service account survives only in the Message text.
         installer, account = account, _message_value(fields, "Service Account:")
+    else:
+        # Winlogbeat resolves the System/Security UserID (the installer) to winlog.user.name;
+        # EVTX and XML carry only the SID, so their 7045 has no installer.
+        installer = _s(fields, INSTALLER_FIELD)
     user, _ = _account(installer)
     target, _ = _account(account)
     return {
@@ -693,12 +704,15 @@ class _WindowsParser:
     def split(self, record: Mapping[str, Any]) -> tuple[Fields, WinMeta]:
         raise NotImplementedError
 
+    def events(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+        fields, meta = self.split(record)
+        return windows_events(fields, meta, record, ctx, self.name)
+
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         if not isinstance(record, Mapping):
             raise BadRecord("expected a JSON object")
         try:
-            fields, meta = self.split(record)
-            return windows_events(fields, meta, record, ctx, self.name)
+            return self.events(record, ctx)
         except BadRecord:
             raise
         except Exception as exc:  # a shape we did not foresee must dead-letter, not crash
@@ -727,6 +741,15 @@ class HelkParser(_WindowsParser):
 
     def split(self, record: Mapping[str, Any]) -> tuple[Fields, WinMeta]:
         event_id = _event_id(record.get("EventID"))
+        fields: Fields = record
+        nested = record.get("EventData")
+        if nested is not None:
+            # Exports that keep EventData as an object (NXLog with a nested record, Logstash
+            # pipelines): its keys are the event's own fields and win over the envelope's (104
+            # has a Channel field of its own). Read flat, they would be lost silently.
+            if not isinstance(nested, Mapping):
+                raise BadRecord("EventData is not an object")
+            fields = {**record, **nested}
         provider = record.get("SourceName") or record.get("EventSourceName")
         time, time_field = _first_key(record, _HELK_TIME_KEYS)
         computer, _ = _first_key(record, ("Hostname", "Computer"))
@@ -741,7 +764,7 @@ class HelkParser(_WindowsParser):
             time_field=time_field,
             prefer_sysmon_utc=True,
         )
-        return record, meta
+        return fields, meta
 
 
 @register
@@ -754,10 +777,15 @@ class WinlogbeatParser(_WindowsParser):
         if not isinstance(record, Mapping):
             return False
         winlog = record.get("winlog")
-        return isinstance(winlog, Mapping) and ("event_id" in winlog or "event_data" in winlog)
+        if isinstance(winlog, Mapping):
+            return "event_id" in winlog or "event_data" in winlog
+        return _is_legacy_winlogbeat(record)
 
     def split(self, record: Mapping[str, Any]) -> tuple[Fields, WinMeta]:
         winlog = record.get("winlog")
+        if winlog is None and _is_legacy_winlogbeat(record):
+            # Winlogbeat 5/6 (before ECS): the same fields at the top level, a few renamed.
+            winlog = _LegacyWinlog(record)
         if not isinstance(winlog, Mapping):
             raise BadRecord("winlog is not an object")
         event = record.get("event")
@@ -776,6 +804,9 @@ class WinlogbeatParser(_WindowsParser):
                 raise BadRecord(f"winlog.{key} is not an object")
             for name, value in part.items():
                 fields.setdefault(name, value)
+        user = winlog.get("user")
+        if event_id == 7045 and isinstance(user, Mapping) and user.get("name"):
+            fields[INSTALLER_FIELD] = user.get("name")
         computer = winlog.get("computer_name") or host.get("name") or host.get("hostname")
         meta = WinMeta(
             event_id=event_id,
@@ -789,6 +820,72 @@ class WinlogbeatParser(_WindowsParser):
             prefer_sysmon_utc=True,
         )
         return fields, meta
+
+
+def _is_legacy_winlogbeat(record: Mapping[str, Any]) -> bool:
+    """Winlogbeat 5/6 documents: ``event_id``/``event_data`` with ``computer_name``/``log_name``
+    at the top level (no ``winlog`` object, no ``EventID``)."""
+    return ("event_id" in record or "event_data" in record) and (
+        "computer_name" in record or "log_name" in record
+    )
+
+
+# Winlogbeat 7+ name -> Winlogbeat 5/6 name, for the keys WinlogbeatParser.split reads.
+_LEGACY_WINLOG_KEYS = {
+    "channel": "log_name",
+    "provider_name": "source_name",
+    "record_id": "record_number",
+}
+
+
+class _LegacyWinlog(Mapping[str, Any]):
+    """A Winlogbeat 5/6 document seen as Winlogbeat 7's ``winlog`` object."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: Mapping[str, Any]) -> None:
+        self.record = record
+
+    def __getitem__(self, key: str) -> Any:
+        return self.record[_LEGACY_WINLOG_KEYS.get(key, key)]
+
+    def __iter__(self) -> Any:
+        return (key for key in self.record)
+
+    def __len__(self) -> int:
+        return len(self.record)
+
+
+_STATE_SIDS = "windows.sid_names"
+#: Account SIDs remembered per input (then forgotten all at once): bounds memory.
+MAX_SID_NAMES = 65_536
+_SID_PAIRS = (("SubjectUserSid", "SubjectUserName"), ("TargetUserSid", "TargetUserName"))
+
+
+def _system_user_sid(record: Mapping[str, Any]) -> str:
+    """``Event/System/Security/@UserID`` of an EVTX-shaped record, "" when absent."""
+    event = record.get("Event")
+    system = event.get("System") if isinstance(event, Mapping) else None
+    security = system.get("Security") if isinstance(system, Mapping) else None
+    attributes = security.get("#attributes") if isinstance(security, Mapping) else None
+    sid = attributes.get("UserID") if isinstance(attributes, Mapping) else None
+    return sid.upper() if isinstance(sid, str) else ""
+
+
+def _learn_sids(fields: Fields, names: dict[str, str]) -> None:
+    """Remember the account names Security events give for SIDs (4624's TargetUserSid ...)."""
+    for sid_key, name_key in _SID_PAIRS:
+        sid = fields.get(sid_key)
+        name = fields.get(name_key)
+        if (
+            isinstance(sid, str)
+            and sid.startswith("S-1-5-21-")
+            and isinstance(name, str)
+            and name not in ("", "-")
+        ):
+            if len(names) >= MAX_SID_NAMES:
+                names.clear()
+            names[sid.upper()] = name
 
 
 @register
@@ -840,3 +937,21 @@ class EvtxParser(_WindowsParser):
             prefer_sysmon_utc=False,
         )
         return fields, meta
+
+    def events(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
+        """EVTX and XML name 7045's installer only by SID (System/Security/@UserID), where
+        nxlog and Winlogbeat resolve it to a name on the host. The name comes from this input's
+        earlier Security events with the same SID (the installer's logon precedes the
+        install); a SID not seen before leaves the installer unknown ("")."""
+        fields, meta = self.split(record)
+        names: dict[str, str] | None = ctx.state.get(_STATE_SIDS)
+        if names is None:
+            names = ctx.state[_STATE_SIDS] = {}
+        if meta.event_id == 7045 and meta.family == "system":
+            name = names.get(_system_user_sid(record))
+            if name:
+                fields = {**fields, INSTALLER_FIELD: name}
+        events = windows_events(fields, meta, record, ctx, self.name)
+        if events and meta.family == "security":
+            _learn_sids(fields, names)
+        return events
