@@ -646,6 +646,11 @@ FILE_CHANGES = ("crlf", "bom", "noext", "gzip-noext", "touch", "undated")
 _NAME_DATE = re.compile(r"(19|20)\d\d-?\d\d-?\d\d")
 
 
+def undated_name(name: str) -> str:
+    """``name`` with its date replaced by a short hash of the name (``undated``)."""
+    return _NAME_DATE.sub(hashlib.sha256(name.encode()).hexdigest()[:8], name)
+
+
 def _write(path: Path, data: bytes, mtime: float) -> None:
     path.write_bytes(data)
     os.utime(path, (mtime, mtime))  # RFC 3164 readers take the year from it
@@ -659,8 +664,7 @@ def _change_file(path: Path, change: str) -> None:
         os.utime(path, (now, now))
         return
     if change == "undated":  # keeps the mtime; combine with touch to lose both
-        digest = hashlib.sha256(path.name.encode()).hexdigest()[:8]
-        path.rename(path.with_name(_NAME_DATE.sub(digest, path.name)))
+        path.rename(path.with_name(undated_name(path.name)))
         return
     if change == "noext":
         target = path.with_name(path.name.split(".", 1)[0])
