@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors.addresses import is_loopback, wide_network
 from schemas.event import Action, Event, Outcome
 from schemas.normalise import network_of
 
@@ -136,6 +137,10 @@ class EventBatch:
     outcome: npt.NDArray[np.int8]
     privileged: BoolArray
     columns: dict[str, IntArray]
+    #: Per row, facts about its source address (detectors/addresses.py): loopback, and the
+    #: wide network (-1: none, private or special).
+    src_loopback: BoolArray
+    src_wide16: Int64Array
     #: Per-batch results several detectors derive alike (computed once, read by all).
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -162,11 +167,14 @@ class BatchBuilder:
         for kind in KINDS:  # state saved before a column was added has no vocabulary for it
             self.vocab.setdefault(kind, Vocabulary())
         self.tenants = self.vocab.setdefault("tenant", Vocabulary())
-        # The network id of every address id (-1: no network), filled as addresses are
-        # interned: network_of runs once per distinct address, not once per batch it is in.
-        # Derived from the vocabularies alone, so a restored builder rebuilds it. The last
-        # entry is a -1 for the -1 ("no address") id.
+        # Per address id, filled as addresses are interned: its network id (-1: none), whether
+        # it is loopback and its wide network (addresses.py). The string work runs once per
+        # distinct address, not once per batch and detector. Derived from the vocabularies
+        # alone, so a restored builder rebuilds them. The last entry of each answers for the
+        # -1 ("no address") id.
         self._ip_nets = np.full(1, -1, dtype=np.int32)
+        self._ip_loopback = np.zeros(1, dtype=np.bool_)
+        self._ip_wide16 = np.full(1, -1, dtype=np.int64)
 
     def build(self, events: Sequence[Event]) -> EventBatch:
         n = len(events)
@@ -187,7 +195,8 @@ class BatchBuilder:
         for column, kind in COLUMN_KINDS.items():
             vocab = self.vocab[kind]
             if column == "src_net":
-                columns[column] = self._networks(columns["src_ip"])
+                self._learn_addresses()
+                columns[column] = self._ip_nets[columns["src_ip"]]
                 continue
             values = list(map(_COLUMN_GETTERS[column], events))
             if single_tenant is not None:
@@ -206,23 +215,31 @@ class BatchBuilder:
             outcome=outcome.reshape(n),
             privileged=privileged.reshape(n),
             columns=columns,
+            src_loopback=self._ip_loopback[columns["src_ip"]],
+            src_wide16=self._ip_wide16[columns["src_ip"]],
         )
 
-    def _networks(self, ip_ids: IntArray) -> IntArray:
-        """The ``src_net`` column from the ``src_ip`` one. Networks are interned in the order
-        of their first address's id, which is the order a per-row interning would give: a new
-        network's first row always carries a new address (a known address's network is known).
-        """
+    def _learn_addresses(self) -> None:
+        """Extend the per-address tables to every interned address. Networks are interned in
+        the order of their first address's id, which is the order a per-row interning would
+        give: a new network's first row always carries a new address (a known address's
+        network is known)."""
         ips, nets = self.vocab["ip"], self.vocab["net"]
         known = len(self._ip_nets) - 1
-        if len(ips) > known:
-            added = np.empty(len(ips) - known, dtype=np.int32)
-            for offset, key in enumerate(ips.keys[known:]):
-                tenant, value = key.split(SEPARATOR, 1)
-                added[offset] = nets.intern(tenant, network_of(value))
-            self._ip_nets = np.concatenate([self._ip_nets[:-1], added, [-1]]).astype(np.int32)
-        result: IntArray = self._ip_nets[ip_ids]
-        return result
+        if len(ips) <= known:
+            return
+        fresh = len(ips) - known
+        net_ids = np.empty(fresh, dtype=np.int32)
+        loopback = np.empty(fresh, dtype=np.bool_)
+        wide = np.empty(fresh, dtype=np.int64)
+        for offset, key in enumerate(ips.keys[known:]):
+            tenant, value = key.split(SEPARATOR, 1)
+            net_ids[offset] = nets.intern(tenant, network_of(value))
+            loopback[offset] = is_loopback(value)
+            wide[offset] = wide_network(value)
+        self._ip_nets = np.concatenate([self._ip_nets[:-1], net_ids, [-1]]).astype(np.int32)
+        self._ip_loopback = np.concatenate([self._ip_loopback[:-1], loopback, [False]])
+        self._ip_wide16 = np.concatenate([self._ip_wide16[:-1], wide, [-1]]).astype(np.int64)
 
 
 _TENANT = operator.attrgetter("tenant")

@@ -20,8 +20,6 @@ sequential answer exactly because a row only depends on earlier rows.
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import math
 from collections.abc import Callable
 from typing import ClassVar
@@ -48,7 +46,6 @@ from detectors.base import (
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
 from schemas.event import Action, Event, Outcome
-from schemas.normalise import ipv4_octets
 
 DAY = 86_400.0
 MINUTE = 60.0
@@ -91,18 +88,6 @@ def value_mask(
     return verdict[inverse.reshape(-1)]
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def _is_loopback(value: str) -> bool:
-    if not value:
-        return False
-    if ipv4_octets(value) is not None:
-        return value.startswith("127.")  # IPv4 loopback is exactly 127.0.0.0/8
-    try:
-        return ipaddress.ip_address(value).is_loopback
-    except ValueError:
-        return False
-
-
 def remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
     """(remote-access rows, which of them are 4648 explicit-credential rows).
 
@@ -126,7 +111,7 @@ def _remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
     logon &= (user >= 0) & (dst >= 0) & ((src_host >= 0) | (src_ip >= 0)) & (src_host != dst)
     rows = np.flatnonzero(logon)
     keep = value_mask(batch, "logon_type", rows, lambda v: v.lower() in REMOTE_LOGON_TYPES)
-    keep &= ~value_mask(batch, "src_ip", rows, _is_loopback)
+    keep &= ~batch.src_loopback[rows]
     keep &= ~value_mask(batch, "user", rows, NOT_USERS.__contains__)
     mask = np.zeros(len(batch), dtype=np.bool_)
     mask[rows[keep]] = True

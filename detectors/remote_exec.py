@@ -56,7 +56,6 @@ from detectors.lateral import (
     MINUTE,
     NOT_USERS,
     DecayedTable,
-    _is_loopback,
     decayed_sum_before,
     group_last_before,
     remote_access,
@@ -231,7 +230,7 @@ class RemoteExecution:
         shares = np.flatnonzero(batch.action_mask(frozenset({Action.SHARE_ACCESS})) & has & success)
         if len(shares):
             remote = batch.column("src_ip")[shares] >= 0
-            remote &= ~value_mask(batch, "src_ip", shares, _is_loopback)
+            remote &= ~batch.src_loopback[shares]
             kind[shares[remote]] = _kinds(batch, shares[remote], "object", share_kind)
         execs = np.flatnonzero(batch.action_mask(frozenset({Action.REMOTE_EXEC})) & has)
         if len(execs):

@@ -13,8 +13,6 @@ stored last one). Points are moderate: a new country alone is ``rare_country``'s
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 from typing import ClassVar
 
 import numpy as np
@@ -24,7 +22,6 @@ from detectors.base import Signals, StateDict, batch_view, changes_state, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
-from schemas.normalise import ipv4_octets
 
 HOUR = 3600.0
 SIGN_INS = frozenset({Action.LOGON, Action.AUTH_TICKET, Action.API_CALL})
@@ -200,10 +197,7 @@ class ConcurrentSources(_Consecutive):
 
     def _values(self, batch: EventBatch, rows: Int64Array) -> Int64Array:
         """The /16 of public source addresses as a small integer (-1 for private ones)."""
-        ips = [batch.events[int(r)].src_ip for r in rows]
-        unique, inverse = np.unique(np.array(ips, dtype=str), return_inverse=True)
-        codes = np.array([_wide_network(str(ip)) for ip in unique], dtype=np.int64)
-        result: Int64Array = codes[inverse] if len(rows) else np.empty(0, dtype=np.int64)
+        result: Int64Array = batch.src_wide16[rows]
         return result
 
     def _label(self, builder: BatchBuilder, value: int) -> str:
@@ -217,33 +211,3 @@ class ConcurrentSources(_Consecutive):
             f"(normal: one external network at a time, "
             f"{self.window / 60.0:.0f} minutes apart at least)"
         )
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _global_v4_24(a: int, b: int, c: int) -> bool:
-    return ipaddress.ip_address(f"{a}.{b}.{c}.1").is_global
-
-
-def _special_v4_24(a: int, b: int, c: int) -> bool:
-    """/24s holding addresses whose global status differs from the rest of the /24."""
-    return (a, b, c) in {(192, 0, 0), (255, 255, 255)} or a == 0
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _wide_network(ip: str) -> int:
-    octets = ipv4_octets(ip)
-    if octets is not None and not _special_v4_24(octets[0], octets[1], octets[2]):
-        # Whether an IPv4 address is global depends only on its /24 here (the few special
-        # /32s live in /24s that _special_v4_24 sends to the exact check below).
-        if not _global_v4_24(octets[0], octets[1], octets[2]):
-            return -1
-        return (octets[0] << 24) | (octets[1] << 16)
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return -1
-    if not address.is_global:
-        return -1
-    if address.version == 4:
-        return int(address) & 0xFFFF0000
-    return (1 << 32) + (int(address) >> 96)
