@@ -128,7 +128,9 @@ def test_a_killed_parse_child_is_replaced_and_nothing_is_lost(
 ) -> None:
     """Design: a dead child is replaced and the chunk it held is parsed again by the new one
     (nothing of it was sent); the worker keeps running. Killed once while idle (the next
-    submit fails) and once while the input streams in."""
+    submit fails) and once while the input streams in; a last small input then makes sure
+    the second one is replaced even if it had already finished the stream when it died (a
+    fast machine parses the second part within the 0.3 s)."""
     prefix = unique_prefix()
     port = free_port()
     extra = ["--parse-processes", "1", "--metrics-port", str(port)]
@@ -137,10 +139,12 @@ def test_a_killed_parse_child_is_replaced_and_nothing_is_lost(
         worker.wait_assigned()
         (first,) = child_pids(worker)
         os.kill(first, signal.SIGKILL)
-        half = auth_log.read_text().splitlines()
-        part1, part2 = tmp_path / "1.log", tmp_path / "2.log"
-        part1.write_text("\n".join(half[: len(half) // 2]) + "\n")
-        part2.write_text("\n".join(half[len(half) // 2 :]) + "\n")
+        lines = auth_log.read_text().splitlines()
+        cut, tail = len(lines) // 2, len(lines) - 20
+        part1, part2, part3 = tmp_path / "1.log", tmp_path / "2.log", tmp_path / "3.log"
+        part1.write_text("\n".join(lines[:cut]) + "\n")
+        part2.write_text("\n".join(lines[cut:tail]) + "\n")
+        part3.write_text("\n".join(lines[tail:]) + "\n")
         ingest(kafka_broker, prefix, part1)
         deadline = time.monotonic() + 60
         while len(child_pids(worker)) < 2:
@@ -154,17 +158,18 @@ def test_a_killed_parse_child_is_replaced_and_nothing_is_lost(
         killer.start()
         ingest(kafka_broker, prefix, part2)
         killer.join()
+        ingest(kafka_broker, prefix, part3)
         wait_drained(kafka_broker, prefix, [worker], timeout=180)
         assert len(child_pids(worker)) == 3
         assert metric(port, "vigil_stream_parse_child_restarts_total") == 2
-        assert metric(port, "vigil_stream_raw_records_total") == len(half)
+        assert metric(port, "vigil_stream_raw_records_total") == len(lines)
         assert worker.proc is not None and worker.proc.poll() is None  # still running
     finally:
         worker.stop()
     assert worker.proc.returncode == 0, worker.log()[-3000:]
     assert read_topic(kafka_broker, f"{prefix}vigil.dlq") == []
     streamed = read_alerts(kafka_broker, prefix)
-    assert incidents(streamed) == incidents(embedded_alerts([part1, part2], TENANT))
+    assert incidents(streamed) == incidents(embedded_alerts([part1, part2, part3], TENANT))
 
 
 def test_a_child_that_keeps_dying_fails_the_worker(
