@@ -125,8 +125,12 @@ async def ingest(
     ticker = _Progress(counts, progress)
     await producer.start()
     inflight: list[asyncio.Future[Any]] = []
+    inputs = list(expand(paths))
+    # Year-less syslog files read like `vigil detect` reads them: anchored on the run's dated
+    # inputs when their mtimes were lost (schemas/year_anchor.py); the envelopes carry it.
+    reader.anchor_years(inputs)
     try:
-        for name, opener in expand(paths):
+        for name, opener in inputs:
             buffered = 0
             for _ in reader.read_input(name, opener):
                 buffered += 1
