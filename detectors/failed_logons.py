@@ -755,8 +755,10 @@ class SpraySources:
             channel == VALID_FAIL, before[:, VALID_FAIL] - gateway + own, 0
         )
         after[:, INVALID_FAIL] = np.where(channel == INVALID_FAIL, before[:, INVALID_FAIL] + own, 0)
+        # The batch's distinct sources (learn folds per source with the same split).
         sources, source_row = np.unique(ip, return_inverse=True)
-        peaks = self._peaks_of(sources)[source_row.reshape(-1)]
+        source_row = source_row.reshape(-1)
+        peaks = self._peaks_of(sources)[source_row]
         peak = np.zeros((n, 2))
         log_peak = np.zeros((n, 2))
         bases = ((VALID_FAIL, self.min_accounts), (INVALID_FAIL, self.min_invalid_accounts))
@@ -778,6 +780,8 @@ class SpraySources:
             "own": own,
             "increment": increment,
             "t0": np.array([t0]),
+            "sources": sources,
+            "source_row": source_row,
         }
 
     @changes_state
@@ -797,8 +801,7 @@ class SpraySources:
         # Work on the sources this batch touched only (not arrays the size of every source
         # ever seen): per-batch cost follows the batch, not the state, which matters for the
         # small batches of a live stream. The same numbers as over the full arrays.
-        touched, inverse = np.unique(ip, return_inverse=True)
-        inverse = inverse.reshape(-1)
+        touched, inverse = view["sources"], view["source_row"]
         last = np.full(len(touched), -np.inf)
         np.maximum.at(last, inverse, time)
         old_stamp = self.stamp_[touched]
