@@ -10,8 +10,16 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import socket
+from collections.abc import Sequence
 
-from schemas.normalise import ipv4_octets
+import numpy as np
+import numpy.typing as npt
+
+from schemas.normalise import ipv4_octets, network_of
+
+BoolArray = npt.NDArray[np.bool_]
+Int64Array = npt.NDArray[np.int64]
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -55,3 +63,76 @@ def wide_network(ip: str) -> int:
     if address.version == 4:
         return int(address) & 0xFFFF0000
     return (1 << 32) + (int(address) >> 96)
+
+
+def _v4_ranges(networks: Sequence[ipaddress.IPv4Network]) -> npt.NDArray[np.uint32]:
+    """(first, last) address of each network as rows of integers."""
+    return np.array(
+        [(int(net.network_address), int(net.broadcast_address)) for net in networks],
+        dtype=np.uint32,
+    ).reshape(-1, 2)
+
+
+# ``IPv4Address.is_global`` is "not in the shared address space and not private", and private
+# is "in one of these networks (and in none of the exceptions, on Pythons that have them)".
+# The networks are read from ``ipaddress`` itself, so the vectorised test below follows the
+# running Python; tests/detectors/test_addresses.py checks it against ``is_global``.
+_CONSTANTS = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
+_SHARED = _v4_ranges([_CONSTANTS._public_network])
+_PRIVATE = _v4_ranges(_CONSTANTS._private_networks)
+_PRIVATE_EXCEPTIONS = _v4_ranges(getattr(_CONSTANTS, "_private_networks_exceptions", []))
+
+
+def _in_ranges(addresses: npt.NDArray[np.uint32], ranges: npt.NDArray[np.uint32]) -> BoolArray:
+    inside = np.zeros(len(addresses), dtype=np.bool_)
+    for first, last in ranges:
+        inside |= (addresses >= first) & (addresses <= last)
+    return inside
+
+
+def _packed_v4(value: str) -> bytes | None:
+    """The 4 bytes of a strict dotted quad (no leading zeros, nothing else), else None."""
+    try:
+        return socket.inet_pton(socket.AF_INET, value)
+    except (OSError, ValueError):
+        return None
+
+
+def address_facts(values: Sequence[str]) -> tuple[list[str], BoolArray, Int64Array]:
+    """For each address: its network (``network_of``), whether it is loopback and its wide
+    network (``wide_network``), in bulk. A stream of fresh addresses makes these per-address
+    facts the batch builder's largest cost; strict dotted quads (what logs carry) are done
+    with numpy, anything else one by one with the functions above, which give the same
+    answers (tests/detectors/test_addresses.py).
+
+    >>> nets, loopback, wide = address_facts(["8.8.4.4", "127.0.0.1", "::1", "010.0.0.1"])
+    >>> nets
+    ['8.8.4.0/24', '127.0.0.0/24', '::/64', '10.0.0.0/24']
+    >>> loopback.tolist(), wide.tolist()
+    ([False, True, True, False], [134742016, -1, -1, -1])
+    """
+    packed = list(map(_packed_v4, values))
+    strict = [index for index, bytes_ in enumerate(packed) if bytes_ is not None]
+    nets: list[str] = [""] * len(values)
+    loopback = np.zeros(len(values), dtype=np.bool_)
+    wide = np.full(len(values), -1, dtype=np.int64)
+    if strict:
+        rows = np.array(strict, dtype=np.int64)
+        quads = b"".join(bytes_ for bytes_ in packed if bytes_ is not None)
+        addresses = np.frombuffer(quads, dtype=">u4").astype(np.uint32)
+        loopback[rows] = (addresses >> 24) == 127
+        private = _in_ranges(addresses, _PRIVATE) & ~_in_ranges(addresses, _PRIVATE_EXCEPTIONS)
+        public = ~_in_ranges(addresses, _SHARED) & ~private
+        wide[rows] = np.where(public, addresses.astype(np.int64) & 0xFFFF0000, -1)
+        for index in strict:
+            value = values[index]
+            # A strict dotted quad is canonical: its /24 is its text up to the last dot.
+            nets[index] = value[: value.rindex(".")] + ".0/24"
+    if len(strict) < len(values):
+        done = set(strict)
+        for index, value in enumerate(values):
+            if index not in done:
+                nets[index] = network_of(value)
+                loopback[index] = is_loopback(value)
+                wide[index] = wide_network(value)
+    return nets, loopback, wide

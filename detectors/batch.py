@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from detectors.addresses import is_loopback, wide_network
+from detectors.addresses import address_facts
 from schemas.event import Action, Event, Outcome
-from schemas.normalise import network_of
 
 ACTIONS: tuple[Action, ...] = tuple(Action)
 ACTION_CODE: dict[Action, int] = {action: code for code, action in enumerate(ACTIONS)}
@@ -228,15 +227,17 @@ class BatchBuilder:
         known = len(self._ip_nets) - 1
         if len(ips) <= known:
             return
-        fresh = len(ips) - known
-        net_ids = np.empty(fresh, dtype=np.int32)
-        loopback = np.empty(fresh, dtype=np.bool_)
-        wide = np.empty(fresh, dtype=np.int64)
-        for offset, key in enumerate(ips.keys[known:]):
-            tenant, value = key.split(SEPARATOR, 1)
-            net_ids[offset] = nets.intern(tenant, network_of(value))
-            loopback[offset] = is_loopback(value)
-            wide[offset] = wide_network(value)
+        keys = ips.keys[known:]
+        # partition, not split: no list per key (a stream of fresh addresses has 100k+ here).
+        tenants = [key.partition(SEPARATOR)[0] for key in keys]
+        net_strings, loopback, wide = address_facts([key.partition(SEPARATOR)[2] for key in keys])
+        if len(set(tenants)) == 1:
+            net_ids = nets.intern_many(tenants[0], net_strings)
+        else:
+            net_ids = np.array(
+                [nets.intern(t, n) for t, n in zip(tenants, net_strings, strict=True)],
+                dtype=np.int32,
+            )
         self._ip_nets = np.concatenate([self._ip_nets[:-1], net_ids, [-1]]).astype(np.int32)
         self._ip_loopback = np.concatenate([self._ip_loopback[:-1], loopback, [False]])
         self._ip_wide16 = np.concatenate([self._ip_wide16[:-1], wide, [-1]]).astype(np.int64)
