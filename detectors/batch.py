@@ -63,13 +63,13 @@ class Vocabulary:
     [1, -1, 2, 1]
     """
 
-    __slots__ = ("by_tenant", "ids", "keys")
+    __slots__ = ("by_tenant", "keys")
 
     def __init__(self, keys: Sequence[str] = ()) -> None:
         self.keys: list[str] = list(keys)
-        self.ids: dict[str, int] = {key: index for index, key in enumerate(self.keys)}
-        # value -> id per tenant, so that a column of one tenant is interned with one C-level
-        # ``map(dict.get, values)`` instead of a string concatenation and a call per value.
+        # value -> id per tenant (the only index: a column of one tenant is interned with one
+        # C-level ``map(dict.get, values)``, and a second index by "tenant<US>value" cost a
+        # dict entry per string: ~100 bytes an address on a stream of fresh addresses).
         self.by_tenant: dict[str, dict[str, int]] = {}
         for index, key in enumerate(self.keys):
             tenant, value = key.split(SEPARATOR, 1)
@@ -87,13 +87,11 @@ class Vocabulary:
     def intern(self, tenant: str, value: str) -> int:
         if not value:
             return -1
-        key = tenant + SEPARATOR + value
-        found = self.ids.get(key)
+        known = self._tenant_ids(tenant)
+        found = known.get(value)
         if found is None:
-            found = len(self.keys)
-            self.ids[key] = found
-            self.keys.append(key)
-            self._tenant_ids(tenant)[value] = found
+            found = known[value] = len(self.keys)
+            self.keys.append(tenant + SEPARATOR + value)
         return found
 
     def intern_many(self, tenant: str, values: Sequence[str]) -> IntArray:
@@ -109,9 +107,7 @@ class Vocabulary:
         missing = [value for value in dict.fromkeys(values) if value not in known]
         start = len(self.keys)
         fresh = range(start, start + len(missing))
-        new_keys = [tenant + SEPARATOR + value for value in missing]
-        self.keys.extend(new_keys)
-        self.ids.update(zip(new_keys, fresh, strict=True))
+        self.keys.extend([tenant + SEPARATOR + value for value in missing])
         known.update(zip(missing, fresh, strict=True))
         return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
 
