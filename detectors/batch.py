@@ -71,9 +71,15 @@ class Vocabulary:
         # C-level ``map(dict.get, values)``, and a second index by "tenant<US>value" cost a
         # dict entry per string: ~100 bytes an address on a stream of fresh addresses).
         self.by_tenant: dict[str, dict[str, int]] = {}
-        for index, key in enumerate(self.keys):
-            tenant, value = key.split(SEPARATOR, 1)
-            self._tenant_ids(tenant)[value] = index
+        parts = [key.partition(SEPARATOR) for key in self.keys]
+        tenants = dict.fromkeys(part[0] for part in parts)
+        if len(tenants) == 1:  # restoring one tenant's vocabulary: in bulk
+            (tenant,) = tenants
+            ids = self._tenant_ids(tenant)
+            ids.update(zip((part[2] for part in parts), range(len(parts)), strict=True))
+        else:
+            for index, (tenant, _, value) in enumerate(parts):
+                self._tenant_ids(tenant)[value] = index
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -136,3 +136,33 @@ def test_state_is_numpy_and_json_only(tmp_path: Path) -> None:
         "vocab.json",
     ]
     assert engine.state_bytes() > 0
+
+
+def test_vocabularies_survive_a_restore_with_two_tenants_and_odd_strings(tmp_path: Path) -> None:
+    """Saved vocabularies give the same ids after a load: per tenant (the same name in two
+    tenants is two entities) and for strings JSON encoders differ on (non-ASCII, a lone
+    surrogate from a badly decoded log line)."""
+    history = normal_stream(days=3, users=3)
+    odd = [
+        event.__class__(**{**{f: getattr(event, f) for f in event.__struct_fields__}, **change})
+        for event, change in zip(
+            history[:3],
+            [{"tenant": "globex"}, {"user": "jos\u00e9"}, {"user": "bad\udcff"}],
+            strict=True,
+        )
+    ]
+    engine = Engine()
+    engine.process(history + odd)
+    engine.save(tmp_path)
+    restored = Engine()
+    assert restored.load(tmp_path)
+    for kind, vocab in engine.builder.vocab.items():
+        again = restored.builder.vocab[kind]
+        assert again.keys == vocab.keys, kind
+        for tenant, ids in vocab.by_tenant.items():
+            for value, index in ids.items():
+                assert again.intern(tenant, value) == index, (kind, tenant, value)
+    users = restored.builder.vocab["user"]
+    assert users.intern("globex", history[0].user) != users.intern("acme", history[0].user)
+    assert users.intern("acme", "bad\udcff") >= 0
+    assert len(users) == len(engine.builder.vocab["user"])  # nothing was new
