@@ -823,33 +823,13 @@ class _Bomb(Exception):
     pass
 
 
-class _BombGuard(io.RawIOBase):
-    """Stops reading a decompressed stream that grows past the bomb limits."""
+class _Wrapped(io.RawIOBase):
+    """A readable raw stream over ``self.inner`` that closes it when closed itself."""
 
-    def __init__(self, inner: ByteStream, name: str, compressed_size: int = 0) -> None:
-        self.inner = inner
-        self.name_ = name
-        self.limit = max(BOMB_MIN_BYTES, compressed_size * BOMB_RATIO)
-        if compressed_size == 0:
-            self.limit = MAX_DOCUMENT_BYTES
-        self.total = 0
+    inner: ByteStream
 
     def readable(self) -> bool:
         return True
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        data = self.inner.read(-1 if size is None else size)
-        self.total += len(data)
-        if self.total > self.limit:
-            raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
-        return data
-
-    def readline(self, size: int | None = -1, /) -> bytes:
-        data = self.inner.readline(-1 if size is None else size)
-        self.total += len(data)
-        if self.total > self.limit:
-            raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
-        return data
 
     def readinto(self, buffer: Any) -> int:
         data = self.read(len(buffer))
@@ -861,15 +841,36 @@ class _BombGuard(io.RawIOBase):
         super().close()
 
 
-class _Prepended(io.RawIOBase):
+class _BombGuard(_Wrapped):
+    """Stops reading a decompressed stream that grows past the bomb limits."""
+
+    def __init__(self, inner: ByteStream, name: str, compressed_size: int = 0) -> None:
+        self.inner = inner
+        self.name_ = name
+        self.limit = max(BOMB_MIN_BYTES, compressed_size * BOMB_RATIO)
+        if compressed_size == 0:
+            self.limit = MAX_DOCUMENT_BYTES
+        self.total = 0
+
+    def _counted(self, data: bytes) -> bytes:
+        self.total += len(data)
+        if self.total > self.limit:
+            raise _Bomb(f"decompression bomb: more than {self.limit} bytes decompressed")
+        return data
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        return self._counted(self.inner.read(-1 if size is None else size))
+
+    def readline(self, size: int | None = -1, /) -> bytes:
+        return self._counted(self.inner.readline(-1 if size is None else size))
+
+
+class _Prepended(_Wrapped):
     """A stream with some already-read bytes put back in front."""
 
     def __init__(self, head: bytes, inner: ByteStream) -> None:
         self.head = head
         self.inner = inner
-
-    def readable(self) -> bool:
-        return True
 
     def read(self, size: int | None = -1, /) -> bytes:
         if size is None or size < 0:
@@ -896,15 +897,6 @@ class _Prepended(io.RawIOBase):
             rest_limit = -1 if limit < 0 else limit - len(data)
             return data + self.inner.readline(rest_limit)
         return self.inner.readline(limit)
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-    def close(self) -> None:
-        self.inner.close()
-        super().close()
 
 
 class _StdinNoClose(io.RawIOBase):

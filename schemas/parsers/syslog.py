@@ -210,6 +210,35 @@ def _privileged_target(user: str) -> bool:
 # --- sshd ---------------------------------------------------------------------------------------
 
 
+def _ssh_logon(
+    line: _Line, event_id: str, user: str, peer: str, auth_protocol: str = "", reason: str = ""
+) -> list[Event]:
+    """An sshd logon (``sshd.accepted``) or failed logon (every other id) from ``peer``. The
+    Event is built here, not with ``line.event``'s keywords: this is the hottest line kind of
+    an internet-facing host, and packing keywords cost ~8 % of parsing it."""
+    ip, host = _peer(peer)
+    accepted = event_id == "sshd.accepted"
+    return [
+        Event(
+            time=line.time,
+            tenant=line.ctx.tenant,
+            source_format=_SOURCE_FORMAT,
+            action=Action.LOGON if accepted else Action.LOGON_FAILED,
+            outcome=Outcome.SUCCESS if accepted else Outcome.FAILURE,
+            user=_user(user),
+            src_ip=ip,
+            src_host=host,
+            dst_host=line.dst_host,
+            logon_type="ssh",
+            auth_protocol=auth_protocol,
+            app=line.app,
+            event_id=event_id,
+            record_id=line.record_id,
+            reason=reason,
+        )
+    ]
+
+
 def _sshd(line: _Line, msg: str) -> list[Event]:
     if msg.startswith("Failed "):
         m = _SSH_FAILED.match(msg)
@@ -224,74 +253,30 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
             reason = "bad_key"
         else:
             reason = "auth_failed"
-        ip, host = _peer(peer)
-        return [
-            line.event(
-                Action.LOGON_FAILED,
-                "sshd.failed",
-                outcome=Outcome.FAILURE,
-                user=_user(user),
-                src_ip=ip,
-                src_host=host,
-                logon_type="ssh",
-                auth_protocol=_method(method),
-                reason=reason,
-            )
-        ]
+        return _ssh_logon(
+            line, "sshd.failed", user, peer, auth_protocol=_method(method), reason=reason
+        )
     if msg.startswith("Invalid user "):
         m = _SSH_INVALID.match(msg)
         if m is None:
             return []
-        ip, host = _peer(m.group(2))
-        return [
-            line.event(
-                Action.LOGON_FAILED,
-                "sshd.invalid_user",
-                outcome=Outcome.FAILURE,
-                user=_user(m.group(1)),
-                src_ip=ip,
-                src_host=host,
-                logon_type="ssh",
-                reason="invalid_user",
-            )
-        ]
+        return _ssh_logon(line, "sshd.invalid_user", m.group(1), m.group(2), reason="invalid_user")
     if msg.startswith("pam_unix(") or line.pam:
         return _pam(line, msg, "sshd")
     if msg.startswith("Accepted "):
         m = _SSH_ACCEPTED.match(msg)
         if m is None:
             return []
-        ip, host = _peer(m.group(3))
-        return [
-            line.event(
-                Action.LOGON,
-                "sshd.accepted",
-                user=_user(m.group(2)),
-                src_ip=ip,
-                src_host=host,
-                logon_type="ssh",
-                auth_protocol=_method(m.group(1)),
-            )
-        ]
+        return _ssh_logon(
+            line, "sshd.accepted", m.group(2), m.group(3), auth_protocol=_method(m.group(1))
+        )
     if msg.startswith("message repeated "):
         return _repeated(line, msg, _sshd)
     if msg.startswith("User "):
         m = _SSH_NOT_ALLOWED.match(msg)
         if m is None:
             return []
-        ip, host = _peer(m.group(2))
-        return [
-            line.event(
-                Action.LOGON_FAILED,
-                "sshd.not_allowed",
-                outcome=Outcome.FAILURE,
-                user=_user(m.group(1)),
-                src_ip=ip,
-                src_host=host,
-                logon_type="ssh",
-                reason="not_allowed",
-            )
-        ]
+        return _ssh_logon(line, "sshd.not_allowed", m.group(1), m.group(2), reason="not_allowed")
     # Connection closed / Received disconnect / reverse mapping / POSSIBLE BREAK-IN ATTEMPT /
     # input_userauth_request / PAM n more failures (summaries of lines already counted) ...
     return []
