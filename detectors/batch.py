@@ -173,6 +173,11 @@ class BatchBuilder:
         # distinct address, not once per batch and detector. Derived from the vocabularies
         # alone, so a restored builder rebuilds them. The last entry of each answers for the
         # -1 ("no address") id.
+        # The tables have spare room (doubling, as a list does): a stream of fresh addresses
+        # adds some every batch, and copying tables of a million addresses per batch was the
+        # builder's cost growing with the state. Rows past ``_ip_known`` are never read (ids
+        # are below it) except the last, the "no address" answer.
+        self._ip_known = 0
         self._ip_nets = np.full(1, -1, dtype=np.int32)
         self._ip_loopback = np.zeros(1, dtype=np.bool_)
         self._ip_wide16 = np.full(1, -1, dtype=np.int64)
@@ -226,7 +231,7 @@ class BatchBuilder:
         give: a new network's first row always carries a new address (a known address's
         network is known)."""
         ips, nets = self.vocab["ip"], self.vocab["net"]
-        known = len(self._ip_nets) - 1
+        known = self._ip_known
         if len(ips) <= known:
             return
         keys = ips.keys[known:]
@@ -240,9 +245,23 @@ class BatchBuilder:
                 [nets.intern(t, n) for t, n in zip(tenants, net_strings, strict=True)],
                 dtype=np.int32,
             )
-        self._ip_nets = np.concatenate([self._ip_nets[:-1], net_ids, [-1]]).astype(np.int32)
-        self._ip_loopback = np.concatenate([self._ip_loopback[:-1], loopback, [False]])
-        self._ip_wide16 = np.concatenate([self._ip_wide16[:-1], wide, [-1]]).astype(np.int64)
+        total = len(ips)
+        if total + 1 > len(self._ip_nets):
+            room = max(total + 1, 2 * len(self._ip_nets))
+            self._ip_nets = _with_room(self._ip_nets, known, room, -1)
+            self._ip_loopback = _with_room(self._ip_loopback, known, room, False)
+            self._ip_wide16 = _with_room(self._ip_wide16, known, room, -1)
+        self._ip_nets[known:total] = net_ids
+        self._ip_loopback[known:total] = loopback
+        self._ip_wide16[known:total] = wide
+        self._ip_known = total
+
+
+def _with_room(table: npt.NDArray[Any], used: int, size: int, fill: Any) -> npt.NDArray[Any]:
+    """``table``'s first ``used`` rows in a new array of ``size`` rows, the rest ``fill``."""
+    grown = np.full(size, fill, dtype=table.dtype)
+    grown[:used] = table[:used]
+    return grown
 
 
 _TENANT = operator.attrgetter("tenant")
