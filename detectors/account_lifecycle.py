@@ -31,7 +31,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import WHOLE_COUNTS, PairTable, StateDict, group_cumsum_before, grow
+from detectors.base import WHOLE_COUNTS, PairTable, StateDict, gather, group_cumsum_before, grow
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -213,7 +213,7 @@ class AccountLifecycle(RarityDetector):
         ).astype(np.int64)[order]
         is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(account))])[order]
         before = group_cumsum_before(keys, is_use)
-        stored = grow(self.privileged_uses_, int(keys.max()) + 1, 0.0)[keys]
+        stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0.0, keys)
         target_rows = every[order][is_use == 0]
         flags[target_rows] = (stored + before)[is_use == 0] > 0
         return flags

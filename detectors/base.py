@@ -285,6 +285,30 @@ def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
     return grown
 
 
+def gather(array: np.ndarray, size: int, fill: float | int, index: np.ndarray) -> np.ndarray:
+    """``grow(array, size, fill)[index]`` without growing a copy of ``array``: the batch's
+    rows only, where the copy was the size of everything ever seen.
+
+    >>> gather(np.array([1.0, 2.0]), 4, np.nan, np.array([1, 3, -1])).tolist()
+    [2.0, nan, nan]
+    """
+    index = np.asarray(index)
+    total = max(len(array), size)
+    if index.size and int(index.min()) < 0:
+        index = np.where(index < 0, index + total, index)
+        if int(index.min()) < 0:
+            raise IndexError(f"index {int(index.min()) - total} is out of bounds for size {total}")
+    inside = index < len(array)
+    if inside.all():
+        result: np.ndarray = array[index]
+        return result
+    if index.size and int(index.max()) >= total:
+        raise IndexError(f"index {int(index.max())} is out of bounds for size {total}")
+    gathered = np.full(index.shape, fill, dtype=array.dtype)
+    gathered[inside] = array[index[inside]]
+    return gathered
+
+
 class PairTable:
     """A sorted ``int64`` key -> (count, last time) table with vectorised lookup and merge.
 

@@ -42,6 +42,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    gather,
     group_order,
     grow,
     narrow_counts,
@@ -110,10 +111,10 @@ class DormantAccount:
         time = batch.time[rows]
         n = len(rows)
         size = int(user.max()) + 1 if n else 0
-        first_state = grow(self.first_, size, np.nan)[user]
-        last_state = grow(self.last_, size, np.nan)[user]
-        count_state = grow(self.count_, size, 0)[user].astype(np.float64)
-        longest_state = grow(self.longest_, size, 0.0)[user]
+        first_state = gather(self.first_, size, np.nan, user)
+        last_state = gather(self.last_, size, np.nan, user)
+        count_state = gather(self.count_, size, 0, user).astype(np.float64)
+        longest_state = gather(self.longest_, size, 0.0, user)
         groups = user.astype(np.int64)
         previous = previous_in_group(groups)
         previous_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
@@ -158,9 +159,9 @@ class DormantAccount:
 
     def _disabled_before(self, batch: EventBatch, rows: Int64Array, user: IntArray) -> FloatArray:
         """For each activity row, when its account was last disabled before it (NaN: never)."""
-        stored: FloatArray = grow(self.disabled_, int(user.max()) + 1 if len(user) else 0, np.nan)[
-            user
-        ]
+        stored: FloatArray = gather(
+            self.disabled_, int(user.max()) + 1 if len(user) else 0, np.nan, user
+        )
         disables = self._disable_rows(batch)
         if not len(disables) or not len(rows):
             return stored

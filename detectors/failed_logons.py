@@ -57,6 +57,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     find_sorted,
+    gather,
     group_cumsum_before,
     grow,
     narrow_counts,
@@ -361,7 +362,7 @@ class FailedLogonSurprise:
         is_success = np.concatenate([np.zeros(len(rows)), np.ones(len(success_rows))])[order]
         earlier = np.empty(len(every))
         earlier[order] = group_cumsum_before(owner, is_success)
-        stored = grow(self.succeeded_, size, 0)[entity] if len(rows) else np.zeros(0)
+        stored = gather(self.succeeded_, size, 0, entity) if len(rows) else np.zeros(0)
         result: BoolArray = stored + earlier[: len(rows)] > 0
         return result
 

@@ -35,6 +35,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    gather,
     group_cumsum_before,
     group_order,
     grow,
@@ -138,9 +139,9 @@ class NoveltyDetector:
         stored_pairs = self.pairs_.lookup(keys)
         stored = stored_pairs["learned"]
         size = int(entity.max()) + 1 if len(entity) else 0
-        first_state = grow(self.entity_first_, size, np.nan)[entity]
-        count_state = grow(self.entity_count_, size, 0)[entity].astype(np.float64)
-        distinct_state = grow(self.entity_distinct_, size, 0)[entity].astype(np.float64)
+        first_state = gather(self.entity_first_, size, np.nan, entity)
+        count_state = gather(self.entity_count_, size, 0, entity).astype(np.float64)
+        distinct_state = gather(self.entity_distinct_, size, 0, entity).astype(np.float64)
 
         entity64 = entity.astype(np.int64)
         prior_entity, first_entity_row = group_order(entity64)
@@ -155,7 +156,7 @@ class NoveltyDetector:
         sighted = stored_pairs["seen"]
         first_sighting = (first_pair_row == index) & (sighted == 0)
         value_size = int(attribute.max()) + 1 if len(attribute) else 0
-        seen_by = grow(self.value_entities_, value_size, 0)[attribute] + group_cumsum_before(
+        seen_by = gather(self.value_entities_, value_size, 0, attribute) + group_cumsum_before(
             attribute64, first_sighting.astype(np.float64)
         )
         others = seen_by - ((sighted > 0) | (first_pair_row != index))

@@ -43,7 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
-from detectors.base import Signals, StateDict, group_order, grow
+from detectors.base import Signals, StateDict, gather, group_order, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -201,13 +201,13 @@ class RareTimeOfWeek:
         # Only the batch's users' rows of the profile, as float64, indexed by a local id.
         present, local = np.unique(user, return_inverse=True)
         profile = self.profile_.rows(present.astype(np.int64))
-        stamp = grow(self.stamp_, size, np.nan)[user]
+        stamp = gather(self.stamp_, size, np.nan, user)
         tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
-        tenant_stamp = grow(self.tenant_stamp_, tenant_size, np.nan)[tenant]
+        tenant_stamp = gather(self.tenant_stamp_, tenant_size, np.nan, tenant)
         prior, first_row = group_order(user.astype(np.int64))
-        first_state = grow(self.first_, size, np.nan)[user]
+        first_state = gather(self.first_, size, np.nan, user)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
-        count_before = grow(self.count_, size, 0.0)[user] + prior
+        count_before = gather(self.count_, size, 0.0, user) + prior
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
 
         # The tenant profile learns from all activity (one user's odd hour barely moves it), so
@@ -263,7 +263,7 @@ class RareTimeOfWeek:
         # Cooldown: one signal per user per quiet period of surprising activity.
         surprising_rows = np.flatnonzero(held)
         previous = previous_in_group(user[surprising_rows].astype(np.int64))
-        last_state = grow(self.surprise_, size, np.nan)[user[surprising_rows]]
+        last_state = gather(self.surprise_, size, np.nan, user[surprising_rows])
         previous_time = np.where(
             previous >= 0, time[surprising_rows][np.maximum(previous, 0)], last_state
         )

@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import previous_in_group
-from detectors.base import Signals, StateDict, batch_view, changes_state, grow
+from detectors.base import Signals, StateDict, batch_view, changes_state, gather, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -64,10 +64,10 @@ class _Consecutive:
         has_previous = previous >= 0
         index = np.maximum(previous, 0)
         previous_value = np.where(
-            has_previous, values[index], grow(self.last_value_, size, -1)[user]
+            has_previous, values[index], gather(self.last_value_, size, -1, user)
         )
         previous_time = np.where(
-            has_previous, time[index], grow(self.last_time_, size, np.nan)[user]
+            has_previous, time[index], gather(self.last_time_, size, np.nan, user)
         )
         elapsed = time - previous_time
         changed = (previous_value >= 0) & (previous_value != values)
