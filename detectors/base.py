@@ -309,6 +309,59 @@ def gather(array: np.ndarray, size: int, fill: float | int, index: np.ndarray) -
     return gathered
 
 
+def bump_counts(counts: np.ndarray, size: int, index: np.ndarray) -> np.ndarray:
+    """``narrow_counts(grow(counts, size, 0).astype(np.int64) + np.bincount(index, ...))``
+    touching only the rows in ``index`` (a new array only when it grows or its type widens).
+
+    Counts made by :func:`narrow_counts` are in the narrowest type of their largest value and
+    only ever grow here, so the type after adding is the wider of theirs and the narrowest of
+    the rows just bumped: the same array, bit for bit, without reading every entity.
+
+    >>> bump_counts(np.array([1, 0], dtype=np.uint8), 3, np.array([2, 2, 0])).tolist()
+    [2, 0, 2]
+    >>> bump_counts(np.array([255], dtype=np.uint8), 1, np.array([0])).dtype
+    dtype('uint16')
+    """
+    current = np.asarray(counts)
+    total = max(len(current), size)
+    if len(current) == 0 or current.dtype.kind != "u":
+        return narrow_counts(
+            grow(current, total, 0).astype(np.int64) + np.bincount(index, minlength=total)
+        )
+    rows, hits = np.unique(np.asarray(index, dtype=np.int64), return_counts=True)
+    grown = grow(current, total, 0)
+    if not len(rows):
+        return grown
+    values = grown[rows].astype(np.int64) + hits
+    wide = narrow_counts(np.array([int(values.max())])).dtype
+    if np.iinfo(wide).max > np.iinfo(grown.dtype).max:
+        grown = grown.astype(wide)
+    grown[rows] = values
+    return grown
+
+
+def fold_extreme(
+    stored: np.ndarray, index: np.ndarray, values: np.ndarray, largest: bool = False
+) -> None:
+    """In place: each entity in ``index`` keeps the smaller (``largest``: larger) of its stored
+    value and its values in the batch (NaN stored: the batch's). The batch's entities only,
+    where a full-size scratch array per call cost the size of every entity seen.
+
+    >>> stored = np.array([5.0, np.nan, 1.0])
+    >>> fold_extreme(stored, np.array([0, 1, 0]), np.array([7.0, 3.0, 4.0]))
+    >>> stored.tolist()
+    [4.0, 3.0, 1.0]
+    """
+    if not len(index):
+        return
+    rows, inverse = np.unique(index, return_inverse=True)
+    extreme = np.full(len(rows), -np.inf if largest else np.inf)
+    (np.maximum if largest else np.minimum).at(extreme, inverse.reshape(-1), values)
+    finite = np.isfinite(extreme)
+    rows, extreme = rows[finite], extreme[finite]
+    stored[rows] = (np.fmax if largest else np.fmin)(stored[rows], extreme)
+
+
 class PairTable:
     """A sorted ``int64`` key -> (count, last time) table with vectorised lookup and merge.
 

@@ -41,7 +41,9 @@ from detectors.base import (
     Signals,
     StateDict,
     batch_view,
+    bump_counts,
     changes_state,
+    fold_extreme,
     gather,
     group_order,
     grow,
@@ -257,13 +259,9 @@ class DormantAccount:
         size = int(user.max()) + 1
         self.first_ = grow(self.first_, size, np.nan)
         self.last_ = grow(self.last_, size, np.nan)
-        count = grow(self.count_, size, 0).astype(np.int64)
         self.longest_ = grow(self.longest_, size, 0.0)
-        earliest = np.full(len(self.first_), np.inf)
-        np.minimum.at(earliest, user, time)
-        touched = np.isfinite(earliest)
-        self.first_[touched] = np.fmin(self.first_[touched], earliest[touched])
-        self.count_ = narrow_counts(count + np.bincount(user, minlength=len(count)))
+        fold_extreme(self.first_, user, time)
+        self.count_ = bump_counts(self.count_, size, user)
         # Gaps that were flagged (or held back by the engine) are not a usual rhythm.
         keep = ~(view["flagged"] | held_back[rows])
         _, log_peak = peak_before(
@@ -275,9 +273,7 @@ class DormantAccount:
             self.memory,
         )
         self.longest_ = peak_fold(self.longest_, user, time, log_peak, self.memory)
-        latest = np.full(len(self.first_), -np.inf)
-        np.maximum.at(latest, user, time)
-        self.last_[touched] = np.fmax(self.last_[touched], latest[touched])
+        fold_extreme(self.last_, user, time, largest=True)
 
     def _learn_disabled(self, batch: EventBatch) -> None:
         disables = self._disable_rows(batch)
@@ -286,10 +282,7 @@ class DormantAccount:
         target = batch.column("target_user")[disables].astype(np.int64)
         when = batch.time[disables]
         self.disabled_ = grow(self.disabled_, int(target.max()) + 1, np.nan)
-        latest = np.full(len(self.disabled_), -np.inf)
-        np.maximum.at(latest, target, when)
-        hit = np.isfinite(latest)
-        self.disabled_[hit] = np.fmax(self.disabled_[hit], latest[hit])
+        fold_extreme(self.disabled_, target, when, largest=True)
 
     def state(self) -> StateDict:
         return {

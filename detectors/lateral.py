@@ -33,9 +33,11 @@ from detectors.base import (
     Signals,
     StateDict,
     batch_view,
+    bump_counts,
     changes_state,
     find_sorted,
     flagged_signals,
+    fold_extreme,
     group_cumsum_before,
     group_order,
     grow,
@@ -456,49 +458,38 @@ class _PairNovelty:
             return
         left, right, time = view["left"], view["right"], view["time"]
         size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
+        # Per-entity arrays are read and written at the batch's entities only: scratch arrays
+        # the size of every entity seen cost a stream of fresh addresses more than its rows.
         self.left_first_ = grow(self.left_first_, size_l, np.nan)
-        left_count = grow(self.left_count_, size_l, 0).astype(np.int64)
-        left_distinct = grow(self.left_distinct_, size_l, 0).astype(np.int64)
-        first_time = np.full(len(self.left_first_), np.inf)
-        np.minimum.at(first_time, left, time)
-        touched = np.isfinite(first_time)
-        self.left_first_[touched] = np.fmin(self.left_first_[touched], first_time[touched])
-        self.left_count_ = narrow_counts(left_count + np.bincount(left, minlength=len(left_count)))
+        fold_extreme(self.left_first_, left, time)
+        self.left_count_ = bump_counts(self.left_count_, size_l, left)
         # Destination popularity and first-seen: every row.
         self.right_first_ = grow(self.right_first_, size_r, np.nan)
-        right_events = grow(self.right_events_, size_r, 0).astype(np.int64)
-        self.right_events_ = narrow_counts(
-            right_events + np.bincount(right, minlength=len(right_events))
-        )
-        right_users = grow(self.right_users_, size_r, 0).astype(np.int64)
+        self.right_events_ = bump_counts(self.right_events_, size_r, right)
         self.right_recent_ = grow(self.right_recent_, size_r, 0.0)
         self.right_last_ = grow(self.right_last_, size_r, np.nan)
-        first_r = np.full(len(self.right_first_), np.inf)
-        np.minimum.at(first_r, right, time)
-        touched_r = np.isfinite(first_r)
-        self.right_first_[touched_r] = np.fmin(self.right_first_[touched_r], first_r[touched_r])
+        fold_extreme(self.right_first_, right, time)
         reach = view["first_reach"]
-        self.right_users_ = narrow_counts(
-            right_users + np.bincount(right[reach], minlength=len(right_users))
-        )
-        last_r = np.full(len(self.right_last_), -np.inf)
-        np.maximum.at(last_r, right, time)
-        hosts = np.flatnonzero(np.isfinite(last_r))
+        self.right_users_ = bump_counts(self.right_users_, size_r, right[reach])
+        hosts, host_row = np.unique(right, return_inverse=True)
+        host_row = host_row.reshape(-1)
+        last_r = np.full(len(hosts), -np.inf)
+        np.maximum.at(last_r, host_row, time)
         old_last = self.right_last_[hosts]
         decayed = np.where(
             np.isnan(old_last),
             0.0,
             self.right_recent_[hosts]
-            * np.exp2(-(last_r[hosts] - np.nan_to_num(old_last)) / self.recent_half_life),
+            * np.exp2(-(last_r - np.nan_to_num(old_last)) / self.recent_half_life),
         )
-        added = np.zeros(len(self.right_recent_))
+        added = np.zeros(len(hosts))
         np.add.at(
             added,
-            right[reach],
-            np.exp2(-(last_r[right[reach]] - time[reach]) / self.recent_half_life),
+            host_row[reach],
+            np.exp2(-(last_r[host_row[reach]] - time[reach]) / self.recent_half_life),
         )
-        self.right_recent_[hosts] = decayed + added[hosts]
-        self.right_last_[hosts] = last_r[hosts]
+        self.right_recent_[hosts] = decayed + added
+        self.right_last_[hosts] = last_r
         self.edges_.see(view["keys"])
         # The entity's own baseline: flagged and held-back rows stay out.
         keep = ~(view["flagged"] | held_back[rows])
@@ -506,10 +497,9 @@ class _PairNovelty:
         unique = np.unique(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
-        if len(new_keys):
-            owners = (new_keys >> 32).astype(np.int64)
-            left_distinct += np.bincount(owners, minlength=len(left_distinct))
-        self.left_distinct_ = narrow_counts(left_distinct)
+        self.left_distinct_ = bump_counts(
+            self.left_distinct_, size_l, (new_keys >> 32).astype(np.int64)
+        )
         self.edges_.learn(keys, time[keep])
 
     def state(self) -> StateDict:

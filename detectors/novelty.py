@@ -34,7 +34,9 @@ from detectors.base import (
     Signals,
     StateDict,
     batch_view,
+    bump_counts,
     changes_state,
+    fold_extreme,
     gather,
     group_cumsum_before,
     group_order,
@@ -237,14 +239,19 @@ class NoveltyDetector:
         entity's events before the row (stored profile plus earlier rows of the batch), not
         counting the value's own events (``pair_before``, as if all were in that hour): a
         value used only at night must not make the night usual by itself."""
-        size = int(entity.max()) + 1 if len(entity) else 0
-        stored = _grow_hours(self.entity_hours_, size).astype(np.float64)
+        # The profiles of the batch's entities only (rows by local id), not a float copy of
+        # every entity's.
+        present, local = np.unique(entity, return_inverse=True)
+        local = local.reshape(-1)
+        stored = np.zeros((len(present), 24))
+        known = present < len(self.entity_hours_)
+        stored[known] = self.entity_hours_[present[known]]
         in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
         near = np.zeros(len(entity))
         for offset in (-1, 0, 1):
             around = (hour + offset) % 24
-            near += stored[entity, around] + in_batch.at(entity * 24 + around)
-        total = stored.sum(axis=1)[entity] + prior - pair_before
+            near += stored[local, around] + in_batch.at(entity * 24 + around)
+        total = stored.sum(axis=1)[local] + prior - pair_before
         near -= pair_before
         usual: BoolArray = (total >= self.min_events) & (near >= self.usual_share * total)
         return usual
@@ -307,27 +314,18 @@ class NoveltyDetector:
         entity = view["entity"]
         size = int(entity.max()) + 1
         self.entity_first_ = grow(self.entity_first_, size, np.nan)
-        entity_count = grow(self.entity_count_, size, 0).astype(np.int64)
-        entity_distinct = grow(self.entity_distinct_, size, 0).astype(np.int64)
         time = view["time"]
         # First-seen and event counts include flagged events: the entity was active.
-        first_time = np.full(len(self.entity_first_), np.inf)
-        np.minimum.at(first_time, entity, time)
-        touched = np.isfinite(first_time)
-        self.entity_first_[touched] = np.fmin(self.entity_first_[touched], first_time[touched])
-        self.entity_count_ = narrow_counts(
-            entity_count + np.bincount(entity, minlength=len(entity_count))
-        )
+        fold_extreme(self.entity_first_, entity, time)
+        self.entity_count_ = bump_counts(self.entity_count_, size, entity)
         attribute = view["attribute"]
-        value_entities = grow(self.value_entities_, int(attribute.max()) + 1, 0).astype(np.int64)
-        value_entities += np.bincount(
-            attribute[view["first_sighting"]], minlength=len(value_entities)
+        self.value_entities_ = bump_counts(
+            self.value_entities_, int(attribute.max()) + 1, attribute[view["first_sighting"]]
         )
-        self.value_entities_ = narrow_counts(value_entities)
         self.pairs_.add("seen", view["keys"])
-        hours = _grow_hours(self.entity_hours_, size).astype(np.int64)
-        np.add.at(hours, (entity, view["hour"]), 1)
-        self.entity_hours_ = narrow_counts(hours)
+        hours = _grow_hours(self.entity_hours_, size)
+        cells = bump_counts(hours.reshape(-1), hours.size, entity * 24 + view["hour"])
+        self.entity_hours_ = cells.reshape(-1, 24)
         new_day = view["new_day"]
         self.pairs_.add("usual_days", view["keys"][new_day])
         self.pairs_.add_days("usual_last", view["keys"][new_day], view["day"][new_day])
@@ -335,10 +333,9 @@ class NoveltyDetector:
         keys = view["keys"][keep]
         stored = self.pairs_.lookup(np.unique(keys))["learned"]
         new_keys = np.unique(keys)[stored == 0]
-        if len(new_keys):
-            new_entities = (new_keys >> 32).astype(np.int64)
-            entity_distinct += np.bincount(new_entities, minlength=len(entity_distinct))
-        self.entity_distinct_ = narrow_counts(entity_distinct)
+        self.entity_distinct_ = bump_counts(
+            self.entity_distinct_, size, (new_keys >> 32).astype(np.int64)
+        )
         self.pairs_.add("learned", keys)
         trusted = keep & view["mature"]
         self.pairs_.add("trusted", view["keys"][trusted])

@@ -1,0 +1,89 @@
+"""The batch-sized helpers give what the whole-array formulas they replace give, bit for bit:
+``gather`` = ``grow(...)[index]``, ``bump_counts`` = narrowed ``grow + bincount``,
+``fold_extreme`` = a full-size ``minimum.at`` / ``maximum.at`` and ``fmin`` / ``fmax``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.base import bump_counts, fold_extreme, gather, grow, narrow_counts
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    stored=st.lists(st.floats(allow_nan=False, width=32), max_size=12),
+    extra=st.integers(min_value=0, max_value=6),
+    picks=st.lists(st.integers(min_value=-18, max_value=17), max_size=20),
+    fill=st.sampled_from([0.0, np.nan, -1.0]),
+)
+def test_gather_reads_what_grow_reads(
+    stored: list[float], extra: int, picks: list[int], fill: float
+) -> None:
+    array = np.array(stored, dtype=np.float64)
+    size = len(array) + extra
+    index = np.array(picks, dtype=np.int64)
+    grown = grow(array, size, fill)
+    try:
+        expected = grown[index]
+    except IndexError:
+        with pytest.raises(IndexError):
+            gather(array, size, fill, index)
+        return
+    np.testing.assert_array_equal(gather(array, size, fill, index), expected)
+    assert gather(array, size, fill, index).dtype == expected.dtype
+
+
+def test_counts_keep_their_type() -> None:
+    counts = np.array([3, 1], dtype=np.uint8)
+    result = gather(counts, 4, 0, np.array([0, 3, 1]))
+    assert result.tolist() == [3, 0, 1] and result.dtype == np.uint8
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.lists(st.integers(min_value=0, max_value=70_000), max_size=10),
+    extra=st.integers(min_value=0, max_value=5),
+    hits=st.lists(st.integers(min_value=0, max_value=14), max_size=400),
+)
+def test_bump_counts_is_the_narrowed_sum(start: list[int], extra: int, hits: list[int]) -> None:
+    counts = narrow_counts(np.array(start, dtype=np.int64))
+    index = np.array([h for h in hits if h < len(start) + extra], dtype=np.int64)
+    size = len(start) + extra
+    expected = narrow_counts(
+        grow(counts, size, 0).astype(np.int64) + np.bincount(index, minlength=size)
+    )
+    result = bump_counts(counts.copy(), size, index)
+    np.testing.assert_array_equal(result, expected)
+    assert result.dtype == expected.dtype
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    stored=st.lists(
+        st.floats(allow_nan=True, allow_infinity=False, width=32), min_size=1, max_size=8
+    ),
+    picks=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=7),
+            st.floats(allow_nan=True, allow_infinity=True, width=32),
+        ),
+        max_size=20,
+    ),
+    largest=st.booleans(),
+)
+def test_fold_extreme_is_the_full_size_fold(
+    stored: list[float], picks: list[tuple[int, float]], largest: bool
+) -> None:
+    array = np.array(stored, dtype=np.float64)
+    index = np.array([i % len(stored) for i, _ in picks], dtype=np.int64)
+    values = np.array([v for _, v in picks], dtype=np.float64)
+    expected = array.copy()
+    scratch = np.full(len(expected), -np.inf if largest else np.inf)
+    (np.maximum if largest else np.minimum).at(scratch, index, values)
+    touched = np.isfinite(scratch)
+    expected[touched] = (np.fmax if largest else np.fmin)(expected[touched], scratch[touched])
+    fold_extreme(array, index, values, largest=largest)
+    np.testing.assert_array_equal(array, expected)
