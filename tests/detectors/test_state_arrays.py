@@ -87,3 +87,18 @@ def test_fold_extreme_is_the_full_size_fold(
     expected[touched] = (np.fmax if largest else np.fmin)(expected[touched], scratch[touched])
     fold_extreme(array, index, values, largest=largest)
     np.testing.assert_array_equal(array, expected)
+
+
+def test_grow_extends_only_the_latest_view_and_never_what_others_read() -> None:
+    first = grow(np.array([1.0, 2.0]), 3, np.nan)  # a view of a buffer with room
+    second = grow(first, 5, 0.0)  # filled in place: the same buffer
+    np.testing.assert_array_equal(second, [1.0, 2.0, np.nan, 0.0, 0.0])
+    assert np.shares_memory(first, second)
+    second[0] = 9.0
+    stale = grow(first, 4, -1.0)  # ``first`` is no longer the latest view: copied
+    assert not np.shares_memory(stale, second)
+    np.testing.assert_array_equal(stale, [9.0, 2.0, np.nan, -1.0])
+    np.testing.assert_array_equal(second, [9.0, 2.0, np.nan, 0.0, 0.0])
+    window = second[1:3]  # a view that does not start where the buffer does: copied
+    assert not np.shares_memory(grow(window, 4, 5.0), second)
+    np.testing.assert_array_equal(second, [9.0, 2.0, np.nan, 0.0, 0.0])
