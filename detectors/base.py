@@ -279,7 +279,7 @@ _ROOM: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}
 
 
 def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
-    """``array`` extended with ``fill`` to exactly ``size`` entries when shorter.
+    """``array`` extended with ``fill`` to exactly ``size`` entries (rows) when shorter.
 
     Exactly ``size``: state has the same shape however the stream was batched, so snapshots
     stay comparable. The result is a view of a buffer with spare room (a quarter more), and the
@@ -305,7 +305,7 @@ def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
             _ROOM[id(base)] = (entry[0], size)
             extended: np.ndarray = base[:size]
             return extended
-    buffer = np.empty(size + size // 4 + 16, dtype=array.dtype)
+    buffer = np.empty((size + size // 4 + 16, *array.shape[1:]), dtype=array.dtype)
     buffer[:used] = array
     buffer[used:size] = fill
     key = id(buffer)

@@ -796,8 +796,7 @@ class SpraySources:
         ip, time, channel = view["ip"], view["time"], view["channel"]
         t0 = float(view["t0"][0])
         size = int(ip.max()) + 1
-        if len(self.sums_) < size:
-            self.sums_ = np.vstack([self.sums_, np.zeros((size - len(self.sums_), CHANNELS))])
+        self.sums_ = grow(self.sums_, size, 0.0)
         self.stamp_ = grow(self.stamp_, size, np.nan)
         # Work on the sources this batch touched only (not arrays the size of every source
         # ever seen): per-batch cost follows the batch, not the state, which matters for the

@@ -374,9 +374,7 @@ class NoveltyDetector:
 
 def _grow_hours(hours: np.ndarray, size: int) -> np.ndarray:
     """The hour-of-day profile with zero rows added up to ``size`` entities."""
-    if len(hours) >= size:
-        return hours
-    return np.vstack([hours, np.zeros((size - len(hours), 24), dtype=hours.dtype)])
+    return grow(hours, size, 0)
 
 
 _VERBS = {

@@ -460,18 +460,20 @@ class SparseProfiles:
     def replace(self, entities: Int64Array, dense: npt.NDArray[np.float32], size: int) -> None:
         """Set the profiles of ``entities`` (ascending, distinct) to the rows of ``dense``;
         the table grows to ``size`` entities when shorter."""
-        lengths = self.lengths
-        if len(lengths) < size:
-            lengths = np.concatenate([lengths, np.zeros(size - len(lengths), dtype=np.uint8)])
-        owner = np.repeat(np.arange(len(self.lengths), dtype=np.int64), self.lengths)
-        kept = ~np.isin(owner, entities)
+        old = self.lengths
+        replaced = np.zeros(len(old), dtype=np.bool_)
+        replaced[entities[entities < len(old)]] = True
+        kept = np.repeat(~replaced, old)
+        # Where each entity's block starts among the kept entries (a cumulative sum over
+        # entities, not a sort of every entry): a replaced entity's new bins go there.
+        kept_lengths = np.where(replaced, 0, old).astype(np.int64)
+        kept_starts = np.concatenate([[0], np.cumsum(kept_lengths)])
         row, hour = np.nonzero(dense)  # row-major: by entity, then hour
         new_owner = entities[row]
-        # Each replaced entity's bins go where its block starts among the kept entries.
-        at = np.searchsorted(owner[kept], new_owner, side="left")
+        at = kept_starts[np.minimum(new_owner, len(old))]
         self.hours = np.insert(self.hours[kept], at, hour.astype(np.uint8))
         self.values = np.insert(self.values[kept], at, dense[row, hour])
-        lengths = lengths.copy()
+        lengths = grow(old, size, 0).copy()
         lengths[entities] = np.count_nonzero(dense, axis=1).astype(np.uint8)
         self.lengths = lengths
 

@@ -102,3 +102,36 @@ def test_grow_extends_only_the_latest_view_and_never_what_others_read() -> None:
     window = second[1:3]  # a view that does not start where the buffer does: copied
     assert not np.shares_memory(grow(window, 4, 5.0), second)
     np.testing.assert_array_equal(second, [9.0, 2.0, np.nan, 0.0, 0.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rounds=st.lists(
+        st.dictionaries(
+            st.integers(min_value=0, max_value=9),
+            st.dictionaries(st.integers(min_value=0, max_value=167), st.integers(1, 5)),
+            max_size=4,
+        ),
+        max_size=6,
+    )
+)
+def test_sparse_profiles_replace_is_a_dense_table(rounds: list[dict[int, dict[int, int]]]) -> None:
+    from detectors.time_profile import BINS, SparseProfiles
+
+    table, reference = SparseProfiles(), np.zeros((0, BINS), dtype=np.float32)
+    for changes in rounds:
+        if not changes:
+            continue
+        entities = np.array(sorted(changes), dtype=np.int64)
+        dense = np.zeros((len(entities), BINS), dtype=np.float32)
+        for row, entity in enumerate(entities.tolist()):
+            for hour, value in changes[entity].items():
+                dense[row, hour] = value
+        size = max(len(reference), int(entities.max()) + 1)
+        reference = np.vstack([reference, np.zeros((size - len(reference), BINS), np.float32)])
+        reference[entities] = dense
+        table.replace(entities, dense, size)
+        everyone = np.arange(size + 2, dtype=np.int64)
+        expected = np.vstack([reference, np.zeros((2, BINS))]).astype(np.float64)
+        np.testing.assert_array_equal(table.rows(everyone), expected)
+        assert len(table) == size
