@@ -9,15 +9,18 @@ and the ansible controller for weeks is surprised by an admin arriving from the 
 
 ``lateral_new_path`` scores the first ssh logon of an account from an internal address (no host
 name, not a public address: those are ``rare_source_network``'s) to a destination past its
-learning period, by how concentrated the destination's doors are. Good-Turing: the chance of
-something new is about the share of logons whose source (or path) was seen exactly once so far.
-A source the destination never saw is worth ``-ln((sources seen once + 1) / (logons + 2))``
-nats; a new source for an account that reaches the host already, the same with paths. A first
-visit through the usual door is ``lateral_new_host``'s, unless the account's own paths are few
-and steady (a service account that knows one host from one place): then the larger of the
-destination's and the account's chance of a new path. A bastion reached from a new VPN address
-every session stays quiet; a server reached through four doors for weeks does not. A path is
-learned when seen (its first sighting is the finding), unless the risk layer held it back.
+learning period, by how concentrated the destination's doors are: ``points_per_nat`` per nat of
+``-ln(p)``. A source the destination never saw: ``p = (max(sources seen once, sources) + 1) /
+(logons + 2)`` (Good-Turing, never below the share of distinct sources: a VPN pool's addresses
+come back, yet a new one is as ordinary as the last). A new source for an account that reaches
+the host already: ``p = (paths seen once + 1) / (logons + 2)``. A first visit through the usual
+door is ``lateral_new_host``'s, unless the account's own paths are few and steady (a service
+account that knows one host from one place): then the larger of the destination's and the
+account's chance of a new path. An account that arrived anywhere within ``onward_minutes`` is
+judged at ``onward_weight``: an admin going on from the app server with a forwarded key. A
+bastion reached from a new VPN address every session stays quiet; a server reached through four
+doors for weeks does not. A path is learned when seen (its first sighting is the finding),
+unless the risk layer held it back.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ class LateralNewPath:
     >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
     >>> signals = detector.score(builder.build([ssh(500, "alice", "10.0.1.20")]), builder)
     >>> len(signals), round(float(signals.points[0]))
-    (1, 29)
+    (1, 34)
     >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
     alice logged on to db1 from 10.0.1.20, an internal address that never logged on to db1
     before (db1: 60 remote logons from 1 source(s), 1 account/source path(s) in 21 days)
@@ -124,10 +127,10 @@ class LateralNewPath:
         *,
         learning_days: float = 7.0,
         min_events: int = 20,
-        points_per_nat: float = 7.0,
-        max_points: float = 40.0,
+        points_per_nat: float = 10.0,
+        max_points: float = 45.0,
         min_points: float = 15.0,
-        onward_minutes: float = 120.0,
+        onward_minutes: float = 30.0,
         onward_weight: float = 0.25,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
@@ -209,7 +212,10 @@ class LateralNewPath:
         user_events += group_order(user)[0]
         user_paths = grow(self.user_paths_, size_u, 0)[user].astype(np.float64)
         user_paths += group_cumsum_before(user, new_path.astype(np.float64))
-        p_dst = np.where(new_edge, once_edges + 1.0, once_paths + 1.0) / (events + 2.0)
+        # Good-Turing; for a new source never below the share of distinct sources: a VPN pool's
+        # addresses come back (few of them seen once), yet a new one is as ordinary as the last.
+        seen_once = np.where(new_edge, np.maximum(once_edges, sources), once_paths)
+        p_dst = (seen_once + 1.0) / (events + 2.0)
         p_user = (user_paths + 1.0) / (user_events + 2.0)
         p_new = np.where(new_edge | reached, p_dst, np.maximum(p_dst, p_user))
         points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat)

@@ -1213,9 +1213,8 @@ def _linux_work(
 
 def _hop_on(world: World, p: Person, day: int, hop: int, hop_len: int) -> None:
     """An admin on lnx-app01 goes on to lnx-db01 from there with their own (forwarded) key."""
-    rng = world.rng(
-        "linux-hop", p.sam, day, hop
-    )  # its own stream: the day's draws stay as they were
+    # Its own random stream: the day's draws (and so every older scenario) stay as they were.
+    rng = world.rng("linux-hop", p.sam, day, hop)
     if rng.random() > 0.5:
         return
     linux = world.linux
