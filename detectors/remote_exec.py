@@ -8,12 +8,20 @@ kind            evidence                                               points   
 =============== ====================================================== ======== ============
 service         7045/4697 service installed                            45       T1569.002
 task            4698 scheduled task registered                         40       T1053.005
-wmi             process started by ``WmiPrvSE.exe``                     35       T1047
-winrm           process started by ``wsmprovhost.exe``                  35       T1021.006
+wmi             process started by ``WmiPrvSE.exe``                     35 (45)  T1047
+winrm           process started by ``wsmprovhost.exe``                  35 (45)  T1021.006
 exe_drop        executable written through an admin share (``C$``)      25 (35)  T1570
 admin_share     ``ADMIN$`` / ``C$`` (drive) share opened remotely        20       T1021.002
 svcctl          ``IPC$\\svcctl`` / ``atsvc`` pipe opened remotely         15       T1569.002
 =============== ====================================================== ======== ============
+
+A command interpreter started through WMI or WinRM (``cmd.exe``, ``powershell.exe``, script hosts,
+``rundll32``/``regsvr32``/``mshta``) weighs 45, as a service install does: it is a shell on
+another machine (wmiexec, Invoke-WmiMethod, Enter-PSSession), while other children (an agent's
+own binary started by its management tool) stay at 35. A process that Sysmon reports before the
+logon it follows (clock skew between the collectors: "no network logon seen", half weight) and
+4688 reports again after it is one process: the first report does not count as the user's habit,
+so the second, anchored, is judged in full (the risk layer adds what it exceeds the first by).
 
 An executable written to a *drive* share (``C$``, ``D$``) weighs 35: it is the tool itself being
 placed on another machine's disk (T1570), strong whatever runs it next (WMI, a task, a service
@@ -97,6 +105,29 @@ DESCRIPTION = {
 NONE = -1
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
+#: Interpreters and proxies a remote shell runs through (their children are the commands).
+_SHELLS = frozenset(
+    {
+        "cmd.exe",
+        "powershell.exe",
+        "pwsh.exe",
+        "wscript.exe",
+        "cscript.exe",
+        "mshta.exe",
+        "rundll32.exe",
+        "regsvr32.exe",
+    }
+)
+SHELL_CHILD_POINTS = 45.0
+
+
+def is_shell(image: str) -> bool:
+    r"""Whether a process image is a command interpreter or script proxy.
+
+    >>> is_shell("C:\\Windows\\System32\\cmd.exe"), is_shell("C:\\Windows\\System32\\net.exe")
+    (True, False)
+    """
+    return image.replace("/", "\\").rsplit("\\", 1)[-1].lower() in _SHELLS
 
 
 def share_kind(path: str) -> int:
@@ -263,9 +294,12 @@ class RemoteExecution:
         is_share = np.isin(r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl")])
         is_process = np.isin(r_kind, [KINDS.index("wmi"), KINDS.index("winrm")])
         scored = is_artefact & (anchored | is_share | is_process)
+        # A process seen before its logon is reported again after it (Sysmon 1, then 4688):
+        # the early report is not a habit of its own.
+        habitual = is_artefact & ~(is_process & ~anchored)
         habit_keys = (r_user << 8) | np.maximum(r_kind, 0)
         habit = self.habits_.at(habit_keys, time)
-        weights = is_artefact.astype(np.float64)
+        weights = habitual.astype(np.float64)
         habit = habit + decayed_sum_before(habit_keys, time, weights, self.habit_half_life)
         # Peers: other users already seen leaving an artefact of the same name.
         name = batch.column("object")[relevant].astype(np.int64)
@@ -283,6 +317,11 @@ class RemoteExecution:
         if len(drops):
             on_drive = value_mask(batch, "object", relevant[drops], on_drive_share)
             base[drops[on_drive]] = DRIVE_DROP_POINTS
+        children = np.flatnonzero(is_process)
+        if len(children):
+            base[children[value_mask(batch, "object", relevant[children], is_shell)]] = (
+                SHELL_CHILD_POINTS
+            )
         points = np.where(
             scored,
             base
@@ -307,6 +346,7 @@ class RemoteExecution:
             "logon_row": source,
             "is_logon": is_logon,
             "is_artefact": is_artefact,
+            "habitual": habitual,
             "habit": habit,
             "peers": peers,
             "name": name,
@@ -373,7 +413,7 @@ class RemoteExecution:
         self.named_.add(view["name_keys"][named], time[named])
         logons = view["is_logon"]
         self.logons_.add(view["keys"][logons], time[logons])
-        keep = view["is_artefact"] & ~held_back[rows]
+        keep = view["habitual"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
 
     def state(self) -> StateDict:

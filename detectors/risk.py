@@ -95,6 +95,7 @@ ASPECTS: dict[str, str] = {
     "rare_country": "source",
     "rare_device": "source",
     "rare_workstation": "source",
+    "lateral_new_path": "source",  # a new internal address for this account at this host
     "impossible_travel": "source",
     "concurrent_sources": "source",
     "shared_indicator": "source",
@@ -206,18 +207,26 @@ class RiskLayer:
         points = float(signals.points[index]) * weight
         state = self.entities_.setdefault(key, {"risk": 0.0, "t": t, "factors": []})
         observed = signals.observed[index] if signals.observed else ""
-        repeats = sum(
-            1
+        same = [
+            f
             for f in state["factors"]
             if f["detector"] == signals.detector
             and f["observed"] == observed
             and t - f["time"] < cfg.half_life_hours * HOUR
-        )
+        ]
+        repeats = len(same)
         # The same finding again soon after (a burst reusing the same new network) is the same
         # evidence and must not escalate like a new, independent signal: each repeat weighs less
         # (by default nothing). The same finding coming back days later is the slow pattern, and
-        # counts in full.
-        points *= cfg.repeat_weight**repeats
+        # counts in full. A repeat that is a clearly *stronger* report of it (at least 1.5x: a
+        # process Sysmon saw before its logon at half weight, then 4688 right after it in full)
+        # adds what it exceeds the strongest earlier report by: the finding then counts once, as
+        # its stronger version. (A novelty score creeping up with its count is not stronger.)
+        strength = points
+        if repeats:
+            earlier = max(float(f.get("strength", f["points"])) for f in same)
+            stronger = points - earlier if points >= 1.5 * earlier else 0.0
+            points = points * cfg.repeat_weight**repeats + stronger
         # A finding already reported in an earlier incident of this entity is known to on-call
         # (and feedback is how to silence it for good): it counts as a repeat however much later
         # it comes back, so a routine flagged action does not reopen an incident every few days.
@@ -279,6 +288,9 @@ class RiskLayer:
             "action": action,
             "related": _related(event, signals.entity_kind, entity_id),
         }
+        strongest = max([strength, *(float(f.get("strength", f["points"])) for f in same)])
+        if round(strongest, 2) != factor["points"]:  # (kept only where it differs: state size)
+            factor["strength"] = round(strongest, 2)
         horizon = t - max(4 * cfg.half_life_hours, 2 * cfg.slow_half_life_hours) * HOUR
         state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
         state["factors"].append(factor)

@@ -41,6 +41,12 @@ DEFAULT_START = date(2024, 5, 6)  # a Monday; no daylight-saving change in EU/US
 MINUTE = 60_000
 HOUR = 60 * MINUTE
 CI_KEY = "Qm9nVXNlZEJ5Q0lSdW5uZXJOb3RBUmVhbEtleTAwMDA"
+# Server-to-server ssh of normal life (issue 3): the ansible controller (its own logs are not
+# collected) and the backup server pull from every Linux host each night.
+OPS_HOST_IP = "10.20.1.30"  # lnx-ops01, the ansible controller
+ANSIBLE_KEY = "QW5zaWJsZUNvbnRyb2xsZXJLZXlOb3RBUmVhbEtleTA"
+BACKUP_KEY = "QmFja3VwUHVsbEtleU5vdEFSZWFsS2V5MDAwMDAwMDA"
+ANSIBLE_UID, BACKUP_UID = 995, 996
 
 OFFICE, ENGINEER, ADMIN, EXECUTIVE, SERVICE, CONTRACTOR = (
     "office",
@@ -949,7 +955,21 @@ def plan_normal_life(world: World, builder: _OrgBuilder) -> list[BenignTruth]:
         "changes and password resets by the identity/helpdesk admins (not tagged per event)",
         users=[p.actor for p in org.role(ADMIN)],
     )
+    add(
+        "server_ssh",
+        "server-to-server ssh: ansible (lnx-ops01) and the backup pull (BKP01) reach every Linux "
+        "host each night, and some admins hop on from lnx-app01 to lnx-db01 with their own key",
+        users=["ansible", "backup", *(p.actor for p in org.role(ADMIN) if server_hopper(world, p))],
+    )
     return episodes
+
+
+def server_hopper(world: World, p: Person) -> bool:
+    """Whether an admin habitually hops from lnx-app01 on to lnx-db01 (agent forwarding).
+
+    Its own random stream: the people's habits (and every older scenario) stay as they were.
+    """
+    return p.role == ADMIN and world.rng("hopper", p.sam).random() < 0.5
 
 
 def routine_tag(episodes: list[BenignTruth], kind: str) -> str | None:
@@ -1165,6 +1185,8 @@ def _linux_work(
                     )
                 if name == "lnx-db01" and rng.random() < 0.3:
                     linux.su(hop + 3 * MINUTE, name, p.sam, p.uid, "postgres", 113, actor=p.actor)
+                if name == "lnx-app01" and server_hopper(world, p):
+                    _hop_on(world, p, day, hop, hop_len)
             elif p.sudo_as == "deploy" and name == "lnx-app01":
                 for k in range(rng.randrange(0, 3)):
                     command = rng.choice(DEPLOY_COMMANDS)
@@ -1187,6 +1209,52 @@ def _linux_work(
             rng.choice(LINUX_ADMIN_COMMANDS),
             actor=p.actor,
         )
+
+
+def _hop_on(world: World, p: Person, day: int, hop: int, hop_len: int) -> None:
+    """An admin on lnx-app01 goes on to lnx-db01 from there with their own (forwarded) key."""
+    # Its own random stream: the day's draws (and so every older scenario) stay as they were.
+    rng = world.rng("linux-hop", p.sam, day, hop)
+    if rng.random() > 0.5:
+        return
+    linux = world.linux
+    onward = hop + rng.randrange(1, max(2, hop_len // MINUTE - 1)) * MINUTE
+    linux.ssh_session(
+        onward, "lnx-db01", p.sam, p.uid, world.org.linux["lnx-app01"].ip,
+        rng.randrange(2, 15) * MINUTE, key_fingerprint=p.ssh_key, actor=p.actor,
+    )  # fmt: skip
+    for k in range(rng.randrange(0, 3)):
+        command = rng.choice(LINUX_ADMIN_COMMANDS)
+        linux.sudo(onward + (k + 1) * 30_000, "lnx-db01", p.sam, p.uid, command, actor=p.actor)
+
+
+def server_ssh_day(world: World, day: int, episodes: list[BenignTruth]) -> None:
+    """Nightly ansible run from lnx-ops01 (sudo to root) and the backup pull from BKP01."""
+    org, linux, clock = world.org, world.linux, world.clock
+    rng = world.rng("server-ssh", day)
+    tz = org.sites[0].tz
+    with world.tagged(routine_tag(episodes, "server_ssh")):
+        t = clock.at(day, tz, rng.uniform(115, 135))
+        for host in sorted(org.linux):
+            t += rng.randrange(5, 40) * 1000
+            linux.ssh_session(
+                t, host, "ansible", ANSIBLE_UID, OPS_HOST_IP, rng.randrange(40, 240) * 1000,
+                key_fingerprint=ANSIBLE_KEY, actor="ansible",
+            )  # fmt: skip
+            marker = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(32))
+            command = f"/bin/sh -c echo BECOME-SUCCESS-{marker} ; /usr/bin/python3"
+            linux.sudo(
+                t + rng.randrange(3, 20) * 1000, host, "ansible", ANSIBLE_UID, command,
+                actor="ansible",
+            )  # fmt: skip
+        t = clock.at(day, tz, rng.uniform(60, 95))
+        for host in ("lnx-db01", "lnx-app01"):
+            duration = rng.randrange(3, 25) * MINUTE
+            linux.ssh_session(
+                t, host, "backup", BACKUP_UID, org.hosts["BKP01"].ip, duration,
+                key_fingerprint=BACKUP_KEY, actor="backup",
+            )  # fmt: skip
+            t += duration + rng.randrange(1, 5) * MINUTE
 
 
 def aws_source(world: World, p: Person, day: int, remote: bool, rng: random.Random) -> str:
@@ -1849,6 +1917,7 @@ def generate(
                 person_day(world, person, day)
         service_accounts_day(world, day, episodes)
         linux_background_day(world, day, episodes)
+        server_ssh_day(world, day, episodes)
         aws_background_day(world, day)
     injected = attack_catalogue.inject(world, names)
 

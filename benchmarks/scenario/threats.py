@@ -20,12 +20,15 @@ from benchmarks.scenario.context import (
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
     ADMIN,
+    CI_KEY,
     ENGINEER,
+    LINUX_ADMIN_COMMANDS,
     MINUTE,
     OFFICE,
     SERVICE,
     assume_role,
     aws_source,
+    server_hopper,
 )
 
 _WRONG_PASSWORD_STATUS = "0xc000006a"  # noqa: S105 (an NTSTATUS code)
@@ -422,6 +425,101 @@ def source_host_fanout(ctx: Context) -> Injected:
     )
 
 
+_PIVOT_COMMANDS = (
+    "/bin/bash",
+    "/usr/bin/cat /etc/shadow",
+    "/usr/bin/tar czf /tmp/.c.tgz /etc/ssh /root/.ssh",
+    "/usr/bin/pg_dumpall -U postgres -f /tmp/.d.sql",
+)
+
+
+def linux_ssh_pivot(ctx: Context) -> Injected:
+    """From a foothold on lnx-app01, ssh on to lnx-db01 with credentials found there.
+
+    Linux-only lateral movement, as the ssh logs of the target show it: an internal source (the
+    app server's own address) that never connected to the target, with an account that does
+    reach the target every week - from the bastion. The credentials: an admin's password (a
+    config file, shell history), an admin's key (their forwarded agent), or the deploy key that
+    CI leaves on the app server. Half the time the attacker arrived on lnx-app01 as an engineer
+    with a stolen key through the bastion, the engineer's usual path (so the account changes at
+    the hop); otherwise through the web application (no logon on record). Any time of day.
+    An admin who hops from lnx-app01 to lnx-db01 with their own key in normal life is not the
+    victim of the key variant: that would be the admin's own routine, indistinguishable.
+    """
+    world, rng, org, linux = ctx.world, ctx.rng, ctx.org, ctx.world.linux
+    app, target = org.linux["lnx-app01"], "lnx-db01"
+    engineers = [
+        p for p in org.humans if p.role == ENGINEER and "lnx-app01" in p.linux_hosts and p.uid
+    ]
+    entry = ctx.pick(engineers) if engineers and rng.random() < 0.5 else None
+    variant = rng.choice(("admin_password", "admin_key", "deploy_key"))
+    admins = [p for p in org.role(ADMIN) if p.uid]
+    if variant == "deploy_key":
+        deploy = org.person("svc_deploy")
+        account, uid, actor, key, method = "deploy", deploy.uid, "deploy", CI_KEY, "publickey"
+        clock_person = entry or ctx.pick(engineers or admins)
+    else:
+        pool = admins
+        if variant == "admin_key":
+            pool = [a for a in admins if not server_hopper(world, a)] or admins
+        victim = ctx.pick(pool)
+        account, uid, actor = victim.sam, victim.uid, victim.actor
+        key = victim.ssh_key if variant == "admin_key" else ""
+        method = "publickey" if variant == "admin_key" else "password"
+        clock_person = entry or victim
+    day = ctx.day()
+    when = rng.choice(("office", "office", "evening", "night"))
+    if when == "office":
+        t = ctx.office_hours(day, clock_person)
+    elif when == "evening":
+        t = ctx.evening(day, clock_person)
+    else:
+        t = ctx.night(day, clock_person)
+    users, ips, hosts = [actor], [app.ip], ["lnx-app01", target]
+    if entry is not None:
+        source = world.vpn_ip(rng)
+        linux.ssh_session(
+            t, "bastion01", entry.sam, entry.uid, source, 90 * MINUTE,
+            key_fingerprint=entry.ssh_key, actor=entry.actor,
+        )  # fmt: skip
+        t += rng.randrange(1, 6) * MINUTE
+        linux.ssh_session(
+            t, "lnx-app01", entry.sam, entry.uid, org.bastion.ip, 70 * MINUTE,
+            key_fingerprint=entry.ssh_key, actor=entry.actor,
+        )  # fmt: skip
+        users.append(entry.actor)
+        ips.append(source)
+        hosts.append("bastion01")
+    t += rng.randrange(4, 40) * MINUTE
+    linux.ssh_session(
+        t, target, account, uid, app.ip, rng.randrange(6, 30) * MINUTE, method=method,
+        key_fingerprint=key, actor=actor,
+    )  # fmt: skip
+    if account != "deploy":
+        for k, command in enumerate(rng.sample(_PIVOT_COMMANDS, 2)):
+            linux.sudo(t + (k + 1) * 40_000, target, account, uid, command, actor=actor)
+        if rng.random() < 0.3:  # and a routine command, as the admin would
+            linux.sudo(
+                t + 150_000, target, account, uid, rng.choice(LINUX_ADMIN_COMMANDS), actor=actor
+            )
+    if rng.random() < 0.4:  # the same credentials tried on the bastion, from the app server too
+        linux.ssh_session(
+            t + rng.randrange(3, 15) * MINUTE, "bastion01", account, uid, app.ip,
+            rng.randrange(2, 10) * MINUTE, method=method, key_fingerprint=key, actor=actor,
+        )  # fmt: skip
+        hosts.append("bastion01")
+    how = {"admin_password": "password", "admin_key": "key", "deploy_key": "CI deploy key"}
+    came = f"arrived as {entry.sam} through the bastion" if entry else "no logon on record"
+    return Injected(
+        f"from lnx-app01 ({came}) ssh on to {target} as {account} with a stolen "
+        f"{how[variant]} ({when}), then {'sudo' if account != 'deploy' else 'a look around'}",
+        users=users,
+        hosts=hosts,
+        ips=ips,
+        primary=("user", actor),
+    )
+
+
 THREATS: dict[str, AttackKind] = {
     kind.name: kind
     for kind in (
@@ -473,6 +571,13 @@ THREATS: dict[str, AttackKind] = {
             "WMI, WinRM and remote scheduled tasks",
             ("T1047", "T1021.006", "T1053.005"),
             lateral_remote_exec,
+        ),
+        AttackKind(
+            "linux_ssh_pivot",
+            LATERAL_MOVEMENT,
+            "Remote Services: SSH from one internal Linux host to another with stolen credentials",
+            ("T1021.004", "T1552.004", "T1078"),
+            linux_ssh_pivot,
         ),
         AttackKind(
             "source_host_fanout",

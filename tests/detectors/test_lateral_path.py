@@ -1,0 +1,93 @@
+"""Linux-only lateral movement (issue 3): ssh from one internal server to another."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from detectors.batch import BatchBuilder
+from detectors.lateral_path import LateralNewPath
+from schemas.event import Action, Event
+
+START = datetime(2024, 3, 4, 9, tzinfo=UTC)
+BASTION, APP, OPS = "10.20.1.10", "10.20.1.20", "10.20.1.30"
+
+
+def ssh(hours: float, user: str, ip: str, host: str) -> Event:
+    return Event(
+        time=START + timedelta(hours=hours),
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user=user,
+        src_ip=ip,
+        dst_host=host,
+        logon_type="ssh",
+        auth_protocol="publickey",
+    )
+
+
+def three_weeks() -> list[Event]:
+    """Admins reach db01 through the bastion, ansible from ops each night; everybody reaches
+    the bastion from a fresh VPN address every session."""
+    events: list[Event] = []
+    for day in range(21):
+        for k, admin in enumerate(("ann", "bob", "cyd")):
+            vpn = f"10.30.{k}.{(day * 7 + k) % 240 + 10}"
+            events.append(ssh(day * 24 + k, admin, vpn, "bastion01"))
+            events.append(ssh(day * 24 + k + 0.1, admin, BASTION, "db01"))
+        events.append(ssh(day * 24 + 17, "ansible", OPS, "db01"))
+        events.append(ssh(day * 24 + 17.1, "ansible", OPS, "bastion01"))
+    return events
+
+
+def learned() -> tuple[BatchBuilder, LateralNewPath]:
+    builder, detector = BatchBuilder(), LateralNewPath()
+    history = builder.build(three_weeks())
+    detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    return builder, detector
+
+
+def test_an_admin_arriving_from_the_app_server_is_a_new_door_of_the_db_server() -> None:
+    builder, detector = learned()
+    signals = detector.score(builder.build([ssh(21 * 24 + 3, "bob", APP, "db01")]), builder)
+    assert len(signals) == 1 and float(signals.points[0]) >= 25.0
+    assert "10.20.1.20, an internal address that never logged on to db01" in signals.titles[0]
+
+
+def test_a_new_vpn_address_at_the_bastion_and_the_usual_doors_stay_quiet() -> None:
+    builder, detector = learned()
+    usual = [
+        ssh(21 * 24 + 1, "bob", "10.30.1.222", "bastion01"),  # a VPN address never seen
+        ssh(21 * 24 + 1.1, "bob", BASTION, "db01"),
+        ssh(21 * 24 + 17, "ansible", OPS, "db01"),
+    ]
+    assert len(detector.score(builder.build(usual), builder)) == 0
+
+
+def test_a_service_account_with_one_door_reaching_another_host_is_flagged() -> None:
+    builder, detector = learned()
+    # ansible always came from ops to db01 and the bastion: from the app server to db01 is new
+    # both for db01's doors and for ansible.
+    signals = detector.score(builder.build([ssh(21 * 24 + 5, "ansible", APP, "db01")]), builder)
+    assert len(signals) == 1
+
+
+def test_a_path_is_news_once() -> None:
+    builder, detector = learned()
+    batch = builder.build(
+        [ssh(21 * 24 + 3, "bob", APP, "db01"), ssh(21 * 24 + 4, "bob", APP, "db01")]
+    )
+    signals = detector.score(batch, builder)
+    assert signals.rows.tolist() == [0]
+
+
+def test_an_admin_going_on_from_their_own_app_server_session_is_discounted() -> None:
+    builder, detector = learned()
+    hop = [ssh(21 * 24 + 3, "bob", BASTION, "app01"), ssh(21 * 24 + 3.2, "bob", APP, "db01")]
+    assert len(detector.score(builder.build(hop), builder)) == 0
+    # ... and the same state, stored between batches (the arrival comes from the state)
+    first = builder.build(hop[:1])
+    detector.learn(first, held_back=np.zeros(1, dtype=bool))
+    assert len(detector.score(builder.build(hop[1:]), builder)) == 0
