@@ -778,29 +778,51 @@ class Worker:
         self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
     ) -> None:
         try:
+            await self._write_snapshots(states, snapshots)
+        except BaseException:
+            for state, snap in zip(states, snapshots, strict=True):
+                _unsure(state, snap)
+            raise
+
+    async def _write_snapshots(
+        self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
+    ) -> None:
+        try:
             values = await asyncio.to_thread(lambda: [checkpoint.archive(s) for s in snapshots])
         finally:
             for snap in snapshots:  # archive removes them; an exception may have left some
-                shutil.rmtree(snap.directory, ignore_errors=True)
+                if snap.directory is not None:
+                    shutil.rmtree(snap.directory, ignore_errors=True)
         futures = [
-            await self.producer.send(
-                self.s.topics.state, value=value, key=checkpoint.state_key(snap.partition)
-            )
+            await self.producer.send(self.s.topics.state, value=value, key=snap.key)
             for snap, value in zip(snapshots, values, strict=True)
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         offsets = {}
+        obsolete: list[bytes] = []
         for state, snap, value, result in zip(states, snapshots, values, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("checkpoint of partition %d failed: %s", state.partition, result)
                 state.since_checkpoint = max(state.since_checkpoint, 1)
                 state.checkpoint_at = 0.0  # due again at the next turn
+                _unsure(state, snap)
                 continue
             state.checkpointed_offset = max(state.checkpointed_offset, snap.next_offset)
             self.metrics.checkpoints.inc()
             self.metrics.checkpoint_bytes.set(len(value))
             offsets[TopicPartition(self.s.topics.events, snap.partition)] = snap.next_offset
+            obsolete += [checkpoint.delta_key(snap.partition, seq) for seq in snap.obsolete]
         await self._commit(offsets)
+        if obsolete:
+            # The deltas of the previous base: the new full checkpoint is written, so they are
+            # ignored on restore; tombstones let compaction drop them. Acknowledged before the
+            # next checkpoint (which may reuse their keys) is taken.
+            tombstones = [
+                await self.producer.send(self.s.topics.state, value=None, key=key)
+                for key in obsolete
+            ]
+            if not await _delivered(tombstones):
+                log.warning("tombstones of %d old checkpoint deltas failed", len(obsolete))
 
     async def _background(self, write: Awaitable[None]) -> None:
         """A checkpoint written while detection goes on: a broker error is logged (the
@@ -901,10 +923,10 @@ class Worker:
         latest = await checkpoint.read_latest(self.s.broker, self.s.topics.state)
         topic_name = self.s.topics.events
         for partition in sorted(partitions):
-            value = latest.get(checkpoint.state_key(partition))
+            values = checkpoint.chain(latest, partition)  # the full checkpoint and its deltas
             meta: dict[str, Any] | None = None
-            if value is not None:
-                meta = checkpoint.read_meta(value)
+            if values:
+                meta = checkpoint.read_meta(values[-1])
                 # Checkpoints from before --partition-by existed were written keyed by user.
                 keyed = meta.get("partition_by") or "user"
                 if keyed != self.s.partition_by:
@@ -924,13 +946,15 @@ class Worker:
                 and parked.checkpointed_offset == int(meta["next_offset"])
             ):
                 state = parked
+                if state.base_id != checkpoint.read_meta(values[0]).get("checkpoint_id"):
+                    state.tracker = None  # not the base we wrote: the next one is full
             else:
                 state = checkpoint.PartitionState(
                     partition=partition, engine=self.new_engine(), partition_by=self.s.partition_by
                 )
-                if value is not None:
+                if values:
                     meta = await asyncio.to_thread(
-                        checkpoint.unpack, value, state.engine, self.scratch
+                        checkpoint.unpack, values, state.engine, self.scratch
                     )
                     state.next_offset = int(meta["next_offset"])
                     state.checkpointed_offset = state.next_offset
@@ -938,11 +962,23 @@ class Worker:
                         float(meta["watermark"]) if meta.get("watermark") else float("-inf")
                     )
                     state.late = int(meta.get("late", 0))
+            # Deltas on the topic (this chain's and any older one's): tombstoned once this
+            # worker's first full checkpoint of the partition is written.
+            state.delta_keys.update(checkpoint.delta_seqs(latest, partition))
             state.since_checkpoint = 0
             state.checkpoint_at = time.monotonic()
             self.partitions[partition] = state
             self.guards["detect"].expect(TopicPartition(topic_name, partition), state.next_offset)
-            log.info("partition %d assigned: resuming at offset %d", partition, state.next_offset)
+            log.info(
+                "partition %d assigned: resuming at offset %d (%s)",
+                partition,
+                state.next_offset,
+                "engine kept"
+                if state is parked
+                else f"full checkpoint + {len(values) - 1} deltas"
+                if values
+                else "no checkpoint",
+            )
         self.metrics.partitions.set(len(self.partitions))
 
     async def _on_revoked(self, app: Any, revoked: set[Any], **_: Any) -> None:
@@ -1008,6 +1044,13 @@ class Worker:
             self.fail("assign callback raised")
         finally:
             self.rebalancing = False
+
+
+def _unsure(state: checkpoint.PartitionState, snap: checkpoint.Snapshot) -> None:
+    """A checkpoint write failed (it may or may not be on the topic): the next checkpoint of
+    the partition is a full one, and the deltas it was to tombstone are still to be."""
+    state.tracker = None
+    state.delta_keys.update(snap.obsolete)
 
 
 def _set_indicators(engine: Engine, snapshot: dict[str, dict[str, list[str]]]) -> None:
