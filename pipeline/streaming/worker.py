@@ -51,13 +51,16 @@ Faust app crashed. Any exception in an agent is logged and stops the worker with
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import operator
 import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +99,10 @@ from pipeline.streaming.produce import Outbox
 from pipeline.streaming.tables import ReplicatedTables
 from pipeline.streaming.topics import Topics, ensure_topics
 from schemas.alert import Alert, encode_alert
-from schemas.event import Event, encode_event, event_time_seconds
+from schemas.event import Event, encode_event
 
 log = logging.getLogger("vigil.worker")
 _decode_item = msgspec.json.Decoder(Event | list[Event]).decode
-_decode_items = msgspec.json.Decoder(list[Event | list[Event]]).decode
 _decode_alert = msgspec.json.Decoder(Alert).decode
 
 
@@ -142,36 +144,44 @@ class WorkerSettings:
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
-    """Decode a whole batch of ``vigil.events`` values at once (each one event object or a JSON
-    array of events) into the events in order; None when any record is bad (then decode one
-    by one to dead-letter exactly the bad ones)."""
-    if not values or any(v is None for v in values):
+    """Decode a batch of ``vigil.events`` values (each one event object or a JSON array of
+    events) into the events in order; None when any record is bad (then decode one by one to
+    dead-letter exactly the bad ones). Record by record: a record is hundreds of events, so
+    the calls cost nothing next to joining the batch into one document (three copies)."""
+    if not values:
         return None
-    try:
-        items = _decode_items(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
-    except (msgspec.DecodeError, TypeError):
-        return None
-    if len(items) != len(values):  # e.g. two objects smuggled into one record
-        return None
-    return _flatten(items)
+    events: list[Event] = []
+    for value in values:
+        if value is None:
+            return None
+        try:
+            item = _decode_item(value)
+        except (msgspec.DecodeError, TypeError):
+            return None  # also two objects smuggled into one record: trailing characters
+        if type(item) is list:
+            events += item
+        else:
+            events.append(item)  # type: ignore[arg-type]
+    return events
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_time_of = operator.attrgetter("time")
+_tenant_of = operator.attrgetter("tenant")
+
+
+def event_times(events: list[Event]) -> np.ndarray:
+    """``event_time_seconds`` of every event, with the same arithmetic (``time - epoch``, then
+    ``total_seconds``; a naive time raises as there) but iterated in C: about 4x faster than a
+    generator calling it per event."""
+    offsets = map(operator.sub, map(_time_of, events), itertools.repeat(_EPOCH))
+    return np.fromiter(map(timedelta.total_seconds, offsets), np.float64, len(events))
 
 
 def decode_record(value: bytes | None) -> list[Event]:
     """One ``vigil.events`` value: an event object or a JSON array of events."""
     item = _decode_item(value)  # type: ignore[arg-type]
     return item if isinstance(item, list) else [item]
-
-
-def _flatten(items: list[Event | list[Event]]) -> list[Event]:
-    if all(type(item) is Event for item in items):
-        return items  # type: ignore[return-value]
-    events: list[Event] = []
-    for item in items:
-        if isinstance(item, list):
-            events.extend(item)
-        else:
-            events.append(item)
-    return events
 
 
 RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
@@ -693,22 +703,26 @@ class Worker:
         state.since_checkpoint += max(len(events), len(records))
         if not events:
             return
-        times = np.fromiter((event_time_seconds(e) for e in events), np.float64, len(events))
+        times = event_times(events)
         # An event is late when it is more than `lateness` behind the max event time seen before
         # it (arrival order: records in offset order, a record's events in their order), as if
         # events came one by one.
         prior_max = np.maximum.accumulate(np.concatenate(([state.watermark], times)))[:-1]
         mask_late = times < prior_max - self.s.lateness_s
         state.watermark = float(max(state.watermark, float(times.max())))
-        order = np.argsort(times, kind="stable")
+        started = time.monotonic()
         if mask_late.any():
             self._send_late(state, events, times, prior_max, mask_late)
+            order = np.argsort(times, kind="stable")
             order = order[~mask_late[order]]
-        started = time.monotonic()
-        kept = [events[i] for i in order.tolist()]
+            kept = [events[i] for i in order.tolist()]
+        elif len(times) > 1 and not (times[1:] >= times[:-1]).all():
+            kept = [events[i] for i in np.argsort(times, kind="stable").tolist()]
+        else:
+            kept = events  # already in event-time order (the usual case): no reordering
         alerts = state.engine.process(kept)
         self.metrics.events.inc(len(kept))
-        for tenant, count in Counter(e.tenant for e in kept).items():
+        for tenant, count in Counter(map(_tenant_of, kept)).items():
             self.metrics.common.observe_events(tenant, count)
         for alert in alerts:
             self.router.route(alert)  # suppression, vigil.alerts, metrics, shared indicators
