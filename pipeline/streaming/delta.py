@@ -112,9 +112,8 @@ class Delta:
     @property
     def nbytes(self) -> int:
         """Raw bytes it carries (arrays and vocabulary keys; the documents are small)."""
-        return sum(int(a.nbytes) for a in self.arrays.values()) + sum(
-            len(key) + 4 for keys in self.vocab.values() for key in keys
-        )
+        keys = sum(_key_bytes(keys) for keys in self.vocab.values())
+        return sum(int(a.nbytes) for a in self.arrays.values()) + keys
 
     def documents(self) -> dict[str, Any]:
         """The JSON part of the delta (everything but the arrays)."""
@@ -148,15 +147,18 @@ class Tracker:
     mirrors: dict[str, _Mirror] = field(default_factory=dict)
     vocab_lengths: dict[str, int] = field(default_factory=dict)
     state_bytes: int = 0  # raw bytes of the state at the last checkpoint (arrays + keys)
+    key_bytes: int = 0  # of which vocabulary keys (counted as they come: not walked each time)
 
     @classmethod
     def of(cls, engine: Engine) -> Tracker:
         """A tracker whose last checkpoint is ``engine`` as it is now (after a full one)."""
         current = engine_arrays(engine)
+        keys = sum(_key_bytes(v.keys) for v in engine.builder.vocab.values())
         return cls(
             mirrors={name: _Mirror(array) for name, array in current.items()},
             vocab_lengths={kind: len(v.keys) for kind, v in engine.builder.vocab.items()},
-            state_bytes=_state_bytes(engine, current),
+            state_bytes=sum(int(a.nbytes) for a in current.values()) + keys,
+            key_bytes=keys,
         )
 
     def diff(self, engine: Engine) -> Delta:
@@ -173,8 +175,11 @@ class Tracker:
                 continue
             common = min(mirror.length, len(array))
             if common:
-                changed = _rows(array[:common]) != _rows(mirror.view[:common])
-                rows = np.flatnonzero(changed.any(axis=1) if changed.ndim > 1 else changed)
+                now, then = _rows(array[:common]), _rows(mirror.view[:common])
+                if now.shape[1] == 1:  # most arrays: one word a row, no reduction pass
+                    rows = np.flatnonzero(now[:, 0] != then[:, 0])
+                else:
+                    rows = np.flatnonzero((now != then).any(axis=1))
             else:
                 rows = np.zeros(0, np.int64)
             if not len(rows) and len(array) == mirror.length:
@@ -204,7 +209,8 @@ class Tracker:
                 vocab_from[kind] = before
                 vocab[kind] = vocabulary.keys[before:]
                 self.vocab_lengths[kind] = len(vocabulary.keys)
-        self.state_bytes = _state_bytes(engine, current)
+                self.key_bytes += _key_bytes(vocab[kind])
+        self.state_bytes = sum(int(a.nbytes) for a in current.values()) + self.key_bytes
         return Delta(
             arrays=arrays,
             lengths=lengths,
@@ -216,10 +222,9 @@ class Tracker:
         )
 
 
-def _state_bytes(engine: Engine, arrays: dict[str, np.ndarray]) -> int:
-    # Keys: their characters plus a little, roughly what they take in vocab.json.
-    keys = sum(len(key) + 4 for v in engine.builder.vocab.values() for key in v.keys)
-    return sum(int(a.nbytes) for a in arrays.values()) + keys
+def _key_bytes(keys: list[str]) -> int:
+    """Roughly what ``keys`` take in vocab.json: their characters plus quotes and a comma."""
+    return sum(map(len, keys)) + 4 * len(keys)
 
 
 def apply(
