@@ -207,3 +207,19 @@ def test_tracker_diffs_every_kind_of_array_change() -> None:
     # Nothing changed since: an empty delta.
     again = tracker.diff(engine)
     assert set(again.arrays) == {"whole:d/scalar"} and again.vocab == {}
+
+
+def test_a_failed_write_makes_the_next_checkpoint_full(tmp_path: Path) -> None:
+    from pipeline.streaming.worker import _unsure
+
+    state = checkpoint.PartitionState(partition=0, engine=Engine())
+    assert checkpoint.snapshot(state, tmp_path).delta is None
+    one = checkpoint.snapshot(state, tmp_path)
+    assert one.delta is not None
+    _unsure(state, one)  # maybe on the topic, maybe not: never a delta on an unsure base
+    full = checkpoint.snapshot(state, tmp_path)
+    assert full.delta is None and full.obsolete == (1,)
+    _unsure(state, full)  # that full one failed too: its tombstones are still owed
+    again = checkpoint.snapshot(state, tmp_path)
+    assert again.delta is None and again.obsolete == (1,)
+    assert checkpoint.snapshot(state, tmp_path).meta["seq"] == 1
