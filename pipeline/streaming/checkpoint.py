@@ -1,11 +1,22 @@
 """Engine checkpoints on the compacted ``vigil.state`` topic, tied to consumer offsets.
 
-One message per ``vigil.events`` partition, key ``events-partition-N``; value is a gzip'd tar
-of the files ``Engine.save`` writes (``.npz`` + JSON, never pickle) plus ``checkpoint.json``
-with the next offset to read. Compaction keeps the latest per partition. A worker that gets a
-partition loads its checkpoint; the partition's committed offset is never past it (offsets are
-committed only after a checkpoint), and records below the checkpoint's offset are skipped, so
-the engine state and the position in the stream always belong together.
+A *full* checkpoint of a ``vigil.events`` partition is key ``events-partition-N``; its value is
+a gzip'd tar of the files ``Engine.save`` writes (``.npz`` + JSON, never pickle) plus
+``checkpoint.json`` with the next offset to read and a random ``checkpoint_id``. Between two
+full ones a worker writes *deltas* (:mod:`pipeline.streaming.delta`: the rows and keys changed
+since the previous checkpoint), key ``events-partition-N.delta-J`` for J = 1, 2, ..., each
+naming its base (``base``: the full one's id) and its place (``seq``). Compaction keeps the
+latest value per key. The partition's state is the full checkpoint plus its deltas 1..J while
+each names that full one and its J (:func:`chain`): deltas of an older base left on the topic
+(a crash before their tombstones) are ignored. A new full checkpoint is written when there is
+no base (a worker's first checkpoint of a partition, after any failed write), when the chain
+reaches :data:`MAX_CHAIN` deltas, or when the chain's bytes pass :data:`CHAIN_RATIO` times the
+state's; once it is acknowledged, the keys of the old chain are tombstoned.
+
+A worker that gets a partition loads its checkpoint chain; the partition's committed offset is
+never past it (offsets are committed only after a checkpoint, full or delta, is acknowledged,
+and a delta is only written on a base that was), and records below the checkpoint's offset are
+skipped, so the engine state and the position in the stream always belong together.
 """
 
 from __future__ import annotations
@@ -16,22 +27,42 @@ import shutil
 import tarfile
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from detectors.engine import Engine
+from pipeline.streaming import delta as deltas
 from pipeline.streaming.topics import client_config, partitions_of
 
 META = "checkpoint.json"
 ENGINE_FILES = frozenset({"state.npz", "meta.json", "vocab.json", "risk.json"})
+DELTA_ARRAYS, DELTA_DOCUMENT, DELTA_RISK = "delta.npz", "delta.json", "risk.json"
 MAX_CHECKPOINT_BYTES = 64 << 20  # matches max.message.bytes of vigil.state in topics.toml
+# A full checkpoint after this many deltas, or once the chain's raw bytes pass this share of
+# the state's: restoring reads at most about (1 + CHAIN_RATIO) states' worth, and the chain
+# stays short enough to replay quickly (every delta re-copies the arrays it appends to).
+MAX_CHAIN = 16
+CHAIN_RATIO = 1.0
 
 
 def state_key(partition: int) -> bytes:
     return f"events-partition-{partition}".encode()
+
+
+def delta_key(partition: int, seq: int) -> bytes:
+    return f"events-partition-{partition}.delta-{seq}".encode()
+
+
+def delta_seqs(keys: Any, partition: int) -> set[int]:
+    """The J of every ``events-partition-N.delta-J`` among ``keys`` (any base)."""
+    prefix = f"events-partition-{partition}.delta-".encode()
+    found = (key[len(prefix) :] for key in keys if key.startswith(prefix))
+    return {int(seq) for seq in found if seq.isdigit()}
 
 
 @dataclass
@@ -48,6 +79,13 @@ class PartitionState:
     folded_at: float = field(default_factory=time.monotonic)  # last batch folded (monotonic)
     checkpointed_offset: int = -1
     partition_by: str | None = None  # how the events it holds were keyed (the worker's mode)
+    # Incremental checkpoints: the state as of the last checkpoint (None: the next one is
+    # full), the full one's id, and the chain of deltas written on it since.
+    tracker: deltas.Tracker | None = None
+    base_id: str | None = None
+    chain: int = 0
+    chain_bytes: int = 0
+    delta_keys: set[int] = field(default_factory=set)  # delta seqs possibly on the topic
 
 
 @dataclass(frozen=True)
@@ -59,79 +97,178 @@ class Snapshot:
     partition: int
     next_offset: int
     meta: dict[str, Any]
-    directory: Path
+    directory: Path | None  # a full checkpoint: the files Engine.save wrote
+    delta: deltas.Delta | None = None  # an incremental one
+    obsolete: tuple[int, ...] = ()  # a full one: delta seqs to tombstone once it is written
+
+    @property
+    def key(self) -> bytes:
+        if self.delta is None:
+            return state_key(self.partition)
+        return delta_key(self.partition, int(self.meta["seq"]))
 
 
-def snapshot(state: PartitionState, scratch_root: Path) -> Snapshot:
-    """Save ``state``'s engine (and its offsets) to a new directory under ``scratch_root``."""
-    meta = {
+def snapshot(state: PartitionState, scratch_root: Path, incremental: bool = True) -> Snapshot:
+    """Take ``state``'s checkpoint (with its offsets): a delta against the previous one when
+    there is a base and the chain is short (``incremental``), else the whole engine saved to a
+    new directory under ``scratch_root``. The engine must not move meanwhile."""
+    meta: dict[str, Any] = {
         "partition": state.partition,
         "next_offset": state.next_offset,
         "watermark": state.watermark if state.watermark != float("-inf") else None,
         "late": state.late,
         "partition_by": state.partition_by,
     }
+    tracker = state.tracker
+    if (
+        incremental
+        and tracker is not None
+        and state.base_id is not None
+        and state.chain < MAX_CHAIN
+        and state.chain_bytes <= CHAIN_RATIO * tracker.state_bytes
+    ):
+        change = tracker.diff(state.engine)
+        state.chain += 1
+        state.chain_bytes += change.nbytes
+        state.delta_keys.add(state.chain)
+        meta.update(kind="delta", base=state.base_id, seq=state.chain)
+        return Snapshot(state.partition, state.next_offset, meta, None, change)
     directory = Path(tempfile.mkdtemp(dir=scratch_root))
     try:
         state.engine.save(directory)
+        state.tracker = deltas.Tracker.of(state.engine) if incremental else None
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
-    return Snapshot(state.partition, state.next_offset, meta, directory)
+    state.base_id = uuid.uuid4().hex
+    state.chain = state.chain_bytes = 0
+    obsolete, state.delta_keys = tuple(sorted(state.delta_keys)), set()
+    meta["checkpoint_id"] = state.base_id
+    return Snapshot(state.partition, state.next_offset, meta, directory, obsolete=obsolete)
+
+
+def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
 
 
 def archive(snap: Snapshot) -> bytes:
-    """The checkpoint message of a snapshot (its directory is removed)."""
+    """The checkpoint message of a snapshot (its directory, if any, is removed)."""
     buffer = io.BytesIO()
     try:
         with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
-            data = json.dumps(snap.meta).encode()
-            info = tarfile.TarInfo(META)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-            for path in sorted(snap.directory.iterdir()):
-                if path.name in ENGINE_FILES:
-                    tar.add(path, arcname=path.name, recursive=False)
+            _add(tar, META, json.dumps(snap.meta).encode())  # first: read_meta stops here
+            if snap.delta is not None:
+                arrays = io.BytesIO()
+                np.savez(arrays, **snap.delta.arrays)  # type: ignore[arg-type]
+                _add(tar, DELTA_ARRAYS, arrays.getvalue())
+                _add(tar, DELTA_DOCUMENT, json.dumps(snap.delta.documents()).encode())
+                _add(tar, DELTA_RISK, snap.delta.risk_json.encode())
+            if snap.directory is not None:
+                for path in sorted(snap.directory.iterdir()):
+                    if path.name in ENGINE_FILES:
+                        tar.add(path, arcname=path.name, recursive=False)
     finally:
-        shutil.rmtree(snap.directory, ignore_errors=True)
+        if snap.directory is not None:
+            shutil.rmtree(snap.directory, ignore_errors=True)
     value = buffer.getvalue()
     if len(value) > MAX_CHECKPOINT_BYTES:
         raise ValueError(f"checkpoint of partition {snap.partition} is {len(value)} bytes")
     return value
 
 
-def pack(state: PartitionState, scratch_root: Path) -> bytes:
-    """The checkpoint message for ``state``."""
-    return archive(snapshot(state, scratch_root))
+def pack(state: PartitionState, scratch_root: Path, incremental: bool = False) -> bytes:
+    """The checkpoint message for ``state`` (a full one unless ``incremental``)."""
+    return archive(snapshot(state, scratch_root, incremental))
 
 
-def unpack(value: bytes, engine: Engine, scratch_root: Path) -> dict[str, Any]:
-    """Load a checkpoint into ``engine``; returns its metadata (``next_offset`` ...)."""
-    meta: dict[str, Any] | None = None
+def _members(value: bytes, names: frozenset[str]) -> dict[str, bytes]:
+    """The plain files of a checkpoint archive among ``names`` (nothing from the archive
+    chooses a path)."""
+    found: dict[str, bytes] = {}
+    with tarfile.open(fileobj=io.BytesIO(value), mode="r:gz") as archive:
+        for member in archive.getmembers():
+            if not member.isfile() or member.name not in names:
+                continue
+            extracted = archive.extractfile(member)
+            if extracted is not None:
+                found[member.name] = extracted.read()
+    if META not in found:
+        raise ValueError("checkpoint has no checkpoint.json")
+    return found
+
+
+def read_delta(value: bytes) -> tuple[dict[str, Any], deltas.Delta]:
+    """A delta checkpoint's metadata and delta."""
+    files = _members(value, frozenset({META, DELTA_ARRAYS, DELTA_DOCUMENT, DELTA_RISK}))
+    meta: dict[str, Any] = json.loads(files[META])
+    if meta.get("kind") != "delta" or len(files) != 4:
+        raise ValueError("not a delta checkpoint")
+    with np.load(io.BytesIO(files[DELTA_ARRAYS]), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    document = json.loads(files[DELTA_DOCUMENT])
+    return meta, deltas.Delta.from_parts(arrays, document, files[DELTA_RISK].decode())
+
+
+def unpack(value: bytes | list[bytes], engine: Engine, scratch_root: Path) -> dict[str, Any]:
+    """Load a checkpoint (a full one, or a :func:`chain`: the full one then its deltas in
+    order) into ``engine``; returns the last one's metadata (``next_offset`` ...)."""
+    values = [value] if isinstance(value, bytes) else value
+    files = _members(values[0], ENGINE_FILES | {META})
+    meta: dict[str, Any] = json.loads(files.pop(META))
     with tempfile.TemporaryDirectory(dir=scratch_root) as scratch:
-        with tarfile.open(fileobj=io.BytesIO(value), mode="r:gz") as archive:
-            for member in archive.getmembers():
-                # Only known plain file names: nothing from the archive chooses a path.
-                if not member.isfile() or member.name not in ENGINE_FILES | {META}:
-                    continue
-                extracted = archive.extractfile(member)
-                if extracted is None:
-                    continue
-                data = extracted.read()
-                if member.name == META:
-                    meta = json.loads(data)
-                else:
-                    (Path(scratch) / member.name).write_bytes(data)
-        if meta is None:
-            raise ValueError("checkpoint has no checkpoint.json")
+        for name, data in files.items():
+            (Path(scratch) / name).write_bytes(data)
+        if len(values) > 1:
+            _replay(values[1:], meta, Path(scratch))
+            meta = read_meta(values[-1])
         engine.load(scratch)
     return meta
+
+
+def _replay(values: list[bytes], base: dict[str, Any], scratch: Path) -> None:
+    """Apply deltas to the engine files of their base in ``scratch``."""
+    with np.load(scratch / "state.npz", allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    vocab: dict[str, list[str]] = json.loads((scratch / "vocab.json").read_text())
+    risk_json = engine_meta = None
+    for seq, value in enumerate(values, start=1):
+        meta, change = read_delta(value)
+        if meta.get("base") != base.get("checkpoint_id") or meta.get("seq") != seq:
+            raise ValueError(f"delta {meta.get('seq')} does not follow its chain at {seq}")
+        risk_json, engine_meta = deltas.apply(change, arrays, vocab)
+    np.savez(scratch / "state.npz", **arrays)
+    (scratch / "vocab.json").write_text(json.dumps(vocab))
+    (scratch / "risk.json").write_text(risk_json or "{}")
+    (scratch / "meta.json").write_text(json.dumps(engine_meta))
+
+
+def chain(latest: dict[bytes, bytes], partition: int) -> list[bytes]:
+    """``partition``'s checkpoint in ``latest`` (:func:`read_latest`): its full checkpoint then
+    the deltas 1, 2, ... that name it, up to the first missing one; empty when none."""
+    full = latest.get(state_key(partition))
+    if full is None:
+        return []
+    values = [full]
+    base = read_meta(full).get("checkpoint_id")
+    if base is None:  # written before deltas existed
+        return values
+    for seq in range(1, len(latest) + 1):
+        value = latest.get(delta_key(partition, seq))
+        if value is None:
+            break
+        meta = read_meta(value)
+        if meta.get("base") != base or meta.get("seq") != seq:
+            break  # left from an older base
+        values.append(value)
+    return values
 
 
 def read_meta(value: bytes) -> dict[str, Any]:
     """Only the metadata (``next_offset`` ...) of a checkpoint, without loading an engine."""
     with tarfile.open(fileobj=io.BytesIO(value), mode="r:gz") as archive:
-        for member in archive:  # lazily: pack() writes the metadata first
+        for member in archive:  # lazily: archive() writes the metadata first
             if member.isfile() and member.name == META:
                 extracted = archive.extractfile(member)
                 if extracted is not None:

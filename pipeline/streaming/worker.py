@@ -51,13 +51,16 @@ Faust app crashed. Any exception in an agent is logged and stops the worker with
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import operator
 import os
 import shutil
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +99,10 @@ from pipeline.streaming.produce import Outbox
 from pipeline.streaming.tables import ReplicatedTables
 from pipeline.streaming.topics import Topics, ensure_topics
 from schemas.alert import Alert, encode_alert
-from schemas.event import Event, encode_event, event_time_seconds
+from schemas.event import Event, encode_event
 
 log = logging.getLogger("vigil.worker")
 _decode_item = msgspec.json.Decoder(Event | list[Event]).decode
-_decode_items = msgspec.json.Decoder(list[Event | list[Event]]).decode
 _decode_alert = msgspec.json.Decoder(Alert).decode
 
 
@@ -142,36 +144,44 @@ class WorkerSettings:
 
 
 def decode_events(values: list[bytes | None]) -> list[Event] | None:
-    """Decode a whole batch of ``vigil.events`` values at once (each one event object or a JSON
-    array of events) into the events in order; None when any record is bad (then decode one
-    by one to dead-letter exactly the bad ones)."""
-    if not values or any(v is None for v in values):
+    """Decode a batch of ``vigil.events`` values (each one event object or a JSON array of
+    events) into the events in order; None when any record is bad (then decode one by one to
+    dead-letter exactly the bad ones). Record by record: a record is hundreds of events, so
+    the calls cost nothing next to joining the batch into one document (three copies)."""
+    if not values:
         return None
-    try:
-        items = _decode_items(b"[" + b",".join(values) + b"]")  # type: ignore[arg-type]
-    except (msgspec.DecodeError, TypeError):
-        return None
-    if len(items) != len(values):  # e.g. two objects smuggled into one record
-        return None
-    return _flatten(items)
+    events: list[Event] = []
+    for value in values:
+        if value is None:
+            return None
+        try:
+            item = _decode_item(value)
+        except (msgspec.DecodeError, TypeError):
+            return None  # also two objects smuggled into one record: trailing characters
+        if type(item) is list:
+            events += item
+        else:
+            events.append(item)  # type: ignore[arg-type]
+    return events
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_time_of = operator.attrgetter("time")
+_tenant_of = operator.attrgetter("tenant")
+
+
+def event_times(events: list[Event]) -> np.ndarray:
+    """``event_time_seconds`` of every event, with the same arithmetic (``time - epoch``, then
+    ``total_seconds``; a naive time raises as there) but iterated in C: about 4x faster than a
+    generator calling it per event."""
+    offsets = map(operator.sub, map(_time_of, events), itertools.repeat(_EPOCH))
+    return np.fromiter(map(timedelta.total_seconds, offsets), np.float64, len(events))
 
 
 def decode_record(value: bytes | None) -> list[Event]:
     """One ``vigil.events`` value: an event object or a JSON array of events."""
     item = _decode_item(value)  # type: ignore[arg-type]
     return item if isinstance(item, list) else [item]
-
-
-def _flatten(items: list[Event | list[Event]]) -> list[Event]:
-    if all(type(item) is Event for item in items):
-        return items  # type: ignore[return-value]
-    events: list[Event] = []
-    for item in items:
-        if isinstance(item, list):
-            events.extend(item)
-        else:
-            events.append(item)
-    return events
 
 
 RAW_BATCH_RECORDS = 1024  # vigil.raw records per parse batch (and buffered): 1024 x 64 KiB
@@ -693,22 +703,26 @@ class Worker:
         state.since_checkpoint += max(len(events), len(records))
         if not events:
             return
-        times = np.fromiter((event_time_seconds(e) for e in events), np.float64, len(events))
+        times = event_times(events)
         # An event is late when it is more than `lateness` behind the max event time seen before
         # it (arrival order: records in offset order, a record's events in their order), as if
         # events came one by one.
         prior_max = np.maximum.accumulate(np.concatenate(([state.watermark], times)))[:-1]
         mask_late = times < prior_max - self.s.lateness_s
         state.watermark = float(max(state.watermark, float(times.max())))
-        order = np.argsort(times, kind="stable")
+        started = time.monotonic()
         if mask_late.any():
             self._send_late(state, events, times, prior_max, mask_late)
+            order = np.argsort(times, kind="stable")
             order = order[~mask_late[order]]
-        started = time.monotonic()
-        kept = [events[i] for i in order.tolist()]
+            kept = [events[i] for i in order.tolist()]
+        elif len(times) > 1 and not (times[1:] >= times[:-1]).all():
+            kept = [events[i] for i in np.argsort(times, kind="stable").tolist()]
+        else:
+            kept = events  # already in event-time order (the usual case): no reordering
         alerts = state.engine.process(kept)
         self.metrics.events.inc(len(kept))
-        for tenant, count in Counter(e.tenant for e in kept).items():
+        for tenant, count in Counter(map(_tenant_of, kept)).items():
             self.metrics.common.observe_events(tenant, count)
         for alert in alerts:
             self.router.route(alert)  # suppression, vigil.alerts, metrics, shared indicators
@@ -778,29 +792,51 @@ class Worker:
         self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
     ) -> None:
         try:
+            await self._write_snapshots(states, snapshots)
+        except BaseException:
+            for state, snap in zip(states, snapshots, strict=True):
+                _unsure(state, snap)
+            raise
+
+    async def _write_snapshots(
+        self, states: list[checkpoint.PartitionState], snapshots: list[checkpoint.Snapshot]
+    ) -> None:
+        try:
             values = await asyncio.to_thread(lambda: [checkpoint.archive(s) for s in snapshots])
         finally:
             for snap in snapshots:  # archive removes them; an exception may have left some
-                shutil.rmtree(snap.directory, ignore_errors=True)
+                if snap.directory is not None:
+                    shutil.rmtree(snap.directory, ignore_errors=True)
         futures = [
-            await self.producer.send(
-                self.s.topics.state, value=value, key=checkpoint.state_key(snap.partition)
-            )
+            await self.producer.send(self.s.topics.state, value=value, key=snap.key)
             for snap, value in zip(snapshots, values, strict=True)
         ]
         results = await asyncio.gather(*futures, return_exceptions=True)
         offsets = {}
+        obsolete: list[bytes] = []
         for state, snap, value, result in zip(states, snapshots, values, results, strict=True):
             if isinstance(result, BaseException):
                 log.warning("checkpoint of partition %d failed: %s", state.partition, result)
                 state.since_checkpoint = max(state.since_checkpoint, 1)
                 state.checkpoint_at = 0.0  # due again at the next turn
+                _unsure(state, snap)
                 continue
             state.checkpointed_offset = max(state.checkpointed_offset, snap.next_offset)
             self.metrics.checkpoints.inc()
             self.metrics.checkpoint_bytes.set(len(value))
             offsets[TopicPartition(self.s.topics.events, snap.partition)] = snap.next_offset
+            obsolete += [checkpoint.delta_key(snap.partition, seq) for seq in snap.obsolete]
         await self._commit(offsets)
+        if obsolete:
+            # The deltas of the previous base: the new full checkpoint is written, so they are
+            # ignored on restore; tombstones let compaction drop them. Acknowledged before the
+            # next checkpoint (which may reuse their keys) is taken.
+            tombstones = [
+                await self.producer.send(self.s.topics.state, value=None, key=key)
+                for key in obsolete
+            ]
+            if not await _delivered(tombstones):
+                log.warning("tombstones of %d old checkpoint deltas failed", len(obsolete))
 
     async def _background(self, write: Awaitable[None]) -> None:
         """A checkpoint written while detection goes on: a broker error is logged (the
@@ -901,10 +937,10 @@ class Worker:
         latest = await checkpoint.read_latest(self.s.broker, self.s.topics.state)
         topic_name = self.s.topics.events
         for partition in sorted(partitions):
-            value = latest.get(checkpoint.state_key(partition))
+            values = checkpoint.chain(latest, partition)  # the full checkpoint and its deltas
             meta: dict[str, Any] | None = None
-            if value is not None:
-                meta = checkpoint.read_meta(value)
+            if values:
+                meta = checkpoint.read_meta(values[-1])
                 # Checkpoints from before --partition-by existed were written keyed by user.
                 keyed = meta.get("partition_by") or "user"
                 if keyed != self.s.partition_by:
@@ -924,13 +960,15 @@ class Worker:
                 and parked.checkpointed_offset == int(meta["next_offset"])
             ):
                 state = parked
+                if state.base_id != checkpoint.read_meta(values[0]).get("checkpoint_id"):
+                    state.tracker = None  # not the base we wrote: the next one is full
             else:
                 state = checkpoint.PartitionState(
                     partition=partition, engine=self.new_engine(), partition_by=self.s.partition_by
                 )
-                if value is not None:
+                if values:
                     meta = await asyncio.to_thread(
-                        checkpoint.unpack, value, state.engine, self.scratch
+                        checkpoint.unpack, values, state.engine, self.scratch
                     )
                     state.next_offset = int(meta["next_offset"])
                     state.checkpointed_offset = state.next_offset
@@ -938,11 +976,23 @@ class Worker:
                         float(meta["watermark"]) if meta.get("watermark") else float("-inf")
                     )
                     state.late = int(meta.get("late", 0))
+            # Deltas on the topic (this chain's and any older one's): tombstoned once this
+            # worker's first full checkpoint of the partition is written.
+            state.delta_keys.update(checkpoint.delta_seqs(latest, partition))
             state.since_checkpoint = 0
             state.checkpoint_at = time.monotonic()
             self.partitions[partition] = state
             self.guards["detect"].expect(TopicPartition(topic_name, partition), state.next_offset)
-            log.info("partition %d assigned: resuming at offset %d", partition, state.next_offset)
+            log.info(
+                "partition %d assigned: resuming at offset %d (%s)",
+                partition,
+                state.next_offset,
+                "engine kept"
+                if state is parked
+                else f"full checkpoint + {len(values) - 1} deltas"
+                if values
+                else "no checkpoint",
+            )
         self.metrics.partitions.set(len(self.partitions))
 
     async def _on_revoked(self, app: Any, revoked: set[Any], **_: Any) -> None:
@@ -1008,6 +1058,13 @@ class Worker:
             self.fail("assign callback raised")
         finally:
             self.rebalancing = False
+
+
+def _unsure(state: checkpoint.PartitionState, snap: checkpoint.Snapshot) -> None:
+    """A checkpoint write failed (it may or may not be on the topic): the next checkpoint of
+    the partition is a full one, and the deltas it was to tombstone are still to be."""
+    state.tracker = None
+    state.delta_keys.update(snap.obsolete)
 
 
 def _set_indicators(engine: Engine, snapshot: dict[str, dict[str, list[str]]]) -> None:

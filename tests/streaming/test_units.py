@@ -260,3 +260,36 @@ def test_canonical_ipv4_fast_path_gives_what_the_full_normalisation_gives() -> N
             assert syslog._peer(value) == syslog._peer_name(value), value
         fast += is_canonical_ipv4(value)
     assert fast > 200  # the fast path was exercised
+
+
+def test_event_times_are_event_time_seconds() -> None:
+    import random
+    from datetime import timedelta
+
+    import pytest
+
+    from pipeline.streaming.worker import event_times
+    from schemas.event import event_time_seconds
+
+    rng = random.Random(3)
+    base = datetime(1969, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+    events = [
+        Event(
+            time=base + timedelta(microseconds=rng.randrange(0, 10**17)),
+            tenant="acme",
+            source_format="x",
+            action=Action.LOGON,
+        )
+        for _ in range(2000)
+    ]
+    events.append(Event(time=base, tenant="acme", source_format="x", action=Action.LOGON))
+    times = event_times(events)
+    assert times.tolist() == [event_time_seconds(e) for e in events]  # bit for bit
+    naive = Event(
+        time=datetime(2024, 1, 1),  # noqa: DTZ001 - the point: a naive time
+        tenant="a",
+        source_format="x",
+        action=Action.LOGON,
+    )
+    with pytest.raises(TypeError):  # as event_time_seconds: never a silent local-time reading
+        event_times([naive])
