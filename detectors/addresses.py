@@ -65,6 +65,30 @@ def wide_network(ip: str) -> int:
     return (1 << 32) + (int(address) >> 96)
 
 
+#: The organisation's own networks: RFC 1918, carrier-grade NAT (VPN pools often live there)
+#: and IPv6 unique-local. Documentation and other special ranges are not.
+INTERNAL_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def is_internal(ip: str) -> bool:
+    """An address of the organisation's own networks (:data:`INTERNAL_NETWORKS`).
+
+    >>> [is_internal(a) for a in ("10.20.1.20", "172.31.0.4", "203.0.113.9", "fd00::1")]
+    [True, True, False, True]
+    """
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(
+        address in network for network in INTERNAL_NETWORKS if network.version == address.version
+    )
+
+
 def _v4_ranges(networks: Sequence[ipaddress.IPv4Network]) -> npt.NDArray[np.uint32]:
     """(first, last) address of each network as rows of integers."""
     return np.array(
@@ -81,6 +105,7 @@ _CONSTANTS = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
 _SHARED = _v4_ranges([_CONSTANTS._public_network])
 _PRIVATE = _v4_ranges(_CONSTANTS._private_networks)
 _PRIVATE_EXCEPTIONS = _v4_ranges(getattr(_CONSTANTS, "_private_networks_exceptions", []))
+_INTERNAL_V4 = _v4_ranges([n for n in INTERNAL_NETWORKS if isinstance(n, ipaddress.IPv4Network)])
 
 
 def _in_ranges(addresses: npt.NDArray[np.uint32], ranges: npt.NDArray[np.uint32]) -> BoolArray:
@@ -98,24 +123,28 @@ def _packed_v4(value: str) -> bytes | None:
         return None
 
 
-def address_facts(values: Sequence[str]) -> tuple[list[str], BoolArray, Int64Array]:
-    """For each address: its network (``network_of``), whether it is loopback and its wide
-    network (``wide_network``), in bulk. A stream of fresh addresses makes these per-address
-    facts the batch builder's largest cost; strict dotted quads (what logs carry) are done
-    with numpy, anything else one by one with the functions above, which give the same
-    answers (tests/detectors/test_addresses.py).
+def address_facts(
+    values: Sequence[str],
+) -> tuple[list[str], BoolArray, Int64Array, BoolArray]:
+    """For each address: its network (``network_of``), whether it is loopback, its wide
+    network (``wide_network``) and whether it is internal (``is_internal``), in bulk. A stream
+    of fresh addresses makes these per-address facts the batch builder's largest cost; strict
+    dotted quads (what logs carry) are done with numpy, anything else one by one with the
+    functions above, which give the same answers (tests/detectors/test_addresses.py).
 
-    >>> nets, loopback, wide = address_facts(["8.8.4.4", "127.0.0.1", "::1", "010.0.0.1"])
+    >>> facts = address_facts(["8.8.4.4", "127.0.0.1", "::1", "010.0.0.1"])
+    >>> nets, loopback, wide, internal = facts
     >>> nets
     ['8.8.4.0/24', '127.0.0.0/24', '::/64', '10.0.0.0/24']
-    >>> loopback.tolist(), wide.tolist()
-    ([False, True, True, False], [134742016, -1, -1, -1])
+    >>> loopback.tolist(), wide.tolist(), internal.tolist()
+    ([False, True, True, False], [134742016, -1, -1, -1], [False, False, False, False])
     """
     packed = list(map(_packed_v4, values))
     strict = [index for index, bytes_ in enumerate(packed) if bytes_ is not None]
     nets: list[str] = [""] * len(values)
     loopback = np.zeros(len(values), dtype=np.bool_)
     wide = np.full(len(values), -1, dtype=np.int64)
+    internal = np.zeros(len(values), dtype=np.bool_)
     if strict:
         rows = np.array(strict, dtype=np.int64)
         quads = b"".join(bytes_ for bytes_ in packed if bytes_ is not None)
@@ -124,6 +153,7 @@ def address_facts(values: Sequence[str]) -> tuple[list[str], BoolArray, Int64Arr
         private = _in_ranges(addresses, _PRIVATE) & ~_in_ranges(addresses, _PRIVATE_EXCEPTIONS)
         public = ~_in_ranges(addresses, _SHARED) & ~private
         wide[rows] = np.where(public, addresses.astype(np.int64) & 0xFFFF0000, -1)
+        internal[rows] = _in_ranges(addresses, _INTERNAL_V4)
         for index in strict:
             value = values[index]
             # A strict dotted quad is canonical: its /24 is its text up to the last dot.
@@ -135,4 +165,5 @@ def address_facts(values: Sequence[str]) -> tuple[list[str], BoolArray, Int64Arr
                 nets[index] = network_of(value)
                 loopback[index] = is_loopback(value)
                 wide[index] = wide_network(value)
-    return nets, loopback, wide
+                internal[index] = is_internal(value)
+    return nets, loopback, wide, internal

@@ -142,6 +142,8 @@ class EventBatch:
     #: wide network (-1: none, private or special).
     src_loopback: BoolArray
     src_wide16: Int64Array
+    #: Per row, whether its source address is internal (addresses.is_internal).
+    src_internal: BoolArray
     #: Per-batch results several detectors derive alike (computed once, read by all).
     derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -181,6 +183,7 @@ class BatchBuilder:
         self._ip_nets = np.full(1, -1, dtype=np.int32)
         self._ip_loopback = np.zeros(1, dtype=np.bool_)
         self._ip_wide16 = np.full(1, -1, dtype=np.int64)
+        self._ip_internal = np.zeros(1, dtype=np.bool_)
 
     def build(self, events: Sequence[Event]) -> EventBatch:
         n = len(events)
@@ -223,6 +226,7 @@ class BatchBuilder:
             columns=columns,
             src_loopback=self._ip_loopback[columns["src_ip"]],
             src_wide16=self._ip_wide16[columns["src_ip"]],
+            src_internal=self._ip_internal[columns["src_ip"]],
         )
 
     def _learn_addresses(self) -> None:
@@ -237,7 +241,9 @@ class BatchBuilder:
         keys = ips.keys[known:]
         # partition, not split: no list per key (a stream of fresh addresses has 100k+ here).
         tenants = [key.partition(SEPARATOR)[0] for key in keys]
-        net_strings, loopback, wide = address_facts([key.partition(SEPARATOR)[2] for key in keys])
+        net_strings, loopback, wide, internal = address_facts(
+            [key.partition(SEPARATOR)[2] for key in keys]
+        )
         if len(set(tenants)) == 1:
             net_ids = nets.intern_many(tenants[0], net_strings)
         else:
@@ -251,9 +257,11 @@ class BatchBuilder:
             self._ip_nets = _with_room(self._ip_nets, known, room, -1)
             self._ip_loopback = _with_room(self._ip_loopback, known, room, False)
             self._ip_wide16 = _with_room(self._ip_wide16, known, room, -1)
+            self._ip_internal = _with_room(self._ip_internal, known, room, False)
         self._ip_nets[known:total] = net_ids
         self._ip_loopback[known:total] = loopback
         self._ip_wide16[known:total] = wide
+        self._ip_internal[known:total] = internal
         self._ip_known = total
 
 

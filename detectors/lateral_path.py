@@ -25,8 +25,6 @@ unless the risk layer held it back.
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 from typing import ClassVar
 
 import numpy as np
@@ -50,27 +48,8 @@ from detectors.lateral import DAY, acting_user, group_last_before, remote_access
 from detectors.registry import register
 
 _SSH = frozenset({"ssh"})
-_INTERNAL = tuple(
-    ipaddress.ip_network(n)
-    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
-)
 _MIX_A = np.uint64(0x9E3779B97F4A7C15)
 _MIX_B = np.uint64(0xBF58476D1CE4E5B9)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def is_internal(ip: str) -> bool:
-    """An address of the organisation's own networks: RFC 1918, carrier-grade NAT (VPN pools
-    often live there) and IPv6 unique-local. Documentation and other special ranges are not.
-
-    >>> [is_internal(a) for a in ("10.20.1.20", "172.31.0.4", "203.0.113.9", "fd00::1")]
-    [True, True, False, True]
-    """
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address in network for network in _INTERNAL if network.version == address.version)
 
 
 def path_keys(user: Int64Array, src: Int64Array, dst: Int64Array) -> Int64Array:
@@ -163,7 +142,7 @@ class LateralNewPath:
         src_all = batch.column("src_ip").astype(np.int64)
         mask &= (batch.column("src_host") < 0) & (src_all >= 0) & (batch.src_wide16 < 0)
         rows = np.flatnonzero(mask)
-        rows = rows[value_mask(batch, "src_ip", rows, is_internal)]
+        rows = rows[batch.src_internal[rows]]
         # ssh only: Windows logons that name no workstation are mostly the VPN pool reaching the
         # file servers (their sources are named when they are machines of the domain).
         rows = rows[value_mask(batch, "logon_type", rows, _SSH.__contains__)]

@@ -7,21 +7,28 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.addresses import address_facts, is_loopback, wide_network
+from detectors.addresses import (
+    INTERNAL_NETWORKS,
+    address_facts,
+    is_internal,
+    is_loopback,
+    wide_network,
+)
 from schemas.normalise import network_of
 
 
-def one_by_one(values: list[str]) -> tuple[list[str], list[bool], list[int]]:
+def one_by_one(values: list[str]) -> tuple[list[str], list[bool], list[int], list[bool]]:
     return (
         [network_of(value) for value in values],
         [is_loopback(value) for value in values],
         [wide_network(value) for value in values],
+        [is_internal(value) for value in values],
     )
 
 
-def in_bulk(values: list[str]) -> tuple[list[str], list[bool], list[int]]:
-    nets, loopback, wide = address_facts(values)
-    return nets, loopback.tolist(), wide.tolist()
+def in_bulk(values: list[str]) -> tuple[list[str], list[bool], list[int], list[bool]]:
+    nets, loopback, wide, internal = address_facts(values)
+    return nets, loopback.tolist(), wide.tolist(), internal.tolist()
 
 
 def edges_of_special_networks() -> list[str]:
@@ -29,6 +36,7 @@ def edges_of_special_networks() -> list[str]:
     neighbours: where a range test is off by one, these differ."""
     constants = ipaddress.IPv4Address._constants  # type: ignore[attr-defined]
     networks = [constants._public_network, *constants._private_networks]
+    networks += [n for n in INTERNAL_NETWORKS if n.version == 4]
     values = []
     for network in networks:
         for edge in (int(network.network_address), int(network.broadcast_address)):
@@ -43,8 +51,9 @@ def test_special_network_edges_match() -> None:
     assert len(values) > 60
     assert in_bulk(values) == one_by_one(values)
     # Both kinds occur among them, so the comparison can tell a flipped range test.
-    wide = in_bulk(values)[2]
+    wide, internal = in_bulk(values)[2], in_bulk(values)[3]
     assert any(w == -1 for w in wide) and any(w != -1 for w in wide)
+    assert any(internal) and not all(internal)
 
 
 def test_odd_spellings_take_the_careful_path() -> None:
