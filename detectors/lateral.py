@@ -38,6 +38,7 @@ from detectors.base import (
     find_sorted,
     flagged_signals,
     fold_extreme,
+    gather,
     group_cumsum_before,
     group_order,
     grow,
@@ -361,28 +362,28 @@ class _PairNovelty:
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
-        first_state = grow(self.left_first_, size_l, np.nan)[left]
+        first_state = gather(self.left_first_, size_l, np.nan, left)
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
-        count_before = grow(self.left_count_, size_l, 0)[left].astype(np.float64) + prior_left
+        count_before = gather(self.left_count_, size_l, 0, left).astype(np.float64) + prior_left
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
         # Popularity of the destination: every pair counts, flagged or not.
         _, first_seen_row = group_order(keys)
         first_reach = ~seen_stored & (first_seen_row == np.arange(n))
-        users_before = grow(self.right_users_, size_r, 0)[right] + group_cumsum_before(
+        users_before = gather(self.right_users_, size_r, 0, right) + group_cumsum_before(
             right, first_reach.astype(np.float64)
         )
-        recent_state = grow(self.right_recent_, size_r, 0.0)[right]
-        recent_last = grow(self.right_last_, size_r, np.nan)[right]
+        recent_state = gather(self.right_recent_, size_r, 0.0, right)
+        recent_last = gather(self.right_last_, size_r, np.nan, right)
         recent_before = np.where(
             np.isnan(recent_last),
             0.0,
             recent_state * np.exp2(-(time - np.nan_to_num(recent_last)) / self.recent_half_life),
         ) + decayed_sum_before(right, time, first_reach.astype(np.float64), self.recent_half_life)
-        right_first = grow(self.right_first_, size_r, np.nan)[right]
+        right_first = gather(self.right_first_, size_r, np.nan, right)
         _, first_right_row = group_order(right)
         right_first = np.where(np.isnan(right_first), time[first_right_row], right_first)
         popular = (users_before >= self.popular_users) | (recent_before >= self.popular_recent)
-        distinct_state = grow(self.left_distinct_, size_l, 0)[left].astype(np.float64)
+        distinct_state = gather(self.left_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         boost = np.where(boosted, self.explicit_boost, 1.0)
 
@@ -753,11 +754,11 @@ class _Fanout:
         )
         fanout = np.zeros(n)
         fanout[marked] = windows.counts()[len(old_entity) :]
-        first_state = grow(self.first_, size, np.nan)[entity]
+        first_state = gather(self.first_, size, np.nan, entity)
         _, first_row = group_order(entity)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
         mature = time - first_seen >= self.learning_days * DAY
-        envelope_state = grow(self.envelope_, size, -np.inf)[entity]
+        envelope_state = gather(self.envelope_, size, -np.inf, entity)
         log_value = np.log(np.maximum(fanout, 1.0)) + self.rate * time
 
         def peak_for(flags: BoolArray) -> FloatArray:

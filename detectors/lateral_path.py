@@ -37,6 +37,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     flagged_signals,
+    gather,
     group_cumsum_before,
     group_order,
     grow,
@@ -163,14 +164,14 @@ class LateralNewPath:
         new_edge = edge_count == 0
         new_path = path_count == 0
         dst_prior, _ = group_order(dst)
-        events = grow(self.dst_events_, size_h, 0)[dst].astype(np.float64) + dst_prior
-        sources = grow(self.dst_sources_, size_h, 0)[dst].astype(np.float64)
+        events = gather(self.dst_events_, size_h, 0, dst).astype(np.float64) + dst_prior
+        sources = gather(self.dst_sources_, size_h, 0, dst).astype(np.float64)
         sources += group_cumsum_before(dst, new_edge.astype(np.float64))
-        paths = grow(self.dst_paths_, size_h, 0)[dst].astype(np.float64)
+        paths = gather(self.dst_paths_, size_h, 0, dst).astype(np.float64)
         paths += group_cumsum_before(dst, new_path.astype(np.float64))
-        once_edges = grow(self.dst_once_sources_, size_h, 0)[dst].astype(np.float64)
+        once_edges = gather(self.dst_once_sources_, size_h, 0, dst).astype(np.float64)
         once_edges += group_cumsum_before(dst, _singleton_delta(edge_count))
-        once_paths = grow(self.dst_once_paths_, size_h, 0)[dst].astype(np.float64)
+        once_paths = gather(self.dst_once_paths_, size_h, 0, dst).astype(np.float64)
         once_paths += group_cumsum_before(dst, _singleton_delta(path_count))
         dst_first = np.fmin(grow(self.dst_first_, size_h, np.nan), _first_time(dst, time, size_h))[
             dst
@@ -187,9 +188,9 @@ class LateralNewPath:
         # one host from one place), judged by the larger of the two chances.
         reach_keys = pair_keys(user, dst)
         reached = self.reach_.lookup(reach_keys)[0] + group_order(reach_keys)[0] > 0
-        user_events = grow(self.user_events_, size_u, 0)[user].astype(np.float64)
+        user_events = gather(self.user_events_, size_u, 0, user).astype(np.float64)
         user_events += group_order(user)[0]
-        user_paths = grow(self.user_paths_, size_u, 0)[user].astype(np.float64)
+        user_paths = gather(self.user_paths_, size_u, 0, user).astype(np.float64)
         user_paths += group_cumsum_before(user, new_path.astype(np.float64))
         # Good-Turing; for a new source never below the share of distinct sources: a VPN pool's
         # addresses come back (few of them seen once), yet a new one is as ordinary as the last.
@@ -237,7 +238,7 @@ class LateralNewPath:
         user = acting_user(batch, explicit)[rows].astype(np.int64)
         previous = group_last_before(user, np.ones(len(rows), dtype=np.bool_))
         size = max(int(user.max()) + 1 if len(rows) else 0, len(self.arrival_time_))
-        state_time = grow(self.arrival_time_, size, np.nan)[user]
+        state_time = gather(self.arrival_time_, size, np.nan, user)
         earlier = np.maximum(previous, 0)
         last_time = np.full(len(batch), np.nan)
         last_time[rows] = np.where(previous >= 0, batch.time[rows][earlier], state_time)

@@ -38,6 +38,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     flagged_signals,
+    gather,
     group_cumsum_before,
     group_order,
     grow,
@@ -134,7 +135,7 @@ class LoginChain:
         named = (src_ip_all >= 0) & (src_host_all >= 0)
         earlier = group_last_before(src_ip_all, named)
         size_ip = max(int(src_ip_all.max()) + 1 if len(batch) else 0, 1)
-        state_map = grow(self.ip_host_, size_ip, -1.0)[np.maximum(src_ip_all, 0)]
+        state_map = gather(self.ip_host_, size_ip, -1.0, np.maximum(src_ip_all, 0))
         resolved = np.where(
             src_host_all >= 0,
             src_host_all,
@@ -166,17 +167,17 @@ class LoginChain:
         in_time = np.where(
             prev_row >= 0,
             time[np.maximum(prev_row, 0)],
-            grow(self.last_in_time_, size_h, np.nan)[safe_src],
+            gather(self.last_in_time_, size_h, np.nan, safe_src),
         )
         in_user = np.where(
             prev_row >= 0,
             user[np.maximum(prev_row, 0)],
-            grow(self.last_in_user_, size_h, -1.0)[safe_src],
+            gather(self.last_in_user_, size_h, -1.0, safe_src),
         ).astype(np.int64)
         in_src = np.where(
             prev_row >= 0,
             src[np.maximum(prev_row, 0)],
-            grow(self.last_in_src_, size_h, -1.0)[safe_src],
+            gather(self.last_in_src_, size_h, -1.0, safe_src),
         ).astype(np.int64)
         gap = time - in_time
         chain = (src >= 0) & ~np.isnan(in_time) & (gap >= 0) & (gap <= self.window)
@@ -224,8 +225,8 @@ class LoginChain:
         tenant_mature = time - tenant_first[tenant] >= self.tenant_learning_days * DAY
         cold = ~mature & tenant_mature
         privileged_before = self._privileged_by(batch, rows, user)
-        relay_state = grow(self.relay_, size_h, 0.0)[safe_src]
-        relay_t = grow(self.relay_t_, size_h, np.nan)[safe_src]
+        relay_state = gather(self.relay_, size_h, 0.0, safe_src)
+        relay_t = gather(self.relay_t_, size_h, np.nan, safe_src)
         relay_decayed = np.where(
             np.isnan(relay_t),
             0.0,
@@ -308,7 +309,7 @@ class LoginChain:
         actor = batch.column("user").astype(np.int64)
         marked = batch.privileged & (actor >= 0)
         size = int(max(user.max(), actor.max())) + 1
-        state = grow(self.user_privileged_, size, 0.0)[user] > 0
+        state = gather(self.user_privileged_, size, 0.0, user) > 0
         first_row = np.full(size, len(batch), dtype=np.int64)
         np.minimum.at(first_row, actor[marked], np.flatnonzero(marked))
         privileged: BoolArray = state | (first_row[user] <= rows)
