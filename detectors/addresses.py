@@ -158,12 +158,11 @@ def address_facts(
             value = values[index]
             # A strict dotted quad is canonical: its /24 is its text up to the last dot.
             nets[index] = value[: value.rindex(".")] + ".0/24"
-    if len(strict) < len(values):
-        done = set(strict)
-        for index, value in enumerate(values):
-            if index not in done:
-                nets[index] = network_of(value)
-                loopback[index] = is_loopback(value)
-                wide[index] = wide_network(value)
-                internal[index] = is_internal(value)
+    for index, bytes_ in enumerate(packed):
+        if bytes_ is None:
+            value = values[index]
+            nets[index] = network_of(value)
+            loopback[index] = is_loopback(value)
+            wide[index] = wide_network(value)
+            internal[index] = is_internal(value)
     return nets, loopback, wide, internal

@@ -9,7 +9,6 @@ scorer). State is plain numpy arrays, snapshotted without pickle.
 from __future__ import annotations
 
 import functools
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -17,6 +16,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from detectors._grow import grow as grow  # re-exported: detectors import it from here
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
 StateDict = dict[str, np.ndarray]
@@ -271,51 +271,6 @@ def narrow_counts(counts: npt.ArrayLike) -> np.ndarray:
         if top <= np.iinfo(dtype).max:
             return values.astype(dtype)
     raise OverflowError(f"count {top} does not fit 64 bits")
-
-
-#: Buffers made by :func:`grow`, by id: (a weak reference to the buffer, the length of the
-#: view of it last handed out). Only that view is ever extended in place.
-_ROOM: dict[int, tuple[weakref.ref[np.ndarray], int]] = {}
-
-
-def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
-    """``array`` extended with ``fill`` to exactly ``size`` entries (rows) when shorter.
-
-    Exactly ``size``: state has the same shape however the stream was batched, so snapshots
-    stay comparable. The result is a view of a buffer with spare room (a quarter more), and the
-    next growth of that same view fills the room instead of copying every entity seen: a
-    stream that brings new entities every batch otherwise copies each per-entity array each
-    batch. Only the latest view handed out is extended (a stale one gets a copy), and only
-    past its end, where no other view of the buffer reads.
-    """
-    used = len(array)
-    if used >= size:
-        return array
-    base = array.base
-    if isinstance(base, np.ndarray) and len(base) >= size:
-        entry = _ROOM.get(id(base))
-        if (
-            entry is not None
-            and entry[0]() is base
-            and entry[1] == used
-            and array.ctypes.data == base.ctypes.data
-            and array.strides == base.strides
-        ):
-            base[used:size] = fill
-            _ROOM[id(base)] = (entry[0], size)
-            extended: np.ndarray = base[:size]
-            return extended
-    buffer = np.empty((size + size // 4 + 16, *array.shape[1:]), dtype=array.dtype)
-    buffer[:used] = array
-    buffer[used:size] = fill
-    key = id(buffer)
-
-    def forget(_: weakref.ref[np.ndarray]) -> None:
-        _ROOM.pop(key, None)
-
-    _ROOM[key] = (weakref.ref(buffer, forget), size)
-    grown: np.ndarray = buffer[:size]
-    return grown
 
 
 def gather(array: np.ndarray, size: int, fill: float | int, index: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from detectors._grow import grow
 from detectors.addresses import address_facts
 from schemas.event import Action, Event, Outcome
 
@@ -174,12 +175,8 @@ class BatchBuilder:
         # it is loopback and its wide network (addresses.py). The string work runs once per
         # distinct address, not once per batch and detector. Derived from the vocabularies
         # alone, so a restored builder rebuilds them. The last entry of each answers for the
-        # -1 ("no address") id.
-        # The tables have spare room (doubling, as a list does): a stream of fresh addresses
-        # adds some every batch, and copying tables of a million addresses per batch was the
-        # builder's cost growing with the state. Rows past ``_ip_known`` are never read (ids
-        # are below it) except the last, the "no address" answer.
-        self._ip_known = 0
+        # -1 ("no address") id; it is also each table's fill value, so growing the tables
+        # (``grow``: with spare room, not a copy of every address per batch) keeps it last.
         self._ip_nets = np.full(1, -1, dtype=np.int32)
         self._ip_loopback = np.zeros(1, dtype=np.bool_)
         self._ip_wide16 = np.full(1, -1, dtype=np.int64)
@@ -235,7 +232,7 @@ class BatchBuilder:
         give: a new network's first row always carries a new address (a known address's
         network is known)."""
         ips, nets = self.vocab["ip"], self.vocab["net"]
-        known = self._ip_known
+        known = len(self._ip_nets) - 1
         if len(ips) <= known:
             return
         keys = ips.keys[known:]
@@ -252,24 +249,14 @@ class BatchBuilder:
                 dtype=np.int32,
             )
         total = len(ips)
-        if total + 1 > len(self._ip_nets):
-            room = max(total + 1, 2 * len(self._ip_nets))
-            self._ip_nets = _with_room(self._ip_nets, known, room, -1)
-            self._ip_loopback = _with_room(self._ip_loopback, known, room, False)
-            self._ip_wide16 = _with_room(self._ip_wide16, known, room, -1)
-            self._ip_internal = _with_room(self._ip_internal, known, room, False)
+        self._ip_nets = grow(self._ip_nets, total + 1, -1)
+        self._ip_loopback = grow(self._ip_loopback, total + 1, False)
+        self._ip_wide16 = grow(self._ip_wide16, total + 1, -1)
+        self._ip_internal = grow(self._ip_internal, total + 1, False)
         self._ip_nets[known:total] = net_ids
         self._ip_loopback[known:total] = loopback
         self._ip_wide16[known:total] = wide
         self._ip_internal[known:total] = internal
-        self._ip_known = total
-
-
-def _with_room(table: npt.NDArray[Any], used: int, size: int, fill: Any) -> npt.NDArray[Any]:
-    """``table``'s first ``used`` rows in a new array of ``size`` rows, the rest ``fill``."""
-    grown = np.full(size, fill, dtype=table.dtype)
-    grown[:used] = table[:used]
-    return grown
 
 
 _TENANT = operator.attrgetter("tenant")

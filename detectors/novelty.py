@@ -323,7 +323,7 @@ class NoveltyDetector:
             self.value_entities_, int(attribute.max()) + 1, attribute[view["first_sighting"]]
         )
         self.pairs_.add("seen", view["keys"])
-        hours = _grow_hours(self.entity_hours_, size)
+        hours = grow(self.entity_hours_, size, 0)
         cells = bump_counts(hours.reshape(-1), hours.size, entity * 24 + view["hour"])
         self.entity_hours_ = cells.reshape(-1, 24)
         new_day = view["new_day"]
@@ -370,11 +370,6 @@ class NoveltyDetector:
         # State saved before release from quarantine existed: no hours, no habitual values yet.
         hours = state.get("entity_hours", np.zeros((0, 24)))
         self.entity_hours_ = narrow_counts(np.asarray(hours).reshape(-1, 24))
-
-
-def _grow_hours(hours: np.ndarray, size: int) -> np.ndarray:
-    """The hour-of-day profile with zero rows added up to ``size`` entities."""
-    return grow(hours, size, 0)
 
 
 _VERBS = {
