@@ -2,7 +2,7 @@
 
 An engine's saved state (:meth:`detectors.engine.Engine.save`) is every detector's named arrays
 (``state.npz``), the vocabularies (append-only lists of interned strings, ``vocab.json``), the
-risk layer's document (``risk.json``) and a few counters (``meta.json``). Saving and gzipping
+risk layer's document (``risk.json``) and a few counters (``meta.json``). Saving and compressing
 all of it at every checkpoint costs in proportion to the whole state (about 0.6 s of CPU for an
 engine that has seen a million addresses), however little changed since the last one.
 

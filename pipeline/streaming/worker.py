@@ -762,7 +762,7 @@ class Worker:
         replays from an older checkpoint, which only re-sends alerts with the same ids.
 
         The caller holds the detect lock. Only the engine's snapshot needs it (the engine must
-        not move meanwhile); with ``wait=False`` the archive (tar + gzip), its write to
+        not move meanwhile); with ``wait=False`` the archive (tar + zstd), its write to
         ``vigil.state`` and the offset commit finish in a task while the detect agent folds
         the next records. One checkpoint is in flight at a time, so commits stay in order."""
         if not any(s.next_offset != s.checkpointed_offset for s in states):

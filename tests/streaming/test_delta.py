@@ -115,20 +115,50 @@ def test_the_chain_ignores_deltas_of_another_base_and_stops_at_a_gap(tmp_path: P
 
 
 def _without_id(value: bytes) -> bytes:
+    def drop_id(meta: dict[str, Any]) -> None:
+        del meta["checkpoint_id"]
+
+    return _as_gzip(value, drop_id)
+
+
+def _as_gzip(value: bytes, edit_meta: Any = None) -> bytes:
+    """``value`` rewritten as a gzip'd tar, the format workers wrote before zstd."""
     import tarfile
 
     out = io.BytesIO()
-    with tarfile.open(fileobj=io.BytesIO(value), mode="r:gz") as src:
-        with tarfile.open(fileobj=out, mode="w:gz") as dst:
-            for member in src.getmembers():
-                data = src.extractfile(member).read()  # type: ignore[union-attr]
-                if member.name == checkpoint.META:
-                    meta = json.loads(data)
-                    del meta["checkpoint_id"]
-                    data = json.dumps(meta).encode()
-                member.size = len(data)
-                dst.addfile(member, io.BytesIO(data))
+    with checkpoint._open(value) as src, tarfile.open(fileobj=out, mode="w:gz") as dst:
+        for member in src:
+            data = src.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == checkpoint.META and edit_meta is not None:
+                meta = json.loads(data)
+                edit_meta(meta)
+                data = json.dumps(meta).encode()
+            member.size = len(data)
+            dst.addfile(member, io.BytesIO(data))
     return out.getvalue()
+
+
+def test_checkpoints_are_zstd_and_gzip_ones_from_older_workers_still_restore(
+    events: list[Event], tmp_path: Path
+) -> None:
+    engine = Engine()
+    state = checkpoint.PartitionState(partition=2, engine=engine, partition_by="tenant")
+    half = len(events) // 2
+    engine.process(events[:half])
+    state.next_offset = 1
+    full = checkpoint.archive(checkpoint.snapshot(state, tmp_path))
+    engine.process(events[half:])
+    state.next_offset = 2
+    one = checkpoint.archive(checkpoint.snapshot(state, tmp_path))
+    assert full.startswith(b"\x28\xb5\x2f\xfd") and one.startswith(b"\x28\xb5\x2f\xfd")
+    expected = saved(engine, tmp_path / "live")
+    for name, chain in (("zstd", [full, one]), ("gzip", [_as_gzip(full), _as_gzip(one)])):
+        restored = Engine()
+        meta = checkpoint.unpack(chain, restored, tmp_path)
+        assert meta["next_offset"] == 2 and checkpoint.read_meta(chain[0])["next_offset"] == 1
+        assert saved(restored, tmp_path / name) == expected
+    with pytest.raises(ValueError, match="neither zstd nor gzip"):
+        checkpoint.read_meta(b"PK\x03\x04 not a checkpoint")
 
 
 def test_a_full_checkpoint_after_max_chain_deltas(tmp_path: Path) -> None:
