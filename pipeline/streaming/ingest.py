@@ -22,7 +22,6 @@ from aiokafka import AIOKafkaProducer
 
 from pipeline.streaming.parsing import (
     DeadLetter,
-    Envelope,
     EnvelopePacker,
     RecordCapture,
     expand,
@@ -105,11 +104,16 @@ async def ingest(
     out = Outbox(producer)
     packer = EnvelopePacker()
 
-    def emit(envelope: Envelope) -> None:
-        key = f"{envelope['tenant']}|{envelope['source']}"
+    keys: dict[tuple[tuple[str, Any], ...], bytes] = {}
+
+    def emit(head: tuple[tuple[str, Any], ...], pos: int, record: Any) -> None:
+        key = keys.get(head)
+        if key is None:
+            fields = dict(head)
+            key = keys[head] = f"{fields['tenant']}|{fields['source']}".encode()
         if chunk_records > 0:
-            key = f"{key}|{counts.records // chunk_records}"
-        packer.add(key.encode(), envelope)
+            key = b"%b|%d" % (key, counts.records // chunk_records)
+        packer.add_record(key, head, pos, record)
         counts.records += 1
 
     async def submit() -> list[asyncio.Future[Any]]:
