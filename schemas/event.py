@@ -9,6 +9,11 @@ Encoded as JSON (``vigil.events`` records), a field that holds its default (``""
 ``"success"``) is left out, and decoding fills it back in: an sshd logon is 258 bytes instead of
 402, and a million of them cost the broker, the parse stage's encoder and the worker's decoder
 that much less (the JSON Schema already marks those fields optional).
+
+Events are not tracked by Python's cyclic garbage collector (``gc=False``): they hold only
+strings, a datetime, enum members and a bool, so they can never be part of a reference cycle,
+and a parse batch of tens of thousands of them no longer makes every collection walk them
+(columnar reading of the throughput scenario +5-8 %, syslog lines kept in 20k-line chunks +11 %).
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"
 
 
-class Event(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True):
+class Event(msgspec.Struct, kw_only=True, frozen=True, omit_defaults=True, gc=False):
     """One normalised security event.
 
     >>> from datetime import UTC, datetime
