@@ -53,6 +53,25 @@ from schemas.parsers.base import (
 )
 from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
+#: What the compiled reader returns for a line it reads (see ``_native_events``).
+_NativeHit = tuple[int, int, int, int, int, int, str, int, str, str, str, str, str, int]
+
+
+def _load_native() -> Callable[[str], _NativeHit | None] | None:
+    """The compiled reader of RFC 3164 sshd lines (schemas/native, built by ``make``); without
+    it every line takes the pure-Python path below, with the same events."""
+    try:
+        from vigil_native import sshd_line
+    except ImportError:  # pragma: no cover - other machines
+        return None
+    return sshd_line
+
+
+_native_sshd_line = _load_native()
+
+#: True when lines go through the compiled reader first (tests/schemas/test_syslog_native.py).
+NATIVE = _native_sshd_line is not None
+
 __all__ = ["MAX_LINE_CHARS", "MAX_REPEAT", "RFC3164_TZ", "JournaldParser", "SyslogParser"]
 
 #: Zone assumed for RFC 3164 stamps, which carry none (made configurable later).
@@ -730,6 +749,10 @@ class SyslogParser:
             raise BadRecord(f"syslog parser error: {type(exc).__name__}") from exc
 
     def _parse(self, record: Record, ctx: ParseContext) -> list[Event]:
+        if _native_sshd_line is not None and type(record) is str:
+            hit = _native_sshd_line(record)
+            if hit is not None:
+                return _native_events(hit, ctx)
         if not isinstance(record, str):
             raise BadRecord("not a text line")
         if len(record) > MAX_LINE_CHARS:
@@ -766,6 +789,52 @@ class SyslogParser:
         if handler is None:
             return []
         return handler(_Line(ctx, time, _host(host), app, pam), message or "")
+
+
+#: The compiled reader's kinds (vigil_native.sshd_line): event id, action, outcome.
+_NATIVE_KINDS: tuple[tuple[str, Action, Outcome], ...] = (
+    ("", Action.OTHER, Outcome.UNKNOWN),  # 0: a line without an event
+    ("sshd.accepted", Action.LOGON, Outcome.SUCCESS),
+    ("sshd.failed", Action.LOGON_FAILED, Outcome.FAILURE),
+    ("sshd.invalid_user", Action.LOGON_FAILED, Outcome.FAILURE),
+    ("sshd.not_allowed", Action.LOGON_FAILED, Outcome.FAILURE),
+)
+
+
+def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
+    """The events of a line the compiled reader read: what ``_parse`` and ``_sshd`` give for
+    it. Its time is found here as there (the year, its rollover and ``ctx.state`` stay in
+    Python); the stamp's cache key is an int here, a tuple there: a line of the other path
+    misses the cache and recomputes the same time."""
+    key, mon, day, hh, mi, ss, dst_host, kind, user, src_ip, src_host, proto, reason, count = hit
+    state = ctx.state
+    last = state.get(_STATE_LAST_STAMP)
+    if last is not None and last[0] == key:
+        time = last[1]
+    else:
+        time = _rfc3164_time(mon, day, hh, mi, ss, ctx)
+        state[_STATE_LAST_STAMP] = (key, time)
+    if not kind or not count:
+        return []
+    event_id, action, outcome = _NATIVE_KINDS[kind]
+    event = Event(
+        time=time,
+        tenant=ctx.tenant,
+        source_format=_SOURCE_FORMAT,
+        action=action,
+        outcome=outcome,
+        user=user,
+        src_ip=src_ip,
+        src_host=src_host,
+        dst_host=dst_host,
+        logon_type="ssh",
+        auth_protocol=proto,
+        app="sshd",
+        event_id=event_id,
+        record_id=f"{ctx.source}:{ctx.position}",
+        reason=reason,
+    )
+    return [event] if count == 1 else [event] * count
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
