@@ -54,10 +54,12 @@ from schemas.parsers.base import (
 from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
 #: What the compiled reader returns for a line it reads (see ``_native_events``).
-_NativeHit = tuple[int, int, int, int, int, int, str, int, str, str, str, str, str, int]
+_NativeHit = tuple[
+    int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int
+]
 
 
-def _load_native() -> Callable[[str], _NativeHit | None] | None:
+def _load_native() -> Callable[[str, tuple[int, int] | None], _NativeHit | None] | None:
     """The compiled reader of RFC 3164 sshd lines (schemas/native, built by ``make``); without
     it every line takes the pure-Python path below, with the same events."""
     try:
@@ -750,7 +752,10 @@ class SyslogParser:
 
     def _parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         if _native_sshd_line is not None and type(record) is str:
-            hit = _native_sshd_line(record)
+            # The last line's (year, month) lets it give the time of a line in the same month
+            # (_rfc3164_time's first branch); only for UTC stamps, the one zone it knows.
+            year_month = ctx.state.get(_STATE_YEAR_MONTH) if RFC3164_TZ is UTC else None
+            hit = _native_sshd_line(record, year_month)
             if hit is not None:
                 return _native_events(hit, ctx)
         if not isinstance(record, str):
@@ -804,17 +809,21 @@ _NATIVE_KINDS: tuple[tuple[str, Action, Outcome], ...] = (
 def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
     """The events of a line the compiled reader read: what ``_parse`` and ``_sshd`` give for
     it. Its time is found here as there (the year, its rollover and ``ctx.state`` stay in
-    Python); the stamp's cache key is an int here, a tuple there: a line of the other path
-    misses the cache and recomputes the same time."""
-    key, mon, day, hh, mi, ss, dst_host, kind, user, src_ip, src_host, proto, reason, count = hit
-    state = ctx.state
-    last = state.get(_STATE_LAST_STAMP)
-    if last is not None and last[0] == key:
-        time = last[1]
-    else:
-        time = _rfc3164_time(mon, day, hh, mi, ss, ctx)
-        state[_STATE_LAST_STAMP] = (key, time)
-    if not kind or not count:
+    Python, and the compiled reader gives the time only where _rfc3164_time's first branch
+    would: the month of the line before, in its year). The stamp's cache key is an int here, a
+    tuple there: a line of the other path misses the cache and recomputes the same time. The
+    cache stays right when the reader gives the time without touching it: whatever changes the
+    year and month in ``ctx.state`` also writes the cache."""
+    key, time, mon, day, hh, mi, ss, host, kind, user, ip, peer, proto, reason, n = hit
+    if time is None:
+        state = ctx.state
+        last = state.get(_STATE_LAST_STAMP)
+        if last is not None and last[0] == key:
+            time = last[1]
+        else:
+            time = _rfc3164_time(mon, day, hh, mi, ss, ctx)
+            state[_STATE_LAST_STAMP] = (key, time)
+    if not kind or not n:
         return []
     event_id, action, outcome = _NATIVE_KINDS[kind]
     event = Event(
@@ -824,9 +833,9 @@ def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
         action=action,
         outcome=outcome,
         user=user,
-        src_ip=src_ip,
-        src_host=src_host,
-        dst_host=dst_host,
+        src_ip=ip,
+        src_host=peer,
+        dst_host=host,
         logon_type="ssh",
         auth_protocol=proto,
         app="sshd",
@@ -834,7 +843,7 @@ def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
         record_id=f"{ctx.source}:{ctx.position}",
         reason=reason,
     )
-    return [event] if count == 1 else [event] * count
+    return [event] if n == 1 else [event] * n
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

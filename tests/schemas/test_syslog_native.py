@@ -233,6 +233,21 @@ def test_year_rollover_and_backstep() -> None:
         assert_same(lines, reference)
 
 
+@needs_native
+def test_same_month_times() -> None:
+    """The compiled reader gives the time of a line in the month of the line before: leap
+    years, impossible dates and clocks there are Python's answers too."""
+    lines = [
+        f"Feb {day} {clock} h sshd[1]: Invalid user b from 10.0.0.2"
+        for day in ("28", "29", "30", "31", " 1", "00")
+        for clock in ("10:00:00", "23:59:59", "24:00:00", "10:60:00", "10:00:60")
+    ]
+    lines.insert(0, "Feb 27 10:00:00 h sshd[1]: Invalid user b from 10.0.0.2")
+    for year in (2023, 2024, 2025, 2100, 1990):
+        assert_same(lines, datetime(year, 3, 1, tzinfo=UTC))
+        assert_same(lines[::-1], datetime(year, 3, 1, tzinfo=UTC))
+
+
 MONTHS = st.sampled_from(["Jan", "Feb", "Mar", "Jun", "Dec", "dec", "Foo"])
 DAYS = st.sampled_from([" 1", "01", " 9", "28", "29", "30", "31", "00", "99", "1"])
 CLOCK = st.sampled_from(["00:00:00", "23:59:59", "09:32:20.5", "24:00:00", "12:60:00", "1:2:3"])
