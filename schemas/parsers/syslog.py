@@ -744,6 +744,14 @@ class SyslogParser:
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         try:
+            if _native_sshd_line is not None and type(record) is str:
+                # The compiled reader first (an sshd line it reads exactly as _parse, else
+                # None). The last line's (year, month) lets it give the time of a line in the
+                # same month (_rfc3164_time's first branch); only for UTC stamps.
+                year_month = ctx.state.get(_STATE_YEAR_MONTH) if RFC3164_TZ is UTC else None
+                hit = _native_sshd_line(record, year_month)
+                if hit is not None:
+                    return _native_events(hit, ctx)
             return self._parse(record, ctx)
         except BadRecord:
             raise
@@ -751,13 +759,6 @@ class SyslogParser:
             raise BadRecord(f"syslog parser error: {type(exc).__name__}") from exc
 
     def _parse(self, record: Record, ctx: ParseContext) -> list[Event]:
-        if _native_sshd_line is not None and type(record) is str:
-            # The last line's (year, month) lets it give the time of a line in the same month
-            # (_rfc3164_time's first branch); only for UTC stamps, the one zone it knows.
-            year_month = ctx.state.get(_STATE_YEAR_MONTH) if RFC3164_TZ is UTC else None
-            hit = _native_sshd_line(record, year_month)
-            if hit is not None:
-                return _native_events(hit, ctx)
         if not isinstance(record, str):
             raise BadRecord("not a text line")
         if len(record) > MAX_LINE_CHARS:

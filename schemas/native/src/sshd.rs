@@ -231,18 +231,23 @@ fn normalise_ipv4(value: &str) -> Option<String> {
     let text = value.trim_matches(' ');
     let mut octets = [0u32; 4];
     let mut n = 0;
+    let mut canonical = true;
     for part in text.split('.') {
         if n == 4 || part.is_empty() || part.len() > 3 || !part.bytes().all(|c| c.is_ascii_digit())
         {
             return None;
         }
-        octets[n] = part.parse().ok()?;
+        canonical &= part.len() == 1 || !part.starts_with('0');
+        octets[n] = part.bytes().fold(0, |acc, c| acc * 10 + u32::from(c - b'0'));
         n += 1;
     }
     if n != 4 || octets.iter().any(|&o| o > 255) {
         // _IPV4_LOOSE matched but an octet is over 255: Python returns "" (not an address);
         // any other shape fails ipaddress too, since it has no ':'.
         return None;
+    }
+    if canonical {
+        return Some(text.to_string()); // what the formatting below gives, without it
     }
     Some(format!("{}.{}.{}.{}", octets[0], octets[1], octets[2], octets[3]))
 }
