@@ -198,6 +198,17 @@ ODD = [
     "Jan  2 10:00:00 h",
     "Jan  2 10:00:00 ",
     "Jan  2 10:00",
+    "Jan  2 10:00:00 h CRON[9]: pam_unix(cron:session): session opened for user root by (uid=0)",
+    "Feb 30 10:00:00 h CRON[9]: pam_unix(cron:session): session opened for user root by (uid=0)",
+    "Jan  2 10:00:00 h kernel: [ 1.0] x",
+    "Jan  2 10:00:00 h - x",
+    "Jan  2 10:00:00 h -: x",
+    "Jan  2 10:00:00 h prog[1]:x",
+    "Jan  2 10:00:00 h prog[1 2]: x",
+    "Jan  2 10:00:00 h [1]: x",
+    "Jan  2 10:00:00 h su(pam_unix)[1]: session opened for user root by a(uid=1)",
+    "Jan  2 10:00:00 h /bin/login[1]: pam_unix(login:auth): authentication failure; user=a",
+    "Jan  2 10:00:00 h sudo:     a : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/sh",
     "Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4",
     "Jan  2 10:00:00 h sshd[1]: Accepted password for " + "x" * 70_000 + " from 1.2.3.4 port 2",
 ]
@@ -256,7 +267,8 @@ HOSTS = st.sampled_from(
 )
 TAGS = st.sampled_from(
     ["sshd[1]", "sshd", "/usr/sbin/sshd[2]", "sshd-session[3]", "sshd-auth", "sshd]", "sshd[]",
-     "sshd[1 2]", "sshd(pam_unix)[4]", "su[5]", "cron[6]", "sshdx[7]"]
+     "sshd[1 2]", "sshd(pam_unix)[4]", "su[5]", "cron[6]", "sshdx[7]", "CRON[8]", "-", "kernel",
+     "systemd-logind[9]", "login[10]", "(pam_unix)[11]", "gdm-password]", "SSHD[12]", "sudo"]
 )  # fmt: skip
 USERS = st.one_of(
     st.sampled_from(

@@ -52,8 +52,8 @@ fn same_month_time<'py>(
     Ok(Some(PyDateTime::new(py, year, mon, day, hh, mi, ss, 0, Some(&utc))?))
 }
 
-/// `sshd_line(line, year_month) -> tuple | None`: for an RFC 3164 sshd line `SyslogParser`
-/// reads exactly so, `(stamp_key, time, month, day, hour, minute, second, dst_host, kind,
+/// `sshd_line(line, year_month) -> tuple | None`: for an RFC 3164 line of sshd (or of a
+/// program without a handler there: kind 0) that `SyslogParser` reads exactly so, `(stamp_key, time, month, day, hour, minute, second, dst_host, kind,
 /// user, src_ip, src_host, auth_protocol, reason, count)`; `time` is the line's UTC datetime
 /// when its month is the one of `year_month` (`ctx.state`'s last `(year, month)`), else None
 /// (Python infers the year); kind 0 is a line without an event, 1-4 accepted, failed, invalid

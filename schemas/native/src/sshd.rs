@@ -29,7 +29,7 @@ pub struct Hit<'a> {
     /// Month 1-12, day, hour, minute, second as the stamp writes them (not validated: Python's
     /// `_rfc3164_time` decides, and raises BadRecord for an impossible date).
     pub stamp: [u8; 5],
-    /// `normalise_host(host)`
+    /// `normalise_host(host)` ("" on a line of a program without a handler: no event)
     pub dst_host: String,
     pub kind: Kind,
     /// `normalise_user(user)`
@@ -136,11 +136,14 @@ fn header(line: &str) -> Option<([u8; 5], &str, &str, &str)> {
         return None;
     }
     let host = &line[i..host_end];
+    let stamp = [mon, day, hh, mi, ss];
+    // Where the tag group fails the line is still syslog, without a tag (Python gives []).
+    let no_tag = Some((stamp, host, "", ""));
     // (?: +(?P<prog>[^\s\[\]:]+)(?:\[(?P<pid>[^\]\s]{1,20})\]|\])?:(?= |$))?
     // host is \S+ greedy and the rest can always match, so this group is tried only here.
     let mut j = host_end;
     if b.get(j) != Some(&b' ') {
-        return None; // end of line: a line without a tag (Python's: it gives [])
+        return no_tag; // end of line
     }
     while b.get(j) == Some(&b' ') {
         j += 1;
@@ -150,7 +153,7 @@ fn header(line: &str) -> Option<([u8; 5], &str, &str, &str)> {
         j += 1;
     }
     if j == prog_start {
-        return None;
+        return no_tag;
     }
     let tag = &line[prog_start..j];
     match b.get(j) {
@@ -161,7 +164,7 @@ fn header(line: &str) -> Option<([u8; 5], &str, &str, &str)> {
                 k += 1;
             }
             if b.get(k) != Some(&b']') || k == pid_start || k - pid_start > 20 {
-                return None; // the group fails: no tag (Python's)
+                return no_tag;
             }
             j = k + 1;
         }
@@ -169,22 +172,49 @@ fn header(line: &str) -> Option<([u8; 5], &str, &str, &str)> {
         _ => {}
     }
     if b.get(j) != Some(&b':') {
-        return None;
+        return no_tag;
     }
     j += 1;
     // (?= |$) then " ?(?P<msg>.*)"
     let msg = match b.get(j) {
         None => "",
         Some(b' ') => &line[j + 1..],
-        Some(_) => return None,
+        Some(_) => return no_tag,
     };
-    Some(([mon, day, hh, mi, ss], host, tag, msg))
+    Some((stamp, host, tag, msg))
 }
 
-/// `_program(tag)` is `("sshd", pam=False, _sshd)`.
-fn is_sshd(tag: &str) -> bool {
-    let name = tag.rsplit('/').next().unwrap_or(tag);
-    matches!(name, "sshd" | "sshd-session" | "sshd-auth")
+enum Program {
+    /// `_program(tag)` is `("sshd", pam=False, _sshd)`
+    Sshd,
+    /// `_program(tag)` has no handler (cron, kernel, systemd-logind ...; "" and "-": no tag):
+    /// the line gives no event, whatever its message
+    Unhandled,
+    /// a handler this module does not mirror (sudo, su, shadow-utils, PAM, old pam tags)
+    Other,
+}
+
+/// `_program(tag)`: which of `Program` the tag is.
+fn program(tag: &str) -> Program {
+    let mut name = tag.rsplit('/').next().unwrap_or(tag);
+    let pam = name.ends_with("(pam_unix)");
+    if pam {
+        name = &name[..name.len() - "(pam_unix)".len()];
+    }
+    let sshd = matches!(name, "sshd" | "sshd-session" | "sshd-auth");
+    if sshd && !pam {
+        return Program::Sshd;
+    }
+    // _HANDLERS, and _generic for old pam tags and _CONSOLE_SERVICES
+    let handled = sshd
+        || pam
+        || matches!(
+            name,
+            "sudo" | "su" | "useradd" | "userdel" | "usermod" | "groupadd" | "groupdel"
+                | "gpasswd" | "passwd" | "chpasswd"
+                | "login" | "gdm" | "gdm-password" | "lightdm" | "xdm" | "kdm" | "sddm"
+        );
+    if handled { Program::Other } else { Program::Unhandled }
 }
 
 const EMPTY: [&str; 10] = ["", "-", "--", "null", "none", "n/a", "na", "unknown", "(null)", "nil"];
@@ -490,7 +520,9 @@ fn sshd(msg: &str, depth: u32) -> Option<Msg> {
     Msg::skip()
 }
 
-/// An RFC 3164 sshd line this module reads exactly as `SyslogParser`, else None.
+/// An RFC 3164 line of sshd, or of a program `SyslogParser` has no handler for (its stamp
+/// only: Python still finds its time, which may raise), read exactly as `SyslogParser`; else
+/// None.
 pub fn parse(record: &str) -> Option<Hit<'_>> {
     if record.len() > MAX_LINE_BYTES {
         return None;
@@ -500,11 +532,11 @@ pub fn parse(record: &str) -> Option<Hit<'_>> {
         return None;
     }
     let (stamp, host, tag, msg) = header(line)?;
-    if !is_sshd(tag) {
-        return None;
-    }
-    let dst_host = normalise_host(host)?;
-    let m = sshd(msg, 0)?;
+    let (dst_host, m) = match program(tag) {
+        Program::Sshd => (normalise_host(host)?, sshd(msg, 0)?),
+        Program::Unhandled => (String::new(), Msg::skip()?),
+        Program::Other => return None,
+    };
     Some(Hit {
         stamp,
         dst_host,
