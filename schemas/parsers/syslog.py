@@ -805,16 +805,17 @@ _NATIVE_KINDS: tuple[tuple[str, Action, Outcome], ...] = (
     ("sshd.invalid_user", Action.LOGON_FAILED, Outcome.FAILURE),
     ("sshd.not_allowed", Action.LOGON_FAILED, Outcome.FAILURE),
 )
+_NATIVE_SUDO = 5  # a sudo command line (_sudo): built on its own below
 
 
 def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
-    """The events of a line the compiled reader read: what ``_parse`` and ``_sshd`` give for
-    it. Its time is found here as there (the year, its rollover and ``ctx.state`` stay in
-    Python, and the compiled reader gives the time only where _rfc3164_time's first branch
-    would: the month of the line before, in its year). The stamp's cache key is an int here, a
-    tuple there: a line of the other path misses the cache and recomputes the same time. The
-    cache stays right when the reader gives the time without touching it: whatever changes the
-    year and month in ``ctx.state`` also writes the cache."""
+    """The events of a line the compiled reader read: what ``_parse`` with ``_sshd`` or
+    ``_sudo`` gives for it. Its time is found here as there (the year, its rollover and
+    ``ctx.state`` stay in Python, and the compiled reader gives the time only where
+    _rfc3164_time's first branch would: the month of the line before, in its year). The
+    stamp's cache key is an int here, a tuple there: a line of the other path misses the cache
+    and recomputes the same time. The cache stays right when the reader gives the time without
+    touching it: whatever changes the year and month in ``ctx.state`` also writes the cache."""
     key, time, mon, day, hh, mi, ss, host, kind, user, ip, peer, proto, reason, n = hit
     if time is None:
         state = ctx.state
@@ -826,6 +827,26 @@ def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
             state[_STATE_LAST_STAMP] = (key, time)
     if not kind or not n:
         return []
+    if kind == _NATIVE_SUDO:
+        # _sudo's event: ip and peer carry the target user and the command
+        return [
+            Event(
+                time=time,
+                tenant=ctx.tenant,
+                source_format=_SOURCE_FORMAT,
+                action=Action.PRIVILEGE_USE,
+                outcome=Outcome.FAILURE if reason else Outcome.SUCCESS,
+                user=user,
+                target_user=ip,
+                dst_host=host,
+                app="sudo",
+                object=peer,
+                privileged=_privileged_target(ip),
+                event_id="sudo.command",
+                record_id=f"{ctx.source}:{ctx.position}",
+                reason=reason,
+            )
+        ]
     event_id, action, outcome = _NATIVE_KINDS[kind]
     event = Event(
         time=time,

@@ -355,7 +355,7 @@ def sshd_lines(draw: st.DrawFn, plain: bool = False) -> str:
 @st.composite
 def mutated(draw: st.DrawFn) -> str:
     """A generated line cut short, or with a character replaced or inserted anywhere."""
-    line = draw(sshd_lines(plain=True))
+    line = draw(st.one_of(sshd_lines(plain=True), sudo_lines()))
     at = draw(st.integers(0, len(line)))
     what = draw(st.sampled_from(["cut", "replace", "insert"]))
     char = draw(st.sampled_from([" ", "\t", "\r", "\n", "\x00", ":", "[", "]", "é", "9", "\udcff"]))
@@ -364,6 +364,54 @@ def mutated(draw: st.DrawFn) -> str:
     if what == "replace":
         return line[:at] + char + line[at + 1 :]
     return line[:at] + char + line[at:]
+
+
+SUDO_HEADS = st.sampled_from(
+    ["TTY=pts/0 ; PWD=/home/a ; USER=root ; ", "USER=postgres ; ", "",
+     "3 incorrect password attempts ; TTY=pts/1 ; PWD=/ ; USER=root ; ",
+     "user NOT in sudoers ; TTY=pts/0 ; PWD=/ ; USER=root ; ", "a=b ; ", " ; ; USER=ADMIN@x ; USER=bob ; ",
+     "host NOT allowed to run sudo on h ; USER=root ; ", "command not allowed ; USER=Administrator ; ",
+     "Some Odd Problem That Is Longer Than Sixty Four Characters For Sure Yes Indeed ; USER=x ; ",
+     ";; odd ;; ; USER= ; ", "a password is required ; USER=system ; ", "USER=root;COMMAND=x ; "]
+)  # fmt: skip
+
+
+SUDO_HEAD = st.builds(
+    "{} {} {} {} {}".format,
+    st.sampled_from(["Jan", "Feb", "Dec"]),
+    st.sampled_from([" 1", "09", "29", "31"]),
+    st.sampled_from(["00:00:00", "23:59:59"]),
+    st.sampled_from(["h", "H.example.com", "10.0.0.1", "-"]),
+    st.sampled_from(["sudo:", "/usr/bin/sudo[7]:", "sudo]:", "sudo[1]:", "sudo(pam_unix)[2]:"]),
+)
+
+
+@st.composite
+def sudo_lines(draw: st.DrawFn) -> str:
+    head = draw(SUDO_HEAD)
+    user = draw(
+        st.one_of(
+            st.from_regex(r"\A[!-~]{1,12}\Z"),
+            st.sampled_from(["root", "Admin", "D\\u", "u@r", "-", "é", ""]),
+        )
+    )
+    command = draw(
+        st.one_of(st.text(alphabet=ASCII, max_size=20), st.just(" /bin/sh  "), st.just("x" * 600))
+    )
+    message = draw(
+        st.sampled_from(
+            [
+                f"{' ' * draw(st.integers(0, 5))}{user} : {draw(SUDO_HEADS)}COMMAND={command}",
+                f"{user} : {draw(SUDO_HEADS)}COMMAND={command}",
+                f"{' ' * draw(st.integers(0, 5))}{user} : {draw(SUDO_HEADS)}COMMAND={command}",
+                f"{user} : {draw(SUDO_HEADS)}",
+                f"{user}  : {draw(SUDO_HEADS)}COMMAND={command}",
+                "pam_unix(sudo:session): session opened for user root(uid=0) by a(uid=1000)",
+                f"{user} : unable to resolve host x",
+            ]
+        )
+    )
+    return head + " " + message + draw(TAILS)
 
 
 REFERENCES = st.sampled_from(
@@ -382,6 +430,15 @@ def test_generated_sshd_lines(lines: list[str], reference: datetime) -> None:
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(sshd_lines(plain=True), min_size=1, max_size=6), REFERENCES)
 def test_generated_plain_sshd_lines(lines: list[str], reference: datetime) -> None:
+    assert_same(lines, reference)
+
+
+@needs_native
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(st.one_of(sudo_lines(), sshd_lines(plain=True)), min_size=1, max_size=6), REFERENCES
+)
+def test_generated_sudo_lines(lines: list[str], reference: datetime) -> None:
     assert_same(lines, reference)
 
 

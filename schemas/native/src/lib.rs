@@ -20,6 +20,7 @@ fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
         "bad_key" => intern!(py, "bad_key").clone(),
         "auth_failed" => intern!(py, "auth_failed").clone(),
         "not_allowed" => intern!(py, "not_allowed").clone(),
+        "root" => intern!(py, "root").clone(),
         other => PyString::new(py, other),
     }
 }
@@ -57,7 +58,8 @@ fn same_month_time<'py>(
 /// user, src_ip, src_host, auth_protocol, reason, count)`; `time` is the line's UTC datetime
 /// when its month is the one of `year_month` (`ctx.state`'s last `(year, month)`), else None
 /// (Python infers the year); kind 0 is a line without an event, 1-4 accepted, failed, invalid
-/// user, not allowed. None: parse the line in Python.
+/// user, not allowed, and 5 a sudo command: `(..., kind=5, user, target_user, object, "",
+/// reason, 1)` (`SyslogParser`'s `_sudo`). None: parse the line in Python.
 #[pyfunction]
 #[pyo3(signature = (line, year_month=None, /))]
 fn sshd_line<'py>(
@@ -83,6 +85,13 @@ fn sshd_line<'py>(
         sshd::Kind::Failed => 2,
         sshd::Kind::InvalidUser => 3,
         sshd::Kind::NotAllowed => 4,
+        sshd::Kind::Sudo => 5,
+    };
+    // sudo.command carries target_user and object where sshd's events carry the peer
+    let (slot_a, slot_b) = if kind == 5 {
+        (&hit.target_user, &hit.object)
+    } else {
+        (&hit.src_ip, &hit.src_host)
     };
     let items: [Bound<'py, PyAny>; 15] = [
         key.into_pyobject(py)?.into_any(),
@@ -95,10 +104,10 @@ fn sshd_line<'py>(
         PyString::new(py, &hit.dst_host).into_any(),
         kind.into_pyobject(py)?.into_any(),
         text(py, &hit.user).into_any(),
-        text(py, &hit.src_ip).into_any(),
-        text(py, &hit.src_host).into_any(),
+        text(py, slot_a).into_any(),
+        text(py, slot_b).into_any(),
         text(py, &hit.auth_protocol).into_any(),
-        text(py, hit.reason).into_any(),
+        text(py, &hit.reason).into_any(),
         hit.count.into_pyobject(py)?.into_any(),
     ];
     Ok(Some(PyTuple::new(py, items)?))

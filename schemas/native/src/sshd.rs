@@ -22,6 +22,8 @@ pub enum Kind {
     Failed,
     InvalidUser,
     NotAllowed,
+    /// `sudo.command` (`_sudo`): `user`, `target_user`, `object`, `reason`
+    Sudo,
 }
 
 #[derive(Debug)]
@@ -39,7 +41,10 @@ pub struct Hit<'a> {
     pub src_host: String,
     /// `_method(method)`, "" when the event has none
     pub auth_protocol: String,
-    pub reason: &'static str,
+    pub reason: String,
+    /// sudo: `normalise_user(USER=...) or "root"` and the command (`object`)
+    pub target_user: String,
+    pub object: String,
     /// how many copies of the event (`message repeated N times`, capped as in Python)
     pub count: u64,
     _line: std::marker::PhantomData<&'a str>,
@@ -187,6 +192,8 @@ fn header(line: &str) -> Option<([u8; 5], &str, &str, &str)> {
 enum Program {
     /// `_program(tag)` is `("sshd", pam=False, _sshd)`
     Sshd,
+    /// `_program(tag)` is `("sudo", pam=False, _sudo)`
+    Sudo,
     /// `_program(tag)` has no handler (cron, kernel, systemd-logind ...; "" and "-": no tag):
     /// the line gives no event, whatever its message
     Unhandled,
@@ -204,6 +211,9 @@ fn program(tag: &str) -> Program {
     let sshd = matches!(name, "sshd" | "sshd-session" | "sshd-auth");
     if sshd && !pam {
         return Program::Sshd;
+    }
+    if name == "sudo" && !pam {
+        return Program::Sudo;
     }
     // _HANDLERS, and _generic for old pam tags and _CONSOLE_SERVICES
     let handled = sshd
@@ -388,7 +398,9 @@ struct Msg {
     src_ip: String,
     src_host: String,
     auth_protocol: String,
-    reason: &'static str,
+    reason: String,
+    target_user: String,
+    object: String,
     count: u64,
 }
 
@@ -400,14 +412,26 @@ impl Msg {
             src_ip: String::new(),
             src_host: String::new(),
             auth_protocol: String::new(),
-            reason: "",
+            reason: String::new(),
+            target_user: String::new(),
+            object: String::new(),
             count: 1,
         })
     }
 
     fn logon(kind: Kind, user: &str, peer_text: &str, proto: String, reason: &'static str) -> Option<Msg> {
         let (src_ip, src_host) = peer(peer_text)?;
-        Some(Msg { kind, user: normalise_user(user), src_ip, src_host, auth_protocol: proto, reason, count: 1 })
+        Some(Msg {
+            kind,
+            user: normalise_user(user),
+            src_ip,
+            src_host,
+            auth_protocol: proto,
+            reason: reason.to_string(),
+            target_user: String::new(),
+            object: String::new(),
+            count: 1,
+        })
     }
 }
 
@@ -520,6 +544,73 @@ fn sshd(msg: &str, depth: u32) -> Option<Msg> {
     Msg::skip()
 }
 
+const SUDO_REASONS: [(&str, &str); 5] = [
+    ("incorrect password", "bad_password"),
+    ("NOT in sudoers", "not_in_sudoers"),
+    ("NOT allowed to run sudo", "not_allowed_on_host"),
+    ("command not allowed", "command_not_allowed"),
+    ("password is required", "password_required"),
+];
+
+/// `_sudo(line, msg)` with `line.pam` False.
+fn sudo(msg: &str) -> Option<Msg> {
+    if msg.starts_with("pam_unix(") {
+        return Msg::skip();
+    }
+    // _SUDO: \s*(\S+) : (.*)
+    let b = msg.as_bytes();
+    let start = b.iter().take_while(|&&c| c == b' ').count();
+    let Some((user, after)) = word_then(msg, start, " : ") else {
+        return Msg::skip();
+    };
+    let rest = &msg[after..];
+    // head, sep, command = rest.partition("COMMAND=")
+    let Some(k) = rest.find("COMMAND=") else {
+        return Msg::skip();
+    };
+    let (head, command) = (&rest[..k], &rest[k + 8..]);
+    let strip = |t: &'_ str| -> String { t.trim_matches([' ', ';']).to_string() };
+    let mut parts = head.split(" ; ");
+    let first = parts.next().unwrap_or("");
+    let problem = if first.contains('=') { String::new() } else { strip(first) };
+    let mut target = String::new();
+    for part in std::iter::once(first).chain(parts) {
+        let part = strip(part);
+        if let Some(value) = part.strip_prefix("USER=") {
+            target = value.to_string();
+        }
+    }
+    let mut target_user = normalise_user(&target);
+    if target_user.is_empty() {
+        target_user = "root".to_string(); // sudo's default runas user
+    }
+    let reason = if problem.is_empty() {
+        String::new()
+    } else {
+        match SUDO_REASONS.iter().find(|(needle, _)| problem.contains(needle)) {
+            Some((_, code)) => code.to_string(),
+            None => {
+                let mut code = problem.to_ascii_lowercase().replace(' ', "_");
+                code.truncate(64); // ASCII: 64 characters
+                code
+            }
+        }
+    };
+    let mut object = command.trim_matches(' ').to_string();
+    object.truncate(512);
+    Some(Msg {
+        kind: Kind::Sudo,
+        user: normalise_user(user),
+        src_ip: String::new(),
+        src_host: String::new(),
+        auth_protocol: String::new(),
+        reason,
+        target_user,
+        object,
+        count: 1,
+    })
+}
+
 /// An RFC 3164 line of sshd, or of a program `SyslogParser` has no handler for (its stamp
 /// only: Python still finds its time, which may raise), read exactly as `SyslogParser`; else
 /// None.
@@ -534,6 +625,7 @@ pub fn parse(record: &str) -> Option<Hit<'_>> {
     let (stamp, host, tag, msg) = header(line)?;
     let (dst_host, m) = match program(tag) {
         Program::Sshd => (normalise_host(host)?, sshd(msg, 0)?),
+        Program::Sudo => (normalise_host(host)?, sudo(msg)?),
         Program::Unhandled => (String::new(), Msg::skip()?),
         Program::Other => return None,
     };
@@ -546,6 +638,8 @@ pub fn parse(record: &str) -> Option<Hit<'_>> {
         src_host: m.src_host,
         auth_protocol: m.auth_protocol,
         reason: m.reason,
+        target_user: m.target_user,
+        object: m.object,
         count: m.count,
         _line: std::marker::PhantomData,
     })
