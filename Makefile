@@ -69,4 +69,4 @@ test: $(VENV)/.installed system-deps lint
 		bash deploy/kafka/kafka.sh down --wipe || true; exit $$status
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache schemas/native/target
