@@ -60,8 +60,8 @@ _NativeHit = tuple[
 
 
 def _load_native() -> Callable[[str, tuple[int, int] | None], _NativeHit | None] | None:
-    """The compiled reader of RFC 3164 sshd lines (schemas/native, built by ``make``); without
-    it every line takes the pure-Python path below, with the same events."""
+    """The compiled reader of RFC 3164 sshd and sudo lines (schemas/native, built by ``make``);
+    without it every line takes the pure-Python path below, with the same events."""
     try:
         from vigil_native import sshd_line
     except ImportError:  # pragma: no cover - other machines
@@ -745,9 +745,10 @@ class SyslogParser:
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         try:
             if _native_sshd_line is not None and type(record) is str:
-                # The compiled reader first (an sshd line it reads exactly as _parse, else
-                # None). The last line's (year, month) lets it give the time of a line in the
-                # same month (_rfc3164_time's first branch); only for UTC stamps.
+                # The compiled reader first (an sshd or sudo line, or one of a program without
+                # a handler, that it reads exactly as _parse; else None). The last line's
+                # (year, month) lets it give the time of a line in the same month
+                # (_rfc3164_time's first branch); only for UTC stamps.
                 year_month = ctx.state.get(_STATE_YEAR_MONTH) if RFC3164_TZ is UTC else None
                 hit = _native_sshd_line(record, year_month)
                 if hit is not None:

@@ -1,4 +1,5 @@
-//! `vigil_native`: a compiled fast path for `schemas/parsers/syslog.py` (RFC 3164 sshd lines).
+//! `vigil_native`: a compiled fast path for `schemas/parsers/syslog.py` (RFC 3164 sshd and sudo
+//! lines).
 //!
 //! Python builds the Events; this module only reads the line (see `sshd.rs` for the contract).
 

@@ -1,4 +1,5 @@
-//! The RFC 3164 header and the sshd messages of `schemas/parsers/syslog.py`, as plain Rust.
+//! The RFC 3164 header and the sshd and sudo messages of `schemas/parsers/syslog.py`, as plain
+//! Rust (lines of programs it has no handler for are recognised too: they give no event).
 //!
 //! Contract: `parse` returns `Some` only for a line whose every step it reproduces exactly
 //! (the regexes' matches, backtracking included, and `normalise_user` / `normalise_host` /
