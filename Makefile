@@ -8,10 +8,17 @@ DEMO_OUT := .demo
 
 .PHONY: demo test lint format system-deps kafka-fetch kafka-up kafka-down kafka-status clean
 
-$(VENV)/.installed: pyproject.toml
+# The compiled syslog reader (schemas/native, Rust + PyO3, built by maturin with cargo) is part of
+# the install: `make test` sets VIGIL_REQUIRE_NATIVE=1 so a missing build fails a test instead of
+# silently running the pure-Python path.
+NATIVE_SOURCES := $(wildcard schemas/native/Cargo.* schemas/native/pyproject.toml \
+	schemas/native/*.pyi schemas/native/src/*.rs)
+
+$(VENV)/.installed: pyproject.toml $(NATIVE_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet ./schemas/native
 	touch $@
 
 # The main job on bundled samples: a generated organisation with injected attacks (tenant acme)
@@ -58,8 +65,8 @@ system-deps:
 # Starts the broker the integration tests need, runs every test, stops the broker whatever happens.
 test: $(VENV)/.installed system-deps lint
 	bash deploy/kafka/kafka.sh up
-	status=0; $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
+	status=0; VIGIL_REQUIRE_NATIVE=1 $(PY) -m pytest $(PYTEST_ARGS) || status=$$?; \
 		bash deploy/kafka/kafka.sh down --wipe || true; exit $$status
 
 clean:
-	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_OUT) .pytest_cache .mypy_cache .ruff_cache schemas/native/target

@@ -53,6 +53,27 @@ from schemas.parsers.base import (
 )
 from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
+#: What the compiled reader returns for a line it reads (see ``_native_events``).
+_NativeHit = tuple[
+    int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int
+]
+
+
+def _load_native() -> Callable[[str, tuple[int, int] | None], _NativeHit | None] | None:
+    """The compiled reader of RFC 3164 sshd and sudo lines (schemas/native, built by ``make``);
+    without it every line takes the pure-Python path below, with the same events."""
+    try:
+        from vigil_native import sshd_line
+    except ImportError:  # pragma: no cover - other machines
+        return None
+    return sshd_line
+
+
+_native_sshd_line = _load_native()
+
+#: True when lines go through the compiled reader first (tests/schemas/test_syslog_native.py).
+NATIVE = _native_sshd_line is not None
+
 __all__ = ["MAX_LINE_CHARS", "MAX_REPEAT", "RFC3164_TZ", "JournaldParser", "SyslogParser"]
 
 #: Zone assumed for RFC 3164 stamps, which carry none (made configurable later).
@@ -723,6 +744,15 @@ class SyslogParser:
 
     def parse(self, record: Record, ctx: ParseContext) -> list[Event]:
         try:
+            if _native_sshd_line is not None and type(record) is str:
+                # The compiled reader first (an sshd or sudo line, or one of a program without
+                # a handler, that it reads exactly as _parse; else None). The last line's
+                # (year, month) lets it give the time of a line in the same month
+                # (_rfc3164_time's first branch); only for UTC stamps.
+                year_month = ctx.state.get(_STATE_YEAR_MONTH) if RFC3164_TZ is UTC else None
+                hit = _native_sshd_line(record, year_month)
+                if hit is not None:
+                    return _native_events(hit, ctx)
             return self._parse(record, ctx)
         except BadRecord:
             raise
@@ -766,6 +796,77 @@ class SyslogParser:
         if handler is None:
             return []
         return handler(_Line(ctx, time, _host(host), app, pam), message or "")
+
+
+#: The compiled reader's kinds (vigil_native.sshd_line): event id, action, outcome.
+_NATIVE_KINDS: tuple[tuple[str, Action, Outcome], ...] = (
+    ("", Action.OTHER, Outcome.UNKNOWN),  # 0: a line without an event
+    ("sshd.accepted", Action.LOGON, Outcome.SUCCESS),
+    ("sshd.failed", Action.LOGON_FAILED, Outcome.FAILURE),
+    ("sshd.invalid_user", Action.LOGON_FAILED, Outcome.FAILURE),
+    ("sshd.not_allowed", Action.LOGON_FAILED, Outcome.FAILURE),
+)
+_NATIVE_SUDO = 5  # a sudo command line (_sudo): built on its own below
+
+
+def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
+    """The events of a line the compiled reader read: what ``_parse`` with ``_sshd`` or
+    ``_sudo`` gives for it. Its time is found here as there (the year, its rollover and
+    ``ctx.state`` stay in Python, and the compiled reader gives the time only where
+    _rfc3164_time's first branch would: the month of the line before, in its year). The
+    stamp's cache key is an int here, a tuple there: a line of the other path misses the cache
+    and recomputes the same time. The cache stays right when the reader gives the time without
+    touching it: whatever changes the year and month in ``ctx.state`` also writes the cache."""
+    key, time, mon, day, hh, mi, ss, host, kind, user, ip, peer, proto, reason, n = hit
+    if time is None:
+        state = ctx.state
+        last = state.get(_STATE_LAST_STAMP)
+        if last is not None and last[0] == key:
+            time = last[1]
+        else:
+            time = _rfc3164_time(mon, day, hh, mi, ss, ctx)
+            state[_STATE_LAST_STAMP] = (key, time)
+    if not kind or not n:
+        return []
+    if kind == _NATIVE_SUDO:
+        # _sudo's event: ip and peer carry the target user and the command
+        return [
+            Event(
+                time=time,
+                tenant=ctx.tenant,
+                source_format=_SOURCE_FORMAT,
+                action=Action.PRIVILEGE_USE,
+                outcome=Outcome.FAILURE if reason else Outcome.SUCCESS,
+                user=user,
+                target_user=ip,
+                dst_host=host,
+                app="sudo",
+                object=peer,
+                privileged=_privileged_target(ip),
+                event_id="sudo.command",
+                record_id=f"{ctx.source}:{ctx.position}",
+                reason=reason,
+            )
+        ]
+    event_id, action, outcome = _NATIVE_KINDS[kind]
+    event = Event(
+        time=time,
+        tenant=ctx.tenant,
+        source_format=_SOURCE_FORMAT,
+        action=action,
+        outcome=outcome,
+        user=user,
+        src_ip=ip,
+        src_host=peer,
+        dst_host=host,
+        logon_type="ssh",
+        auth_protocol=proto,
+        app="sshd",
+        event_id=event_id,
+        record_id=f"{ctx.source}:{ctx.position}",
+        reason=reason,
+    )
+    return [event] if n == 1 else [event] * n
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -1,0 +1,121 @@
+//! `vigil_native`: a compiled fast path for `schemas/parsers/syslog.py` (RFC 3164 sshd and sudo
+//! lines).
+//!
+//! Python builds the Events; this module only reads the line (see `sshd.rs` for the contract).
+
+use pyo3::prelude::*;
+use pyo3::types::{PyDateTime, PyString, PyTuple, PyTzInfo};
+use pyo3::intern;
+
+mod sshd;
+
+/// Interned Python strings for the values that repeat on every line.
+fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
+    match value {
+        "" => intern!(py, "").clone(),
+        "password" => intern!(py, "password").clone(),
+        "publickey" => intern!(py, "publickey").clone(),
+        "keyboard-interactive" => intern!(py, "keyboard-interactive").clone(),
+        "bad_password" => intern!(py, "bad_password").clone(),
+        "invalid_user" => intern!(py, "invalid_user").clone(),
+        "bad_key" => intern!(py, "bad_key").clone(),
+        "auth_failed" => intern!(py, "auth_failed").clone(),
+        "not_allowed" => intern!(py, "not_allowed").clone(),
+        "root" => intern!(py, "root").clone(),
+        other => PyString::new(py, other),
+    }
+}
+
+fn leap(year: i32) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+/// `_rfc3164_time`'s first branch: the stamp in the year of the line before when it is in that
+/// line's month, if `datetime(...)` accepts it and it lies in [MIN_TIME, MAX_TIME) (1990-2099,
+/// UTC). Anything else (another month, an impossible date) is Python's, which may raise.
+fn same_month_time<'py>(
+    py: Python<'py>,
+    year_month: Option<&Bound<'py, PyAny>>,
+    [mon, day, hh, mi, ss]: [u8; 5],
+) -> PyResult<Option<Bound<'py, PyDateTime>>> {
+    let Some(Ok((year, month))) = year_month.map(|v| v.extract::<(i32, u8)>()) else {
+        return Ok(None);
+    };
+    let days = match mon {
+        2 if leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if month != mon || !(1990..=2099).contains(&year) || day < 1 || day > days || hh > 23 || mi > 59 || ss > 59 {
+        return Ok(None);
+    }
+    let utc = PyTzInfo::utc(py)?;
+    Ok(Some(PyDateTime::new(py, year, mon, day, hh, mi, ss, 0, Some(&utc))?))
+}
+
+/// `sshd_line(line, year_month) -> tuple | None`: for an RFC 3164 line of sshd (or of a
+/// program without a handler there: kind 0) that `SyslogParser` reads exactly so, `(stamp_key, time, month, day, hour, minute, second, dst_host, kind,
+/// user, src_ip, src_host, auth_protocol, reason, count)`; `time` is the line's UTC datetime
+/// when its month is the one of `year_month` (`ctx.state`'s last `(year, month)`), else None
+/// (Python infers the year); kind 0 is a line without an event, 1-4 accepted, failed, invalid
+/// user, not allowed, and 5 a sudo command: `(..., kind=5, user, target_user, object, "",
+/// reason, 1)` (`SyslogParser`'s `_sudo`). None: parse the line in Python.
+#[pyfunction]
+#[pyo3(signature = (line, year_month=None, /))]
+fn sshd_line<'py>(
+    py: Python<'py>,
+    line: &Bound<'py, PyString>,
+    year_month: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Bound<'py, PyTuple>>> {
+    let Ok(line) = line.to_str() else {
+        return Ok(None); // lone surrogates: Python's
+    };
+    let Some(hit) = sshd::parse(line) else {
+        return Ok(None);
+    };
+    let [mon, day, hh, mi, ss] = hit.stamp;
+    let key = ((((mon as u64 * 100 + day as u64) * 100 + hh as u64) * 100 + mi as u64) * 100) + ss as u64;
+    let time = match same_month_time(py, year_month, hit.stamp)? {
+        Some(t) => t.into_any(),
+        None => py.None().into_bound(py),
+    };
+    let kind: u8 = match hit.kind {
+        sshd::Kind::Skip => 0,
+        sshd::Kind::Accepted => 1,
+        sshd::Kind::Failed => 2,
+        sshd::Kind::InvalidUser => 3,
+        sshd::Kind::NotAllowed => 4,
+        sshd::Kind::Sudo => 5,
+    };
+    // sudo.command carries target_user and object where sshd's events carry the peer
+    let (slot_a, slot_b) = if kind == 5 {
+        (&hit.target_user, &hit.object)
+    } else {
+        (&hit.src_ip, &hit.src_host)
+    };
+    let items: [Bound<'py, PyAny>; 15] = [
+        key.into_pyobject(py)?.into_any(),
+        time,
+        mon.into_pyobject(py)?.into_any(),
+        day.into_pyobject(py)?.into_any(),
+        hh.into_pyobject(py)?.into_any(),
+        mi.into_pyobject(py)?.into_any(),
+        ss.into_pyobject(py)?.into_any(),
+        PyString::new(py, &hit.dst_host).into_any(),
+        kind.into_pyobject(py)?.into_any(),
+        text(py, &hit.user).into_any(),
+        text(py, slot_a).into_any(),
+        text(py, slot_b).into_any(),
+        text(py, &hit.auth_protocol).into_any(),
+        text(py, &hit.reason).into_any(),
+        hit.count.into_pyobject(py)?.into_any(),
+    ];
+    Ok(Some(PyTuple::new(py, items)?))
+}
+
+#[pymodule]
+fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(sshd_line, m)?)?;
+    Ok(())
+}
