@@ -132,7 +132,7 @@ def _remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
 LOCAL_LOGON_TYPES = frozenset({"2", "7", "11", "interactive", "unlock", "cachedinteractive"})
 
 
-def _local_interactive(batch: EventBatch) -> Int64Array:
+def local_interactive(batch: EventBatch) -> Int64Array:
     """Rows of successful local interactive logons by users (what makes a host a workstation)."""
     user = batch.column("user")
     dst = batch.column("dst_host")
@@ -664,7 +664,7 @@ class LateralNewHost(_PairNovelty):
         self, batch: EventBatch, rows: Int64Array, left: Int64Array, right: Int64Array
     ) -> dict[str, np.ndarray]:
         n = len(rows)
-        interactive = _local_interactive(batch)
+        interactive = local_interactive(batch)
         hosts = batch.column("dst_host")[interactive].astype(np.int64)
         size = max(int(right.max()) + 1 if n else 1, int(hosts.max()) + 1 if len(hosts) else 1)
         first_row = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
@@ -720,7 +720,7 @@ class LateralNewHost(_PairNovelty):
     def _learn_classes(
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
     ) -> None:
-        interactive = _local_interactive(batch)
+        interactive = local_interactive(batch)
         hosts = batch.column("dst_host")[interactive].astype(np.int64)
         if len(hosts):
             self.right_client_ = grow(self.right_client_, int(hosts.max()) + 1, 0)

@@ -20,7 +20,9 @@ its relay host's history (as every chain did before young entities were judged).
 
 The second hop must itself be out of habit: a user who has logged on from B at least
 ``habit_count`` times before (B is their own workstation) is not continuing someone else's
-chain when a helpdesk engineer happened to connect to B an hour earlier.
+chain when a helpdesk engineer happened to connect to B an hour earlier; nor is a user who sits
+at B (console or unlock logons there: their own workstation), whose remote logons may carry only
+an address that does not resolve to B often enough to make a habit.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from detectors.lateral import (
     acting_user,
     decayed_sum_before,
     group_last_before,
+    local_interactive,
     remote_access,
 )
 from detectors.registry import register
@@ -115,6 +118,8 @@ class LoginChain:
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
         # (user, destination host) hops seen: the hosts a user reaches
         self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, host) local interactive logons seen: the machines a user sits at
+        self.console_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
@@ -186,6 +191,9 @@ class LoginChain:
         habit_prior, _ = group_order(habit_keys)
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
+        # Nor is anyone who sits at B (console or unlock logons there): the owner going on from
+        # their own workstation after the helpdesk or a scanner connected to it.
+        chain &= ~self._sits_at(batch, rows, user, src)
         switch = chain & (in_user != user)
         # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
         # itself reaches B habitually (a jump host several admins use) is likely that account's
@@ -295,6 +303,28 @@ class LoginChain:
         reached: FloatArray = stored + before[:n]
         return reached
 
+    def _sits_at(
+        self, batch: EventBatch, rows: np.ndarray, user: np.ndarray, src: np.ndarray
+    ) -> BoolArray:
+        """Whether each row's user had a local interactive logon on the row's source host
+        before the row (state + earlier rows of the batch)."""
+        n = len(rows)
+        query = pair_keys(user, np.maximum(src, 0))
+        stored, _ = self.console_.lookup(query)
+        local = local_interactive(batch)
+        if n == 0 or len(local) == 0:
+            return (stored > 0) & (src >= 0)
+        seen = pair_keys(batch.column("user")[local], batch.column("dst_host")[local])
+        # A local logon at batch position p sorts before a query at position r when p < r.
+        keys = np.r_[query, seen]
+        sequence = np.r_[2 * rows.astype(np.int64), 2 * local + 1]
+        order = np.argsort(sequence, kind="stable")
+        is_local = np.r_[np.zeros(n), np.ones(len(local))][order]
+        before = np.empty(len(keys))
+        before[order] = group_cumsum_before(keys[order], is_local)
+        sits: BoolArray = ((stored + before[:n]) > 0) & (src >= 0)
+        return sits
+
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
         """Per key id: the earliest time among this batch's rows (NaN when absent)."""
@@ -374,6 +404,12 @@ class LoginChain:
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
         self.reached_.add(pair_keys(user, dst), time)
+        local = local_interactive(batch)
+        if len(local):
+            self.console_.add(
+                pair_keys(batch.column("user")[local], batch.column("dst_host")[local]),
+                batch.time[local],
+            )
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
@@ -421,6 +457,7 @@ class LoginChain:
         return {
             **self.habits_.state("habits_"),
             **self.reached_.state("reached_"),
+            **self.console_.state("console_"),
             "ip_host": self.ip_host_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
@@ -440,8 +477,12 @@ class LoginChain:
             self.reached_.load_state(state, "reached_")
         else:  # state saved before reached hosts were tracked
             self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        if "console_keys" in state:
+            self.console_.load_state(state, "console_")
+        else:  # state saved before the machines users sit at were tracked
+            self.console_ = PairTable(WHOLE_COUNTS, times=False)
         for name in self.state():
-            if not name.startswith(("habits_", "reached_")):
+            if not name.startswith(("habits_", "reached_", "console_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
                 value = state.get(name, np.empty(0))
                 setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))

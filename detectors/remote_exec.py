@@ -112,6 +112,8 @@ DESCRIPTION = {
 }
 NONE = -1
 NO_SOURCE = np.uint32(0xFFFFFFFF)
+#: Kinds whose artefact name is the tool's own (a service, a task, a dropped file).
+OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
 #: Interpreters and proxies a remote shell runs through (their children are the commands).
@@ -347,6 +349,12 @@ class RemoteExecution:
             np.maximum(name, 0)
         ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
         peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
+        # The account's own earlier artefacts of the same name (a deployment tool's service
+        # installed host after host, its installer copied each time): one more is its routine.
+        # Not for shares and pipes (every ADMIN$ is called that) nor WMI/WinRM children (a
+        # shell is a shell): there the kind's habit is all there is.
+        own_named = named & np.isin(r_kind, [KINDS.index(k) for k in OWN_NAME_KINDS])
+        repeats = np.where(own_named, seen + prior_same, 0.0)
         # Source prior: other accounts' artefacts from the same machine (a management host,
         # a deployment server). One account's own repetitions are its habit, not the source's:
         # an attacker on a foothold machine does not teach it.
@@ -388,6 +396,7 @@ class RemoteExecution:
             * self.points_scale
             * np.where(anchored | is_share, 1.0, self.unanchored_weight)
             / (1.0 + habit)
+            / (1.0 + repeats)
             / (1.0 + np.maximum(peers, 0.0))
             / (1.0 + others_src / self.origin_scale),
             0.0,
@@ -410,6 +419,7 @@ class RemoteExecution:
             "habitual": habitual,
             "habit": habit,
             "peers": peers,
+            "repeats": repeats,
             "others_src": others_src,
             "origin": origin,
             "has_origin": has_origin,

@@ -116,11 +116,18 @@ def _office(days: int, extra: list[Event]) -> list[Event]:
 
 
 def _helpdesk(user: str, days: int) -> list[Event]:
-    """``user`` takes over a different user's workstation every day."""
-    return [
+    """``user`` takes over a different user's workstation every day, and works on the file
+    server a dozen times a day (what makes a new host rare by count alone)."""
+    events = [
         logon(T0 + timedelta(days=day, hours=3), user, f"ws{day % 20}", "10.1.0.99")
         for day in range(days)
     ]
+    events += [
+        logon(T0 + timedelta(days=day, hours=4, minutes=k), user, "files", "10.1.0.99")
+        for day in range(days)
+        for k in range(12)
+    ]
+    return events
 
 
 def _reach(user: str, host: str, src: str = "10.1.0.99") -> list[Event]:
@@ -177,3 +184,70 @@ def test_a_person_with_two_hosts_on_a_host_everybody_reaches_is_not() -> None:
     ]
     last = [logon(t, "user12", "files", "10.1.0.12"), logon(t, "user12", "new-files", "10.1.0.12")]
     assert score_last(LateralNewHost(), [*events, *popular, *last]) == 0.0
+
+
+# -- login_chain: the helpdesk connects to a workstation, its owner goes on from it ---------------
+
+
+def _console(when: datetime, user: str, host: str) -> Event:
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user=user,
+        src_ip="127.0.0.1",
+        dst_host=host,
+        logon_type="11",
+    )
+
+
+def test_the_owner_going_on_from_their_workstation_after_the_helpdesk_is_no_chain() -> None:
+    from detectors.login_chain import LoginChain
+    from tests.detectors.test_login_chain_cold import logon as hop
+
+    monday = datetime(2024, 3, 4, 8, tzinfo=UTC)
+    history: list[Event] = []
+    for day in range(10):  # zoe sits at wks-zoe (cached logons); the helpdesk works from wks-hd
+        t = monday + timedelta(days=day)
+        history.append(_console(t, "zoe", "wks-zoe"))
+        # (her network logons name only an address, as Kerberos ones do: no habit from wks-zoe)
+        history.append(logon(t + timedelta(minutes=1), "zoe", "files", "10.1.0.7"))
+        history.append(hop(t + timedelta(minutes=2), "hd", "wks-hd", "files"))
+        history.append(hop(t + timedelta(minutes=3), "max", "wks-max", "files"))
+    when = monday + timedelta(days=11, hours=2)
+    helpdesk = hop(when, "hd", "wks-hd", "wks-zoe")
+
+    def points(user: str) -> list[float]:
+        builder, detector = BatchBuilder(), LoginChain()
+        past = builder.build(history)
+        detector.learn(past, held_back=np.zeros(len(past), dtype=np.bool_))
+        tail = [helpdesk, hop(when + timedelta(minutes=20), user, "wks-zoe", "bastion")]
+        return [float(p) for p in detector.score(builder.build(tail), builder).points]
+
+    assert points("zoe") == []  # her own machine: not continuing the helpdesk's session
+    # max never sat at wks-zoe: a chain (wks-zoe is a young relay, first reached now: cold)
+    assert points("max") == [7.5]
+
+
+def _push(t: datetime, user: str, host: str, service: str) -> list[Event]:
+    install = Event(
+        time=t + timedelta(seconds=2),
+        tenant="t",
+        source_format="test",
+        action=Action.REMOTE_EXEC,
+        user=user,
+        dst_host=host,
+        object=service,
+    )
+    return [logon(t, user, host, "10.0.0.41"), install]
+
+
+def test_a_deployment_tools_service_again_on_another_host_is_its_routine() -> None:
+    history: list[Event] = []
+    for day in range(6):  # the deployment account installs its client on a workstation a day
+        history += _push(T0 + timedelta(days=day), "svc_sccm", f"ws{day}", "ccmsetup")
+    t = T0 + timedelta(days=7)
+    again = score_last(RemoteExecution(), [*history, *_push(t, "svc_sccm", "ws9", "ccmsetup")])
+    other = score_last(RemoteExecution(), [*history, *_push(t, "svc_sccm", "ws9", "Xq7Rk2Vb")])
+    assert other > 2 * again  # a service it never installed counts its kind's habit only
