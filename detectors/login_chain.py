@@ -5,7 +5,10 @@ a remote logon to a third host C. A chain is worth ``chain_points``; when the ac
 the hop (credentials harvested on B, or 4648 explicit credentials), ``switch_points`` more. Hosts
 that relay chains routinely (jump boxes, admin workstations) are discounted by their decayed
 count of earlier, unflagged chains. Source IPs are resolved to host names with the IP -> host
-pairs that logons carry (WorkstationName + IpAddress).
+pairs that logons carry (WorkstationName + IpAddress); an address that has named two different
+machines is a pool's (VPN, DHCP), and its last pair is trusted for ``pool_hours`` only - else
+a VPN address last seen on a colleague's laptop last week makes anyone's session from it a hop
+out of that laptop.
 
 Cold start: nothing is judged until the tenant's own learning period (``tenant_learning_days``,
 3 by default) is over. After it, a chain whose relay host or accounts are still in their own
@@ -96,6 +99,7 @@ class LoginChain:
         habit_count: int = 2,
         tenant_learning_days: float | None = None,
         cold_weight: float = 0.5,
+        pool_hours: float = 8.0,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
@@ -114,6 +118,7 @@ class LoginChain:
             min(3.0, learning_days) if tenant_learning_days is None else tenant_learning_days
         )
         self.cold_weight = cold_weight
+        self.pool_window = pool_hours * 3600.0
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
         # (user, destination host) hops seen: the hosts a user reaches
@@ -121,6 +126,8 @@ class LoginChain:
         # (user, host) local interactive logons seen: the machines a user sits at
         self.console_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
+        self.ip_time_ = np.empty(0, dtype=np.float64)  # ip id -> when last named (NaN never)
+        self.ip_moved_ = np.empty(0, dtype=np.float64)  # 1: the address named two machines
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
@@ -140,16 +147,25 @@ class LoginChain:
         named = (src_ip_all >= 0) & (src_host_all >= 0)
         earlier = group_last_before(src_ip_all, named)
         size_ip = max(int(src_ip_all.max()) + 1 if len(batch) else 0, 1)
-        state_map = gather(self.ip_host_, size_ip, -1.0, np.maximum(src_ip_all, 0))
-        resolved = np.where(
-            src_host_all >= 0,
-            src_host_all,
-            np.where(
-                earlier >= 0,
-                src_host_all[np.maximum(earlier, 0)],
-                np.where(src_ip_all >= 0, state_map, -1),
-            ),
-        ).astype(np.int64)
+        safe_ip = np.maximum(src_ip_all, 0)
+        state_map = gather(self.ip_host_, size_ip, -1.0, safe_ip)
+        mapped = np.where(earlier >= 0, src_host_all[np.maximum(earlier, 0)], state_map)
+        # A pool address (VPN, DHCP) names one machine, then another: once it has, a mapping is
+        # trusted for ``pool_hours`` only (a static office address keeps its machine for good).
+        moved_here = named & (mapped >= 0) & (mapped != src_host_all)
+        moved = (gather(self.ip_moved_, size_ip, 0.0, safe_ip) > 0) | (
+            group_cumsum_before(src_ip_all, moved_here.astype(np.float64)) > 0
+        )
+        map_time = np.where(
+            earlier >= 0,
+            batch.time[np.maximum(earlier, 0)],
+            gather(self.ip_time_, size_ip, np.nan, safe_ip),
+        )
+        fresh = batch.time - map_time <= self.pool_window
+        usable = (src_ip_all >= 0) & (mapped >= 0) & (~moved | fresh)
+        resolved = np.where(src_host_all >= 0, src_host_all, np.where(usable, mapped, -1)).astype(
+            np.int64
+        )
         rows = np.flatnonzero(mask)
         n = len(rows)
         time = batch.time[rows]
@@ -282,6 +298,7 @@ class LoginChain:
             "flagged": flagged,
             "resolved": resolved,
             "named": named,
+            "moved_here": moved_here,
             "cold": cold,
             "doubted": doubted,
         }
@@ -357,7 +374,7 @@ class LoginChain:
             item = {
                 key: value[flagged][index]
                 for key, value in view.items()
-                if key not in ("resolved", "named")
+                if key not in ("resolved", "named", "moved_here")
             }
             u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
             b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
@@ -397,6 +414,10 @@ class LoginChain:
             self.ip_host_ = grow(self.ip_host_, size_ip, -1.0)
             # Rows are in time order: the last write per IP wins, as it would one by one.
             self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
+            self.ip_time_ = grow(self.ip_time_, size_ip, np.nan)
+            self.ip_time_[src_ip[named]] = batch.time[named]
+            self.ip_moved_ = grow(self.ip_moved_, size_ip, 0.0)
+            self.ip_moved_[src_ip[view["moved_here"]]] = 1.0
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -459,6 +480,8 @@ class LoginChain:
             **self.reached_.state("reached_"),
             **self.console_.state("console_"),
             "ip_host": self.ip_host_,
+            "ip_time": self.ip_time_,
+            "ip_moved": self.ip_moved_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
             "last_in_time": self.last_in_time_,

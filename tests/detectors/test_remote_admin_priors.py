@@ -251,3 +251,70 @@ def test_a_deployment_tools_service_again_on_another_host_is_its_routine() -> No
     again = score_last(RemoteExecution(), [*history, *_push(t, "svc_sccm", "ws9", "ccmsetup")])
     other = score_last(RemoteExecution(), [*history, *_push(t, "svc_sccm", "ws9", "Xq7Rk2Vb")])
     assert other > 2 * again  # a service it never installed counts its kind's habit only
+
+
+def _rdp_from(when: datetime, user: str, ws: str, ip: str, dst: str) -> Event:
+    """An RDP logon: it names the source workstation and its address (an IP -> host pair)."""
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user=user,
+        src_host=ws,
+        src_ip=ip,
+        dst_host=dst,
+        logon_type="10",
+    )
+
+
+def _ssh_from(when: datetime, user: str, ip: str, dst: str) -> Event:
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user=user,
+        src_ip=ip,
+        dst_host=dst,
+        logon_type="ssh",
+    )
+
+
+def test_a_vpn_pool_address_does_not_name_last_weeks_machine() -> None:
+    from detectors.login_chain import LoginChain
+    from tests.detectors.test_login_chain_cold import logon as hop
+
+    monday = datetime(2024, 3, 4, 8, tzinfo=UTC)
+    vpn = "10.30.0.77"
+    history: list[Event] = []
+    for day in range(10):
+        t = monday + timedelta(days=day)
+        history.append(hop(t, "hd", "wks-hd", "files"))
+        history.append(hop(t + timedelta(minutes=1), "ann", "wks-ann", "files"))
+        history.append(hop(t + timedelta(minutes=2), "bob", "wks-bob", "files"))
+        history.append(_ssh_from(t + timedelta(minutes=3), "bob", "10.30.1.5", "bastion"))
+    # The pool address named wks-ann on day 2 and wks-bob on day 5: it is a pool address.
+    history.append(_rdp_from(monday + timedelta(days=2, hours=1), "ann", "wks-ann", vpn, "app"))
+    history.append(_rdp_from(monday + timedelta(days=5, hours=1), "bob", "wks-bob", vpn, "app"))
+    when = monday + timedelta(days=11, hours=2)
+
+    def points(tail: list[Event]) -> list[float]:
+        builder, detector = BatchBuilder(), LoginChain()
+        past = builder.build(history)
+        detector.learn(past, held_back=np.zeros(len(past), dtype=np.bool_))
+        return [float(p) for p in detector.score(builder.build(tail), builder).points]
+
+    # Six days later bob's session comes from that address: it does not resolve to wks-bob, so
+    # the helpdesk's connection to wks-bob minutes before is not the first hop of a chain ...
+    stale = [
+        hop(when, "hd", "wks-hd", "wks-bob"),
+        _ssh_from(when + timedelta(minutes=5), "max", vpn, "bastion"),
+    ]
+    assert points(stale) == []
+    # ... while the same address naming wks-bob an hour before still does.
+    fresh = [
+        _rdp_from(when - timedelta(hours=1), "bob", "wks-bob", vpn, "app"),
+        *stale,
+    ]
+    assert points(fresh) != []
