@@ -126,8 +126,8 @@ class LoginChain:
         # (user, host) local interactive logons seen: the machines a user sits at
         self.console_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
-        self.ip_time_ = np.empty(0, dtype=np.float64)  # ip id -> when last named (NaN never)
-        self.ip_moved_ = np.empty(0, dtype=np.float64)  # 1: the address named two machines
+        # pool addresses (named two machines) -> when last named one (sparse: pools only)
+        self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
@@ -153,14 +153,11 @@ class LoginChain:
         # A pool address (VPN, DHCP) names one machine, then another: once it has, a mapping is
         # trusted for ``pool_hours`` only (a static office address keeps its machine for good).
         moved_here = named & (mapped >= 0) & (mapped != src_host_all)
-        moved = (gather(self.ip_moved_, size_ip, 0.0, safe_ip) > 0) | (
+        pool_seen, pool_last = self.pools_.lookup(safe_ip)
+        moved = ((pool_seen > 0) & (src_ip_all >= 0)) | (
             group_cumsum_before(src_ip_all, moved_here.astype(np.float64)) > 0
         )
-        map_time = np.where(
-            earlier >= 0,
-            batch.time[np.maximum(earlier, 0)],
-            gather(self.ip_time_, size_ip, np.nan, safe_ip),
-        )
+        map_time = np.where(earlier >= 0, batch.time[np.maximum(earlier, 0)], pool_last)
         fresh = batch.time - map_time <= self.pool_window
         usable = (src_ip_all >= 0) & (mapped >= 0) & (~moved | fresh)
         resolved = np.where(src_host_all >= 0, src_host_all, np.where(usable, mapped, -1)).astype(
@@ -414,10 +411,12 @@ class LoginChain:
             self.ip_host_ = grow(self.ip_host_, size_ip, -1.0)
             # Rows are in time order: the last write per IP wins, as it would one by one.
             self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
-            self.ip_time_ = grow(self.ip_time_, size_ip, np.nan)
-            self.ip_time_[src_ip[named]] = batch.time[named]
-            self.ip_moved_ = grow(self.ip_moved_, size_ip, 0.0)
-            self.ip_moved_[src_ip[view["moved_here"]]] = 1.0
+            # Pool addresses (state, or moved in this batch): when each last named a machine.
+            ips = src_ip[named].astype(np.int64)
+            pool, _ = self.pools_.lookup(ips)
+            pool_ips = np.unique(src_ip[view["moved_here"]].astype(np.int64))
+            keep = (pool > 0) | np.isin(ips, pool_ips)
+            self.pools_.add(ips[keep], batch.time[named][keep])
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -479,9 +478,8 @@ class LoginChain:
             **self.habits_.state("habits_"),
             **self.reached_.state("reached_"),
             **self.console_.state("console_"),
+            **self.pools_.state("pools_"),
             "ip_host": self.ip_host_,
-            "ip_time": self.ip_time_,
-            "ip_moved": self.ip_moved_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
             "last_in_time": self.last_in_time_,
@@ -504,8 +502,12 @@ class LoginChain:
             self.console_.load_state(state, "console_")
         else:  # state saved before the machines users sit at were tracked
             self.console_ = PairTable(WHOLE_COUNTS, times=False)
+        if "pools_keys" in state:
+            self.pools_.load_state(state, "pools_")
+        else:  # state saved before pool addresses were told apart
+            self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         for name in self.state():
-            if not name.startswith(("habits_", "reached_", "console_")):
+            if not name.startswith(("habits_", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
                 value = state.get(name, np.empty(0))
                 setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))
