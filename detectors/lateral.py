@@ -6,6 +6,11 @@ use towards another machine):
 * ``lateral_new_host`` — a user reaches a host outside their own baseline, judged after the user's
   own learning period and discounted by a popularity prior: a host that many distinct users reach
   (or that several users started reaching recently, as on a server roll-out day) is not surprising.
+  Three habits of whole classes of hosts temper it: an account already reaching half of every
+  host seen (a sweep) reaches a new one as part of it; a user who reaches other people's
+  workstations (hosts with console logons) is judged by their own rate of new ones among those;
+  and an account that never sat at a machine and only ever reached one or two hosts (a service
+  account) is not excused by a host's popularity.
 * ``lateral_new_edge`` — a source machine reaches a destination it never reached before, when both
   ends are past their learning period.
 * ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
@@ -121,6 +126,21 @@ def _remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
     explicit = batch.action_mask(frozenset({Action.EXPLICIT_CREDENTIAL})) & success
     explicit &= (user >= 0) & (dst >= 0) & (src_host >= 0) & (src_host != dst)
     return mask | explicit, explicit
+
+
+#: Logon types of someone sitting at the machine (console, unlock, cached): a workstation.
+LOCAL_LOGON_TYPES = frozenset({"2", "7", "11", "interactive", "unlock", "cachedinteractive"})
+
+
+def local_interactive(batch: EventBatch) -> Int64Array:
+    """Rows of successful local interactive logons by users (what makes a host a workstation)."""
+    user = batch.column("user")
+    dst = batch.column("dst_host")
+    logon = batch.action_mask(frozenset({Action.LOGON})) & batch.outcome_is(Outcome.SUCCESS)
+    rows = np.flatnonzero(logon & (user >= 0) & (dst >= 0))
+    keep = value_mask(batch, "logon_type", rows, lambda v: v.lower() in LOCAL_LOGON_TYPES)
+    keep &= ~value_mask(batch, "user", rows, lambda v: v.endswith("$") or v.lower() in NOT_USERS)
+    return rows[keep].astype(np.int64)
 
 
 def acting_user(batch: EventBatch, explicit: BoolArray) -> IntArray:
@@ -316,6 +336,10 @@ class _PairNovelty:
         recent_half_life_days: float = 7.0,
         forget_days: float = 120.0,
         explicit_boost: float = 1.3,
+        sweep_coverage: float = 0.5,
+        sweep_min_hosts: int = 10,
+        steady_max_hosts: int = 2,
+        steady_min_events: int = 20,
     ) -> None:
         points_per_nat = self.default_points_per_nat if points_per_nat is None else points_per_nat
         max_points = self.default_max_points if max_points is None else max_points
@@ -333,6 +357,13 @@ class _PairNovelty:
         self.recent_half_life = recent_half_life_days * DAY
         self.forget = forget_days * DAY
         self.explicit_boost = explicit_boost
+        # An entity that already reaches at least this share of every destination seen (an
+        # inventory or configuration sweep) reaches a new host as part of its sweep: p_new >=
+        # its share, once it reaches ``sweep_min_hosts`` (two hosts of three is no sweep).
+        self.sweep_coverage = sweep_coverage
+        self.sweep_min_hosts = sweep_min_hosts
+        self.steady_max_hosts = steady_max_hosts
+        self.steady_min_events = steady_min_events
         # every (left, right) seen (popularity counts them all), with its last learned time
         # (held-back rows are not learned): the left entity's baseline
         self.edges_ = PairsSeen()
@@ -382,25 +413,54 @@ class _PairNovelty:
         right_first = gather(self.right_first_, size_r, np.nan, right)
         _, first_right_row = group_order(right)
         right_first = np.where(np.isnan(right_first), time[first_right_row], right_first)
-        popular = (users_before >= self.popular_users) | (recent_before >= self.popular_recent)
+        popular_long = users_before >= self.popular_users
+        popular_recent = recent_before >= self.popular_recent
+        # A host that appeared after the tenant's first day and that several users started on
+        # lately is a roll-out: news to nobody, a service account included. (Hosts there from
+        # the start all look recently popular for a while.)
+        known_first = self.right_first_[~np.isnan(self.right_first_)]
+        tenant_first = (
+            float(known_first.min()) if len(known_first) else float(time[0]) if n else 0.0
+        )
+        rollout = popular_recent & (right_first - tenant_first >= DAY)
         distinct_state = gather(self.left_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
+        extra.update(self._classes(batch, rows, left, right))
         boost = np.where(boosted, self.explicit_boost, 1.0)
+        # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
+        known_hosts = float(np.count_nonzero(~np.isnan(self.right_first_)))
+        new_host_row = np.isnan(gather(self.right_first_, size_r, np.nan, right)) & (
+            first_right_row == np.arange(n)
+        )
+        hosts_before = known_hosts + np.cumsum(new_host_row) - new_host_row
 
         def points_for(flags: BoolArray) -> tuple[BoolArray, FloatArray, FloatArray, BoolArray]:
             learned_before = group_cumsum_before(keys, (~flags).astype(np.float64)) > 0
             known = stored_fresh | learned_before
             new_learn = (stored == 0) & ~flags & ~learned_before
             distinct = distinct_state + group_cumsum_before(left, new_learn.astype(np.float64))
-            p_new, surprise = new_value_surprise(
-                count_before, distinct, self.points_per_nat, self.max_points, extra["p_floor"]
+            coverage = distinct / np.maximum(hosts_before, 1.0)
+            sweep = (coverage >= self.sweep_coverage) & (distinct >= self.sweep_min_hosts)
+            floor = np.maximum(extra["p_floor"], np.where(sweep, np.minimum(coverage, 1.0), 0.0))
+            floor = np.maximum(floor, self._class_floor(extra, flags, left, new_learn))
+            _, surprise = new_value_surprise(
+                count_before, distinct, self.points_per_nat, self.max_points, floor
             )
             points = np.minimum(surprise * boost, 100.0)
-            return known, distinct, points, p_new > 0
+            # An account that has only ever reached a host or two, many times, and never sat at
+            # a machine (a service account on its one server): a host everybody else has
+            # reached for long is still news for it (one many started on lately is not).
+            steady = (
+                extra.get("account", np.zeros(n, dtype=np.bool_))
+                & (distinct <= self.steady_max_hosts)
+                & (count_before >= self.steady_min_events)
+            )
+            return known, distinct, points, steady
 
         def flags_of(flags: BoolArray) -> BoolArray:
-            known, _, points, _ = points_for(flags)
-            result: BoolArray = ~known & mature & extra["mature"] & ~popular
+            known, _, points, steady = points_for(flags)
+            discounted = (popular_long | popular_recent) & ~(steady & ~rollout)
+            result: BoolArray = ~known & mature & extra["mature"] & ~discounted
             return result & (points >= self.min_points)
 
         flagged = settle(flags_of, n)
@@ -419,6 +479,7 @@ class _PairNovelty:
             "users_before": users_before,
             "first_reach": first_reach,
             "boosted": boosted,
+            **{f"class_{key}": value for key, value in extra.items() if key.startswith("client")},
         }
 
     def _extra(
@@ -430,6 +491,23 @@ class _PairNovelty:
         n: int,
     ) -> dict[str, np.ndarray]:
         return {"mature": np.ones(n, dtype=np.bool_), "p_floor": np.zeros(n)}
+
+    def _classes(
+        self, batch: EventBatch, rows: Int64Array, left: Int64Array, right: Int64Array
+    ) -> dict[str, np.ndarray]:
+        """Per-row facts about the destination's class for :meth:`_class_floor` (none here)."""
+        return {}
+
+    def _class_floor(
+        self, extra: dict[str, np.ndarray], flags: BoolArray, left: Int64Array, new_learn: BoolArray
+    ) -> FloatArray:
+        """A further floor on p_new from the destination's class (none here)."""
+        return np.zeros(len(left))
+
+    def _learn_classes(
+        self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
+    ) -> None:
+        """Learn what :meth:`_classes` needs (nothing here)."""
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -494,6 +572,7 @@ class _PairNovelty:
         self.edges_.see(view["keys"])
         # The entity's own baseline: flagged and held-back rows stay out.
         keep = ~(view["flagged"] | held_back[rows])
+        self._learn_classes(batch, view, keep, size_l)  # (before the edges learn: it reads them)
         keys = view["keys"][keep]
         unique = np.unique(keys)
         _, learned_last = self.edges_.lookup(unique)
@@ -569,6 +648,115 @@ class LateralNewHost(_PairNovelty):
         switched = explicit[rows] & (batch.column("target_user")[rows] >= 0)
         switched &= batch.column("target_user")[rows] != batch.column("user")[rows]
         return rows, user, host, switched
+
+    def __init__(self, *, client_habit_min: int = 2, **params: float) -> None:
+        super().__init__(**params)  # type: ignore[arg-type]
+        # Someone's workstation (a host with console or unlock logons) reached by a user who
+        # already reaches at least this many workstations of others (desktop support): p_new
+        # is at least the user's own rate of new ones among their workstation visits.
+        self.client_habit_min = client_habit_min
+        self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
+        self.left_client_events_ = narrow_counts([])  # learned visits to workstations
+        self.left_client_distinct_ = narrow_counts([])  # distinct workstations learned
+        self.left_console_ = narrow_counts([])  # 1: the account had a local interactive logon
+
+    def _classes(
+        self, batch: EventBatch, rows: Int64Array, left: Int64Array, right: Int64Array
+    ) -> dict[str, np.ndarray]:
+        n = len(rows)
+        interactive = local_interactive(batch)
+        hosts = batch.column("dst_host")[interactive].astype(np.int64)
+        size = max(int(right.max()) + 1 if n else 1, int(hosts.max()) + 1 if len(hosts) else 1)
+        first_row = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_row, hosts, interactive)
+        client = gather(self.right_client_, size, 0, right) > 0
+        client |= first_row[right] < rows  # an earlier row of this batch made it one
+        size_l = int(left.max()) + 1 if n else 0
+        # People sit at a machine (console or unlock logons); service accounts never do.
+        people = batch.column("user")[interactive].astype(np.int64)
+        size_p = max(size_l, int(people.max()) + 1 if len(people) else 1, 1)
+        first_person_row = np.full(size_p, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_person_row, people, interactive)
+        console = gather(self.left_console_, size_p, 0, left) > 0
+        console |= first_person_row[left] < rows
+        # The acting account is a person's or a service's, not a machine account (HOST$ reaches
+        # another DC of its site without news).
+        _, explicit = remote_access(batch)
+        target = batch.column("target_user")[rows]
+        use_target = explicit[rows] & (target >= 0)
+
+        def machine(name: str) -> bool:
+            return name.endswith("$")
+
+        account = ~np.where(
+            use_target,
+            value_mask(batch, "target_user", rows, machine),
+            value_mask(batch, "user", rows, machine),
+        )
+        account &= ~console  # only a service account's one host makes another news
+        return {
+            "account": account,
+            "client": client,
+            "client_events": gather(self.left_client_events_, size_l, 0, left).astype(np.float64),
+            "client_distinct": gather(self.left_client_distinct_, size_l, 0, left).astype(
+                np.float64
+            ),
+        }
+
+    def _class_floor(
+        self, extra: dict[str, np.ndarray], flags: BoolArray, left: Int64Array, new_learn: BoolArray
+    ) -> FloatArray:
+        client = extra["client"]
+        events = extra["client_events"] + group_cumsum_before(
+            left, (client & ~flags).astype(np.float64)
+        )
+        distinct = extra["client_distinct"] + group_cumsum_before(
+            left, (client & new_learn).astype(np.float64)
+        )
+        habit = client & (distinct >= self.client_habit_min)
+        floor: FloatArray = np.where(habit, (distinct + 1.0) / (events + 2.0), 0.0)
+        return floor
+
+    def _learn_classes(
+        self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
+    ) -> None:
+        interactive = local_interactive(batch)
+        hosts = batch.column("dst_host")[interactive].astype(np.int64)
+        if len(hosts):
+            self.right_client_ = grow(self.right_client_, int(hosts.max()) + 1, 0)
+            self.right_client_[hosts] = 1
+            people = batch.column("user")[interactive].astype(np.int64)
+            self.left_console_ = grow(self.left_console_, int(people.max()) + 1, 0)
+            self.left_console_[people] = 1
+        client = view["class_client"] & keep
+        if not client.any():
+            return
+        left = view["left"]
+        self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
+        keys = view["keys"][client]
+        unique = np.unique(keys)
+        _, learned_last = self.edges_.lookup(unique)
+        new_keys = unique[np.isnan(learned_last)]
+        self.left_client_distinct_ = bump_counts(
+            self.left_client_distinct_, size_l, (new_keys >> 32).astype(np.int64)
+        )
+
+    def state(self) -> StateDict:
+        state = super().state()
+        state.update(
+            right_client=self.right_client_,
+            left_client_events=self.left_client_events_,
+            left_client_distinct=self.left_client_distinct_,
+            left_console=self.left_console_,
+        )
+        return state
+
+    @changes_state
+    def load_state(self, state: StateDict) -> None:
+        super().load_state(state)
+        # (snapshots from before the workstation class have none: nothing learned yet)
+        for name in ("right_client", "left_client_events", "left_client_distinct", "left_console"):
+            setattr(self, f"{name}_", narrow_counts(state.get(name, np.zeros(0, np.uint8))))
 
     def _explain(
         self, event: Event, item: dict[str, np.ndarray], builder: BatchBuilder

@@ -17,7 +17,9 @@ the host already: ``p = (paths seen once + 1) / (logons + 2)``. A first visit th
 door is ``lateral_new_host``'s, unless the account's own paths are few and steady (a service
 account that knows one host from one place): then the larger of the destination's and the
 account's chance of a new path. An account that arrived anywhere within ``onward_minutes`` is
-judged at ``onward_weight``: an admin going on from the app server with a forwarded key. A
+judged at ``onward_weight``: an admin going on from the app server with a forwarded key (not an
+account with at most ``steady_paths`` paths in ``steady_events`` logons or more: a service
+account's key does not travel on with its session). A
 bastion reached from a new VPN address every session stays quiet; a server reached through four
 doors for weeks does not. A path is learned when seen (its first sighting is the finding),
 unless the risk layer held it back.
@@ -112,6 +114,8 @@ class LateralNewPath:
         min_points: float = 15.0,
         onward_minutes: float = 30.0,
         onward_weight: float = 0.25,
+        steady_paths: int = 2,
+        steady_events: int = 20,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -122,6 +126,8 @@ class LateralNewPath:
         self.min_points = min_points
         self.onward_window = onward_minutes * 60.0
         self.onward_weight = onward_weight
+        self.steady_paths = steady_paths
+        self.steady_events = steady_events
         self.paths_ = PairTable(WHOLE_COUNTS, times=False)  # path_keys -> logons
         self.edges_ = PairTable(WHOLE_COUNTS, times=False)  # (source, destination) -> logons
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False)  # (user, destination)
@@ -204,6 +210,10 @@ class LateralNewPath:
         # session is not; a stolen key used from a foothold while its owner is away has no such
         # arrival. (Its owner at work in the same hours hides it: the price of this discount.)
         onward = time - arrivals["last_time"][rows] <= self.onward_window
+        # A service account (its own paths few and steady: CI's deploy key on the app server)
+        # does not go on from its server with a forwarded key: no discount for it.
+        steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
+        onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
         flagged = new_path & mature & (points >= self.min_points)
         return {

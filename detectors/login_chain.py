@@ -5,7 +5,10 @@ a remote logon to a third host C. A chain is worth ``chain_points``; when the ac
 the hop (credentials harvested on B, or 4648 explicit credentials), ``switch_points`` more. Hosts
 that relay chains routinely (jump boxes, admin workstations) are discounted by their decayed
 count of earlier, unflagged chains. Source IPs are resolved to host names with the IP -> host
-pairs that logons carry (WorkstationName + IpAddress).
+pairs that logons carry (WorkstationName + IpAddress); an address that has named two different
+machines is a pool's (VPN, DHCP), and its last pair is trusted for ``pool_hours`` only - else
+a VPN address last seen on a colleague's laptop last week makes anyone's session from it a hop
+out of that laptop.
 
 Cold start: nothing is judged until the tenant's own learning period (``tenant_learning_days``,
 3 by default) is over. After it, a chain whose relay host or accounts are still in their own
@@ -20,7 +23,9 @@ its relay host's history (as every chain did before young entities were judged).
 
 The second hop must itself be out of habit: a user who has logged on from B at least
 ``habit_count`` times before (B is their own workstation) is not continuing someone else's
-chain when a helpdesk engineer happened to connect to B an hour earlier.
+chain when a helpdesk engineer happened to connect to B an hour earlier; nor is a user who sits
+at B (console or unlock logons there: their own workstation), whose remote logons may carry only
+an address that does not resolve to B often enough to make a habit.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from detectors.lateral import (
     acting_user,
     decayed_sum_before,
     group_last_before,
+    local_interactive,
     remote_access,
 )
 from detectors.registry import register
@@ -93,6 +99,7 @@ class LoginChain:
         habit_count: int = 2,
         tenant_learning_days: float | None = None,
         cold_weight: float = 0.5,
+        pool_hours: float = 8.0,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
@@ -111,11 +118,16 @@ class LoginChain:
             min(3.0, learning_days) if tenant_learning_days is None else tenant_learning_days
         )
         self.cold_weight = cold_weight
+        self.pool_window = pool_hours * 3600.0
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
         # (user, destination host) hops seen: the hosts a user reaches
         self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, host) local interactive logons seen: the machines a user sits at
+        self.console_ = PairTable(WHOLE_COUNTS, times=False)
         self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
+        # pool addresses (named two machines) -> when last named one (sparse: pools only)
+        self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
@@ -135,16 +147,22 @@ class LoginChain:
         named = (src_ip_all >= 0) & (src_host_all >= 0)
         earlier = group_last_before(src_ip_all, named)
         size_ip = max(int(src_ip_all.max()) + 1 if len(batch) else 0, 1)
-        state_map = gather(self.ip_host_, size_ip, -1.0, np.maximum(src_ip_all, 0))
-        resolved = np.where(
-            src_host_all >= 0,
-            src_host_all,
-            np.where(
-                earlier >= 0,
-                src_host_all[np.maximum(earlier, 0)],
-                np.where(src_ip_all >= 0, state_map, -1),
-            ),
-        ).astype(np.int64)
+        safe_ip = np.maximum(src_ip_all, 0)
+        state_map = gather(self.ip_host_, size_ip, -1.0, safe_ip)
+        mapped = np.where(earlier >= 0, src_host_all[np.maximum(earlier, 0)], state_map)
+        # A pool address (VPN, DHCP) names one machine, then another: once it has, a mapping is
+        # trusted for ``pool_hours`` only (a static office address keeps its machine for good).
+        moved_here = named & (mapped >= 0) & (mapped != src_host_all)
+        pool_seen, pool_last = self.pools_.lookup(safe_ip)
+        moved = ((pool_seen > 0) & (src_ip_all >= 0)) | (
+            group_cumsum_before(src_ip_all, moved_here.astype(np.float64)) > 0
+        )
+        map_time = np.where(earlier >= 0, batch.time[np.maximum(earlier, 0)], pool_last)
+        fresh = batch.time - map_time <= self.pool_window
+        usable = (src_ip_all >= 0) & (mapped >= 0) & (~moved | fresh)
+        resolved = np.where(src_host_all >= 0, src_host_all, np.where(usable, mapped, -1)).astype(
+            np.int64
+        )
         rows = np.flatnonzero(mask)
         n = len(rows)
         time = batch.time[rows]
@@ -186,6 +204,9 @@ class LoginChain:
         habit_prior, _ = group_order(habit_keys)
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
+        # Nor is anyone who sits at B (console or unlock logons there): the owner going on from
+        # their own workstation after the helpdesk or a scanner connected to it.
+        chain &= ~self._sits_at(batch, rows, user, src)
         switch = chain & (in_user != user)
         # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
         # itself reaches B habitually (a jump host several admins use) is likely that account's
@@ -274,6 +295,7 @@ class LoginChain:
             "flagged": flagged,
             "resolved": resolved,
             "named": named,
+            "moved_here": moved_here,
             "cold": cold,
             "doubted": doubted,
         }
@@ -294,6 +316,28 @@ class LoginChain:
         before[order] = group_cumsum_before(keys[order], inbound)
         reached: FloatArray = stored + before[:n]
         return reached
+
+    def _sits_at(
+        self, batch: EventBatch, rows: np.ndarray, user: np.ndarray, src: np.ndarray
+    ) -> BoolArray:
+        """Whether each row's user had a local interactive logon on the row's source host
+        before the row (state + earlier rows of the batch)."""
+        n = len(rows)
+        query = pair_keys(user, np.maximum(src, 0))
+        stored, _ = self.console_.lookup(query)
+        local = local_interactive(batch)
+        if n == 0 or len(local) == 0:
+            return (stored > 0) & (src >= 0)
+        seen = pair_keys(batch.column("user")[local], batch.column("dst_host")[local])
+        # A local logon at batch position p sorts before a query at position r when p < r.
+        keys = np.r_[query, seen]
+        sequence = np.r_[2 * rows.astype(np.int64), 2 * local + 1]
+        order = np.argsort(sequence, kind="stable")
+        is_local = np.r_[np.zeros(n), np.ones(len(local))][order]
+        before = np.empty(len(keys))
+        before[order] = group_cumsum_before(keys[order], is_local)
+        sits: BoolArray = ((stored + before[:n]) > 0) & (src >= 0)
+        return sits
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
@@ -327,7 +371,7 @@ class LoginChain:
             item = {
                 key: value[flagged][index]
                 for key, value in view.items()
-                if key not in ("resolved", "named")
+                if key not in ("resolved", "named", "moved_here")
             }
             u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
             b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
@@ -367,6 +411,12 @@ class LoginChain:
             self.ip_host_ = grow(self.ip_host_, size_ip, -1.0)
             # Rows are in time order: the last write per IP wins, as it would one by one.
             self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
+            # Pool addresses (state, or moved in this batch): when each last named a machine.
+            ips = src_ip[named].astype(np.int64)
+            pool, _ = self.pools_.lookup(ips)
+            pool_ips = np.unique(src_ip[view["moved_here"]].astype(np.int64))
+            keep = (pool > 0) | np.isin(ips, pool_ips)
+            self.pools_.add(ips[keep], batch.time[named][keep])
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -374,6 +424,12 @@ class LoginChain:
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
         self.reached_.add(pair_keys(user, dst), time)
+        local = local_interactive(batch)
+        if len(local):
+            self.console_.add(
+                pair_keys(batch.column("user")[local], batch.column("dst_host")[local]),
+                batch.time[local],
+            )
         size_h = int(max(dst.max(), src.max())) + 1
         size_u = int(user.max()) + 1
         for name in ("host_first_", "last_in_time_", "relay_t_"):
@@ -421,6 +477,8 @@ class LoginChain:
         return {
             **self.habits_.state("habits_"),
             **self.reached_.state("reached_"),
+            **self.console_.state("console_"),
+            **self.pools_.state("pools_"),
             "ip_host": self.ip_host_,
             "host_first": self.host_first_,
             "user_first": self.user_first_,
@@ -440,8 +498,16 @@ class LoginChain:
             self.reached_.load_state(state, "reached_")
         else:  # state saved before reached hosts were tracked
             self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        if "console_keys" in state:
+            self.console_.load_state(state, "console_")
+        else:  # state saved before the machines users sit at were tracked
+            self.console_ = PairTable(WHOLE_COUNTS, times=False)
+        if "pools_keys" in state:
+            self.pools_.load_state(state, "pools_")
+        else:  # state saved before pool addresses were told apart
+            self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         for name in self.state():
-            if not name.startswith(("habits_", "reached_")):
+            if not name.startswith(("habits_", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
                 value = state.get(name, np.empty(0))
                 setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))

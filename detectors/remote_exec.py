@@ -32,9 +32,15 @@ A user who does this routinely (an admin's PsExec, a deployment account) is disc
 own decayed count of the same kind: points / (1 + count). Peers too: an artefact whose name
 (service, dropped file, share) other users already left behind is the team's tool, and each
 such user divides the points again (PSEXESVC used by four admins is not news for a fifth; a
-random service name is). Artefacts are learned even when they
-scored (the discount is what lets admins' routine work fade), except rows the risk layer holds
-back; an attacker repeating an artefact still scores on every new host.
+random service name is). The machine the anchoring logon came from is a prior too: an artefact
+from a host at least ``origin_accounts`` *other* accounts routinely run remote execution from
+(the admins' management host, a deployment server) is divided by 1 + their decayed count /
+``origin_scale`` - admins' WinRM and WMI from MGMT01 is how Windows is run, while the same
+from a workstation nobody administers from is not; one account's own runs never vouch for its
+source (an attacker on a foothold, or one admin's laptop taken over by another account).
+Artefacts are learned even when they scored (the discount is what lets admins' routine work
+fade), except rows the risk layer holds back; an attacker repeating an artefact still scores
+on every new host.
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    find_sorted,
     flagged_signals,
     group_cumsum_before,
     group_order,
@@ -67,6 +74,7 @@ from detectors.lateral import (
     decayed_sum_before,
     group_last_before,
     remote_access,
+    source_key,
     value_mask,
 )
 from detectors.registry import register
@@ -103,6 +111,9 @@ DESCRIPTION = {
     "svcctl": "opened the service-control pipe {obj} on {host}",
 }
 NONE = -1
+NO_SOURCE = np.uint32(0xFFFFFFFF)
+#: Kinds whose artefact name is the tool's own (a service, a task, a dropped file).
+OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
 #: Interpreters and proxies a remote shell runs through (their children are the commands).
@@ -232,9 +243,13 @@ class RemoteExecution:
         min_points: float = 4.0,
         points_scale: float = 1.0,
         unanchored_weight: float = 0.5,
+        origin_scale: float = 2.0,
+        origin_accounts: int = 2,
     ) -> None:
         if window_minutes <= 0 or habit_half_life_days <= 0 or points_scale <= 0:
             raise ValueError(f"{self.name}: window, half-life and scale must be > 0")
+        if origin_scale <= 0:
+            raise ValueError(f"{self.name}: origin_scale must be > 0")
         self.window = window_minutes * MINUTE
         self.habit_half_life = habit_half_life_days * DAY
         self.min_points = min_points
@@ -242,8 +257,18 @@ class RemoteExecution:
         # WMI/WinRM children without a visible logon (clock skew puts Sysmon's process start
         # before the collector's 4624) still count, at this weight.
         self.unanchored_weight = unanchored_weight
+        # A machine other accounts routinely run remote execution from (the admins' management
+        # host, a deployment server) divides the points by 1 + (their decayed count) / this.
+        self.origin_scale = origin_scale
+        self.origin_accounts = origin_accounts
         # (user, host) -> last network logon (time), its source id
         self.logons_ = PairTable(WHOLE_COUNTS, tally=False)  # (user, host) -> last logon
+        # Source key of each (user, host)'s last network logon, aligned with logons_.keys
+        # (uint32: source keys are < 2**32; NO_SOURCE when the logon named none).
+        self.logon_src_ = np.empty(0, dtype=np.uint32)
+        self.origin_ = DecayedTable(self.habit_half_life)  # source -> decayed artefacts from it
+        self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
+        self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)  # source -> accounts
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
         self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
         self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)
@@ -291,6 +316,18 @@ class RemoteExecution:
         )  # batch row of the logon, for the explanation
         gap = time - logon_time
         anchored = ~np.isnan(logon_time) & (gap >= 0) & (gap <= self.window)
+        # Where the anchoring logon came from (a share row names its own source).
+        sources = source_key(batch)[relevant]
+        position, found = find_sorted(self.logons_.keys, keys)
+        stored_src = np.where(
+            found, self.logon_src_[position].astype(np.int64) if len(self.logon_src_) else -1, -1
+        )
+        stored_src[stored_src == NO_SOURCE] = -1
+        logon_src = np.where(
+            previous >= 0,
+            sources[np.maximum(previous, 0)],
+            np.where(np.isnan(logon_time), -1, stored_src),
+        ).astype(np.int64)
         is_share = np.isin(r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl")])
         is_process = np.isin(r_kind, [KINDS.index("wmi"), KINDS.index("winrm")])
         scored = is_artefact & (anchored | is_share | is_process)
@@ -312,6 +349,37 @@ class RemoteExecution:
             np.maximum(name, 0)
         ] + group_cumsum_before(np.maximum(name, 0), first_sighting.astype(np.float64))
         peers = np.where(named, users_before - ((seen > 0) | (prior_same > 0)), 0.0)
+        # The account's own earlier artefacts of the same name (a deployment tool's service
+        # installed host after host, its installer copied each time): one more is its routine.
+        # Not for shares and pipes (every ADMIN$ is called that) nor WMI/WinRM children (a
+        # shell is a shell): there the kind's habit is all there is.
+        own_named = named & np.isin(r_kind, [KINDS.index(k) for k in OWN_NAME_KINDS])
+        repeats = np.where(own_named, seen + prior_same, 0.0)
+        # Source prior: other accounts' artefacts from the same machine (a management host,
+        # a deployment server). One account's own repetitions are its habit, not the source's:
+        # an attacker on a foothold machine does not teach it.
+        origin = np.where(anchored, logon_src, np.where(is_share, sources, -1))
+        has_origin = is_artefact & (origin >= 0)
+        origin_w = (habitual & has_origin).astype(np.float64)
+        src_keys = np.maximum(origin, 0)
+        src_user_keys = pair_keys(r_user, src_keys)
+        from_src = self.origin_.at(src_keys, time) + decayed_sum_before(
+            src_keys, time, origin_w, self.habit_half_life
+        )
+        own_src = self.origin_user_.at(src_user_keys, time) + decayed_sum_before(
+            src_user_keys, time, origin_w, self.habit_half_life
+        )
+        # ... and only from a machine at least ``origin_accounts`` other accounts run it from:
+        # one admin's own laptop is not a management host for the next account on it.
+        _, pair_last = self.origin_user_.table.lookup(src_user_keys)
+        grouped = np.where(origin_w > 0, src_user_keys, -1 - np.arange(len(relevant)))
+        prior_pair, _ = group_order(grouped)
+        new_pair = (origin_w > 0) & np.isnan(pair_last) & (prior_pair == 0)
+        accounts, _ = self.origin_accounts_.lookup(src_keys)
+        accounts = accounts + group_cumsum_before(src_keys, new_pair.astype(np.float64))
+        other_accounts = accounts - (own_src > 0)
+        managed = has_origin & (other_accounts >= self.origin_accounts)
+        others_src = np.where(managed, np.maximum(from_src - own_src, 0.0), 0.0)
         base = BASE_POINTS[np.maximum(r_kind, 0)]
         drops = np.flatnonzero(r_kind == KINDS.index("exe_drop"))
         if len(drops):
@@ -328,7 +396,9 @@ class RemoteExecution:
             * self.points_scale
             * np.where(anchored | is_share, 1.0, self.unanchored_weight)
             / (1.0 + habit)
-            / (1.0 + np.maximum(peers, 0.0)),
+            / (1.0 + repeats)
+            / (1.0 + np.maximum(peers, 0.0))
+            / (1.0 + others_src / self.origin_scale),
             0.0,
         )
         del first_same
@@ -349,6 +419,12 @@ class RemoteExecution:
             "habitual": habitual,
             "habit": habit,
             "peers": peers,
+            "repeats": repeats,
+            "others_src": others_src,
+            "origin": origin,
+            "has_origin": has_origin,
+            "new_pair": new_pair,
+            "sources": sources,
             "name": name,
             "name_keys": name_keys,
             "first_sighting": first_sighting,
@@ -412,9 +488,33 @@ class RemoteExecution:
         named = view["name_keys"] >= 0
         self.named_.add(view["name_keys"][named], time[named])
         logons = view["is_logon"]
+        old_keys = self.logons_.keys
         self.logons_.add(view["keys"][logons], time[logons])
+        self._remember_sources(old_keys, view["keys"][logons], view["sources"][logons])
         keep = view["habitual"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
+        keep &= view["has_origin"]
+        origin = view["origin"][keep]
+        new_pair = view["new_pair"] & ~held_back[rows]
+        self.origin_accounts_.add(view["origin"][new_pair], time[new_pair])
+        self.origin_.accumulate(origin, time[keep])
+        self.origin_user_.accumulate(pair_keys(view["user"][keep], origin), time[keep])
+
+    def _remember_sources(
+        self, old_keys: Int64Array, keys: Int64Array, sources: Int64Array
+    ) -> None:
+        """The source of each (user, host)'s last network logon (rows in time order), kept
+        aligned with ``logons_.keys`` (which ``old_keys`` were before this batch's logons)."""
+        if len(keys) == 0:
+            return
+        table = self.logons_.keys
+        if len(table) != len(old_keys):  # new pairs were inserted: move the old values along
+            moved = np.full(len(table), NO_SOURCE, dtype=np.uint32)
+            moved[np.searchsorted(table, old_keys)] = self.logon_src_
+            self.logon_src_ = moved
+        last = len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]
+        values = np.where(sources[last] >= 0, sources[last], NO_SOURCE).astype(np.uint32)
+        self.logon_src_[np.searchsorted(table, keys[last])] = values
 
     def state(self) -> StateDict:
         return {
@@ -422,6 +522,10 @@ class RemoteExecution:
             **self.habits_.state("habits_"),
             **self.named_.state("named_"),
             "name_users": self.name_users_,
+            "logon_src": self.logon_src_,
+            **self.origin_.state("origin_"),
+            **self.origin_user_.state("origin_user_"),
+            **self.origin_accounts_.state("origin_accounts_"),
         }
 
     @changes_state
@@ -430,6 +534,16 @@ class RemoteExecution:
         self.habits_.load_state(state, "habits_")
         self.named_.load_state(state, "named_")
         self.name_users_ = narrow_counts(state["name_users"])  # (float64 in older snapshots)
+        if "logon_src" in state:  # (snapshots from before the source prior have none)
+            self.logon_src_ = np.asarray(state["logon_src"], dtype=np.uint32)
+            self.origin_.load_state(state, "origin_")
+            self.origin_user_.load_state(state, "origin_user_")
+            self.origin_accounts_.load_state(state, "origin_accounts_")
+        else:
+            self.logon_src_ = np.full(len(self.logons_.keys), NO_SOURCE, dtype=np.uint32)
+            self.origin_ = DecayedTable(self.habit_half_life)
+            self.origin_user_ = DecayedTable(self.habit_half_life)
+            self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]

@@ -1911,6 +1911,10 @@ def generate(
     )
     episodes = plan_normal_life(world, builder)
     benign_setup_events(world, episodes)
+    # remote_admin builds on this module's model, so it is imported here (as attacks is).
+    from benchmarks.scenario import remote_admin
+
+    remote = remote_admin.plan(world, episodes)
     for day in range(days):
         for person in org.humans:
             with world.tagged(*person.episodes.get(day, [])):
@@ -1919,6 +1923,7 @@ def generate(
         linux_background_day(world, day, episodes)
         server_ssh_day(world, day, episodes)
         aws_background_day(world, day)
+        remote.day(day)
     injected = attack_catalogue.inject(world, names)
 
     written = sink.write(out_dir, gzip=gzip, aws_account=org.aws_account, region=org.region)

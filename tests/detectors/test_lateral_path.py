@@ -91,3 +91,16 @@ def test_an_admin_going_on_from_their_own_app_server_session_is_discounted() -> 
     first = builder.build(hop[:1])
     detector.learn(first, held_back=np.zeros(1, dtype=bool))
     assert len(detector.score(builder.build(hop[1:]), builder)) == 0
+
+
+def test_a_service_account_going_on_from_its_server_is_not_discounted() -> None:
+    # ansible arrives at the bastion from ops (its session), then its key is used from the app
+    # server on db01 minutes later: a service account's key does not travel on with a session
+    # (two paths in 42 logons), so no onward discount - unlike bob's hop above.
+    builder, detector = learned()
+    hop = [
+        ssh(21 * 24 + 3, "ansible", OPS, "bastion01"),
+        ssh(21 * 24 + 3.2, "ansible", APP, "db01"),
+    ]
+    signals = detector.score(builder.build(hop), builder)
+    assert len(signals) == 1 and float(signals.points[0]) >= 20.0
