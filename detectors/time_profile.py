@@ -284,6 +284,8 @@ class RareTimeOfWeek:
             "share": share,
             "total": total,
             "count_before": count_before,
+            "present": present,
+            "local": local,
         }
 
     # -- protocol -----------------------------------------------------------------------------
@@ -333,8 +335,8 @@ class RareTimeOfWeek:
         size = int(user.max()) + 1
         # Only the batch's users' profiles change: fold them under local ids (row-wise
         # arithmetic, so the same values as folding the whole table).
-        present, local = np.unique(user, return_inverse=True)
-        present = present.astype(np.int64)
+        present = view["present"].astype(np.int64)  # the view's np.unique of the same users
+        local = view["local"]
         self.stamp_ = grow(self.stamp_, size, np.nan)
         self.stamp_[present] = _fold_sparse(
             self.profile_,
