@@ -491,27 +491,22 @@ class SparseProfiles:
         lengths[entities] = np.bincount(owner, minlength=len(entities)).astype(np.uint8)
         replaced = np.zeros(len(old), dtype=np.bool_)
         replaced[entities[entities < len(old)]] = True
-        old_starts = self._starts()
         new_starts: Int64Array = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
-        total = int(new_starts[-1])
-        hours = np.empty(total, dtype=np.uint8)
-        out_values = np.empty(total, dtype=np.float32)
-        # Kept entities' bins move by the change of their entity's start.
-        kept = np.flatnonzero(~replaced & (old > 0))
-        kept_length = old[kept].astype(np.int64)
-        kept_total = int(kept_length.sum())
-        if kept_total:
-            source = np.repeat(old_starts[kept] - np.cumsum(kept_length) + kept_length, kept_length)
-            source += np.arange(kept_total)
-            target = source + np.repeat(new_starts[kept] - old_starts[kept], kept_length)
-            hours[target] = self.hours[source]
-            out_values[target] = self.values[source]
-        if len(owner):
-            first = np.searchsorted(owner, np.arange(len(entities)))
-            rank = np.arange(len(owner)) - first[owner]
-            target = new_starts[entities[owner]] + rank
-            hours[target] = hour
-            out_values[target] = values
+        # The new bins' slots (ascending: by entity, then hour); every other slot takes the
+        # next kept bin in order. Over the whole table only byte masks and compressions run
+        # (what np.insert does), the index arithmetic is the batch's.
+        first = np.searchsorted(owner, np.arange(len(entities)))
+        slot = new_starts[entities[owner]] + (np.arange(len(owner)) - first[owner])
+        is_new = np.zeros(int(new_starts[-1]), dtype=np.bool_)
+        is_new[slot] = True
+        kept = np.repeat(~replaced, old)
+        hours = np.empty(len(is_new), dtype=np.uint8)
+        out_values = np.empty(len(is_new), dtype=np.float32)
+        hours[is_new] = hour
+        out_values[is_new] = values
+        is_kept = ~is_new
+        hours[is_kept] = self.hours[kept]
+        out_values[is_kept] = self.values[kept]
         self.lengths, self.hours, self.values = lengths, hours, out_values
 
 
