@@ -105,6 +105,13 @@ class Vocabulary:
     def intern_many(self, tenant: str, values: Sequence[str]) -> IntArray:
         """Ids of ``values`` of one tenant, new values interned in order of first appearance."""
         known = self._tenant_ids(tenant)
+        if values:
+            # A column of one known value (most often "": a field the source does not carry)
+            # is one lookup, not one per event.
+            first = values[0]
+            first_id = known.get(first)
+            if first_id is not None and values[-1] == first and values.count(first) == len(values):
+                return np.full(len(values), first_id, dtype=np.int32)
         try:
             # None (an unknown value) does not convert: then intern and look up again.
             return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
