@@ -850,7 +850,13 @@ class SpraySources:
 
     def _store_peaks(self, sources: Int64Array, rows: FloatArray) -> None:
         """Replace the peaks of ``sources``; only rows that are not all 0 are kept."""
-        others = ~np.isin(self.peak_ips_, sources)
+        # ``sources`` are sorted and distinct: mark where they sit among the stored ones (the
+        # batch's sources, where np.isin sorted every stored source each batch).
+        others = np.ones(len(self.peak_ips_), dtype=np.bool_)
+        at = np.searchsorted(self.peak_ips_, sources)
+        hit = at < len(self.peak_ips_)
+        hit[hit] = self.peak_ips_[at[hit]] == sources[hit]
+        others[at[hit]] = False
         nonzero = (rows != 0).any(axis=1)
         ips = np.concatenate([self.peak_ips_[others], sources[nonzero]])
         kept = np.concatenate([self.peak_rows_[others], rows[nonzero]])
