@@ -673,6 +673,10 @@ class LateralNewHost(_PairNovelty):
         self.left_client_events_ = narrow_counts([])  # learned visits to workstations
         self.left_client_distinct_ = narrow_counts([])  # distinct workstations learned
         self.left_console_ = narrow_counts([])  # 1: the account had a local interactive logon
+        # 1: the tenant's feed has shown a local interactive logon at all. Where it never does
+        # (a Linux fleet: people's laptops are not in the feed), "never sat at a machine" says
+        # nothing about an account, so nobody is taken for a service account.
+        self.tenant_console_ = narrow_counts([])
 
     def _classes(
         self, batch: EventBatch, rows: Int64Array, left: Int64Array, right: Int64Array
@@ -693,6 +697,13 @@ class LateralNewHost(_PairNovelty):
         np.minimum.at(first_person_row, people, interactive)
         console = gather(self.left_console_, size_p, 0, left) > 0
         console |= first_person_row[left] < rows
+        tenant = batch.tenant[rows].astype(np.int64)
+        shown = batch.tenant[interactive].astype(np.int64)
+        size_t = max(int(tenant.max()) + 1 if n else 1, int(shown.max()) + 1 if len(shown) else 1)
+        first_tenant_row = np.full(size_t, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_tenant_row, shown, interactive)
+        observable = gather(self.tenant_console_, size_t, 0, tenant) > 0
+        observable |= first_tenant_row[tenant] < rows
         # The acting account is a person's or a service's, not a machine account (HOST$ reaches
         # another DC of its site without news).
         _, explicit = remote_access(batch)
@@ -707,7 +718,9 @@ class LateralNewHost(_PairNovelty):
             value_mask(batch, "target_user", rows, machine),
             value_mask(batch, "user", rows, machine),
         )
-        account &= ~console  # only a service account's one host makes another news
+        # Only a service account's one host makes another news, and only where the feed shows
+        # people at machines at all.
+        account &= ~console & observable
         return {
             "account": account,
             "client": client,
@@ -742,6 +755,9 @@ class LateralNewHost(_PairNovelty):
             people = batch.column("user")[interactive].astype(np.int64)
             self.left_console_ = grow(self.left_console_, int(people.max()) + 1, 0)
             self.left_console_[people] = 1
+            tenants = batch.tenant[interactive].astype(np.int64)
+            self.tenant_console_ = grow(self.tenant_console_, int(tenants.max()) + 1, 0)
+            self.tenant_console_[tenants] = 1
         client = view["class_client"] & keep
         if not client.any():
             return
@@ -762,14 +778,22 @@ class LateralNewHost(_PairNovelty):
             left_client_events=self.left_client_events_,
             left_client_distinct=self.left_client_distinct_,
             left_console=self.left_console_,
+            tenant_console=self.tenant_console_,
         )
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
         super().load_state(state)
-        # (snapshots from before the workstation class have none: nothing learned yet)
-        for name in ("right_client", "left_client_events", "left_client_distinct", "left_console"):
+        # (snapshots from before the workstation class have none: nothing learned yet; from
+        # before the per-tenant flag, a tenant counts as showing console logons from its next one)
+        for name in (
+            "right_client",
+            "left_client_events",
+            "left_client_distinct",
+            "left_console",
+            "tenant_console",
+        ):
             setattr(self, f"{name}_", narrow_counts(state.get(name, np.zeros(0, np.uint8))))
 
     def _explain(

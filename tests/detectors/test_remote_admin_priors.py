@@ -186,6 +186,23 @@ def test_a_person_with_two_hosts_on_a_host_everybody_reaches_is_not() -> None:
     assert score_last(LateralNewHost(), [*events, *popular, *last]) == 0.0
 
 
+def test_where_the_feed_never_shows_console_logons_nobody_is_a_service_account() -> None:
+    # An sshd-only fleet: every person reaches one server and no machine ever shows a console
+    # logon, so "never sat at a machine" says nothing; the popular host excuses them again.
+    fleet = [
+        logon(T0 + timedelta(days=day, hours=h, minutes=u), f"dev{u}", f"srv{u % 2}", f"10.3.0.{u}")
+        for day in range(16)
+        for h in (0, 6)
+        for u in range(20)
+    ]
+    t = T0 + timedelta(days=16, hours=4)
+    last = [logon(t, "dev1", "srv1", "10.3.0.1"), logon(t, "dev1", "srv0", "10.3.0.1")]
+    assert score_last(LateralNewHost(), [*fleet, *last]) == 0.0
+    # ... and the same fleet with one console logon anywhere in the tenant is back to the rule
+    console = [logon(T0 + timedelta(hours=1), "someone", "ws-x", "", logon_type="2")]
+    assert score_last(LateralNewHost(), sorted([*console, *fleet, *last], key=lambda e: e.time)) > 0
+
+
 # -- login_chain: the helpdesk connects to a workstation, its owner goes on from it ---------------
 
 
