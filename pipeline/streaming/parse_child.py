@@ -199,10 +199,17 @@ class ParseProcess:
     """One persistent child process that parses chunks; awaited from the event loop."""
 
     def __init__(
-        self, settings: ChildSettings, on_restart: Callable[[], None] | None = None
+        self,
+        settings: ChildSettings,
+        on_restart: Callable[[], None] | None = None,
+        answer_timeout_s: float = 120.0,
     ) -> None:
         self.settings = settings
         self.on_restart = on_restart
+        # A child that gives no answer for this long counts as dead: CPython's
+        # ProcessPoolExecutor can wait forever, with no BrokenProcessPool, when a child is
+        # killed while it holds the pool's call-queue lock (seen in the "keeps dying" test).
+        self.answer_timeout_s = answer_timeout_s
         self.deaths = 0  # in a row
         self.restarts = 0  # over the worker's life
         self._pool: ProcessPoolExecutor | None = None
@@ -235,13 +242,23 @@ class ParseProcess:
                 if self._pool is None:
                     await self.start()
                 assert self._pool is not None  # noqa: S101 - start() set it
-                sent: SentChunk = await loop.run_in_executor(self._pool, _child_parse, values)
-            except BrokenProcessPool as exc:
+                sent: SentChunk = await asyncio.wait_for(
+                    loop.run_in_executor(self._pool, _child_parse, values), self.answer_timeout_s
+                )
+            except (BrokenProcessPool, TimeoutError) as exc:
                 # Raised by the submit when the child died while idle, by the future when it
-                # died parsing (or starting): nothing of this chunk was sent yet.
+                # died parsing (or starting): nothing of this chunk was sent yet. A child that
+                # gave no answer in time is killed and counts the same (what it may have sent
+                # of the chunk is sent again, as after any failed delivery).
                 self.deaths += 1
-                log.error("parse child (pid %s) died (%s); %d in a row", self.pid, exc, self.deaths)
+                why = exc if isinstance(exc, BrokenProcessPool) else "no answer in time: killed"
+                log.error("parse child (pid %s) died (%s); %d in a row", self.pid, why, self.deaths)
                 if self._pool is not None:
+                    if isinstance(exc, TimeoutError):
+                        for process in list(
+                            (getattr(self._pool, "_processes", None) or {}).values()
+                        ):
+                            process.kill()
                     self._pool.shutdown(wait=False, cancel_futures=True)
                     self._pool = None
                 if self.deaths >= MAX_DEATHS:

@@ -279,7 +279,9 @@ class Worker:
                 linger_ms=self.s.linger_ms,
                 max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,  # as the worker's producer
             )
-            self.parse_process = ParseProcess(child, on_restart=self.metrics.parse_restarts.inc)
+            self.parse_process = ParseProcess(
+                child, on_restart=self.metrics.parse_restarts.inc, answer_timeout_s=self.s.stall_s
+            )
             await self.parse_process.start()
         t = self.s.topics
         # The tables first, so the first alerts routed already see every suppression.
