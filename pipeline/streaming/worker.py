@@ -280,7 +280,10 @@ class Worker:
                 max_request_size=checkpoint.MAX_CHECKPOINT_BYTES,  # as the worker's producer
             )
             self.parse_process = ParseProcess(
-                child, on_restart=self.metrics.parse_restarts.inc, answer_timeout_s=self.s.stall_s
+                child,
+                on_restart=self.metrics.parse_restarts.inc,
+                # half the watchdog's: a hung child is replaced before the whole worker fails
+                answer_timeout_s=self.s.stall_s / 2,
             )
             await self.parse_process.start()
         t = self.s.topics
