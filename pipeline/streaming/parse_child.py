@@ -195,6 +195,11 @@ def _child_pid() -> int:
 # -- the parent's side ---------------------------------------------------------------------------
 
 
+def _pool_processes(pool: ProcessPoolExecutor) -> list[multiprocessing.Process]:
+    """The pool's child processes (``_processes`` is private, hence the fallback to none)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 class ParseProcess:
     """One persistent child process that parses chunks; awaited from the event loop."""
 
@@ -255,9 +260,7 @@ class ParseProcess:
                 log.error("parse child (pid %s) died (%s); %d in a row", self.pid, why, self.deaths)
                 if self._pool is not None:
                     if isinstance(exc, TimeoutError):
-                        for process in list(
-                            (getattr(self._pool, "_processes", None) or {}).values()
-                        ):
+                        for process in _pool_processes(self._pool):
                             process.kill()
                     self._pool.shutdown(wait=False, cancel_futures=True)
                     self._pool = None
@@ -279,9 +282,8 @@ class ParseProcess:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        # The executor's own shutdown(wait=True) has no timeout: join its processes ourselves
-        # (``_processes`` is private, hence the fallback to no process at all).
-        processes = list((getattr(pool, "_processes", None) or {}).values())
+        # The executor's own shutdown(wait=True) has no timeout: join its processes ourselves.
+        processes = _pool_processes(pool)
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             process.join(timeout_s)
