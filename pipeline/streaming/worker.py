@@ -45,7 +45,9 @@ reused instead of unpacked. Events a stage still holds from before a rebalance a
 Liveness: the table and checkpoint loops stamp a heartbeat every turn; a watchdog fails the
 worker (exit status 1) when one of them has not turned for ``stall_s``, when an assigned
 partition is behind its end offset and its position does not move for ``stall_s``, or when the
-Faust app crashed. Any exception in an agent is logged and stops the worker with status 1.
+Faust app crashed. Any exception in an agent is logged and stops the worker with status 1. A
+thread (:class:`LoopWatchdog`) exits with status 1, after dumping every thread's stack, when the
+event loop itself runs nothing for ``stall_s`` (the asyncio watchdog cannot see that).
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ from pipeline.streaming.grouping import (  # noqa: F401 - re-exported (tests, be
     tune_gc,
 )
 from pipeline.streaming.ingest import make_producer
+from pipeline.streaming.loop_watchdog import LoopWatchdog
 from pipeline.streaming.metrics import WorkerMetrics
 from pipeline.streaming.parse_child import ChildSettings, ChunkParser, ParseProcess
 from pipeline.streaming.parsing import (
@@ -264,6 +267,15 @@ class Worker:
             self._stop.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        # The asyncio watchdog below cannot see a blocked event loop; this thread can.
+        loop_watchdog = LoopWatchdog(asyncio.get_running_loop(), self.s.stall_s)
+        loop_watchdog.start()
+        try:
+            await self._run(stop)
+        finally:
+            loop_watchdog.stop()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         self.scratch.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(ensure_topics, self.s.broker, self.s.topics.prefix)
@@ -285,7 +297,14 @@ class Worker:
                 # half the watchdog's: a hung child is replaced before the whole worker fails
                 answer_timeout_s=self.s.stall_s / 2,
             )
-            await self.parse_process.start()
+            try:
+                # A child that never answers its first call would otherwise hang the start.
+                await asyncio.wait_for(self.parse_process.start(), timeout=self.s.stall_s)
+            except TimeoutError:
+                self.parse_process.close()
+                raise WorkerFailed(
+                    f"parse child gave no answer in {self.s.stall_s:.0f} s"
+                ) from None
         t = self.s.topics
         # The tables first, so the first alerts routed already see every suppression.
         self.tables = ReplicatedTables(
