@@ -26,8 +26,9 @@ parsed and sent again by the new one (its offsets were not committed; records th
 had already delivered are sent twice, as after any failed delivery);
 :data:`MAX_DEATHS` deaths in a row without a chunk parsed in between (a poison record that
 kills every child) raise :class:`ParseProcessDied`, which fails the worker with status 1. A
-child that hangs is caught by the worker's stall watchdog (the raw partition stops moving). A
-child whose parent dies (SIGKILL) exits by itself: it watches the parent's sentinel.
+child that gives no answer within ``answer_timeout_s`` (the worker passes half of
+``--stall-seconds``) is killed and counts as a death. A child whose parent dies (SIGKILL) exits
+by itself: it watches the parent's sentinel.
 """
 
 from __future__ import annotations
