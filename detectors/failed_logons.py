@@ -61,6 +61,7 @@ from detectors.base import (
     group_cumsum_before,
     grow,
     narrow_counts,
+    sorted_unique,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -484,7 +485,7 @@ class FailedLogonSurprise:
     def _learn_bursts(self, view: dict[str, np.ndarray]) -> None:
         """Fold the batch into the short counts; forget keys idle for 20 short windows."""
         keys, group, time = view["keys"], view["key_group"], view["time"]
-        unique = np.unique(keys)
+        unique = sorted_unique(keys)
         stored_value = np.zeros(len(unique))
         stored_stamp = np.full(len(unique), np.nan)
         stored_value[group] = view["burst_value"]
