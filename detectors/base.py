@@ -459,7 +459,7 @@ class PairTable:
 #: with the argsort). Below ~2,000 keys, or in a smaller table (batch-sized ones, the stored
 #: pairs of a small tenant), the argsort costs more than it saves (measured on the streaming
 #: benchmark's input, per call site).
-_SORTED_SEARCH_KEYS = 2048
+_SORTED_SEARCH_KEYS = 1024
 _SORTED_SEARCH_TABLE = 1 << 16
 
 
