@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -386,7 +386,7 @@ class PairTable:
         """Counts (0 when absent) and last-seen times (NaN when absent) for ``keys``."""
         if len(self.keys) == 0:
             return np.zeros(len(keys)), np.full(len(keys), np.nan)
-        position = np.searchsorted(self.keys, keys)
+        position = search_sorted(self.keys, keys)
         clipped = np.minimum(position, len(self.keys) - 1)
         found = self.keys[clipped] == keys
         counts = np.where(found, self.counts[clipped] if self._tally else 1.0, 0.0)
@@ -453,6 +453,55 @@ class PairTable:
             self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
 
 
+#: From this many keys in a table of at least this many, :func:`search_sorted` looks them up in
+#: sorted order: numpy's binary search then walks neighbouring paths of a table that does not
+#: fit the cache (22,000 random keys in a table of 1M keys: 4.1 ms in the order given, 1.2 ms
+#: with the argsort). Below ~2,000 keys, or in a smaller table (batch-sized ones, the stored
+#: pairs of a small tenant), the argsort costs more than it saves (measured on the streaming
+#: benchmark's input, per call site).
+_SORTED_SEARCH_KEYS = 1024
+_SORTED_SEARCH_TABLE = 1 << 16
+
+
+def search_sorted(
+    table: np.ndarray, keys: np.ndarray, side: Literal["left", "right"] = "left"
+) -> Int64Array:
+    """``np.searchsorted(table, keys, side)``: the same positions (each key's position depends
+    on that key alone), found faster for many keys in a large table by searching them in
+    sorted order.
+
+    >>> search_sorted(np.array([2, 5, 9]), np.array([5, 1, 9, 12])).tolist()
+    [1, 0, 2, 3]
+    """
+    keys = np.asarray(keys)
+    if keys.ndim != 1 or len(keys) < _SORTED_SEARCH_KEYS or len(table) < _SORTED_SEARCH_TABLE:
+        found: Int64Array = np.searchsorted(table, keys, side=side)
+        return found
+    order = np.argsort(keys)
+    position = np.empty(len(keys), dtype=np.intp)
+    position[order] = np.searchsorted(table, keys[order], side=side)
+    return position
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` of a 1-D integer array, by a sort: numpy 2.4's ``np.unique``
+    without ``return_index``/``return_inverse``/``return_counts`` goes through a hash table
+    and is 7-9x slower (27 us / 1.8 ms for 500 / 22,000 int64 keys against 4 / 0.2 ms).
+    Integers only (``np.unique`` collapses NaNs, this would not).
+
+    >>> sorted_unique(np.array([5, 1, 5, 3, 1])).tolist()
+    [1, 3, 5]
+    """
+    ordered = np.sort(np.asarray(values))
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    distinct: np.ndarray = ordered[first]
+    return distinct
+
+
 def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
     """Where each of ``keys`` is in the sorted ``table``, and whether it is there at all.
 
@@ -464,7 +513,7 @@ def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolAr
     """
     if len(table) == 0:
         return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
-    position = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    position = np.minimum(search_sorted(table, keys), len(table) - 1)
     return position, table[position] == keys
 
 

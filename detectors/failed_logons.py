@@ -61,6 +61,7 @@ from detectors.base import (
     group_cumsum_before,
     grow,
     narrow_counts,
+    sorted_unique,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -81,6 +82,49 @@ _INVALID_USER_MARKERS = (
 )
 #: Failure "reasons" that mean the password was right and a second factor was asked for.
 _INTERRUPT_MARKERS = ("50074", "50076", "50079", "50158", "500121", "mfa")
+
+
+def merge_pair_times(
+    keys: Int64Array,
+    last: FloatArray,
+    unique: Int64Array,
+    latest: FloatArray,
+    cutoff: float,
+    oldest: float,
+) -> tuple[Int64Array, FloatArray, float]:
+    """The sorted pair table ``keys`` / ``last`` with the batch's sorted distinct pairs
+    ``unique`` and their latest times folded in (the later time of a known pair; new pairs
+    inserted in order), then the pairs last seen before ``cutoff`` forgotten; and a new lower
+    bound of the times.
+
+    ``oldest`` is a lower bound of ``last`` (-inf when unknown): while ``cutoff`` does not pass
+    it, no pair can be forgotten and the pass over the whole table that looks for them is
+    skipped (on a stream of fresh sources the table holds every pair of the window; that
+    pass, its two copies and a copy of ``last`` were 4 of the 6 passes over it per batch).
+    The inputs are not changed (a snapshot may be reading them).
+
+    >>> merge_pair_times(np.array([3, 8]), np.array([5.0, 1.0]), np.array([3, 4]),
+    ...                  np.array([7.0, 6.0]), 2.0, -np.inf)
+    (array([3, 4]), array([7., 6.]), 6.0)
+    """
+    at = np.searchsorted(keys, unique)
+    known = at < len(keys)
+    known[known] = keys[at[known]] == unique[known]
+    new = ~known
+    # Where each of ``unique`` sits after the insertion: its place in the old table plus the
+    # new pairs inserted before it (the smaller ones: both are sorted).
+    merged_at = at + (np.cumsum(new) - new)
+    if new.any():
+        keys = np.insert(keys, at[new], unique[new])
+    merged_last = np.insert(last, at[new], latest[new])  # (a new array even with none new)
+    merged_last[merged_at[known]] = np.maximum(merged_last[merged_at[known]], latest[known])
+    if len(latest[new]):
+        oldest = min(oldest, float(latest[new].min()))
+    if cutoff <= oldest:  # (False for a NaN bound: then the table is looked through)
+        return keys, merged_last, oldest
+    fresh = merged_last >= cutoff
+    kept_last = merged_last[fresh]
+    return keys[fresh], kept_last, float(kept_last.min()) if len(kept_last) else np.inf
 
 
 def classify_failures(batch: EventBatch, rows: Int64Array) -> tuple[BoolArray, BoolArray]:
@@ -484,7 +528,7 @@ class FailedLogonSurprise:
     def _learn_bursts(self, view: dict[str, np.ndarray]) -> None:
         """Fold the batch into the short counts; forget keys idle for 20 short windows."""
         keys, group, time = view["keys"], view["key_group"], view["time"]
-        unique = np.unique(keys)
+        unique = sorted_unique(keys)
         stored_value = np.zeros(len(unique))
         stored_stamp = np.full(len(unique), np.nan)
         stored_value[group] = view["burst_value"]
@@ -674,6 +718,9 @@ class SpraySources:
         self.stamp_ = np.empty(0, dtype=np.float64)  # time sums/peaks refer to (NaN = none)
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted (ip, channel, user) keys
         self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
+        # A lower bound of pair_last_ (-inf: unknown), so that a batch that forgets no pair
+        # skips the pass that looks for them (merge_pair_times). Derived, not state.
+        self._pair_oldest = -np.inf
         self.counts_owner_: SpraySources | None = None  # whose counts this one reads, if not own
 
     def _rows(self, batch: EventBatch) -> tuple[Int64Array, np.ndarray]:
@@ -826,18 +873,14 @@ class SpraySources:
         unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, pair_inverse.reshape(-1), time)
-        # Both key arrays are sorted and unique: update the stored pairs in place and insert
-        # the new ones, instead of sorting the whole table again every batch.
-        keys, stored_last = self.pair_keys_, self.pair_last_.copy()
-        at = np.searchsorted(keys, unique)
-        known = at < len(keys)
-        known[known] = keys[at[known]] == unique[known]
-        stored_last[at[known]] = np.maximum(stored_last[at[known]], latest[known])
-        keys = np.insert(keys, at[~known], unique[~known])
-        stored_last = np.insert(stored_last, at[~known], latest[~known])
-        fresh = stored_last >= float(time[-1]) - 20.0 * self.tau
-        self.pair_keys_ = keys[fresh]
-        self.pair_last_ = stored_last[fresh]
+        self.pair_keys_, self.pair_last_, self._pair_oldest = merge_pair_times(
+            self.pair_keys_,
+            self.pair_last_,
+            unique,
+            latest,
+            float(time[-1]) - 20.0 * self.tau,
+            self._pair_oldest,
+        )
 
     def _peaks_of(self, sources: Int64Array) -> FloatArray:
         """The stored peaks of ``sources`` (sorted, distinct) as rows (0 where none is kept)."""
@@ -916,6 +959,7 @@ class SpraySources:
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)
+        self._pair_oldest = -np.inf
 
     def _gateway(self, view: dict[str, np.ndarray]) -> FloatArray:
         """Distinct accounts that also sign in successfully from the source (a shared NAT)."""

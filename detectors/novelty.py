@@ -44,6 +44,7 @@ from detectors.base import (
     narrow_counts,
     new_value_surprise,
     pair_keys,
+    sorted_unique,
 )
 from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.time_profile import PrefixSums
@@ -331,8 +332,8 @@ class NoveltyDetector:
         self.pairs_.add_days("usual_last", view["keys"][new_day], view["day"][new_day])
         keep = ~(view["held"] | held_back[rows])
         keys = view["keys"][keep]
-        stored = self.pairs_.lookup(np.unique(keys))["learned"]
-        new_keys = np.unique(keys)[stored == 0]
+        distinct = sorted_unique(keys)
+        new_keys = distinct[self.pairs_.lookup(distinct)["learned"] == 0]
         self.entity_distinct_ = bump_counts(
             self.entity_distinct_, size, (new_keys >> 32).astype(np.int64)
         )
