@@ -999,11 +999,19 @@ class WindowsLog:
     # -- directory changes (logged on a DC) ----------------------------------------------------
 
     def account_created(
-        self, t: int, dc: WinHost, actor: Principal, logon_id: str, new: Principal
+        self,
+        t: int,
+        dc: WinHost,
+        actor: Principal,
+        logon_id: str,
+        new: Principal,
+        *,
+        domain: str = "",
     ) -> None:
+        """4720; ``domain``: the computer's name for a local (SAM) account on a member host."""
         fields: dict[str, Any] = {
             "TargetUserName": new.sam,
-            "TargetDomainName": self.netbios,
+            "TargetDomainName": domain or self.netbios,
             "TargetSid": new.sid,
         }
         fields.update(self._subject(actor, logon_id))
@@ -1011,7 +1019,7 @@ class WindowsLog:
             PrivilegeList="-",
             SamAccountName=new.sam,
             DisplayName=new.display,
-            UserPrincipalName=f"{new.sam}@{self.dns_domain}",
+            UserPrincipalName="-" if domain else f"{new.sam}@{self.dns_domain}",
             HomeDirectory="%%1793",
             HomePath="%%1793",
             ScriptPath="%%1793",
