@@ -109,6 +109,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4728: _EventMeta("Security Group Management", 13826, 0),
     4732: _EventMeta("Security Group Management", 13826, 0),
     4741: _EventMeta("Computer Account Management", 13825, 0),
+    4662: _EventMeta("Directory Service Access", 14080, 0),
     4756: _EventMeta("Security Group Management", 13826, 0),
     4768: _EventMeta("Kerberos Authentication Service", 14339, 0),
     4769: _EventMeta("Kerberos Service Ticket Operations", 14337, 0),
@@ -991,6 +992,32 @@ class WindowsLog:
         )
         fields.update(TaskName=name, TaskContent=content, ClientProcessStartKey="-")
         self.sink.win(t, host, 4698, fields, actor=who.actor)
+
+    def directory_access(
+        self,
+        t: int,
+        dc: WinHost,
+        who: Principal,
+        logon_id: str,
+        object_dn: str,
+        properties: str,
+        access_mask: str = "0x100",
+    ) -> None:
+        """4662: an operation on a directory object (a replication right: DRSGetNCChanges)."""
+        fields = self._subject(who, logon_id)
+        fields.update(
+            ObjectServer="DS",
+            ObjectType="%{19195a5b-6da0-11d0-afd3-00c04fd930c9}",
+            ObjectName=object_dn,
+            OperationType="Object Access",
+            HandleId="0x0",
+            AccessList="%%7688",
+            AccessMask=access_mask,
+            Properties=properties,
+            AdditionalInfo="-",
+            AdditionalInfo2="",
+        )
+        self.sink.win(t, dc, 4662, fields, actor=who.actor)
 
     def log_cleared(self, t: int, host: WinHost, who: Principal, logon_id: str) -> None:
         """1102: the Security log was cleared (provider Microsoft-Windows-Eventlog)."""

@@ -199,6 +199,42 @@ def slow_creds_office(ctx: Context) -> Injected:
     )
 
 
+_DOMAIN_DNS_CLASS = "{19195a5b-6da0-11d0-afd3-00c04fd930c9}"  # domainDNS
+_REPLICATION = (
+    "{1131f6aa-9c07-11d1-f79f-00c04fc2dcd2}",  # DS-Replication-Get-Changes
+    "{1131f6ad-9c07-11d1-f79f-00c04fc2dcd2}",  # DS-Replication-Get-Changes-All
+)
+
+
+def dcsync(ctx: Context) -> Injected:
+    """mimikatz ``lsadump::dcsync`` with a stolen admin's account from a user's workstation:
+    the DC logs the replication rights used on the domain object (4662), not a DC's own."""
+    rng, org, win = ctx.rng, ctx.org, ctx.world.win
+    admin = ctx.pick(org.role(ADMIN))
+    owner = ctx.pick([p for p in org.humans if p.role in (OFFICE, ENGINEER) and p.first_day == 0])
+    day = ctx.day()
+    foothold, ip = ctx.ws_ip(owner, day)
+    dc = org.dc_for(admin)
+    t = ctx.office_hours(day, owner) if rng.random() < 0.5 else ctx.evening(day, owner)
+    win.tgs(t - 600, dc, admin, ip, dc)
+    session = win.logon(t, dc, admin, 3, src=foothold, privileges=ADMIN_PRIVILEGES)
+    for k in range(rng.randrange(1, 4)):  # krbtgt, then an admin or two
+        for n, right in enumerate(_REPLICATION):
+            properties = f"%%7688\r\n\t\t\t\t{right}\r\n\t\t\t\t{_DOMAIN_DNS_CLASS}"
+            win.directory_access(
+                t + 1500 + k * 20_000 + n * 40, dc, admin, session, org.base_dn, properties
+            )
+    win.logoff(t + rng.randrange(1, 4) * MINUTE, dc, admin, session, 3)
+    return Injected(
+        f"{admin.sam}'s account replicates directory secrets (DCSync) on {dc.name} from "
+        f"{foothold.name} ({owner.sam}'s workstation)",
+        users=[admin.actor, owner.actor],
+        hosts=[dc.short, foothold.short],
+        ips=[ip],
+        primary=("user", admin.actor),
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # privilege_abuse
 
@@ -411,6 +447,14 @@ MORE: dict[str, AttackKind] = {
             "Explicit credentials (runas) and a remote scheduled task",
             ("T1078.002", "T1053.005", "T1021"),
             runas_remote_task,
+        ),
+        # (last: appended kinds keep the random streams of the kinds before them)
+        AttackKind(
+            "dcsync",
+            CREDENTIAL_MISUSE,
+            "OS Credential Dumping: DCSync",
+            ("T1003.006", "T1078.002"),
+            dcsync,
         ),
     )
 }

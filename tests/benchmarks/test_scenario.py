@@ -488,6 +488,9 @@ def test_more_kinds_are_opt_in_well_formed_and_read_back(tmp_path: Path) -> None
     windows, _, _ = _evidence(tmp_path, truth, "local_admin_backdoor")
     created = [r for r in windows if r["EventID"] == 4720]
     assert created and created[0]["TargetDomainName"] == created[0]["Hostname"].split(".")[0]
+    windows, _, _ = _evidence(tmp_path, truth, "dcsync")
+    replication = [r for r in windows if r["EventID"] == 4662]
+    assert replication and all("1131f6a" in r["Properties"] for r in replication)
     _, lines, _ = _evidence(tmp_path, truth, "linux_su_root")
     assert any("session opened for user root(uid=0)" in line for line in lines)
     _, _, trail = _evidence(tmp_path, truth, "aws_console_spray")
