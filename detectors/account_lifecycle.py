@@ -141,6 +141,8 @@ class AccountLifecycle(RarityDetector):
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
         mask &= batch.column("user") >= 0
+        grant = self._granted_after_creation(batch)
+        mask |= grant
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
         for row in np.flatnonzero(remote & mask).tolist():
             mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
@@ -153,6 +155,10 @@ class AccountLifecycle(RarityDetector):
         sub = np.where(account | service, batch.column("object")[rows], -1)
         privileged = batch.privileged[rows] | self._privileged_target(batch)[rows]
         kind = kind_code(action, account & privileged, sub)
+        # A sensitive-group grant to an account created minutes before completes the creation
+        # of a privileged account (net user /add, then net localgroup administrators /add): its
+        # own kind, whatever the new account is called.
+        kind = np.where(grant[rows], kind_code(action, np.ones(len(rows), np.bool_), sub), kind)
         # Bringing back one disabled account is its own kind, per target: a helpdesk admin who
         # enables new accounts every week has never brought back *this* one.
         reenabled = self._reenabled(batch, rows)
@@ -184,8 +190,45 @@ class AccountLifecycle(RarityDetector):
             weight[i] = verb_weight
         reenabled = self._reenabled(batch, rows)
         weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
+        grant = self._granted_after_creation(batch)[rows]
+        weight = np.where(grant, _PRIVILEGED_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
-        return {"weight": weight, "log": log, "reenabled": reenabled, "admin": known_admin}
+        return {
+            "weight": weight,
+            "log": log,
+            "reenabled": reenabled,
+            "admin": known_admin,
+            "grant": grant,
+        }
+
+    def _granted_after_creation(self, batch: EventBatch) -> BoolArray:
+        """Sensitive-group grants (by a named actor) to an account created within
+        ``provisioning_minutes`` before them (state or earlier rows of the batch)."""
+        flags = np.zeros(len(batch), dtype=np.bool_)
+        grants = batch.action_mask(frozenset({Action.GROUP_CHANGE})) & batch.privileged
+        grants &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        grants &= batch.column("target_user") >= 0
+        grant_rows = np.flatnonzero(grants)
+        if not len(grant_rows):
+            return flags
+        grant_rows = grant_rows[
+            [batch.events[int(r)].reason != "removed" for r in grant_rows.tolist()]
+        ]
+        account, created = self._created_rows(batch)
+        every = np.concatenate([account[created], grant_rows]).astype(np.int64)
+        is_creation = np.concatenate(
+            [np.ones(int(created.sum()), np.bool_), np.zeros(len(grant_rows), np.bool_)]
+        )
+        order = np.argsort(every, kind="stable")
+        every, is_creation = every[order], is_creation[order]
+        target = batch.column("target_user")[every].astype(np.int64)
+        time = batch.time[every]
+        previous = group_last_before(target, is_creation)
+        _, stored_last = self.created_.lookup(target)
+        created_at = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
+        recent = ~is_creation & (time - created_at <= self.provisioning_seconds)  # NaN: False
+        flags[every[recent]] = True
+        return flags
 
     def _privileged_uses(self, batch: EventBatch) -> BoolArray:
         """Rows where an account uses special privileges (4672, sudo to root ...)."""
@@ -315,6 +358,11 @@ class AccountLifecycle(RarityDetector):
         if bool(feats["reenabled"][i]):
             target = event.target_user or "an account"
             what = f"re-enabled {target}, an account seen disabled before{where}"
+        elif bool(feats["grant"][i]):
+            what = (
+                f"created privileged account {event.target_user}{where}: added to "
+                f"{event.object or 'a sensitive group'} minutes after its creation"
+            )
         elif event.action is Action.LOG_CLEARED:
             what = f"cleared the {event.object or 'audit'} audit log{where}{source}"
         elif event.action is Action.REMOTE_EXEC:
@@ -336,6 +384,8 @@ class AccountLifecycle(RarityDetector):
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         if bool(feats["reenabled"][i]):
             return ("T1098",)
+        if bool(feats["grant"][i]):
+            return ("T1136", "T1098", "T1078.003")
         if event.action is Action.LOG_CLEARED:
             return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
         if event.action is Action.REMOTE_EXEC:

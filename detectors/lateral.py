@@ -64,6 +64,8 @@ LN2 = math.log(2.0)
 REMOTE_LOGON_TYPES = frozenset(
     {"3", "8", "10", "ssh", "network", "remoteinteractive", "remote_interactive", "rdp"}
 )
+#: Remote desktop: a session on the host, not a file or database connection to it.
+RDP_LOGON_TYPES = frozenset({"10", "remoteinteractive", "remote_interactive", "rdp"})
 #: Accounts that are not people (null sessions).
 NOT_USERS = frozenset(
     {"anonymous logon", "anonymous", "-", "guest", "system", "local service", "network service"}
@@ -337,6 +339,9 @@ class _PairNovelty:
     entity_side: ClassVar[str] = "left"  # which id of the pair the signal is about
     default_points_per_nat: ClassVar[float] = 6.0
     default_max_points: ClassVar[float] = 35.0
+    # Whether a remote-desktop reach is judged by the host's popularity for remote desktop only
+    # (everybody's file server is not everybody's RDP host).
+    rdp_popularity: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -391,6 +396,13 @@ class _PairNovelty:
         self.right_events_ = narrow_counts([])  # rows per destination
         self.right_recent_ = np.empty(0, dtype=np.float64)  # decayed new lefts, at right_last_
         self.right_last_ = np.empty(0, dtype=np.float64)
+        self.right_rdp_users_ = narrow_counts([])  # lefts whose first reach was a desktop session
+        self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: its first reach seen
+        self.left_rdp_distinct_ = narrow_counts([])  # hosts learned through a desktop session
+        # A snapshot from before tenant_first_: the first host seen of any tenant, as then.
+        self.legacy_first_ = np.nan
+        self.tenant_hosts_ = np.empty(0, dtype=np.float64)  # per tenant: destinations seen
+        self.legacy_hosts_ = 0.0  # (from before the per-tenant count: every tenant's hosts)
 
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         """(rows, left ids, right ids, boosted rows) of the rows this detector watches."""
@@ -433,21 +445,36 @@ class _PairNovelty:
         # A host that appeared after the tenant's first day and that several users started on
         # lately is a roll-out: news to nobody, a service account included. (Hosts there from
         # the start all look recently popular for a while.)
-        known_first = self.right_first_[~np.isnan(self.right_first_)]
-        tenant_first = (
-            float(known_first.min()) if len(known_first) else float(time[0]) if n else 0.0
-        )
+        # The tenant's own first day (another tenant's history must not change this one's
+        # judgement); snapshots from before it was kept per tenant: the first host of any.
+        tenant = batch.tenant[rows].astype(np.int64)
+        size_t = int(tenant.max()) + 1 if n else 0
+        tenant_first = gather(self.tenant_first_, size_t, self.legacy_first_, tenant)
+        _, first_tenant_row = group_order(tenant)
+        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
         rollout = popular_recent & (right_first - tenant_first >= DAY)
+        rdp = self._rdp_rows(batch, rows)
+        rdp_users_before = gather(self.right_rdp_users_, size_r, 0, right) + group_cumsum_before(
+            right, (first_reach & rdp).astype(np.float64)
+        )
+        if rdp.any():
+            # A desktop session on a host is vouched for by the users who open sessions there,
+            # not by everyone whose files or database live on it; and only a roll-out's recent
+            # popularity excuses it (the start-up popularity of a file server says nothing).
+            popular_long = np.where(rdp, rdp_users_before >= self.popular_users, popular_long)
+            popular_recent = np.where(rdp, rollout, popular_recent)
         distinct_state = gather(self.left_distinct_, size_l, 0, left).astype(np.float64)
+        rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
         boost = np.where(boosted, self.explicit_boost, 1.0)
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
-        known_hosts = float(np.count_nonzero(~np.isnan(self.right_first_)))
+        # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
+        known_hosts = gather(self.tenant_hosts_, size_t, self.legacy_hosts_, tenant)
         new_host_row = np.isnan(gather(self.right_first_, size_r, np.nan, right)) & (
             first_right_row == np.arange(n)
         )
-        hosts_before = known_hosts + np.cumsum(new_host_row) - new_host_row
+        hosts_before = known_hosts + group_cumsum_before(tenant, new_host_row.astype(np.float64))
 
         def points_for(flags: BoolArray) -> tuple[BoolArray, FloatArray, FloatArray, BoolArray]:
             learned_before = group_cumsum_before(keys, (~flags).astype(np.float64)) > 0
@@ -458,8 +485,12 @@ class _PairNovelty:
             sweep = (coverage >= self.sweep_coverage) & (distinct >= self.sweep_min_hosts)
             floor = np.maximum(extra["p_floor"], np.where(sweep, np.minimum(coverage, 1.0), 0.0))
             floor = np.maximum(floor, self._class_floor(extra, flags, left, new_learn))
+            # A desktop session on a new host is judged by how often the user's logons opened
+            # one on a new host before (a user who never works on servers' desktops: rarely).
+            rdp_distinct = rdp_state + group_cumsum_before(left, (new_learn & rdp).astype(float))
+            judged = np.where(rdp, np.minimum(rdp_distinct, distinct), distinct)
             _, surprise = new_value_surprise(
-                count_before, distinct, self.points_per_nat, self.max_points, floor
+                count_before, judged, self.points_per_nat, self.max_points, floor
             )
             points = np.minimum(surprise * boost, 100.0)
             # An account that has only ever reached a host or two, many times, and never sat at
@@ -493,6 +524,7 @@ class _PairNovelty:
             "first_seen": first_seen,
             "users_before": users_before,
             "first_reach": first_reach,
+            "rdp": rdp,
             "boosted": boosted,
             **{f"class_{key}": value for key, value in extra.items() if key.startswith("client")},
         }
@@ -506,6 +538,12 @@ class _PairNovelty:
         n: int,
     ) -> dict[str, np.ndarray]:
         return {"mature": np.ones(n, dtype=np.bool_), "p_floor": np.zeros(n)}
+
+    def _rdp_rows(self, batch: EventBatch, rows: Int64Array) -> BoolArray:
+        """Which rows are remote-desktop sessions (all False unless ``rdp_popularity``)."""
+        if not self.rdp_popularity or len(rows) == 0:
+            return np.zeros(len(rows), dtype=np.bool_)
+        return value_mask(batch, "logon_type", rows, lambda v: v.lower() in RDP_LOGON_TYPES)
 
     def _classes(
         self, batch: EventBatch, rows: Int64Array, left: Int64Array, right: Int64Array
@@ -558,13 +596,24 @@ class _PairNovelty:
         fold_extreme(self.left_first_, left, time)
         self.left_count_ = bump_counts(self.left_count_, size_l, left)
         # Destination popularity and first-seen: every row.
+        new_hosts = np.unique(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
         self.right_first_ = grow(self.right_first_, size_r, np.nan)
         self.right_events_ = bump_counts(self.right_events_, size_r, right)
+        tenant = batch.tenant[rows].astype(np.int64)
+        self.tenant_hosts_ = grow(self.tenant_hosts_, int(tenant.max()) + 1, self.legacy_hosts_)
+        if len(new_hosts):
+            host_tenant = np.zeros(size_r, dtype=np.int64)
+            host_tenant[right] = tenant
+            np.add.at(self.tenant_hosts_, host_tenant[new_hosts], 1.0)
+        self.tenant_first_ = grow(self.tenant_first_, int(tenant.max()) + 1, np.nan)
+        fold_extreme(self.tenant_first_, tenant, time)
         self.right_recent_ = grow(self.right_recent_, size_r, 0.0)
         self.right_last_ = grow(self.right_last_, size_r, np.nan)
         fold_extreme(self.right_first_, right, time)
         reach = view["first_reach"]
         self.right_users_ = bump_counts(self.right_users_, size_r, right[reach])
+        desktop = right[reach & view["rdp"]]
+        self.right_rdp_users_ = bump_counts(self.right_rdp_users_, size_r, desktop)
         hosts, host_row = np.unique(right, return_inverse=True)
         host_row = host_row.reshape(-1)
         last_r = np.full(len(hosts), -np.inf)
@@ -595,6 +644,13 @@ class _PairNovelty:
         self.left_distinct_ = bump_counts(
             self.left_distinct_, size_l, (new_keys >> 32).astype(np.int64)
         )
+        if self.rdp_popularity:  # new hosts whose first learned reach was a desktop session
+            kept_keys, first = np.unique(keys, return_index=True)
+            by_rdp = kept_keys[view["rdp"][keep][first]]
+            rdp_new = np.intersect1d(new_keys, by_rdp)
+            self.left_rdp_distinct_ = bump_counts(
+                self.left_rdp_distinct_, size_l, (rdp_new >> 32).astype(np.int64)
+            )
         self.edges_.learn(keys, time[keep])
 
     def state(self) -> StateDict:
@@ -608,6 +664,10 @@ class _PairNovelty:
             right_events=self.right_events_,
             right_recent=self.right_recent_,
             right_last=self.right_last_,
+            right_rdp_users=self.right_rdp_users_,
+            tenant_first=self.tenant_first_,
+            tenant_hosts=self.tenant_hosts_,
+            left_rdp_distinct=self.left_rdp_distinct_,
         )
         return state
 
@@ -627,6 +687,19 @@ class _PairNovelty:
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
         for name in ("left_count", "left_distinct", "right_users"):  # (float64 in older ones)
             setattr(self, f"{name}_", narrow_counts(state[name]))
+        # Snapshots from before desktop popularity: every user of a host taken for a desktop
+        # user (the old judgement) until the host's new users are counted.
+        self.right_rdp_users_ = narrow_counts(state.get("right_rdp_users", state["right_users"]))
+        self.tenant_first_ = np.asarray(state.get("tenant_first", np.empty(0)), dtype=np.float64)
+        known_first = self.right_first_[~np.isnan(self.right_first_)]
+        old = "tenant_first" not in state and len(known_first) > 0
+        self.legacy_first_ = float(known_first.min()) if old else np.nan
+        self.tenant_hosts_ = np.asarray(state.get("tenant_hosts", np.empty(0)), dtype=np.float64)
+        self.legacy_hosts_ = float(len(known_first)) if "tenant_hosts" not in state else 0.0
+        # (before: every host counted as a desktop host, the old judgement)
+        self.left_rdp_distinct_ = narrow_counts(
+            state.get("left_rdp_distinct", state["left_distinct"])
+        )
 
 
 @register
@@ -654,6 +727,7 @@ class LateralNewHost(_PairNovelty):
     name: ClassVar[str] = "lateral_new_host"
     mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1078")
     entity_kind: ClassVar[str] = "user"
+    rdp_popularity: ClassVar[bool] = True
 
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         mask, explicit = remote_access(batch)

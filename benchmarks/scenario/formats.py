@@ -109,6 +109,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4728: _EventMeta("Security Group Management", 13826, 0),
     4732: _EventMeta("Security Group Management", 13826, 0),
     4741: _EventMeta("Computer Account Management", 13825, 0),
+    4662: _EventMeta("Directory Service Access", 14080, 0),
     4756: _EventMeta("Security Group Management", 13826, 0),
     4768: _EventMeta("Kerberos Authentication Service", 14339, 0),
     4769: _EventMeta("Kerberos Service Ticket Operations", 14337, 0),
@@ -992,6 +993,32 @@ class WindowsLog:
         fields.update(TaskName=name, TaskContent=content, ClientProcessStartKey="-")
         self.sink.win(t, host, 4698, fields, actor=who.actor)
 
+    def directory_access(
+        self,
+        t: int,
+        dc: WinHost,
+        who: Principal,
+        logon_id: str,
+        object_dn: str,
+        properties: str,
+        access_mask: str = "0x100",
+    ) -> None:
+        """4662: an operation on a directory object (a replication right: DRSGetNCChanges)."""
+        fields = self._subject(who, logon_id)
+        fields.update(
+            ObjectServer="DS",
+            ObjectType="%{19195a5b-6da0-11d0-afd3-00c04fd930c9}",
+            ObjectName=object_dn,
+            OperationType="Object Access",
+            HandleId="0x0",
+            AccessList="%%7688",
+            AccessMask=access_mask,
+            Properties=properties,
+            AdditionalInfo="-",
+            AdditionalInfo2="",
+        )
+        self.sink.win(t, dc, 4662, fields, actor=who.actor)
+
     def log_cleared(self, t: int, host: WinHost, who: Principal, logon_id: str) -> None:
         """1102: the Security log was cleared (provider Microsoft-Windows-Eventlog)."""
         self.sink.win(t, host, 1102, self._subject(who, logon_id), actor=who.actor)
@@ -999,11 +1026,19 @@ class WindowsLog:
     # -- directory changes (logged on a DC) ----------------------------------------------------
 
     def account_created(
-        self, t: int, dc: WinHost, actor: Principal, logon_id: str, new: Principal
+        self,
+        t: int,
+        dc: WinHost,
+        actor: Principal,
+        logon_id: str,
+        new: Principal,
+        *,
+        domain: str = "",
     ) -> None:
+        """4720; ``domain``: the computer's name for a local (SAM) account on a member host."""
         fields: dict[str, Any] = {
             "TargetUserName": new.sam,
-            "TargetDomainName": self.netbios,
+            "TargetDomainName": domain or self.netbios,
             "TargetSid": new.sid,
         }
         fields.update(self._subject(actor, logon_id))
@@ -1011,7 +1046,7 @@ class WindowsLog:
             PrivilegeList="-",
             SamAccountName=new.sam,
             DisplayName=new.display,
-            UserPrincipalName=f"{new.sam}@{self.dns_domain}",
+            UserPrincipalName="-" if domain else f"{new.sam}@{self.dns_domain}",
             HomeDirectory="%%1793",
             HomePath="%%1793",
             ScriptPath="%%1793",

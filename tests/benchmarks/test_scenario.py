@@ -13,6 +13,7 @@ import pytest
 
 from benchmarks.scenario import ATTACKS, THREATS, ScenarioTruth, generate
 from benchmarks.scenario.__main__ import main
+from benchmarks.scenario.more_threats import MORE
 from schemas.readers import InputReader
 
 SMALL = {"seed": 11, "days": 10, "users": 14, "learning_days": 5}
@@ -466,3 +467,41 @@ def test_source_host_fanout_reaches_many_hosts_from_one_server(
     assert logons[0]["WorkstationName"] in ("APP01", "APP02")
     assert len({r["Hostname"] for r in logons}) >= 10
     assert len({r["TargetUserName"] for r in logons}) >= 2
+
+
+def test_more_kinds_are_opt_in_well_formed_and_read_back(tmp_path: Path) -> None:
+    # Round 8's variants: in no other group (``every`` names the sets it named before), each
+    # with entities, a window after learning and evidence, and every record read back.
+    assert not set(MORE) & (set(ATTACKS) | set(THREATS))
+    truth = generate(tmp_path, attacks=["more"], **SMALL)
+    assert [a.name for a in truth.attacks] == list(MORE)
+    assert {a.family for a in truth.attacks} == FAMILIES
+    for attack in truth.attacks:
+        assert attack.entities and all(attack.entities.values()), attack.id
+        assert truth.learning_end <= attack.start <= attack.end <= truth.end, attack.id
+        assert attack.events == len(attack.evidence) > 0, attack.id
+    windows, _, _ = _evidence(tmp_path, truth, "rdp_lateral")
+    assert {r["LogonType"] for r in windows if r["EventID"] == 4624} == {"10"}
+    windows, _, _ = _evidence(tmp_path, truth, "slow_creds_office")
+    names = {r["WorkstationName"] for r in windows if r["EventID"] == 4624}
+    assert len(names) == 1 and names.pop().startswith("DESKTOP-")
+    windows, _, _ = _evidence(tmp_path, truth, "local_admin_backdoor")
+    created = [r for r in windows if r["EventID"] == 4720]
+    assert created and created[0]["TargetDomainName"] == created[0]["Hostname"].split(".")[0]
+    windows, _, _ = _evidence(tmp_path, truth, "dcsync")
+    replication = [r for r in windows if r["EventID"] == 4662]
+    assert replication and all("1131f6a" in r["Properties"] for r in replication)
+    _, lines, _ = _evidence(tmp_path, truth, "linux_su_root")
+    assert any("session opened for user root(uid=0)" in line for line in lines)
+    _, _, trail = _evidence(tmp_path, truth, "aws_console_spray")
+    assert (
+        sum(
+            r["responseElements"] == {"ConsoleLogin": "Failure"}
+            for r in trail
+            if r["eventName"] == "ConsoleLogin"
+        )
+        >= 8
+    )
+    dead: list[object] = []
+    reader = InputReader(tenant=truth.tenant, sink=dead.append)
+    assert list(reader.read_paths([str(tmp_path / "logs")])) and not dead, dead[:3]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from detectors.base import Signals
 from detectors.engine import Engine
 from schemas.alert import SEVERITIES, Alert
@@ -307,3 +309,30 @@ def test_fanout_burst_to_25_hosts_in_10_minutes_alerts() -> None:
     source = on(alerts, "wks07")
     assert source and source[-1].entity.type == "host"
     assert "lateral_fanout_source" in detectors_of(source[-1])
+
+
+def test_a_desktop_session_on_a_host_everybody_only_reads_files_from_is_news() -> None:
+    # Ten users read files on "files" (network logons) and eight others open desktop sessions
+    # on the terminal server "ts01". user15 reaching "files" for the first time is covered by
+    # the host's popularity; opening a desktop session there is not (nobody does that), while
+    # a first session on ts01, where eight others work, still is covered.
+    def rdp(when: datetime, user: str, dst: str) -> Event:
+        return msgspec.structs.replace(
+            logon(when, user, dst), logon_type="10", record_id=f"rdp-{user}-{dst}-{when}"
+        )
+
+    history = []
+    for day in range(HISTORY_DAYS):
+        history += routine(day)
+        date = MONDAY + timedelta(days=day, hours=12)
+        if date.weekday() < 5:
+            history += [logon(date + timedelta(minutes=u), USERS[u], "files") for u in range(10)]
+            history += [rdp(date + timedelta(minutes=u), USERS[u], "ts01") for u in range(10, 14)]
+            history += [rdp(date + timedelta(minutes=u), USERS[u], "ts01") for u in range(16, 20)]
+    engine, _ = run(history)
+    when = DAY_AFTER + timedelta(hours=10)
+    as_files = signals_for(engine, [logon(when, "user15", "files")], "lateral_new_host")
+    as_desktop = signals_for(engine, [rdp(when, "user15", "files")], "lateral_new_host")
+    on_ts01 = signals_for(engine, [rdp(when, "user15", "ts01")], "lateral_new_host")
+    assert len(as_files) == 0 and len(on_ts01) == 0
+    assert len(as_desktop) == 1 and "files" in as_desktop.titles[0]

@@ -299,3 +299,40 @@ def test_a_rare_actors_ordinary_group_work_is_one_finding_not_a_weekly_page() ->
     assert scored(detector, builder, week_later).points.sum() < 5
     grant = [add(7 * 24 * 60 + 10, "new1", "Domain Admins", privileged=True)]
     assert scored(detector, builder, grant).points[0] >= 35
+
+
+def test_a_new_account_made_an_administrator_at_once_is_a_privileged_creation() -> None:
+    # net user support1 /add, then net localgroup administrators support1 /add on a server, by
+    # an admin whose group work would discount a sensitive grant: the grant completes the
+    # creation of a privileged account, scored as one (account_lifecycle), whatever the name.
+    detector = AccountLifecycle()
+    builder, history = trained(detector)
+    start = after(history)
+
+    def at(minutes: float, action: Action, target: str, **fields: object) -> Event:
+        return Event(
+            time=start + timedelta(minutes=minutes),
+            tenant="acme",
+            source_format="test",
+            action=action,
+            user="user4",
+            target_user=target,
+            dst_host="sql01",
+            **fields,  # type: ignore[arg-type]
+        )
+
+    created = at(0, Action.ACCOUNT_CHANGE, "support1", object="created")
+    grant = at(1, Action.GROUP_CHANGE, "support1", object="Administrators", privileged=True)
+    signals = scored(detector, builder, [created, grant])
+    assert len(signals) == 2 and signals.points[1] >= 40.0, signals.titles
+    assert "created privileged account support1" in signals.titles[1]
+    # The same grant to an account created days ago is group work, not this finding.
+    old = at(0, Action.GROUP_CHANGE, "user2", object="Administrators", privileged=True)
+    assert not any("created privileged" in t for t in scored(detector, builder, [old]).titles)
+    # And one by one (the grant in a later batch) it is the same finding.
+    detector = AccountLifecycle()
+    builder, _ = trained(detector)
+    first = builder.build([created])
+    detector.learn(first, np.zeros(len(first), dtype=np.bool_))
+    alone = scored(detector, builder, [grant])
+    assert alone.points[0] == signals.points[1]

@@ -136,10 +136,13 @@ def _finding(
 
 def test_the_success_that_ends_a_failure_burst_is_not_one_more_artefact_of_it() -> None:
     # A brute force: four burst findings (the first 25 points, its repeats nothing), then the
-    # success minutes later. Read as the burst's fifth finding it weighed 0.7**4 (9.6 points:
-    # 34.6 in all, no incident); as another action of the detector it counts in full: 65, high.
-    def run(success_action: str) -> list[Alert]:
-        builder, layer, alerts = BatchBuilder(), RiskLayer(RiskConfig()), []
+    # success minutes later. Read as the burst's fifth finding in arrival order it weighed
+    # 0.7**4 (9.6 points: 34.6 in all, no incident); as another action of the detector it
+    # counts in full: 65, high. (Ranked by strength, as one action's artefacts can be since
+    # round 8, the burst is worth 40 + 0.7 * 25 = 57.5: still under the corroborated 65.)
+    def run(success_action: str, config: RiskConfig | None = None) -> list[Alert]:
+        builder, layer = BatchBuilder(), RiskLayer(config or RiskConfig())
+        alerts: list[Alert] = []
         for minute in range(4):
             batch = _batch(builder, hours=minute / 60)
             finding = _finding(batch, "burst of failed sign-ins", 25.0, detector="failed_logons")
@@ -149,6 +152,8 @@ def test_the_success_that_ends_a_failure_burst_is_not_one_more_artefact_of_it() 
         return alerts + layer.update([success], batch, builder)
 
     assert run("") == []
+    (ranked,) = run("", RiskConfig(burst_by_strength=True))
+    assert ranked.score == 57.5 and ranked.severity == "medium"
     (alert,) = run("success")
     assert alert.severity == "high" and alert.score == 65.0
     # Artefacts of one action (the default: every finding of a detector is the same action)
@@ -181,3 +186,23 @@ def test_a_second_strong_finding_is_news_for_an_open_incident() -> None:
     assert update.incident_key == opened.incident_key
     assert update.last_seen - opened.last_seen == timedelta(hours=24)
     assert [a.version for a in run(RiskConfig())] == [1]  # off by default
+
+
+def test_a_burst_is_worth_the_same_whatever_order_its_artefacts_arrive_in() -> None:
+    # A remote scheduled task: the IPC$ atsvc pipe (6 points) a second before the task (40).
+    # In arrival order the task counted 0.7 * 40 and the burst 34 stayed under the bar; ranked
+    # by strength it is 40 + 0.7 * 6 = 44.2, and an incident either way round.
+    def run(order: list[tuple[str, float]], config: RiskConfig) -> list[Alert]:
+        builder, layer = BatchBuilder(), RiskLayer(config)
+        alerts: list[Alert] = []
+        for second, (observed, points) in enumerate(order):
+            batch = _batch(builder, hours=second / 3600)
+            alerts += layer.update([_finding(batch, observed, points)], batch, builder)
+        return alerts
+
+    pipe, task = ("pipe atsvc", 6.0), ("task \\x", 40.0)
+    ranked = RiskConfig(burst_by_strength=True)
+    (first,) = run([task, pipe], ranked)  # (the pipe is folded in without an update)
+    (second,) = run([pipe, task], ranked)
+    assert first.score == 40.0 and second.score == 44.2
+    assert run([pipe, task], RiskConfig()) == []  # arrival order, the default
