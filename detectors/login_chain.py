@@ -61,6 +61,15 @@ from detectors.lateral import (
 )
 from detectors.registry import register
 
+#: Columns that hold ids (-1: unknown) or a 0/1 flag, kept narrow; the rest are float64 times
+#: and decayed values.
+_NARROW: dict[str, type[np.generic]] = {
+    "ip_host": np.int32,
+    "last_in_user": np.int32,
+    "last_in_src": np.int32,
+    "user_privileged": np.uint8,
+}
+
 
 @register
 class LoginChain:
@@ -125,18 +134,19 @@ class LoginChain:
         self.reached_ = PairTable(WHOLE_COUNTS, times=False)
         # (user, host) local interactive logons seen: the machines a user sits at
         self.console_ = PairTable(WHOLE_COUNTS, times=False)
-        self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
+        # Ids are < 2**31 (pair_keys): the id columns are int32, exactly the ids float64 held.
+        self.ip_host_ = np.empty(0, dtype=np.int32)  # ip id -> host id (-1 unknown)
         # pool addresses (named two machines) -> when last named one (sparse: pools only)
         self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
-        self.last_in_user_ = np.empty(0, dtype=np.float64)
-        self.last_in_src_ = np.empty(0, dtype=np.float64)  # its source host id (-1 unknown)
+        self.last_in_user_ = np.empty(0, dtype=np.int32)
+        self.last_in_src_ = np.empty(0, dtype=np.int32)  # its source host id (-1 unknown)
         self.relay_ = np.empty(0, dtype=np.float64)  # decayed unflagged chains via host
         self.relay_t_ = np.empty(0, dtype=np.float64)
         self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: first event seen
-        self.user_privileged_ = np.empty(0, dtype=np.float64)  # 1 once seen using privileges
+        self.user_privileged_ = np.empty(0, dtype=np.uint8)  # 1 once seen using privileges
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -509,8 +519,10 @@ class LoginChain:
         for name in self.state():
             if not name.startswith(("habits_", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
+                # (Older snapshots hold the id and flag columns as float64: the same values.)
                 value = state.get(name, np.empty(0))
-                setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))
+                kind = _NARROW.get(name, np.float64)
+                setattr(self, f"{name}_", np.asarray(value, dtype=np.float64).astype(kind))
 
 
 __all__ = ["LoginChain"]
