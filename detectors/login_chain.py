@@ -30,11 +30,13 @@ an address that does not resolve to B often enough to make a habit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from detectors._decay import settle
+from detectors._pair_columns import KeyedColumns, share_user_hosts
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -47,6 +49,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
     pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
@@ -130,8 +133,9 @@ class LoginChain:
         self.pool_window = pool_hours * 3600.0
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
-        # (user, destination host) hops seen: the hosts a user reaches
-        self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
+        # other detectors of the same remote logons: :mod:`detectors._pair_columns`)
+        self.reached_ = KeyedColumns(counts=(np.uint8, 0))
         # (user, host) local interactive logons seen: the machines a user sits at
         self.console_ = PairTable(WHOLE_COUNTS, times=False)
         # Ids are < 2**31 (pair_keys): the id columns are int32, exactly the ids float64 held.
@@ -314,7 +318,7 @@ class LoginChain:
         """How often each row's user reached the row's source host before (state + earlier rows)."""
         n = len(user)
         query = pair_keys(user, np.maximum(src, 0))
-        stored, _ = self.reached_.lookup(query)
+        stored: FloatArray = self.reached_.get("counts", query).astype(np.float64)
         if n == 0:
             return stored
         # Queries sort before the inbound entry of the same row: a row never counts itself.
@@ -348,6 +352,16 @@ class LoginChain:
         before[order] = group_cumsum_before(keys[order], is_local)
         sits: BoolArray = ((stored + before[:n]) > 0) & (src >= 0)
         return sits
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: keys shared with the detectors that watch the
+        same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
+        return self.reached_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.reached_, detectors)
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
@@ -433,7 +447,9 @@ class LoginChain:
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
-        self.reached_.add(pair_keys(user, dst), time)
+        reached = pair_keys(user, dst)
+        self.reached_.pairs.insert(reached)
+        self.reached_.add_counts("counts", reached)
         local = local_interactive(batch)
         if len(local):
             self.console_.add(
@@ -486,7 +502,8 @@ class LoginChain:
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
-            **self.reached_.state("reached_"),
+            **self.reached_.keys_state("reached_keys"),
+            "reached_counts": self.reached_["counts"],
             **self.console_.state("console_"),
             **self.pools_.state("pools_"),
             "ip_host": self.ip_host_,
@@ -504,10 +521,11 @@ class LoginChain:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
-        if "reached_keys" in state:
-            self.reached_.load_state(state, "reached_")
-        else:  # state saved before reached hosts were tracked
-            self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        if "reached_counts" in state:
+            counts = narrow_counts(state["reached_counts"])
+            self.reached_.load_state(state, "reached_keys", {"counts": counts})
+        elif self.reached_.owns_keys:  # state saved before reached hosts were tracked
+            self.reached_.pairs.clear()
         if "console_keys" in state:
             self.console_.load_state(state, "console_")
         else:  # state saved before the machines users sit at were tracked

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors.base import CountTable, PairTable
+from detectors._pair_columns import KeyedColumns
+from detectors.base import CountTable
 from detectors.engine import Engine
 from detectors.failed_logons import FailedLogonSurprise, SpraySources
 from detectors.lateral import PairsSeen
@@ -131,7 +132,7 @@ def test_lateral_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine:
         detector = next(d for d in engine.detectors if d.name == name)
         old = saved[name]
         pairs = detector.pairs_
-        assert isinstance(pairs, PairTable)
+        assert isinstance(pairs, KeyedColumns)
         at = np.searchsorted(pairs.keys, old["marks_keys"])
         np.testing.assert_array_equal(pairs.keys[at], old["marks_keys"])
         np.testing.assert_array_equal(detector.mark_last_[at], old["marks_last"])

@@ -1,0 +1,204 @@
+"""Sorted pair keys that several detectors' tables share, each table keeping its own columns.
+
+``lateral_new_host``, ``lateral_fanout_user``, ``login_chain`` (hosts reached) and
+``remote_exec`` (last network logons) each kept a sorted ``int64`` array of the same (user, host)
+pairs: the rows they watch are the same remote logons (``remote_exec`` a subset). In an engine
+that runs them together, one :class:`PairKeys` holds the keys once and every table
+(:class:`KeyedColumns`) keeps only its columns, aligned with them; a table alone keeps keys of
+its own. A table never takes a shared key for one of its own: a pair that only another detector
+has seen reads as the column's fill value, which each table chooses so that it means "absent"
+(NaN "never", 0 counts, -inf "not seen"), exactly what a key missing from its own table meant.
+
+Snapshots: the keys are saved once, by the table that owns them (the first detector of the
+engine to share them, which is also the first the engine restores); the others save their
+columns only. A snapshot with keys of a table's own (from before the keys were shared, or from
+an engine that ran the detector alone) is merged in: its keys join the shared ones and its
+columns are scattered into place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from detectors.base import StateDict, find_sorted, narrow_counts
+from detectors.batch import BoolArray, FloatArray, Int64Array
+
+#: Counts saturate here instead of wrapping around (as ``PairTable``'s whole counts do).
+_WHOLE_MAX = int(np.iinfo(np.uint32).max)
+
+
+class PairKeys:
+    """Sorted ``int64`` keys and the tables whose columns are aligned with them."""
+
+    def __init__(self) -> None:
+        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.tables: list[KeyedColumns] = []
+
+    def find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
+        return find_sorted(self.keys, keys)
+
+    def insert(self, keys: Int64Array) -> None:
+        """Add the keys not there yet; every attached table gets its fill values for them."""
+        if len(keys) == 0:
+            return
+        unique = np.unique(keys)
+        _, found = self.find(unique)
+        new = unique[~found]
+        if len(new) == 0:
+            return
+        at = np.searchsorted(self.keys, new)
+        self.keys = np.insert(self.keys, at, new)
+        for table in self.tables:
+            table.make_room(at)
+
+    def clear(self) -> None:
+        self.keys = np.empty(0, dtype=np.int64)
+        for table in self.tables:
+            table.make_room(np.empty(0, dtype=np.int64), clear=True)
+
+
+class KeyedColumns:
+    """Columns aligned with a :class:`PairKeys`: its own, or one shared with other tables.
+
+    ``columns`` maps each column's name to its dtype and the fill value that means "absent".
+
+    >>> shared = KeyedColumns(last=(np.float64, np.nan))
+    >>> other = KeyedColumns(seen=(np.uint8, 0))
+    >>> other.share(shared.pairs)
+    >>> other.pairs.insert(np.array([7], dtype=np.int64))
+    >>> other.set_at("seen", np.array([7], dtype=np.int64), np.array([1]))
+    >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64))
+    >>> shared.keys.tolist(), shared["last"].tolist(), other["seen"].tolist()
+    ([3, 7], [nan, nan], [0, 1])
+    """
+
+    def __init__(self, **columns: tuple[type[np.generic], float | int]) -> None:
+        self.fills = {name: fill for name, (_, fill) in columns.items()}
+        self.dtypes = {name: dtype for name, (dtype, _) in columns.items()}
+        self.columns: dict[str, np.ndarray] = {
+            name: np.empty(0, dtype=dtype) for name, (dtype, _) in columns.items()
+        }
+        self.pairs = PairKeys()
+        self.pairs.tables.append(self)
+
+    @property
+    def keys(self) -> Int64Array:
+        return self.pairs.keys
+
+    @property
+    def owns_keys(self) -> bool:
+        """Whether this table's snapshot holds the keys (its own, or it owns the shared ones)."""
+        return self.pairs.tables[0] is self
+
+    def __len__(self) -> int:
+        return len(self.pairs.keys)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __setitem__(self, name: str, value: np.ndarray) -> None:
+        self.columns[name] = value
+
+    def share(self, pairs: PairKeys) -> None:
+        """Keep columns aligned with ``pairs`` (other tables' keys) instead of keys of its own.
+        Before anything is learned or loaded."""
+        if pairs is self.pairs:
+            return
+        if len(self.pairs.keys):
+            raise ValueError("keys can be shared only before anything is learned")
+        self.pairs = pairs
+        pairs.tables.append(self)
+        self.make_room(np.zeros(len(pairs.keys), dtype=np.int64))
+
+    def make_room(self, at: Int64Array, *, clear: bool = False) -> None:
+        """Fill values inserted at ``at`` (positions of ``np.insert``) in every column."""
+        for name, column in self.columns.items():
+            fill = np.asarray(self.fills[name]).astype(column.dtype)
+            if clear:  # (a count column starts narrow again)
+                self.columns[name] = np.empty(0, dtype=self.dtypes[name])
+            elif len(at):
+                self.columns[name] = np.insert(column, at, fill)
+
+    def positions(self, keys: Int64Array) -> Int64Array:
+        """Where ``keys`` (all present) are."""
+        position: Int64Array = np.searchsorted(self.pairs.keys, keys)
+        return position
+
+    def get(self, name: str, keys: Int64Array) -> np.ndarray:
+        """Column ``name`` at ``keys``, the fill value where a key is absent."""
+        position, found = self.pairs.find(keys)
+        column = self.columns[name]
+        if len(column) == 0:
+            return np.full(len(keys), self.fills[name], dtype=column.dtype)
+        result: np.ndarray = np.where(found, column[position], self.fills[name])
+        return result.astype(column.dtype, copy=False)
+
+    def set_at(self, name: str, keys: Int64Array, values: np.ndarray) -> None:
+        self.columns[name][self.positions(keys)] = values
+
+    def add_counts(self, name: str, keys: Int64Array) -> None:
+        """Count each occurrence of ``keys`` (present) in whole-count column ``name``, kept in
+        the narrowest unsigned type of its largest count (saturating at 2**32 - 1)."""
+        if len(keys) == 0:
+            return
+        unique, hits = np.unique(keys, return_counts=True)
+        position = self.positions(unique)
+        column = self.columns[name]
+        total = np.minimum(column[position].astype(np.int64) + hits, _WHOLE_MAX)
+        wide = narrow_counts(np.array([int(total.max())])).dtype
+        if np.iinfo(wide).max > np.iinfo(column.dtype).max:
+            column = self.columns[name] = column.astype(wide)
+        column[position] = total
+
+    def latest_at(self, name: str, keys: Int64Array, times: FloatArray) -> None:
+        """Insert ``keys`` and keep in time column ``name`` the latest of each key's ``times``
+        (a key's fill NaN: never)."""
+        if len(keys) == 0:
+            return
+        self.pairs.insert(keys)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        latest = np.full(len(unique), -np.inf)
+        np.maximum.at(latest, inverse.reshape(-1), times)
+        position = self.positions(unique)
+        column = self.columns[name]
+        column[position] = np.fmax(column[position], latest)
+
+    # -- snapshots ------------------------------------------------------------------------------
+
+    def keys_state(self, name: str) -> StateDict:
+        """``{name: keys}`` when this table's snapshot holds them, else nothing."""
+        return {name: self.pairs.keys} if self.owns_keys else {}
+
+    def load_state(self, state: StateDict, keys_name: str, columns: dict[str, np.ndarray]) -> None:
+        """Restore the ``columns`` (name -> values) saved with keys ``state[keys_name]``, or
+        aligned with the shared keys when the snapshot has none of this table's own."""
+        if self.owns_keys:
+            self.pairs.clear()  # (everything these keys held is restored from here on)
+        if keys_name not in state:
+            for name, values in columns.items():
+                if len(values) != len(self.pairs.keys):
+                    raise ValueError(f"a snapshot's {name} does not match the shared keys")
+                self.columns[name] = values
+            return
+        keys = np.asarray(state[keys_name], dtype=np.int64)
+        self.pairs.insert(keys)
+        position = self.positions(keys)
+        for name, values in columns.items():
+            column = self.columns[name]
+            if values.dtype != column.dtype:  # (wider whole counts: the column widens)
+                column = self.columns[name] = column.astype(np.result_type(column, values))
+            column[position] = values
+
+
+def share_user_hosts(table: KeyedColumns, detectors: Sequence[object]) -> None:
+    """Align ``table`` with the (user, host) keys of the first of ``detectors`` that keeps a
+    ``user_host_pairs`` table. The engine introduces its detectors in its own order, which is
+    also the order it restores them in: the first keeps (and restores) the keys, the later ones
+    join it."""
+    for detector in detectors:
+        other = getattr(detector, "user_host_pairs", None)
+        if isinstance(other, KeyedColumns):
+            table.share(other.pairs)
+            return
