@@ -22,39 +22,103 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from detectors.base import StateDict, find_sorted, narrow_counts
+from detectors.base import StateDict, narrow_counts
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
 #: Counts saturate here instead of wrapping around (as ``PairTable``'s whole counts do).
 _WHOLE_MAX = int(np.iinfo(np.uint32).max)
+#: Largest id of a pair kept in 32 bits.
+_NARROW_ID = 0xFFFF
+
+
+def _narrow(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
+    """``pair_keys`` keys as ``uint32`` ``left << 16 | right`` (the same order), and which of
+    them have both ids < 2**16 (the others come out as 0)."""
+    left, right = keys >> 32, keys & 0xFFFFFFFF
+    fits = (keys >= 0) & (left <= _NARROW_ID) & (right <= _NARROW_ID)
+    narrow = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
+    return narrow, fits
+
+
+def wide_keys(stored: np.ndarray) -> Int64Array:
+    """Stored keys (``uint32`` narrow or ``int64``) as ``pair_keys`` makes them."""
+    if stored.dtype == np.int64:
+        return stored
+    value = stored.astype(np.int64)
+    wide: Int64Array = ((value >> 16) << 32) | (value & _NARROW_ID)
+    return wide
 
 
 class PairKeys:
-    """Sorted ``int64`` keys and the tables whose columns are aligned with them."""
+    """Sorted pair keys and the tables whose columns are aligned with them.
+
+    While both ids of every pair are < 2**16 the keys are kept in 32 bits (``left << 16 |
+    right``: the same order as ``pair_keys``' ``left << 32 | right``); the first pair with a
+    larger id makes them ``int64`` for good. Which one follows from the keys alone (never from
+    how the stream was batched), as whole counts' types do (``narrow_counts``).
+    """
 
     def __init__(self) -> None:
-        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.stored: np.ndarray = np.empty(0, dtype=np.uint32)
         self.tables: list[KeyedColumns] = []
 
+    @property
+    def keys(self) -> Int64Array:
+        """The keys as ``pair_keys`` makes them (a copy while they are kept narrow)."""
+        return wide_keys(self.stored)
+
+    def __len__(self) -> int:
+        return len(self.stored)
+
+    def _query(self, keys: Int64Array) -> tuple[np.ndarray, BoolArray | None]:
+        """``keys`` in the stored type, and which can be there at all (None: every one)."""
+        if self.stored.dtype == np.int64:
+            return keys, None
+        return _narrow(keys)
+
     def find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
-        return find_sorted(self.keys, keys)
+        """Where each key is (clipped to the end), and whether it is there."""
+        if len(self.stored) == 0:
+            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
+        query, fits = self._query(keys)
+        position: Int64Array = np.minimum(np.searchsorted(self.stored, query), len(self.stored) - 1)
+        found: BoolArray = self.stored[position] == query
+        if fits is not None:
+            found &= fits
+        return position, found
+
+    def positions(self, keys: Int64Array) -> Int64Array:
+        """Where ``keys`` (all present) are."""
+        query, _ = self._query(keys)
+        position: Int64Array = np.searchsorted(self.stored, query)
+        return position
+
+    def lefts(self) -> Int64Array:
+        """The left id of every key."""
+        shift = 32 if self.stored.dtype == np.int64 else 16
+        lefts: Int64Array = self.stored.astype(np.int64) >> shift
+        return lefts
 
     def insert(self, keys: Int64Array) -> None:
         """Add the keys not there yet; every attached table gets its fill values for them."""
         if len(keys) == 0:
             return
         unique = np.unique(keys)
+        query, fits = self._query(unique)
+        if fits is not None and not fits.all():  # a larger id: every key in 64 bits from now
+            self.stored = wide_keys(self.stored)
+            query = unique
         _, found = self.find(unique)
-        new = unique[~found]
+        new = query[~found]
         if len(new) == 0:
             return
-        at = np.searchsorted(self.keys, new)
-        self.keys = np.insert(self.keys, at, new)
+        at = np.searchsorted(self.stored, new)
+        self.stored = np.insert(self.stored, at, new)
         for table in self.tables:
             table.make_room(at)
 
     def clear(self) -> None:
-        self.keys = np.empty(0, dtype=np.int64)
+        self.stored = np.empty(0, dtype=np.uint32)
         for table in self.tables:
             table.make_room(np.empty(0, dtype=np.int64), clear=True)
 
@@ -93,7 +157,7 @@ class KeyedColumns:
         return self.pairs.tables[0] is self
 
     def __len__(self) -> int:
-        return len(self.pairs.keys)
+        return len(self.pairs)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -106,11 +170,11 @@ class KeyedColumns:
         Before anything is learned or loaded."""
         if pairs is self.pairs:
             return
-        if len(self.pairs.keys):
+        if len(self.pairs):
             raise ValueError("keys can be shared only before anything is learned")
         self.pairs = pairs
         pairs.tables.append(self)
-        self.make_room(np.zeros(len(pairs.keys), dtype=np.int64))
+        self.make_room(np.zeros(len(pairs), dtype=np.int64))
 
     def make_room(self, at: Int64Array, *, clear: bool = False) -> None:
         """Fill values inserted at ``at`` (positions of ``np.insert``) in every column."""
@@ -123,8 +187,11 @@ class KeyedColumns:
 
     def positions(self, keys: Int64Array) -> Int64Array:
         """Where ``keys`` (all present) are."""
-        position: Int64Array = np.searchsorted(self.pairs.keys, keys)
-        return position
+        return self.pairs.positions(keys)
+
+    def lefts(self) -> Int64Array:
+        """The left id of every key."""
+        return self.pairs.lefts()
 
     def get(self, name: str, keys: Int64Array) -> np.ndarray:
         """Column ``name`` at ``keys``, the fill value where a key is absent."""
@@ -169,7 +236,7 @@ class KeyedColumns:
 
     def keys_state(self, name: str) -> StateDict:
         """``{name: keys}`` when this table's snapshot holds them, else nothing."""
-        return {name: self.pairs.keys} if self.owns_keys else {}
+        return {name: self.pairs.stored} if self.owns_keys else {}
 
     def load_state(self, state: StateDict, keys_name: str, columns: dict[str, np.ndarray]) -> None:
         """Restore the ``columns`` (name -> values) saved with keys ``state[keys_name]``, or
@@ -178,11 +245,11 @@ class KeyedColumns:
             self.pairs.clear()  # (everything these keys held is restored from here on)
         if keys_name not in state:
             for name, values in columns.items():
-                if len(values) != len(self.pairs.keys):
+                if len(values) != len(self.pairs):
                     raise ValueError(f"a snapshot's {name} does not match the shared keys")
                 self.columns[name] = values
             return
-        keys = np.asarray(state[keys_name], dtype=np.int64)
+        keys = wide_keys(np.asarray(state[keys_name]))  # (narrow or not, as saved)
         self.pairs.insert(keys)
         position = self.positions(keys)
         for name, values in columns.items():

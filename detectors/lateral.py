@@ -993,7 +993,7 @@ class _Fanout:
         if n and len(self.pairs_):
             in_batch = np.zeros(size, dtype=np.bool_)
             in_batch[entity] = True
-            owners = self.pairs_.keys >> 32
+            owners = self.pairs_.lefts()
             old = (owners < size) & (self.mark_last_ > float(time.min()) - self.window)
             old &= in_batch[np.minimum(owners, size - 1)]
             order = np.argsort(self.mark_last_[old], kind="stable")
@@ -1097,7 +1097,7 @@ class _Fanout:
         # the same pair replaces its stored one below).
         if len(self.pairs_):
             ripe = self.mark_last_ <= horizon  # (NaN: no mark)
-            owners = self.pairs_.keys[ripe] >> 32
+            owners = self.pairs_.lefts()[ripe]
             self.envelope_ = grow(
                 self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
             )
@@ -1106,7 +1106,7 @@ class _Fanout:
         value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
-        position = np.searchsorted(self.pairs_.keys, view["keys"][marked])
+        position = self.pairs_.positions(view["keys"][marked])
         np.fmax.at(self.mark_last_, position, time[marked])
         # The latest mark of each pair carries its value (rows are in time order).
         self.mark_value_[position] = value[marked]

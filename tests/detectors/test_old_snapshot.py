@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detectors._pair_columns import KeyedColumns
+from detectors._pair_columns import KeyedColumns, wide_keys
 from detectors.base import CountTable
 from detectors.engine import Engine
 from detectors.failed_logons import FailedLogonSurprise, SpraySources
@@ -58,6 +58,8 @@ def test_arrays_kept_by_name_keep_their_values(
             old = saved.get(detector.name, {}).get(table)  # (detectors added since: none)
             if old is None or table in SPARSE:
                 continue
+            if table.endswith("keys") and value.dtype == np.uint32:  # pair keys in 32 bits
+                value = wide_keys(value)
             np.testing.assert_array_equal(
                 as_float(value), as_float(old), err_msg=f"{detector.name}/{table}"
             )

@@ -20,8 +20,14 @@ from benchmarks.scenario import generate
 from detectors import registry
 from detectors._pair_columns import KeyedColumns
 from detectors.base import Detector
+from detectors.batch import SEPARATOR, BatchBuilder, Vocabulary
 from detectors.engine import Engine
-from detectors.lateral import LateralFanoutUser, LateralNewHost
+from detectors.lateral import (
+    LateralFanoutSource,
+    LateralFanoutUser,
+    LateralNewEdge,
+    LateralNewHost,
+)
 from detectors.login_chain import LoginChain
 from detectors.remote_exec import NO_SOURCE, RemoteExecution
 from schemas.event import Event
@@ -99,12 +105,13 @@ def test_engine_keeps_the_keys_once(events: list[Event]) -> None:
             assert len(states[name][column]) == len(keys.keys)
     # Each detector alone keeps the same pairs (remote_exec: those without explicit credentials)
     # with the same values: the shared columns are its own, plus fill values.
-    for name, (keys_name, columns) in OWN_TABLES.items():
+    for name, (_, columns) in OWN_TABLES.items():
         alone = Engine(detectors=[registry.load_all()[name]()])
         alone.process(events)
-        own = next(iter(alone.detectors)).state()
-        assert set(own[keys_name]) <= set(keys.keys)
-        at = np.searchsorted(keys.keys, own[keys_name])
+        own = alone.detectors[0].state()
+        own_keys = tables(alone)[name].keys  # (as pair_keys makes them; saved in 32 bits)
+        assert set(own_keys) <= set(keys.keys)
+        at = np.searchsorted(keys.keys, own_keys)
         for column in columns:
             np.testing.assert_array_equal(states[name][column][at], own[column], err_msg=column)
             assert states[name][column].dtype == own[column].dtype
@@ -201,3 +208,42 @@ def test_own_keys_that_differ_are_merged(tmp_path: Path) -> None:
     host = next(d for d in engine.detectors if isinstance(d, LateralNewHost))
     assert host.edges_.lookup(keys)[0].all()
     assert len(remote.logons_.keys) == len(keys)  # the union: the other tables' keys
+
+
+def test_keys_widen_when_an_id_outgrows_16_bits() -> None:
+    table = KeyedColumns(last=(np.float64, np.nan))
+    small = np.array([(3 << 32) | 9, (1 << 32) | 70], dtype=np.int64)
+    table.latest_at("last", small, np.array([5.0, 6.0]))
+    assert table.pairs.stored.dtype == np.uint32
+    np.testing.assert_array_equal(table.keys, np.sort(small))
+    large = (2 << 32) | 70_000  # a host id past 2**16: not in the table, and then the first
+    assert not table.pairs.find(np.array([large, -1], dtype=np.int64))[1].any()
+    table.latest_at("last", np.array([large], dtype=np.int64), np.array([7.0]))
+    assert table.pairs.stored.dtype == np.int64
+    keys = np.array([(1 << 32) | 70, large, (3 << 32) | 9], dtype=np.int64)
+    np.testing.assert_array_equal(table.keys, keys)
+    np.testing.assert_array_equal(table.get("last", keys), [6.0, 7.0, 5.0])
+    np.testing.assert_array_equal(table.lefts(), [1, 2, 3])
+
+
+def padded(kinds: tuple[str, ...], size: int = 70_000) -> Engine:
+    """An engine whose ids of ``kinds`` start past 2**16 (another tenant's names first)."""
+    engine = Engine()
+    for kind in kinds:
+        filler = [f"other{SEPARATOR}{kind}{i}" for i in range(size)]
+        engine.builder.vocab[kind] = Vocabulary(filler)
+    engine.builder = BatchBuilder(engine.builder.vocab)
+    return engine
+
+
+def test_wide_keys_flag_what_narrow_keys_flag(events: list[Event]) -> None:
+    narrow = Engine()
+    expected = run(narrow, events)
+    wide = padded(("user", "host", "ip"))
+    assert run(wide, events) == expected
+    for engine, dtype in ((narrow, np.uint32), (wide, np.int64)):
+        by_name = {d.name: d for d in engine.detectors}
+        edge, fanout = by_name["lateral_new_edge"], by_name["lateral_fanout_source"]
+        assert isinstance(edge, LateralNewEdge) and isinstance(fanout, LateralFanoutSource)
+        for table in (*tables(engine).values(), edge.edges_.table, fanout.pairs_):
+            assert table.pairs.stored.dtype == dtype
