@@ -33,7 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import previous_in_group, settle
-from detectors._pair_columns import KeyedColumns, share_user_hosts
+from detectors._pair_columns import KeyedColumns, share_user_hosts, unique_sorted
 from detectors.base import (
     PairTable,
     Signals,
@@ -283,7 +283,7 @@ class PairsSeen:
         if len(keys) == 0:
             return
         self.table.pairs.insert(keys)
-        position = self.table.positions(np.unique(keys))
+        position = self.table.positions(unique_sorted(keys))
         last = self.last
         last[position] = np.where(last[position] == -np.inf, np.nan, last[position])
 
@@ -594,7 +594,7 @@ class _PairNovelty:
         keep = ~(view["flagged"] | held_back[rows])
         self._learn_classes(batch, view, keep, size_l)  # (before the edges learn: it reads them)
         keys = view["keys"][keep]
-        unique = np.unique(keys)
+        unique = unique_sorted(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_distinct_ = bump_counts(
@@ -780,7 +780,7 @@ class LateralNewHost(_PairNovelty):
         left = view["left"]
         self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
         keys = view["keys"][client]
-        unique = np.unique(keys)
+        unique = unique_sorted(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_client_distinct_ = bump_counts(

@@ -36,7 +36,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import settle
-from detectors._pair_columns import KeyedColumns, share_user_hosts
+from detectors._pair_columns import KeyedColumns, share_user_hosts, unique_sorted
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -438,7 +438,7 @@ class LoginChain:
             # Pool addresses (state, or moved in this batch): when each last named a machine.
             ips = src_ip[named].astype(np.int64)
             pool, _ = self.pools_.lookup(ips)
-            pool_ips = np.unique(src_ip[view["moved_here"]].astype(np.int64))
+            pool_ips = unique_sorted(src_ip[view["moved_here"]].astype(np.int64))
             keep = (pool > 0) | np.isin(ips, pool_ips)
             self.pools_.add(ips[keep], batch.time[named][keep])
         rows = view["rows"]
