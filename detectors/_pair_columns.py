@@ -9,16 +9,18 @@ its own. A table never takes a shared key for one of its own: a pair that only a
 has seen reads as the column's fill value, which each table chooses so that it means "absent"
 (NaN "never", 0 counts, -inf "not seen"), exactly what a key missing from its own table meant.
 
-Snapshots: the keys are saved once, by the table that owns them (the first detector of the
-engine to share them, which is also the first the engine restores); the others save their
-columns only. A snapshot with keys of a table's own (from before the keys were shared, or from
-an engine that ran the detector alone) is merged in: its keys join the shared ones and its
-columns are scattered into place.
+Snapshots: the keys are saved once, by the table that owns them (the first of the detectors
+in the engine's order); the others save their columns only. Before restoring detectors one by
+one the engine calls ``restore_shared``: the shared keys start afresh with every such key array
+in the snapshot, whichever detector saved it (one this engine no longer runs included). A
+snapshot with keys of a table's own (from before the keys were shared, or from an engine that
+ran the detector alone) is merged in: its keys join the shared ones and its columns are
+scattered into place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -260,8 +262,8 @@ class KeyedColumns:
     def load_state(self, state: StateDict, keys_name: str, columns: dict[str, np.ndarray]) -> None:
         """Restore the ``columns`` (name -> values) saved with keys ``state[keys_name]``, or
         aligned with the shared keys when the snapshot has none of this table's own."""
-        if self.owns_keys:
-            self.pairs.clear()  # (everything these keys held is restored from here on)
+        if len(self.pairs.tables) == 1:  # keys of its own: restored from here on
+            self.pairs.clear()
         if keys_name not in state:
             for name, values in columns.items():
                 if len(values) != len(self.pairs):
@@ -276,6 +278,30 @@ class KeyedColumns:
             if values.dtype != column.dtype:  # (wider whole counts: the column widens)
                 column = self.columns[name] = column.astype(np.result_type(column, values))
             column[position] = values
+
+
+#: Where each detector that can keep the shared (user, host) keys saves them.
+USER_HOST_KEYS = {
+    "lateral_fanout_user": "pairs_keys",
+    "lateral_new_host": "edges_keys",
+    "login_chain": "reached_keys",
+    "remote_exec": "logons_keys",
+}
+
+
+def restore_user_hosts(table: KeyedColumns, arrays: Mapping[str, np.ndarray]) -> None:
+    """Before the engine restores its detectors one by one (``restore_shared``): the first
+    table of the shared (user, host) keys starts them afresh with every such key array in the
+    snapshot, whichever detector saved it. So a snapshot whose keys were saved by a detector
+    this engine does not run (one ``enabled`` list to the next) still restores the others'
+    columns, which only hold values aligned with those keys."""
+    if not table.owns_keys or len(table.pairs.tables) == 1:
+        return  # (keys of its own are restored with its columns)
+    table.pairs.clear()
+    for name, keys_name in USER_HOST_KEYS.items():
+        saved = arrays.get(f"{name}/{keys_name}")
+        if saved is not None:
+            table.pairs.insert(wide_keys(np.asarray(saved)))
 
 
 def share_user_hosts(table: KeyedColumns, detectors: Sequence[object]) -> None:

@@ -27,13 +27,18 @@ sequential answer exactly because a row only depends on earlier rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from detectors._decay import previous_in_group, settle
-from detectors._pair_columns import KeyedColumns, share_user_hosts, unique_sorted
+from detectors._pair_columns import (
+    KeyedColumns,
+    restore_user_hosts,
+    share_user_hosts,
+    unique_sorted,
+)
 from detectors.base import (
     PairTable,
     Signals,
@@ -670,6 +675,10 @@ class LateralNewHost(_PairNovelty):
         """Called by the engine with all its detectors: share the (user, host) keys."""
         share_user_hosts(self.edges_.table, detectors)
 
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.edges_.table, arrays)
+
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         mask, explicit = remote_access(batch)
         rows = np.flatnonzero(mask)
@@ -1224,6 +1233,10 @@ class LateralFanoutUser(_Fanout):
     def share_state(self, detectors: Sequence[object]) -> None:
         """Called by the engine with all its detectors: share the (user, host) keys."""
         share_user_hosts(self.pairs_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.pairs_, arrays)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         mask, explicit = remote_access(batch)

@@ -30,13 +30,18 @@ an address that does not resolve to B often enough to make a habit.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from detectors._decay import settle
-from detectors._pair_columns import KeyedColumns, share_user_hosts, unique_sorted
+from detectors._pair_columns import (
+    KeyedColumns,
+    restore_user_hosts,
+    share_user_hosts,
+    unique_sorted,
+)
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -362,6 +367,10 @@ class LoginChain:
     def share_state(self, detectors: Sequence[object]) -> None:
         """Called by the engine with all its detectors: share the (user, host) keys."""
         share_user_hosts(self.reached_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.reached_, arrays)
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:

@@ -45,12 +45,12 @@ on every new host.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
-from detectors._pair_columns import KeyedColumns, share_user_hosts
+from detectors._pair_columns import KeyedColumns, restore_user_hosts, share_user_hosts
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -519,6 +519,10 @@ class RemoteExecution:
     def share_state(self, detectors: Sequence[object]) -> None:
         """Called by the engine with all its detectors: share the (user, host) keys."""
         share_user_hosts(self.logons_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.logons_, arrays)
 
     def state(self) -> StateDict:
         return {
