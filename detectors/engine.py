@@ -124,6 +124,10 @@ class Engine:
         self.builder = BatchBuilder({kind: Vocabulary(keys) for kind, keys in vocab.items()})
         with np.load(source / "state.npz", allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
+        for detector in self.detectors:  # state some detectors share, before each one's own
+            restore = getattr(detector, "restore_shared", None)
+            if restore is not None:
+                restore(arrays)
         for detector in self.detectors:
             prefix = f"{detector.name}/"
             own = {name[len(prefix) :]: a for name, a in arrays.items() if name.startswith(prefix)}

@@ -27,21 +27,25 @@ sequential answer exactly because a row only depends on earlier rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from detectors._decay import previous_in_group, settle
+from detectors._pair_columns import (
+    KeyedColumns,
+    restore_user_hosts,
+    share_user_hosts,
+    unique_sorted,
+)
 from detectors.base import (
-    WHOLE_COUNTS,
     PairTable,
     Signals,
     StateDict,
     batch_view,
     bump_counts,
     changes_state,
-    find_sorted,
     flagged_signals,
     fold_extreme,
     gather,
@@ -248,7 +252,9 @@ class PairsSeen:
 
     One table for what used to be two with the same pairs (a "seen" table keyed (right, left) for
     popularity and a "learned" table keyed (left, right) for the baseline): learned pairs are a
-    subset of the seen ones, so one sorted key array and one time column hold both.
+    subset of the seen ones, so one sorted key array and one time column hold both. The keys may
+    be shared with other detectors' tables (:mod:`detectors._pair_columns`): a shared key this
+    table never saw holds ``-inf`` and reads as not seen.
 
     >>> table = PairsSeen()
     >>> table.see(np.array([5, 9], dtype=np.int64))
@@ -259,29 +265,34 @@ class PairsSeen:
     """
 
     def __init__(self) -> None:
-        self.keys: Int64Array = np.empty(0, dtype=np.int64)
-        self.last: FloatArray = np.empty(0, dtype=np.float64)
+        self.table = KeyedColumns(last=(np.float64, -np.inf))
+
+    @property
+    def keys(self) -> Int64Array:
+        return self.table.keys
+
+    @property
+    def last(self) -> FloatArray:
+        last: FloatArray = self.table["last"]
+        return last
 
     def __len__(self) -> int:
-        return len(self.keys)
-
-    def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
-        return find_sorted(self.keys, keys)
+        return len(self.table)
 
     def lookup(self, keys: Int64Array) -> tuple[BoolArray, FloatArray]:
         """Whether each pair was seen, and its last learned time (NaN: never learned)."""
-        position, found = self._find(keys)
-        last: FloatArray = np.where(found, self.last[position] if len(self.keys) else 0.0, np.nan)
+        value = self.table.get("last", keys)
+        found = value != -np.inf
+        last: FloatArray = np.where(found, value, np.nan)
         return found, last
 
     def see(self, keys: Int64Array) -> None:
-        unique = np.unique(keys)
-        _, found = self._find(unique)
-        new = unique[~found]
-        if len(new):
-            at = np.searchsorted(self.keys, new)
-            self.keys = np.insert(self.keys, at, new)
-            self.last = np.insert(self.last, at, np.full(len(new), np.nan))
+        if len(keys) == 0:
+            return
+        self.table.pairs.insert(keys)
+        position = self.table.positions(unique_sorted(keys))
+        last = self.last
+        last[position] = np.where(last[position] == -np.inf, np.nan, last[position])
 
     def learn(self, keys: Int64Array, times: FloatArray) -> None:
         """Last learned time = the latest of ``times`` per key (keys must have been seen)."""
@@ -290,15 +301,15 @@ class PairsSeen:
         unique, inverse = np.unique(keys, return_inverse=True)
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, inverse, times)
-        position, _ = self._find(unique)
+        position = self.table.positions(unique)
         self.last[position] = np.fmax(self.last[position], latest)
 
     def state(self, prefix: str) -> StateDict:
-        return {f"{prefix}keys": self.keys, f"{prefix}last": self.last}
+        return {**self.table.keys_state(f"{prefix}keys"), f"{prefix}last": self.last}
 
     def load_state(self, state: StateDict, prefix: str) -> None:
-        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
-        self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+        last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+        self.table.load_state(state, f"{prefix}keys", {"last": last})
 
     def load_two_tables(self, state: StateDict) -> None:
         """From a snapshot with the two older tables: learned ``pairs_*`` (left, right) and
@@ -306,11 +317,10 @@ class PairsSeen:
         seen = np.asarray(state["seen_keys"], dtype=np.int64)
         transposed = ((seen & 0xFFFFFFFF) << 32) | (seen >> 32)
         learned = np.asarray(state["pairs_keys"], dtype=np.int64)
-        self.keys = np.union1d(transposed, learned)
-        self.last = np.full(len(self.keys), np.nan)
-        self.last[np.searchsorted(self.keys, learned)] = np.asarray(
-            state["pairs_last"], dtype=np.float64
-        )
+        keys = np.union1d(transposed, learned)
+        last = np.full(len(keys), np.nan)
+        last[np.searchsorted(keys, learned)] = np.asarray(state["pairs_last"], dtype=np.float64)
+        self.table.load_state({"keys": keys}, "keys", {"last": last})
 
 
 def _name(builder: BatchBuilder, kind: str, index: int) -> str:
@@ -638,7 +648,7 @@ class _PairNovelty:
         keep = ~(view["flagged"] | held_back[rows])
         self._learn_classes(batch, view, keep, size_l)  # (before the edges learn: it reads them)
         keys = view["keys"][keep]
-        unique = np.unique(keys)
+        unique = unique_sorted(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_distinct_ = bump_counts(
@@ -673,7 +683,7 @@ class _PairNovelty:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        if "edges_keys" in state:
+        if "edges_last" in state:
             self.edges_.load_state(state, "edges_")
             self.right_events_ = narrow_counts(state["right_events"])
         else:  # a snapshot from before the learned and seen tables were one
@@ -728,6 +738,20 @@ class LateralNewHost(_PairNovelty):
     mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1078")
     entity_kind: ClassVar[str] = "user"
     rdp_popularity: ClassVar[bool] = True
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: keys shared with the detectors that watch the
+        same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
+        return self.edges_.table
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.edges_.table, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.edges_.table, arrays)
 
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         mask, explicit = remote_access(batch)
@@ -839,7 +863,7 @@ class LateralNewHost(_PairNovelty):
         left = view["left"]
         self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
         keys = view["keys"][client]
-        unique = np.unique(keys)
+        unique = unique_sorted(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_client_distinct_ = bump_counts(
@@ -1011,13 +1035,27 @@ class _Fanout:
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
         self.rate = LN2 / (peak_half_life_days * DAY)
-        self.pairs_ = PairTable(WHOLE_COUNTS, tally=False)  # (entity, destination) -> last seen
-        # Per pair of ``pairs_`` (aligned with its keys: every pair is marked when first seen,
-        # so one key array serves both): the last "new in window" time (NaN = none) and value.
-        self.mark_last_ = np.empty(0, dtype=np.float64)
-        self.mark_value_ = np.empty(0, dtype=np.float64)
+        # (entity, destination) -> last seen (NaN: never), and per pair (every pair is marked
+        # when first seen, so one key array serves all three) the last "new in window" time
+        # (NaN = none) and its value. A user's pairs may share their keys with other detectors
+        # (:class:`LateralFanoutUser`).
+        self.pairs_ = KeyedColumns(
+            last=(np.float64, np.nan),
+            mark_last=(np.float64, np.nan),
+            mark_value=(np.float64, -np.inf),
+        )
         self.first_ = np.empty(0, dtype=np.float64)
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
+
+    @property
+    def mark_last_(self) -> FloatArray:
+        mark_last: FloatArray = self.pairs_["mark_last"]
+        return mark_last
+
+    @property
+    def mark_value_(self) -> FloatArray:
+        mark_value: FloatArray = self.pairs_["mark_value"]
+        return mark_value
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         raise NotImplementedError
@@ -1029,7 +1067,7 @@ class _Fanout:
         dst = batch.column("dst_host")[rows].astype(np.int64)
         time = batch.time[rows]
         keys = pair_keys(entity, dst)
-        _, last_state = self.pairs_.lookup(keys)
+        last_state = self.pairs_.get("last", keys)
         previous = previous_in_group(keys)
         prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
         window_new = np.isnan(prev_time) | (time - prev_time > self.window)
@@ -1038,7 +1076,7 @@ class _Fanout:
         if n and len(self.pairs_):
             in_batch = np.zeros(size, dtype=np.bool_)
             in_batch[entity] = True
-            owners = self.pairs_.keys >> 32
+            owners = self.pairs_.lefts()
             old = (owners < size) & (self.mark_last_ > float(time.min()) - self.window)
             old &= in_batch[np.minimum(owners, size - 1)]
             order = np.argsort(self.mark_last_[old], kind="stable")
@@ -1136,20 +1174,13 @@ class _Fanout:
         np.minimum.at(first_time, entity, time)
         touched = np.isfinite(first_time)
         self.first_[touched] = np.fmin(self.first_[touched], first_time[touched])
-        old_keys = self.pairs_.keys
-        self.pairs_.add(view["keys"], time)
-        if len(self.pairs_) > len(old_keys):  # new pairs: no mark yet (NaN) until below
-            at = np.searchsorted(self.pairs_.keys, old_keys)
-            mark_last = np.full(len(self.pairs_), np.nan)
-            mark_value = np.full(len(self.pairs_), -np.inf)
-            mark_last[at], mark_value[at] = self.mark_last_, self.mark_value_
-            self.mark_last_, self.mark_value_ = mark_last, mark_value
+        self.pairs_.latest_at("last", view["keys"], time)  # (new pairs: no mark yet, NaN)
         horizon = float(time.max()) - self.window
         # Counts whose window has passed join the envelope (state marks first: a batch mark of
         # the same pair replaces its stored one below).
         if len(self.pairs_):
             ripe = self.mark_last_ <= horizon  # (NaN: no mark)
-            owners = self.pairs_.keys[ripe] >> 32
+            owners = self.pairs_.lefts()[ripe]
             self.envelope_ = grow(
                 self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
             )
@@ -1158,34 +1189,36 @@ class _Fanout:
         value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
-        position = np.searchsorted(self.pairs_.keys, view["keys"][marked])
+        position = self.pairs_.positions(view["keys"][marked])
         np.fmax.at(self.mark_last_, position, time[marked])
         # The latest mark of each pair carries its value (rows are in time order).
         self.mark_value_[position] = value[marked]
 
     def state(self) -> StateDict:
-        state = self.pairs_.state("pairs_")
+        state = self.pairs_.keys_state("pairs_keys")
+        state.update(pairs_last=self.pairs_["last"])
         state.update(mark_last=self.mark_last_, mark_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.pairs_.load_state(state, "pairs_")
+        last = np.asarray(state["pairs_last"], dtype=np.float64)
         if "mark_last" in state:
-            self.mark_last_ = np.asarray(state["mark_last"], dtype=np.float64)
-            self.mark_value_ = np.asarray(state["mark_value"], dtype=np.float64)
+            mark_last = np.asarray(state["mark_last"], dtype=np.float64)
+            mark_value = np.asarray(state["mark_value"], dtype=np.float64)
         else:  # a snapshot with marks in a table of their own (their pairs are all in pairs_)
+            keys = np.asarray(state["pairs_keys"], dtype=np.int64)
             marks = np.asarray(state["marks_keys"], dtype=np.int64)
-            at = np.searchsorted(self.pairs_.keys, marks)
-            if len(marks) and not np.array_equal(
-                self.pairs_.keys[np.minimum(at, len(self.pairs_) - 1)], marks
-            ):
+            at = np.searchsorted(keys, marks)
+            if len(marks) and not np.array_equal(keys[np.minimum(at, len(keys) - 1)], marks):
                 raise ValueError(f"{self.name}: snapshot has marks of pairs it never saw")
-            self.mark_last_ = np.full(len(self.pairs_), np.nan)
-            self.mark_value_ = np.full(len(self.pairs_), -np.inf)
-            self.mark_last_[at] = np.asarray(state["marks_last"], dtype=np.float64)
-            self.mark_value_[at] = np.asarray(state["marks_counts"], dtype=np.float64)
+            mark_last = np.full(len(keys), np.nan)
+            mark_value = np.full(len(keys), -np.inf)
+            mark_last[at] = np.asarray(state["marks_last"], dtype=np.float64)
+            mark_value[at] = np.asarray(state["marks_counts"], dtype=np.float64)
+        columns = {"last": last, "mark_last": mark_last, "mark_value": mark_value}
+        self.pairs_.load_state(state, "pairs_keys", columns)
         self.first_ = np.asarray(state["first"], dtype=np.float64)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
 
@@ -1264,6 +1297,20 @@ class LateralFanoutUser(_Fanout):
     name: ClassVar[str] = "lateral_fanout_user"
     entity_kind: ClassVar[str] = "user"
     label: ClassVar[str] = "user"
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: keys shared with the detectors that watch the
+        same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
+        return self.pairs_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.pairs_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.pairs_, arrays)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         mask, explicit = remote_access(batch)

@@ -30,11 +30,18 @@ an address that does not resolve to B often enough to make a habit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
 from detectors._decay import settle
+from detectors._pair_columns import (
+    KeyedColumns,
+    restore_user_hosts,
+    share_user_hosts,
+    unique_sorted,
+)
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -47,6 +54,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    narrow_counts,
     pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
@@ -60,6 +68,15 @@ from detectors.lateral import (
     remote_access,
 )
 from detectors.registry import register
+
+#: Columns that hold ids (-1: unknown) or a 0/1 flag, kept narrow; the rest are float64 times
+#: and decayed values.
+_NARROW: dict[str, type[np.generic]] = {
+    "ip_host": np.int32,
+    "last_in_user": np.int32,
+    "last_in_src": np.int32,
+    "user_privileged": np.uint8,
+}
 
 
 @register
@@ -121,22 +138,24 @@ class LoginChain:
         self.pool_window = pool_hours * 3600.0
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False)
-        # (user, destination host) hops seen: the hosts a user reaches
-        self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
+        # other detectors of the same remote logons: :mod:`detectors._pair_columns`)
+        self.reached_ = KeyedColumns(counts=(np.uint8, 0))
         # (user, host) local interactive logons seen: the machines a user sits at
         self.console_ = PairTable(WHOLE_COUNTS, times=False)
-        self.ip_host_ = np.empty(0, dtype=np.float64)  # ip id -> host id (-1 unknown)
+        # Ids are < 2**31 (pair_keys): the id columns are int32, exactly the ids float64 held.
+        self.ip_host_ = np.empty(0, dtype=np.int32)  # ip id -> host id (-1 unknown)
         # pool addresses (named two machines) -> when last named one (sparse: pools only)
         self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
-        self.last_in_user_ = np.empty(0, dtype=np.float64)
-        self.last_in_src_ = np.empty(0, dtype=np.float64)  # its source host id (-1 unknown)
+        self.last_in_user_ = np.empty(0, dtype=np.int32)
+        self.last_in_src_ = np.empty(0, dtype=np.int32)  # its source host id (-1 unknown)
         self.relay_ = np.empty(0, dtype=np.float64)  # decayed unflagged chains via host
         self.relay_t_ = np.empty(0, dtype=np.float64)
         self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: first event seen
-        self.user_privileged_ = np.empty(0, dtype=np.float64)  # 1 once seen using privileges
+        self.user_privileged_ = np.empty(0, dtype=np.uint8)  # 1 once seen using privileges
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -304,7 +323,7 @@ class LoginChain:
         """How often each row's user reached the row's source host before (state + earlier rows)."""
         n = len(user)
         query = pair_keys(user, np.maximum(src, 0))
-        stored, _ = self.reached_.lookup(query)
+        stored: FloatArray = self.reached_.get("counts", query).astype(np.float64)
         if n == 0:
             return stored
         # Queries sort before the inbound entry of the same row: a row never counts itself.
@@ -338,6 +357,20 @@ class LoginChain:
         before[order] = group_cumsum_before(keys[order], is_local)
         sits: BoolArray = ((stored + before[:n]) > 0) & (src >= 0)
         return sits
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: keys shared with the detectors that watch the
+        same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
+        return self.reached_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.reached_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.reached_, arrays)
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:
@@ -414,7 +447,7 @@ class LoginChain:
             # Pool addresses (state, or moved in this batch): when each last named a machine.
             ips = src_ip[named].astype(np.int64)
             pool, _ = self.pools_.lookup(ips)
-            pool_ips = np.unique(src_ip[view["moved_here"]].astype(np.int64))
+            pool_ips = unique_sorted(src_ip[view["moved_here"]].astype(np.int64))
             keep = (pool > 0) | np.isin(ips, pool_ips)
             self.pools_.add(ips[keep], batch.time[named][keep])
         rows = view["rows"]
@@ -423,7 +456,9 @@ class LoginChain:
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
-        self.reached_.add(pair_keys(user, dst), time)
+        reached = pair_keys(user, dst)
+        self.reached_.pairs.insert(reached)
+        self.reached_.add_counts("counts", reached)
         local = local_interactive(batch)
         if len(local):
             self.console_.add(
@@ -476,7 +511,8 @@ class LoginChain:
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
-            **self.reached_.state("reached_"),
+            **self.reached_.keys_state("reached_keys"),
+            "reached_counts": self.reached_["counts"],
             **self.console_.state("console_"),
             **self.pools_.state("pools_"),
             "ip_host": self.ip_host_,
@@ -494,10 +530,11 @@ class LoginChain:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
-        if "reached_keys" in state:
-            self.reached_.load_state(state, "reached_")
-        else:  # state saved before reached hosts were tracked
-            self.reached_ = PairTable(WHOLE_COUNTS, times=False)
+        if "reached_counts" in state:
+            counts = narrow_counts(state["reached_counts"])
+            self.reached_.load_state(state, "reached_keys", {"counts": counts})
+        elif self.reached_.owns_keys:  # state saved before reached hosts were tracked
+            self.reached_.pairs.clear()
         if "console_keys" in state:
             self.console_.load_state(state, "console_")
         else:  # state saved before the machines users sit at were tracked
@@ -509,8 +546,10 @@ class LoginChain:
         for name in self.state():
             if not name.startswith(("habits_", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
+                # (Older snapshots hold the id and flag columns as float64: the same values.)
                 value = state.get(name, np.empty(0))
-                setattr(self, f"{name}_", np.asarray(value, dtype=np.float64))
+                kind = _NARROW.get(name, np.float64)
+                setattr(self, f"{name}_", np.asarray(value, dtype=np.float64).astype(kind))
 
 
 __all__ = ["LoginChain"]

@@ -45,11 +45,12 @@ on every new host.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
 
+from detectors._pair_columns import KeyedColumns, restore_user_hosts, share_user_hosts
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -57,7 +58,6 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
-    find_sorted,
     flagged_signals,
     group_cumsum_before,
     group_order,
@@ -262,10 +262,10 @@ class RemoteExecution:
         self.origin_scale = origin_scale
         self.origin_accounts = origin_accounts
         # (user, host) -> last network logon (time), its source id
-        self.logons_ = PairTable(WHOLE_COUNTS, tally=False)  # (user, host) -> last logon
-        # Source key of each (user, host)'s last network logon, aligned with logons_.keys
-        # (uint32: source keys are < 2**32; NO_SOURCE when the logon named none).
-        self.logon_src_ = np.empty(0, dtype=np.uint32)
+        # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
+        # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
+        # the other detectors of the same remote logons (:mod:`detectors._pair_columns`).
+        self.logons_ = KeyedColumns(last=(np.float64, np.nan), src=(np.uint32, int(NO_SOURCE)))
         self.origin_ = DecayedTable(self.habit_half_life)  # source -> decayed artefacts from it
         self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)  # source -> accounts
@@ -309,7 +309,7 @@ class RemoteExecution:
         keys = pair_keys(r_user, r_dst)
         # Last network logon by this user to this host: earlier rows of the batch, else state.
         previous = group_last_before(keys, is_logon)
-        _, state_last = self.logons_.lookup(keys)
+        state_last = self.logons_.get("last", keys)
         logon_time = np.where(previous >= 0, time[np.maximum(previous, 0)], state_last)
         source = np.where(
             previous >= 0, relevant[np.maximum(previous, 0)], -1
@@ -318,10 +318,7 @@ class RemoteExecution:
         anchored = ~np.isnan(logon_time) & (gap >= 0) & (gap <= self.window)
         # Where the anchoring logon came from (a share row names its own source).
         sources = source_key(batch)[relevant]
-        position, found = find_sorted(self.logons_.keys, keys)
-        stored_src = np.where(
-            found, self.logon_src_[position].astype(np.int64) if len(self.logon_src_) else -1, -1
-        )
+        stored_src = self.logons_.get("src", keys).astype(np.int64)
         stored_src[stored_src == NO_SOURCE] = -1
         logon_src = np.where(
             previous >= 0,
@@ -488,9 +485,8 @@ class RemoteExecution:
         named = view["name_keys"] >= 0
         self.named_.add(view["name_keys"][named], time[named])
         logons = view["is_logon"]
-        old_keys = self.logons_.keys
-        self.logons_.add(view["keys"][logons], time[logons])
-        self._remember_sources(old_keys, view["keys"][logons], view["sources"][logons])
+        self.logons_.latest_at("last", view["keys"][logons], time[logons])
+        self._remember_sources(view["keys"][logons], view["sources"][logons])
         keep = view["habitual"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
         keep &= view["has_origin"]
@@ -500,25 +496,38 @@ class RemoteExecution:
         self.origin_.accumulate(origin, time[keep])
         self.origin_user_.accumulate(pair_keys(view["user"][keep], origin), time[keep])
 
-    def _remember_sources(
-        self, old_keys: Int64Array, keys: Int64Array, sources: Int64Array
-    ) -> None:
-        """The source of each (user, host)'s last network logon (rows in time order), kept
-        aligned with ``logons_.keys`` (which ``old_keys`` were before this batch's logons)."""
+    def _remember_sources(self, keys: Int64Array, sources: Int64Array) -> None:
+        """The source of each (user, host)'s last network logon (rows in time order; the keys
+        are in ``logons_`` already)."""
         if len(keys) == 0:
             return
-        table = self.logons_.keys
-        if len(table) != len(old_keys):  # new pairs were inserted: move the old values along
-            moved = np.full(len(table), NO_SOURCE, dtype=np.uint32)
-            moved[np.searchsorted(table, old_keys)] = self.logon_src_
-            self.logon_src_ = moved
         last = len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]
         values = np.where(sources[last] >= 0, sources[last], NO_SOURCE).astype(np.uint32)
-        self.logon_src_[np.searchsorted(table, keys[last])] = values
+        self.logons_.set_at("src", keys[last], values)
+
+    @property
+    def logon_src_(self) -> np.ndarray:
+        """Source key of each (user, host)'s last network logon, aligned with the keys."""
+        return self.logons_["src"]
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (user, destination) pairs: keys shared with the detectors that watch the same
+        remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
+        return self.logons_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.logons_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.logons_, arrays)
 
     def state(self) -> StateDict:
         return {
-            **self.logons_.state("logons_"),
+            **self.logons_.keys_state("logons_keys"),
+            "logons_last": self.logons_["last"],
             **self.habits_.state("habits_"),
             **self.named_.state("named_"),
             "name_users": self.name_users_,
@@ -530,17 +539,17 @@ class RemoteExecution:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.logons_.load_state(state, "logons_")
+        last = np.asarray(state["logons_last"], dtype=np.float64)
+        src = np.asarray(state.get("logon_src", np.full(len(last), NO_SOURCE)), dtype=np.uint32)
+        self.logons_.load_state(state, "logons_keys", {"last": last, "src": src})
         self.habits_.load_state(state, "habits_")
         self.named_.load_state(state, "named_")
         self.name_users_ = narrow_counts(state["name_users"])  # (float64 in older snapshots)
         if "logon_src" in state:  # (snapshots from before the source prior have none)
-            self.logon_src_ = np.asarray(state["logon_src"], dtype=np.uint32)
             self.origin_.load_state(state, "origin_")
             self.origin_user_.load_state(state, "origin_user_")
             self.origin_accounts_.load_state(state, "origin_accounts_")
         else:
-            self.logon_src_ = np.full(len(self.logons_.keys), NO_SOURCE, dtype=np.uint32)
             self.origin_ = DecayedTable(self.habit_half_life)
             self.origin_user_ = DecayedTable(self.habit_half_life)
             self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)
