@@ -138,16 +138,18 @@ def _key(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...] | 
 class _HandlerKeys:
     """The keys one handler has been seen to read, and its templates keyed by their values."""
 
-    __slots__ = ("getter", "keys", "templates")
+    __slots__ = ("getter", "key_set", "keys", "templates")
 
     def __init__(self) -> None:
         self.keys: tuple[str, ...] = ()
+        self.key_set: frozenset[str] = frozenset()
         self.templates: dict[Any, Any] = {}
         #: The key tuple from the compiled reader's values (``HelkTemplates._getter``).
         self.getter: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
 
     def extend(self, keys: set[str]) -> None:
-        self.keys = tuple(sorted({*self.keys, *keys}))
+        self.key_set = self.key_set.union(keys)
+        self.keys = tuple(sorted(self.key_set))
         self.templates.clear()  # keyed by the old key set
         self.getter = None
 
@@ -169,6 +171,9 @@ class HelkTemplates:
         self.parser: Any = PARSERS["helk"]
         self.metas: dict[Any, Any] = {}
         self.handler_keys: dict[Handler, _HandlerKeys] = {}
+        #: Templates of all handlers together (kept count of: summing them per new template
+        #: was a third of a template's cost).
+        self.template_count = 0
         self.native: Any = None
         if _NativeReader is not None and native is not False:
             self.native = _NativeReader(_ABSENT)
@@ -213,18 +218,22 @@ class HelkTemplates:
             template = _FAILED
         if tracer.whole:
             return None
-        if not tracer.read <= set(keys.keys):
+        if not tracer.read <= keys.key_set:
+            self.template_count -= len(keys.templates)
             keys.extend(tracer.read)
         if len(keys.keys) > len(_ABSENTS):
             return None
         key = _key(record, keys.keys)
         if key is None:
             return None
-        if sum(len(k.templates) for k in self.handler_keys.values()) >= CACHE_LIMIT:
+        if self.template_count >= CACHE_LIMIT:
             for other in self.handler_keys.values():
                 other.templates.clear()
+            self.template_count = 0
         # The host (from the meta key) is an input of the handler too.
-        keys.templates[ctx.tenant, meta_key, key] = template
+        cache_key = (ctx.tenant, meta_key, key)
+        self.template_count += cache_key not in keys.templates
+        keys.templates[cache_key] = template
         return template
 
     def parse(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -302,7 +311,8 @@ class HelkTemplates:
     def parse_values(self, values: tuple[Any, ...], line: bytes, ctx: ParseContext) -> list[Event]:
         """``parse(orjson.loads(line), ctx)`` from ``read(line)``'s values (text, integers and
         nulls only: the compiled reader gives nothing else)."""
-        meta = self.metas.get(values[:6])
+        meta_key = values[:6]
+        meta = self.metas.get(meta_key)
         if meta is None or meta is _FAILED or values[_EVENT_DATA] is not _ABSENT:
             return self.parse(orjson.loads(line), ctx)
         if meta is _SKIP:
@@ -318,7 +328,7 @@ class HelkTemplates:
         getter = keys.getter or self._getter(keys)
         if len(values) < self.slots:  # read before a handler's keys grew
             return self.parse(orjson.loads(line), ctx)
-        template = keys.templates.get((ctx.tenant, values[:6], getter(values)))
+        template = keys.templates.get((ctx.tenant, meta_key, getter(values)))
         if template is None or template is _FAILED:
             return self.parse(orjson.loads(line), ctx)
         try:

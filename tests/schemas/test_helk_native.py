@@ -440,3 +440,26 @@ def test_mutated_record_contract(line: bytes) -> None:
     for key, slot in zip(bulk._FIXED_KEYS, range(len(values)), strict=False):
         expected = record.get(key, bulk._ABSENT)
         assert values[slot] == expected and type(values[slot]) is type(expected), key
+
+
+@needs_native
+def test_emptied_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches emptied every few templates: templates recomputed all the time, the same events;
+    and the count of templates kept stays within the bound."""
+    from benchmarks.scenario import generate
+
+    monkeypatch.setattr(bulk, "CACHE_LIMIT", 5)
+    generate(tmp_path, seed=12, days=3, users=12, learning_days=1)
+    windows = tmp_path / "logs" / "windows"
+    assert len(assert_same([str(windows)])[0]) > 1_000
+    templates = HelkTemplates()
+    ctx_lines = [line for p in sorted(windows.iterdir()) for line in p.read_bytes().splitlines()]
+    from schemas.parsers.base import ParseContext
+
+    ctx = ParseContext(tenant="t")
+    for line in ctx_lines:
+        values = templates.read(line)
+        assert values is not None
+        templates.parse_values(values, line, ctx)
+        kept = sum(len(keys.templates) for keys in templates.handler_keys.values())
+        assert kept == templates.template_count <= 5
