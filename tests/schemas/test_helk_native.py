@@ -463,3 +463,16 @@ def test_emptied_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         templates.parse_values(values, line, ctx)
         kept = sum(len(keys.templates) for keys in templates.handler_keys.values())
         assert kept == templates.template_count <= 5
+
+
+@needs_native
+def test_long_values_under_read_keys(tmp_path: Path) -> None:
+    """Values longer than the reader keeps (128 bytes) are made afresh each time: the same
+    events, whichever line comes first."""
+    lines = []
+    for n, user in enumerate(["u" * 127, "u" * 128, "u" * 129, "é" * 100, "u" * 5000] * 2):
+        lines.append(orjson.dumps({**BASE, "RecordNumber": n + 1, "TargetUserName": user}))
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events, _, _ = assert_same([str(path)], per_record=True)
+    assert len(events) == 10

@@ -132,8 +132,10 @@ struct HelkReader {
     absent: Py<PyAny>,
 }
 
-/// Strings kept by a `HelkReader` before it forgets them all (bounds memory on endless variety).
+/// Strings kept by a `HelkReader` before it forgets them all, and the longest kept: together
+/// they bound its memory (~10 MB) on endless variety or huge values under a read key.
 const MAX_STRINGS: usize = 65_536;
+const MAX_STRING_BYTES: usize = 128;
 
 #[pymethods]
 impl HelkReader {
@@ -167,7 +169,7 @@ impl HelkReader {
         for (slot, value) in values.into_iter().enumerate() {
             items.push(match value {
                 None => self.absent.clone_ref(py).into_bound(py),
-                Some(helk::Scalar::Str(s)) if self.interned[slot] => {
+                Some(helk::Scalar::Str(s)) if self.interned[slot] && s.len() <= MAX_STRING_BYTES => {
                     if let Some(known) = self.strings.get(s.as_ref()) {
                         known.clone_ref(py).into_bound(py).into_any()
                     } else {
