@@ -9,8 +9,9 @@ per-record parsers, as the per-event baselines and streaming ingest read) and co
 ``vigil detect`` reads: block reads of plain files, per-distinct-value parsing of HELK; the
 same events).
 
-Syslog rows run twice, alternated: with the compiled sshd reader (``vigil_native``,
-schemas/native) and with it switched off (pure Python); both must count the same.
+Syslog and HELK rows run twice, alternated: with the compiled readers (``vigil_native``,
+schemas/native: the sshd reader, and the HELK line reader of the columnar path) and with them
+switched off (pure Python, HELK lines decoded by ``orjson``); both must count the same.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from schemas.parsers import syslog
+from schemas.parsers import bulk, syslog
 from schemas.readers import InputReader, ReadStats
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -39,14 +40,15 @@ def read_all(paths: list[str], columnar: bool = False) -> tuple[ReadStats, float
 
 @contextmanager
 def native_reader(on: bool | None) -> Iterator[None]:
-    """The compiled sshd reader on (True), off (False) or as installed (None)."""
-    saved = syslog._native_sshd_line
+    """The compiled sshd and HELK readers on (True), off (False) or as installed (None)."""
+    saved = syslog._native_sshd_line, bulk._NativeReader, bulk._native_time
     if on is False:
         syslog._native_sshd_line = None
+        bulk._NativeReader, bulk._native_time = None, None
     try:
         yield
     finally:
-        syslog._native_sshd_line = saved
+        syslog._native_sshd_line, bulk._NativeReader, bulk._native_time = saved
 
 
 def main() -> None:
@@ -103,7 +105,9 @@ def main() -> None:
             if not paths:
                 continue
             variants: tuple[bool | None, ...] = (None,)
-            if label.startswith("syslog") and syslog.NATIVE:
+            if (label.startswith("syslog") and syslog.NATIVE) or (
+                label.startswith("helk") and bulk.NATIVE
+            ):
                 variants = (True, False)
             best: dict[tuple[bool | None, bool], tuple[ReadStats, float]] = {}
             for _ in range(args.repeat):  # alternated, so all see the same machine load

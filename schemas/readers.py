@@ -40,7 +40,7 @@ import orjson
 from schemas.event import Event
 from schemas.parsers import PARSERS, BadRecord, ParseContext, Parser
 from schemas.parsers import load_all as _load_parsers
-from schemas.parsers.bulk import FastParse, fast_parsers
+from schemas.parsers.bulk import FastParse, NativeHelk, fast_parsers_native
 from schemas.parsers.syslog import YEAR_INFERRED_STATE as _YEAR_INFERRED
 from schemas.year_anchor import anchor_references
 
@@ -185,7 +185,11 @@ class InputReader:
         # the same events and dead letters, faster. Off by default: streaming ingest and the
         # per-event baselines of benchmarks/throughput.py read record by record.
         self.columnar = columnar
-        self._fast: dict[str, FastParse] = fast_parsers() if columnar else {}
+        self._fast: dict[str, FastParse] = {}
+        #: The compiled HELK line reader (schemas/native), columnar only: see bulk.py.
+        self._native: NativeHelk | None = None
+        if columnar:
+            self._fast, self._native = fast_parsers_native()
         #: Reference times for year-less (RFC 3164) inputs, by input name, that win over the
         #: file's mtime: set from the run's dated inputs (schemas/year_anchor.py).
         self.reference_overrides: dict[str, datetime] = {}
@@ -415,6 +419,13 @@ class InputReader:
         reference: datetime | None = None,
         lines: LineSplitter | None = None,
     ) -> Iterator[Event]:
+        native = self._native
+        helk = PARSERS["helk"]
+        # The input's parser once known (_parse_records sniffs it on the first records): from
+        # then on a HELK input's lines go to the compiled reader first, which yields a tuple of
+        # the values HelkTemplates.parse_values reads (no JSON decoder gives a tuple).
+        parser_of_input: list[Parser | None] = [self.forced]
+
         def records() -> Iterator[tuple[int, Any, bytes]]:
             for position, line in (lines or _lines)(stream):
                 if not line.strip():
@@ -423,6 +434,11 @@ class InputReader:
                 if len(line) > MAX_RECORD_BYTES:
                     self._dead(name, position, "record larger than 1 MiB", line[:256])
                     continue
+                if native is not None and parser_of_input[0] is helk:
+                    values = native.read(line)
+                    if values is not None:
+                        yield position, values, line
+                        continue
                 try:
                     value = orjson.loads(line)
                 except orjson.JSONDecodeError as exc:
@@ -431,7 +447,7 @@ class InputReader:
                 for item in _unwrap(value):
                     yield position, item, line
 
-        yield from self._parse_records(name, "json", records(), reference)
+        yield from self._parse_records(name, "json", records(), reference, parser_of_input)
 
     def _read_json_document(
         self, name: str, stream: ByteStream, reference: datetime | None = None
@@ -496,7 +512,9 @@ class InputReader:
         kind: str,
         records: Iterator[tuple[int, Any, Any]],
         reference: datetime | None = None,
+        parser_of_input: list[Parser | None] | None = None,
     ) -> Iterator[Event]:
+        """``parser_of_input``, when given, is told the input's parser once it is sniffed."""
         ctx = ParseContext(
             tenant=self.tenant,
             source=name,
@@ -520,6 +538,8 @@ class InputReader:
                     if len(pending) >= SNIFF_RECORDS:
                         break
                     continue
+                if parser_of_input is not None:
+                    parser_of_input[0] = parser
                 for p_position, p_record, p_raw in pending:
                     ctx.position = p_position
                     yield from self._parse(parser, p_record, ctx, p_raw)
@@ -549,11 +569,15 @@ class InputReader:
 
     def _parse_now(self, parser: Parser, record: Any, ctx: ParseContext, raw: Any) -> list[Event]:
         self.stats.by_format[parser.name] += 1
-        if parser.kind == "json" and not isinstance(record, dict):
+        native = type(record) is tuple  # a HELK line's values from the compiled reader
+        if parser.kind == "json" and not native and not isinstance(record, dict):
             self._dead(ctx.source, ctx.position, "record is not a JSON object", raw)
             return []
         try:
-            events = self._fast.get(parser.name, parser.parse)(record, ctx)
+            if native:
+                events = self._native.parse(record, raw, ctx)  # type: ignore[union-attr]
+            else:
+                events = self._fast.get(parser.name, parser.parse)(record, ctx)
         except BadRecord as exc:
             self._dead(ctx.source, ctx.position, str(exc) or "bad record", raw)
             return []

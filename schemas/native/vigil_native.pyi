@@ -1,8 +1,13 @@
-"""Vigil's compiled syslog fast path (schemas/native): RFC 3164 sshd and sudo lines.
+"""Vigil's compiled fast paths (schemas/native): RFC 3164 sshd and sudo lines, flat HELK JSON.
 
 ``sshd_line(line, year_month)``: None, or ``(stamp_key, time, month, day, hour, minute, second,
 dst_host, kind, user, a, b, auth_protocol, reason, count)``; ``a, b`` are src_ip, src_host for
 sshd (kinds 1-4) and target_user, object for a sudo command (kind 5); kind 0 has no event.
+
+``HelkReader(absent)``: ``add_key(key, intern=True)`` gives a key its slot; ``read(line)`` is
+None (decode the line with orjson) or a tuple by slot of the keys' values (text, int, None;
+``absent`` where the key is missing). ``iso_time(text)``: ``parse_time(text)`` for the usual ISO
+forms, else None.
 """
 
 from datetime import datetime
@@ -13,3 +18,10 @@ def sshd_line(
     tuple[int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int]
     | None
 ): ...
+
+class HelkReader:
+    def __init__(self, absent: object, /) -> None: ...
+    def add_key(self, key: str, intern: bool = True) -> int: ...
+    def read(self, line: bytes, /) -> tuple[object, ...] | None: ...
+
+def iso_time(text: str, /) -> datetime | None: ...

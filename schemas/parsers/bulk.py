@@ -18,6 +18,15 @@ unusual goes through the per-record parser whole, so its dead letter and reason 
 record whose split or handler fails, a time that does not parse, no record number (the record
 is then hashed whole), a float or an unhashable value among the key fields.
 
+With the compiled reader (``vigil_native.HelkReader``, schemas/native/src/helk.rs) the reader
+does not decode a HELK line into a dict at all: ``HelkTemplates.read`` gets the values of only
+the keys read here (the split's, and each handler's as they are learnt) in one pass over the
+line, as a tuple by slot, and ``parse_values`` takes the same path on it as ``parse`` on the
+dict. Any line the compiled reader is not sure of, and any record that needs the whole dict (a
+new template, a meta combination not seen yet, a fallback to the per-record parser), is decoded
+by ``orjson`` and goes through ``parse``: the same events and dead letters either way
+(tests/schemas/test_helk_native.py).
+
 Measured (``benchmarks/parse_throughput.py``): see README "Parse throughput".
 """
 
@@ -25,9 +34,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import msgspec
+import orjson
 
 from schemas.event import Event
 from schemas.parsers.base import PARSERS, ParseContext, parse_time
@@ -49,6 +60,22 @@ CACHE_LIMIT = 50_000
 #: What HelkParser.split reads besides the time and the record number.
 _META_KEYS = ("EventID", "SourceName", "EventSourceName", "Channel", "Hostname", "Computer")
 _NUMBER_KEYS = ("RecordNumber", "EventRecordID", "EventOriginId")
+
+
+def _load_native() -> tuple[Any, Callable[[str], datetime | None] | None]:
+    """The compiled HELK line reader and ISO time reader (schemas/native, built by ``make``);
+    without them every line is decoded by ``orjson``, with the same events."""
+    try:
+        from vigil_native import HelkReader, iso_time
+    except ImportError:  # pragma: no cover - other machines
+        return None, None
+    return HelkReader, iso_time
+
+
+_NativeReader, _native_time = _load_native()
+
+#: True when HELK lines go through the compiled reader first (tests/schemas/test_helk_native.py).
+NATIVE = _NativeReader is not None
 
 
 class _Tracer(Mapping[str, Any]):
@@ -111,15 +138,20 @@ def _key(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...] | 
 class _HandlerKeys:
     """The keys one handler has been seen to read, and its templates keyed by their values."""
 
-    __slots__ = ("keys", "templates")
+    __slots__ = ("getter", "key_set", "keys", "templates")
 
     def __init__(self) -> None:
         self.keys: tuple[str, ...] = ()
+        self.key_set: frozenset[str] = frozenset()
         self.templates: dict[Any, Any] = {}
+        #: The key tuple from the compiled reader's values (``HelkTemplates._getter``).
+        self.getter: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
 
     def extend(self, keys: set[str]) -> None:
-        self.keys = tuple(sorted({*self.keys, *keys}))
+        self.key_set = self.key_set.union(keys)
+        self.keys = tuple(sorted(self.key_set))
         self.templates.clear()  # keyed by the old key set
+        self.getter = None
 
 
 class _Meta(NamedTuple):
@@ -134,10 +166,21 @@ class _Meta(NamedTuple):
 class HelkTemplates:
     """``HelkParser().parse`` with per-distinct-value caching; one per reader (per tenant)."""
 
-    def __init__(self) -> None:
+    def __init__(self, native: bool | None = None) -> None:
+        """``native``: use the compiled reader (True), not (False), or if installed (None)."""
         self.parser: Any = PARSERS["helk"]
         self.metas: dict[Any, Any] = {}
         self.handler_keys: dict[Handler, _HandlerKeys] = {}
+        #: Templates of all handlers together (kept count of: summing them per new template
+        #: was a third of a template's cost).
+        self.template_count = 0
+        self.native: Any = None
+        if _NativeReader is not None and native is not False:
+            self.native = _NativeReader(_ABSENT)
+            for key in _FIXED_KEYS:  # slots 0-5 are _META_KEYS, so values[:6] is the meta key
+                # times and record numbers differ on every line: not worth keeping
+                self.native.add_key(key, key not in _UNIQUE_KEYS)
+            self.slots = len(_FIXED_KEYS)
 
     def _meta(self, record: Mapping[str, Any]) -> Any:
         try:
@@ -175,18 +218,22 @@ class HelkTemplates:
             template = _FAILED
         if tracer.whole:
             return None
-        if not tracer.read <= set(keys.keys):
+        if not tracer.read <= keys.key_set:
+            self.template_count -= len(keys.templates)
             keys.extend(tracer.read)
         if len(keys.keys) > len(_ABSENTS):
             return None
         key = _key(record, keys.keys)
         if key is None:
             return None
-        if sum(len(k.templates) for k in self.handler_keys.values()) >= CACHE_LIMIT:
+        if self.template_count >= CACHE_LIMIT:
             for other in self.handler_keys.values():
                 other.templates.clear()
+            self.template_count = 0
         # The host (from the meta key) is an input of the handler too.
-        keys.templates[ctx.tenant, meta_key, key] = template
+        cache_key = (ctx.tenant, meta_key, key)
+        self.template_count += cache_key not in keys.templates
+        keys.templates[cache_key] = template
         return template
 
     def parse(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -230,17 +277,126 @@ class HelkTemplates:
         try:
             utc = record.get("UtcTime") if meta.sysmon else None
             if utc:
-                time = parse_time(utc, field_name="UtcTime")
+                time = _time(utc, "UtcTime")
             else:
                 value = record.get(_HELK_TIME_KEYS[0])
                 if type(value) is str and value:  # the first key, non-empty: _first_key's pick
-                    time = parse_time(value, field_name=_HELK_TIME_KEYS[0])
+                    time = _time(value, _HELK_TIME_KEYS[0])
                 else:
                     value, field_name = _first_key(record, _HELK_TIME_KEYS)
-                    time = parse_time(value, field_name=field_name)
+                    time = _time(value, field_name)
         except Exception:  # the per-record parser gives the exact reason
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
         return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]
+
+    # -- the compiled reader's path --------------------------------------------------------
+
+    def read(self, line: bytes) -> tuple[Any, ...] | None:
+        """The values ``parse_values`` needs from a HELK line, or None: decode it whole."""
+        return self.native.read(line)  # type: ignore[no-any-return]
+
+    def _getter(self, keys: _HandlerKeys) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        slots = tuple(self.native.add_key(key) for key in keys.keys)
+        self.slots = max(self.slots, *(slot + 1 for slot in slots), 0)
+        getter: Callable[[tuple[Any, ...]], tuple[Any, ...]]
+        if not slots:
+            getter = _no_values
+        elif len(slots) == 1:
+            getter = _one_value(slots[0])
+        else:
+            getter = itemgetter(*slots)
+        keys.getter = getter
+        return getter
+
+    def parse_values(self, values: tuple[Any, ...], line: bytes, ctx: ParseContext) -> list[Event]:
+        """``parse(orjson.loads(line), ctx)`` from ``read(line)``'s values (text, integers and
+        nulls only: the compiled reader gives nothing else)."""
+        meta_key = values[:6]
+        meta = self.metas.get(meta_key)
+        if meta is None or meta is _FAILED or values[_EVENT_DATA] is not _ABSENT:
+            return self.parse(orjson.loads(line), ctx)
+        if meta is _SKIP:
+            return []  # the split's record-number read cannot fail on text, integers, null
+        number_value = values[_RECORD_NUMBER]
+        if type(number_value) is int:
+            number = str(number_value)
+        else:
+            number = _scalar_text(_first_value(values, _NUMBER_SLOTS))
+            if not number:  # hashed whole by the parser
+                return self.parse(orjson.loads(line), ctx)
+        keys = meta.keys
+        getter = keys.getter or self._getter(keys)
+        if len(values) < self.slots:  # read before a handler's keys grew
+            return self.parse(orjson.loads(line), ctx)
+        template = keys.templates.get((ctx.tenant, meta_key, getter(values)))
+        if template is None or template is _FAILED:
+            return self.parse(orjson.loads(line), ctx)
+        try:
+            utc = values[_UTC_TIME] if meta.sysmon else None
+            if utc is not None and utc is not _ABSENT and utc:
+                time = _time(utc, "UtcTime")
+            else:
+                value = values[_TIME_SLOTS[0]]
+                if type(value) is str and value:  # the first key, non-empty: _first_key's pick
+                    time = _time(value, _HELK_TIME_KEYS[0])
+                else:
+                    value, field_name = None, _HELK_TIME_KEYS[0]  # _first_key's answers
+                    for slot, key in zip(_TIME_SLOTS, _HELK_TIME_KEYS, strict=True):
+                        candidate = values[slot]
+                        if candidate is not _ABSENT and candidate is not None and candidate != "":
+                            value, field_name = candidate, key
+                            break
+                    time = _time(value, field_name)
+        except Exception:  # the per-record parser gives the exact reason
+            return self.parse(orjson.loads(line), ctx)
+        return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]
+
+
+#: The keys every HELK record is read for (HelkParser.split's, and a CloudTrail-style
+#: ``Records`` list, which the reader unwraps: not a scalar, so such a line is decoded whole).
+_FIXED_KEYS = (
+    *_META_KEYS,
+    "EventData",
+    "Records",
+    *_NUMBER_KEYS,
+    "UtcTime",
+    *_HELK_TIME_KEYS,
+)
+_UNIQUE_KEYS = frozenset({*_NUMBER_KEYS, "UtcTime", *_HELK_TIME_KEYS})
+_EVENT_DATA = _FIXED_KEYS.index("EventData")
+_RECORD_NUMBER = _FIXED_KEYS.index("RecordNumber")
+_NUMBER_SLOTS = tuple(_FIXED_KEYS.index(key) for key in _NUMBER_KEYS)
+_UTC_TIME = _FIXED_KEYS.index("UtcTime")
+_TIME_SLOTS = tuple(_FIXED_KEYS.index(key) for key in _HELK_TIME_KEYS)
+
+
+def _first_value(values: tuple[Any, ...], slots: tuple[int, ...]) -> Any:
+    """``_first_key``'s value over slots: the first present value that is not null or ""."""
+    for slot in slots:
+        value = values[slot]
+        if value is not _ABSENT and value is not None and value != "":
+            return value
+    return None
+
+
+def _time(value: Any, field_name: str) -> datetime:
+    """``parse_time``, the usual ISO forms read by the compiled reader."""
+    if type(value) is str and _native_time is not None:
+        time = _native_time(value)
+        if time is not None:
+            return time
+    return parse_time(value, field_name=field_name)
+
+
+def _no_values(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return ()
+
+
+def _one_value(slot: int) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    def get(values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return (values[slot],)
+
+    return get
 
 
 FastParse = Callable[[Mapping[str, Any], ParseContext], list[Event]]
@@ -249,3 +405,22 @@ FastParse = Callable[[Mapping[str, Any], ParseContext], list[Event]]
 def fast_parsers() -> dict[str, FastParse]:
     """Parser name -> a drop-in for its ``parse`` with caches of its own (one set per reader)."""
     return {"helk": HelkTemplates().parse}
+
+
+class NativeHelk(NamedTuple):
+    """The compiled reader's two steps for one reader (see ``HelkTemplates.read``)."""
+
+    read: Callable[[bytes], tuple[Any, ...] | None]
+    parse: Callable[[tuple[Any, ...], bytes, ParseContext], list[Event]]
+
+
+def fast_parsers_native(
+    native: bool | None = None,
+) -> tuple[dict[str, FastParse], NativeHelk | None]:
+    """``fast_parsers()``, and the compiled HELK reader sharing their caches (None when it is
+    not installed or ``native`` is False)."""
+    templates = HelkTemplates(native)
+    steps = None
+    if templates.native is not None:
+        steps = NativeHelk(templates.read, templates.parse_values)
+    return {"helk": templates.parse}, steps

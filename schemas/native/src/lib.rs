@@ -1,12 +1,16 @@
-//! `vigil_native`: a compiled fast path for `schemas/parsers/syslog.py` (RFC 3164 sshd and sudo
-//! lines).
+//! `vigil_native`: compiled fast paths for `schemas/parsers/syslog.py` (RFC 3164 sshd and sudo
+//! lines) and `schemas/parsers/bulk.py` (flat HELK JSON lines).
 //!
-//! Python builds the Events; this module only reads the line (see `sshd.rs` for the contract).
+//! Python builds the Events; this module only reads the line (see `sshd.rs` and `helk.rs` for
+//! the contracts).
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyString, PyTuple, PyTzInfo};
 use pyo3::intern;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
+mod helk;
 mod sshd;
 
 /// Interned Python strings for the values that repeat on every line.
@@ -114,8 +118,98 @@ fn sshd_line<'py>(
     Ok(Some(PyTuple::new(py, items)?))
 }
 
+/// `HelkReader(absent)`: reads the values of the keys it was given (`add_key`) from flat HELK
+/// JSON lines; `read(line)` is a tuple by slot (`absent` where the key is missing), or None
+/// when the line must be decoded and parsed in Python (`helk.rs` has the contract).
+#[pyclass(module = "vigil_native")]
+struct HelkReader {
+    slots: helk::Slots,
+    /// Per slot: whether its text values repeat (hosts, users, providers), so are kept.
+    interned: Vec<bool>,
+    /// Text values already made, by content: no new string per line for values that repeat,
+    /// and Python hashes each one once (the meta and template keys are tuples of them).
+    strings: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<helk::KeyHash>>,
+    absent: Py<PyAny>,
+}
+
+/// Strings kept by a `HelkReader` before it forgets them all, and the longest kept: together
+/// they bound its memory (~10 MB) on endless variety or huge values under a read key.
+const MAX_STRINGS: usize = 65_536;
+const MAX_STRING_BYTES: usize = 128;
+
+#[pymethods]
+impl HelkReader {
+    #[new]
+    fn new(absent: Py<PyAny>) -> Self {
+        HelkReader {
+            slots: helk::Slots::default(),
+            interned: Vec::new(),
+            strings: HashMap::default(),
+            absent,
+        }
+    }
+
+    /// The slot of `key` in `read`'s tuples, a new one (the next number) if it is new;
+    /// `intern`: its text values repeat (not so times and record numbers).
+    #[pyo3(signature = (key, intern=true))]
+    fn add_key(&mut self, key: &str, intern: bool) -> usize {
+        let next = self.slots.len();
+        let slot = *self.slots.entry(Box::from(key)).or_insert(next);
+        if slot == next {
+            self.interned.push(intern);
+        }
+        slot
+    }
+
+    fn read<'py>(&mut self, py: Python<'py>, line: &[u8]) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let Some(values) = helk::scan(line, &self.slots) else {
+            return Ok(None);
+        };
+        let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(values.len());
+        for (slot, value) in values.into_iter().enumerate() {
+            items.push(match value {
+                None => self.absent.clone_ref(py).into_bound(py),
+                Some(helk::Scalar::Str(s)) if self.interned[slot] && s.len() <= MAX_STRING_BYTES => {
+                    if let Some(known) = self.strings.get(s.as_ref()) {
+                        known.clone_ref(py).into_bound(py).into_any()
+                    } else {
+                        if self.strings.len() >= MAX_STRINGS {
+                            self.strings.clear();
+                        }
+                        let made = PyString::new(py, &s);
+                        self.strings.insert(Box::from(s.as_ref()), made.clone().unbind());
+                        made.into_any()
+                    }
+                }
+                Some(helk::Scalar::Str(s)) => PyString::new(py, &s).into_any(),
+                Some(helk::Scalar::Int(v)) => v.into_pyobject(py)?.into_any(),
+                Some(helk::Scalar::UInt(v)) => v.into_pyobject(py)?.into_any(),
+                Some(helk::Scalar::Null) => py.None().into_bound(py),
+            });
+        }
+        Ok(Some(PyTuple::new(py, items)?))
+    }
+}
+
+/// `iso_time(text)`: `parse_time(text)` for the ISO forms HELK exports write
+/// (`2024-05-06T00:18:10.466Z`, Sysmon's `2024-05-06 00:18:10.466`) as an aware UTC datetime;
+/// None for anything else (Python parses it, and raises what it raises).
+#[pyfunction]
+fn iso_time<'py>(py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyDateTime>>> {
+    let Ok(text) = text.to_str() else {
+        return Ok(None);
+    };
+    let Some((year, month, day, hour, minute, second, micro)) = helk::iso_utc(text) else {
+        return Ok(None);
+    };
+    let utc = PyTzInfo::utc(py)?;
+    Ok(Some(PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?))
+}
+
 #[pymodule]
 fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sshd_line, m)?)?;
+    m.add_function(wrap_pyfunction!(iso_time, m)?)?;
+    m.add_class::<HelkReader>()?;
     Ok(())
 }

@@ -1,0 +1,478 @@
+"""The compiled HELK line reader (schemas/native ``HelkReader`` and ``iso_time``, used by
+``schemas/parsers/bulk.py``) against the same columnar path with it switched off.
+
+Every test reads the same input twice through ``InputReader(columnar=True)`` (what ``vigil
+detect`` uses): once as installed (HELK lines go to the compiled reader first) and once with the
+compiled reader and time reader switched off (every line decoded by ``orjson``). The outcomes
+must be the same: the same events (compared by ``repr``, which shows every field and the time's
+zone) in the same order, the same dead letters (position, reason, raw preview) and the same
+counters. The mutated-record tests also compare with the per-record parsers.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schemas.parsers import bulk
+from schemas.parsers.bulk import HelkTemplates
+from schemas.readers import DeadLetter, InputReader, ReadStats
+from tests.schemas.test_bulk_ingest import HOSTILE_LINES
+from tests.shared_data import SHARED_DATA, shared_data
+
+needs_native = pytest.mark.skipif(not bulk.NATIVE, reason="vigil_native is not installed")
+
+
+def test_native_reader_in_use_when_required() -> None:
+    """CI (``make test``) sets VIGIL_REQUIRE_NATIVE=1: the compiled HELK reader must be built,
+    imported and used then, never silently replaced by the pure-Python path."""
+    if os.environ.get("VIGIL_REQUIRE_NATIVE") != "1":
+        pytest.skip("VIGIL_REQUIRE_NATIVE is not set")
+    assert bulk.NATIVE, "vigil_native is not importable: run `make` (pip install ./schemas/native)"
+    assert HelkTemplates().read(HOSTILE_LINES[0]) is not None
+    reader = InputReader(tenant="t", sink=lambda letter: None, columnar=True)
+    assert reader._native is not None
+
+
+@contextmanager
+def native(on: bool) -> Iterator[None]:
+    saved = bulk._NativeReader, bulk._native_time
+    if not on:
+        bulk._NativeReader, bulk._native_time = None, None
+    try:
+        yield
+    finally:
+        bulk._NativeReader, bulk._native_time = saved
+
+
+Outcome = tuple[list[str], list[DeadLetter], ReadStats]
+
+
+def read(paths: list[str], on: bool, columnar: bool = True) -> Outcome:
+    letters: list[DeadLetter] = []
+    stats = ReadStats()
+    with native(on):
+        reader = InputReader(tenant="t", sink=letters.append, stats=stats, columnar=columnar)
+        assert (reader._native is not None) == (on and columnar)
+        events = [repr(event) for event in reader.read_paths(paths)]
+    return events, letters, stats
+
+
+def assert_same(paths: list[str], per_record: bool = False) -> Outcome:
+    compiled = read(paths, True)
+    python = read(paths, False)
+    assert compiled[2] == python[2]
+    assert compiled[1] == python[1]
+    for n, (a, b) in enumerate(zip(compiled[0], python[0], strict=True)):
+        assert a == b, f"event {n}:\nnative: {a}\npython: {b}"
+    if per_record:
+        assert read(paths, False, columnar=False) == python
+    return compiled
+
+
+def native_share(lines: list[bytes]) -> float:
+    """The share of ``lines`` the compiled reader takes (with the keys every record is read
+    for; the rest are decoded by orjson)."""
+    templates = HelkTemplates()
+    return sum(templates.read(line) is not None for line in lines) / max(len(lines), 1)
+
+
+# -- real and generated files -----------------------------------------------------------------
+
+
+def _windows_json_files() -> list[Path]:
+    """Every Windows JSON capture in ../shared/data (Security-Datasets HELK zips, and the
+    GoldenSAML scenario's Sentinel WindowsEvents)."""
+    if not SHARED_DATA.is_dir():
+        return []
+    root = SHARED_DATA / "security-datasets"
+    files = sorted((root / "atomic" / "windows").rglob("*.zip"))
+    files += sorted(p for p in (root / "compound").rglob("*") if p.name == "WindowsEvents.Zip")
+    return files
+
+
+def _zip_lines(path: Path) -> list[bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return [
+            line
+            for name in archive.namelist()
+            for line in archive.read(name).split(b"\n")
+            if line.strip()
+        ]
+
+
+@needs_native
+@pytest.mark.parametrize("name", [p.name for p in _windows_json_files()] or ["none"])
+def test_real_windows_files(name: str) -> None:
+    shared_data()
+    [path] = [p for p in _windows_json_files() if p.name == name]
+    _, _, stats = assert_same([str(path)])
+    assert stats.records_read > 0
+    if stats.by_format.get("helk"):  # a HELK file: the compiled reader did take its lines
+        assert native_share(_zip_lines(path)) > 0.5
+
+
+@needs_native
+def test_real_windows_files_together() -> None:
+    """All of them in one reader: the caches carry over from file to file."""
+    shared_data()
+    events, _, stats = assert_same([str(p) for p in _windows_json_files()])
+    assert stats.records_read > 170_000 and len(events) > 2_000
+
+
+@needs_native
+@pytest.mark.parametrize("gzip", [False, True])
+def test_generated_windows_logs(tmp_path: Path, gzip: bool) -> None:
+    from benchmarks.scenario import generate
+
+    generate(tmp_path, seed=11, days=4, users=12, learning_days=2, gzip=gzip)
+    windows = tmp_path / "logs" / "windows"
+    events, _, _ = assert_same([str(windows)])
+    assert len(events) > 2_000
+    if not gzip:
+        lines = [line for p in sorted(windows.iterdir()) for line in p.read_bytes().splitlines()]
+        assert native_share(lines) > 0.99
+
+
+@needs_native
+def test_hostile_lines(tmp_path: Path) -> None:
+    path = tmp_path / "helk.json"
+    for index, order in enumerate((HOSTILE_LINES, HOSTILE_LINES[::-1], HOSTILE_LINES * 2)):
+        path = tmp_path / f"helk-{index}.json"
+        path.write_bytes(b"\n".join([HOSTILE_LINES[0], *order]) + b"\n")
+        assert_same([str(path)], per_record=True)
+
+
+# -- the compiled reader's contract, line by line -----------------------------------------------
+
+BASE = {
+    "@timestamp": "2024-05-06T09:00:00.123Z",
+    "EventID": 4624,
+    "Channel": "Security",
+    "SourceName": "Microsoft-Windows-Security-Auditing",
+    "Hostname": "WKS1.corp.local",
+    "RecordNumber": 1,
+    "TargetUserName": "alice",
+    "IpAddress": "10.0.0.7",
+    "LogonType": "3",
+    "tags": ["a", {"b": None}],
+}
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"EventID":4624,"EventID":4625}',  # a duplicate read key: orjson keeps the last
+        b'{"EventID":4624.0}',
+        b'{"EventID":true}',
+        b'{"EventID":[4624]}',
+        b'{"Hostname":"\\ud800"}',  # lone surrogates: invalid for orjson
+        b'{"Junk":"\\udc00"}',
+        b'{"Junk":"a\x01b"}',  # a raw control character
+        b'{"Junk":"\xff"}',
+        b'{"Junk":"\xed\xa0\x80"}',  # a surrogate in UTF-8
+        b'{"Junk":1e400}',
+        b'{"Junk":-1e400}',
+        b'{"Junk":' + b"9" * 400 + b"}",  # an infinite float for orjson
+        b'{"RecordNumber":18446744073709551616}',  # beyond 64 bits: a float for orjson
+        b'{"Records":[]}',
+        b'{"EventData":{"a":1}}',
+        b"[]",
+        b'"x"',
+        b'{"a":1} {"b":2}',
+        b'{"a":1}\x0b',
+        b"\xef\xbb\xbf{}",
+        b'{"a":01}',
+        b'{"a":.5}',
+        b'{"a":1.}',
+        b'{"a":"\\x"}',
+        b'{"a":[1,]}',
+        b'{"a":1,}',
+        b'{"a"}',
+        b'{"Junk":' + b"[" * 200 + b"]" * 200 + b"}",  # deeper than serde_json's 128 levels
+    ],
+)
+def test_refused_lines(line: bytes) -> None:
+    """Lines the compiled reader must leave to orjson and Python (invalid for orjson, or a
+    read key that is not text, a 64-bit integer or null, or appears twice)."""
+    assert HelkTemplates().read(line) is None
+
+
+@needs_native
+def test_read_values() -> None:
+    templates = HelkTemplates()
+    line = (
+        b'{"EventID":4624,"Channel":"Security","Hostname":"h\\u00e9\\ud83d\\ude00",'
+        b'"Junk":[1.5e300,{"x":"\\ud83d\\ude00"}],"RecordNumber":18446744073709551615,'
+        b'"EventRecordID":-9223372036854775808,"@timestamp":null,"x":1,"x":2}\r'
+    )
+    values = templates.read(line)
+    assert values is not None
+    assert values[:6] == (
+        4624,
+        bulk._ABSENT,
+        bulk._ABSENT,
+        "Security",
+        "h\u00e9\U0001f600",
+        bulk._ABSENT,
+    )
+    assert values[bulk._RECORD_NUMBER] == 18446744073709551615
+    assert values[bulk._NUMBER_SLOTS[1]] == -9223372036854775808
+    assert values[bulk._TIME_SLOTS[0]] is None
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-05-06T00:18:10.466Z",
+        "2024-05-06T00:18:10Z",
+        "2024-05-06 00:18:10.4",
+        "2024-05-06 00:18:10.123456",
+        "2024-05-06T00:18:10.1234567Z",
+        "2024-02-29T23:59:59Z",
+        "2023-02-29T00:00:00Z",
+        "2024-04-31T00:00:00Z",
+        "2024-05-06T24:00:00Z",
+        "2024-05-06T23:60:00Z",
+        "2024-05-06T23:59:60Z",
+        "1989-12-31T23:59:59Z",
+        "1990-01-01T00:00:00Z",
+        "2099-12-31T23:59:59.999999Z",
+        "2100-01-01T00:00:00Z",
+        "2024-05-06T00:18:10+02:00",
+        "2024-05-06t00:18:10Z",
+        " 2024-05-06T00:18:10Z",
+        "2024-05-06T00:18:10.Z",
+        "2024-05-06T00:18:10zz",
+        "２０２４-05-06T00:18:10Z",  # non-ASCII digits
+        "2024-5-06T00:18:10Z",
+        "",
+    ],
+)
+def test_iso_time(text: str) -> None:
+    """``iso_time`` is ``parse_time`` where it answers, and answers the usual HELK forms."""
+    from schemas.parsers.base import BadRecord, parse_time
+
+    fast = bulk._native_time
+    assert fast is not None
+    got = fast(text)
+    try:
+        expected: Any = parse_time(text, field_name="t")
+    except BadRecord:
+        expected = None
+    if got is not None:
+        assert got == expected and got.tzinfo == expected.tzinfo and repr(got) == repr(expected)
+    if text in ("2024-05-06T00:18:10.466Z", "2024-05-06 00:18:10.4", "2024-02-29T23:59:59Z"):
+        assert got is not None
+
+
+# -- mutated records (hypothesis) -------------------------------------------------------------
+
+KEYS = [
+    "EventID",
+    "SourceName",
+    "EventSourceName",
+    "Channel",
+    "Hostname",
+    "Computer",
+    "EventData",
+    "Records",
+    "RecordNumber",
+    "EventRecordID",
+    "EventOriginId",
+    "UtcTime",
+    "@timestamp",
+    "TimeCreated",
+    "EventTime",
+    "TimeGenerated",
+    "TargetUserName",
+    "SubjectUserName",
+    "IpAddress",
+    "LogonType",
+    "WorkstationName",
+    "Status",
+    "SubStatus",
+    "winlog",
+    "Junk",
+]
+
+_ints = st.one_of(
+    st.integers(-(2**63), 2**64 - 1),
+    st.sampled_from([0, -1, 4624, 4625, 4688, 1, 3, 2**63, 2**64, -(2**63) - 1, 10**30]),
+).map(lambda v: str(v).encode())
+_floats = st.sampled_from(
+    [b"1.0", b"-0.0", b"-0", b"4624.0", b"1e5", b"1E400", b"-1e400", b"1e-400", b"2.5e-3",
+     b"1.7976931348623157e308", b"1.7976931348623159e308", b"123456789012345678901234567890.5",
+     b"9" * 330, b"0.1", b"NaN", b"Infinity", b"01", b"1.", b".5", b"+1", b"0x10"]
+)  # fmt: skip
+_texts = st.one_of(
+    st.text(max_size=12).map(orjson.dumps),
+    st.sampled_from(
+        [
+            b'"Security"',
+            b'"security"',
+            b'"Microsoft-Windows-Security-Auditing"',
+            b'"Microsoft-Windows-Sysmon"',
+            b'"WKS1.corp.local"',
+            b'"2024-05-06T09:00:00.123Z"',
+            b'"2024-05-06 09:00:00.5"',
+            b'"2024-02-30T09:00:00Z"',
+            b'"1601-01-01T00:00:00Z"',
+            b'"4624"',
+            b'" 4624 "',
+            b'"-"',
+            b'""',
+            b'"\\u0041lice"',
+            b'"caf\\u00e9"',
+            b'"\\ud83d\\ude00"',
+            b'"\\ud800"',
+            b'"\\udc00\\ud800"',
+            b'"\\ud800\\u0041"',
+            b'"\\/\\b\\f\\n\\r\\t\\"\\\\"',
+            b'"\\x41"',
+            b'"\\u00"',
+            '"caf\u00e9 \U0001f600"'.encode(),
+            b'"a\x01b"',
+            b'"a\x7fb"',
+            b'"\xff"',
+            b'"\xed\xa0\x80"',
+            b'"\xc3"',
+        ]
+    ),
+)
+_scalars = st.one_of(_ints, _floats, _texts, st.sampled_from([b"true", b"false", b"null"]))
+_values = st.one_of(
+    _scalars,
+    st.lists(_scalars, max_size=3).map(lambda v: b"[" + b",".join(v) + b"]"),
+    st.dictionaries(st.sampled_from(KEYS), _scalars, max_size=3).map(
+        lambda d: b"{" + b",".join(orjson.dumps(k) + b":" + v for k, v in d.items()) + b"}"
+    ),
+)
+_key_texts = st.one_of(
+    st.sampled_from(KEYS).map(orjson.dumps),
+    st.sampled_from([b'"Event\\u0049D"', b'"Hostnam\\u0065"', b'"\\u0040timestamp"']),
+)
+
+Pairs = list[tuple[bytes, bytes]]
+
+
+def _pairs(record: dict[str, Any]) -> Pairs:
+    return [(orjson.dumps(k), orjson.dumps(v)) for k, v in record.items()]
+
+
+def _line(pairs: Pairs) -> bytes:
+    return b"{" + b",".join(k + b":" + v for k, v in pairs) + b"}"
+
+
+@st.composite
+def mutated(draw: Any) -> bytes:
+    record = dict(BASE)
+    record["RecordNumber"] = draw(st.integers(1, 50))
+    record["EventID"] = draw(st.sampled_from([4624, 4625, 4634, 4688, 4672, 1, 3, 4103]))
+    if record["EventID"] in (1, 3) and draw(st.booleans()):
+        record["SourceName"] = "Microsoft-Windows-Sysmon"
+        record["UtcTime"] = "2024-05-06 08:59:59.500"
+    pairs = _pairs(record)
+    for _ in range(draw(st.integers(0, 3))):
+        op = draw(st.sampled_from(["set", "set", "drop", "dup", "escape_key"]))
+        if op == "set":
+            key = orjson.dumps(draw(st.sampled_from(KEYS)))
+            value = draw(_values)
+            pairs = [(k, v) for k, v in pairs if k != key] + [(key, value)]
+        elif op == "drop" and pairs:
+            del pairs[draw(st.integers(0, len(pairs) - 1))]
+        elif op == "dup" and pairs:
+            key, _ = pairs[draw(st.integers(0, len(pairs) - 1))]
+            pairs.append((key, draw(_values)))
+        else:
+            pairs.append((draw(_key_texts), draw(_values)))
+    line = _line(pairs)
+    cut = draw(st.sampled_from(["none", "none", "none", "truncate", "byte", "space"]))
+    if cut == "truncate":
+        line = line[: draw(st.integers(0, len(line)))]
+    elif cut == "byte":
+        at = draw(st.integers(0, len(line)))
+        byte = draw(st.sampled_from([b"\xff", b"\x00", b"\x01", b'"', b"\\", b",", b"}", b"\r"]))
+        line = line[:at] + byte + line[at:]
+    elif cut == "space":
+        line = draw(st.sampled_from([b" ", b"\t", b"\r", b""])) + line + b" \r"
+    return line
+
+
+@needs_native
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=st.lists(mutated(), min_size=1, max_size=8))
+def test_mutated_records(tmp_path: Path, lines: list[bytes]) -> None:
+    # The first line is a plain HELK record (the input is sniffed as HELK); the mutated lines
+    # come twice, so the second time they meet the caches the first filled.
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join([orjson.dumps(BASE), *lines, *lines]) + b"\n")
+    assert_same([str(path)], per_record=True)
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(line=mutated())
+def test_mutated_record_contract(line: bytes) -> None:
+    """Line by line: when the compiled reader answers, orjson decodes the line to a dict that
+    holds the same values under the read keys."""
+    templates = HelkTemplates()
+    values = templates.read(line)
+    if values is None:
+        return
+    record = orjson.loads(line)
+    assert isinstance(record, dict)
+    for key, slot in zip(bulk._FIXED_KEYS, range(len(values)), strict=False):
+        expected = record.get(key, bulk._ABSENT)
+        assert values[slot] == expected and type(values[slot]) is type(expected), key
+
+
+@needs_native
+def test_emptied_caches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caches emptied every few templates: templates recomputed all the time, the same events;
+    and the count of templates kept stays within the bound."""
+    from benchmarks.scenario import generate
+
+    monkeypatch.setattr(bulk, "CACHE_LIMIT", 5)
+    generate(tmp_path, seed=12, days=3, users=12, learning_days=1)
+    windows = tmp_path / "logs" / "windows"
+    assert len(assert_same([str(windows)])[0]) > 1_000
+    templates = HelkTemplates()
+    ctx_lines = [line for p in sorted(windows.iterdir()) for line in p.read_bytes().splitlines()]
+    from schemas.parsers.base import ParseContext
+
+    ctx = ParseContext(tenant="t")
+    for line in ctx_lines:
+        values = templates.read(line)
+        assert values is not None
+        templates.parse_values(values, line, ctx)
+        kept = sum(len(keys.templates) for keys in templates.handler_keys.values())
+        assert kept == templates.template_count <= 5
+
+
+@needs_native
+def test_long_values_under_read_keys(tmp_path: Path) -> None:
+    """Values longer than the reader keeps (128 bytes) are made afresh each time: the same
+    events, whichever line comes first."""
+    lines = []
+    for n, user in enumerate(["u" * 127, "u" * 128, "u" * 129, "é" * 100, "u" * 5000] * 2):
+        lines.append(orjson.dumps({**BASE, "RecordNumber": n + 1, "TargetUserName": user}))
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events, _, _ = assert_same([str(path)], per_record=True)
+    assert len(events) == 10
