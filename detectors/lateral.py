@@ -37,7 +37,6 @@ from detectors._pair_columns import (
     KeyedColumns,
     restore_user_hosts,
     share_user_hosts,
-    unique_sorted,
 )
 from detectors.base import (
     PairTable,
@@ -55,6 +54,7 @@ from detectors.base import (
     narrow_counts,
     new_value_surprise,
     pair_keys,
+    sorted_unique,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
@@ -290,7 +290,7 @@ class PairsSeen:
         if len(keys) == 0:
             return
         self.table.pairs.insert(keys)
-        position = self.table.positions(unique_sorted(keys))
+        position = self.table.positions(sorted_unique(keys))
         last = self.last
         last[position] = np.where(last[position] == -np.inf, np.nan, last[position])
 
@@ -648,7 +648,7 @@ class _PairNovelty:
         keep = ~(view["flagged"] | held_back[rows])
         self._learn_classes(batch, view, keep, size_l)  # (before the edges learn: it reads them)
         keys = view["keys"][keep]
-        unique = unique_sorted(keys)
+        unique = sorted_unique(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_distinct_ = bump_counts(
@@ -863,7 +863,7 @@ class LateralNewHost(_PairNovelty):
         left = view["left"]
         self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
         keys = view["keys"][client]
-        unique = unique_sorted(keys)
+        unique = sorted_unique(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         self.left_client_distinct_ = bump_counts(

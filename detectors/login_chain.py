@@ -40,7 +40,6 @@ from detectors._pair_columns import (
     KeyedColumns,
     restore_user_hosts,
     share_user_hosts,
-    unique_sorted,
 )
 from detectors.base import (
     WHOLE_COUNTS,
@@ -56,6 +55,7 @@ from detectors.base import (
     grow,
     narrow_counts,
     pair_keys,
+    sorted_unique,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray
 from detectors.lateral import (
@@ -447,7 +447,7 @@ class LoginChain:
             # Pool addresses (state, or moved in this batch): when each last named a machine.
             ips = src_ip[named].astype(np.int64)
             pool, _ = self.pools_.lookup(ips)
-            pool_ips = unique_sorted(src_ip[view["moved_here"]].astype(np.int64))
+            pool_ips = sorted_unique(src_ip[view["moved_here"]].astype(np.int64))
             keep = (pool > 0) | np.isin(ips, pool_ips)
             self.pools_.add(ips[keep], batch.time[named][keep])
         rows = view["rows"]
