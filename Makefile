@@ -8,9 +8,9 @@ DEMO_OUT := .demo
 
 .PHONY: demo test lint format system-deps kafka-fetch kafka-up kafka-down kafka-status clean
 
-# The compiled syslog reader (schemas/native, Rust + PyO3, built by maturin with cargo) is part of
-# the install: `make test` sets VIGIL_REQUIRE_NATIVE=1 so a missing build fails a test instead of
-# silently running the pure-Python path.
+# The compiled readers (sshd/sudo lines, HELK JSON lines; schemas/native, Rust + PyO3, built by
+# maturin with cargo) are part of the install: `make test` sets VIGIL_REQUIRE_NATIVE=1 so a
+# missing build fails a test instead of silently running the pure-Python path.
 NATIVE_SOURCES := $(wildcard schemas/native/Cargo.* schemas/native/pyproject.toml \
 	schemas/native/*.pyi schemas/native/src/*.rs)
 
