@@ -1,0 +1,187 @@
+"""Every scenario set of README "Detection quality", one ``benchmarks.evaluate`` run each.
+
+``python -m benchmarks.evaluate_sets OUT_DIR`` runs the sets one after another (10-20 min on this
+project's 2-core machine), keeps each run's full output in ``OUT_DIR/NAME.txt`` (false alerts,
+breakdowns) and prints one line per set and the totals. ``--only s07,s151m`` runs some of them;
+``--core`` runs the 27 sets of "Current figures" only; ``--report-only`` re-reads the files already there; ``--compare BASE_DIR`` prints BASE_DIR's
+figures beside each set and marks the sets that changed: the before/after of a detection change.
+
+The two 101-104 runs share their normal life, so the totals count those user-days twice, as the
+README does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+#: (name, options): the 27 sets of README "Current figures", then round 8's attack variants.
+SETS: tuple[tuple[str, str], ...] = (
+    ("s07", "--seeds 7,8,9,10"),
+    ("s11", "--seeds 11,12,13,14,15,16"),
+    ("s31", "--seeds 31,32,33"),
+    ("s21", "--seeds 21,22,23 --days 42 --users 80"),
+    ("s41", "--seeds 41,42,43,44,45,46"),
+    ("s47", "--seeds 47,48 --days 35 --users 150"),
+    ("s51", "--seeds 51,52,53 --days 56"),
+    ("s54", "--seeds 54,55,56 --attacks all,all"),
+    ("s57", "--seeds 57,58 --days 35 --learning-days 14"),
+    ("s61", "--seeds 61,62,63,64"),
+    ("s65", "--seeds 65,66 --days 21 --users 250"),
+    ("s71", "--seeds 71,72,73,74"),
+    ("s75", "--seeds 75,76 --days 42 --users 120 --learning-days 10"),
+    ("s81", "--seeds 81,82,83,84 --users 25 --days 21"),
+    ("s85", "--seeds 85,86 --users 100 --days 28 --learning-days 5"),
+    ("s87", "--seeds 87,88 --users 40 --days 35 --learning-days 4"),
+    (
+        "s89",
+        "--seeds 89,90 --learning-days 3 --attacks login_chain:3,lateral_psexec:2,slow_spread,"
+        "fanout_burst,stolen_credentials_night:2,stolen_credentials_slow:2",
+    ),
+    ("s91", "--seeds 91,92,93 --users 15 --days 21"),
+    ("s94", "--seeds 94,95 --learning-days 3"),
+    ("s96", "--seeds 96,97 --days 70 --users 60"),
+    (
+        "s98",
+        "--seeds 98,99 --attacks login_chain:3,slow_spread:2,lateral_psexec:2,fanout_burst:2,"
+        "dormant_account,first_sudo_root",
+    ),
+    ("s101n", "--seeds 101,102,103,104 --attacks new"),
+    ("s101e", "--seeds 101,102,103,104 --attacks every"),
+    ("s111", "--seeds 111,112,113,114 --attacks every"),
+    ("s121", "--seeds 121,122,123,124 --users 25 --days 21 --attacks new"),
+    ("s131", "--seeds 131,132,133 --attacks every --users 40 --days 28"),
+    ("s141", "--seeds 141,142 --attacks every,every --users 120 --days 35"),
+    ("s151m", "--seeds 151,152,153,154 --attacks more"),
+    ("s161m", "--seeds 161,162 --attacks more,more --users 120 --days 35"),
+)
+
+CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
+
+_RECALL = re.compile(r"recall, all attacks\s+[\d.]+% \((\d+)/(\d+)\)")
+_PAGES = re.compile(r"page recall \(severity >= high\)\s+[\d.]+% \((\d+)/(\d+)\)")
+_FALSE_ALERTS = re.compile(r"false alerts / 1000 user-days\s+[\d.]+ \((\d+) in (\d+) user-days\)")
+_FALSE_PAGES = re.compile(r"false pages / 1000 user-days\s+[\d.]+ \((\d+)\)")
+_FAMILY = re.compile(r"^  recall, (\w+)\s+[\d.]+% \((\d+)/(\d+)\)", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SetFigures:
+    detected: int
+    attacks: int
+    paged: int
+    false_alerts: int
+    false_pages: int
+    user_days: int
+    lowest_family: str  # "" when every family is complete
+
+    def line(self) -> str:
+        per_k = 1000 / max(self.user_days, 1)
+        return (
+            f"{self.detected}/{self.attacks} p{self.paged} "
+            f"FA {self.false_alerts * per_k:.1f} ({self.false_alerts}) "
+            f"FP {self.false_pages * per_k:.1f} ({self.false_pages}) {self.lowest_family}"
+        ).rstrip()
+
+
+def read_figures(text: str) -> SetFigures | None:
+    """The figures ``benchmarks.evaluate`` printed, or None for a run that did not finish."""
+    recall, pages = _RECALL.search(text), _PAGES.search(text)
+    false_alerts, false_pages = _FALSE_ALERTS.search(text), _FALSE_PAGES.search(text)
+    if not (recall and pages and false_alerts and false_pages):
+        return None
+    families = [(int(d) / int(n), f"{f} {d}/{n}") for f, d, n in _FAMILY.findall(text)]
+    lowest = min(families, default=(1.0, ""))
+    return SetFigures(
+        detected=int(recall[1]),
+        attacks=int(recall[2]),
+        paged=int(pages[1]),
+        false_alerts=int(false_alerts[1]),
+        false_pages=int(false_pages[1]),
+        user_days=int(false_alerts[2]),
+        lowest_family=lowest[1] if lowest[0] < 1 else "",
+    )
+
+
+def run_set(name: str, options: str, out: Path) -> None:
+    command = [sys.executable, "-m", "benchmarks.evaluate", *options.split()]
+    with (out / f"{name}.txt").open("w") as sink:
+        subprocess.run(
+            [*command, "--breakdown", "--verbose"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            check=False,
+        )
+
+
+def _figures(directory: Path, name: str) -> SetFigures | None:
+    path = directory / f"{name}.txt"
+    return read_figures(path.read_text()) if path.exists() else None
+
+
+def report(out: Path, names: list[str], base: Path | None) -> None:
+    totals = [0, 0, 0, 0, 0, 0]
+    for name in names:
+        figures = _figures(out, name)
+        cells = [figures.line() if figures else "(no result)"]
+        if base is not None:
+            before = _figures(base, name)
+            cells.insert(0, before.line() if before else "(no result)")
+            if before != figures:
+                cells.append("<-- changed")
+        print(f"{name:6} " + "  |  ".join(cells))
+        if figures:
+            for i, value in enumerate(
+                (
+                    figures.detected,
+                    figures.attacks,
+                    figures.paged,
+                    figures.false_alerts,
+                    figures.false_pages,
+                    figures.user_days,
+                )
+            ):
+                totals[i] += value
+    detected, attacks, paged, false_alerts, false_pages, user_days = totals
+    if attacks:
+        per_k = 1000 / max(user_days, 1)
+        print(
+            f"TOTAL {detected}/{attacks} detected, {paged} paged ({100 * paged / attacks:.1f} %), "
+            f"false alerts {false_alerts * per_k:.2f} ({false_alerts}), "
+            f"false pages {false_pages * per_k:.2f} ({false_pages}) per 1000 user-days "
+            f"in {user_days} user-days"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="directory for one NAME.txt per set")
+    parser.add_argument("--only", default="", help="comma-separated set names (default: all)")
+    parser.add_argument(
+        "--core", action="store_true", help="only the 27 sets of README 'Current figures'"
+    )
+    parser.add_argument("--report-only", action="store_true", help="read OUT's files, run nothing")
+    parser.add_argument("--compare", type=Path, help="a directory of an earlier run to compare")
+    args = parser.parse_args(argv)
+    known = dict(SETS)
+    names = [n for n in args.only.split(",") if n] or list(known)[
+        : CORE_SETS if args.core else None
+    ]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        parser.error(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.report_only:
+        for name in names:
+            print(f"running {name}: {known[name]}", file=sys.stderr, flush=True)
+            run_set(name, known[name], args.out)
+    report(args.out, names, args.compare)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
