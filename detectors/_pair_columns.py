@@ -295,3 +295,22 @@ def share_user_hosts(table: KeyedColumns, detectors: Sequence[object]) -> None:
         if isinstance(other, KeyedColumns):
             table.share(other.pairs)
             return
+
+
+class SharesUserHosts:
+    """For a detector whose ``user_host_pairs`` table holds (acting user, destination) pairs of
+    remote logons: the engine's hooks that put its keys in the one shared array
+    (:func:`share_user_hosts`) and restore that array from a snapshot first
+    (:func:`restore_user_hosts`)."""
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        raise NotImplementedError
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.user_host_pairs, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.user_host_pairs, arrays)

@@ -27,7 +27,7 @@ sequential answer exactly because a row only depends on earlier rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -35,8 +35,7 @@ import numpy as np
 from detectors._decay import previous_in_group, settle
 from detectors._pair_columns import (
     KeyedColumns,
-    restore_user_hosts,
-    share_user_hosts,
+    SharesUserHosts,
 )
 from detectors.base import (
     PairTable,
@@ -713,7 +712,7 @@ class _PairNovelty:
 
 
 @register
-class LateralNewHost(_PairNovelty):
+class LateralNewHost(SharesUserHosts, _PairNovelty):
     """A user reaches a host outside their own baseline that few others use.
 
     >>> from datetime import UTC, datetime, timedelta
@@ -744,14 +743,6 @@ class LateralNewHost(_PairNovelty):
         """Its (acting user, destination) pairs: keys shared with the detectors that watch the
         same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
         return self.edges_.table
-
-    def share_state(self, detectors: Sequence[object]) -> None:
-        """Called by the engine with all its detectors: share the (user, host) keys."""
-        share_user_hosts(self.edges_.table, detectors)
-
-    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
-        """Called by the engine with a snapshot's arrays before it restores each detector."""
-        restore_user_hosts(self.edges_.table, arrays)
 
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         mask, explicit = remote_access(batch)
@@ -1273,7 +1264,7 @@ class _Windows:
 
 
 @register
-class LateralFanoutUser(_Fanout):
+class LateralFanoutUser(SharesUserHosts, _Fanout):
     """A user suddenly reaches many more distinct hosts than their own peak.
 
     >>> from datetime import UTC, datetime, timedelta
@@ -1303,14 +1294,6 @@ class LateralFanoutUser(_Fanout):
         """Its (acting user, destination) pairs: keys shared with the detectors that watch the
         same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
         return self.pairs_
-
-    def share_state(self, detectors: Sequence[object]) -> None:
-        """Called by the engine with all its detectors: share the (user, host) keys."""
-        share_user_hosts(self.pairs_, detectors)
-
-    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
-        """Called by the engine with a snapshot's arrays before it restores each detector."""
-        restore_user_hosts(self.pairs_, arrays)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         mask, explicit = remote_access(batch)

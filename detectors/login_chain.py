@@ -30,7 +30,6 @@ an address that does not resolve to B often enough to make a habit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -38,8 +37,7 @@ import numpy as np
 from detectors._decay import settle
 from detectors._pair_columns import (
     KeyedColumns,
-    restore_user_hosts,
-    share_user_hosts,
+    SharesUserHosts,
 )
 from detectors.base import (
     WHOLE_COUNTS,
@@ -80,7 +78,7 @@ _NARROW: dict[str, type[np.generic]] = {
 
 
 @register
-class LoginChain:
+class LoginChain(SharesUserHosts):
     """Flags B -> C logons shortly after someone logged on to B, stronger with an account switch.
 
     >>> from datetime import UTC, datetime, timedelta
@@ -363,14 +361,6 @@ class LoginChain:
         """Its (acting user, destination) pairs: keys shared with the detectors that watch the
         same remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
         return self.reached_
-
-    def share_state(self, detectors: Sequence[object]) -> None:
-        """Called by the engine with all its detectors: share the (user, host) keys."""
-        share_user_hosts(self.reached_, detectors)
-
-    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
-        """Called by the engine with a snapshot's arrays before it restores each detector."""
-        restore_user_hosts(self.reached_, arrays)
 
     @staticmethod
     def _first_in_batch(keys: np.ndarray, time: FloatArray) -> FloatArray:

@@ -45,12 +45,12 @@ on every new host.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
-from detectors._pair_columns import KeyedColumns, restore_user_hosts, share_user_hosts
+from detectors._pair_columns import KeyedColumns, SharesUserHosts
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -203,7 +203,7 @@ def _kinds(
 
 
 @register
-class RemoteExecution:
+class RemoteExecution(SharesUserHosts):
     """Flags remote-execution artefacts on a host right after a network logon by the same user.
 
     >>> from datetime import UTC, datetime, timedelta
@@ -515,14 +515,6 @@ class RemoteExecution:
         """Its (user, destination) pairs: keys shared with the detectors that watch the same
         remote logons (:func:`detectors._pair_columns.share_user_hosts`)."""
         return self.logons_
-
-    def share_state(self, detectors: Sequence[object]) -> None:
-        """Called by the engine with all its detectors: share the (user, host) keys."""
-        share_user_hosts(self.logons_, detectors)
-
-    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
-        """Called by the engine with a snapshot's arrays before it restores each detector."""
-        restore_user_hosts(self.logons_, arrays)
 
     def state(self) -> StateDict:
         return {
