@@ -26,6 +26,14 @@ The second hop must itself be out of habit: a user who has logged on from B at l
 chain when a helpdesk engineer happened to connect to B an hour earlier; nor is a user who sits
 at B (console or unlock logons there: their own workstation), whose remote logons may carry only
 an address that does not resolve to B often enough to make a habit.
+
+A credential switch needs no inbound hop when it is typed: a 4648 on B by user U naming server C
+and account A (runas, ``schtasks /s /u``), then A's own logon on C from B within the window, is
+the hop B -> C with the switch U -> A, scored like a chain with a switch (same points, same
+relay discount for B) on A, where the remote action that follows lands too. It is not a hop when
+A logs on from B habitually or sits at B (an admin's own second account on their own
+workstation is learned after its first use), nor when U is A. The last explicit use of each
+account (when, where typed, the server named, by whom) is kept per account.
 """
 
 from __future__ import annotations
@@ -74,6 +82,9 @@ _NARROW: dict[str, type[np.generic]] = {
     "last_in_user": np.int32,
     "last_in_src": np.int32,
     "user_privileged": np.uint8,
+    "typed_src": np.int32,
+    "typed_dst": np.int32,
+    "typed_by": np.int32,
 }
 
 
@@ -154,6 +165,12 @@ class LoginChain(SharesUserHosts):
         self.relay_t_ = np.empty(0, dtype=np.float64)
         self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: first event seen
         self.user_privileged_ = np.empty(0, dtype=np.uint8)  # 1 once seen using privileges
+        # Per account: its credentials' last explicit use (4648): when, on which machine, the
+        # server it named, and who typed them (-1 / NaN never).
+        self.typed_time_ = np.empty(0, dtype=np.float64)
+        self.typed_src_ = np.empty(0, dtype=np.int32)
+        self.typed_dst_ = np.empty(0, dtype=np.int32)
+        self.typed_by_ = np.empty(0, dtype=np.int32)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -224,12 +241,24 @@ class LoginChain(SharesUserHosts):
         # Nor is anyone who sits at B (console or unlock logons there): the owner going on from
         # their own workstation after the helpdesk or a scanner connected to it.
         chain &= ~self._sits_at(batch, rows, user, src)
+        # A typed switch: the account's credentials were typed on this row's source for this
+        # row's destination by someone else, shortly before (module docstring).
+        typed, typed_by, typed_time = self._typed_hop(
+            batch, rows, explicit[rows], time, user, src, dst
+        )
+        # (the 4648 itself is a hop of the account from B: the only one it may have made)
+        typed &= ~chain & (src >= 0) & (habit_state + habit_prior <= 1)
+        typed &= ~self._sits_at(batch, rows, user, src)
+        chain |= typed
+        in_user = np.where(typed, typed_by, in_user)
+        in_src = np.where(typed, -1, in_src)
+        gap = np.where(typed, time - typed_time, gap)
         switch = chain & (in_user != user)
         # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
         # itself reaches B habitually (a jump host several admins use) is likely that account's
         # own session on B: the chain counts, the switch does not.
         reached = self._reached_before(user, src, dst)
-        doubted = switch & ~explicit[rows] & (reached >= self.habit_count)
+        doubted = switch & ~explicit[rows] & ~typed & (reached >= self.habit_count)
         switch &= ~doubted
         # Learning periods: the relay host and both accounts must be known long enough.
         _, first_dst_row = group_order(dst)
@@ -315,7 +344,38 @@ class LoginChain(SharesUserHosts):
             "moved_here": moved_here,
             "cold": cold,
             "doubted": doubted,
+            "typed": typed,
+            "explicit": explicit[rows],
         }
+
+    def _typed_hop(
+        self,
+        batch: EventBatch,
+        rows: np.ndarray,
+        explicit: BoolArray,
+        time: FloatArray,
+        user: np.ndarray,
+        src: np.ndarray,
+        dst: np.ndarray,
+    ) -> tuple[BoolArray, np.ndarray, FloatArray]:
+        """Per remote-access row: whether it is a logon that follows its account's last explicit
+        use (4648) typed by someone else on the row's source, naming the row's destination,
+        within the window; with who typed it and when (state + earlier rows of the batch)."""
+        n = len(rows)
+        by = batch.column("user")[rows].astype(np.int64)
+        last = group_last_before(user, explicit)
+        prior = np.maximum(last, 0)
+        size_u = int(user.max()) + 1 if n else 0
+        safe = np.maximum(user, 0)
+        t_time = np.where(last >= 0, time[prior], gather(self.typed_time_, size_u, np.nan, safe))
+        t_src = np.where(last >= 0, src[prior], gather(self.typed_src_, size_u, -1.0, safe))
+        t_dst = np.where(last >= 0, dst[prior], gather(self.typed_dst_, size_u, -1.0, safe))
+        t_by = np.where(last >= 0, by[prior], gather(self.typed_by_, size_u, -1.0, safe))
+        t_by = t_by.astype(np.int64)
+        gap = time - t_time
+        hop = ~explicit & ~np.isnan(t_time) & (gap >= 0) & (gap <= self.window)
+        hop &= (t_src == src) & (t_dst == dst) & (t_by >= 0) & (t_by != user)
+        return hop, t_by, t_time
 
     def _reached_before(self, user: np.ndarray, src: np.ndarray, dst: np.ndarray) -> FloatArray:
         """How often each row's user reached the row's source host before (state + earlier rows)."""
@@ -404,6 +464,18 @@ class LoginChain(SharesUserHosts):
             switch = f"account switch {u1} -> {u2}; " if bool(item["switch"]) else ""
             young = "; accounts or relay still new, judged on a short history"
             cold = young if bool(item["cold"]) else ""
+            if bool(item["typed"]):
+                signals.titles.append(
+                    f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} typed "
+                    f"{u2}'s credentials on {b} naming {c} (explicit credentials, 4648; "
+                    f"{switch}{b} relayed {relay:.1f} chains before{cold})"
+                )
+                signals.observed.append(f"typed hop {b} -> {c} with {u1} -> {u2}")
+                signals.baseline.append(
+                    f"{u2} never logged on from {b}; {b} relayed {relay:.1f} chains "
+                    "(decayed, 30-day half-life)"
+                )
+                continue
             signals.titles.append(
                 f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} reached {b} "
                 f"from {a} ({switch}{b} relayed {relay:.1f} chains before{cold})"
@@ -471,6 +543,18 @@ class LoginChain(SharesUserHosts):
         np.minimum.at(first_u, user, time)
         hit_u = np.isfinite(first_u)
         self.user_first_[:size_u][hit_u] = np.fmin(self.user_first_[:size_u][hit_u], first_u[hit_u])
+        # Each account's last explicit use (rows in time order: the last one wins).
+        typed_rows = view["explicit"]
+        if typed_rows.any():
+            account = user[typed_rows]
+            size_a = int(account.max()) + 1
+            self.typed_time_ = grow(self.typed_time_, size_a, np.nan)
+            for name in ("typed_src_", "typed_dst_", "typed_by_"):
+                setattr(self, name, grow(getattr(self, name), size_a, -1))
+            self.typed_time_[account] = time[typed_rows]
+            self.typed_src_[account] = src[typed_rows]
+            self.typed_dst_[account] = dst[typed_rows]
+            self.typed_by_[account] = batch.column("user")[rows][typed_rows]
         # Latest inbound hop per host (rows in time order: the last one wins).
         self.last_in_time_[dst] = time
         self.last_in_user_[dst] = user
@@ -515,6 +599,10 @@ class LoginChain(SharesUserHosts):
             "relay_t": self.relay_t_,
             "tenant_first": self.tenant_first_,
             "user_privileged": self.user_privileged_,
+            "typed_time": self.typed_time_,
+            "typed_src": self.typed_src_,
+            "typed_dst": self.typed_dst_,
+            "typed_by": self.typed_by_,
         }
 
     @changes_state

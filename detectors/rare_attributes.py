@@ -25,11 +25,16 @@ add up with the network, time-of-week and spray signals in the risk layer.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+import numpy as np
+
+from detectors.base import Signals, StateDict, changes_state, grow
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.novelty import NoveltyDetector
 from detectors.registry import register
 from schemas.event import Action
+from schemas.normalise import normalise_ip
 
 #: What a user does that carries the attributes of their client.
 CLIENT_ACTIONS: frozenset[Action] = frozenset(
@@ -117,7 +122,17 @@ class RareDevice(_RareAttribute):
 @register
 class RareWorkstation(_RareAttribute):
     """A source workstation (4624/4625 ``WorkstationName``, ssh peer name) never seen for the
-    user signing in from it (T1078)."""
+    user signing in from it (T1078).
+
+    The tenant is a prior too. A machine of the estate shows up as a host before anyone signs
+    in from it: its own logs (the user's console logon on a new laptop), a logon to it, its
+    machine account (``NAME$``) authenticating when it boots. A name that was never any event's
+    host, never a machine account and never anybody else's source is a device from outside
+    the domain (an attacker's own laptop replaying a password over the VPN), which is stronger
+    evidence than a device new to this user only: its points are multiplied by
+    ``stranger_factor``. IP addresses (an ssh peer without a name) are not names and keep the
+    plain judgement.
+    """
 
     name: ClassVar[str] = "rare_workstation"
     mitre: ClassVar[tuple[str, ...]] = ("T1078",)
@@ -126,6 +141,78 @@ class RareWorkstation(_RareAttribute):
     actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON, Action.EXPLICIT_CREDENTIAL})
     default_points_per_nat: ClassVar[float] = 4.0
     default_max_points: ClassVar[float] = 20.0
+
+    def __init__(self, *, stranger_factor: float = 3.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if stranger_factor < 1:
+            raise ValueError(f"{self.name}: stranger_factor must be >= 1")
+        self.stranger_factor = stranger_factor
+        # Per host id (host ids are per tenant): 1 once the tenant saw it as a machine of its
+        # own (an event's host, or a machine account's source). ``None``: state from before
+        # this was kept, where every name is judged as before (nothing is known to be foreign).
+        self.host_known_: np.ndarray | None = np.zeros(0, dtype=np.uint8)
+
+    @staticmethod
+    def _machine_sightings(batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        """(row, host id) of every sighting of a host as the tenant's own machine, by row."""
+        dst = batch.column("dst_host")
+        src = batch.column("src_host")
+        machine = (src >= 0) & (batch.column("user") < 0)  # a machine account's logon
+        rows = np.concatenate([np.flatnonzero(dst >= 0), np.flatnonzero(machine)])
+        hosts = np.concatenate([dst[dst >= 0], src[machine]]).astype(np.int64)
+        return rows.astype(np.int64), hosts
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = super().score(batch, builder)
+        if not len(signals.rows) or self.host_known_ is None or self.stranger_factor == 1:
+            return signals
+        rows = signals.rows
+        host = batch.column("src_host")[rows].astype(np.int64)
+        known = host < len(self.host_known_)
+        known[known] = self.host_known_[host[known]] > 0
+        seen_rows, seen_hosts = self._machine_sightings(batch)
+        if len(seen_hosts):
+            # The first row of the batch that shows each host as a machine; a flagged row is
+            # judged on what came before it (its own row included: a 4648's host is its source).
+            order = np.lexsort((seen_rows, seen_hosts))
+            first = np.ones(len(order), dtype=np.bool_)
+            first[1:] = seen_hosts[order][1:] != seen_hosts[order][:-1]
+            ids, first_row = seen_hosts[order][first], seen_rows[order][first]
+            at = np.searchsorted(ids, host)
+            hit = at < len(ids)
+            hit[hit] = ids[at[hit]] == host[hit]
+            known[hit] |= first_row[at[hit]] <= rows[hit]
+        vocab = builder.vocab["host"]
+        view = self._view(batch)
+        others = view["others"][view["reported"]]
+        for index in np.flatnonzero(~known & (others == 0)).tolist():
+            if normalise_ip(vocab.value(int(host[index]))):
+                continue
+            signals.points[index] = signals.points[index] * self.stranger_factor
+            signals.baseline[index] += "; no machine of that name seen in the tenant"
+        return signals
+
+    @changes_state
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        super().learn(batch, held_back)
+        if self.host_known_ is None:
+            return
+        _, hosts = self._machine_sightings(batch)
+        if len(hosts):
+            self.host_known_ = grow(self.host_known_, int(hosts.max()) + 1, 0)
+            self.host_known_[hosts] = 1
+
+    def state(self) -> StateDict:
+        state = super().state()
+        if self.host_known_ is not None:
+            state["host_known"] = self.host_known_
+        return state
+
+    @changes_state
+    def load_state(self, state: StateDict) -> None:
+        super().load_state(state)
+        known = state.get("host_known")
+        self.host_known_ = None if known is None else np.asarray(known, dtype=np.uint8)
 
 
 @register
