@@ -1060,6 +1060,27 @@ class _Fanout:
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         raise NotImplementedError
 
+    def _marks(
+        self, batch: EventBatch, rows: Int64Array, prev_time: FloatArray, time: FloatArray
+    ) -> BoolArray:
+        """Rows that count as a destination reached anew: not reached in the window before."""
+        marks: BoolArray = np.isnan(prev_time) | (time - prev_time > self.window)
+        return marks
+
+    def _describe(self, who: str, host: str, fan: int, peak: float) -> tuple[str, str, str]:
+        """(title, observed, baseline) of a finding."""
+        minutes = self.window / MINUTE
+        # Each doubling of the spree is a finding of its own (6, 12, 24 ... hosts): the risk
+        # layer counts a repeat of the same finding once, and a spree that keeps growing
+        # within minutes is stronger evidence than its first six hosts.
+        size = self.min_fanout * 2 ** int(math.log2(max(fan, 1) / self.min_fanout))
+        return (
+            f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
+            f"(latest {host}); their usual peak is {peak:.1f} hosts",
+            f"fan-out spike from {who} (>= {size} hosts)",
+            f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min",
+        )
+
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows, entity = self._entities(batch)
@@ -1070,7 +1091,7 @@ class _Fanout:
         last_state = self.pairs_.get("last", keys)
         previous = previous_in_group(keys)
         prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
-        window_new = np.isnan(prev_time) | (time - prev_time > self.window)
+        window_new = self._marks(batch, rows, prev_time, time)
         size = int(entity.max()) + 1 if n else 0
         # Marks from earlier batches still inside the window act as earlier rows.
         if n and len(self.pairs_):
@@ -1142,22 +1163,15 @@ class _Fanout:
         if not len(signals):
             return signals
         rows = signals.rows
-        minutes = self.window / MINUTE
         for index in range(len(rows)):
             who = _name(builder, self.entity_kind, int(view["entity"][flagged][index]))
             host = _name(builder, "host", int(view["dst"][flagged][index]))
             fan = int(view["fanout"][flagged][index])
             peak = float(view["peak"][flagged][index])
-            signals.titles.append(
-                f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
-                f"(latest {host}); their usual peak is {peak:.1f} hosts"
-            )
-            # Each doubling of the spree is a finding of its own (6, 12, 24 ... hosts): the risk
-            # layer counts a repeat of the same finding once, and a spree that keeps growing
-            # within minutes is stronger evidence than its first six hosts.
-            size = self.min_fanout * 2 ** int(math.log2(max(fan, 1) / self.min_fanout))
-            signals.observed.append(f"fan-out spike from {who} (>= {size} hosts)")
-            signals.baseline.append(f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min")
+            title, observed, baseline = self._describe(who, host, fan, peak)
+            signals.titles.append(title)
+            signals.observed.append(observed)
+            signals.baseline.append(baseline)
         return signals
 
     @changes_state
@@ -1346,8 +1360,104 @@ class LateralFanoutSource(_Fanout):
         return rows, batch.column("src_host")[rows].astype(np.int64)
 
 
+@register
+class LateralDesktopFanout(_Fanout):
+    """A user opens desktop sessions on several hosts they never had one on, within hours.
+
+    One first desktop session on a server is common enough (an admin on a new box, a user on a
+    terminal server colleagues work on) that a popular host excuses it; several within a few
+    hours, by a user whose own peak of new desktop hosts per window is one or none, is how
+    someone walks through servers with a stolen session (mstsc from host to host). Every
+    remote logon of the user feeds their maturity and their known hosts (a server whose files
+    the user reads is not a new host); only remote-desktop rows (4624 type 10,
+    ``RemoteInteractive``) to hosts the user never reached count. The user's own peak is the
+    baseline: an admin who rolls out servers and opens sessions on three new ones in a morning
+    has done it before.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(t, host, kind="3"):
+    ...     return Event(time=start + t, tenant="t", source_format="x", action=Action.LOGON,
+    ...                  user="carol", src_host="wks3", dst_host=host, logon_type=kind)
+    >>> builder, detector = BatchBuilder(), LateralDesktopFanout()
+    >>> history = builder.build([logon(timedelta(days=d), "files") for d in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> hop = [logon(timedelta(days=21, minutes=20 * m), f"srv{m}", "10") for m in range(3)]
+    >>> signals = detector.score(builder.build(hop), builder)
+    >>> [round(float(p)) for p in signals.points]
+    [32, 41]
+    """
+
+    name: ClassVar[str] = "lateral_desktop_fanout"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021.001",)
+    entity_kind: ClassVar[str] = "user"
+    label: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        window_minutes: float = 240.0,
+        learning_days: float = 7.0,
+        min_fanout: int = 2,
+        ratio: float = 1.5,
+        points_per_doubling: float = 16.0,
+        max_points: float = 60.0,
+        peak_half_life_days: float = 60.0,
+    ) -> None:
+        super().__init__(
+            window_minutes=window_minutes,
+            learning_days=learning_days,
+            min_fanout=min_fanout,
+            ratio=ratio,
+            points_per_doubling=points_per_doubling,
+            max_points=max_points,
+            peak_half_life_days=peak_half_life_days,
+        )
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: the same keys as :class:`LateralFanoutUser`."""
+        return self.pairs_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: share the (user, host) keys."""
+        share_user_hosts(self.pairs_, detectors)
+
+    def restore_shared(self, arrays: Mapping[str, np.ndarray]) -> None:
+        """Called by the engine with a snapshot's arrays before it restores each detector."""
+        restore_user_hosts(self.pairs_, arrays)
+
+    def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        mask, explicit = remote_access(batch)
+        rows = np.flatnonzero(mask)
+        return rows, acting_user(batch, explicit)[rows].astype(np.int64)
+
+    def _marks(
+        self, batch: EventBatch, rows: Int64Array, prev_time: FloatArray, time: FloatArray
+    ) -> BoolArray:
+        # A host never reached before (in any way), reached by a desktop session.
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.bool_)
+        rdp = value_mask(batch, "logon_type", rows, lambda v: v.lower() in RDP_LOGON_TYPES)
+        marks: BoolArray = np.isnan(prev_time) & rdp
+        return marks
+
+    def _describe(self, who: str, host: str, fan: int, peak: float) -> tuple[str, str, str]:
+        hours = self.window / 3600.0
+        # One observed text per user: a third host is the same finding, stronger only when it
+        # clearly is (the risk layer adds what a repeat exceeds the first report by).
+        return (
+            f"{self.label} {who} opened desktop sessions on {fan} hosts new to them within "
+            f"{hours:.0f} h (latest {host}); their usual peak is {peak:.1f}",
+            f"desktop sessions on new hosts by {who}",
+            f"decayed peak {peak:.1f} new desktop hosts per {hours:.0f} h",
+        )
+
+
 __all__ = [
     "DecayedTable",
+    "LateralDesktopFanout",
     "LateralFanoutSource",
     "LateralFanoutUser",
     "LateralNewEdge",
