@@ -1,6 +1,6 @@
 """Lateral movement: who reaches which machine, from where, and how many at once.
 
-Three families of signal over *remote access* rows (network/RDP/ssh logons and explicit-credential
+Four families of signal over *remote access* rows (network/RDP/ssh logons and explicit-credential
 use towards another machine):
 
 * ``lateral_new_host`` — a user reaches a host outside their own baseline, judged after the user's
@@ -17,6 +17,9 @@ use towards another machine):
 * ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
   reached within a short window jumps far above the entity's own decayed peak (a service account
   that fans out to every server each night has a high peak and stays quiet).
+* ``lateral_rdp_fanout`` — desktop sessions on two or more hosts new to the user within hours, above
+  the user's own peak of those (a host's popularity does not excuse the second or third: that
+  is walking through servers, not using one).
 
 Batch scoring equals one-by-one scoring: every per-row quantity is computed from the state plus
 the *earlier rows of the same batch*, and where whether a row is learned depends on whether it was
@@ -1012,6 +1015,8 @@ class _Fanout:
     mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1135")
     entity_kind: ClassVar[str] = "user"
     label: ClassVar[str] = "user"
+    # Whether counts from the entity's learning period join its peak.
+    learn_young: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -1154,6 +1159,7 @@ class _Fanout:
             "flagged": flagged,
             "points": points,
             "log_value": log_value,
+            "mature": mature,
         }
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
@@ -1200,7 +1206,10 @@ class _Fanout:
             )
             np.maximum.at(self.envelope_, owners, self.mark_value_[ripe])
         marked = view["window_new"]
-        value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
+        unlearned = view["flagged"] | held_back[rows]
+        if not self.learn_young:  # (the user's first days: every host they use is new)
+            unlearned = unlearned | ~view["mature"]
+        value = np.where(unlearned, -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
         position = self.pairs_.positions(view["keys"][marked])
@@ -1372,7 +1381,10 @@ class LateralDesktopFanout(_Fanout):
     the user reads is not a new host); only remote-desktop rows (4624 type 10,
     ``RemoteInteractive``) to hosts the user never reached count. The user's own peak is the
     baseline: an admin who rolls out servers and opens sessions on three new ones in a morning
-    has done it before.
+    has done it before (counts from the user's first week, when every host they use is new, are
+    not). Two new desktop hosts by a user whose peak is one or none weigh 40 (the alert bar: a
+    low alert on their own), three 52; the third is the same finding, stronger (one observed
+    text per user, so the risk layer counts the walk once).
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
@@ -1386,13 +1398,17 @@ class LateralDesktopFanout(_Fanout):
     >>> hop = [logon(timedelta(days=21, minutes=20 * m), f"srv{m}", "10") for m in range(3)]
     >>> signals = detector.score(builder.build(hop), builder)
     >>> [round(float(p)) for p in signals.points]
-    [32, 41]
+    [40, 52]
     """
 
-    name: ClassVar[str] = "lateral_desktop_fanout"
+    name: ClassVar[str] = "lateral_rdp_fanout"
     mitre: ClassVar[tuple[str, ...]] = ("T1021.001",)
     entity_kind: ClassVar[str] = "user"
     label: ClassVar[str] = "user"
+    # A user's first week reaches every host they use for the first time (the tenant's first
+    # days, a new hire's): that is no peak of theirs, or every user who RDPs to two app servers
+    # would carry a peak of two for months.
+    learn_young: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -1401,7 +1417,7 @@ class LateralDesktopFanout(_Fanout):
         learning_days: float = 7.0,
         min_fanout: int = 2,
         ratio: float = 1.5,
-        points_per_doubling: float = 16.0,
+        points_per_doubling: float = 20.0,
         max_points: float = 60.0,
         peak_half_life_days: float = 60.0,
     ) -> None:

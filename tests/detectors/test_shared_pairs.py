@@ -1,6 +1,6 @@
-"""The (user, host) keys kept once for four detectors (``detectors._pair_columns``).
+"""The (user, host) keys kept once for five detectors (``detectors._pair_columns``).
 
-``lateral_fanout_user``, ``lateral_new_host``, ``login_chain`` (hosts reached) and
+``lateral_fanout_user``, ``lateral_new_host``, ``lateral_rdp_fanout``, ``login_chain`` (hosts reached) and
 ``remote_exec`` (last network logons) watch the same remote logons; in one engine the first
 keeps the keys and the others columns aligned with them. The checks: each detector flags
 exactly what it flags alone (with keys of its own), the keys are in the state once, a snapshot
@@ -34,8 +34,15 @@ from schemas.event import Event
 from schemas.readers import InputReader
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_a68d8f0"
-SHARING = ("lateral_fanout_user", "lateral_new_host", "login_chain", "remote_exec")
-#: Each detector's (keys, columns) in a snapshot with keys of its own.
+SHARING = (
+    "lateral_fanout_user",
+    "lateral_new_host",
+    "lateral_rdp_fanout",
+    "login_chain",
+    "remote_exec",
+)
+#: Each detector's (keys, columns) in a snapshot with keys of its own (main's a68d8f0 fixture:
+#: ``lateral_rdp_fanout`` came later and starts from nothing when such a snapshot loads).
 OWN_TABLES = {
     "lateral_fanout_user": ("pairs_keys", ("pairs_last", "mark_last", "mark_value")),
     "lateral_new_host": ("edges_keys", ("edges_last",)),

@@ -8,7 +8,7 @@ from schemas.event import Event
 from tests.detectors.cases.lateral_fanout_user import hop
 from tests.detectors.streams import normal_stream
 
-DETECTOR = "lateral_desktop_fanout"
+DETECTOR = "lateral_rdp_fanout"
 PARAMS = {"window_minutes": 43200.0, "learning_days": 3.0}
 
 
