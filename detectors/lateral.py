@@ -1379,12 +1379,14 @@ class LateralDesktopFanout(_Fanout):
     someone walks through servers with a stolen session (mstsc from host to host). Every
     remote logon of the user feeds their maturity and their known hosts (a server whose files
     the user reads is not a new host); only remote-desktop rows (4624 type 10,
-    ``RemoteInteractive``) to hosts the user never reached count. The user's own peak is the
-    baseline: an admin who rolls out servers and opens sessions on three new ones in a morning
-    has done it before (counts from the user's first week, when every host they use is new, are
-    not). Two new desktop hosts by a user whose peak is one or none weigh 40 (the alert bar: a
-    low alert on their own), three 52; the third is the same finding, stronger (one observed
-    text per user, so the risk layer counts the walk once).
+    ``RemoteInteractive``) to hosts the user never reached count. The baseline is the user's
+    own decayed peak of such hosts per window, learned from windows that were not flagged and
+    not in the user's first week (when every host they use is new); as with the other fan-out
+    detectors a flagged walk is not learned, so in practice any walk of two new desktop hosts
+    after the first week is flagged. Two by a user whose peak is one or none weigh 40 (the
+    alert bar: a low alert on their own), three 52; the third is the same finding, stronger.
+    The observed text is one per user: an admin who walks new servers again weeks later is a
+    finding already reported (the risk layer weighs it 0.2), not a new alert.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
