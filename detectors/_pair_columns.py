@@ -265,6 +265,7 @@ class KeyedColumns:
 USER_HOST_KEYS = {
     "lateral_fanout_user": "pairs_keys",
     "lateral_new_host": "edges_keys",
+    "lateral_rdp_fanout": "pairs_keys",
     "login_chain": "reached_keys",
     "remote_exec": "logons_keys",
 }

@@ -1,6 +1,6 @@
 """Lateral movement: who reaches which machine, from where, and how many at once.
 
-Three families of signal over *remote access* rows (network/RDP/ssh logons and explicit-credential
+Four families of signal over *remote access* rows (network/RDP/ssh logons and explicit-credential
 use towards another machine):
 
 * ``lateral_new_host`` — a user reaches a host outside their own baseline, judged after the user's
@@ -17,6 +17,9 @@ use towards another machine):
 * ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
   reached within a short window jumps far above the entity's own decayed peak (a service account
   that fans out to every server each night has a high peak and stays quiet).
+* ``lateral_rdp_fanout`` — desktop sessions on two or more hosts new to the user within hours, above
+  the user's own peak of those (a host's popularity does not excuse the second or third: that
+  is walking through servers, not using one).
 
 Batch scoring equals one-by-one scoring: every per-row quantity is computed from the state plus
 the *earlier rows of the same batch*, and where whether a row is learned depends on whether it was
@@ -1003,6 +1006,8 @@ class _Fanout:
     mitre: ClassVar[tuple[str, ...]] = ("T1021", "T1135")
     entity_kind: ClassVar[str] = "user"
     label: ClassVar[str] = "user"
+    # Whether counts from the entity's learning period join its peak.
+    learn_young: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -1051,6 +1056,27 @@ class _Fanout:
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         raise NotImplementedError
 
+    def _marks(
+        self, batch: EventBatch, rows: Int64Array, prev_time: FloatArray, time: FloatArray
+    ) -> BoolArray:
+        """Rows that count as a destination reached anew: not reached in the window before."""
+        marks: BoolArray = np.isnan(prev_time) | (time - prev_time > self.window)
+        return marks
+
+    def _describe(self, who: str, host: str, fan: int, peak: float) -> tuple[str, str, str]:
+        """(title, observed, baseline) of a finding."""
+        minutes = self.window / MINUTE
+        # Each doubling of the spree is a finding of its own (6, 12, 24 ... hosts): the risk
+        # layer counts a repeat of the same finding once, and a spree that keeps growing
+        # within minutes is stronger evidence than its first six hosts.
+        size = self.min_fanout * 2 ** int(math.log2(max(fan, 1) / self.min_fanout))
+        return (
+            f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
+            f"(latest {host}); their usual peak is {peak:.1f} hosts",
+            f"fan-out spike from {who} (>= {size} hosts)",
+            f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min",
+        )
+
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
         rows, entity = self._entities(batch)
@@ -1061,7 +1087,7 @@ class _Fanout:
         last_state = self.pairs_.get("last", keys)
         previous = previous_in_group(keys)
         prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
-        window_new = np.isnan(prev_time) | (time - prev_time > self.window)
+        window_new = self._marks(batch, rows, prev_time, time)
         size = int(entity.max()) + 1 if n else 0
         # Marks from earlier batches still inside the window act as earlier rows.
         if n and len(self.pairs_):
@@ -1124,6 +1150,7 @@ class _Fanout:
             "flagged": flagged,
             "points": points,
             "log_value": log_value,
+            "mature": mature,
         }
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
@@ -1133,22 +1160,15 @@ class _Fanout:
         if not len(signals):
             return signals
         rows = signals.rows
-        minutes = self.window / MINUTE
         for index in range(len(rows)):
             who = _name(builder, self.entity_kind, int(view["entity"][flagged][index]))
             host = _name(builder, "host", int(view["dst"][flagged][index]))
             fan = int(view["fanout"][flagged][index])
             peak = float(view["peak"][flagged][index])
-            signals.titles.append(
-                f"{self.label} {who} reached {fan} different hosts within {minutes:.0f} min "
-                f"(latest {host}); their usual peak is {peak:.1f} hosts"
-            )
-            # Each doubling of the spree is a finding of its own (6, 12, 24 ... hosts): the risk
-            # layer counts a repeat of the same finding once, and a spree that keeps growing
-            # within minutes is stronger evidence than its first six hosts.
-            size = self.min_fanout * 2 ** int(math.log2(max(fan, 1) / self.min_fanout))
-            signals.observed.append(f"fan-out spike from {who} (>= {size} hosts)")
-            signals.baseline.append(f"decayed peak {peak:.1f} distinct hosts per {minutes:.0f} min")
+            title, observed, baseline = self._describe(who, host, fan, peak)
+            signals.titles.append(title)
+            signals.observed.append(observed)
+            signals.baseline.append(baseline)
         return signals
 
     @changes_state
@@ -1177,7 +1197,10 @@ class _Fanout:
             )
             np.maximum.at(self.envelope_, owners, self.mark_value_[ripe])
         marked = view["window_new"]
-        value = np.where(view["flagged"] | held_back[rows], -np.inf, view["log_value"])
+        unlearned = view["flagged"] | held_back[rows]
+        if not self.learn_young:  # (the user's first days: every host they use is new)
+            unlearned = unlearned | ~view["mature"]
+        value = np.where(unlearned, -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
         position = self.pairs_.positions(view["keys"][marked])
@@ -1329,8 +1352,105 @@ class LateralFanoutSource(_Fanout):
         return rows, batch.column("src_host")[rows].astype(np.int64)
 
 
+@register
+class LateralDesktopFanout(SharesUserHosts, _Fanout):
+    """A user opens desktop sessions on several hosts they never had one on, within hours.
+
+    One first desktop session on a server is common enough (an admin on a new box, a user on a
+    terminal server colleagues work on) that a popular host excuses it; several within a few
+    hours, by a user whose own peak of new desktop hosts per window is one or none, is how
+    someone walks through servers with a stolen session (mstsc from host to host). Every
+    remote logon of the user feeds their maturity and their known hosts (a server whose files
+    the user reads is not a new host); only remote-desktop rows (4624 type 10,
+    ``RemoteInteractive``) to hosts the user never reached count. The baseline is the user's
+    own decayed peak of such hosts per window, learned from windows that were not flagged and
+    not in the user's first week (when every host they use is new); as with the other fan-out
+    detectors a flagged walk is not learned, so in practice any walk of two new desktop hosts
+    after the first week is flagged. Two by a user whose peak is one or none weigh 40 (the
+    alert bar: a low alert on their own), three 52; the third is the same finding, stronger.
+    The observed text is one per user: an admin who walks new servers again weeks later is a
+    finding already reported (the risk layer weighs it 0.2), not a new alert.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def logon(t, host, kind="3"):
+    ...     return Event(time=start + t, tenant="t", source_format="x", action=Action.LOGON,
+    ...                  user="carol", src_host="wks3", dst_host=host, logon_type=kind)
+    >>> builder, detector = BatchBuilder(), LateralDesktopFanout()
+    >>> history = builder.build([logon(timedelta(days=d), "files") for d in range(20)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> hop = [logon(timedelta(days=21, minutes=20 * m), f"srv{m}", "10") for m in range(3)]
+    >>> signals = detector.score(builder.build(hop), builder)
+    >>> [round(float(p)) for p in signals.points]
+    [40, 52]
+    """
+
+    name: ClassVar[str] = "lateral_rdp_fanout"
+    mitre: ClassVar[tuple[str, ...]] = ("T1021.001",)
+    entity_kind: ClassVar[str] = "user"
+    label: ClassVar[str] = "user"
+    # A user's first week reaches every host they use for the first time (the tenant's first
+    # days, a new hire's): that is no peak of theirs, or every user who RDPs to two app servers
+    # would carry a peak of two for months.
+    learn_young: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        *,
+        window_minutes: float = 240.0,
+        learning_days: float = 7.0,
+        min_fanout: int = 2,
+        ratio: float = 1.5,
+        points_per_doubling: float = 20.0,
+        max_points: float = 60.0,
+        peak_half_life_days: float = 60.0,
+    ) -> None:
+        super().__init__(
+            window_minutes=window_minutes,
+            learning_days=learning_days,
+            min_fanout=min_fanout,
+            ratio=ratio,
+            points_per_doubling=points_per_doubling,
+            max_points=max_points,
+            peak_half_life_days=peak_half_life_days,
+        )
+
+    @property
+    def user_host_pairs(self) -> KeyedColumns:
+        """Its (acting user, destination) pairs: the same keys as :class:`LateralFanoutUser`."""
+        return self.pairs_
+
+    def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        mask, explicit = remote_access(batch)
+        rows = np.flatnonzero(mask)
+        return rows, acting_user(batch, explicit)[rows].astype(np.int64)
+
+    def _marks(
+        self, batch: EventBatch, rows: Int64Array, prev_time: FloatArray, time: FloatArray
+    ) -> BoolArray:
+        # A host never reached before (in any way), reached by a desktop session.
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.bool_)
+        rdp = value_mask(batch, "logon_type", rows, lambda v: v.lower() in RDP_LOGON_TYPES)
+        marks: BoolArray = np.isnan(prev_time) & rdp
+        return marks
+
+    def _describe(self, who: str, host: str, fan: int, peak: float) -> tuple[str, str, str]:
+        hours = self.window / 3600.0
+        # One observed text per user: a third host is the same finding, stronger only when it
+        # clearly is (the risk layer adds what a repeat exceeds the first report by).
+        return (
+            f"{self.label} {who} opened desktop sessions on {fan} hosts new to them within "
+            f"{hours:.0f} h (latest {host}); their usual peak is {peak:.1f}",
+            f"desktop sessions on new hosts by {who}",
+            f"decayed peak {peak:.1f} new desktop hosts per {hours:.0f} h",
+        )
+
+
 __all__ = [
     "DecayedTable",
+    "LateralDesktopFanout",
     "LateralFanoutSource",
     "LateralFanoutUser",
     "LateralNewEdge",

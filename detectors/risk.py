@@ -118,6 +118,7 @@ ASPECTS: dict[str, str] = {
     "lateral_new_edge": "reach",
     "lateral_fanout_user": "reach",
     "lateral_fanout_source": "reach",
+    "lateral_rdp_fanout": "reach",
     "login_chain": "reach",
     "remote_exec": "execution",
     "account_lifecycle": "execution",

@@ -336,3 +336,39 @@ def test_a_desktop_session_on_a_host_everybody_only_reads_files_from_is_news() -
     on_ts01 = signals_for(engine, [rdp(when, "user15", "ts01")], "lateral_new_host")
     assert len(as_files) == 0 and len(on_ts01) == 0
     assert len(as_desktop) == 1 and "files" in as_desktop.titles[0]
+
+
+def test_a_walk_through_desktops_that_others_use_alerts_once() -> None:
+    # Eight users open desktop sessions on "ts01" and "ts02" every weekday (both popular for
+    # remote desktop, so neither first session is news to lateral_new_host). user15 only ever
+    # reads mail and files; on the day after the history they open sessions on both, 20 min
+    # apart: an alert. user16 walked two new desktop hosts in week two (alerted then): their
+    # same walk the day after is a finding already reported, and makes no new alert.
+    def rdp(when: datetime, user: str, dst: str) -> Event:
+        return msgspec.structs.replace(
+            logon(when, user, dst), logon_type="10", record_id=f"rdp-{user}-{dst}-{when}"
+        )
+
+    history = []
+    for day in range(HISTORY_DAYS):
+        history += routine(day)
+        date = MONDAY + timedelta(days=day, hours=12)
+        if date.weekday() < 5:
+            for host in ("ts01", "ts02"):
+                history += [rdp(date + timedelta(minutes=u), USERS[u], host) for u in range(8)]
+    walked = MONDAY + timedelta(days=8, hours=14)
+    history += [rdp(walked, "user16", "jump1"), rdp(walked + timedelta(hours=1), "user16", "jump2")]
+    engine, before = run(history)
+    assert any("lateral_rdp_fanout" in detectors_of(a) for a in on(before, "user16"))
+    when = DAY_AFTER + timedelta(hours=14)
+
+    def walk(user: str) -> list[Event]:
+        return [rdp(when, user, "ts01"), rdp(when + timedelta(minutes=20), user, "ts02")]
+
+    one = signals_for(engine, walk("user15")[:1], "lateral_rdp_fanout")
+    assert len(one) == 0  # one new desktop host is not a walk
+    assert len(signals_for(engine, walk("user15"), "lateral_new_host")) == 0
+    _, alerts = run([*walk("user15"), *walk("user16")], engine)
+    light = on(alerts, "user15")
+    assert light and "lateral_rdp_fanout" in detectors_of(light[-1]), [a.title for a in alerts]
+    assert not on(alerts, "user16"), [a.title for a in on(alerts, "user16")]

@@ -1,6 +1,6 @@
-"""The (user, host) keys kept once for four detectors (``detectors._pair_columns``).
+"""The (user, host) keys kept once for five detectors (``detectors._pair_columns``).
 
-``lateral_fanout_user``, ``lateral_new_host``, ``login_chain`` (hosts reached) and
+``lateral_fanout_user``, ``lateral_new_host``, ``lateral_rdp_fanout``, ``login_chain`` (hosts reached) and
 ``remote_exec`` (last network logons) watch the same remote logons; in one engine the first
 keeps the keys and the others columns aligned with them. The checks: each detector flags
 exactly what it flags alone (with keys of its own), the keys are in the state once, a snapshot
@@ -34,8 +34,15 @@ from schemas.event import Event
 from schemas.readers import InputReader
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_a68d8f0"
-SHARING = ("lateral_fanout_user", "lateral_new_host", "login_chain", "remote_exec")
-#: Each detector's (keys, columns) in a snapshot with keys of its own.
+SHARING = (
+    "lateral_fanout_user",
+    "lateral_new_host",
+    "lateral_rdp_fanout",
+    "login_chain",
+    "remote_exec",
+)
+#: Each detector's (keys, columns) in a snapshot with keys of its own (main's a68d8f0 fixture:
+#: ``lateral_rdp_fanout`` came later and starts from nothing when such a snapshot loads).
 OWN_TABLES = {
     "lateral_fanout_user": ("pairs_keys", ("pairs_last", "mark_last", "mark_value")),
     "lateral_new_host": ("edges_keys", ("edges_last",)),
@@ -276,5 +283,26 @@ def test_keys_saved_by_a_detector_not_run_still_restore(
             for column, fill in table.fills.items():
                 np.testing.assert_array_equal(table.get(column, keys), np.full(len(keys), fill))
             continue
+        for column, values in expected[name].columns.items():
+            np.testing.assert_array_equal(table.get(column, keys), values, err_msg=name)
+
+
+def test_keys_saved_by_the_desktop_fanout_restore_without_it(
+    events: list[Event], tmp_path: Path
+) -> None:
+    """With the two detectors before it left out, ``lateral_rdp_fanout`` saves the keys; an
+    engine without it must still find them for the others' columns."""
+    names = sorted(registry.load_all())
+    earlier = ("lateral_fanout_user", "lateral_new_host")
+    owner = Engine(detectors=registry.build([n for n in names if n not in earlier]))
+    owner.process(events)
+    owner.save(tmp_path / "owner")
+    without = (*earlier, "lateral_rdp_fanout")
+    part = Engine(detectors=registry.build([n for n in names if n not in without]))
+    assert part.load(tmp_path / "owner")
+    expected = tables(owner)
+    keys = expected["login_chain"].keys
+    assert len(keys) > 0
+    for name, table in tables(part).items():
         for column, values in expected[name].columns.items():
             np.testing.assert_array_equal(table.get(column, keys), values, err_msg=name)
