@@ -39,6 +39,7 @@ from detectors._decay import previous_in_group, settle
 from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
+    wide_keys,
 )
 from detectors.base import (
     PairTable,
@@ -1044,14 +1045,32 @@ class _Fanout:
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
 
     @property
+    def marks_(self) -> KeyedColumns:
+        """The table whose ``mark_last`` and ``mark_value`` columns hold the marks."""
+        return self.pairs_
+
+    @property
     def mark_last_(self) -> FloatArray:
-        mark_last: FloatArray = self.pairs_["mark_last"]
+        mark_last: FloatArray = self.marks_["mark_last"]
         return mark_last
 
     @property
     def mark_value_(self) -> FloatArray:
-        mark_value: FloatArray = self.pairs_["mark_value"]
+        mark_value: FloatArray = self.marks_["mark_value"]
         return mark_value
+
+    def _last_seen(self, keys: Int64Array) -> FloatArray:
+        """Each pair's last time seen before the batch (NaN: never), as ``_marks`` reads it."""
+        last: FloatArray = self.pairs_.get("last", keys)
+        return last
+
+    def _see(self, keys: Int64Array, time: FloatArray) -> None:
+        """Learn that the pairs were seen at ``time``."""
+        self.pairs_.latest_at("last", keys, time)  # (new pairs: no mark yet, NaN)
+
+    def _mark_positions(self, keys: Int64Array) -> Int64Array:
+        """Where the marks of ``keys`` (pairs already seen) are kept."""
+        return self.pairs_.positions(keys)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         raise NotImplementedError
@@ -1084,16 +1103,16 @@ class _Fanout:
         dst = batch.column("dst_host")[rows].astype(np.int64)
         time = batch.time[rows]
         keys = pair_keys(entity, dst)
-        last_state = self.pairs_.get("last", keys)
+        last_state = self._last_seen(keys)
         previous = previous_in_group(keys)
         prev_time = np.where(previous >= 0, time[np.maximum(previous, 0)], last_state)
         window_new = self._marks(batch, rows, prev_time, time)
         size = int(entity.max()) + 1 if n else 0
         # Marks from earlier batches still inside the window act as earlier rows.
-        if n and len(self.pairs_):
+        if n and len(self.marks_):
             in_batch = np.zeros(size, dtype=np.bool_)
             in_batch[entity] = True
-            owners = self.pairs_.lefts()
+            owners = self.marks_.lefts()
             old = (owners < size) & (self.mark_last_ > float(time.min()) - self.window)
             old &= in_batch[np.minimum(owners, size - 1)]
             order = np.argsort(self.mark_last_[old], kind="stable")
@@ -1185,13 +1204,13 @@ class _Fanout:
         np.minimum.at(first_time, entity, time)
         touched = np.isfinite(first_time)
         self.first_[touched] = np.fmin(self.first_[touched], first_time[touched])
-        self.pairs_.latest_at("last", view["keys"], time)  # (new pairs: no mark yet, NaN)
+        self._see(view["keys"], time)
         horizon = float(time.max()) - self.window
         # Counts whose window has passed join the envelope (state marks first: a batch mark of
         # the same pair replaces its stored one below).
-        if len(self.pairs_):
+        if len(self.marks_):
             ripe = self.mark_last_ <= horizon  # (NaN: no mark)
-            owners = self.pairs_.lefts()[ripe]
+            owners = self.marks_.lefts()[ripe]
             self.envelope_ = grow(
                 self.envelope_, int(owners.max()) + 1 if len(owners) else 0, -np.inf
             )
@@ -1203,7 +1222,7 @@ class _Fanout:
         value = np.where(unlearned, -np.inf, view["log_value"])
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
-        position = self.pairs_.positions(view["keys"][marked])
+        position = self._mark_positions(view["keys"][marked])
         np.fmax.at(self.mark_last_, position, time[marked])
         # The latest mark of each pair carries its value (rows are in time order).
         self.mark_value_[position] = value[marked]
@@ -1415,11 +1434,72 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
             max_points=max_points,
             peak_half_life_days=peak_half_life_days,
         )
+        # Storage of its own (the columns of :class:`_Fanout` would be aligned with every shared
+        # (user, host) pair, though only desktop sessions to new hosts are ever marked): whether
+        # a pair was seen (``_marks`` reads no more of its last time), and a small table of the
+        # marked pairs only, with keys of its own.
+        self.pairs_ = KeyedColumns(seen=(np.uint8, 0))
+        self.desk_marks_ = KeyedColumns(
+            mark_last=(np.float64, np.nan),
+            mark_value=(np.float64, -np.inf),
+        )
 
     @property
     def user_host_pairs(self) -> KeyedColumns:
         """Its (acting user, destination) pairs: the same keys as :class:`LateralFanoutUser`."""
         return self.pairs_
+
+    @property
+    def marks_(self) -> KeyedColumns:
+        return self.desk_marks_
+
+    def _last_seen(self, keys: Int64Array) -> FloatArray:
+        # 0.0 for "seen at some time": ``_marks`` below only asks whether it is NaN.
+        seen = self.pairs_.get("seen", keys)
+        last: FloatArray = np.where(seen > 0, 0.0, np.nan)
+        return last
+
+    def _see(self, keys: Int64Array, time: FloatArray) -> None:
+        if len(keys) == 0:
+            return
+        self.pairs_.pairs.insert(keys)
+        self.pairs_["seen"][self.pairs_.positions(sorted_unique(keys))] = 1
+
+    def _mark_positions(self, keys: Int64Array) -> Int64Array:
+        self.desk_marks_.pairs.insert(keys)
+        return self.desk_marks_.positions(keys)
+
+    def state(self) -> StateDict:
+        state = self.pairs_.keys_state("pairs_keys")
+        state.update(pairs_seen=self.pairs_["seen"])
+        state.update(desk_keys=self.desk_marks_.pairs.stored)
+        state.update(desk_last=self.mark_last_, desk_value=self.mark_value_)
+        state.update(first=self.first_, envelope=self.envelope_)
+        return state
+
+    @changes_state
+    def load_state(self, state: StateDict) -> None:
+        if "pairs_seen" in state:
+            seen = np.asarray(state["pairs_seen"], dtype=np.uint8)
+            marks = wide_keys(np.asarray(state["desk_keys"]))
+            mark_last = np.asarray(state["desk_last"], dtype=np.float64)
+            mark_value = np.asarray(state["desk_value"], dtype=np.float64)
+        else:  # main's layout up to round 9: last seen and the marks aligned with every pair
+            last = np.asarray(state["pairs_last"], dtype=np.float64)
+            seen = (~np.isnan(last)).astype(np.uint8)
+            dense_last = np.asarray(state["mark_last"], dtype=np.float64)
+            has = ~np.isnan(dense_last)  # (a pair never marked: NaN, and its value -inf)
+            mark_last = dense_last[has]
+            mark_value = np.asarray(state["mark_value"], dtype=np.float64)[has]
+        self.pairs_.load_state(state, "pairs_keys", {"seen": seen})
+        if "pairs_seen" not in state:  # the marked pairs: among the keys just restored
+            keys = state.get("pairs_keys")
+            aligned = self.pairs_.keys if keys is None else wide_keys(np.asarray(keys))
+            marks = aligned[has]
+        columns = {"mark_last": mark_last, "mark_value": mark_value}
+        self.desk_marks_.load_state({"keys": marks}, "keys", columns)
+        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         mask, explicit = remote_access(batch)
