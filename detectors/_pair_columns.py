@@ -24,31 +24,19 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from detectors.base import StateDict, narrow_counts, sorted_unique
+from detectors.base import (
+    StateDict,
+    narrow_counts,
+    sorted_unique,
+    wide_pair_keys,
+)
+from detectors.base import narrow_pair_keys as _narrow
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
 #: Counts saturate here instead of wrapping around (as ``PairTable``'s whole counts do).
 _WHOLE_MAX = int(np.iinfo(np.uint32).max)
-#: Largest id of a pair kept in 32 bits.
-_NARROW_ID = 0xFFFF
-
-
-def _narrow(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
-    """``pair_keys`` keys as ``uint32`` ``left << 16 | right`` (the same order), and which of
-    them have both ids < 2**16 (the others come out as 0)."""
-    left, right = keys >> 32, keys & 0xFFFFFFFF
-    fits = (keys >= 0) & (left <= _NARROW_ID) & (right <= _NARROW_ID)
-    narrow = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
-    return narrow, fits
-
-
-def wide_keys(stored: np.ndarray) -> Int64Array:
-    """Stored keys (``uint32`` narrow or ``int64``) as ``pair_keys`` makes them."""
-    if stored.dtype == np.int64:
-        return stored
-    value = stored.astype(np.int64)
-    wide: Int64Array = ((value >> 16) << 32) | (value & _NARROW_ID)
-    return wide
+#: (Re-exported: the lateral detectors and tests import it from here.)
+wide_keys = wide_pair_keys
 
 
 class PairKeys:

@@ -517,9 +517,41 @@ def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolAr
     return position, table[position] == keys
 
 
+#: Largest id of a pair whose key is kept in 32 bits (:func:`narrow_pair_keys`).
+NARROW_ID = 0xFFFF
+
+
+def narrow_pair_keys(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
+    """:func:`pair_keys` keys as ``uint32`` ``left << 16 | right`` (the same order), and which
+    of them have both ids < 2**16 (the others come out as 0).
+
+    >>> narrow, fits = narrow_pair_keys(pair_keys(np.array([1, 70_000]), np.array([2, 3])))
+    >>> narrow.tolist(), fits.tolist(), wide_pair_keys(narrow[:1]).tolist()
+    ([65538, 0], [True, False], [4294967298])
+    """
+    left, right = keys >> 32, keys & 0xFFFFFFFF
+    fits = (keys >= 0) & (left <= NARROW_ID) & (right <= NARROW_ID)
+    narrow = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
+    return narrow, fits
+
+
+def wide_pair_keys(stored: np.ndarray) -> Int64Array:
+    """Stored keys (``uint32`` narrow or ``int64``) as :func:`pair_keys` makes them."""
+    if stored.dtype == np.int64:
+        return stored
+    value = stored.astype(np.int64)
+    wide: Int64Array = ((value >> 16) << 32) | (value & NARROW_ID)
+    return wide
+
+
 class CountTable:
-    """Sorted ``int64`` keys with several whole-count columns and "last day" columns: one key
-    array for facts about the same pairs that would otherwise each keep their own.
+    """Sorted :func:`pair_keys` keys with several whole-count columns and "last day" columns:
+    one key array for facts about the same pairs that would otherwise each keep their own.
+
+    While both ids of every pair are < 2**16 the keys are kept in 32 bits (``left << 16 |
+    right``, the same order, as :mod:`detectors._pair_columns` does); the first pair with a
+    larger id (or a negative key) makes them ``int64`` for good. Which one follows from the
+    keys alone (also when restored from a snapshot), never from how the stream was batched.
 
     Counts are kept narrow (:func:`narrow_counts`); a day column holds ``int32`` day numbers
     (``floor(t / 86400)``: every datetime fits) with :data:`NO_DAY` for "never". A key absent
@@ -535,15 +567,30 @@ class CountTable:
     """
 
     def __init__(self, counts: tuple[str, ...], days: tuple[str, ...] = ()) -> None:
-        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self.stored: np.ndarray = np.empty(0, dtype=np.uint32)  # (uint32 narrow, or int64)
         self.counts = {name: narrow_counts([]) for name in counts}
         self.days = {name: np.empty(0, dtype=np.int32) for name in days}
 
+    @property
+    def keys(self) -> Int64Array:
+        """The keys as :func:`pair_keys` makes them (a copy while they are kept narrow)."""
+        return wide_pair_keys(self.stored)
+
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self.stored)
+
+    def _query(self, keys: Int64Array) -> tuple[np.ndarray, BoolArray | None]:
+        """``keys`` in the stored type, and which can be there at all (None: every one)."""
+        if self.stored.dtype == np.int64:
+            return keys, None
+        return narrow_pair_keys(keys)
 
     def _find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
-        return find_sorted(self.keys, keys)
+        query, fits = self._query(keys)
+        position, found = find_sorted(self.stored, query)
+        if fits is not None:
+            found &= fits
+        return position, found
 
     def lookup(self, keys: Int64Array) -> dict[str, FloatArray]:
         """Per key and column: the count (0 when absent) or the last day (NaN when never)."""
@@ -558,16 +605,21 @@ class CountTable:
 
     def _insert(self, unique: Int64Array) -> Int64Array:
         """Positions of the sorted distinct ``unique`` keys, adding the missing ones."""
+        query, fits = self._query(unique)
+        if fits is not None and not fits.all():  # a larger id: every key in 64 bits from now
+            self.stored = wide_pair_keys(self.stored)
+            query = unique
         _, found = self._find(unique)
-        new = unique[~found]
+        new = query[~found]
         if len(new):
-            at = np.searchsorted(self.keys, new)
-            self.keys = np.insert(self.keys, at, new)
+            at = np.searchsorted(self.stored, new)
+            self.stored = np.insert(self.stored, at, new)
             for name, column in self.counts.items():
                 self.counts[name] = np.insert(column, at, 0)
             for name, day in self.days.items():
                 self.days[name] = np.insert(day, at, NO_DAY)
-        return np.searchsorted(self.keys, unique)
+        position: Int64Array = np.searchsorted(self.stored, query)
+        return position
 
     def add(self, column: str, keys: Int64Array) -> None:
         """Count each occurrence of ``keys`` in ``column``."""
@@ -590,13 +642,16 @@ class CountTable:
         self.days[column][position] = np.maximum(self.days[column][position], latest)
 
     def state(self, prefix: str) -> StateDict:
-        state: StateDict = {f"{prefix}keys": self.keys}
+        state: StateDict = {f"{prefix}keys": self.stored}  # (narrow or not)
         state.update({f"{prefix}{name}": column for name, column in self.counts.items()})
         state.update({f"{prefix}{name}": day for name, day in self.days.items()})
         return state
 
     def load_state(self, state: StateDict, prefix: str) -> None:
-        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        # (int64 keys saved by an older version are narrowed when they all fit, as if learned)
+        keys = wide_pair_keys(np.asarray(state[f"{prefix}keys"]))
+        narrow, fits = narrow_pair_keys(keys)
+        self.stored = narrow if fits.all() else keys
         for name in self.counts:
             self.counts[name] = narrow_counts(state[f"{prefix}{name}"])
         for name in self.days:

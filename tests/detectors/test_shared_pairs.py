@@ -29,6 +29,7 @@ from detectors.lateral import (
     LateralNewHost,
 )
 from detectors.login_chain import LoginChain
+from detectors.novelty import NoveltyDetector
 from detectors.remote_exec import NO_SOURCE, RemoteExecution
 from schemas.event import Event
 from schemas.readers import InputReader
@@ -254,6 +255,10 @@ def test_wide_keys_flag_what_narrow_keys_flag(events: list[Event]) -> None:
         assert isinstance(edge, LateralNewEdge) and isinstance(fanout, LateralFanoutSource)
         for table in (*tables(engine).values(), edge.edges_.table, fanout.pairs_):
             assert table.pairs.stored.dtype == dtype
+        rare = [d.pairs_ for d in engine.detectors if isinstance(d, NoveltyDetector)]
+        assert sum(len(t) for t in rare) > 100
+        for count_table in rare:  # (the rare_* pair keys: narrow by the same rule)
+            assert count_table.stored.dtype == dtype or not len(count_table)
 
 
 @pytest.mark.parametrize("left_out", ["lateral_fanout_user", "lateral_new_host"])

@@ -1,0 +1,135 @@
+"""Round 9's narrower state: ``lateral_rdp_fanout`` keeps a seen flag per shared (user, host)
+pair and its marks in a table of the marked pairs only; the rare_* detectors' pair keys
+(``CountTable``) are 32 bits while both ids are < 2**16.
+
+``data/snapshot_main_3fd4266``: main's engine (3fd4266: the desktop fan-out's last time and
+marks aligned with every shared pair, the rare_* keys int64) after the first half of
+``test_shared_pairs``' scenario (seed 11, 10 days, 12 users; 4,096-event batches).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.scenario import generate
+from detectors._pair_columns import wide_keys
+from detectors.base import CountTable, pair_keys
+from detectors.engine import Engine
+from detectors.lateral import LateralDesktopFanout
+from detectors.novelty import NoveltyDetector
+from schemas.event import Event
+from schemas.readers import InputReader
+
+FIXTURE = Path(__file__).parent / "data" / "snapshot_main_3fd4266"
+
+
+@pytest.fixture(scope="module")
+def events() -> list[Event]:
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "scenario"
+        generate(root, seed=11, days=10, users=12)
+        reader = InputReader(tenant="t", sink=lambda letter: None)
+        return list(reader.read_paths([str(root)]))
+
+
+def saved_arrays(directory: Path) -> dict[str, np.ndarray]:
+    with np.load(directory / "state.npz", allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def desktop(engine: Engine) -> LateralDesktopFanout:
+    found = next(d for d in engine.detectors if d.name == "lateral_rdp_fanout")
+    assert isinstance(found, LateralDesktopFanout)
+    return found
+
+
+def test_main_desktop_fanout_snapshot_loads_every_value() -> None:
+    saved = saved_arrays(FIXTURE)
+    engine = Engine()
+    assert engine.load(FIXTURE)
+    detector = desktop(engine)
+    # (main: the shared keys' owner saved them, the desktop fan-out only its columns)
+    keys = wide_keys(saved["lateral_fanout_user/pairs_keys"])
+    assert "lateral_rdp_fanout/pairs_keys" not in saved
+    np.testing.assert_array_equal(detector.pairs_.keys, keys)
+    last = saved["lateral_rdp_fanout/pairs_last"]
+    seen = detector.pairs_.get("seen", keys)
+    np.testing.assert_array_equal(seen, ~np.isnan(last))
+    mark_last = saved["lateral_rdp_fanout/mark_last"]
+    marked = ~np.isnan(mark_last)
+    assert 0 < marked.sum() < len(marked)  # (the fixture has marks, and pairs without one)
+    np.testing.assert_array_equal(detector.desk_marks_.keys, keys[marked])
+    np.testing.assert_array_equal(detector.mark_last_, mark_last[marked])
+    np.testing.assert_array_equal(
+        detector.mark_value_, saved["lateral_rdp_fanout/mark_value"][marked]
+    )
+    np.testing.assert_array_equal(
+        saved["lateral_rdp_fanout/mark_value"][~marked], np.full((~marked).sum(), -np.inf)
+    )
+
+
+def test_main_snapshot_runs_on_as_this_code_does(events: list[Event], tmp_path: Path) -> None:
+    """Main's snapshot, resumed by this code, alerts on the second half exactly as this code
+    alerts after learning the first half itself (so every narrowed table holds what main's
+    held); and its own snapshot of that state round-trips array for array."""
+    split = len(events) // 2
+    own = Engine()
+    for start in range(0, split, 4096):
+        own.process(events[start : min(start + 4096, split)])
+    resumed = Engine()
+    assert resumed.load(FIXTURE)
+    for a, b in zip(own.detectors, resumed.detectors, strict=True):
+        for table, value in a.state().items():
+            np.testing.assert_array_equal(value, b.state()[table], err_msg=f"{a.name}/{table}")
+    resumed.save(tmp_path)
+    again = Engine()
+    assert again.load(tmp_path)
+    expected = own.process(events[split:])
+    assert [a.id for a in resumed.process(events[split:])] == [a.id for a in expected]
+    assert [a.id for a in again.process(events[split:])] == [a.id for a in expected]
+    assert desktop(own).desk_marks_.keys.size > 0
+
+
+def test_rare_keys_narrow_on_load() -> None:
+    engine = Engine()
+    assert engine.load(FIXTURE)
+    saved = saved_arrays(FIXTURE)
+    rare = [d for d in engine.detectors if isinstance(d, NoveltyDetector)]
+    assert rare
+    for detector in rare:
+        assert saved[f"{detector.name}/pair_keys"].dtype == np.int64
+        assert detector.pairs_.stored.dtype == np.uint32
+        np.testing.assert_array_equal(detector.pairs_.keys, saved[f"{detector.name}/pair_keys"])
+
+
+def test_count_table_narrow_then_wide_matches_a_dict() -> None:
+    """Random adds of small ids, then one id >= 2**16: every count and day read back is what
+    a plain dict of the same adds holds, and the keys go int64 only at that id."""
+    rng = np.random.default_rng(5)
+    table = CountTable(("seen",), ("last",))
+    counts: dict[int, int] = {}
+    days: dict[int, int] = {}
+    for step in range(40):
+        big = step >= 30
+        left = rng.integers(0, 70_000 if big else 300, 50)
+        right = rng.integers(0, 70_000 if step == 35 else 300, 50)
+        keys = pair_keys(left, right)
+        day = rng.integers(19_000, 19_100, 50).astype(np.float64)
+        table.add("seen", keys)
+        table.add_days("last", keys, day)
+        for k, d in zip(keys.tolist(), day.tolist(), strict=True):
+            counts[k] = counts.get(k, 0) + 1
+            days[k] = max(days.get(k, -(2**31)), int(d))
+        if not big:
+            assert table.stored.dtype == np.uint32
+    assert table.stored.dtype == np.int64
+    query = np.array([*sorted(counts), pair_keys(np.array([5]), np.array([70_001]))[0]])
+    found = table.lookup(query)
+    np.testing.assert_array_equal(found["seen"], [*(counts[k] for k in sorted(counts)), 0])
+    np.testing.assert_array_equal(found["last"][:-1], [days[k] for k in sorted(counts)])
+    assert np.isnan(found["last"][-1])
+    np.testing.assert_array_equal(table.keys, sorted(counts))
