@@ -54,8 +54,8 @@ class RiskConfig:
     # is at least ``corroborated_score`` (high): the same unexplained fact (a machine nobody
     # else uses, signing in with NTLM) recurring days apart is a credential in use. Such an
     # incident is otherwise scored at the alert bar: the slow account, or the fast risk of the
-    # latest use plus what is left of the one before. 0 = off.
-    recurrence_points: float = 0.0
+    # latest use plus what is left of the one before. 0 = off; 25 and 2 aspects: README round 10.
+    recurrence_points: float = 25.0
     recurrence_days: int = 2
     recurrence_aspects: int = 2
     # A repeat of the same finding at least this long after its latest report counts in full
