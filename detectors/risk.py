@@ -48,6 +48,20 @@ class RiskConfig:
     burst_by_strength: bool = False
     slow_half_life_hours: float = 336.0  # the slow account: 14 days
     slow_bar: float = 60.0  # slow risk that opens an incident (scored at the alert bar)
+    # An incident in which one finding worth at least ``recurrence_points`` (half the alert
+    # bar: nearly an incident on its own) came back on ``recurrence_days`` distinct days (UTC),
+    # each of them with findings through at least ``recurrence_aspects`` independent aspects,
+    # is at least ``corroborated_score`` (high): the same unexplained fact (a machine nobody
+    # else uses, signing in with NTLM) recurring days apart is a credential in use. Such an
+    # incident is otherwise scored at the alert bar: the slow account, or the fast risk of the
+    # latest use plus what is left of the one before. 0 = off; 25 and 2 aspects: README round 10.
+    recurrence_points: float = 25.0
+    recurrence_days: int = 2
+    recurrence_aspects: int = 2
+    # A repeat of the same finding at least this long after its latest report counts in full
+    # for the slow account (not the fast risk): uses two days apart are two uses even inside
+    # the half-life (0 = off: a repeat within the half-life adds nothing to either).
+    slow_repeat_hours: float = 0.0
     # Corroboration: this many independent aspects (where from, when, which client, how signed
     # in, what was reached, ...) each contributing at least ``corroboration_min_points`` to one
     # entity within ``corroboration_hours`` make the incident at least ``corroborated_score``
@@ -85,6 +99,8 @@ class RiskConfig:
             raise ValueError("risk: repeat_weight and reported_weight must be in [0, 1]")
         if self.corroboration_aspects < 0 or self.incident_max_hours < 0:
             raise ValueError("risk: corroboration_aspects and incident_max_hours must be >= 0")
+        if self.recurrence_points < 0 or self.recurrence_days < 1 or self.slow_repeat_hours < 0:
+            raise ValueError("risk: recurrence and slow repeat settings must be >= 0")
         if not 0 <= self.news_share <= 1:
             raise ValueError("risk: news_share must be in [0, 1]")
         if not 0 < self.corroborated_score <= 100 or self.corroboration_hours <= 0:
@@ -223,6 +239,7 @@ class RiskLayer:
             and t - f["time"] < cfg.half_life_hours * HOUR
         ]
         repeats = len(same)
+        slow_points: float | None = None  # what the slow account gets, when not ``points``
         # The same finding again soon after (a burst reusing the same new network) is the same
         # evidence and must not escalate like a new, independent signal: each repeat weighs less
         # (by default nothing). The same finding coming back days later is the slow pattern, and
@@ -234,16 +251,21 @@ class RiskLayer:
         if repeats:
             earlier = max(float(f.get("strength", f["points"])) for f in same)
             stronger = points - earlier if points >= 1.5 * earlier else 0.0
+            latest = max(f["time"] for f in same)
+            if cfg.slow_repeat_hours > 0 and t - latest >= cfg.slow_repeat_hours * HOUR:
+                slow_points = points
             points = points * cfg.repeat_weight**repeats + stronger
         # A finding already reported in an earlier incident of this entity is known to on-call
         # (and feedback is how to silence it for good): it counts as a repeat however much later
         # it comes back, so a routine flagged action does not reopen an incident every few days.
         unreported_points = points
+        discount = 1.0  # the reported and burst discounts, which apply to the slow account too
         if any(
             f.get("reported") and f["detector"] == signals.detector and f["observed"] == observed
             for f in state["factors"]
         ):
             points *= cfg.reported_weight
+            discount = cfg.reported_weight
         # One action leaves several artefacts at once (PsExec: share, pipe, file, service): the
         # same detector's other findings on this entity within minutes are one burst, and each
         # further one weighs less than the one before.
@@ -269,6 +291,8 @@ class RiskLayer:
             factor_share = share / points
         points *= factor_share
         unreported_points *= factor_share
+        discount *= factor_share
+        slow_points = points if slow_points is None else max(points, slow_points * discount)
         incident = self.incidents_.get(key)
         if incident is not None and (
             t - incident["last"] > cfg.incident_idle_hours * HOUR
@@ -289,7 +313,8 @@ class RiskLayer:
         # The slow account: weak findings that keep coming back over weeks (a stolen password
         # used every few days at night) add up here long after the fast risk has decayed.
         state["slow"] = (
-            state.get("slow", 0.0) * 0.5 ** (elapsed / (cfg.slow_half_life_hours * HOUR)) + points
+            state.get("slow", 0.0) * 0.5 ** (elapsed / (cfg.slow_half_life_hours * HOUR))
+            + slow_points
         )
         state["t"] = max(state["t"], t)
         factor = {
@@ -310,6 +335,8 @@ class RiskLayer:
             factor["strength"] = round(strongest, 2)
         if members and round(pre_burst, 2) != factor["points"]:  # its rank in later bursts
             factor["pre"] = round(pre_burst, 2)
+        if round(slow_points, 2) != factor["points"]:  # a repeat that counted for the slow account
+            factor["slow"] = round(slow_points, 2)
         horizon = t - max(4 * cfg.half_life_hours, 2 * cfg.slow_half_life_hours) * HOUR
         state["factors"] = [f for f in state["factors"] if f["time"] >= horizon][-cfg.max_factors :]
         state["factors"].append(factor)
@@ -319,6 +346,14 @@ class RiskLayer:
         aspects = self._corroborating(state["factors"], t)
         if score >= cfg.alert_bar and len(aspects) >= cfg.corroboration_aspects > 0:
             score = max(score, cfg.corroborated_score)
+        if cfg.recurrence_points > 0 and score >= cfg.alert_bar:
+            evidence = (
+                incident["factors"] + [factor]
+                if incident is not None
+                else [f for f in state["factors"] if not f.get("reported")]
+            )
+            if self._recurring(evidence):
+                score = max(score, cfg.corroborated_score)
         if incident is None:
             if score < cfg.alert_bar:
                 return None
@@ -383,6 +418,25 @@ class RiskLayer:
             incident["unsent"] = 0.0
             return self._alert(incident)
         return None
+
+    def _recurring(self, factors: list[dict[str, Any]]) -> bool:
+        """Whether one strong finding came back on enough days, each with a second aspect."""
+        cfg = self.config
+        days: dict[tuple[str, str], set[int]] = {}
+        day_aspects: dict[int, set[str]] = {}
+        for f in factors:
+            day = int(f["time"] // 86400)
+            aspect = ASPECTS.get(f["detector"], f["detector"])
+            day_aspects.setdefault(day, set()).add(CORROBORATION_ASPECTS.get(aspect, aspect))
+            # A repeat within the half-life counts here only where it counted for the slow
+            # account (``slow_repeat_hours``), at full strength.
+            if max(f["points"], f.get("slow", 0.0)) >= cfg.recurrence_points:
+                days.setdefault((f["detector"], f["observed"]), set()).add(day)
+        return any(
+            len([d for d in recurring if len(day_aspects[d]) >= cfg.recurrence_aspects])
+            >= cfg.recurrence_days
+            for recurring in days.values()
+        )
 
     def _corroborating(self, factors: list[dict[str, Any]], t: float) -> list[str]:
         """Aspects with a finding of weight on the entity within the corroboration window."""

@@ -206,3 +206,27 @@ def test_a_burst_is_worth_the_same_whatever_order_its_artefacts_arrive_in() -> N
     (second,) = run([pipe, task], ranked)
     assert first.score == 40.0 and second.score == 44.2
     assert run([pipe, task], RiskConfig()) == []  # arrival order, the default
+
+
+def test_a_strong_finding_recurring_on_separate_days_with_a_second_aspect_pages() -> None:
+    # A foreign machine signs in with alice's password (25, then 32 points three days later),
+    # each time with NTLM (3 points: the auth aspect). The second use opens an incident at the
+    # alert bar (low); the same strong finding on two days, each with a second aspect, is high.
+    def run(config: RiskConfig, with_auth: bool = True) -> list[Alert]:
+        builder, layer = BatchBuilder(), RiskLayer(config)
+        alerts: list[Alert] = []
+        for hours, points in ((0.0, 25.0), (72.0, 32.0)):
+            batch = _batch(builder, hours=hours)
+            signals = [_signal(batch, "rare_workstation", points)]
+            if with_auth:
+                signals.append(_signal(batch, "rare_auth_method", 3.0))
+            alerts += layer.update(signals, batch, builder)
+        return alerts
+
+    recurring = RiskConfig(recurrence_points=20.0, recurrence_aspects=2)
+    (alert,) = run(recurring)
+    assert alert.severity == "high" and alert.score == 65.0
+    (plain,) = run(RiskConfig(recurrence_points=0.0))
+    assert plain.severity == "low"
+    (alone,) = run(recurring, with_auth=False)  # one aspect: a new network used twice
+    assert alone.severity == "low"
