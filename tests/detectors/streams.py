@@ -84,3 +84,35 @@ def new_attribute_case(
         )
 
     return history, anomaly
+
+
+def network_logon(
+    when: datetime, user: str, src: str, dst: str, *, privileged: bool = False, ip: str = ""
+) -> Event:
+    """A network logon (type 3) of ``user`` on ``dst`` from machine ``src``."""
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="test",
+        action=Action.LOGON,
+        user=user,
+        src_host=src,
+        src_ip=ip,
+        dst_host=dst,
+        logon_type="3",
+        privileged=privileged,
+    )
+
+
+def explicit_credential(when: datetime, user: str, target: str, src: str, dst: str) -> Event:
+    """A 4648 on ``src``: ``user`` typed ``target``'s password for server ``dst``."""
+    return Event(
+        time=when,
+        tenant="acme",
+        source_format="test",
+        action=Action.EXPLICIT_CREDENTIAL,
+        user=user,
+        target_user=target,
+        src_host=src,
+        dst_host=dst,
+    )

@@ -11,39 +11,11 @@ import numpy as np
 from detectors.batch import BatchBuilder
 from detectors.login_chain import LoginChain
 from detectors.rare_attributes import RareWorkstation
-from schemas.event import Action, Event
+from schemas.event import Event
+from tests.detectors.streams import explicit_credential as explicit
+from tests.detectors.streams import network_logon as logon
 
 MONDAY = datetime(2024, 3, 4, tzinfo=UTC)
-
-
-def logon(
-    when: datetime, user: str, src: str, dst: str, *, privileged: bool = False, ip: str = ""
-) -> Event:
-    return Event(
-        time=when,
-        tenant="acme",
-        source_format="test",
-        action=Action.LOGON,
-        user=user,
-        src_host=src,
-        src_ip=ip,
-        dst_host=dst,
-        logon_type="3",
-        privileged=privileged,
-    )
-
-
-def explicit(when: datetime, user: str, target: str, src: str, dst: str) -> Event:
-    return Event(
-        time=when,
-        tenant="acme",
-        source_format="test",
-        action=Action.EXPLICIT_CREDENTIAL,
-        user=user,
-        target_user=target,
-        src_host=src,
-        dst_host=dst,
-    )
 
 
 # -- rare_workstation: the tenant's machines ------------------------------------------------
