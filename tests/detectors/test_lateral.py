@@ -311,16 +311,18 @@ def test_fanout_burst_to_25_hosts_in_10_minutes_alerts() -> None:
     assert "lateral_fanout_source" in detectors_of(source[-1])
 
 
+def rdp(when: datetime, user: str, dst: str) -> Event:
+    """A remote-desktop logon (4624 type 10) of ``user`` on ``dst``."""
+    return msgspec.structs.replace(
+        logon(when, user, dst), logon_type="10", record_id=f"rdp-{user}-{dst}-{when}"
+    )
+
+
 def test_a_desktop_session_on_a_host_everybody_only_reads_files_from_is_news() -> None:
     # Ten users read files on "files" (network logons) and eight others open desktop sessions
     # on the terminal server "ts01". user15 reaching "files" for the first time is covered by
     # the host's popularity; opening a desktop session there is not (nobody does that), while
     # a first session on ts01, where eight others work, still is covered.
-    def rdp(when: datetime, user: str, dst: str) -> Event:
-        return msgspec.structs.replace(
-            logon(when, user, dst), logon_type="10", record_id=f"rdp-{user}-{dst}-{when}"
-        )
-
     history = []
     for day in range(HISTORY_DAYS):
         history += routine(day)
@@ -344,11 +346,6 @@ def test_a_walk_through_desktops_that_others_use_alerts_once() -> None:
     # reads mail and files; on the day after the history they open sessions on both, 20 min
     # apart: an alert. user16 walked two new desktop hosts in week two (alerted then): their
     # same walk the day after is a finding already reported, and makes no new alert.
-    def rdp(when: datetime, user: str, dst: str) -> Event:
-        return msgspec.structs.replace(
-            logon(when, user, dst), logon_type="10", record_id=f"rdp-{user}-{dst}-{when}"
-        )
-
     history = []
     for day in range(HISTORY_DAYS):
         history += routine(day)
