@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import msgspec
 
+from benchmarks.scenario import generate
 from schemas.event import Action, Event, Outcome
+from schemas.readers import InputReader
 
 START = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)  # a Monday
 
@@ -116,3 +120,13 @@ def explicit_credential(when: datetime, user: str, target: str, src: str, dst: s
         src_host=src,
         dst_host=dst,
     )
+
+
+def scenario_events() -> list[Event]:
+    """A small generated scenario with every attack once (lateral movement included): seed 11,
+    10 days, 12 users, tenant "t" (the snapshots under tests/detectors/data were saved from it)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "scenario"
+        generate(root, seed=11, days=10, users=12)
+        reader = InputReader(tenant="t", sink=lambda letter: None)
+        return list(reader.read_paths([str(root)]))

@@ -10,13 +10,11 @@ shared, or by an engine that ran a detector alone) load with every value where i
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.scenario import generate
 from detectors import registry
 from detectors._pair_columns import KeyedColumns
 from detectors.base import Detector
@@ -32,7 +30,7 @@ from detectors.login_chain import LoginChain
 from detectors.novelty import NoveltyDetector
 from detectors.remote_exec import NO_SOURCE, RemoteExecution
 from schemas.event import Event
-from schemas.readers import InputReader
+from tests.detectors.streams import scenario_events
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_a68d8f0"
 SHARING = (
@@ -54,12 +52,7 @@ OWN_TABLES = {
 
 @pytest.fixture(scope="module")
 def events() -> list[Event]:
-    """A small generated scenario with every attack once (lateral movement included)."""
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch) / "scenario"
-        generate(root, seed=11, days=10, users=12)
-        reader = InputReader(tenant="t", sink=lambda letter: None)
-        return list(reader.read_paths([str(root)]))
+    return scenario_events()
 
 
 def run(engine: Engine, events: list[Event], size: int = 700) -> dict[str, list[tuple]]:

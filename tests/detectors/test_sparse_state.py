@@ -9,31 +9,25 @@ marks aligned with every shared pair, the rare_* keys int64) after the first hal
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from benchmarks.scenario import generate
 from detectors._pair_columns import wide_keys
 from detectors.base import CountTable, pair_keys
 from detectors.engine import Engine
 from detectors.lateral import LateralDesktopFanout
 from detectors.novelty import NoveltyDetector
 from schemas.event import Event
-from schemas.readers import InputReader
+from tests.detectors.streams import scenario_events
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_3fd4266"
 
 
 @pytest.fixture(scope="module")
 def events() -> list[Event]:
-    with tempfile.TemporaryDirectory() as scratch:
-        root = Path(scratch) / "scenario"
-        generate(root, seed=11, days=10, users=12)
-        reader = InputReader(tenant="t", sink=lambda letter: None)
-        return list(reader.read_paths([str(root)]))
+    return scenario_events()
 
 
 def saved_arrays(directory: Path) -> dict[str, np.ndarray]:
