@@ -233,11 +233,30 @@ class ParseProcess:
 
     async def start(self) -> None:
         """Start the child and wait until it has imported the parsers (start-up errors surface
-        here, not on the first chunk)."""
+        here, not on the first chunk). A child that gives no answer within the answer timeout
+        is killed and TimeoutError raised: in ``parse()`` that counts as a death, like a hung
+        chunk, so neither the first start nor a restart can hang the worker."""
         self._pool = self._new_pool()
         loop = asyncio.get_running_loop()
-        self.pid = await loop.run_in_executor(self._pool, _child_pid)
+        try:
+            self.pid = await asyncio.wait_for(
+                loop.run_in_executor(self._pool, _child_pid), self.answer_timeout_s
+            )
+        except TimeoutError:
+            self._discard_pool(kill=True)
+            raise
         log.info("parse child started (pid %d)", self.pid)
+
+    def _discard_pool(self, kill: bool) -> None:
+        """Drop the pool without waiting on it; ``kill`` its processes first when one may be
+        hung (the executor's shutdown would wait on a hung child forever)."""
+        if self._pool is None:
+            return
+        if kill:
+            for process in _pool_processes(self._pool):
+                process.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = None
 
     async def parse(self, values: list[tuple[bytes | None, bytes]]) -> SentChunk:
         """Parse and produce a chunk in the child; a dead child is replaced and the chunk
@@ -259,12 +278,7 @@ class ParseProcess:
                 self.deaths += 1
                 why = exc if isinstance(exc, BrokenProcessPool) else "no answer in time: killed"
                 log.error("parse child (pid %s) died (%s); %d in a row", self.pid, why, self.deaths)
-                if self._pool is not None:
-                    if isinstance(exc, TimeoutError):
-                        for process in _pool_processes(self._pool):
-                            process.kill()
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                    self._pool = None
+                self._discard_pool(kill=isinstance(exc, TimeoutError))
                 if self.deaths >= MAX_DEATHS:
                     raise ParseProcessDied(
                         f"parse child died {self.deaths} times in a row"

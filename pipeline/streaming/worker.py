@@ -298,12 +298,10 @@ class Worker:
                 answer_timeout_s=self.s.stall_s / 2,
             )
             try:
-                # A child that never answers its first call would otherwise hang the start.
-                await asyncio.wait_for(self.parse_process.start(), timeout=self.s.stall_s)
+                await self.parse_process.start()  # bounded by the answer timeout
             except TimeoutError:
-                self.parse_process.close()
                 raise WorkerFailed(
-                    f"parse child gave no answer in {self.s.stall_s:.0f} s"
+                    f"parse child gave no answer in {self.parse_process.answer_timeout_s:.0f} s"
                 ) from None
         t = self.s.topics
         # The tables first, so the first alerts routed already see every suppression.

@@ -11,9 +11,11 @@ import socket
 import orjson
 
 from pipeline.streaming.parse_child import (
+    MAX_DEATHS,
     ChildSettings,
     ChunkParser,
     ParseProcess,
+    ParseProcessDied,
 )
 
 LINE = "May  1 10:00:00 srv1 sshd[42]: Accepted password for alice from 10.0.0.7 port 4000 ssh2"
@@ -74,5 +76,44 @@ def test_child_reports_an_undelivered_chunk_and_is_replaced_when_killed() -> Non
             assert restarts == [1] and child.deaths == 0
         finally:
             child.close()
+
+    asyncio.run(run())
+
+
+def test_a_child_that_does_not_answer_its_start_in_time_is_killed() -> None:
+    """The start is bounded by the answer timeout (a restart inside ``parse()`` included): a
+    spawned interpreter cannot import the parsers in 10 ms, so the start times out, the
+    child's process is killed and no pool is kept."""
+
+    async def run() -> None:
+        child = ParseProcess(_settings(), answer_timeout_s=0.01)
+        try:
+            await child.start()
+        except TimeoutError:
+            pass
+        else:
+            raise AssertionError("start() answered within 10 ms")
+        finally:
+            child.close()
+        assert child._pool is None
+
+    asyncio.run(run())
+
+
+def test_restarts_that_never_answer_fail_after_max_deaths() -> None:
+    async def run() -> None:
+        restarts: list[int] = []
+        child = ParseProcess(
+            _settings(), on_restart=lambda: restarts.append(1), answer_timeout_s=0.01
+        )
+        try:
+            await child.parse(_chunk())
+        except ParseProcessDied as exc:
+            assert "died 3 times in a row" in str(exc)
+        else:
+            raise AssertionError("parse() succeeded with a 10 ms answer timeout")
+        finally:
+            child.close()
+        assert child.deaths == MAX_DEATHS and len(restarts) == MAX_DEATHS - 1
 
     asyncio.run(run())
