@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from benchmarks.scenario import generate
 from schemas.event import Action
 from schemas.readers import InputReader
@@ -42,3 +44,15 @@ def test_other_sets_have_no_file_server_deletes(tmp_path: Path) -> None:
     generate(tmp_path, seed=171, days=6, users=20, learning_days=3, attacks=["every"])
     kinds = Counter(event.event_id for event in _events(tmp_path))  # type: ignore[attr-defined]
     assert not {"4663", "4660", "4670"} & set(kinds)
+
+
+def test_compiled_helk_reader_reads_the_file_server_logs_as_python(tmp_path: Path) -> None:
+    """The differential test of tests/schemas/test_helk_native.py on the file server's logs:
+    deletes, 4663s read as nothing and 4670s through the compiled reader and without it."""
+    from tests.schemas.test_helk_native import assert_same, needs_native
+
+    if needs_native.args[0]:
+        pytest.skip("vigil_native is not installed")
+    generate(tmp_path, seed=172, days=6, users=20, learning_days=3, attacks=["files"])
+    events, _, _ = assert_same([str(tmp_path / "logs" / "windows")], per_record=True)
+    assert sum("action=<Action.DELETE" in event for event in events) > 1000
