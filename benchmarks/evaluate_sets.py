@@ -58,6 +58,8 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s141", "--seeds 141,142 --attacks every,every --users 120 --days 35"),
     ("s151m", "--seeds 151,152,153,154 --attacks more"),
     ("s161m", "--seeds 161,162 --attacks more,more --users 120 --days 35"),
+    # round 11: the file server's audited deletes and ACL changes with its attacks (opt-in)
+    ("s171f", "--seeds 171,172,173,174 --attacks files"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -23,6 +23,7 @@ from benchmarks.scenario.context import (
     Injected,
     random_name,
 )
+from benchmarks.scenario.file_server import FILES
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
     ADMIN,
@@ -794,12 +795,13 @@ ATTACKS: dict[str, AttackKind] = {
 # Every kind by name: the first catalogue (the default, and what ``all`` means, so existing seed
 # sets keep generating the same scenarios), the threat-list kinds added later (``new``) and round
 # 8's variants (``more``; not in ``every``, which keeps naming the sets it named).
-CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE}
+CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES}
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
     "every": (*ATTACKS, *THREATS),
     "more": tuple(MORE),
+    "files": tuple(FILES),
 }
 
 

@@ -117,6 +117,9 @@ EVENT_META: dict[int, _EventMeta] = {
     4776: _EventMeta("Credential Validation", 14336, 0),
     5140: _EventMeta("File Share", 12808, 1),
     5145: _EventMeta("Detailed File Share", 12811, 0),
+    4663: _EventMeta("File System", 12800, 1),
+    4660: _EventMeta("File System", 12800, 0),
+    4670: _EventMeta("Authorization Policy Change", 13570, 0),
     1102: _EventMeta("Log clear", 104, 1, provider="eventlog"),
     7045: _EventMeta("Service Control Manager", 0, 0, provider="scm"),
 }

@@ -1915,6 +1915,11 @@ def generate(
     from benchmarks.scenario import remote_admin
 
     remote = remote_admin.plan(world, episodes)
+    # The file server's audited deletes (round 11) only with its attack kinds: every other
+    # set's events stay as they were.
+    from benchmarks.scenario import file_server
+
+    files = any(name in file_server.FILES for name in names)
     for day in range(days):
         for person in org.humans:
             with world.tagged(*person.episodes.get(day, [])):
@@ -1924,6 +1929,8 @@ def generate(
         server_ssh_day(world, day, episodes)
         aws_background_day(world, day)
         remote.day(day)
+        if files:
+            file_server.file_server_day(world, day)
     injected = attack_catalogue.inject(world, names)
 
     written = sink.write(out_dir, gzip=gzip, aws_account=org.aws_account, region=org.region)

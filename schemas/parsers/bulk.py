@@ -53,6 +53,9 @@ from schemas.parsers.windows import (
 
 _SKIP = "skip"
 _FAILED = "failed"
+#: The template of a record its handler reads as nothing (``windows.Handler`` gave None): no
+#: event, once its time has parsed (the per-record parser parses the time first too).
+_NOTHING = "nothing"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Cached entries (templates of all handlers together, or event-id/host combinations) before
 #: the cache is emptied: bounds memory (~300 bytes a template) on inputs of endless variety.
@@ -205,15 +208,19 @@ class HelkTemplates:
         tracer = _Tracer(record)
         try:
             kwargs = meta.handler(tracer, meta.host)
-            kwargs.setdefault("dst_host", meta.host)
-            template: Any = Event(
-                time=_EPOCH,
-                tenant=ctx.tenant,
-                source_format=self.parser.name,
-                event_id=meta.event_id,
-                record_id="",
-                **kwargs,
-            )
+            template: Any
+            if kwargs is None:  # read, nothing a detector uses (a 4663 read): no event
+                template = _NOTHING
+            else:
+                kwargs.setdefault("dst_host", meta.host)
+                template = Event(
+                    time=_EPOCH,
+                    tenant=ctx.tenant,
+                    source_format=self.parser.name,
+                    event_id=meta.event_id,
+                    record_id="",
+                    **kwargs,
+                )
         except Exception:  # the per-record parser gives the exact reason
             template = _FAILED
         if tracer.whole:
@@ -287,6 +294,8 @@ class HelkTemplates:
                     time = _time(value, field_name)
         except Exception:  # the per-record parser gives the exact reason
             return self.parser.parse(record, ctx)  # type: ignore[no-any-return]
+        if template is _NOTHING:
+            return []
         return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]
 
     # -- the compiled reader's path --------------------------------------------------------
@@ -349,6 +358,8 @@ class HelkTemplates:
                     time = _time(value, field_name)
         except Exception:  # the per-record parser gives the exact reason
             return self.parse(orjson.loads(line), ctx)
+        if template is _NOTHING:
+            return []
         return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]
 
 

@@ -45,8 +45,10 @@ from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
 Fields = Mapping[str, Any]
 # A handler turns the flat field dict (+ the normalised reporting host) into Event keyword
-# arguments; the shared code adds time, tenant, ids and dst_host.
-Handler = Callable[[Fields, str], dict[str, Any]]
+# arguments; the shared code adds time, tenant, ids and dst_host. None: the record is read but
+# carries nothing a detector uses (a 4663 read or write, a registry key's ACL), like an id
+# without a handler; its time is still parsed first, so a bad one is dead-lettered the same.
+Handler = Callable[[Fields, str], dict[str, Any] | None]
 
 
 class WinMeta(NamedTuple):
@@ -552,6 +554,125 @@ def _ds_change(fields: Fields, host: str) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------------------------
+# File-server deletes and permission changes (issue 3: mass deletion, mass ACL changes; read by
+# ``volume``). Only file-system objects: a 4663/4670 on a registry key, token or process is
+# the system's own housekeeping (services rewrite their token DACLs at every start).
+
+#: 4663 AccessMask bit and AccessList code of the DELETE right ("%%1537" renders as DELETE).
+_DELETE_RIGHT = 0x10000
+_DELETE_CODE = "%%1537"
+
+
+def _folder(path: str) -> str:
+    """The folder of a file path (the object of a delete): a mass deletion is hundreds of files
+    in a few folders, and one value per folder keeps the interned object table small."""
+    head, sep, _ = path.rstrip("\\").rpartition("\\")
+    return head if sep and head else path
+
+
+def _is_file_object(fields: Fields) -> bool:
+    # "File" covers folders too; a missing ObjectType (trimmed exports) is read as a file.
+    return _clean(_s(fields, "ObjectType")).lower() in ("", "file")
+
+
+def _object_delete(fields: Fields, host: str) -> dict[str, Any] | None:
+    # 4663: an access attempt was made on an object. Only the DELETE right is read: reads and
+    # writes (most of a file server's audited 4663s, and every registry read) are skipped, as
+    # 4660 (object deleted) is: it follows the 4663 with DELETE for the same handle and names
+    # no object, so reading both would count each deletion twice.
+    if not _is_file_object(fields):
+        return None
+    try:
+        mask = int(_s(fields, "AccessMask") or "0", 16)
+    except ValueError:
+        mask = 0
+    if not (mask & _DELETE_RIGHT or _DELETE_CODE in _s(fields, "AccessList")):
+        return None
+    user, machine = _account(_s(fields, "SubjectUserName"))
+    return {
+        "action": Action.DELETE,
+        "user": user,  # a machine account (SYSTEM's own work) is a host, as elsewhere
+        "src_host": machine,
+        "object": _folder(_clean(_s(fields, "ObjectName"))),
+        "app": _clean(_s(fields, "ProcessName")),
+    }
+
+
+def _sd_part(sd: str, tag: str) -> str:
+    """One part of an SDDL string (``O:``, ``G:``, ``D:``, ``S:``; tags outside the ACEs'
+    parentheses), "" when absent.
+
+    >>> _sd_part("O:BAG:SYD:(A;;FA;;;BA)S:AI", "D")
+    'D:(A;;FA;;;BA)'
+    """
+    depth, start, found = 0, -1, ""
+    for index, char in enumerate(sd):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and char in "OGDS" and sd[index + 1 : index + 2] == ":":
+            if start >= 0 and sd[start] == tag:
+                return sd[start:index]
+            start = index
+    if start >= 0 and sd[start] == tag:
+        found = sd[start:]
+    return found
+
+
+def _permission_change(fields: Fields, host: str) -> dict[str, Any] | None:
+    # 4670: permissions on an object were changed (OldSd -> NewSd, SDDL). A folder's ACL
+    # rewritten is a permission change like a directory object's (4662 WRITE_DAC, 5136
+    # nTSecurityDescriptor): POLICY_CHANGE, the class ``volume`` counts mass permission
+    # changes in. Not privileged: one ACL fix is routine; hundreds in minutes are volume's.
+    if not _is_file_object(fields):
+        return None
+    user, machine = _account(_s(fields, "SubjectUserName"))
+    old, new = _s(fields, "OldSd"), _s(fields, "NewSd")
+    changed = [
+        name
+        for tag, name in (("O", "owner"), ("D", "dacl"), ("S", "sacl"))
+        if _sd_part(old, tag) != _sd_part(new, tag)
+    ]
+    return {
+        "action": Action.POLICY_CHANGE,
+        "user": user,
+        "src_host": machine,
+        "object": _clean(_s(fields, "ObjectName")),
+        "reason": " ".join(changed) + " changed" if changed else "",
+    }
+
+
+#: Sysmon 23/26 deletes below these folders are software's own churn (browser and app caches,
+#: temp files, updates): thousands a day under a user's account that the user never chose.
+_CHURN_FOLDERS = (
+    "\\appdata\\",
+    "\\temp\\",
+    "\\tmp\\",
+    "\\windows\\",
+    "\\programdata\\",
+    "\\program files",
+    "\\$recycle.bin\\",
+)
+
+
+def _sysmon_delete(fields: Fields, host: str) -> dict[str, Any] | None:
+    # Sysmon 23 (FileDelete, archived) and 26 (FileDeleteDetected): a local delete by a process.
+    path = _clean(_s(fields, "TargetFilename"))
+    lowered = path.lower()
+    if any(folder in lowered for folder in _CHURN_FOLDERS):
+        return None
+    user, machine = _account(_s(fields, "User"))
+    return {
+        "action": Action.DELETE,
+        "user": user,
+        "src_host": machine,
+        "object": _folder(path),
+        "app": _clean(_s(fields, "Image")),
+    }
+
+
 def _build_handlers() -> dict[tuple[str, int], Handler]:
     table: dict[tuple[str, int], Handler] = {
         ("security", 4624): _logon,
@@ -570,6 +691,8 @@ def _build_handlers() -> dict[tuple[str, int], Handler]:
         ("security", 4719): _audit_policy,
         ("security", 4912): _audit_policy,
         ("security", 5136): _ds_change,
+        ("security", 4663): _object_delete,
+        ("security", 4670): _permission_change,
         # 1102 comes from the Eventlog provider; "security" covers exports without a provider.
         ("security", 1102): _security_log_cleared,
         ("eventlog", 1102): _security_log_cleared,
@@ -578,6 +701,8 @@ def _build_handlers() -> dict[tuple[str, int], Handler]:
         ("system", 7045): _service_install_system,
         ("sysmon", 1): _sysmon_process,
         ("sysmon", 3): _sysmon_network,
+        ("sysmon", 23): _sysmon_delete,
+        ("sysmon", 26): _sysmon_delete,
     }
     for event_id in _ACCOUNT_VERBS:
         table["security", event_id] = _account_change(event_id)
@@ -658,6 +783,8 @@ def windows_events(
     time = _time(fields, meta)
     host = normalise_host(meta.computer)
     kwargs = handler(fields, host)
+    if kwargs is None:
+        return []
     kwargs.setdefault("dst_host", host)
     number = meta.record_number or _record_hash(record)
     event_id = f"sysmon:{meta.event_id}" if meta.family == "sysmon" else str(meta.event_id)
