@@ -4,7 +4,7 @@
 
 Runs the engine over a generated scenario (or ``--input`` logs) in batches of 8,192 events, as
 ``benchmarks.throughput`` does, then prints every state array with its dtype, length and
-bytes per user, largest first, and per-detector totals. Bytes only count numpy arrays (the
+bytes per user, largest first (the ``--top`` largest; 0: all), and per-detector totals. Bytes only count numpy arrays (the
 vocabularies of names are shared by all detectors and are not in ``state_bytes``).
 """
 
@@ -53,7 +53,8 @@ def report(engine: Engine, top: int) -> str:
         lines.append(f"  {name:28} {nbytes / users:8.1f}")
     lines.append(f"largest tables (of {len(rows)}):")
     lines.append(f"  {'detector':28} {'table':28} {'dtype':>8} {'entries':>9} {'B/user':>8}")
-    for name, table, dtype, entries, nbytes in sorted(rows, key=lambda r: -r[4])[:top]:
+    # (--top 0: every table)
+    for name, table, dtype, entries, nbytes in sorted(rows, key=lambda r: -r[4])[: top or None]:
         lines.append(f"  {name:28} {table:28} {dtype:>8} {entries:>9,} {nbytes / users:8.1f}")
     return "\n".join(lines)
 

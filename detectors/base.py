@@ -367,12 +367,32 @@ class PairTable:
     (8 bytes an entry) and :meth:`lookup` answers NaN for them. One whose counts nobody reads
     (only the last time) is made with ``tally=False``: :meth:`lookup` then answers 1 for a key
     that is present.
+    A table of :func:`pair_keys` keys (or of single ids: a pair with left 0) made with
+    ``narrow_keys=True`` keeps them in 32 bits while both ids of every key are < 2**16
+    (:func:`narrow_pair_keys`, the same order, as :class:`CountTable` does); the first larger
+    one makes them ``int64`` for good (keys are never removed: that is "while they all fit",
+    so the type follows from the keys alone, also when restored from a snapshot).
+
+    >>> narrow = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+    >>> narrow.add(pair_keys(np.array([3, 3]), np.array([4, 4])), np.zeros(2))
+    >>> narrow.keys.dtype.name, narrow.lookup(pair_keys(np.array([3, 9]), np.array([4, 4])))[0]
+    ('uint32', array([2., 0.]))
+    >>> narrow.add(pair_keys(np.array([70_000]), np.array([1])), np.zeros(1))
+    >>> narrow.keys.dtype.name, narrow.lookup(pair_keys(np.array([3, 70_000]), np.array([4, 1])))[0]
+    ('int64', array([2., 1.]))
     """
 
     def __init__(
-        self, counts: type[np.generic] = np.float64, *, times: bool = True, tally: bool = True
+        self,
+        counts: type[np.generic] = np.float64,
+        *,
+        times: bool = True,
+        tally: bool = True,
+        narrow_keys: bool = False,
     ) -> None:
-        self.keys: Int64Array = np.empty(0, dtype=np.int64)
+        self._narrow_keys = narrow_keys
+        # (uint32 narrow keys while they all fit, when ``narrow_keys``; else int64)
+        self.keys: np.ndarray = np.empty(0, dtype=np.uint32 if narrow_keys else np.int64)
         self._whole = np.issubdtype(counts, np.integer)
         self._tally = tally
         self.counts: np.ndarray = np.empty(0, dtype=np.uint8 if self._whole else counts)
@@ -386,9 +406,15 @@ class PairTable:
         """Counts (0 when absent) and last-seen times (NaN when absent) for ``keys``."""
         if len(self.keys) == 0:
             return np.zeros(len(keys)), np.full(len(keys), np.nan)
-        position = search_sorted(self.keys, keys)
+        query: np.ndarray = keys
+        fits = None
+        if self.keys.dtype == np.uint32:  # (a key that does not fit is not stored)
+            query, fits = narrow_pair_keys(keys)
+        position = search_sorted(self.keys, query)
         clipped = np.minimum(position, len(self.keys) - 1)
-        found = self.keys[clipped] == keys
+        found = self.keys[clipped] == query
+        if fits is not None:
+            found &= fits
         counts = np.where(found, self.counts[clipped] if self._tally else 1.0, 0.0)
         if not self._times:
             return counts, np.full(len(keys), np.nan)
@@ -406,6 +432,12 @@ class PairTable:
         latest = np.full(len(unique), -np.inf)
         if self._times:
             np.maximum.at(latest, inverse, times)
+        if self.keys.dtype == np.uint32:
+            narrow, fits = narrow_pair_keys(unique)
+            if fits.all():
+                unique = narrow  # (the same order)
+            else:  # a larger id: every key in 64 bits from now
+                self.keys = wide_pair_keys(self.keys)
         position = np.searchsorted(self.keys, unique)
         clipped = np.minimum(position, max(len(self.keys) - 1, 0))
         found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
@@ -443,7 +475,14 @@ class PairTable:
         return state
 
     def load_state(self, state: StateDict, prefix: str) -> None:
-        self.keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
+        keys = np.asarray(state[f"{prefix}keys"])
+        # (narrow or int64, whichever was saved: kept as this table keeps them)
+        wide = wide_pair_keys(keys) if keys.dtype == np.uint32 else keys.astype(np.int64)
+        self.keys = wide
+        if self._narrow_keys:
+            narrow, fits = narrow_pair_keys(wide)
+            if fits.all():
+                self.keys = narrow
         # Snapshots from before whole counts were narrow hold them as float64 or uint32: the
         # same values, narrowed as :meth:`add` keeps them.
         if self._tally:  # (a snapshot may hold counts this table does not keep: ignored)

@@ -85,13 +85,13 @@ _INTERRUPT_MARKERS = ("50074", "50076", "50079", "50158", "500121", "mfa")
 
 
 def merge_pair_times(
-    keys: Int64Array,
+    keys: np.ndarray,
     last: FloatArray,
-    unique: Int64Array,
+    unique: np.ndarray,
     latest: FloatArray,
     cutoff: float,
     oldest: float,
-) -> tuple[Int64Array, FloatArray, float]:
+) -> tuple[np.ndarray, FloatArray, float]:
     """The sorted pair table ``keys`` / ``last`` with the batch's sorted distinct pairs
     ``unique`` and their latest times folded in (the later time of a known pair; new pairs
     inserted in order), then the pairs last seen before ``cutoff`` forgotten; and a new lower
@@ -662,6 +662,60 @@ class FailedLogonsSource(FailedLogonSurprise):
 
 VALID_FAIL, INVALID_FAIL, SUCCESS = 0, 1, 2
 CHANNELS = 3
+#: Largest source or user id of a spray pair whose key is kept in 32 bits (narrow_spray_keys).
+NARROW_SPRAY_ID = (1 << 15) - 1
+
+
+def narrow_spray_keys(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
+    """Spray pair keys (``ip << 33 | channel << 31 | user``) as ``uint32`` ``ip << 17 |
+    channel << 15 | user`` (the same order: channel < 4), and which of them have both ids
+    < 2**15 (the others come out as 0).
+
+    >>> wide = np.array([(5 << 33) | (2 << 31) | 7, 1 << 48], dtype=np.int64)
+    >>> narrow, fits = narrow_spray_keys(wide)
+    >>> fits.tolist(), wide_spray_keys(narrow[:1]).tolist() == wide[:1].tolist()
+    ([True, False], True)
+    """
+    ip, channel, user = keys >> 33, (keys >> 31) & 3, keys & 0x7FFFFFFF
+    fits = (keys >= 0) & (ip <= NARROW_SPRAY_ID) & (user <= NARROW_SPRAY_ID)
+    narrow = np.where(fits, (ip << 17) | (channel << 15) | user, 0).astype(np.uint32)
+    return narrow, fits
+
+
+def wide_spray_keys(stored: np.ndarray) -> Int64Array:
+    """Stored spray keys (``uint32`` narrow or ``int64``) as ``int64`` ``ip << 33 | channel <<
+    31 | user``."""
+    if stored.dtype == np.int64:
+        return stored
+    value = stored.astype(np.int64)
+    wide: Int64Array = ((value >> 17) << 33) | (((value >> 15) & 3) << 31) | (value & 0x7FFF)
+    return wide
+
+
+def stored_spray_keys(keys: Int64Array) -> np.ndarray:
+    """How a sorted table of wide spray keys is kept: ``uint32`` exactly when every key fits
+    (so the type follows from the keys alone, never from the batching or a snapshot)."""
+    narrow, fits = narrow_spray_keys(keys)
+    return narrow if bool(fits.all()) else keys
+
+
+def _replace_rows(
+    ips: np.ndarray, kept: FloatArray, sources: Int64Array, rows: FloatArray
+) -> tuple[np.ndarray, FloatArray]:
+    """A sparse table of rows by sorted source id (``int32``) with the rows of ``sources``
+    (sorted, distinct) replaced; rows that are all 0 are not kept (they read as 0)."""
+    # Mark where ``sources`` sit among the stored ones (the batch's sources, where np.isin
+    # sorted every stored source each batch).
+    others = np.ones(len(ips), dtype=np.bool_)
+    at = np.searchsorted(ips, sources)
+    hit = at < len(ips)
+    hit[hit] = ips[at[hit]] == sources[hit]
+    others[at[hit]] = False
+    nonzero = (rows != 0).any(axis=1)
+    merged = np.concatenate([ips[others], sources[nonzero]])
+    merged_rows = np.concatenate([kept[others], rows[nonzero]])
+    order = np.argsort(merged, kind="stable")
+    return merged[order].astype(np.int32), merged_rows[order]
 
 
 class SpraySources:
@@ -710,13 +764,21 @@ class SpraySources:
         self.points_per_level = points_per_level
         self.invalid_points = invalid_points
         self.max_points = max_points
-        self.sums_ = np.zeros((0, CHANNELS), dtype=np.float64)  # decayed distinct per channel
+        # Decayed distinct accounts per channel: successes for every source (most sign in), the
+        # two failure channels only for sources where one is not 0 (most sources never fail: a
+        # missing row reads as 0, exactly, as the stored 0 did; 189 of 787 sources fail on the
+        # 28-day scenario).
+        self.sums_ = np.zeros(0, dtype=np.float64)  # SUCCESS, per source id
+        self.fail_ips_ = np.empty(0, dtype=np.int32)  # sorted source ids
+        self.fail_rows_ = np.zeros((0, 2), dtype=np.float64)  # their VALID_FAIL, INVALID_FAIL
         # Running peaks of the failure counts, kept only for sources where one is not 0 (most
         # sources never fail on a handful of accounts; a missing row reads as 0, exactly).
         self.peak_ips_ = np.empty(0, dtype=np.int32)  # sorted source ids
         self.peak_rows_ = np.zeros((0, 2), dtype=np.float64)  # their peaks
         self.stamp_ = np.empty(0, dtype=np.float64)  # time sums/peaks refer to (NaN = none)
-        self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted (ip, channel, user) keys
+        # Sorted (ip, channel, user) keys: uint32 while every stored pair's ids are < 2**15
+        # (stored_spray_keys), else int64.
+        self.pair_keys_: np.ndarray = np.empty(0, dtype=np.uint32)
         self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
         # A lower bound of pair_last_ (-inf: unknown), so that a batch that forgets no pair
         # skips the pass that looks for them (merge_pair_times). Derived, not state.
@@ -740,7 +802,12 @@ class SpraySources:
     def _pair_last(self, keys: Int64Array) -> FloatArray:
         if len(self.pair_keys_) == 0:
             return np.full(len(keys), np.nan)
-        position, found = find_sorted(self.pair_keys_, keys)
+        if self.pair_keys_.dtype == np.uint32:  # (a key that does not fit is not stored)
+            narrow, fits = narrow_spray_keys(keys)
+            position, found = find_sorted(self.pair_keys_, narrow)
+            found &= fits
+        else:
+            position, found = find_sorted(self.pair_keys_, keys)
         result: FloatArray = np.where(found, self.pair_last_[position], np.nan)
         return result
 
@@ -782,9 +849,7 @@ class SpraySources:
         increment = w - w_previous
         groups = ip.astype(np.int64)
         before = np.zeros((n, CHANNELS))
-        stored_sums = np.zeros((n, CHANNELS))
-        in_table = ip < len(self.sums_)
-        stored_sums[in_table] = self.sums_[ip[in_table]]
+        stored_sums = self._sums_of(ip.astype(np.int64))
         for c in range(CHANNELS):
             in_channel = channel == c
             before[:, c] = decayed_before(
@@ -843,7 +908,6 @@ class SpraySources:
         ip, time, channel = view["ip"], view["time"], view["channel"]
         t0 = float(view["t0"][0])
         size = int(ip.max()) + 1
-        self.sums_ = grow(self.sums_, size, 0.0)
         self.stamp_ = grow(self.stamp_, size, np.nan)
         # Work on the sources this batch touched only (not arrays the size of every source
         # ever seen): per-batch cost follows the batch, not the state, which matters for the
@@ -855,12 +919,14 @@ class SpraySources:
         stored_weight = np.where(
             np.isnan(old_stamp), 0.0, np.exp((np.nan_to_num(old_stamp) - t0) / self.tau)
         )
+        sums = self._sums_of(touched)
         for c in range(CHANNELS):
             added = np.zeros(len(touched))
             in_channel = channel == c
             np.add.at(added, inverse[in_channel], view["increment"][in_channel])
-            accumulated = self.sums_[touched, c] * stored_weight + added
-            self.sums_[touched, c] = accumulated * np.exp(-(last - t0) / self.tau)
+            accumulated = sums[:, c] * stored_weight + added
+            sums[:, c] = accumulated * np.exp(-(last - t0) / self.tau)
+        self._store_sums(touched, sums, size)
         if self.keeps_peaks:
             peaks = self._peaks_of(touched)
             for c in (VALID_FAIL, INVALID_FAIL):
@@ -873,13 +939,43 @@ class SpraySources:
         unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, pair_inverse.reshape(-1), time)
-        self.pair_keys_, self.pair_last_, self._pair_oldest = merge_pair_times(
-            self.pair_keys_,
+        table: np.ndarray = self.pair_keys_
+        batch_keys: np.ndarray = unique
+        if table.dtype == np.uint32:
+            narrow, fits = narrow_spray_keys(unique)
+            if fits.all():
+                batch_keys = narrow  # (the same order as the wide keys)
+            else:
+                table = wide_spray_keys(table)
+        keys, self.pair_last_, self._pair_oldest = merge_pair_times(
+            table,
             self.pair_last_,
-            unique,
+            batch_keys,
             latest,
             float(time[-1]) - 20.0 * self.tau,
             self._pair_oldest,
+        )
+        # (a wide table whose large pairs were forgotten goes back to 32 bits)
+        self.pair_keys_ = keys if keys.dtype == np.uint32 else stored_spray_keys(keys)
+
+    def _sums_of(self, sources: Int64Array) -> FloatArray:
+        """The stored sums of ``sources`` as rows of the three channels (0 where none)."""
+        rows = np.zeros((len(sources), CHANNELS))
+        dense = sources < len(self.sums_)
+        rows[dense, SUCCESS] = self.sums_[sources[dense]]
+        at = np.searchsorted(self.fail_ips_, sources)
+        hit = at < len(self.fail_ips_)
+        hit[hit] = self.fail_ips_[at[hit]] == sources[hit]
+        rows[hit, :SUCCESS] = self.fail_rows_[at[hit]]
+        return rows
+
+    def _store_sums(self, sources: Int64Array, rows: FloatArray, size: int) -> None:
+        """Replace the sums of ``sources`` (sorted, distinct); failure rows that are all 0 are
+        not kept."""
+        self.sums_ = grow(self.sums_, size, 0.0)
+        self.sums_[sources] = rows[:, SUCCESS]
+        self.fail_ips_, self.fail_rows_ = _replace_rows(
+            self.fail_ips_, self.fail_rows_, sources, rows[:, :SUCCESS]
         )
 
     def _peaks_of(self, sources: Int64Array) -> FloatArray:
@@ -893,19 +989,9 @@ class SpraySources:
 
     def _store_peaks(self, sources: Int64Array, rows: FloatArray) -> None:
         """Replace the peaks of ``sources``; only rows that are not all 0 are kept."""
-        # ``sources`` are sorted and distinct: mark where they sit among the stored ones (the
-        # batch's sources, where np.isin sorted every stored source each batch).
-        others = np.ones(len(self.peak_ips_), dtype=np.bool_)
-        at = np.searchsorted(self.peak_ips_, sources)
-        hit = at < len(self.peak_ips_)
-        hit[hit] = self.peak_ips_[at[hit]] == sources[hit]
-        others[at[hit]] = False
-        nonzero = (rows != 0).any(axis=1)
-        ips = np.concatenate([self.peak_ips_[others], sources[nonzero]])
-        kept = np.concatenate([self.peak_rows_[others], rows[nonzero]])
-        order = np.argsort(ips, kind="stable")
-        self.peak_ips_ = ips[order].astype(np.int32)
-        self.peak_rows_ = kept[order]
+        self.peak_ips_, self.peak_rows_ = _replace_rows(
+            self.peak_ips_, self.peak_rows_, sources, rows
+        )
 
     def _keep_peaks(self, dense: FloatArray) -> None:
         kept = np.flatnonzero((dense != 0).any(axis=1))
@@ -932,7 +1018,9 @@ class SpraySources:
         if self.counts_owner_ is not None:
             return {}
         state: StateDict = {
-            "sums": self.sums_,
+            "success_sums": self.sums_,
+            "fail_ips": self.fail_ips_,
+            "fail_sums": self.fail_rows_,
             "stamp": self.stamp_,
             "pair_keys": self.pair_keys_,
             "pair_last": self.pair_last_,
@@ -948,7 +1036,16 @@ class SpraySources:
             # A snapshot from before the counts were shared holds this detector's own copy,
             # identical to the owner's: the owner restores its own.
             return
-        self.sums_ = np.asarray(state["sums"], dtype=np.float64).reshape(-1, CHANNELS)
+        if "sums" in state:  # snapshots from before round 11: every channel for every source
+            dense = np.asarray(state["sums"], dtype=np.float64).reshape(-1, CHANNELS)
+            fails = np.flatnonzero((dense[:, :SUCCESS] != 0).any(axis=1))
+            self.sums_ = np.ascontiguousarray(dense[:, SUCCESS])
+            self.fail_ips_ = fails.astype(np.int32)
+            self.fail_rows_ = np.ascontiguousarray(dense[fails, :SUCCESS])
+        else:
+            self.sums_ = np.asarray(state["success_sums"], dtype=np.float64)
+            self.fail_ips_ = np.asarray(state["fail_ips"], dtype=np.int32)
+            self.fail_rows_ = np.asarray(state["fail_sums"], dtype=np.float64).reshape(-1, 2)
         if self.keeps_peaks:  # (older snapshots of success_after_spray hold unread peaks)
             peaks = np.asarray(state["peaks"], dtype=np.float64).reshape(-1, 2)
             if "peak_ips" in state:
@@ -957,7 +1054,8 @@ class SpraySources:
             else:  # older snapshots hold a row for every source, zeros included
                 self._keep_peaks(peaks)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
-        self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
+        keys = np.asarray(state["pair_keys"])  # (int64 in snapshots from before round 11)
+        self.pair_keys_ = stored_spray_keys(wide_spray_keys(keys).astype(np.int64))
         self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)
         self._pair_oldest = -np.inf
 

@@ -146,16 +146,16 @@ class LoginChain(SharesUserHosts):
         self.cold_weight = cold_weight
         self.pool_window = pool_hours * 3600.0
         # (user, source host) hops seen, flagged or not
-        self.habits_ = PairTable(WHOLE_COUNTS, times=False)
+        self.habits_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
         # other detectors of the same remote logons: :mod:`detectors._pair_columns`)
         self.reached_ = KeyedColumns(counts=(np.uint8, 0))
         # (user, host) local interactive logons seen: the machines a user sits at
-        self.console_ = PairTable(WHOLE_COUNTS, times=False)
+        self.console_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         # Ids are < 2**31 (pair_keys): the id columns are int32, exactly the ids float64 held.
         self.ip_host_ = np.empty(0, dtype=np.int32)  # ip id -> host id (-1 unknown)
         # pool addresses (named two machines) -> when last named one (sparse: pools only)
-        self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
+        self.pools_ = PairTable(WHOLE_COUNTS, tally=False, narrow_keys=True)
         self.host_first_ = np.empty(0, dtype=np.float64)  # first time reached (NaN never)
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.last_in_time_ = np.empty(0, dtype=np.float64)  # per host: latest inbound hop
@@ -616,11 +616,11 @@ class LoginChain(SharesUserHosts):
         if "console_keys" in state:
             self.console_.load_state(state, "console_")
         else:  # state saved before the machines users sit at were tracked
-            self.console_ = PairTable(WHOLE_COUNTS, times=False)
+            self.console_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         if "pools_keys" in state:
             self.pools_.load_state(state, "pools_")
         else:  # state saved before pool addresses were told apart
-            self.pools_ = PairTable(WHOLE_COUNTS, tally=False)
+            self.pools_ = PairTable(WHOLE_COUNTS, tally=False, narrow_keys=True)
         for name in self.state():
             if not name.startswith(("habits_", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.

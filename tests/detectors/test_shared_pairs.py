@@ -20,6 +20,7 @@ from detectors._pair_columns import KeyedColumns
 from detectors.base import Detector
 from detectors.batch import SEPARATOR, BatchBuilder, Vocabulary
 from detectors.engine import Engine
+from detectors.failed_logons import PasswordSpray
 from detectors.lateral import (
     LateralFanoutSource,
     LateralFanoutUser,
@@ -252,6 +253,13 @@ def test_wide_keys_flag_what_narrow_keys_flag(events: list[Event]) -> None:
         assert sum(len(t) for t in rare) > 100
         for count_table in rare:  # (the rare_* pair keys: narrow by the same rule)
             assert count_table.stored.dtype == dtype or not len(count_table)
+        # Round 11: the spray pairs (ids < 2**15) and login_chain's tables, the same way.
+        spray, chain = by_name["password_spray"], by_name["login_chain"]
+        assert isinstance(spray, PasswordSpray) and isinstance(chain, LoginChain)
+        assert len(spray.pair_keys_) > 0 and spray.pair_keys_.dtype == dtype
+        assert len(chain.habits_) > 0 and len(chain.console_) > 0
+        for pair_table in (chain.habits_, chain.console_, chain.pools_):
+            assert pair_table.keys.dtype == dtype or not len(pair_table)
 
 
 @pytest.mark.parametrize("left_out", ["lateral_fanout_user", "lateral_new_host"])

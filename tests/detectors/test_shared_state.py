@@ -99,7 +99,7 @@ def old_layout(directory: Path) -> None:
     counts and the peaks it never read."""
     with np.load(directory / "state.npz", allow_pickle=False) as data:
         arrays = {name: data[name] for name in data.files}
-    for table in ("sums", "stamp", "pair_keys", "pair_last"):
+    for table in ("success_sums", "fail_ips", "fail_sums", "stamp", "pair_keys", "pair_last"):
         arrays[f"success_after_spray/{table}"] = arrays[f"password_spray/{table}"]
     arrays["success_after_spray/peaks"] = np.full_like(arrays["password_spray/peaks"], 0.5)
     np.savez(directory / "state.npz", **arrays)  # type: ignore[arg-type]

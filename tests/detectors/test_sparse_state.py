@@ -17,7 +17,9 @@ import pytest
 from detectors._pair_columns import wide_keys
 from detectors.base import CountTable, pair_keys
 from detectors.engine import Engine
+from detectors.failed_logons import PasswordSpray, wide_spray_keys
 from detectors.lateral import LateralDesktopFanout
+from detectors.login_chain import LoginChain
 from detectors.novelty import NoveltyDetector
 from schemas.event import Event
 from tests.detectors.streams import scenario_events
@@ -127,3 +129,33 @@ def test_count_table_narrow_then_wide_matches_a_dict() -> None:
     np.testing.assert_array_equal(found["last"][:-1], [days[k] for k in sorted(counts)])
     assert np.isnan(found["last"][-1])
     np.testing.assert_array_equal(table.keys, sorted(counts))
+
+
+def test_round11_tables_narrow_on_load() -> None:
+    """Round 11: main's spray pair keys (int64) load in 32 bits and its dense sums of every
+    channel load as a success column plus the failing sources' rows; login_chain's habit,
+    console and pool keys load in 32 bits. Every value is where main kept it."""
+    engine = Engine()
+    assert engine.load(FIXTURE)
+    saved = saved_arrays(FIXTURE)
+    by_name = {d.name: d for d in engine.detectors}
+    spray = by_name["password_spray"]
+    assert isinstance(spray, PasswordSpray)
+    assert saved["password_spray/pair_keys"].dtype == np.int64
+    assert spray.pair_keys_.dtype == np.uint32 and len(spray.pair_keys_) > 0
+    np.testing.assert_array_equal(
+        wide_spray_keys(spray.pair_keys_), saved["password_spray/pair_keys"]
+    )
+    np.testing.assert_array_equal(spray.pair_last_, saved["password_spray/pair_last"])
+    dense = saved["password_spray/sums"].reshape(-1, 3)
+    sources = np.arange(len(dense), dtype=np.int64)
+    np.testing.assert_array_equal(spray._sums_of(sources), dense)
+    assert 0 < len(spray.fail_ips_) < len(dense)  # (some sources fail, not all)
+    chain = by_name["login_chain"]
+    assert isinstance(chain, LoginChain)
+    for name in ("habits", "console", "pools"):
+        table = getattr(chain, f"{name}_")
+        old = saved[f"login_chain/{name}_keys"]
+        assert old.dtype == np.int64 and len(old) > 0
+        assert table.keys.dtype == np.uint32
+        np.testing.assert_array_equal(wide_keys(table.keys), old)
