@@ -71,6 +71,9 @@ class NoveltyDetector:
     default_points_per_nat: ClassVar[float] = 12.0
     default_max_points: ClassVar[float] = 80.0
     reports_young: ClassVar[bool] = True  # report entities past report_after_days (see _view)
+    # Points are divided by 1 + the other entities that use the value (a network five
+    # colleagues use is less news); False where peers say nothing about this entity's habit.
+    peer_discount: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -269,7 +272,7 @@ class NoveltyDetector:
         others = view["others"][flagged]
         p_new, surprise = new_value_surprise(count, distinct, self.points_per_nat, self.max_points)
         weight = np.where(view["young"][flagged], self.young_weight, 1.0)
-        points = surprise / (1.0 + others) * weight
+        points = (surprise / (1.0 + others) if self.peer_discount else surprise) * weight
         rows = view["rows"][flagged]
         signals = Signals(
             detector=self.name,

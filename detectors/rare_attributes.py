@@ -242,3 +242,42 @@ class RareAuthMethod(_RareAttribute):
             f"{who} signed in with {value}, a sign-in method never seen for them "
             f"(normal: {n} sign-ins with {d} method(s) in {days:.0f} days)"
         )
+
+
+@register
+class RareCredentialKind(_RareAttribute):
+    """API calls signed by a kind of credential never seen for the principal (T1078.004,
+    T1552.001): an IAM user's long-term access key (``access_key``) signing calls directly
+    where all their calls came through assumed-role or console sessions (``session_key``), as
+    the CloudTrail parser reads ``userIdentity.accessKeyId``.
+
+    People who reach AWS through SSO, AssumeRole or the console never sign calls with their
+    long-term key; a key copied off a laptop or out of a repository does (a "how it signed in"
+    aspect, independent of where from and which client). CI users and scripts that always sign
+    with their key have it in their own habit. Its own detector, not ``rare_auth_method``:
+    that one pools every sign-in method of a user (ssh keys, Kerberos, MFA ...), whose variety
+    makes any new value there weak, while a principal's API calls show one kind for weeks.
+    """
+
+    name: ClassVar[str] = "rare_credential_kind"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078.004", "T1552.001")
+    attribute_column: ClassVar[str] = "auth_protocol"
+    attribute_label: ClassVar[str] = "credential kind"
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.API_CALL})
+    default_points_per_nat: ClassVar[float] = 4.0
+    # Enough to count as an aspect (>= 5) beside a new network and client; at 20 an engineer's
+    # first script with their own key plus one ordinary finding reached the alert bar (round
+    # 11: 10 more false alerts on the 27 sets at 20, 2 at 12, the same pages).
+    default_max_points: ClassVar[float] = 12.0
+    # Two kinds exist and most principals use one: the user's own habit decides, not peers
+    # (a CI user signing with its key says nothing about an engineer's key signing calls).
+    default_popular_entities: ClassVar[int] = 1_000_000_000
+    peer_discount: ClassVar[bool] = False
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        return (
+            f"{who} made API calls signed with {value.replace('_', ' ')}, a credential kind "
+            f"never seen for them (normal: {n} calls with {d} kind(s) in {days:.0f} days)"
+        )

@@ -124,6 +124,7 @@ ASPECTS: dict[str, str] = {
     "shared_indicator": "source",
     "rare_user_agent": "client",
     "rare_auth_method": "auth",
+    "rare_credential_kind": "auth",  # a long-term key signing calls that sessions signed
     "rare_time_of_week": "time",
     "dormant_account": "time",
     "failed_logons_user": "failures",

@@ -1354,7 +1354,12 @@ def _aws_work(
             t += rng.randrange(5, 30) * 1000
         else:
             ua = p.cli_ua
-        identity = assume_role(world, p, t, ip, ua, rng)
+        if not console and _signs_with_own_key(world, p, day):
+            # The same draws as assume_role, so the rest of the scenario is what it was.
+            role_identity(world, p, t, rng)
+            identity = trail.iam_user(p.sam, p.aws_principal, p.aws_keys[0])
+        else:
+            identity = assume_role(world, p, t, ip, ua, rng)
         for _ in range(rng.randrange(4, 20)):
             t += rng.randrange(2, 90) * 1000
             source, name = rng.choice(p.aws_calls)
@@ -1401,6 +1406,19 @@ def _aws_work(
                     resources=[{"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}],
                     actor=p.actor,
                 )
+
+
+def _signs_with_own_key(world: World, p: Person, day: int) -> bool:
+    """Whether ``p``'s CLI session on ``day`` signs its calls with their long-term access key
+    directly (no AssumeRole): the benign look-alike of a stolen key. About one engineer or admin
+    in five has such a script or profile; half of them from the start, half only from a day
+    in the second half of the scenario on (a new script: their key signs calls for the first
+    time, from their usual network and CLI). Own streams: nobody else's activity changes."""
+    own = world.rng("aws-own-key", p.sam)
+    if p.role not in (ENGINEER, ADMIN) or own.random() > 0.2:
+        return False
+    start = 0 if own.random() < 0.5 else own.randrange(max(1, world.days // 2), max(2, world.days))
+    return day >= start and world.rng("aws-own-key", p.sam, day).random() < 0.5
 
 
 def _adoption(world: World, p: Person) -> tuple[int, tuple[tuple[str, str], ...]] | None:

@@ -330,6 +330,33 @@ def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
     return normalise_user(raw), ""
 
 
+def _key_kind(identity: Mapping[str, Any]) -> str:
+    """The kind of credential that signed a call, from ``userIdentity.accessKeyId``: an IAM
+    user's long-term key (``AKIA...``: ``access_key``) or temporary STS credentials
+    (``ASIA...``: an assumed-role, federated or console session, ``session_key``); "" when
+    the record carries no key (console sign-ins, AWS services, redacted identities).
+
+    Most people reach AWS through SSO, AssumeRole or the console, so every call they make is
+    signed by a session key; their long-term key signing calls directly is a change of
+    credential kind (a key copied off a laptop or out of a repository), which
+    ``rare_credential_kind`` reads like NTLM where a user always used Kerberos. CI users and old
+    scripts that always sign with their long-term key keep doing what they did.
+
+    >>> _key_kind({"type": "IAMUser", "accessKeyId": "AKIAIOSFODNN7EXAMPLE"})
+    'access_key'
+    >>> _key_kind({"type": "AssumedRole", "accessKeyId": "ASIAY34FZKBOKMUTVV7A"})
+    'session_key'
+    >>> _key_kind({"type": "IAMUser", "userName": "alice"})
+    ''
+    """
+    key = text(identity.get("accessKeyId"), limit=128)
+    if key.startswith("AKIA"):
+        return "access_key"
+    if key.startswith("ASIA"):
+        return "session_key"
+    return ""
+
+
 def _instances(params: Mapping[str, Any]) -> list[str]:
     """Instance ids a remote-exec call targets (``instanceIds``, ``instanceId``, ``target``)."""
     found: list[str] = []
@@ -453,6 +480,9 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
     elif action in _RESOURCE_KEYS:  # LOG_CLEARED, DELETE
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name
+
+    if action is not Action.LOGON and action is not Action.LOGON_FAILED and not auth_protocol:
+        auth_protocol = _key_kind(identity)
 
     record_id = text(record.get("eventID"), limit=128) or f"{ctx.source}:{ctx.position}"
     user_agent = text(record.get("userAgent"))

@@ -104,6 +104,9 @@ def test_novelty_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine:
     for detector in engine.detectors:
         if not isinstance(detector, NoveltyDetector):
             continue
+        if detector.name not in saved:  # newer than the snapshot: it starts empty
+            assert len(detector.pairs_) == 0, detector.name
+            continue
         old, table = saved[detector.name], detector.pairs_
         every = [old[f"{t}_keys"] for t in ("sightings", "pairs", "trusted", "habitual")]
         np.testing.assert_array_equal(table.keys, np.unique(np.concatenate(every)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import pytest
 
@@ -29,7 +30,15 @@ FIXTURE = Path(__file__).parent / "data" / "snapshot_main_3fd4266"
 
 @pytest.fixture(scope="module")
 def events() -> list[Event]:
-    return scenario_events()
+    """The scenario as main 3fd4266 parsed it: its CloudTrail parser read no credential kind
+    (round 11's ``access_key`` / ``session_key`` on calls), so the vocabularies and every table
+    keyed by them are what main's snapshot holds."""
+    return [
+        msgspec.structs.replace(e, auth_protocol="")
+        if e.source_format == "cloudtrail" and e.auth_protocol in ("access_key", "session_key")
+        else e
+        for e in scenario_events()
+    ]
 
 
 def saved_arrays(directory: Path) -> dict[str, np.ndarray]:
@@ -94,8 +103,13 @@ def test_rare_keys_narrow_on_load() -> None:
     engine = Engine()
     assert engine.load(FIXTURE)
     saved = saved_arrays(FIXTURE)
-    rare = [d for d in engine.detectors if isinstance(d, NoveltyDetector)]
-    assert rare
+    # (rare_credential_kind is newer than the snapshot: it loads empty)
+    rare = [
+        d
+        for d in engine.detectors
+        if isinstance(d, NoveltyDetector) and f"{d.name}/pair_keys" in saved
+    ]
+    assert len(rare) >= 7
     for detector in rare:
         assert saved[f"{detector.name}/pair_keys"].dtype == np.int64
         assert detector.pairs_.stored.dtype == np.uint32

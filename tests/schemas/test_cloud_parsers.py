@@ -2509,3 +2509,33 @@ def test_real_windows_records_are_not_claimed() -> None:
                     assert not set(sniffers(record)) & set(MINE), (path.name, number)
                     checked += 1
     assert checked > 5000
+
+
+@needs_data
+def test_stratus_credential_kind() -> None:
+    """API calls carry the kind of key that signed them (``userIdentity.accessKeyId``): the
+    detonations run both from an IAM user's long-term key and from role sessions."""
+    kinds: Counter[str] = Counter()
+    for path in STRATUS_FILES:
+        for record in json.loads(path.read_text()):
+            key = str(record["userIdentity"].get("accessKeyId", ""))
+            expected = {"AKIA": "access_key", "ASIA": "session_key"}.get(key[:4], "")
+            with contextlib.suppress(BadRecord):
+                for event in parse("cloudtrail", record):
+                    if event.action in (Action.LOGON, Action.LOGON_FAILED):
+                        continue
+                    if event.auth_protocol not in ("saml", "oidc"):
+                        assert event.auth_protocol == expected, (path.name, record["eventID"])
+                    kinds[event.auth_protocol] += 1
+    assert kinds["access_key"] > 100 and kinds["session_key"] > 10, kinds
+
+
+def test_cloudtrail_call_carries_its_key_kind() -> None:
+    """The same call signed by a long-term key (AKIA) and by session credentials (ASIA)."""
+    record = copy.deepcopy(CT_STOP_LOGGING)
+    record["userIdentity"]["accessKeyId"] = "AKIAIOSFODNN7EXAMPLE"
+    [event] = parse("cloudtrail", record)
+    assert event.auth_protocol == "access_key"
+    record["userIdentity"]["accessKeyId"] = "ASIAY34FZKBOKMUTVV7A"
+    [event] = parse("cloudtrail", record)
+    assert event.auth_protocol == "session_key"
