@@ -14,6 +14,14 @@ therefore barely surprising; a burst over several services adds up in the risk l
 detector's findings minutes apart count 1, 0.7, 0.49 ...), so two or more services alert and a
 sweep over all of them pages.
 
+AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
+off, anyone may ask the DC for a TGT (4768) and crack the reply offline, again in RC4. The 4768
+names the roasted account, not who asked, so those rows are read per source address: RC4 TGTs
+for accounts other than the address's own user (the account that usually gets tickets from
+it) are a finding on that user, 30 points for the first such account and 15 for each further
+one in the batch, divided by 1 + the number of earlier such batches from the address (a legacy
+client that always gets RC4 TGTs stops being news).
+
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
 >>> from detectors.batch import BatchBuilder
@@ -43,7 +51,16 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.batch import ACTION_CODE, BatchBuilder, EventBatch, FloatArray, Int64Array, IntArray
+from detectors.base import Signals, StateDict, changes_state
+from detectors.batch import (
+    ACTION_CODE,
+    BatchBuilder,
+    BoolArray,
+    EventBatch,
+    FloatArray,
+    Int64Array,
+    IntArray,
+)
 from detectors.privileged_action import (
     DAY,
     Features,
@@ -69,7 +86,7 @@ class Kerberoasting(RarityDetector):
     """
 
     name: ClassVar[str] = "kerberoasting"
-    mitre: ClassVar[tuple[str, ...]] = ("T1558.003",)
+    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004")
 
     def __init__(
         self,
@@ -77,6 +94,9 @@ class Kerberoasting(RarityDetector):
         per_nat: float = 7.0,
         max_points: float = 45.0,
         immature_weight: float = 0.5,
+        asrep_points: float = 30.0,
+        asrep_more: float = 15.0,
+        asrep_max: float = 75.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -84,6 +104,13 @@ class Kerberoasting(RarityDetector):
             raise ValueError("kerberoasting: per_nat > 0 and immature_weight in [0, 1]")
         self.per_nat = per_nat
         self.immature_weight = immature_weight
+        self.asrep_points = asrep_points
+        self.asrep_more = asrep_more
+        self.asrep_max = asrep_max
+        # source address id -> the account that usually gets tickets from it; and how many
+        # batches of RC4 TGTs for other accounts came from it (ids are per tenant already).
+        self.address_user_: dict[int, int] = {}
+        self.address_bursts_: dict[int, int] = {}
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
@@ -136,6 +163,134 @@ class Kerberoasting(RarityDetector):
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         return ("T1558.003",)
+
+    # -- AS-REP roasting: RC4 TGTs for other accounts, per source address ------------------------
+
+    def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        """Successful Kerberos ticket rows with a user and a source address, and which of them
+        are RC4 TGTs (``krbtgt``): (all rows, the RC4 TGT rows among them)."""
+        mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= batch.column("src_ip") >= 0
+        rows = np.flatnonzero(mask).astype(np.int64)
+        rc4 = [
+            row
+            for row in rows.tolist()
+            if batch.events[row].auth_protocol == RC4
+            and batch.events[row].object.lower().startswith("krbtgt")
+        ]
+        return rows, np.asarray(rc4, dtype=np.int64)
+
+    def _asrep_bursts(self, batch: EventBatch) -> list[tuple[int, int, list[int]]]:
+        """(first row, address id, roasted user ids) per address with RC4 TGTs for accounts
+        other than the address's own user."""
+        _, rc4 = self._tgt_rows(batch)
+        users, addresses = batch.column("user"), batch.column("src_ip")
+        found: dict[int, tuple[int, list[int]]] = {}
+        for row in rc4.tolist():
+            address, user = int(addresses[row]), int(users[row])
+            if self.address_user_.get(address) == user:
+                continue
+            roasted = found.setdefault(address, (row, []))[1]
+            if user not in roasted:
+                roasted.append(user)
+        return [(first, address, roasted) for address, (first, roasted) in found.items()]
+
+    def _asrep_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names = builder.vocab[self.entity_kind]
+        for row, address, roasted in self._asrep_bursts(batch):
+            resident = self.address_user_.get(address, -1)
+            who = resident if resident >= 0 else roasted[0]
+            earlier = self.address_bursts_.get(address, 0)
+            value = (self.asrep_points + self.asrep_more * (len(roasted) - 1)) / (1 + earlier)
+            value = min(value, self.asrep_max)
+            if value < self.min_points:
+                continue
+            ip = batch.events[row].src_ip
+            accounts = ", ".join(names.value(u) for u in roasted[:5])
+            user = names.value(who)
+            rows.append(row)
+            entities.append(who)
+            points.append(value)
+            signals.titles.append(
+                f"{user}'s address {ip} got RC4 TGTs for {len(roasted)} other account(s) "
+                f"({accounts}): AS-REP roasting ({ip} had {earlier} such request(s) before)"
+            )
+            signals.observed.append(f"RC4 TGTs for other accounts from {ip}")
+            signals.baseline.append(
+                f"{ip} is where {user} gets their tickets; {earlier} earlier RC4 TGT requests "
+                "for other accounts from it"
+            )
+            signals.row_mitre.append(("T1558.004",))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        roast = super().score(batch, builder)
+        asrep = self._asrep_signals(batch, builder)
+        if not len(asrep):
+            return roast
+        if not len(roast):
+            return asrep
+        roast_mitre = roast.row_mitre or [()] * len(roast)
+        order = np.argsort(np.concatenate([roast.rows, asrep.rows]), kind="stable")
+        merged = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=np.concatenate([roast.rows, asrep.rows])[order],
+            entity=np.concatenate([roast.entity, asrep.entity])[order],
+            points=np.concatenate([roast.points, asrep.points])[order],
+            mitre=self.mitre,
+        )
+        for index in order.tolist():
+            source, i = (roast, index) if index < len(roast) else (asrep, index - len(roast))
+            merged.titles.append(source.titles[i])
+            merged.observed.append(source.observed[i])
+            merged.baseline.append(source.baseline[i])
+            merged.row_mitre.append(roast_mitre[i] if source is roast else asrep.row_mitre[i])
+        return merged
+
+    @changes_state
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        bursts = self._asrep_bursts(batch)
+        super().learn(batch, held_back)
+        for _, address, _ in bursts:
+            self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
+        rows, rc4 = self._tgt_rows(batch)
+        # The address's own user: the last account that got an ordinary (not RC4 TGT) ticket.
+        users, addresses = batch.column("user"), batch.column("src_ip")
+        plain = rows[~np.isin(rows, rc4)]
+        plain = plain[~held_back[plain]]
+        for address, user in zip(addresses[plain].tolist(), users[plain].tolist(), strict=True):
+            self.address_user_[int(address)] = int(user)
+
+    def state(self) -> StateDict:
+        state = super().state()
+        keys = sorted(self.address_user_)
+        state["address_keys"] = np.asarray(keys, dtype=np.int32)
+        state["address_user"] = np.asarray([self.address_user_[k] for k in keys], dtype=np.int32)
+        bursts = sorted(self.address_bursts_)
+        state["burst_keys"] = np.asarray(bursts, dtype=np.int32)
+        state["burst_count"] = np.asarray([self.address_bursts_[k] for k in bursts], dtype=np.int32)
+        return state
+
+    @changes_state
+    def load_state(self, state: StateDict) -> None:
+        super().load_state(state)
+        # Snapshots from before AS-REP roasting hold no addresses: learned again from tickets.
+        empty = np.empty(0, dtype=np.int32)
+        keys = np.asarray(state.get("address_keys", empty)).astype(np.int64).tolist()
+        users = np.asarray(state.get("address_user", empty)).astype(np.int64).tolist()
+        self.address_user_ = dict(zip(keys, users, strict=True))
+        keys = np.asarray(state.get("burst_keys", empty)).astype(np.int64).tolist()
+        counts = np.asarray(state.get("burst_count", empty)).astype(np.int64).tolist()
+        self.address_bursts_ = dict(zip(keys, counts, strict=True))
 
 
 __all__ = ["Kerberoasting"]

@@ -40,6 +40,7 @@ from benchmarks.scenario.generator import (
     public_ip,
 )
 from benchmarks.scenario.more_threats import MORE
+from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
 
 # --------------------------------------------------------------------------------------------
@@ -795,13 +796,14 @@ ATTACKS: dict[str, AttackKind] = {
 # Every kind by name: the first catalogue (the default, and what ``all`` means, so existing seed
 # sets keep generating the same scenarios), the threat-list kinds added later (``new``) and round
 # 8's variants (``more``; not in ``every``, which keeps naming the sets it named).
-CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES}
+CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTHER}
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
     "every": (*ATTACKS, *THREATS),
     "more": tuple(MORE),
     "files": tuple(FILES),
+    "other": tuple(OTHER),  # round 11, opt-in like "more"
 }
 
 

@@ -107,9 +107,11 @@ EVENT_META: dict[int, _EventMeta] = {
     4724: _EventMeta("User Account Management", 13824, 0),
     4725: _EventMeta("User Account Management", 13824, 0),
     4728: _EventMeta("Security Group Management", 13826, 0),
+    4729: _EventMeta("Security Group Management", 13826, 0),  # round 11 (other_threats)
     4732: _EventMeta("Security Group Management", 13826, 0),
     4741: _EventMeta("Computer Account Management", 13825, 0),
     4662: _EventMeta("Directory Service Access", 14080, 0),
+    5136: _EventMeta("Directory Service Changes", 14081, 0),  # round 11 (other_threats)
     4756: _EventMeta("Security Group Management", 13826, 0),
     4768: _EventMeta("Kerberos Authentication Service", 14339, 0),
     4769: _EventMeta("Kerberos Service Ticket Operations", 14337, 0),

@@ -87,8 +87,11 @@ def test_main_snapshot_runs_on_as_this_code_does(events: list[Event], tmp_path: 
         own.process(events[start : min(start + 4096, split)])
     resumed = Engine()
     assert resumed.load(FIXTURE)
+    in_fixture = set(saved_arrays(FIXTURE))
     for a, b in zip(own.detectors, resumed.detectors, strict=True):
         for table, value in a.state().items():
+            if f"{a.name}/{table}" not in in_fixture:
+                continue  # a table added after main's snapshot starts empty on resume
             np.testing.assert_array_equal(value, b.state()[table], err_msg=f"{a.name}/{table}")
     resumed.save(tmp_path)
     again = Engine()

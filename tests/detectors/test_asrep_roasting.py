@@ -1,0 +1,87 @@
+"""AS-REP roasting (round 11): RC4 TGTs for other accounts from one user's address.
+
+The 4768s name the roasted accounts; the finding goes to the account that usually gets its
+tickets from that address. A legacy client whose own user gets RC4 TGTs is not flagged, and an
+address that keeps doing it stops being news.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from detectors.batch import BatchBuilder
+from detectors.kerberoasting import Kerberoasting
+from schemas.event import Action, Event
+
+START = datetime(2024, 3, 4, 8, tzinfo=UTC)
+ADDRESSES = {"alice": "10.10.1.21", "bob": "10.10.1.22", "carol": "10.10.1.23"}
+
+
+def ticket(day: float, user: str, ip: str, *, service: str, protocol: str = "kerberos") -> Event:
+    return Event(
+        time=START + timedelta(days=day),
+        tenant="t",
+        source_format="helk",
+        action=Action.AUTH_TICKET,
+        user=user,
+        src_ip=ip,
+        object=service,
+        auth_protocol=protocol,
+    )
+
+
+def trained() -> tuple[Kerberoasting, BatchBuilder]:
+    """Three weeks of everyone's AES TGTs and service tickets from their own workstations."""
+    history = [
+        ticket(day + hour / 24, user, ip, service=service)
+        for day in range(21)
+        for hour, service in ((0, "krbtgt"), (1, "FS01$"), (2, "APP01$"))
+        for user, ip in ADDRESSES.items()
+    ]
+    builder, detector = BatchBuilder(), Kerberoasting(learning_days=7, min_events=10)
+    batch = builder.build(history)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    return detector, builder
+
+
+def roast(day: float, ip: str, accounts: tuple[str, ...]) -> list[Event]:
+    return [
+        ticket(day + k / 86_400, account, ip, service="krbtgt", protocol="kerberos_rc4")
+        for k, account in enumerate(accounts)
+    ]
+
+
+def test_rc4_tgts_for_other_accounts_are_a_finding_on_the_address_user() -> None:
+    detector, builder = trained()
+    signals = detector.score(
+        builder.build(roast(22, ADDRESSES["bob"], ("svc_sql", "carol"))), builder
+    )
+    assert len(signals) == 1
+    assert builder.vocab["user"].value(int(signals.entity[0])) == "bob"
+    assert float(signals.points[0]) >= 40  # two accounts: over the alert bar on its own
+    assert "AS-REP" in signals.titles[0]
+    assert signals.techniques(0) == ("T1558.004",)
+
+
+def test_a_legacy_client_getting_its_own_rc4_tgt_is_quiet_and_repeats_fade() -> None:
+    detector, builder = trained()
+    own = builder.build(roast(22, ADDRESSES["alice"], ("alice",)))
+    assert len(detector.score(own, builder)) == 0
+    first = builder.build(roast(22, ADDRESSES["carol"], ("svc_sql", "svc_web")))
+    before = float(detector.score(first, builder).points[0])
+    detector.learn(first, held_back=np.zeros(len(first), dtype=bool))
+    again = builder.build(roast(23, ADDRESSES["carol"], ("svc_sql", "svc_web")))
+    after = detector.score(again, builder)
+    assert len(after) == 0 or float(after.points[0]) <= before / 2
+
+
+def test_the_address_map_survives_a_snapshot() -> None:
+    detector, builder = trained()
+    restored = Kerberoasting(learning_days=7, min_events=10)
+    restored.load_state(detector.state())
+    signals = restored.score(
+        builder.build(roast(22, ADDRESSES["bob"], ("svc_sql", "carol"))), builder
+    )
+    assert [builder.vocab["user"].value(int(e)) for e in signals.entity] == ["bob"]
