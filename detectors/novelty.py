@@ -36,6 +36,7 @@ from detectors.base import (
     batch_view,
     bump_counts,
     changes_state,
+    find_sorted,
     fold_extreme,
     gather,
     group_cumsum_before,
@@ -118,7 +119,11 @@ class NoveltyDetector:
         self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
         self.entity_count_ = narrow_counts([])  # events seen
         self.entity_distinct_ = narrow_counts([])  # distinct attribute values
-        self.entity_hours_ = narrow_counts(np.zeros((0, 24)))  # events per UTC hour of day
+        # Events per UTC hour of day, a row only for the entities this detector saw (sorted ids
+        # in ``hour_entities_``): most users never make an API call or carry a user agent, and
+        # a dense row per user id was 24-48 bytes of zeros for each of them.
+        self.hour_entities_ = np.empty(0, dtype=np.uint32)
+        self.entity_hours_ = narrow_counts(np.zeros((0, 24)))
 
     # -- the sequential view of a batch ---------------------------------------------------
 
@@ -248,8 +253,9 @@ class NoveltyDetector:
         present, local = np.unique(entity, return_inverse=True)
         local = local.reshape(-1)
         stored = np.zeros((len(present), 24))
-        known = present < len(self.entity_hours_)
-        stored[known] = self.entity_hours_[present[known]]
+        if len(self.hour_entities_):
+            position, known = find_sorted(self.hour_entities_.astype(np.int64), present)
+            stored[known] = self.entity_hours_[position[known]]
         in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
         near = np.zeros(len(entity))
         for offset in (-1, 0, 1):
@@ -327,8 +333,10 @@ class NoveltyDetector:
             self.value_entities_, int(attribute.max()) + 1, attribute[view["first_sighting"]]
         )
         self.pairs_.add("seen", view["keys"])
-        hours = grow(self.entity_hours_, size, 0)
-        cells = bump_counts(hours.reshape(-1), hours.size, entity * 24 + view["hour"])
+        slot = self._hour_rows(entity)
+        cells = bump_counts(
+            self.entity_hours_.reshape(-1), self.entity_hours_.size, slot * 24 + view["hour"]
+        )
         self.entity_hours_ = cells.reshape(-1, 24)
         new_day = view["new_day"]
         self.pairs_.add("usual_days", view["keys"][new_day])
@@ -344,12 +352,26 @@ class NoveltyDetector:
         trusted = keep & view["mature"]
         self.pairs_.add("trusted", view["keys"][trusted])
 
+    def _hour_rows(self, entity: Int64Array) -> Int64Array:
+        """Each entity's row of the hour profiles, a zero row inserted for those without one
+        (in id order, so the table depends on the entities seen, not on the batching)."""
+        present = sorted_unique(entity)
+        _, found = find_sorted(self.hour_entities_.astype(np.int64), present)
+        if not found.all():
+            ids = np.union1d(self.hour_entities_, present).astype(np.uint32)
+            rows = np.zeros((len(ids), 24), dtype=self.entity_hours_.dtype)
+            rows[np.searchsorted(ids, self.hour_entities_)] = self.entity_hours_
+            self.hour_entities_, self.entity_hours_ = ids, rows
+        slot: Int64Array = np.searchsorted(self.hour_entities_, entity).astype(np.int64)
+        return slot
+
     def state(self) -> StateDict:
         state = self.pairs_.state("pair_")
         state["value_entities"] = self.value_entities_
         state["entity_first"] = self.entity_first_
         state["entity_count"] = self.entity_count_
         state["entity_distinct"] = self.entity_distinct_
+        state["hour_entities"] = self.hour_entities_
         state["entity_hours"] = self.entity_hours_
         return state
 
@@ -372,8 +394,14 @@ class NoveltyDetector:
         self.entity_count_ = narrow_counts(state["entity_count"])
         self.entity_distinct_ = narrow_counts(state["entity_distinct"])
         # State saved before release from quarantine existed: no hours, no habitual values yet.
-        hours = state.get("entity_hours", np.zeros((0, 24)))
-        self.entity_hours_ = narrow_counts(np.asarray(hours).reshape(-1, 24))
+        hours = np.asarray(state.get("entity_hours", np.zeros((0, 24)))).reshape(-1, 24)
+        if "hour_entities" in state:
+            ids = np.asarray(state["hour_entities"], dtype=np.uint32)
+        else:  # saved dense, a row per entity id: the rows that counted anything (same numbers)
+            ids = np.flatnonzero(hours.sum(axis=1) > 0).astype(np.uint32)
+            hours = hours[ids]
+        self.hour_entities_ = ids
+        self.entity_hours_ = narrow_counts(hours)
 
 
 _VERBS = {

@@ -24,7 +24,7 @@ from tests.detectors.streams import normal_stream
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_1e424ca"
 #: Old arrays kept under the same name but now only for rows that say something.
-SPARSE = {"long", "peak", "time", "peaks"}
+SPARSE = {"long", "peak", "time", "peaks", "entity_hours"}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +85,12 @@ def test_sparse_rows_read_as_the_dense_ones(
             np.testing.assert_array_equal(peak, old["peak"])
             np.testing.assert_array_equal(stamp, old["time"])
             assert len(detector.failed_ids_) == int((~np.isnan(old["time"])).sum())
+        if isinstance(detector, NoveltyDetector) and "entity_hours" in old:
+            # Hour profiles: saved a row per entity id, kept a row per entity seen (round 11).
+            dense = np.zeros(old["entity_hours"].shape)
+            dense[detector.hour_entities_] = detector.entity_hours_
+            np.testing.assert_array_equal(dense, old["entity_hours"], err_msg=detector.name)
+            assert len(detector.hour_entities_) == int((old["entity_hours"].sum(1) > 0).sum())
         if isinstance(detector, SpraySources) and detector.keeps_peaks:
             every_source = np.arange(len(old["peaks"].reshape(-1, 2)))
             dense = detector._peaks_of(every_source)
