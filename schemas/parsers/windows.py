@@ -520,10 +520,13 @@ def _audit_policy(fields: Fields, host: str) -> dict[str, Any]:
     }
 
 
-# Directory attributes whose change grants rights (ACLs, RBCD, shadow credentials, SPNs).
+# Directory attributes whose change grants rights (ACLs, RBCD, shadow credentials, SPNs, a
+# GPO's file path: pointing a policy at another share runs that share's scripts on every
+# computer it applies to, T1484.001).
 _SENSITIVE_ATTRIBUTES = frozenset(
     {
         "ntsecuritydescriptor",
+        "gpcfilesyspath",
         "msds-allowedtoactonbehalfofotheridentity",
         "msds-keycredentiallink",
         "serviceprincipalname",

@@ -561,6 +561,26 @@ def test_helk_real_records(key: str, expected: dict[str, Any]) -> None:
     assert_fields(one(HELK, record), expected)
 
 
+def test_a_gpo_file_path_change_is_privileged_an_ordinary_attribute_is_not() -> None:
+    """Pointing a GPO at another share runs that share's scripts on every computer it applies
+    to (T1484.001): as sensitive as an ACL change. The record is the PowerView 5136 above with
+    the attribute a GPO edit writes."""
+    gpo = {
+        **HELK_RECORDS["powerview_5136"],
+        "AttributeLDAPDisplayName": "gPCFileSysPath",
+        "ObjectClass": "groupPolicyContainer",
+        "OperationType": "%%14674",
+        "ObjectDN": "CN={31B2F340-016D-11D2-945F-00C04FB984F9},CN=Policies,CN=System,"
+        "DC=theshire,DC=local",
+    }
+    assert_fields(
+        one(HELK, gpo),
+        {"action": Action.POLICY_CHANGE, "object": "gPCFileSysPath", "privileged": True},
+    )
+    description = {**gpo, "AttributeLDAPDisplayName": "description"}
+    assert_fields(one(HELK, description), {"object": "description", "privileged": False})
+
+
 @pytest.mark.parametrize("key", ["dcom_4104", "dcom_sysmon10", "psexec_4658", "sharpsc_system_10"])
 def test_helk_irrelevant_records_are_skipped(key: str) -> None:
     # Recognised but unused: PowerShell 4104, Sysmon 10, handle close, and System 10 (a
