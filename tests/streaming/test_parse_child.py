@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import orjson
 import pytest
 from kafka import KafkaProducer
 
@@ -168,7 +169,14 @@ def test_a_killed_parse_child_is_replaced_and_nothing_is_lost(
     finally:
         worker.stop()
     assert worker.proc.returncode == 0, worker.log()[-3000:]
-    assert read_topic(kafka_broker, f"{prefix}vigil.dlq") == []
+    # The 0.3 s timer can land while the child's producer is sending its chunk of part 2: part
+    # of it is delivered, the new child sends the whole chunk again (at least once), and the
+    # detect stage dead-letters the copies that are now behind the partition's event time as
+    # late (seen in a CI run on f2bc786: 1,607 of them). Those are copies of part 2's records; any
+    # other dead letter is a defect, and the alerts below show nothing was lost.
+    for letter in read_topic(kafka_broker, f"{prefix}vigil.dlq"):
+        assert letter["reason"].startswith("late event"), letter
+        assert orjson.loads(letter["raw"])["record_id"].startswith(f"{part2}:"), letter
     streamed = read_alerts(kafka_broker, prefix)
     assert incidents(streamed) == incidents(embedded_alerts([part1, part2, part3], TENANT))
 
