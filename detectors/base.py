@@ -107,6 +107,36 @@ class Signals:
         )
 
 
+def merge_signals(first: Signals, second: Signals, mitre: tuple[str, ...]) -> Signals:
+    """Two sets of one detector's findings in one batch as one, in row order (on a tie, the
+    first's row first). A per-row list a side left empty reads as its default for each of its
+    rows: no techniques of its own (``mitre``), the detector's only action."""
+    order = np.argsort(np.concatenate([first.rows, second.rows]), kind="stable")
+    pick = order.tolist()
+
+    def both(name: str, default: Any) -> list[Any]:
+        joined = [
+            value
+            for side in (first, second)
+            for value in (getattr(side, name) or [default] * len(side))
+        ]
+        return [joined[i] for i in pick]
+
+    return Signals(
+        detector=second.detector,
+        entity_kind=second.entity_kind,
+        rows=np.concatenate([first.rows, second.rows])[order],
+        entity=np.concatenate([first.entity, second.entity])[order],
+        points=np.concatenate([first.points, second.points])[order],
+        titles=both("titles", ""),
+        observed=both("observed", ""),
+        baseline=both("baseline", ""),
+        mitre=mitre,
+        row_mitre=both("row_mitre", ()),
+        actions=both("actions", ""),
+    )
+
+
 def flagged_signals(
     detector: Any, view: dict[str, np.ndarray], entity_key: str, points_key: str = "points"
 ) -> Signals:

@@ -30,7 +30,8 @@ iteration whose only fixed point is the sequential answer.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from dataclasses import replace
+from typing import ClassVar
 
 import numpy as np
 
@@ -60,6 +61,7 @@ from detectors.base import (
     gather,
     group_cumsum_before,
     grow,
+    merge_signals,
     narrow_counts,
     sorted_unique,
 )
@@ -152,27 +154,7 @@ def _merged(bursts: Signals, successes: Signals) -> Signals:
     burst_mitre = [
         bursts.techniques(i) if bursts.row_mitre else ("T1110.001",) for i in range(len(bursts))
     ]
-    rows = np.concatenate([bursts.rows, successes.rows])
-    order = np.argsort(rows, kind="stable")
-    pick = order.tolist()
-
-    def both(first: list[Any], second: list[Any]) -> list[Any]:
-        joined = [*first, *second]
-        return [joined[i] for i in pick]
-
-    return Signals(
-        detector=successes.detector,
-        entity_kind=successes.entity_kind,
-        rows=rows[order],
-        entity=np.concatenate([bursts.entity, successes.entity])[order],
-        points=np.concatenate([bursts.points, successes.points])[order],
-        titles=both(bursts.titles, successes.titles),
-        observed=both(bursts.observed, successes.observed),
-        baseline=both(bursts.baseline, successes.baseline),
-        mitre=successes.mitre,
-        row_mitre=both(burst_mitre, successes.row_mitre),
-        actions=both([""] * len(bursts), successes.actions),
-    )
+    return merge_signals(replace(bursts, row_mitre=burst_mitre), successes, successes.mitre)
 
 
 # -- failed-logon bursts -------------------------------------------------------------------

@@ -47,11 +47,12 @@ client that always gets RC4 TGTs stops being news).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, changes_state
+from detectors.base import Signals, StateDict, changes_state, merge_signals
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -73,6 +74,30 @@ from detectors.registry import register
 from schemas.event import Action, Event, Outcome
 
 RC4 = "kerberos_rc4"
+
+
+def _tickets(batch: EventBatch) -> BoolArray:
+    """Successful Kerberos/NTLM ticket rows that name a user."""
+    mask: BoolArray = batch.action == ACTION_CODE[Action.AUTH_TICKET]
+    mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+    return mask
+
+
+def _per_distinct(
+    batch: EventBatch, column: str, rows: Int64Array, test: Callable[[str], bool]
+) -> BoolArray:
+    """``test`` of each row's ``column`` string, asked once per distinct id, not per row."""
+    ids, first, inverse = np.unique(
+        batch.column(column)[rows], return_index=True, return_inverse=True
+    )
+    answers = [test(getattr(batch.events[row], column)) for row in rows[first].tolist()]
+    passed: BoolArray = np.asarray(answers, dtype=np.bool_)[inverse.reshape(-1)]
+    return passed if len(ids) else np.zeros(0, dtype=np.bool_)
+
+
+def _rc4(batch: EventBatch, rows: Int64Array) -> BoolArray:
+    """Which of ``rows`` were tickets in RC4 (by their auth_protocol id)."""
+    return _per_distinct(batch, "auth_protocol", rows, lambda protocol: protocol == RC4)
 
 
 @register
@@ -113,19 +138,8 @@ class Kerberoasting(RarityDetector):
         self.address_bursts_: dict[int, int] = {}
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
-        mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
-        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
-        mask &= batch.column("object") >= 0
-        # RC4 rows by their auth_protocol id (one string lookup per distinct id, not per row).
-        protocol = batch.column("auth_protocol")
-        ids, first = np.unique(protocol[mask], return_index=True)
-        candidates = np.flatnonzero(mask)
-        rc4 = [
-            i
-            for i, row in zip(ids.tolist(), candidates[first].tolist(), strict=True)
-            if batch.events[row].auth_protocol == RC4
-        ]
-        mask &= np.isin(protocol, rc4)
+        mask = _tickets(batch) & (batch.column("object") >= 0)
+        mask[mask] = _rc4(batch, np.flatnonzero(mask))
         for row in np.flatnonzero(mask).tolist():
             event = batch.events[row]
             service = event.object.lower()
@@ -166,25 +180,19 @@ class Kerberoasting(RarityDetector):
 
     # -- AS-REP roasting: RC4 TGTs for other accounts, per source address ------------------------
 
-    def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+    def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, BoolArray]:
         """Successful Kerberos ticket rows with a user and a source address, and which of them
-        are RC4 TGTs (``krbtgt``): (all rows, the RC4 TGT rows among them)."""
-        mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
-        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
-        mask &= batch.column("src_ip") >= 0
-        rows = np.flatnonzero(mask).astype(np.int64)
-        rc4 = [
-            row
-            for row in rows.tolist()
-            if batch.events[row].auth_protocol == RC4
-            and batch.events[row].object.lower().startswith("krbtgt")
-        ]
-        return rows, np.asarray(rc4, dtype=np.int64)
+        are RC4 TGTs (``krbtgt``)."""
+        rows = np.flatnonzero(_tickets(batch) & (batch.column("src_ip") >= 0)).astype(np.int64)
+        rc4 = _rc4(batch, rows)
+        rc4[rc4] = _per_distinct(
+            batch, "object", rows[rc4], lambda service: service.lower().startswith("krbtgt")
+        )
+        return rows, rc4
 
-    def _asrep_bursts(self, batch: EventBatch) -> list[tuple[int, int, list[int]]]:
-        """(first row, address id, roasted user ids) per address with RC4 TGTs for accounts
-        other than the address's own user."""
-        _, rc4 = self._tgt_rows(batch)
+    def _asrep_bursts(self, batch: EventBatch, rc4: Int64Array) -> list[tuple[int, int, list[int]]]:
+        """(first row, address id, roasted user ids) per address with RC4 TGTs (rows ``rc4``)
+        for accounts other than the address's own user."""
         users, addresses = batch.column("user"), batch.column("src_ip")
         found: dict[int, tuple[int, list[int]]] = {}
         for row in rc4.tolist():
@@ -202,7 +210,8 @@ class Kerberoasting(RarityDetector):
         entities: list[int] = []
         points: list[float] = []
         names = builder.vocab[self.entity_kind]
-        for row, address, roasted in self._asrep_bursts(batch):
+        tickets, rc4 = self._tgt_rows(batch)
+        for row, address, roasted in self._asrep_bursts(batch, tickets[rc4]):
             resident = self.address_user_.get(address, -1)
             who = resident if resident >= 0 else roasted[0]
             earlier = self.address_bursts_.get(address, 0)
@@ -238,34 +247,18 @@ class Kerberoasting(RarityDetector):
             return roast
         if not len(roast):
             return asrep
-        roast_mitre = roast.row_mitre or [()] * len(roast)
-        order = np.argsort(np.concatenate([roast.rows, asrep.rows]), kind="stable")
-        merged = Signals(
-            detector=self.name,
-            entity_kind=self.entity_kind,
-            rows=np.concatenate([roast.rows, asrep.rows])[order],
-            entity=np.concatenate([roast.entity, asrep.entity])[order],
-            points=np.concatenate([roast.points, asrep.points])[order],
-            mitre=self.mitre,
-        )
-        for index in order.tolist():
-            source, i = (roast, index) if index < len(roast) else (asrep, index - len(roast))
-            merged.titles.append(source.titles[i])
-            merged.observed.append(source.observed[i])
-            merged.baseline.append(source.baseline[i])
-            merged.row_mitre.append(roast_mitre[i] if source is roast else asrep.row_mitre[i])
-        return merged
+        return merge_signals(roast, asrep, self.mitre)
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
-        bursts = self._asrep_bursts(batch)
+        rows, rc4 = self._tgt_rows(batch)
+        bursts = self._asrep_bursts(batch, rows[rc4])
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
-        rows, rc4 = self._tgt_rows(batch)
         # The address's own user: the last account that got an ordinary (not RC4 TGT) ticket.
         users, addresses = batch.column("user"), batch.column("src_ip")
-        plain = rows[~np.isin(rows, rc4)]
+        plain = rows[~rc4]
         plain = plain[~held_back[plain]]
         for address, user in zip(addresses[plain].tolist(), users[plain].tolist(), strict=True):
             self.address_user_[int(address)] = int(user)
