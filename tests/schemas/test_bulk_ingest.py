@@ -336,3 +336,81 @@ def test_emptied_caches_change_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     path = tmp_path / "helk.json"
     path.write_bytes(b"\n".join(HOSTILE_LINES * 3) + b"\n")
     assert_same([str(path)])
+
+
+# -- JSON lines parsed a block at a time (InputReader._parse_json_block) --------------------------
+
+
+@pytest.mark.parametrize("block", [64, 700, 5_000, 1 << 20])
+@pytest.mark.parametrize(
+    "lead",
+    [
+        [],
+        [b"", b"[1]", b"   ", b"not json", b"42"],  # sniffed only after some lines
+        [b'{"a": 1}', b"[]"],  # JSON nobody knows first (the sniffer reads on)
+    ],
+)
+def test_json_blocks_match_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int, lead: list[bytes]
+) -> None:
+    """Once an input's parser is known, the rest of each block is parsed in one loop; small
+    blocks put the switch, hostile lines, blank lines and over-long lines at every place a
+    block can start or end. The same events, dead letters (positions, reasons) and counters as
+    record by record, and the block loop is what read them."""
+    import schemas.readers as readers
+
+    monkeypatch.setattr(readers, "LINE_BLOCK_BYTES", block)
+    monkeypatch.setattr(readers, "MAX_RECORD_BYTES", 2_000)
+    long_line = b'{"x":"' + b"a" * 2_500 + b'"}'
+    lines = [*lead, *HOSTILE_LINES[:-3], long_line, *HOSTILE_LINES, b"", long_line]
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    blocks: list[int] = []
+    real = readers.InputReader._parse_json_block
+
+    def counted(self: readers.InputReader, *args: Any) -> tuple[list[Event], int]:
+        events, parsed = real(self, *args)
+        blocks.append(parsed)
+        return events, parsed
+
+    monkeypatch.setattr(readers.InputReader, "_parse_json_block", counted)
+    assert assert_same([str(path)]) > 20
+    assert len(blocks) >= (2 if block < 5_000 else 1) and sum(blocks) > 20
+
+
+def test_json_blocks_of_other_formats(tmp_path: Path) -> None:
+    """JSON lines of a parser without a compiled reader (CloudTrail records, one per line, and
+    a ``{"Records": [...]}`` line) take the block loop with orjson: the same as record by
+    record."""
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2024-05-06T09:00:00Z",
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "sourceIPAddress": "198.51.100.7",
+        "userIdentity": {
+            "type": "IAMUser",
+            "userName": "alice",
+            "arn": "arn:aws:iam::1:user/alice",
+        },
+        "responseElements": {"ConsoleLogin": "Success"},
+    }
+    lines = [orjson.dumps({**record, "eventID": str(i)}) for i in range(30)]
+    lines[10] = b'{"Records": [' + lines[10] + b"," + lines[11] + b"]}"
+    lines[20] = b"{broken"
+    path = tmp_path / "trail.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    assert assert_same([str(path)]) >= 29
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=5_000))
+def test_looks_binary_counts_control_bytes(head: bytes) -> None:
+    """The control-byte count (bytes.translate) is the per-byte rule it replaced."""
+    from schemas.readers import _looks_binary
+
+    sample = head[:4096]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    nuls = sample.count(b"\x00") > len(sample) // 100 + 1
+    expected = bool(head) and (nuls or control > len(sample) // 20)
+    assert _looks_binary(head) == expected
