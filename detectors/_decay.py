@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from detectors._sort import stable_argsort
 from detectors.base import group_cumsum_before
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
@@ -35,7 +36,7 @@ def previous_in_group(keys: Int64Array) -> Int64Array:
     [-1, -1, 0, 2, 1]
     """
     n = len(keys)
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     previous = np.full(n, -1, dtype=np.int64)
     if n > 1:
         same = keys[order[1:]] == keys[order[:-1]]
@@ -53,7 +54,7 @@ def group_max_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     result = np.full(n, -np.inf)
     if n == 0:
         return result
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     sorted_keys = keys[order]
     distinct, rank = np.unique(values[order], return_inverse=True)
     is_start = np.ones(n, dtype=np.bool_)

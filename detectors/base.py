@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
+from detectors._sort import stable_argsort
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
 StateDict = dict[str, np.ndarray]
@@ -208,7 +209,7 @@ def group_order(keys: Int64Array) -> tuple[Int64Array, Int64Array]:
     ([0, 0, 1, 2, 1], [0, 1, 0, 0, 1])
     """
     n = len(keys)
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     sorted_keys = keys[order]
     is_start = np.ones(n, dtype=np.bool_)
     if n:
@@ -228,7 +229,7 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     [0.0, 0.0, 1.0, 3.0]
     """
     n = len(keys)
-    order = np.argsort(keys, kind="stable")
+    order = stable_argsort(keys)
     sorted_keys = keys[order]
     sorted_values = values[order].astype(np.float64)
     is_start = np.ones(n, dtype=np.bool_)
