@@ -115,6 +115,51 @@ class _Tracer(Mapping[str, Any]):
         return len(self.record)
 
 
+class _NeedRecord(BaseException):
+    """A handler asked :class:`_SlotTracer` for what the compiled reader did not read (a key
+    without a slot, or every key): the line is decoded whole instead. A BaseException, so that
+    no handler's ``except Exception`` takes it for a bad value."""
+
+
+class _SlotTracer(Mapping[str, Any]):
+    """:class:`_Tracer` over the compiled reader's values (``read``'s tuple, by slot) instead of
+    the decoded record: the same answers for every key that has a slot (a missing key is
+    ``_ABSENT`` there), :class:`_NeedRecord` for any other key and for iterating."""
+
+    __slots__ = ("read", "row", "slot_of")
+
+    def __init__(self, row: tuple[Any, ...], slot_of: dict[str, int]) -> None:
+        self.row = row
+        self.slot_of = slot_of
+        self.read: set[str] = set()
+
+    def _value(self, key: object) -> Any:
+        slot = self.slot_of.get(key) if type(key) is str else None
+        if slot is None:
+            raise _NeedRecord
+        self.read.add(key)  # type: ignore[arg-type]
+        return self.row[slot]
+
+    def __getitem__(self, key: str) -> Any:
+        value = self._value(key)
+        if value is _ABSENT:
+            raise KeyError(key)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return self._value(key) is not _ABSENT
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self._value(key)
+        return default if value is _ABSENT else value
+
+    def __iter__(self) -> Iterator[str]:
+        raise _NeedRecord
+
+    def __len__(self) -> int:
+        raise _NeedRecord
+
+
 class _Absent:
     """A key missing from the record: handlers tell it from ``null`` (``"UserID" in fields``)."""
 
@@ -178,11 +223,13 @@ class HelkTemplates:
         #: was a third of a template's cost).
         self.template_count = 0
         self.native: Any = None
+        #: The compiled reader's slot of each key it reads (``add_key``'s answers).
+        self.slot_of: dict[str, int] = {}
         if _NativeReader is not None and native is not False:
             self.native = _NativeReader(_ABSENT)
             for key in _FIXED_KEYS:  # slots 0-5 are _META_KEYS, so values[:6] is the meta key
                 # times and record numbers differ on every line: not worth keeping
-                self.native.add_key(key, key not in _UNIQUE_KEYS)
+                self.slot_of[key] = self.native.add_key(key, key not in _UNIQUE_KEYS)
             self.slots = len(_FIXED_KEYS)
 
     def _meta(self, record: Mapping[str, Any]) -> Any:
@@ -233,14 +280,49 @@ class HelkTemplates:
         key = _key(record, keys.keys)
         if key is None:
             return None
+        self._keep(keys, (ctx.tenant, meta_key, key), template)
+        return template
+
+    def _keep(self, keys: _HandlerKeys, cache_key: tuple[Any, ...], template: Any) -> None:
+        """Cache a template (the host, from the meta key, is an input of the handler too)."""
         if self.template_count >= CACHE_LIMIT:
             for other in self.handler_keys.values():
                 other.templates.clear()
             self.template_count = 0
-        # The host (from the meta key) is an input of the handler too.
-        cache_key = (ctx.tenant, meta_key, key)
         self.template_count += cache_key not in keys.templates
         keys.templates[cache_key] = template
+
+    def _template_values(
+        self, values: tuple[Any, ...], meta_key: Any, meta: _Meta, ctx: ParseContext
+    ) -> Any:
+        """``_template`` from the compiled reader's values, without decoding the line; None
+        when the handler reads a key that has no slot or is new to it, or iterates the record
+        (the line is then decoded and ``_template`` learns the key), as ``_template``'s None."""
+        keys = meta.keys
+        tracer = _SlotTracer(values, self.slot_of)
+        try:
+            kwargs = meta.handler(tracer, meta.host)
+            template: Any
+            if kwargs is None:
+                template = _NOTHING
+            else:
+                kwargs.setdefault("dst_host", meta.host)
+                template = Event(
+                    time=_EPOCH,
+                    tenant=ctx.tenant,
+                    source_format=self.parser.name,
+                    event_id=meta.event_id,
+                    record_id="",
+                    **kwargs,
+                )
+        except _NeedRecord:
+            return None
+        except Exception:  # the per-record parser gives the exact reason
+            template = _FAILED
+        if not tracer.read <= keys.key_set or keys.getter is None:
+            return None
+        # The reader's values are text, integers, null or absent: always a valid key (_key).
+        self._keep(keys, (ctx.tenant, meta_key, keys.getter(values)), template)
         return template
 
     def parse(self, record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
@@ -306,6 +388,7 @@ class HelkTemplates:
 
     def _getter(self, keys: _HandlerKeys) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
         slots = tuple(self.native.add_key(key) for key in keys.keys)
+        self.slot_of.update(zip(keys.keys, slots, strict=True))
         self.slots = max(self.slots, *(slot + 1 for slot in slots), 0)
         getter: Callable[[tuple[Any, ...]], tuple[Any, ...]]
         if not slots:
@@ -338,6 +421,8 @@ class HelkTemplates:
         if len(values) < self.slots:  # read before a handler's keys grew
             return self.parse(orjson.loads(line), ctx)
         template = keys.templates.get((ctx.tenant, meta_key, getter(values)))
+        if template is None:
+            template = self._template_values(values, meta_key, meta, ctx)
         if template is None or template is _FAILED:
             return self.parse(orjson.loads(line), ctx)
         try:

@@ -476,3 +476,116 @@ def test_long_values_under_read_keys(tmp_path: Path) -> None:
     path.write_bytes(b"\n".join(lines) + b"\n")
     events, _, _ = assert_same([str(path)], per_record=True)
     assert len(events) == 10
+
+
+# -- templates made from the compiled reader's values (HelkTemplates._template_values) ----------
+
+_SLOT_VALUES = st.sampled_from(
+    [_DROPPED := object(), None, "", "CORP\\svc_x", "LocalSystem", 5, -1]
+)
+_SERVICE_KEYS = ["UserID", "AccountType", "AccountName", "ServiceName", "ImagePath", "Message"]
+_LOGON_KEYS = ["TargetUserName", "IpAddress", "LogonType", "WorkstationName", "Status"]
+
+
+@st.composite
+def _slot_records(draw: Any) -> bytes:
+    """7045 System records (whose handler asks ``"UserID" in fields``: absent, null, text,
+    integers) and 4624/4625 records with their read keys absent, null, empty or integers."""
+    service = draw(st.booleans())
+    record: dict[str, Any] = {
+        "@timestamp": "2024-05-06T09:00:00.123Z",
+        "RecordNumber": draw(st.integers(1, 10)),
+        "Hostname": draw(st.sampled_from(["SRV1", "wks2.corp.local"])),
+    }
+    if service:
+        record.update(EventID=7045, Channel="System", SourceName="Service Control Manager")
+        keys = _SERVICE_KEYS
+        if draw(st.booleans()):
+            record["Message"] = "A service was installed.\nService Account:  LocalSystem\n"
+    else:
+        record.update(EventID=draw(st.sampled_from([4624, 4625])), Channel="Security")
+        record["SourceName"] = "Microsoft-Windows-Security-Auditing"
+        keys = _LOGON_KEYS
+    for key in keys:
+        value = draw(_SLOT_VALUES)
+        if value is not _DROPPED:
+            record[key] = value
+    return orjson.dumps(record)
+
+
+@needs_native
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(lines=st.lists(_slot_records(), min_size=2, max_size=12))
+def test_templates_from_slot_values(tmp_path: Path, lines: list[bytes]) -> None:
+    """A template missing for a line the compiled reader read is made from the reader's values
+    (without decoding the line) once the handler's keys have slots: the same events and dead
+    letters as the pure-Python and the per-record paths, whichever line comes first. Full
+    records first, so that the handlers' keys have slots before the drawn lines come."""
+    full = [
+        orjson.dumps({**BASE, "WorkstationName": "W1", "Status": "0x0"}),
+        orjson.dumps(
+            {
+                **BASE,
+                "EventID": 7045,
+                "Channel": "System",
+                "SourceName": "Service Control Manager",
+                **dict.fromkeys(_SERVICE_KEYS, "x"),
+            }
+        ),
+    ]
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join([*full, *lines, *lines[::-1], *lines]) + b"\n")
+    assert_same([str(path)], per_record=True)
+
+
+@needs_native
+def test_slot_values_path_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the generated scenario's Windows logs most new templates come from the values (a
+    handler reading a key without a slot yet goes the decoding way), with the same events."""
+    from benchmarks.scenario import generate
+
+    made: list[bool] = []
+    real = HelkTemplates._template_values
+
+    def spy(self: HelkTemplates, *args: Any) -> Any:
+        template = real(self, *args)
+        made.append(template is not None)
+        return template
+
+    monkeypatch.setattr(HelkTemplates, "_template_values", spy)
+    generate(tmp_path, seed=4, days=3, users=12, learning_days=1)
+    assert len(assert_same([str(tmp_path / "logs" / "windows")])[0]) > 1_000
+    assert sum(made) > 0.8 * len(made) > 100
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(line=_slot_records())
+def test_slot_tracer_reads_as_the_decoded_record(line: bytes) -> None:
+    """``_SlotTracer`` answers ``get`` (with a default), ``in`` and ``[]`` as the decoded record
+    does for every key with a slot, and notes them; any other key, or iterating, asks for the
+    record."""
+    templates = HelkTemplates()
+    for key in [*_SERVICE_KEYS, *_LOGON_KEYS]:
+        templates.slot_of[key] = templates.native.add_key(key)
+    values = templates.read(line)
+    assert values is not None
+    record = orjson.loads(line)
+    tracer = bulk._SlotTracer(values, templates.slot_of)
+    for key in templates.slot_of:
+        assert tracer.get(key, "default") == record.get(key, "default")
+        assert tracer.get(key) == record.get(key)
+        assert (key in tracer) == (key in record)
+        if key in record:
+            assert tracer[key] == record[key]
+        else:
+            with pytest.raises(KeyError):
+                tracer[key]
+    assert tracer.read == set(templates.slot_of)
+    for ask in (lambda: tracer.get("Unread"), lambda: "Unread" in tracer, lambda: list(tracer)):
+        with pytest.raises(bulk._NeedRecord):
+            ask()
