@@ -839,11 +839,12 @@ def _line_blocks(stream: ByteStream) -> Iterator[list[bytes]]:
                 continue
             data = data[newline + 1 :]
             skipping = False
-        elif carry:
-            data = carry + data
         pieces = data.split(b"\n")
+        if carry:  # the line the last block ended in (not the whole block copied behind it)
+            pieces[0] = carry + pieces[0]
+        size = len(data) + len(carry)
         carry = pieces.pop()  # the unfinished last line (b"" after a newline)
-        if len(data) > MAX_RECORD_BYTES:  # only then can a piece be over-long
+        if size > MAX_RECORD_BYTES:  # only then can a piece be over-long
             pieces = [
                 line if len(line) <= MAX_RECORD_BYTES else line[: MAX_RECORD_BYTES + 1]
                 for line in pieces
