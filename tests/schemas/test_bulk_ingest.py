@@ -414,3 +414,36 @@ def test_looks_binary_counts_control_bytes(head: bytes) -> None:
     nuls = sample.count(b"\x00") > len(sample) // 100 + 1
     expected = bool(head) and (nuls or control > len(sample) // 20)
     assert _looks_binary(head) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.integers(0, 30), max_size=25),  # times in minutes, ties, any order
+        max_size=7,
+    )
+)
+def test_merge_matches_heapq_merge(inputs: list[list[int]]) -> None:
+    """The run-aware merge of read_paths yields what heapq.merge yields, also for inputs that
+    are not in order (a window too small to re-order them) and with ties across inputs."""
+    from schemas.readers import _keyed_seq, _merge_keyed
+
+    start = datetime(2024, 5, 6, tzinfo=UTC)
+    streams = [
+        [
+            Event(
+                time=start + timedelta(minutes=m),
+                tenant="t",
+                source_format="x",
+                action=Action.LOGON,
+                record_id=f"{index}-{n}",
+            )
+            for n, m in enumerate(minutes)
+        ]
+        for index, minutes in enumerate(inputs)
+    ]
+    expected = [
+        item[3] for item in heapq.merge(*(_keyed_seq(i, iter(s)) for i, s in enumerate(streams)))
+    ]
+    got = list(_merge_keyed([_keyed_seq(i, iter(s)) for i, s in enumerate(streams)]))
+    assert [e.record_id for e in got] == [e.record_id for e in expected]
