@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+import operator
 import os
 import queue
 import re
@@ -205,7 +206,8 @@ class InputReader:
         if len(streams) == 1:
             yield from streams[0]
             return
-        yield from _merge_keyed([_keyed_seq(index, stream) for index, stream in enumerate(streams)])
+        keyed = [_keyed_seq(index, stream) for index, stream in enumerate(streams)]
+        yield from map(_EVENT_OF, _merge_keyed(keyed))
 
     def read_input(
         self, name: str, opener: Callable[[], ByteStream]
@@ -1159,14 +1161,15 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             for chunk in _worker_chunks(reader, pipes[0], processes[0]):
                 yield from chunk.events
             return
-        streams: list[Iterator[tuple[datetime, int, Event]]] = [
+        # (time, input, arrival in its stream): (time, input) never ties across streams (an
+        # input is read by one of them), so this is the merge keyed on (time, input).
+        streams: list[Iterator[tuple[datetime, int, int, Event]]] = [
             _worker_stream(reader, pipe, process)
             for pipe, process in zip(pipes, processes, strict=True)
         ]
         for index, opener in stdin:  # stdin stays in this process
-            streams.append(_keyed(index, reader._ordered(reader.read_input("-", opener))))
-        for _, _, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
-            yield event
+            streams.append(_keyed_seq(index, reader._ordered(reader.read_input("-", opener))))
+        yield from map(_EVENT_OF, _merge_keyed(streams))
     finally:
         for process in processes:
             if process.is_alive():
@@ -1177,19 +1180,28 @@ def read_paths_parallel(reader: InputReader, paths: Iterable[str], workers: int)
             pipe.close()
 
 
-def _keyed_seq(index: int, events: Iterator[Event]) -> Iterator[tuple[datetime, int, int, Event]]:
+#: An event in a merge: (time, input index, arrival in its stream, event).
+KeyedEvent = tuple[datetime, int, int, Event]
+
+
+def _keyed_seq(index: int, events: Iterator[Event]) -> Iterator[KeyedEvent]:
     """Merge keys (time, input index, arrival) in front of an input's events: a plain tuple
     merge then orders by (time, input) and keeps each input's own order on ties, as a merge
     keyed on (time, input) does, without a key function call per comparison."""
     return ((event.time, index, n, event) for n, event in enumerate(events))
 
 
-def _merge_keyed(streams: list[Iterator[tuple[datetime, int, int, Event]]]) -> Iterator[Event]:
-    """The events of ``heapq.merge(*streams)`` (whose keys never tie: (time, input, arrival)).
-    Each step yields the smallest head, as the heap merge does; the input it came from goes on
-    yielding while its next item is smaller than every other input's head (the smaller child
-    of the heap's root), so a run of one input's events costs one comparison an event instead
-    of a heap replace (inputs of one day interleave in runs of tens)."""
+#: A merge item's event: (time, input, arrival, event)[3].
+_EVENT_OF = operator.itemgetter(3)
+
+
+def _merge_keyed(streams: list[Iterator[KeyedEvent]]) -> Iterator[KeyedEvent]:
+    """``heapq.merge(*streams)`` for items whose keys never tie ((time, input, arrival): an
+    input is read by one stream). Each step yields the smallest head, as the heap merge does;
+    the stream it came from goes on yielding while its next item is smaller than every other
+    stream's head (the smaller child of the heap's root), so a run of one input's events costs
+    one comparison an event instead of a heap replace (inputs of one day interleave in runs of
+    tens)."""
     heap: list[list[Any]] = []
     for stream in streams:
         for first in stream:
@@ -1199,11 +1211,11 @@ def _merge_keyed(streams: list[Iterator[tuple[datetime, int, int, Event]]]) -> I
     while len(heap) > 1:
         top = heap[0]
         item, stream = top
-        yield item[3]
+        yield item
         bound = heap[1][0] if len(heap) == 2 or heap[1][0] < heap[2][0] else heap[2][0]
         for item in stream:
             if item < bound:
-                yield item[3]
+                yield item
                 continue
             top[0] = item
             heapq.heapreplace(heap, top)
@@ -1212,15 +1224,8 @@ def _merge_keyed(streams: list[Iterator[tuple[datetime, int, int, Event]]]) -> I
             heapq.heappop(heap)
     if heap:
         item, stream = heap[0]
-        yield item[3]
-        for item in stream:
-            yield item[3]
-
-
-def _keyed(index: int, events: Iterator[Event]) -> Iterator[tuple[datetime, int, Event]]:
-    """Merge keys (time, input index) in front of an input's events."""
-    for event in events:
-        yield event.time, index, event
+        yield item
+        yield from stream
 
 
 def _balanced_shares(files: list[tuple[int, str]], workers: int) -> list[list[tuple[int, str]]]:
@@ -1249,11 +1254,12 @@ def _can_fork() -> bool:
 
 def _worker_stream(
     reader: InputReader, pipe: Any, process: Any
-) -> Iterator[tuple[datetime, int, Event]]:
-    """A worker's events as (time, input index, event), for the merge."""
+) -> Iterator[tuple[datetime, int, int, Event]]:
+    """A worker's events as (time, input index, arrival, event), for the merge."""
+    arrival = itertools.count()
     for chunk in _worker_chunks(reader, pipe, process):
         for index, event in zip(chunk.inputs, chunk.events, strict=True):
-            yield event.time, index, event
+            yield event.time, index, next(arrival), event
 
 
 def _worker_chunks(reader: InputReader, pipe: Any, process: Any) -> Iterator[_Chunk]:
@@ -1359,10 +1365,10 @@ def _parse_share(
 
     try:
         streams = [
-            _keyed(index, reader._ordered(reader.read_input(name, _opener(Path(name)))))
+            _keyed_seq(index, reader._ordered(reader.read_input(name, _opener(Path(name)))))
             for index, name in share
         ]
-        for _, index, event in heapq.merge(*streams, key=lambda item: (item[0], item[1])):
+        for _, index, _, event in _merge_keyed(streams):
             events.append(event)
             inputs.append(index)
             if len(events) >= PARALLEL_CHUNK_EVENTS:

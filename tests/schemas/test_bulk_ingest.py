@@ -445,5 +445,7 @@ def test_merge_matches_heapq_merge(inputs: list[list[int]]) -> None:
     expected = [
         item[3] for item in heapq.merge(*(_keyed_seq(i, iter(s)) for i, s in enumerate(streams)))
     ]
-    got = list(_merge_keyed([_keyed_seq(i, iter(s)) for i, s in enumerate(streams)]))
+    got = [
+        item[3] for item in _merge_keyed([_keyed_seq(i, iter(s)) for i, s in enumerate(streams)])
+    ]
     assert [e.record_id for e in got] == [e.record_id for e in expected]
