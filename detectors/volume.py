@@ -267,31 +267,16 @@ class Volume:
         anchor, common_before, tree, tree_depth, tree_time = stored[5:10]
         sched_start, sched_last, sched_count = stored[10:]
         pair_action = pairs & 0xFFFFFFFF
-        # How deep a folder every object of each bucket so far shares (its folder tree): a
-        # bucket's first object is its anchor; only a pair's first segment can continue the
-        # bucket open in the stored state.
-        hashes = self._path_hashes(batch, rows)[order]
-        continuing = (seg_rank == 0) & (open_bucket[seg_pair] == seg_bucket)
-        seg_anchor = np.where(continuing[:, None], anchor[seg_pair], hashes[starts])
-        seg_init = np.where(continuing, common_before[seg_pair], _LEVELS).astype(np.int64)
-        shared_levels = np.cumprod(
-            (hashes == seg_anchor[seg_id]) & (hashes != 0), axis=1, dtype=np.int64
-        ).sum(axis=1)
-        step = seg_id * (_LEVELS + 1)  # a running minimum per segment, in one pass
-        common_sorted = np.minimum(
-            np.minimum.accumulate(shared_levels - step) + step if n else shared_levels,
-            seg_init[seg_id],
-        )
         seg_current = np.zeros(len(starts))
         seg_threshold = np.zeros(len(starts))
         seg_mean = np.zeros(len(starts))
         seg_active = np.zeros(len(starts))
-        seg_recur = np.zeros(len(starts))
-        seg_repeat = np.zeros(len(starts), dtype=np.bool_)
+        continuing = np.zeros(len(starts), dtype=np.bool_)
         for rank in range(int(seg_rank.max()) + 1 if len(starts) else 0):
             segs = np.flatnonzero(seg_rank == rank)
             p = seg_pair[segs]
             new = open_bucket[p] != seg_bucket[segs]
+            continuing[segs] = ~new
             closing = new & (current[p] > 0)
             folded = np.minimum(current[p], threshold[p] - 1.0)
             mean[p] = np.where(
@@ -306,25 +291,58 @@ class Volume:
             )
             seg_current[segs], seg_threshold[segs] = current[p], threshold[p]
             seg_mean[segs], seg_active[segs] = mean[p], active[p]
-            opened = seg_bucket[segs] * self.bucket_seconds
-            crossing = (current[p] < threshold[p]) & (current[p] + seg_len[segs] >= threshold[p])
-            if crossing.any():
-                self._crossed(
-                    segs[crossing],
-                    p[crossing],
-                    opened[crossing],
-                    starts[segs[crossing]]
-                    + (threshold[p] - current[p] - 1.0)[crossing].astype(np.int64),
-                    common_sorted,
-                    seg_anchor,
-                    (tree, tree_depth, tree_time, sched_start, sched_last, sched_count),
-                )
-            seg_recur[segs] = np.where(sched_last[p] == opened, sched_count[p], 0)
-            seg_repeat[segs] = tree_time[p] == -opened
             current[p] += seg_len[segs]
             open_bucket[p] = seg_bucket[segs]
         within = np.arange(n) - starts[seg_id] if n else np.zeros(0, dtype=np.int64)
         count_sorted = seg_current[seg_id] + within + 1.0
+        # How deep a folder the objects of a bucket share (its folder tree), from the event
+        # half-way to its threshold on: the first of those is the anchor, and the objects are
+        # only read for buckets that get that far (a few in normal traffic).
+        half = np.ceil(seg_threshold / 2.0)
+        hot = count_sorted >= half[seg_id]
+        hashes = np.zeros((n, _LEVELS), dtype=np.uint32)
+        hot_rows = np.flatnonzero(hot)
+        if len(hot_rows):
+            hashes[hot_rows] = self._path_hashes(batch, rows[order][hot_rows])
+        seg_end = np.append(starts[1:], n) - 1
+        tracking = continuing & (seg_current >= half)  # the stored bucket was already hot
+        first_hot = starts + np.maximum(half - seg_current - 1.0, 0.0).astype(np.int64)
+        seg_anchor = np.where(
+            tracking[:, None],
+            anchor[seg_pair],
+            np.where((first_hot <= seg_end)[:, None], hashes[np.minimum(first_hot, n - 1)], 0),
+        ).astype(np.uint32)
+        seg_init = np.where(tracking, common_before[seg_pair], _LEVELS).astype(np.int64)
+        shared_levels = np.cumprod(
+            (hashes == seg_anchor[seg_id]) & (hashes != 0), axis=1, dtype=np.int64
+        ).sum(axis=1)
+        shared_levels = np.where(hot, shared_levels, _LEVELS)
+        step = seg_id * (_LEVELS + 1)  # a running minimum per segment, in one pass
+        common_sorted = np.minimum(
+            np.minimum.accumulate(shared_levels - step) + step if n else shared_levels,
+            seg_init[seg_id],
+        )
+        # Threshold crossings, pair by pair in bucket order: the schedule and the folder tree.
+        opened = seg_bucket * self.bucket_seconds
+        crossing = (seg_current < seg_threshold) & (seg_current + seg_len >= seg_threshold)
+        seg_recur = np.where(
+            continuing & (sched_last[seg_pair] == opened), sched_count[seg_pair], 0
+        ).astype(np.float64)
+        seg_repeat = continuing & (tree_time[seg_pair] == -opened)
+        for rank in np.unique(seg_rank[crossing]).tolist():
+            segs = np.flatnonzero((seg_rank == rank) & crossing)
+            p = seg_pair[segs]
+            self._crossed(
+                segs,
+                p,
+                opened[segs],
+                starts[segs] + (seg_threshold - seg_current - 1.0)[segs].astype(np.int64),
+                common_sorted,
+                seg_anchor,
+                (tree, tree_depth, tree_time, sched_start, sched_last, sched_count),
+            )
+            seg_recur[segs] = sched_count[p]
+            seg_repeat[segs] = tree_time[p] == -opened[segs]
         count = np.empty(n)
         count[order] = count_sorted
         limit = np.empty(n)
@@ -340,7 +358,7 @@ class Volume:
         repeat = np.empty(n, dtype=np.bool_)
         repeat[order] = seg_repeat[seg_id]
         last_seg = np.append(pair_first_seg, len(starts))[1:] - 1
-        seg_end = np.append(starts[1:], n) - 1
+        last_hot = hot[seg_end[last_seg]] if n else np.zeros(0, dtype=np.bool_)
         return {
             "rows": rows,
             "keys": keys,
@@ -357,8 +375,8 @@ class Volume:
             "bucket": open_bucket,
             "current": current,
             "threshold_after": threshold,
-            "anchor": seg_anchor[last_seg],
-            "common_after": common_sorted[seg_end[last_seg]].astype(np.uint8),
+            "anchor": np.where(last_hot[:, None], seg_anchor[last_seg], 0).astype(np.uint32),
+            "common_after": np.where(last_hot, common_sorted[seg_end[last_seg]], 0),
             "tree": tree,
             "tree_depth": tree_depth,
             "tree_time": tree_time,
