@@ -214,6 +214,7 @@ class Volume:
         self.sched_start_ = np.empty(0, dtype=np.float64)
         self.sched_last_ = np.empty(0, dtype=np.float64)
         self.sched_count_ = np.empty(0, dtype=np.uint8)
+        self.sched_peak_ = np.empty(0, dtype=np.float64)  # the schedule's largest bucket
 
     def _threshold(self, mean: FloatArray, active: FloatArray, action: Int64Array) -> FloatArray:
         warm = np.maximum.reduce(
@@ -264,85 +265,77 @@ class Volume:
         seg_rank = np.arange(len(starts)) - pair_first_seg[seg_pair]
         stored = self._stored(pairs)
         mean, active, open_bucket, current, threshold = stored[:5]
-        anchor, common_before, tree, tree_depth, tree_time = stored[5:10]
-        sched_start, sched_last, sched_count = stored[10:]
+        anchor, common_state, tree, tree_depth, tree_time = stored[5:10]
+        sched_start, sched_last, sched_count, sched_peak = stored[10:]
+        tables = (tree, tree_depth, tree_time, sched_start, sched_last, sched_count, sched_peak)
         pair_action = pairs & 0xFFFFFFFF
+        rows_sorted = rows[order]
+        seg_end = np.append(starts[1:], n) - 1
         seg_current = np.zeros(len(starts))
         seg_threshold = np.zeros(len(starts))
         seg_mean = np.zeros(len(starts))
         seg_active = np.zeros(len(starts))
-        continuing = np.zeros(len(starts), dtype=np.bool_)
+        seg_recur = np.zeros(len(starts))
+        seg_peak = np.zeros(len(starts))
+        seg_repeat = np.zeros(len(starts), dtype=np.bool_)
+        seg_anchor = np.zeros((len(starts), _LEVELS), dtype=np.uint32)
+        common_sorted = np.full(n, _LEVELS, dtype=np.int64)
         for rank in range(int(seg_rank.max()) + 1 if len(starts) else 0):
             segs = np.flatnonzero(seg_rank == rank)
             p = seg_pair[segs]
             new = open_bucket[p] != seg_bucket[segs]
-            continuing[segs] = ~new
             closing = new & (current[p] > 0)
+            # A closing bucket of a burst recurring at its hour (a schedule) is explained by
+            # the schedule: not folded into the baseline of the other hours; its size is the
+            # schedule's.
+            closed_at = open_bucket[p] * self.bucket_seconds
+            latest = closing & (sched_last[p] == closed_at)
+            sched_peak[p] = np.where(latest, np.maximum(sched_peak[p], current[p]), sched_peak[p])
+            folding = closing & ~(latest & (sched_count[p] >= 3))
             folded = np.minimum(current[p], threshold[p] - 1.0)
             mean[p] = np.where(
-                closing,
+                folding,
                 np.where(active[p] > 0, (1 - self.alpha) * mean[p] + self.alpha * folded, folded),
                 mean[p],
             )
-            active[p] += closing
+            active[p] += folding
             current[p] = np.where(new, 0.0, current[p])
             threshold[p] = np.where(
                 new, self._threshold(mean[p], active[p], pair_action[p]), threshold[p]
             )
             seg_current[segs], seg_threshold[segs] = current[p], threshold[p]
             seg_mean[segs], seg_active[segs] = mean[p], active[p]
+            self._trees(
+                batch,
+                segs,
+                p,
+                new,
+                starts,
+                seg_end,
+                rows_sorted,
+                (current, threshold, anchor, common_state, seg_anchor, common_sorted),
+            )
+            opened = seg_bucket[segs] * self.bucket_seconds
+            crossing = (current[p] < threshold[p]) & (current[p] + seg_len[segs] >= threshold[p])
+            if crossing.any():
+                self._crossed(
+                    segs[crossing],
+                    p[crossing],
+                    opened[crossing],
+                    starts[segs[crossing]]
+                    + (threshold[p] - current[p] - 1.0)[crossing].astype(np.int64),
+                    common_sorted,
+                    seg_anchor,
+                    tables,
+                )
+            recurring = sched_last[p] == opened
+            seg_recur[segs] = np.where(recurring, sched_count[p], 0)
+            seg_peak[segs] = np.where(recurring, sched_peak[p], 0.0)
+            seg_repeat[segs] = tree_time[p] == -opened
             current[p] += seg_len[segs]
             open_bucket[p] = seg_bucket[segs]
         within = np.arange(n) - starts[seg_id] if n else np.zeros(0, dtype=np.int64)
         count_sorted = seg_current[seg_id] + within + 1.0
-        # How deep a folder the objects of a bucket share (its folder tree), from the event
-        # half-way to its threshold on: the first of those is the anchor, and the objects are
-        # only read for buckets that get that far (a few in normal traffic).
-        half = np.ceil(seg_threshold / 2.0)
-        hot = count_sorted >= half[seg_id]
-        hashes = np.zeros((n, _LEVELS), dtype=np.uint32)
-        hot_rows = np.flatnonzero(hot)
-        if len(hot_rows):
-            hashes[hot_rows] = self._path_hashes(batch, rows[order][hot_rows])
-        seg_end = np.append(starts[1:], n) - 1
-        tracking = continuing & (seg_current >= half)  # the stored bucket was already hot
-        first_hot = starts + np.maximum(half - seg_current - 1.0, 0.0).astype(np.int64)
-        seg_anchor = np.where(
-            tracking[:, None],
-            anchor[seg_pair],
-            np.where((first_hot <= seg_end)[:, None], hashes[np.minimum(first_hot, n - 1)], 0),
-        ).astype(np.uint32)
-        seg_init = np.where(tracking, common_before[seg_pair], _LEVELS).astype(np.int64)
-        shared_levels = np.cumprod(
-            (hashes == seg_anchor[seg_id]) & (hashes != 0), axis=1, dtype=np.int64
-        ).sum(axis=1)
-        shared_levels = np.where(hot, shared_levels, _LEVELS)
-        step = seg_id * (_LEVELS + 1)  # a running minimum per segment, in one pass
-        common_sorted = np.minimum(
-            np.minimum.accumulate(shared_levels - step) + step if n else shared_levels,
-            seg_init[seg_id],
-        )
-        # Threshold crossings, pair by pair in bucket order: the schedule and the folder tree.
-        opened = seg_bucket * self.bucket_seconds
-        crossing = (seg_current < seg_threshold) & (seg_current + seg_len >= seg_threshold)
-        seg_recur = np.where(
-            continuing & (sched_last[seg_pair] == opened), sched_count[seg_pair], 0
-        ).astype(np.float64)
-        seg_repeat = continuing & (tree_time[seg_pair] == -opened)
-        for rank in np.unique(seg_rank[crossing]).tolist():
-            segs = np.flatnonzero((seg_rank == rank) & crossing)
-            p = seg_pair[segs]
-            self._crossed(
-                segs,
-                p,
-                opened[segs],
-                starts[segs] + (seg_threshold - seg_current - 1.0)[segs].astype(np.int64),
-                common_sorted,
-                seg_anchor,
-                (tree, tree_depth, tree_time, sched_start, sched_last, sched_count),
-            )
-            seg_recur[segs] = sched_count[p]
-            seg_repeat[segs] = tree_time[p] == -opened[segs]
         count = np.empty(n)
         count[order] = count_sorted
         limit = np.empty(n)
@@ -357,8 +350,8 @@ class Volume:
         recur[order] = seg_recur[seg_id]
         repeat = np.empty(n, dtype=np.bool_)
         repeat[order] = seg_repeat[seg_id]
-        last_seg = np.append(pair_first_seg, len(starts))[1:] - 1
-        last_hot = hot[seg_end[last_seg]] if n else np.zeros(0, dtype=np.bool_)
+        peak = np.empty(n)
+        peak[order] = seg_peak[seg_id]
         return {
             "rows": rows,
             "keys": keys,
@@ -369,21 +362,65 @@ class Volume:
             "common": common,
             "recur": recur,
             "repeat": repeat,
+            "peak": peak,
             "pairs": pairs,
             "mean": mean,
             "active_after": active,
             "bucket": open_bucket,
             "current": current,
             "threshold_after": threshold,
-            "anchor": np.where(last_hot[:, None], seg_anchor[last_seg], 0).astype(np.uint32),
-            "common_after": np.where(last_hot, common_sorted[seg_end[last_seg]], 0),
+            "anchor": anchor,
+            "common_after": common_state,
             "tree": tree,
             "tree_depth": tree_depth,
             "tree_time": tree_time,
             "sched_start": sched_start,
             "sched_last": sched_last,
             "sched_count": sched_count,
+            "sched_peak": sched_peak,
         }
+
+    def _trees(
+        self,
+        batch: EventBatch,
+        segs: Int64Array,
+        p: Int64Array,
+        new: BoolArray,
+        starts: Int64Array,
+        seg_end: Int64Array,
+        rows_sorted: Int64Array,
+        tables: tuple[np.ndarray, ...],
+    ) -> None:
+        """How deep a folder the objects of buckets ``segs`` share (their folder tree), from
+        the event half-way to the threshold on: the first of those is the anchor. Objects are
+        read only for buckets that get that far (a few in normal traffic)."""
+        current, threshold, anchor, common_state, seg_anchor, common_sorted = tables
+        half = np.ceil(threshold[p] / 2.0)
+        tracking = ~new & (current[p] >= half)  # the open bucket was already half-way
+        first = starts[segs] + np.maximum(half - current[p] - 1.0, 0.0).astype(np.int64)
+        hot = first <= seg_end[segs]
+        idle = new & ~hot
+        anchor[p[idle]], common_state[p[idle]] = 0, 0
+        if not hot.any():
+            return
+        segs, p, tracking, first = segs[hot], p[hot], tracking[hot], first[hot]
+        lengths = seg_end[segs] - first + 1
+        offsets = np.cumsum(lengths) - lengths
+        local = np.repeat(np.arange(len(segs)), lengths)
+        index = np.arange(int(lengths.sum())) - offsets[local] + first[local]
+        hashes = self._path_hashes(batch, rows_sorted[index])
+        own = np.where(tracking[:, None], anchor[p], hashes[offsets])
+        shared_levels = np.cumprod(
+            (hashes == own[local]) & (hashes != 0), axis=1, dtype=np.int64
+        ).sum(axis=1)
+        step = local * (_LEVELS + 1)  # a running minimum per segment, in one pass
+        start_level = np.where(tracking, common_state[p], _LEVELS).astype(np.int64)
+        common_sorted[index] = np.minimum(
+            np.minimum.accumulate(shared_levels - step) + step, start_level[local]
+        )
+        seg_anchor[segs] = own
+        anchor[p] = own
+        common_state[p] = common_sorted[seg_end[segs]]
 
     def _crossed(
         self,
@@ -397,7 +434,7 @@ class Volume:
     ) -> None:
         """Buckets ``segs`` (of pairs ``p``, opened at ``opened``) crossed their threshold at
         sorted event ``at``: update the schedule and folder-tree tables in place."""
-        tree, tree_depth, tree_time, sched_start, sched_last, sched_count = tables
+        tree, tree_depth, tree_time, sched_start, sched_last, sched_count, sched_peak = tables
         # A schedule: crossings within 2 hours of each other are one episode; an episode that
         # starts a whole number of days (1..schedule_days) after the previous one, give or
         # take the slack, recurs.
@@ -414,6 +451,7 @@ class Volume:
             sched_count[p],
             np.where(periodic, np.minimum(sched_count[p].astype(np.int64) + 1, 255), 1),
         )
+        sched_peak[p] = np.where(same_episode | periodic, sched_peak[p], 0.0)
         sched_start[p] = np.where(same_episode, sched_start[p], opened)
         sched_last[p] = opened
         # A folder tree: the crossing bucket's objects so far all share a folder at least
@@ -448,6 +486,7 @@ class Volume:
         tree_time = np.full(n, np.nan)
         sched_start, sched_last = np.full(n, np.nan), np.full(n, np.nan)
         sched_count = np.zeros(n, dtype=np.uint8)
+        sched_peak = np.zeros(n)
         if len(self.keys_) and n:
             position, found = find_sorted(self.keys_, pairs)
             hit = position[found]
@@ -458,7 +497,7 @@ class Volume:
             tree[found], tree_depth[found] = self.tree_[hit], self.tree_depth_[hit]
             tree_time[found] = self.tree_time_[hit]
             sched_start[found], sched_last[found] = self.sched_start_[hit], self.sched_last_[hit]
-            sched_count[found] = self.sched_count_[hit]
+            sched_count[found], sched_peak[found] = self.sched_count_[hit], self.sched_peak_[hit]
         return (
             mean,
             active,
@@ -473,6 +512,7 @@ class Volume:
             sched_start,
             sched_last,
             sched_count,
+            sched_peak,
         )
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
@@ -492,9 +532,11 @@ class Volume:
         points = np.where(never, np.maximum(points, self.first_delete_points), points)
         # A thousand events in minutes is reported in full whatever its tree or schedule.
         mass = count[index] >= self.mass_count
-        # A burst at the hour one crossed the threshold on the previous day(s) too: a schedule.
-        # The second day counts half, from the third it is the entity's routine.
-        recur = np.where(mass, 0.0, view["recur"][index])
+        # A burst at the hour one crossed the threshold on the previous day(s) too, no more than
+        # twice the size it had: a schedule. The second day counts half, from the third it is
+        # the entity's routine.
+        usual_size = count[index] <= 2.0 * view["peak"][index]
+        recur = np.where(usual_size, view["recur"][index], 0.0)
         points = np.where(recur == 2, 0.5 * points, points)
         # A burst whose objects all lie in one folder tree (tree_depth+ levels deep): what a
         # folder move or clean-up looks like, not a wipe across shares. Reported once, at its
@@ -589,6 +631,7 @@ class Volume:
             "sched_start": np.full(n, np.nan),
             "sched_last": np.full(n, np.nan),
             "sched_count": np.zeros(n, dtype=np.uint8),
+            "sched_peak": np.zeros(n),
         }
         for name, default in defaults.items():
             value = state.get(name)
@@ -610,6 +653,7 @@ _STATE_VIEW: dict[str, str] = {
     "sched_start": "sched_start",
     "sched_last": "sched_last",
     "sched_count": "sched_count",
+    "sched_peak": "sched_peak",
 }
 
 

@@ -145,6 +145,19 @@ def test_a_nightly_job_is_reported_then_halved_then_routine() -> None:
     assert len(noon) >= 1 and noon.points.max() >= 30.0
 
 
+def test_a_schedule_does_not_raise_the_bar_for_other_hours_or_sizes() -> None:
+    """The nightly job's buckets are the schedule's, not the account's baseline: a wipe of
+    2,000 files in the afternoon is several doublings above the bar; a night five times the
+    schedule's size is reported in full, not as the routine."""
+    detector, builder = trained(habit("svc_bkp", days=3))
+    for day in range(3, 12):
+        learn(detector, builder, nightly(day))
+    afternoon = learn(detector, builder, nightly(12, hour=14.0, count=2000))
+    assert len(afternoon) >= 3 and afternoon.points.max() >= 56.0
+    huge = learn(detector, builder, nightly(14, count=1500))
+    assert len(huge) >= 1 and huge.points.max() >= 40.0
+
+
 def test_a_night_long_slow_wipe_is_not_a_schedule() -> None:
     """About 250 deletes an hour for six night hours, over midnight: every threshold crossing
     counts in full (one episode, not a burst recurring a day later)."""
