@@ -11,6 +11,23 @@ are raised when the count reaches the threshold and each doubling after it, not 
 A deletion burst from a user who has never deleted anything scores ``first_delete_points``
 (high): deletion cannot be undone, and nothing in their history says it is their job.
 
+Two look-alikes of a wipe are told apart (round 12):
+
+* **One folder tree.** Deletes, share accesses and permission changes name paths. When every
+  object of a burst from the event half-way to its threshold on lies below one folder at least
+  ``tree_depth`` (4) levels deep (``D:\\Shares\\Engineering\\Projects``, not a share or a
+  volume), the burst is what a folder move or clean-up looks like: it is reported once, at its
+  threshold crossing, for ``confined_points`` (30: under the alert bar alone), and another
+  bucket in the same tree within ``tree_hours`` is the same move. A burst that spreads out of
+  its tree counts in full from its next doubling; ``mass_count`` (1,000) events in a bucket
+  count in full whatever the tree; a first-ever deleter's burst keeps its high score.
+* **A schedule.** Threshold crossings within 2 hours are one episode; an episode that starts a
+  whole number of days (up to ``schedule_days``) after the previous one, within
+  ``schedule_slack_minutes``, recurs. The second day counts half; from the third the burst is
+  the entity's routine (not reported) as long as it is at most twice the schedule's largest
+  bucket, and its buckets are not folded into the baseline: a nightly rotation of 300 files does
+  not excuse 2,000 at 2 p.m. The first night, large and new, is still reported.
+
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
 >>> from detectors.batch import BatchBuilder

@@ -8,11 +8,16 @@ Normal life on FS01 when the ``files`` kinds are asked for (its own random strea
 * ``svc_backup`` rotates old backup sets every night on FS01 itself: 150-400 deletes;
 * one engineer moves a project folder once after the learning period: 250-500 deletes in
   10-20 minutes, all in one project's tree;
-* admins fix folder permissions now and then (4670 on 1-6 folders on ~10 % of working days).
+* admins fix folder permissions now and then (4670 on 1-6 folders on ~10 % of working days);
+* one admin re-permissions one project's folder tree once after the learning period
+  (``icacls /T``: 150-400 4670s in minutes, all below one folder; round 12).
 
 Attacks (``FILES``): a wipe (2,000-4,000 deletes across the shares in ~12 minutes by a user
 who deletes a few files a day, from their workstation), a slow wipe (about 250 an hour over a
-night), and a mass permission change (4670 on 300-600 folders in minutes by an office user).
+night), and a mass permission change (4670 on 300-600 folders in minutes by an office user);
+round 12's variants: one department's share emptied (600-1,200 files in minutes, all in one
+share) and the backup account, whose nightly rotation deletes hundreds, wiping the shares in the
+afternoon (2,000-3,000 files).
 """
 
 from __future__ import annotations
