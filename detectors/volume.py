@@ -216,6 +216,9 @@ class Volume:
         self.bucket_ = np.empty(0, dtype=np.float64)  # open bucket index
         self.current_ = np.empty(0, dtype=np.float64)  # events in the open bucket
         self.threshold_ = np.empty(0, dtype=np.float64)  # threshold of the open bucket
+        # Sparse: only pairs with something below to remember (a bucket half-way to its
+        # threshold, a recent burst in one tree, a schedule), sorted, with their columns.
+        self.marked_ = np.empty(0, dtype=np.int64)
         # The open bucket's folder tree: the folder prefixes of its first object, and how many
         # levels every object of the bucket so far shares with it (path classes only).
         self.anchor_ = np.zeros((0, _LEVELS), dtype=np.uint32)
@@ -353,6 +356,15 @@ class Volume:
             open_bucket[p] = seg_bucket[segs]
         within = np.arange(n) - starts[seg_id] if n else np.zeros(0, dtype=np.int64)
         count_sorted = seg_current[seg_id] + within + 1.0
+        # What can no longer matter is forgotten (as if never set), so that only pairs with a
+        # recent burst stay in the sparse table: a tree after tree_hours, a schedule after a
+        # gap it could not recur across.
+        now = open_bucket * self.bucket_seconds
+        stale = now - np.abs(tree_time) > self.tree_seconds
+        tree[stale], tree_depth[stale], tree_time[stale] = 0, 0, np.nan
+        stale = now - sched_last > self.schedule_days * _DAY + self.schedule_slack + _EPISODE_GAP
+        sched_start[stale], sched_last[stale] = np.nan, np.nan
+        sched_count[stale], sched_peak[stale] = 0, 0.0
         count = np.empty(n)
         count[order] = count_sorted
         limit = np.empty(n)
@@ -510,6 +522,9 @@ class Volume:
             mean[found], active[found] = self.mean_[hit], self.active_[hit]
             bucket[found], current[found] = self.bucket_[hit], self.current_[hit]
             threshold[found] = self.threshold_[hit]
+        if len(self.marked_) and n:
+            position, found = find_sorted(self.marked_, pairs)
+            hit = position[found]
             anchor[found], common[found] = self.anchor_[hit], self.common_[hit]
             tree[found], tree_depth[found] = self.tree_[hit], self.tree_depth_[hit]
             tree_time[found] = self.tree_time_[hit]
@@ -625,21 +640,45 @@ class Volume:
         keep[:-1] = keys[:-1] != keys[1:]
         take = order[keep]
         self.keys_ = keys[keep]
-        for name, new in _STATE_VIEW.items():
+        for name, new in _DENSE.items():
             old = getattr(self, f"{name}_")
             setattr(self, f"{name}_", np.concatenate([old, view[new].astype(old.dtype)])[take])
+        # The sparse table: the batch's pairs replace their old rows; only those with something
+        # to remember stay.
+        kept = ~np.isin(self.marked_, pairs)
+        marks = (
+            (view["common_after"] > 0)
+            | np.isfinite(view["tree_time"])
+            | np.isfinite(view["sched_last"])
+        )
+        marked = np.concatenate([self.marked_[kept], pairs[marks]])
+        order = np.argsort(marked, kind="stable")
+        self.marked_ = marked[order]
+        for name, new in _SPARSE.items():
+            old = getattr(self, f"{name}_")
+            joined = np.concatenate([old[kept], view[new][marks].astype(old.dtype)])
+            setattr(self, f"{name}_", joined[order])
 
     def state(self) -> StateDict:
-        return {name: getattr(self, f"{name}_") for name in ("keys", *_STATE_VIEW)}
+        names = ("keys", *_DENSE, "marked", *_SPARSE)
+        return {name: getattr(self, f"{name}_") for name in names}
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.keys_ = np.asarray(state["keys"], dtype=np.int64)
-        n = len(self.keys_)
-        for name in ("mean", "active", "bucket", "current", "threshold"):
+        for name in _DENSE:
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
         # Saved before round 12: no folder trees or schedules yet.
-        defaults: dict[str, np.ndarray] = {
+        marked = state.get("marked")
+        self.marked_ = np.empty(0, dtype=np.int64) if marked is None else marked.astype(np.int64)
+        defaults = self._sparse_defaults(len(self.marked_))
+        for name, default in defaults.items():
+            value = state.get(name) if marked is not None else None
+            setattr(self, f"{name}_", default if value is None else value.astype(default.dtype))
+
+    @staticmethod
+    def _sparse_defaults(n: int) -> dict[str, np.ndarray]:
+        return {
             "anchor": np.zeros((n, _LEVELS), dtype=np.uint32),
             "common": np.zeros(n, dtype=np.uint8),
             "tree": np.zeros((n, _LEVELS), dtype=np.uint32),
@@ -650,18 +689,18 @@ class Volume:
             "sched_count": np.zeros(n, dtype=np.uint8),
             "sched_peak": np.zeros(n),
         }
-        for name, default in defaults.items():
-            value = state.get(name)
-            setattr(self, f"{name}_", default if value is None else value.astype(default.dtype))
 
 
-#: Learned tables and the view entry each one is updated from.
-_STATE_VIEW: dict[str, str] = {
+#: Learned tables, one row per pair, and the view entry each one is updated from.
+_DENSE: dict[str, str] = {
     "mean": "mean",
     "active": "active_after",
     "bucket": "bucket",
     "current": "current",
     "threshold": "threshold_after",
+}
+#: Learned tables of the sparse pairs (``marked``) and their view entries.
+_SPARSE: dict[str, str] = {
     "anchor": "anchor",
     "common": "common_after",
     "tree": "tree",

@@ -215,3 +215,14 @@ def test_a_snapshot_from_before_round_12_still_loads() -> None:
     signals = learn(restored, builder, wipe(DAY15, 400, 15))
     assert len(signals) >= 4 and signals.points.min() >= 40.0
     assert len(learn(restored, builder, move(DAY15 + timedelta(hours=3), 400, 15, PROJECT))) == 1
+
+
+def test_only_pairs_with_a_recent_burst_keep_tree_and_schedule_state() -> None:
+    """The tree and schedule columns are kept in a sparse table: none for ordinary habits, a
+    row after a move, none again once the move is days old (as if never set)."""
+    detector, builder = trained()
+    assert len(detector.state()["marked"]) == 0
+    learn(detector, builder, move(DAY15, 400, 15, PROJECT))
+    assert len(detector.state()["marked"]) == 1
+    learn(detector, builder, [delete(DAY15 + timedelta(days=9), PROJECT)])
+    assert len(detector.state()["marked"]) == 0
