@@ -11,6 +11,23 @@ are raised when the count reaches the threshold and each doubling after it, not 
 A deletion burst from a user who has never deleted anything scores ``first_delete_points``
 (high): deletion cannot be undone, and nothing in their history says it is their job.
 
+Two look-alikes of a wipe are told apart (round 12):
+
+* **One folder tree.** Deletes, share accesses and permission changes name paths. When every
+  object of a burst from the event half-way to its threshold on lies below one folder at least
+  ``tree_depth`` (4) levels deep (``D:\\Shares\\Engineering\\Projects``, not a share or a
+  volume), the burst is what a folder move or clean-up looks like: it is reported once, at its
+  threshold crossing, for ``confined_points`` (30: under the alert bar alone), and another
+  bucket in the same tree within ``tree_hours`` is the same move. A burst that spreads out of
+  its tree counts in full from its next doubling; ``mass_count`` (1,000) events in a bucket
+  count in full whatever the tree; a first-ever deleter's burst keeps its high score.
+* **A schedule.** Threshold crossings within 2 hours are one episode; an episode that starts a
+  whole number of days (up to ``schedule_days``) after the previous one, within
+  ``schedule_slack_minutes``, recurs. The second day counts half; from the third the burst is
+  the entity's routine (not reported) as long as it is at most twice the schedule's largest
+  bucket, and its buckets are not folded into the baseline: a nightly rotation of 300 files does
+  not excuse 2,000 at 2 p.m. The first night, large and new, is still reported.
+
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
 >>> from detectors.batch import BatchBuilder
@@ -33,9 +50,13 @@ A deletion burst from a user who has never deleted anything scores ``first_delet
 
 from __future__ import annotations
 
+import functools
+import re
+import zlib
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from detectors.base import Signals, StateDict, batch_view, changes_state, find_sorted
 from detectors.batch import (
@@ -81,6 +102,46 @@ _TECHNIQUE: dict[Action, tuple[str, ...]] = {
 }
 
 
+#: Classes whose objects are paths (a file's folder, a share path, a folder whose ACL changed):
+#: the ones a burst can be confined to one folder tree in.
+_PATH_CLASSES = (Action.DELETE, Action.POLICY_CHANGE, Action.SHARE_ACCESS)
+#: Folder levels of a path compared (a deeper common folder reads as this deep).
+_LEVELS = 6
+_COMPONENT = re.compile(r"[^\\/]+")
+_DAY = 86400.0
+#: Threshold crossings this close together are one episode (a job or a wipe that runs long).
+_EPISODE_GAP = 2 * 3600.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _prefix_hashes(path: str) -> tuple[int, ...]:
+    r"""CRC-32 of each of the first ``_LEVELS`` folder prefixes of ``path`` (case-folded; 0 past
+    its last component): two paths share a folder k levels deep when their k-th hashes match.
+
+    >>> a, b = _prefix_hashes(r"D:\Shares\HR\Pay"), _prefix_hashes("d:/shares/hr/Leave")
+    >>> [x == y for x, y in zip(a, b, strict=True)]
+    [True, True, True, False, True, True]
+    >>> a[4:]
+    (0, 0)
+    """
+    hashes = [0] * _LEVELS
+    value = 0
+    for level, part in enumerate(_COMPONENT.findall(path)[:_LEVELS]):
+        value = zlib.crc32(part.casefold().encode("utf-8", "surrogatepass") + b"/", value)
+        hashes[level] = value or 1  # 0 means "no such level"
+    return tuple(hashes)
+
+
+def _ancestor(path: str, depth: int) -> str:
+    r"""The first ``depth`` folder levels of ``path``, as written.
+
+    >>> print(_ancestor(r"\\*\Eng\Projects\Atlas\a.txt", 3))
+    \\*\Eng\Projects
+    """
+    found = list(_COMPONENT.finditer(path))
+    return path[: found[min(depth, len(found)) - 1].end()] if found and depth > 0 else path
+
+
 def _table(values: dict[Action, float]) -> FloatArray:
     table = np.full(len(ACTIONS), np.inf)
     for action, value in values.items():
@@ -108,6 +169,12 @@ class Volume:
         max_points: float = 80.0,
         cold_count: float | None = None,
         first_delete_points: float = 65.0,
+        tree_depth: int = 4,
+        confined_points: float = 30.0,
+        mass_count: float = 1000.0,
+        tree_hours: float = 2.0,
+        schedule_days: int = 7,
+        schedule_slack_minutes: float = 60.0,
     ) -> None:
         if bucket_minutes <= 0 or not 0 < alpha <= 1 or ratio < 1 or warmup_buckets < 0:
             raise ValueError("volume: bucket_minutes > 0, 0 < alpha <= 1, ratio >= 1")
@@ -123,6 +190,20 @@ class Volume:
         if not 0 < first_delete_points <= 100:
             raise ValueError("volume: 0 < first_delete_points <= 100")
         self.first_delete_points = first_delete_points
+        if not 1 <= tree_depth <= _LEVELS or not 0 < confined_points <= 100 or mass_count < 1:
+            raise ValueError(
+                f"volume: 1 <= tree_depth <= {_LEVELS}, 0 < confined_points <= 100, mass_count >= 1"
+            )
+        if tree_hours <= 0 or schedule_days < 1 or schedule_slack_minutes < 0:
+            raise ValueError("volume: tree_hours > 0, schedule_days >= 1, schedule_slack >= 0")
+        self.tree_depth = tree_depth
+        self.confined_points = confined_points
+        self.mass_count = mass_count
+        self.tree_seconds = tree_hours * 3600.0
+        self.schedule_days = schedule_days
+        self.schedule_slack = schedule_slack_minutes * 60.0
+        self.path_class = np.zeros(len(ACTIONS), dtype=np.bool_)
+        self.path_class[[ACTION_CODE[action] for action in _PATH_CLASSES]] = True
         self.warm_min = _table(_WARM_MIN)
         self.cold_min = _table(_COLD_MIN)
         if cold_count is not None:
@@ -135,6 +216,25 @@ class Volume:
         self.bucket_ = np.empty(0, dtype=np.float64)  # open bucket index
         self.current_ = np.empty(0, dtype=np.float64)  # events in the open bucket
         self.threshold_ = np.empty(0, dtype=np.float64)  # threshold of the open bucket
+        # Sparse: only pairs with something below to remember (a bucket half-way to its
+        # threshold, a recent burst in one tree, a schedule), sorted, with their columns.
+        self.marked_ = np.empty(0, dtype=np.int64)
+        # The open bucket's folder tree: the folder prefixes of its first object, and how many
+        # levels every object of the bucket so far shares with it (path classes only).
+        self.anchor_ = np.zeros((0, _LEVELS), dtype=np.uint32)
+        self.common_ = np.empty(0, dtype=np.uint8)
+        # The latest burst confined to one folder tree: the tree's prefixes and depth, and the
+        # start of the latest bucket that crossed its threshold in it (negated when that bucket
+        # was the same tree again, not reported).
+        self.tree_ = np.zeros((0, _LEVELS), dtype=np.uint32)
+        self.tree_depth_ = np.empty(0, dtype=np.uint8)
+        self.tree_time_ = np.empty(0, dtype=np.float64)
+        # Bursts that recur at one hour of the day: the start of the latest episode of
+        # threshold crossings, of its latest crossing, and how many days running it recurred.
+        self.sched_start_ = np.empty(0, dtype=np.float64)
+        self.sched_last_ = np.empty(0, dtype=np.float64)
+        self.sched_count_ = np.empty(0, dtype=np.uint8)
+        self.sched_peak_ = np.empty(0, dtype=np.float64)  # the schedule's largest bucket
 
     def _threshold(self, mean: FloatArray, active: FloatArray, action: Int64Array) -> FloatArray:
         warm = np.maximum.reduce(
@@ -144,6 +244,22 @@ class Volume:
             np.where(active >= self.warmup_buckets, warm, self.cold_min[action])
         )
         return result
+
+    def _path_hashes(self, batch: EventBatch, rows: Int64Array) -> npt.NDArray[np.uint32]:
+        """Folder prefix hashes of the objects of ``rows`` (zeros outside the path classes).
+        The string work runs once per distinct object of the batch (and is cached)."""
+        hashes = np.zeros((len(rows), _LEVELS), dtype=np.uint32)
+        obj = batch.column("object")[rows]
+        take = np.flatnonzero(self.path_class[batch.action[rows]] & (obj >= 0))
+        if len(take):
+            _, first, inverse = np.unique(obj[take], return_index=True, return_inverse=True)
+            events = batch.events
+            table = np.array(
+                [_prefix_hashes(events[row].object) for row in rows[take[first]].tolist()],
+                dtype=np.uint32,
+            ).reshape(-1, _LEVELS)
+            hashes[take] = table[inverse.reshape(-1)]
+        return hashes
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -164,36 +280,91 @@ class Volume:
         seg_len = np.diff(np.append(starts, n)).astype(np.float64)
         seg_key, seg_bucket = keys_s[starts], bucket_s[starts]
         pairs, seg_pair = np.unique(seg_key, return_inverse=True)
+        seg_pair = seg_pair.reshape(-1)
         pair_first_seg = np.searchsorted(seg_pair, np.arange(len(pairs)))  # segs sorted by pair
         seg_rank = np.arange(len(starts)) - pair_first_seg[seg_pair]
-        mean, active, open_bucket, current, threshold = self._stored(pairs)
+        stored = self._stored(pairs)
+        mean, active, open_bucket, current, threshold = stored[:5]
+        anchor, common_state, tree, tree_depth, tree_time = stored[5:10]
+        sched_start, sched_last, sched_count, sched_peak = stored[10:]
+        tables = (tree, tree_depth, tree_time, sched_start, sched_last, sched_count, sched_peak)
         pair_action = pairs & 0xFFFFFFFF
+        rows_sorted = rows[order]
+        seg_end = np.append(starts[1:], n) - 1
         seg_current = np.zeros(len(starts))
         seg_threshold = np.zeros(len(starts))
         seg_mean = np.zeros(len(starts))
         seg_active = np.zeros(len(starts))
+        seg_recur = np.zeros(len(starts))
+        seg_peak = np.zeros(len(starts))
+        seg_repeat = np.zeros(len(starts), dtype=np.bool_)
+        seg_anchor = np.zeros((len(starts), _LEVELS), dtype=np.uint32)
+        common_sorted = np.full(n, _LEVELS, dtype=np.int64)
         for rank in range(int(seg_rank.max()) + 1 if len(starts) else 0):
             segs = np.flatnonzero(seg_rank == rank)
             p = seg_pair[segs]
             new = open_bucket[p] != seg_bucket[segs]
             closing = new & (current[p] > 0)
+            # A closing bucket of a burst recurring at its hour (a schedule) is explained by
+            # the schedule: not folded into the baseline of the other hours; its size is the
+            # schedule's.
+            closed_at = open_bucket[p] * self.bucket_seconds
+            latest = closing & (sched_last[p] == closed_at)
+            sched_peak[p] = np.where(latest, np.maximum(sched_peak[p], current[p]), sched_peak[p])
+            folding = closing & ~(latest & (sched_count[p] >= 3))
             folded = np.minimum(current[p], threshold[p] - 1.0)
             mean[p] = np.where(
-                closing,
+                folding,
                 np.where(active[p] > 0, (1 - self.alpha) * mean[p] + self.alpha * folded, folded),
                 mean[p],
             )
-            active[p] += closing
+            active[p] += folding
             current[p] = np.where(new, 0.0, current[p])
             threshold[p] = np.where(
                 new, self._threshold(mean[p], active[p], pair_action[p]), threshold[p]
             )
             seg_current[segs], seg_threshold[segs] = current[p], threshold[p]
             seg_mean[segs], seg_active[segs] = mean[p], active[p]
+            self._trees(
+                batch,
+                segs,
+                p,
+                new,
+                starts,
+                seg_end,
+                rows_sorted,
+                (current, threshold, anchor, common_state, seg_anchor, common_sorted),
+            )
+            opened = seg_bucket[segs] * self.bucket_seconds
+            crossing = (current[p] < threshold[p]) & (current[p] + seg_len[segs] >= threshold[p])
+            if crossing.any():
+                self._crossed(
+                    segs[crossing],
+                    p[crossing],
+                    opened[crossing],
+                    starts[segs[crossing]]
+                    + (threshold[p] - current[p] - 1.0)[crossing].astype(np.int64),
+                    common_sorted,
+                    seg_anchor,
+                    tables,
+                )
+            recurring = sched_last[p] == opened
+            seg_recur[segs] = np.where(recurring, sched_count[p], 0)
+            seg_peak[segs] = np.where(recurring, sched_peak[p], 0.0)
+            seg_repeat[segs] = tree_time[p] == -opened
             current[p] += seg_len[segs]
             open_bucket[p] = seg_bucket[segs]
         within = np.arange(n) - starts[seg_id] if n else np.zeros(0, dtype=np.int64)
         count_sorted = seg_current[seg_id] + within + 1.0
+        # What can no longer matter is forgotten (as if never set), so that only pairs with a
+        # recent burst stay in the sparse table: a tree after tree_hours, a schedule after a
+        # gap it could not recur across.
+        now = open_bucket * self.bucket_seconds
+        stale = now - np.abs(tree_time) > self.tree_seconds
+        tree[stale], tree_depth[stale], tree_time[stale] = 0, 0, np.nan
+        stale = now - sched_last > self.schedule_days * _DAY + self.schedule_slack + _EPISODE_GAP
+        sched_start[stale], sched_last[stale] = np.nan, np.nan
+        sched_count[stale], sched_peak[stale] = 0, 0.0
         count = np.empty(n)
         count[order] = count_sorted
         limit = np.empty(n)
@@ -202,6 +373,14 @@ class Volume:
         usual[order] = seg_mean[seg_id]
         buckets_seen = np.empty(n)
         buckets_seen[order] = seg_active[seg_id]
+        common = np.empty(n, dtype=np.int64)
+        common[order] = common_sorted
+        recur = np.empty(n)
+        recur[order] = seg_recur[seg_id]
+        repeat = np.empty(n, dtype=np.bool_)
+        repeat[order] = seg_repeat[seg_id]
+        peak = np.empty(n)
+        peak[order] = seg_peak[seg_id]
         return {
             "rows": rows,
             "keys": keys,
@@ -209,26 +388,164 @@ class Volume:
             "threshold": limit,
             "usual": usual,
             "active": buckets_seen,
+            "common": common,
+            "recur": recur,
+            "repeat": repeat,
+            "peak": peak,
             "pairs": pairs,
             "mean": mean,
             "active_after": active,
             "bucket": open_bucket,
             "current": current,
             "threshold_after": threshold,
+            "anchor": anchor,
+            "common_after": common_state,
+            "tree": tree,
+            "tree_depth": tree_depth,
+            "tree_time": tree_time,
+            "sched_start": sched_start,
+            "sched_last": sched_last,
+            "sched_count": sched_count,
+            "sched_peak": sched_peak,
         }
 
-    def _stored(self, pairs: Int64Array) -> tuple[FloatArray, ...]:
+    def _trees(
+        self,
+        batch: EventBatch,
+        segs: Int64Array,
+        p: Int64Array,
+        new: BoolArray,
+        starts: Int64Array,
+        seg_end: Int64Array,
+        rows_sorted: Int64Array,
+        tables: tuple[np.ndarray, ...],
+    ) -> None:
+        """How deep a folder the objects of buckets ``segs`` share (their folder tree), from
+        the event half-way to the threshold on: the first of those is the anchor. Objects are
+        read only for buckets that get that far (a few in normal traffic)."""
+        current, threshold, anchor, common_state, seg_anchor, common_sorted = tables
+        half = np.ceil(threshold[p] / 2.0)
+        tracking = ~new & (current[p] >= half)  # the open bucket was already half-way
+        first = starts[segs] + np.maximum(half - current[p] - 1.0, 0.0).astype(np.int64)
+        hot = first <= seg_end[segs]
+        idle = new & ~hot
+        anchor[p[idle]], common_state[p[idle]] = 0, 0
+        if not hot.any():
+            return
+        segs, p, tracking, first = segs[hot], p[hot], tracking[hot], first[hot]
+        lengths = seg_end[segs] - first + 1
+        offsets = np.cumsum(lengths) - lengths
+        local = np.repeat(np.arange(len(segs)), lengths)
+        index = np.arange(int(lengths.sum())) - offsets[local] + first[local]
+        hashes = self._path_hashes(batch, rows_sorted[index])
+        own = np.where(tracking[:, None], anchor[p], hashes[offsets])
+        shared_levels = np.cumprod(
+            (hashes == own[local]) & (hashes != 0), axis=1, dtype=np.int64
+        ).sum(axis=1)
+        step = local * (_LEVELS + 1)  # a running minimum per segment, in one pass
+        start_level = np.where(tracking, common_state[p], _LEVELS).astype(np.int64)
+        common_sorted[index] = np.minimum(
+            np.minimum.accumulate(shared_levels - step) + step, start_level[local]
+        )
+        seg_anchor[segs] = own
+        anchor[p] = own
+        common_state[p] = common_sorted[seg_end[segs]]
+
+    def _crossed(
+        self,
+        segs: Int64Array,
+        p: Int64Array,
+        opened: FloatArray,
+        at: Int64Array,
+        common_sorted: Int64Array,
+        seg_anchor: npt.NDArray[np.uint32],
+        tables: tuple[np.ndarray, ...],
+    ) -> None:
+        """Buckets ``segs`` (of pairs ``p``, opened at ``opened``) crossed their threshold at
+        sorted event ``at``: update the schedule and folder-tree tables in place."""
+        tree, tree_depth, tree_time, sched_start, sched_last, sched_count, sched_peak = tables
+        # A schedule: crossings within 2 hours of each other are one episode; an episode that
+        # starts a whole number of days (1..schedule_days) after the previous one, give or
+        # take the slack, recurs.
+        same_episode = opened - sched_last[p] <= _EPISODE_GAP
+        delta = opened - sched_start[p]
+        days = np.round(delta / _DAY)
+        periodic = (
+            (days >= 1)
+            & (days <= self.schedule_days)
+            & (np.abs(delta - days * _DAY) <= self.schedule_slack)
+        )
+        sched_count[p] = np.where(
+            same_episode,
+            sched_count[p],
+            np.where(periodic, np.minimum(sched_count[p].astype(np.int64) + 1, 255), 1),
+        )
+        sched_peak[p] = np.where(same_episode | periodic, sched_peak[p], 0.0)
+        sched_start[p] = np.where(same_episode, sched_start[p], opened)
+        sched_last[p] = opened
+        # A folder tree: the crossing bucket's objects so far all share a folder at least
+        # tree_depth levels deep. The same tree as a confined burst of the last few hours
+        # (they share a folder that deep) is the same move going on: not reported again.
+        deep = common_sorted[at]
+        confined = deep >= self.tree_depth
+        shared = np.minimum(tree_depth[p].astype(np.int64), deep)
+        level = np.maximum(shared, 1) - 1
+        same_tree = (
+            confined
+            & (opened - np.abs(tree_time[p]) <= self.tree_seconds)
+            & (shared >= self.tree_depth)
+            & (seg_anchor[segs, level] == tree[p, level])
+        )
+        fresh = confined & ~same_tree
+        tree[p[fresh]] = seg_anchor[segs[fresh]]
+        tree_depth[p[fresh]] = deep[fresh]
+        tree_time[p[fresh]] = opened[fresh]
+        tree_depth[p[same_tree]] = shared[same_tree]
+        tree_time[p[same_tree]] = -opened[same_tree]
+
+    def _stored(self, pairs: Int64Array) -> tuple[np.ndarray, ...]:
         n = len(pairs)
         mean, active = np.zeros(n), np.zeros(n)
         bucket, current = np.full(n, np.nan), np.zeros(n)
         threshold = self._threshold(mean, active, pairs & 0xFFFFFFFF)
+        anchor = np.zeros((n, _LEVELS), dtype=np.uint32)
+        common = np.zeros(n, dtype=np.uint8)
+        tree = np.zeros((n, _LEVELS), dtype=np.uint32)
+        tree_depth = np.zeros(n, dtype=np.uint8)
+        tree_time = np.full(n, np.nan)
+        sched_start, sched_last = np.full(n, np.nan), np.full(n, np.nan)
+        sched_count = np.zeros(n, dtype=np.uint8)
+        sched_peak = np.zeros(n)
         if len(self.keys_) and n:
             position, found = find_sorted(self.keys_, pairs)
             hit = position[found]
             mean[found], active[found] = self.mean_[hit], self.active_[hit]
             bucket[found], current[found] = self.bucket_[hit], self.current_[hit]
             threshold[found] = self.threshold_[hit]
-        return mean, active, bucket, current, threshold
+        if len(self.marked_) and n:
+            position, found = find_sorted(self.marked_, pairs)
+            hit = position[found]
+            anchor[found], common[found] = self.anchor_[hit], self.common_[hit]
+            tree[found], tree_depth[found] = self.tree_[hit], self.tree_depth_[hit]
+            tree_time[found] = self.tree_time_[hit]
+            sched_start[found], sched_last[found] = self.sched_start_[hit], self.sched_last_[hit]
+            sched_count[found], sched_peak[found] = self.sched_count_[hit], self.sched_peak_[hit]
+        return (
+            mean,
+            active,
+            bucket,
+            current,
+            threshold,
+            anchor,
+            common,
+            tree,
+            tree_depth,
+            tree_time,
+            sched_start,
+            sched_last,
+            sched_count,
+            sched_peak,
+        )
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -237,8 +554,6 @@ class Volume:
         milestone = (count >= threshold) & (count % threshold == 0)
         doubling = np.log2(np.maximum(ratio, 1.0))
         milestone &= np.isclose(doubling, np.round(doubling))
-        if not milestone.any():
-            return Signals.empty(self.name, "user", self.mitre)
         index = np.flatnonzero(milestone)
         points = np.minimum(
             self.max_points, self.base_points + self.points_per_doubling * doubling[index]
@@ -247,6 +562,27 @@ class Volume:
         # Never deleted before (no active bucket at all): the burst is its own first-ever kind.
         never = (view["active"][index] == 0) & (batch.action[rows] == ACTION_CODE[Action.DELETE])
         points = np.where(never, np.maximum(points, self.first_delete_points), points)
+        # A thousand events in minutes is reported in full whatever its tree or schedule.
+        mass = count[index] >= self.mass_count
+        # A burst at the hour one crossed the threshold on the previous day(s) too, no more than
+        # twice the size it had: a schedule. The second day counts half, from the third it is
+        # the entity's routine.
+        usual_size = count[index] <= 2.0 * view["peak"][index]
+        recur = np.where(usual_size, view["recur"][index], 0.0)
+        points = np.where(recur == 2, 0.5 * points, points)
+        # A burst whose objects all lie in one folder tree (tree_depth+ levels deep): what a
+        # folder move or clean-up looks like, not a wipe across shares. Reported once, at its
+        # threshold crossing, for confined_points; later buckets in the same tree within hours
+        # are the same move. Should it spread out of the tree, its next doubling counts in full.
+        depth = view["common"][index]
+        confined = (depth >= self.tree_depth) & ~mass & ~never
+        points = np.where(confined, np.minimum(points, self.confined_points), points)
+        first = np.isclose(doubling[index], 0.0)
+        keep = (recur < 3) & ~(confined & (~first | view["repeat"][index]))
+        index, rows, points = index[keep], rows[keep], points[keep]
+        recur, depth, confined = recur[keep], depth[keep], confined[keep]
+        if not len(index):
+            return Signals.empty(self.name, "user", self.mitre)
         user = batch.column("user")[rows]
         signals = Signals(
             detector=self.name,
@@ -258,7 +594,7 @@ class Volume:
         )
         vocab = builder.vocab["user"]
         minutes = self.bucket_seconds / 60.0
-        for i, row in zip(index.tolist(), rows.tolist(), strict=True):
+        for k, (i, row) in enumerate(zip(index.tolist(), rows.tolist(), strict=True)):
             who = vocab.value(int(batch.column("user")[row]))
             what = ACTIONS[int(batch.action[row])].value.replace("_", " ")
             n, limit = int(count[i]), int(threshold[i])
@@ -272,11 +608,21 @@ class Volume:
                 usual = f"never a {what} event before"
             else:
                 usual = f"no baseline yet ({active} active buckets)"
+            where = ""
+            if confined[k]:
+                tree = _ancestor(batch.events[row].object, int(depth[k]))
+                where = f", all below {tree}"
+                usual += (
+                    f"; a burst within one folder tree {self.tree_depth}+ levels deep (a move or"
+                    f" clean-up) counts {self.confined_points:.0f} points"
+                )
+            if recur[k] == 2:
+                usual += "; a burst crossed the threshold at this hour the day before too"
             signals.titles.append(
-                f"{who} made {n} {what} events within {minutes:.0f} minutes "
+                f"{who} made {n} {what} events within {minutes:.0f} minutes{where} "
                 f"(usual for {who}: {usual}; threshold {limit})"
             )
-            signals.observed.append(f"{n} {what} events in {minutes:.0f} minutes")
+            signals.observed.append(f"{n} {what} events in {minutes:.0f} minutes{where}")
             signals.row_mitre.append(_TECHNIQUE.get(ACTIONS[int(batch.action[row])], ()))
             signals.baseline.append(f"{usual}; threshold {limit}")
         return signals
@@ -294,27 +640,77 @@ class Volume:
         keep[:-1] = keys[:-1] != keys[1:]
         take = order[keep]
         self.keys_ = keys[keep]
-        self.mean_ = np.concatenate([self.mean_, view["mean"]])[take]
-        self.active_ = np.concatenate([self.active_, view["active_after"]])[take]
-        self.bucket_ = np.concatenate([self.bucket_, view["bucket"]])[take]
-        self.current_ = np.concatenate([self.current_, view["current"]])[take]
-        self.threshold_ = np.concatenate([self.threshold_, view["threshold_after"]])[take]
+        for name, new in _DENSE.items():
+            old = getattr(self, f"{name}_")
+            setattr(self, f"{name}_", np.concatenate([old, view[new].astype(old.dtype)])[take])
+        # The sparse table: the batch's pairs replace their old rows; only those with something
+        # to remember stay.
+        kept = ~np.isin(self.marked_, pairs)
+        marks = (
+            (view["common_after"] > 0)
+            | np.isfinite(view["tree_time"])
+            | np.isfinite(view["sched_last"])
+        )
+        marked = np.concatenate([self.marked_[kept], pairs[marks]])
+        order = np.argsort(marked, kind="stable")
+        self.marked_ = marked[order]
+        for name, new in _SPARSE.items():
+            old = getattr(self, f"{name}_")
+            joined = np.concatenate([old[kept], view[new][marks].astype(old.dtype)])
+            setattr(self, f"{name}_", joined[order])
 
     def state(self) -> StateDict:
-        return {
-            "keys": self.keys_,
-            "mean": self.mean_,
-            "active": self.active_,
-            "bucket": self.bucket_,
-            "current": self.current_,
-            "threshold": self.threshold_,
-        }
+        names = ("keys", *_DENSE, "marked", *_SPARSE)
+        return {name: getattr(self, f"{name}_") for name in names}
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.keys_ = np.asarray(state["keys"], dtype=np.int64)
-        for name in ("mean", "active", "bucket", "current", "threshold"):
+        for name in _DENSE:
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+        # Saved before round 12: no folder trees or schedules yet.
+        marked = state.get("marked")
+        self.marked_ = np.empty(0, dtype=np.int64) if marked is None else marked.astype(np.int64)
+        defaults = self._sparse_defaults(len(self.marked_))
+        for name, default in defaults.items():
+            value = state.get(name) if marked is not None else None
+            setattr(self, f"{name}_", default if value is None else value.astype(default.dtype))
+
+    @staticmethod
+    def _sparse_defaults(n: int) -> dict[str, np.ndarray]:
+        return {
+            "anchor": np.zeros((n, _LEVELS), dtype=np.uint32),
+            "common": np.zeros(n, dtype=np.uint8),
+            "tree": np.zeros((n, _LEVELS), dtype=np.uint32),
+            "tree_depth": np.zeros(n, dtype=np.uint8),
+            "tree_time": np.full(n, np.nan),
+            "sched_start": np.full(n, np.nan),
+            "sched_last": np.full(n, np.nan),
+            "sched_count": np.zeros(n, dtype=np.uint8),
+            "sched_peak": np.zeros(n),
+        }
+
+
+#: Learned tables, one row per pair, and the view entry each one is updated from.
+_DENSE: dict[str, str] = {
+    "mean": "mean",
+    "active": "active_after",
+    "bucket": "bucket",
+    "current": "current",
+    "threshold": "threshold_after",
+}
+#: Learned tables of the sparse pairs (``marked``) and their view entries.
+_SPARSE: dict[str, str] = {
+    "anchor": "anchor",
+    "common": "common_after",
+    "tree": "tree",
+    "tree_depth": "tree_depth",
+    "tree_time": "tree_time",
+    "sched_start": "sched_start",
+    "sched_last": "sched_last",
+    "sched_count": "sched_count",
+    "sched_peak": "sched_peak",
+}
 
 
 __all__ = ["Volume"]

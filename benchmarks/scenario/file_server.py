@@ -8,11 +8,16 @@ Normal life on FS01 when the ``files`` kinds are asked for (its own random strea
 * ``svc_backup`` rotates old backup sets every night on FS01 itself: 150-400 deletes;
 * one engineer moves a project folder once after the learning period: 250-500 deletes in
   10-20 minutes, all in one project's tree;
-* admins fix folder permissions now and then (4670 on 1-6 folders on ~10 % of working days).
+* admins fix folder permissions now and then (4670 on 1-6 folders on ~10 % of working days);
+* one admin re-permissions one project's folder tree once after the learning period
+  (``icacls /T``: 150-400 4670s in minutes, all below one folder; round 12).
 
 Attacks (``FILES``): a wipe (2,000-4,000 deletes across the shares in ~12 minutes by a user
 who deletes a few files a day, from their workstation), a slow wipe (about 250 an hour over a
-night), and a mass permission change (4670 on 300-600 folders in minutes by an office user).
+night), and a mass permission change (4670 on 300-600 folders in minutes by an office user);
+round 12's variants: one department's share emptied (600-1,200 files in minutes, all in one
+share) and the backup account, whose nightly rotation deletes hundreds, wiping the shares in the
+afternoon (2,000-3,000 files).
 """
 
 from __future__ import annotations
@@ -124,6 +129,16 @@ def _mover(world: World) -> tuple[Person, int] | None:
     return rng.choice(engineers), rng.randrange(world.learning_days + 1, world.days)
 
 
+def _retree(world: World) -> tuple[Person, int] | None:
+    """An admin who re-permissions one project's folder tree (``icacls /T``: a 4670 per
+    folder, hundreds in minutes, all below one folder) once after the learning period."""
+    admins = [p for p in world.org.humans if p.role == ADMIN and p.first_day == 0]
+    if not admins or world.days <= world.learning_days + 1:
+        return None
+    rng = world.rng("files", "retree")
+    return rng.choice(admins), rng.randrange(world.learning_days + 1, world.days)
+
+
 def file_server_day(world: World, day: int) -> None:
     """FS01's normal deletes and permission fixes on ``day`` (module docstring)."""
     org, clock = world.org, world.clock
@@ -169,6 +184,20 @@ def file_server_day(world: World, day: int) -> None:
                     session,
                     ws.ip,
                     f"{sub}\\f{k:04d}.{rng.choice(_EXTENSIONS)}",
+                )
+    retree = _retree(world)
+    if retree is not None and retree[1] == day:
+        admin, _ = retree
+        ws = admin.workstation_on(day)
+        if ws is not None:
+            tree_rng = world.rng("files", "retree", day)
+            t = clock.at(day, admin.tz_on(day), admin.start_min + tree_rng.uniform(60, 300))
+            session = out.session(t, admin, ws.ip)
+            root = f"Engineering\\Projects\\{tree_rng.choice(('Atlas', 'Borealis', 'Cygnus'))}"
+            for k in range(tree_rng.randrange(150, 401)):
+                sub = f"{tree_rng.choice(_SUBFOLDERS)}\\{tree_rng.choice(_SUBFOLDERS)}{k % 12}"
+                out.acl(
+                    t + 2000 + k * tree_rng.randrange(200, 900), admin, session, f"{root}\\{sub}"
                 )
     for admin in (p for p in org.humans if p.role == ADMIN):
         ws = admin.workstation_on(day)
@@ -271,6 +300,62 @@ def files_mass_acl(ctx: Context) -> Injected:
     )
 
 
+def files_share_wipe(ctx: Context) -> Injected:
+    """One department's share emptied: 600-1,200 files in 10-14 minutes, all in one share."""
+    rng = ctx.rng
+    victim = _victim(ctx)
+    day = ctx.weekday()
+    ws, ip = ctx.ws_ip(victim, day)
+    t = ctx.office_hours(day, victim)
+    out = _Writer(ctx.world, rng)
+    session = out.session(t, victim, ip)
+    share = rng.choice(("Finance", "Sales", "HR", "Legal"))
+    count = rng.randrange(600, 1201)
+    span = rng.uniform(10, 14) * MINUTE
+    for k in range(count):
+        out.delete(
+            t + 1000 + int(k * span / count), victim, session, ip, _file(rng, share, depth=3)
+        )
+    return Injected(
+        f"{victim.sam} deletes {count} files of the {share} share on FS01 in "
+        f"{span / MINUTE:.0f} minutes from {ws.name}",
+        users=[victim.actor],
+        hosts=["fs01", ws.short],
+        ips=[ip],
+        primary=("user", victim.actor),
+    )
+
+
+def files_backup_account_wipe(ctx: Context) -> Injected:
+    """The backup account, which deletes hundreds of files every night, wipes the shares in the
+    afternoon from the backup server (its password or host taken over)."""
+    rng = ctx.rng
+    backup = ctx.org.person("svc_backup")
+    day = ctx.weekday()
+    t = ctx.place(day, backup, rng.uniform(13, 16) * 60)
+    out = _Writer(ctx.world, rng)
+    session = out.session(t, backup, ctx.org.hosts["BKP01"].ip)
+    count = rng.randrange(2000, 3001)
+    span = rng.uniform(10, 14) * MINUTE
+    shares = ("Finance", "Sales", "HR", "Engineering", "Shared")
+    for k in range(count):
+        out.delete(
+            t + 1000 + int(k * span / count),
+            backup,
+            session,
+            "",
+            _file(rng, rng.choice(shares), depth=3),
+            smb=False,
+        )
+    return Injected(
+        f"svc_backup deletes {count} files across FS01's shares in {span / MINUTE:.0f} minutes "
+        "in the afternoon (its nightly rotation is a few hundred at 01:30)",
+        users=[backup.actor],
+        hosts=["fs01", "bkp01"],
+        primary=("user", backup.actor),
+    )
+
+
 FILES: dict[str, AttackKind] = {
     kind.name: kind
     for kind in (
@@ -294,6 +379,20 @@ FILES: dict[str, AttackKind] = {
             "File and Directory Permissions Modification",
             ("T1222.001",),
             files_mass_acl,
+        ),
+        AttackKind(
+            "files_share_wipe",
+            PRIVILEGE_ABUSE,
+            "Data Destruction (one share)",
+            ("T1485",),
+            files_share_wipe,
+        ),
+        AttackKind(
+            "files_backup_account_wipe",
+            PRIVILEGE_ABUSE,
+            "Data Destruction (scheduled-job account, another hour)",
+            ("T1485",),
+            files_backup_account_wipe,
         ),
     )
 }

@@ -24,20 +24,34 @@ def test_files_kinds_bring_the_file_server_life(tmp_path: Path) -> None:
         "files_mass_delete",
         "files_slow_delete",
         "files_mass_acl",
+        "files_share_wipe",  # round 12
+        "files_backup_account_wipe",
     ]
     deletes: Counter[str] = Counter()
     acls: Counter[str] = Counter()
+    shares: dict[str, set[str]] = {}
+    days: dict[str, set[object]] = {}
+    acl_roots: dict[str, set[str]] = {}
     for event in _events(tmp_path):
+        user, path = event.user, event.object  # type: ignore[attr-defined]
         if event.action is Action.DELETE:  # type: ignore[attr-defined]
-            deletes[event.user] += 1  # type: ignore[attr-defined]
+            deletes[user] += 1
+            shares.setdefault(user, set()).add(path.split("\\")[2])
+            days.setdefault(user, set()).add(event.time.date())  # type: ignore[attr-defined]
         elif event.event_id == "4670":  # type: ignore[attr-defined]
-            acls[event.user] += 1  # type: ignore[attr-defined]
-    assert deletes["svc_backup"] >= 10 * 150  # the nightly rotation
+            acls[user] += 1
+            acl_roots.setdefault(user, set()).add("\\".join(path.split("\\")[:5]))
+    assert deletes["svc_backup"] >= 10 * 150 + 2000  # the nightly rotation, and its wipe
     wiper = truth.attacks[0].primary["id"]
-    assert deletes[wiper] >= 2000
+    assert deletes[wiper] >= 2000 and len(shares[wiper]) >= 5
     assert acls[truth.attacks[2].primary["id"]] >= 300
+    share_wiper = truth.attacks[3].primary["id"]
+    assert deletes[share_wiper] >= 600 and len(shares[share_wiper]) == 1  # one share
     victims = {a.primary["id"] for a in truth.attacks}
-    assert set(deletes) - victims - {"svc_backup"}  # people deleting a few files a day
+    # The wipers are people who delete a few files on other days (their habit).
+    assert all(len(days[truth.attacks[i].primary["id"]]) >= 2 for i in (0, 1, 3))
+    # An admin re-permissions one project tree (150+ 4670s below one folder).
+    assert any(acls[u] >= 150 and len(acl_roots[u]) == 1 for u in acls if u not in victims)
 
 
 def test_other_sets_have_no_file_server_deletes(tmp_path: Path) -> None:

@@ -276,17 +276,23 @@ def test_columnar_reader_gives_the_per_record_events(tmp_path: Path) -> None:
 
 def test_a_parsed_file_server_wipe_raises_volume() -> None:
     """End to end from raw 4663s: a user who deletes a few files a day on the file server, then
-    600 in ten minutes. Without the 4663 handler nothing reaches ``volume`` at all."""
+    600 in ten minutes across the shares. Without the 4663 handler nothing reaches ``volume``
+    at all. (One folder tree emptied is a move's shape, reported lower: tests/detectors.)"""
     start = datetime(2024, 3, 1, 9, tzinfo=UTC)
     number = iter(range(10_000, 100_000))
 
-    def delete(at: datetime) -> Event:
+    def delete(at: datetime, path: str = HELK_4663_DELETE["ObjectName"]) -> Event:
         stamp = at.isoformat().replace("+00:00", "Z")
-        [event] = HELK.parse(helk(RecordNumber=next(number), **{"@timestamp": stamp}), CTX)
+        record = helk(RecordNumber=next(number), ObjectName=path, **{"@timestamp": stamp})
+        [event] = HELK.parse(record, CTX)
         return event
 
     history = [delete(start + timedelta(days=d, hours=h)) for d in range(14) for h in (1, 4, 6)]
-    wipe = [delete(start + timedelta(days=15, seconds=s)) for s in range(600)]
+    shares = ("Finance", "HR", "Sales", "Legal")
+    wipe = [
+        delete(start + timedelta(days=15, seconds=s), f"D:\\Shares\\{shares[s % 4]}\\f{s}.docx")
+        for s in range(600)
+    ]
     builder, detector = BatchBuilder(), Volume()
     batch = builder.build(history)
     detector.score(batch, builder)
