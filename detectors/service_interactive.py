@@ -114,7 +114,9 @@ class ServiceInteractive:
         release_days: int = 3,
     ) -> None:
         if learning_days < 0 or min_network < 1 or not 0 < points <= 100:
-            raise ValueError(f"{self.name}: learning_days >= 0, min_network >= 1, points in (0, 100]")
+            raise ValueError(
+                f"{self.name}: learning_days >= 0, min_network >= 1, 0 < points <= 100"
+            )
         if not 0.0 <= min_people_share <= 1.0 or release_days < 1:
             raise ValueError(f"{self.name}: min_people_share in [0, 1], release_days >= 1")
         self.learning_days = learning_days
@@ -180,13 +182,18 @@ class ServiceInteractive:
         stored_last_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
         learned_state = (kind_state & INTERACTIVE) > 0
 
+        key = user * 100_000 + day.astype(np.int64)
+        stored_today = (stored_days > 0) & (stored_last_day == day)
+
         def flags_of(flags: BoolArray) -> BoolArray:
             learned_other = group_cumsum_before(user, (other & ~flags).astype(np.float64)) > 0
-            # Distinct new UTC days of flagged rows before each row (per account).
-            key = user * 100_000 + day.astype(np.int64)
+            # Distinct UTC days of flagged rows *before* each row's day (per account): every
+            # session of the third day is still a finding, the fourth day's are the habit's.
             _, first_of_day = group_order(np.where(flags, key, -1 - np.arange(n)))
             new_day = flags & (first_of_day == np.arange(n)) & (day != stored_last_day)
-            days = stored_days + group_cumsum_before(user, new_day.astype(np.float64))
+            marked_today = group_cumsum_before(key, new_day.astype(np.float64))
+            days = stored_days - stored_today + group_cumsum_before(user, new_day.astype(float))
+            days -= marked_today
             eligible = ~learned_state & ~learned_other & (days < self.release_days)
             result: BoolArray = desktop & eligible & mature & shows_people
             return result
@@ -268,7 +275,7 @@ class ServiceInteractive:
             self._learn_flagged_days(user[flagged], view["time"][flagged], day[flagged])
 
     def _learn_flagged_days(self, user: Int64Array, time: FloatArray, day: FloatArray) -> None:
-        """Count each account's new UTC days of flagged sessions; release it at ``release_days``."""
+        """Count each account's new UTC days of flagged sessions."""
         _, stored_last = self.flagged_days_.lookup(user)
         stored_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
         key = user * 100_000 + day.astype(np.int64)
@@ -277,11 +284,8 @@ class ServiceInteractive:
         first_of_day[first] = True
         new_day = first_of_day & (day != stored_day)
         # One add per new day: the count is the account's days, the last time one of the last day.
+        # (Released accounts are judged by that count; their later sessions are learned.)
         self.flagged_days_.add(user[new_day], time[new_day])
-        accounts = np.unique(user)
-        days, _ = self.flagged_days_.lookup(accounts)
-        released = accounts[days >= self.release_days]
-        self.kind_[released] |= INTERACTIVE
 
     def state(self) -> StateDict:
         return {
