@@ -33,7 +33,14 @@ the hop B -> C with the switch U -> A, scored like a chain with a switch (same p
 relay discount for B) on A, where the remote action that follows lands too. It is not a hop when
 A logs on from B habitually or sits at B (an admin's own second account on their own
 workstation is learned after its first use), nor when U is A. The last explicit use of each
-account (when, where typed, the server named, by whom) is kept per account.
+account (when, where typed, the server named, by whom) is kept per account. That logon is
+scored as the typed hop even when someone else reached B since U did (on a busy server the last
+inbound hop is rarely the typist's).
+
+The 4648 itself is a hop B -> C of A too, and it names its typist: a 4648 can only be typed in a
+session on B, so when U reaches B over the network and never sat at it, U's session there is the
+inbound hop, however long ago it began and whoever reached B since (a web server's users reach
+it every few minutes): the chain is U's, with the switch U -> A.
 """
 
 from __future__ import annotations
@@ -482,7 +489,9 @@ class LoginChain(SharesUserHosts):
             }
             u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
             b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
-            a = hosts.value(int(item["in_src"])) or "an unnamed source"
+            a = hosts.value(int(item["in_src"])) or (
+                f"{u1}'s session" if np.isnan(float(item["gap"])) else "an unnamed source"
+            )
             minutes = float(item["gap"]) / MINUTE
             after = (
                 f"{minutes:.0f} min after {u1} reached {b} from {a}"

@@ -42,12 +42,12 @@ def estate(days: int = 10) -> list[Event]:
     return events
 
 
-def signals_for(tail: list[Event]) -> tuple[list[float], list[str], BatchBuilder]:
+def signals_for(tail: list[Event]) -> tuple[list[float], list[str], BatchBuilder, list[str]]:
     builder, detector = BatchBuilder(), LoginChain()
     past = builder.build(estate())
     detector.learn(past, held_back=np.zeros(len(past), dtype=np.bool_))
     signals = detector.score(builder.build(tail), builder)
-    return [float(p) for p in signals.points], signals.titles, builder
+    return [float(p) for p in signals.points], signals.titles, builder, signals.observed
 
 
 def typed_on_web01(when: datetime) -> list[Event]:
@@ -64,12 +64,13 @@ def test_the_typist_is_the_chain_even_when_someone_else_reached_b_since() -> Non
         logon(start + timedelta(hours=2, minutes=50), "user2", "ws2", "web01"),
         *typed_on_web01(start + timedelta(hours=3)),
     ]
-    points, titles, _ = signals_for(tail)
+    points, titles, _, observed = signals_for(tail)
     chain = LoginChain()
     # The 4648 (user1's session began 3 h before: outside the window, but the 4648 proves it is
     # there), then adm's logon as the typed hop: both a chain with the switch user1 -> adm.
     assert points == [chain.chain_points + chain.switch_points] * 2
     assert "while user1 had a remote session on web01" in titles[0]
+    assert observed[0] == "chain user1's session -> web01 -> web02 with user1 -> adm"
     assert "account switch user1 -> adm" in titles[0]
     assert "user1 typed adm's credentials on web01" in titles[1]
     assert all("user2" not in title for title in titles)
@@ -82,7 +83,7 @@ def test_an_unresolved_source_is_no_hop_from_the_first_host() -> None:
     unknown = [
         logon(when - timedelta(minutes=m), "adm", "", "dc1", ip="10.66.0.9") for m in (20, 10)
     ]
-    points, titles, builder = signals_for([*unknown, *typed_on_web01(when)])
+    points, titles, builder, _ = signals_for([*unknown, *typed_on_web01(when)])
     assert builder.vocab["host"].value(0) == "web01"
     assert len(points) == 2 and "user1" in titles[0]
 
