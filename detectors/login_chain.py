@@ -33,7 +33,14 @@ the hop B -> C with the switch U -> A, scored like a chain with a switch (same p
 relay discount for B) on A, where the remote action that follows lands too. It is not a hop when
 A logs on from B habitually or sits at B (an admin's own second account on their own
 workstation is learned after its first use), nor when U is A. The last explicit use of each
-account (when, where typed, the server named, by whom) is kept per account.
+account (when, where typed, the server named, by whom) is kept per account. That logon is
+scored as the typed hop even when someone else reached B since U did (on a busy server the last
+inbound hop is rarely the typist's).
+
+The 4648 itself is a hop B -> C of A too, and it names its typist: a 4648 can only be typed in a
+session on B, so when U reaches B over the network and never sat at it, U's session there is the
+inbound hop, however long ago it began and whoever reached B since (a web server's users reach
+it every few minutes): the chain is U's, with the switch U -> A.
 """
 
 from __future__ import annotations
@@ -235,7 +242,9 @@ class LoginChain(SharesUserHosts):
         chain = (src >= 0) & ~np.isnan(in_time) & (gap >= 0) & (gap <= self.window)
         chain &= (in_src != dst) & (in_user >= 0)
         habit_keys = pair_keys(user, np.maximum(src, 0))
-        habit_prior, _ = group_order(habit_keys)
+        # (earlier rows of the batch from the same named source: a row whose source is unknown
+        # is no hop from host 0)
+        habit_prior = group_cumsum_before(habit_keys, (src >= 0).astype(np.float64))
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
         # Nor is anyone who sits at B (console or unlock logons there): the owner going on from
@@ -246,13 +255,28 @@ class LoginChain(SharesUserHosts):
         typed, typed_by, typed_time = self._typed_hop(
             batch, rows, explicit[rows], time, user, src, dst
         )
-        # (the 4648 itself is a hop of the account from B: the only one it may have made)
-        typed &= ~chain & (src >= 0) & (habit_state + habit_prior <= 1)
+        # (the 4648 itself is a hop of the account from B: the only one it may have made). A
+        # typed hop explains the row better than whoever last reached B: it names the typist.
+        typed &= (src >= 0) & (habit_state + habit_prior <= 1)
         typed &= ~self._sits_at(batch, rows, user, src)
         chain |= typed
         in_user = np.where(typed, typed_by, in_user)
         in_src = np.where(typed, -1, in_src)
         gap = np.where(typed, time - typed_time, gap)
+        # The 4648 itself proves its typist has a session on B. When the typist reaches B over
+        # the network (and never sat at it), that session is the inbound hop, however long ago
+        # it began and whoever reached B since: the chain is the typist's, switching to the
+        # account typed (not when the account itself hops from B habitually or sits at B).
+        typist = batch.column("user")[rows].astype(np.int64)
+        own = explicit[rows] & (typist >= 0) & (typist != user) & (src >= 0)
+        own &= habit_state + habit_prior < self.habit_count
+        own &= self._reached_before(user, src, dst, asked=typist) > 0
+        own &= ~self._sits_at(batch, rows, typist, src) & ~self._sits_at(batch, rows, user, src)
+        other_inbound = own & (in_user != typist)
+        chain |= own
+        in_user = np.where(own, typist, in_user)
+        in_src = np.where(other_inbound, -1, in_src)
+        gap = np.where(other_inbound, np.nan, gap)
         switch = chain & (in_user != user)
         # An inferred switch (another user's inbound hop, no 4648 on the row) by an account that
         # itself reaches B habitually (a jump host several admins use) is likely that account's
@@ -377,10 +401,17 @@ class LoginChain(SharesUserHosts):
         hop &= (t_src == src) & (t_dst == dst) & (t_by >= 0) & (t_by != user)
         return hop, t_by, t_time
 
-    def _reached_before(self, user: np.ndarray, src: np.ndarray, dst: np.ndarray) -> FloatArray:
-        """How often each row's user reached the row's source host before (state + earlier rows)."""
+    def _reached_before(
+        self,
+        user: np.ndarray,
+        src: np.ndarray,
+        dst: np.ndarray,
+        asked: np.ndarray | None = None,
+    ) -> FloatArray:
+        """How often each row's user (or the ``asked`` account of the row) reached the row's
+        source host before (state + earlier rows)."""
         n = len(user)
-        query = pair_keys(user, np.maximum(src, 0))
+        query = pair_keys(user if asked is None else asked, np.maximum(src, 0))
         stored: FloatArray = self.reached_.get("counts", query).astype(np.float64)
         if n == 0:
             return stored
@@ -458,8 +489,15 @@ class LoginChain(SharesUserHosts):
             }
             u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
             b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
-            a = hosts.value(int(item["in_src"])) or "an unnamed source"
+            a = hosts.value(int(item["in_src"])) or (
+                f"{u1}'s session" if np.isnan(float(item["gap"])) else "an unnamed source"
+            )
             minutes = float(item["gap"]) / MINUTE
+            after = (
+                f"{minutes:.0f} min after {u1} reached {b} from {a}"
+                if not np.isnan(minutes)
+                else f"while {u1} had a remote session on {b} ({u1} typed the credentials there)"
+            )
             relay = float(item["relay"])
             switch = f"account switch {u1} -> {u2}; " if bool(item["switch"]) else ""
             young = "; accounts or relay still new, judged on a short history"
@@ -477,8 +515,8 @@ class LoginChain(SharesUserHosts):
                 )
                 continue
             signals.titles.append(
-                f"{u2} logged on to {c} from {b} {minutes:.0f} min after {u1} reached {b} "
-                f"from {a} ({switch}{b} relayed {relay:.1f} chains before{cold})"
+                f"{u2} logged on to {c} from {b} {after} ({switch}{b} relayed {relay:.1f} "
+                f"chains before{cold})"
             )
             # A switch is its own finding: the same hop seen first without one (a plain logon
             # whose switch is doubted) must not make the explicit switch a repeat.
