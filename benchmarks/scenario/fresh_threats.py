@@ -237,7 +237,7 @@ def aws_role_chain(ctx: Context) -> Injected:
     return Injected(
         f"{actor.sam}'s Engineer role session assumes the Admin role and puts an inline "
         "Allow *:* policy on the Engineer role",
-        users=[actor.actor],
+        users=[actor.actor, session.lower()],  # the chained session acts under its own name
         ips=[ip],
         primary=("user", actor.actor),
     )
