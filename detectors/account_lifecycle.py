@@ -90,6 +90,9 @@ _KEY_VERBS = frozenset({"access_key_created", "ssh_key_added"})
 _PROVISIONING_VERBS = frozenset({"enabled", "password_reset", "password_set", "unlocked"})
 #: A kind code outside the Action codes, for ssh keys planted with sudo (see ``_key_plants``).
 _KEY_PLANT_ACTION = 30
+#: A key planted for root (or another built-in admin): a way in as root without a password
+#: that survives every password change, as strong as a SID-history backdoor (high alone).
+_ROOT_KEY_WEIGHT = 65.0
 #: Programs that only read or re-permission a file: a sudo command line that names an
 #: ``authorized_keys`` file through one of them (without a redirection) adds no key.
 _KEY_FILE_READERS = frozenset(
@@ -264,7 +267,7 @@ class AccountLifecycle(RarityDetector):
         for i in np.flatnonzero(planted).tolist():
             event = batch.events[int(rows[i])]
             target = key_plant_target(event.object, event.target_user)
-            weight[i] = _PRIVILEGED_WEIGHT if target in PRIVILEGED_USERS else _OTHER_KEY_WEIGHT
+            weight[i] = _ROOT_KEY_WEIGHT if target in PRIVILEGED_USERS else _OTHER_KEY_WEIGHT
         grant = self._granted_after_creation(batch)[rows]
         weight = np.where(grant, _PRIVILEGED_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]

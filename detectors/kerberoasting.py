@@ -130,7 +130,7 @@ class Kerberoasting(RarityDetector):
         asrep_points: float = 30.0,
         asrep_more: float = 15.0,
         asrep_max: float = 75.0,
-        overpass_points: float = 50.0,
+        overpass_points: float = 65.0,
         overpass_hours: float = 10.0,
         **kwargs: float,
     ) -> None:

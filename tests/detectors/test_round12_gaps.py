@@ -51,7 +51,7 @@ def test_an_rc4_tgt_used_from_another_users_address_is_overpass_the_hash() -> No
     assert len(found) == 1  # the first ticket used from there, once
     i = found[0]
     assert builder.vocab["user"].value(int(signals.entity[i])) == "alice"
-    assert float(signals.points[i]) >= 40  # over the alert bar on its own
+    assert float(signals.points[i]) >= 65  # a page on its own
     assert signals.techniques(i) == ("T1550.002", "T1558")
     assert "bob's address" in signals.titles[i]
 
@@ -196,7 +196,7 @@ def test_a_key_planted_for_root_with_sudo_alerts_and_reading_keys_does_not() -> 
     routine = sudo(history, "user1", "/usr/bin/systemctl restart nginx")
     signals = scored(detector, builder, [planted, read, routine])
     assert signals.rows.tolist() == [0]
-    assert signals.points[0] >= 40
+    assert signals.points[0] >= 65  # a password-less way in as root: high alone
     assert "added an ssh key for root with sudo" in signals.titles[0]
     assert signals.techniques(0) == ("T1098.004",)
     # Done again by the same admin: held back from the baseline, but peers now include them.
