@@ -10,9 +10,10 @@ import numpy as np
 
 from detectors.account_lifecycle import AccountLifecycle, key_plant_target
 from detectors.batch import BatchBuilder
+from detectors.failed_logons import CredentialStuffing
 from detectors.kerberoasting import Kerberoasting
 from detectors.privileged_action import PrivilegedAction
-from schemas.event import Action, Event
+from schemas.event import Action, Event, Outcome
 from schemas.parsers.base import ParseContext
 from schemas.parsers.cloudtrail import CloudTrailParser
 from tests.detectors.cases.privileged_action import admin_stream
@@ -219,3 +220,55 @@ def test_key_plant_target_reads_paths_and_ignores_own_keys() -> None:
     builder, history = trained(detector)
     own = sudo(history, "user4", "/usr/bin/tee -a /home/user4/.ssh/authorized_keys")
     assert len(scored(detector, builder, [own])) == 0  # one's own keys are not another's
+
+
+# --------------------------------------------------------------------------------------------
+# credential stuffing (failed_logons)
+
+
+def attempt(hour: float, user: str, ip: str, *, ok: bool = False, reason: str = "") -> Event:
+    return Event(
+        time=START + timedelta(hours=hour),
+        tenant="t",
+        source_format="syslog",
+        action=Action.LOGON if ok else Action.LOGON_FAILED,
+        outcome=Outcome.SUCCESS if ok else Outcome.FAILURE,
+        user=user,
+        src_ip=ip,
+        dst_host="bastion01",
+        reason="" if ok else (reason or "bad_password"),
+        record_id=f"{user}-{ip}-{hour}",
+    )
+
+
+def stuffing_history() -> list[Event]:
+    """Two weeks: alice and bob sign in daily from two addresses each, bob mistypes at home
+    and at the office; internet scanners guess root from a new address every hour."""
+    events = []
+    for day in range(14):
+        for user, ips in (("alice", ("10.0.0.5", "86.12.1.2")), ("bob", ("10.0.0.6", "73.42.1.1"))):
+            for k, ip in enumerate(ips):
+                events.append(attempt(day * 24 + 9 + k * 4, user, ip, ok=True))
+        events.append(attempt(day * 24 + 12.5, "bob", ("10.0.0.6", "73.42.1.1")[day % 2]))
+        for hour in range(24):
+            ip = f"61.177.{day}.{hour}"
+            events.append(attempt(day * 24 + hour + 0.5, "root", ip))
+    return sorted(events, key=lambda e: e.time)
+
+
+def test_credential_stuffing_flags_many_failing_sources_then_their_success() -> None:
+    detector, builder = CredentialStuffing(), BatchBuilder()
+    history = stuffing_history()
+    batch = builder.build(history)
+    assert len(detector.score(batch, builder)) == 0  # scanners on root, bob's typos: quiet
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    base = 14 * 24
+    campaign = [attempt(base + 1.5 * k, "alice", f"185.220.{k}.9") for k in range(16)]
+    campaign.append(attempt(base + 26, "alice", "10.0.0.5", ok=True))  # her own sign-in
+    campaign.append(attempt(base + 27, "alice", "185.220.3.9", ok=True))  # the list worked
+    signals = detector.score(builder.build(campaign), builder)
+    names = [builder.vocab["user"].value(int(e)) for e in signals.entity]
+    assert set(names) == {"alice"}
+    assert [signals.action(i) for i in range(len(signals))] == ["guessing", "guessing", "success"]
+    assert float(signals.points[-1]) >= 40 and "185.220.3.9" in signals.titles[-1]
+    assert signals.techniques(len(signals) - 1) == ("T1110.004", "T1078")
