@@ -553,6 +553,9 @@ class PrivilegedAction(RarityDetector):
         # routinely it is no escalation at all (root can become any account).
         holds_root = 1.0 + feats["root_before"] / self.root_routine
         weight = np.where(feats["privileged"], 1.0, 0.3 / holds_root)
+        # Likewise an admin role in the cloud is little news for someone who works as root
+        # every day (an admin starting to use the cloud), and full news for anyone else.
+        weight = np.where(feats["role"], 1.0 / holds_root, weight)
         points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
         # A privileged role is taken on whenever its holders work (every session), so how often
         # a holder did lately is no news; only a first one (or one after long disuse) is.

@@ -171,6 +171,9 @@ def test_a_first_privileged_role_alerts_and_the_holders_routine_does_not() -> No
     assert signals.points[0] >= 40
     assert "privileged role admin" in signals.titles[0]
     assert signals.techniques(0) == ("T1078.004",)
+    # user1 works as root every day: their first Admin role is an admin starting on the cloud.
+    first = scored(detector, builder, [role_event(history, "user1")])
+    assert len(first) == 0 or float(first.points[0]) < 20
 
 
 # --------------------------------------------------------------------------------------------
