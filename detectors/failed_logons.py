@@ -1278,6 +1278,8 @@ class CredentialStuffing(SpraySources):
     successfully are judged (internet scanners taking turns at ``root`` on a bastion are not an
     account in use), and the sources the account signs in from offset the failing ones
     (``gateway_ratio``: a roaming user who mistypes on the train and at home is not a botnet).
+    Only failures from public addresses count: the organisation's own (a VPN pool, office
+    DHCP) hand one person a new address every session.
 
     One signal per doubling of the distinct failing sources (``min_sources`` 6, 12, 24 ...)
     above the account's own peak; and a success from a source that failed on the account
@@ -1294,14 +1296,14 @@ class CredentialStuffing(SpraySources):
     ...                  action=action, outcome=outcome, user="alice", src_ip=ip,
     ...                  reason="" if outcome is Outcome.SUCCESS else "bad_password")
     >>> events = [try_(0, "10.0.0.5", Outcome.SUCCESS)]
-    >>> events += [try_(1 + h, f"198.51.100.{h}") for h in range(14)]
-    >>> events.append(try_(16, "198.51.100.3", Outcome.SUCCESS))
+    >>> events += [try_(1 + h, f"185.220.{h}.7") for h in range(14)]
+    >>> events.append(try_(16, "185.220.3.7", Outcome.SUCCESS))
     >>> builder, detector = BatchBuilder(), CredentialStuffing()
     >>> signals = detector.score(builder.build(events), builder)
     >>> [round(float(p)) for p in signals.points]
     [25, 45]
     >>> signals.titles[1]  # doctest: +NORMALIZE_WHITESPACE
-    'alice signed in from 198.51.100.3, one of 12 different sources that failed on the account
+    'alice signed in from 185.220.3.7, one of 12 different sources that failed on the account
      in the last days (normal: it signs in from 1 and fails from fewer than 6)'
     """
 
@@ -1335,6 +1337,10 @@ class CredentialStuffing(SpraySources):
         cached = batch.derived.get("stuffing_rows")
         if cached is None:
             rows, channel = self._rows(batch)
+            # Failures from the organisation's own addresses (a VPN pool, office DHCP) are
+            # people mistyping on their own machines; a replayed list comes from the internet.
+            public = (channel == SUCCESS) | (batch.src_wide16[rows] >= 0)
+            rows, channel = rows[public], channel[public]
             account = batch.column("user")[rows]
             source = batch.column("src_ip")[rows]
             keys = (account.astype(np.int64) << 33) | (channel << 31) | source.astype(np.int64)

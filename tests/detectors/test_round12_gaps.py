@@ -245,14 +245,16 @@ def attempt(hour: float, user: str, ip: str, *, ok: bool = False, reason: str = 
 
 
 def stuffing_history() -> list[Event]:
-    """Two weeks: alice and bob sign in daily from two addresses each, bob mistypes at home
-    and at the office; internet scanners guess root from a new address every hour."""
+    """Two weeks: alice and bob sign in daily from two addresses each, bob mistypes at home,
+    at the office and on a new VPN address every evening; internet scanners guess root from a
+    new address every hour."""
     events = []
     for day in range(14):
         for user, ips in (("alice", ("10.0.0.5", "86.12.1.2")), ("bob", ("10.0.0.6", "73.42.1.1"))):
             for k, ip in enumerate(ips):
                 events.append(attempt(day * 24 + 9 + k * 4, user, ip, ok=True))
         events.append(attempt(day * 24 + 12.5, "bob", ("10.0.0.6", "73.42.1.1")[day % 2]))
+        events.append(attempt(day * 24 + 20.5, "bob", f"10.30.0.{10 + day}"))  # VPN pool
         for hour in range(24):
             ip = f"61.177.{day}.{hour}"
             events.append(attempt(day * 24 + hour + 0.5, "root", ip))
