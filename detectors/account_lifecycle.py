@@ -93,6 +93,12 @@ _KEY_PLANT_ACTION = 30
 #: A key planted for root (or another built-in admin): a way in as root without a password
 #: that survives every password change, as strong as a SID-history backdoor (high alone).
 _ROOT_KEY_WEIGHT = 65.0
+#: A kind code outside the Action codes, for remote sign-ins as a built-in admin account.
+_BUILTIN_LOGON_ACTION = 29
+#: Signing in from another machine *as* root / Administrator (ssh, RDP, the AWS root user)
+#: rather than as oneself: no person behind it, what hardening guides forbid; medium alone,
+#: even for an account the tenant never saw sign in before.
+_BUILTIN_LOGON_WEIGHT = 55.0
 #: Programs that only read or re-permission a file: a sudo command line that names an
 #: ``authorized_keys`` file through one of them (without a redirection) adds no key.
 _KEY_FILE_READERS = frozenset(
@@ -151,6 +157,7 @@ class AccountLifecycle(RarityDetector):
         "T1543.003",
         "T1569.002",
         "T1098.004",
+        "T1078.003",
     )
 
     def __init__(
@@ -189,6 +196,8 @@ class AccountLifecycle(RarityDetector):
         mask |= grant
         plants = self._key_plants(batch)
         mask |= plants
+        builtin = self._builtin_logons(batch)
+        mask |= builtin
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
         for row in np.flatnonzero(remote & mask).tolist():
             mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
@@ -213,6 +222,12 @@ class AccountLifecycle(RarityDetector):
             kind[reenabled] = kind_code(
                 np.full(len(target), _REENABLED_ACTION), np.ones(len(target), np.bool_), target
             )
+        signed_in = builtin[rows]
+        if signed_in.any():
+            n = int(signed_in.sum())
+            kind[signed_in] = kind_code(
+                np.full(n, _BUILTIN_LOGON_ACTION), np.ones(n, np.bool_), np.full(n, -1)
+            )
         # An ssh key planted for another account with sudo: one kind per actor.
         planted = plants[rows]
         if planted.any():
@@ -221,6 +236,23 @@ class AccountLifecycle(RarityDetector):
                 np.full(n, _KEY_PLANT_ACTION), np.ones(n, np.bool_), np.full(n, -1)
             )
         return rows, batch.column("user")[rows], kind
+
+    @staticmethod
+    def _builtin_logons(batch: EventBatch) -> BoolArray:
+        """Successful sign-ins from another machine (a non-loopback source address) as a
+        built-in admin account (root, Administrator, ...: asked once per distinct user)."""
+        mask: BoolArray = batch.action == ACTION_CODE[Action.LOGON]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= (batch.column("src_ip") >= 0) & ~batch.src_loopback
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return mask
+        _, first, inverse = np.unique(
+            batch.column("user")[rows], return_index=True, return_inverse=True
+        )
+        builtin = [batch.events[row].user in PRIVILEGED_USERS for row in rows[first].tolist()]
+        mask[rows] = np.asarray(builtin, dtype=np.bool_)[inverse.reshape(-1)]
+        return mask
 
     @staticmethod
     def _key_plants(batch: EventBatch) -> BoolArray:
@@ -263,6 +295,8 @@ class AccountLifecycle(RarityDetector):
             weight[i] = verb_weight
         reenabled = self._reenabled(batch, rows)
         weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
+        builtin = self._builtin_logons(batch)[rows]
+        weight = np.where(builtin, _BUILTIN_LOGON_WEIGHT, weight)
         planted = self._key_plants(batch)[rows]
         for i in np.flatnonzero(planted).tolist():
             event = batch.events[int(rows[i])]
@@ -278,6 +312,7 @@ class AccountLifecycle(RarityDetector):
             "admin": known_admin,
             "grant": grant,
             "planted": planted,
+            "builtin": builtin,
         }
 
     def _granted_after_creation(self, batch: EventBatch) -> BoolArray:
@@ -442,6 +477,12 @@ class AccountLifecycle(RarityDetector):
                 f"created privileged account {event.target_user}{where}: added to "
                 f"{event.object or 'a sensitive group'} minutes after its creation"
             )
+        elif bool(feats["builtin"][i]):
+            how = f" with {event.auth_protocol}" if event.auth_protocol else ""
+            what = (
+                f"signed in as the built-in account {event.user}{where} from {event.src_ip}"
+                f"{how}, not as a person"
+            )
         elif bool(feats["planted"][i]):
             target = key_plant_target(event.object, event.target_user)
             what = (
@@ -473,6 +514,8 @@ class AccountLifecycle(RarityDetector):
             return ("T1136", "T1098", "T1078.003")
         if bool(feats["planted"][i]):
             return ("T1098.004",)
+        if bool(feats["builtin"][i]):
+            return ("T1078.003",)
         if event.action is Action.LOG_CLEARED:
             return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
         if event.action is Action.REMOTE_EXEC:

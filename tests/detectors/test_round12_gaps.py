@@ -225,6 +225,28 @@ def test_key_plant_target_reads_paths_and_ignores_own_keys() -> None:
     assert len(scored(detector, builder, [own])) == 0  # one's own keys are not another's
 
 
+def test_a_remote_sign_in_as_root_alerts_a_person_or_a_local_one_does_not() -> None:
+    detector = AccountLifecycle()
+    builder, history = trained(detector)
+
+    def logon(user: str, ip: str) -> Event:
+        return event(history, user, Action.LOGON, src_ip=ip, logon_type="ssh", dst_host="b1")
+
+    signals = scored(
+        detector,
+        builder,
+        [
+            logon("root", "103.251.39.200"),
+            logon("user3", "103.251.39.200"),
+            logon("root", "127.0.0.1"),
+        ],
+    )
+    assert signals.rows.tolist() == [0]
+    assert signals.points[0] >= 40  # even for an account never seen signing in
+    assert "signed in as the built-in account root" in signals.titles[0]
+    assert signals.techniques(0) == ("T1078.003",)
+
+
 # --------------------------------------------------------------------------------------------
 # credential stuffing (failed_logons)
 
