@@ -274,8 +274,8 @@ class Kerberoasting(RarityDetector):
         tgt = rows[rc4]
         foreign = tgt[
             np.fromiter(
-                (
-                    self.address_user_.get(int(a)) != int(u)
+                (  # an address known to be another account's (a new one may be a new PC)
+                    self.address_user_.get(int(a), int(u)) != int(u)
                     for a, u in zip(addresses[tgt].tolist(), users[tgt].tolist(), strict=True)
                 ),
                 dtype=np.bool_,

@@ -63,6 +63,8 @@ def test_roasting_alone_and_an_own_rc4_tgt_are_not_overpass() -> None:
     assert overpass_rows(detector, builder, roast(22, ADDRESSES["bob"], ("carol",))) == []
     # A legacy client of alice's own: her RC4 TGT and tickets at her own address.
     assert overpass_rows(detector, builder, overpass(22, "alice", ADDRESSES["alice"])) == []
+    # A machine nobody got tickets from yet (a new PC with a legacy client): not this.
+    assert overpass_rows(detector, builder, overpass(22, "alice", "10.10.1.99")) == []
     # Used from elsewhere than where the TGT went: not this.
     events = [*roast(22, ADDRESSES["bob"], ("alice",))]
     events.append(ticket(22.01, "alice", ADDRESSES["alice"], service="APP01$"))
