@@ -542,7 +542,24 @@ class PrivilegedAction(RarityDetector):
         stored = grow(self.root_uses_, size, 0).astype(np.float64)
         before = stored[np.maximum(user, 0)] + group_cumsum_before(user, root)
         role = batch.action[rows] == ACTION_CODE[Action.AUTH_TICKET]
-        return {"privileged": batch.privileged[rows], "root_before": before[rows], "role": role}
+        return {
+            "privileged": batch.privileged[rows],
+            "root_before": before[rows],
+            "role": role,
+            "admin_kinds": self._admin_kinds(user[rows].astype(np.int64)),
+        }
+
+    def _admin_kinds(self, users: Int64Array) -> FloatArray:
+        """Privileged kinds other than cloud roles each user has as learned routine (4672
+        special-privilege logons, sudo to root ...): an admin already, whatever the cloud says."""
+        keys = self.pair_keys_
+        if not len(keys) or not len(users):
+            return np.zeros(len(users))
+        kind = keys & 0xFFFFFFFF
+        routine = ((kind >> 26) & 1).astype(np.bool_) & (self.pair_count_ >= _ROLE_HABIT)
+        routine &= kind_action(kind) != ACTION_CODE[Action.AUTH_TICKET]
+        holders, counts = np.unique(keys[routine] >> 32, return_counts=True)
+        return _lookup(holders, counts, users)
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         user_surprise = np.log((feats["count_before"] + 2.0) / (feats["kinds_before"] + 1.0))
@@ -554,8 +571,10 @@ class PrivilegedAction(RarityDetector):
         holds_root = 1.0 + feats["root_before"] / self.root_routine
         weight = np.where(feats["privileged"], 1.0, 0.3 / holds_root)
         # Likewise an admin role in the cloud is little news for someone who works as root
-        # every day (an admin starting to use the cloud), and full news for anyone else.
+        # every day (an admin starting to use the cloud), and full news for anyone else ...
         weight = np.where(feats["role"], 1.0 / holds_root, weight)
+        # and no news at all for someone who already uses special privileges as routine.
+        weight = np.where(feats["role"] & (feats["admin_kinds"] > 0), 0.0, weight)
         points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
         # A privileged role is taken on whenever its holders work (every session), so how often
         # a holder did lately is no news; only a first one (or one after long disuse) is.
