@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-#: (name, options): the 27 sets of README "Current figures", then the attack variants of rounds 8 (m) and 11 (o).
+#: (name, options): the 27 sets of README "Current figures", then the attack variants of rounds 8 (m), 11 (o) and 12 (r).
 SETS: tuple[tuple[str, str], ...] = (
     ("s07", "--seeds 7,8,9,10"),
     ("s11", "--seeds 11,12,13,14,15,16"),
@@ -63,6 +63,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 11: the same threats done differently again (opt-in)
     ("s181o", "--seeds 181,182,183,184 --attacks other"),
     ("s191o", "--seeds 191,192 --attacks other,other --users 120 --days 35"),
+    # round 12: more kinds nobody had written (opt-in)
+    ("s201r", "--seeds 201,202,203,204 --attacks fresh"),
+    ("s211r", "--seeds 211,212 --attacks fresh,fresh --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

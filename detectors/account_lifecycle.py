@@ -27,6 +27,7 @@ rule-strength findings such as a cleared log still stand out.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import numpy as np
@@ -52,6 +53,7 @@ from detectors.privileged_action import (
 )
 from detectors.registry import register
 from schemas.event import Action, Event, Outcome
+from schemas.sensitive import PRIVILEGED_USERS
 
 _WATCHED = frozenset({Action.ACCOUNT_CHANGE, Action.LOG_CLEARED, Action.REMOTE_EXEC})
 _SERVICE_INSTALL_IDS = frozenset({"7045", "4697"})
@@ -86,6 +88,53 @@ _OTHER_KEY_WEIGHT = 30.0
 _KEY_VERBS = frozenset({"access_key_created", "ssh_key_added"})
 #: What follows the creation of an account as part of setting it up (4720 -> 4722 -> 4724).
 _PROVISIONING_VERBS = frozenset({"enabled", "password_reset", "password_set", "unlocked"})
+#: A kind code outside the Action codes, for ssh keys planted with sudo (see ``_key_plants``).
+_KEY_PLANT_ACTION = 30
+#: A key planted for root (or another built-in admin): a way in as root without a password
+#: that survives every password change, as strong as a SID-history backdoor (high alone).
+_ROOT_KEY_WEIGHT = 65.0
+#: A kind code outside the Action codes, for remote sign-ins as a built-in admin account.
+_BUILTIN_LOGON_ACTION = 29
+#: Signing in from another machine *as* root / Administrator (ssh, RDP, the AWS root user)
+#: rather than as oneself: no person behind it, what hardening guides forbid; medium alone,
+#: even for an account the tenant never saw sign in before.
+_BUILTIN_LOGON_WEIGHT = 55.0
+#: Programs that only read or re-permission a file: a sudo command line that names an
+#: ``authorized_keys`` file through one of them (without a redirection) adds no key.
+_KEY_FILE_READERS = frozenset(
+    {
+        "cat", "less", "more", "head", "tail", "grep", "egrep", "fgrep", "ls", "stat", "wc",
+        "diff", "md5sum", "sha256sum", "sha1sum", "file", "view", "ssh-keygen", "chmod",
+        "chown", "getfacl", "lsattr",
+    }
+)  # fmt: skip
+_HOME_KEYS = re.compile(r"/home/([^/\s]+)/\.ssh/authorized_keys")
+
+
+def key_plant_target(command: str, run_as: str) -> str:
+    """The account whose ``authorized_keys`` a sudo command line writes, or "" when it only
+    reads one (or names none). ``/root/...`` is root's, ``/home/NAME/...`` is NAME's, a
+    relative or other path is the run-as account's (T1098.004: a key planted for another
+    account lets its holder log on as that account, without a password, for good).
+
+    >>> key_plant_target("/usr/bin/tee -a /root/.ssh/authorized_keys", "root")
+    'root'
+    >>> key_plant_target("/bin/sh -c echo AAAA >> /home/deploy/.ssh/authorized_keys", "root")
+    'deploy'
+    >>> key_plant_target("/usr/bin/cat /root/.ssh/authorized_keys", "root")
+    ''
+    """
+    if "authorized_keys" not in command:
+        return ""
+    program = command.split(maxsplit=1)[0].rsplit("/", 1)[-1] if command.strip() else ""
+    if program in _KEY_FILE_READERS and ">" not in command:
+        return ""
+    home = _HOME_KEYS.search(command)
+    if home is not None:
+        return home.group(1).lower()
+    if "/root/" in command:
+        return "root"
+    return run_as
 
 
 @register
@@ -107,6 +156,8 @@ class AccountLifecycle(RarityDetector):
         "T1562.008",
         "T1543.003",
         "T1569.002",
+        "T1098.004",
+        "T1078.003",
     )
 
     def __init__(
@@ -143,6 +194,10 @@ class AccountLifecycle(RarityDetector):
         mask &= batch.column("user") >= 0
         grant = self._granted_after_creation(batch)
         mask |= grant
+        plants = self._key_plants(batch)
+        mask |= plants
+        builtin = self._builtin_logons(batch)
+        mask |= builtin
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
         for row in np.flatnonzero(remote & mask).tolist():
             mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
@@ -167,7 +222,57 @@ class AccountLifecycle(RarityDetector):
             kind[reenabled] = kind_code(
                 np.full(len(target), _REENABLED_ACTION), np.ones(len(target), np.bool_), target
             )
+        signed_in = builtin[rows]
+        if signed_in.any():
+            n = int(signed_in.sum())
+            kind[signed_in] = kind_code(
+                np.full(n, _BUILTIN_LOGON_ACTION), np.ones(n, np.bool_), np.full(n, -1)
+            )
+        # An ssh key planted for another account with sudo: one kind per actor.
+        planted = plants[rows]
+        if planted.any():
+            n = int(planted.sum())
+            kind[planted] = kind_code(
+                np.full(n, _KEY_PLANT_ACTION), np.ones(n, np.bool_), np.full(n, -1)
+            )
         return rows, batch.column("user")[rows], kind
+
+    @staticmethod
+    def _builtin_logons(batch: EventBatch) -> BoolArray:
+        """Successful sign-ins from another machine (a non-loopback source address) as a
+        built-in admin account (root, Administrator, ...: asked once per distinct user)."""
+        mask: BoolArray = batch.action == ACTION_CODE[Action.LOGON]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= (batch.column("src_ip") >= 0) & ~batch.src_loopback
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return mask
+        _, first, inverse = np.unique(
+            batch.column("user")[rows], return_index=True, return_inverse=True
+        )
+        builtin = [batch.events[row].user in PRIVILEGED_USERS for row in rows[first].tolist()]
+        mask[rows] = np.asarray(builtin, dtype=np.bool_)[inverse.reshape(-1)]
+        return mask
+
+    @staticmethod
+    def _key_plants(batch: EventBatch) -> BoolArray:
+        """Successful sudo command lines that write another account's ``authorized_keys``
+        (asked once per distinct command line, not per row)."""
+        mask: BoolArray = batch.action == ACTION_CODE[Action.PRIVILEGE_USE]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= batch.column("object") >= 0
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return mask
+        keys = np.stack([batch.column("object")[rows], batch.column("user")[rows]], axis=1)
+        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        answers = []
+        for row in rows[first].tolist():
+            event = batch.events[row]
+            target = key_plant_target(event.object, event.target_user)
+            answers.append(event.app == "sudo" and target not in ("", event.user))
+        mask[rows] = np.asarray(answers, dtype=np.bool_)[inverse.reshape(-1)]
+        return mask
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
         action = batch.action[rows]
@@ -190,6 +295,13 @@ class AccountLifecycle(RarityDetector):
             weight[i] = verb_weight
         reenabled = self._reenabled(batch, rows)
         weight = np.where(reenabled, np.maximum(weight, _REENABLED_WEIGHT), weight)
+        builtin = self._builtin_logons(batch)[rows]
+        weight = np.where(builtin, _BUILTIN_LOGON_WEIGHT, weight)
+        planted = self._key_plants(batch)[rows]
+        for i in np.flatnonzero(planted).tolist():
+            event = batch.events[int(rows[i])]
+            target = key_plant_target(event.object, event.target_user)
+            weight[i] = _ROOT_KEY_WEIGHT if target in PRIVILEGED_USERS else _OTHER_KEY_WEIGHT
         grant = self._granted_after_creation(batch)[rows]
         weight = np.where(grant, _PRIVILEGED_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
@@ -199,6 +311,8 @@ class AccountLifecycle(RarityDetector):
             "reenabled": reenabled,
             "admin": known_admin,
             "grant": grant,
+            "planted": planted,
+            "builtin": builtin,
         }
 
     def _granted_after_creation(self, batch: EventBatch) -> BoolArray:
@@ -363,6 +477,18 @@ class AccountLifecycle(RarityDetector):
                 f"created privileged account {event.target_user}{where}: added to "
                 f"{event.object or 'a sensitive group'} minutes after its creation"
             )
+        elif bool(feats["builtin"][i]):
+            how = f" with {event.auth_protocol}" if event.auth_protocol else ""
+            what = (
+                f"signed in as the built-in account {event.user}{where} from {event.src_ip}"
+                f"{how}, not as a person"
+            )
+        elif bool(feats["planted"][i]):
+            target = key_plant_target(event.object, event.target_user)
+            what = (
+                f"added an ssh key for {target} with sudo{where} ({event.object[:120]}): "
+                f"whoever holds it logs on as {target} without a password"
+            )
         elif event.action is Action.LOG_CLEARED:
             what = f"cleared the {event.object or 'audit'} audit log{where}{source}"
         elif event.action is Action.REMOTE_EXEC:
@@ -386,6 +512,10 @@ class AccountLifecycle(RarityDetector):
             return ("T1098",)
         if bool(feats["grant"][i]):
             return ("T1136", "T1098", "T1078.003")
+        if bool(feats["planted"][i]):
+            return ("T1098.004",)
+        if bool(feats["builtin"][i]):
+            return ("T1078.003",)
         if event.action is Action.LOG_CLEARED:
             return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
         if event.action is Action.REMOTE_EXEC:

@@ -1265,7 +1265,168 @@ class SuccessAfterSpray(SpraySources):
         return signals
 
 
+@register
+class CredentialStuffing(SpraySources):
+    """One account failing from many sources over days, then a success from one of them:
+    credential stuffing or a distributed guess (T1110.004, T1110.001).
+
+    The mirror of ``password_spray``: the same decayed distinct counts over ``window_days``,
+    kept per *account* over the *sources* that fail on it (and those it signs in from). A
+    leaked password list replayed through a botnet or a proxy pool tries one account from a
+    new address every hour or two: no source fails twice in a row, so the per-source burst of
+    ``failed_logons_user`` and the per-source spray never see it. Only accounts that sign in
+    successfully are judged (internet scanners taking turns at ``root`` on a bastion are not an
+    account in use), and the sources the account signs in from offset the failing ones
+    (``gateway_ratio``: a roaming user who mistypes on the train and at home is not a botnet).
+    Only failures from public addresses count: the organisation's own (a VPN pool, office
+    DHCP) hand one person a new address every session.
+
+    One signal per doubling of the distinct failing sources (``min_sources`` 6, 12, 24 ...)
+    above the account's own peak; and a success from a source that failed on the account
+    while at least ``min_sources`` sources were failing on it (``success_points``: the list
+    had the password). Both on the account.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> from schemas.event import Action, Event, Outcome
+    >>> start = datetime(2024, 1, 1, tzinfo=UTC)
+    >>> def try_(h, ip, outcome=Outcome.FAILURE):
+    ...     action = Action.LOGON if outcome is Outcome.SUCCESS else Action.LOGON_FAILED
+    ...     return Event(time=start + timedelta(hours=h), tenant="t", source_format="x",
+    ...                  action=action, outcome=outcome, user="alice", src_ip=ip,
+    ...                  reason="" if outcome is Outcome.SUCCESS else "bad_password")
+    >>> events = [try_(0, "10.0.0.5", Outcome.SUCCESS)]
+    >>> events += [try_(1 + h, f"185.220.{h}.7") for h in range(14)]
+    >>> events.append(try_(16, "185.220.3.7", Outcome.SUCCESS))
+    >>> builder, detector = BatchBuilder(), CredentialStuffing()
+    >>> signals = detector.score(builder.build(events), builder)
+    >>> [round(float(p)) for p in signals.points]
+    [25, 45]
+    >>> signals.titles[1]  # doctest: +NORMALIZE_WHITESPACE
+    'alice signed in from 185.220.3.7, one of 12 different sources that failed on the account
+     in the last days (normal: it signs in from 1 and fails from fewer than 6)'
+    """
+
+    name: ClassVar[str] = "credential_stuffing"
+    mitre: ClassVar[tuple[str, ...]] = ("T1110.004", "T1110.001", "T1078")
+    entity_kind: ClassVar[str] = "user"
+
+    def __init__(
+        self,
+        *,
+        window_days: float = 3.0,
+        min_sources: float = 6.0,
+        gateway_ratio: float = 1.0,
+        points: float = 25.0,
+        points_per_level: float = 8.0,
+        max_points: float = 50.0,
+        success_points: float = 45.0,
+    ) -> None:
+        super().__init__(
+            window_days=window_days,
+            min_accounts=min_sources,
+            gateway_ratio=gateway_ratio,
+            points=points,
+            points_per_level=points_per_level,
+            max_points=max_points,
+        )
+        self.success_points = success_points
+
+    def _shared(self, batch: EventBatch) -> tuple[np.ndarray, ...]:
+        """The spray rows with the roles swapped: grouped by account, counting sources."""
+        cached = batch.derived.get("stuffing_rows")
+        if cached is None:
+            rows, channel = self._rows(batch)
+            # Failures from the organisation's own addresses (a VPN pool, office DHCP) are
+            # people mistyping on their own machines; a replayed list comes from the internet.
+            public = (channel == SUCCESS) | (batch.src_wide16[rows] >= 0)
+            rows, channel = rows[public], channel[public]
+            account = batch.column("user")[rows]
+            source = batch.column("src_ip")[rows]
+            keys = (account.astype(np.int64) << 33) | (channel << 31) | source.astype(np.int64)
+            cached = (rows, channel, account, source, keys, previous_in_group(keys))
+            batch.derived["stuffing_rows"] = cached
+        result: tuple[np.ndarray, ...] = cached
+        return result
+
+    def _failed_before(self, view: dict[str, np.ndarray], success: BoolArray) -> BoolArray:
+        """Success rows whose source failed on the account before (state or earlier rows)."""
+        account = view["ip"].astype(np.int64)  # (the group column holds the account)
+        source = view["user"].astype(np.int64)
+        failure_keys = (account << 33) | (VALID_FAIL << 31) | source
+        stored = ~np.isnan(self._pair_last(failure_keys[success]))
+        failing = np.flatnonzero(view["channel"] == VALID_FAIL)
+        earlier = np.zeros(int(success.sum()), dtype=np.bool_)
+        if len(failing):
+            keys, first = np.unique(failure_keys[failing], return_index=True)
+            position = np.searchsorted(keys, failure_keys[success])
+            found = position < len(keys)
+            found[found] = keys[position[found]] == failure_keys[success][found]
+            first_row = failing[first[np.minimum(position, len(keys) - 1)]]
+            earlier = found & (first_row < np.flatnonzero(success))
+        result: BoolArray = stored | earlier
+        return result
+
+    def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        view = self._view(batch)
+        channel, before, after, peak = view["channel"], view["before"], view["after"], view["peak"]
+        in_use = before[:, SUCCESS] > 0  # an account that signs in (not a scanner's guess)
+        failing = before[:, VALID_FAIL]
+        cross = (channel == VALID_FAIL) & in_use
+        cross &= passes_peak(after[:, VALID_FAIL], peak[:, VALID_FAIL], self.min_accounts)
+        success = (channel == SUCCESS) & in_use & at_least(failing, self.min_accounts)
+        success &= failing > self.gateway_ratio * before[:, SUCCESS]
+        if success.any():
+            success[success] = self._failed_before(view, success)
+        flagged = cross | success
+        if not flagged.any():
+            return Signals.empty(self.name, self.entity_kind, self.mitre)
+        level = level_of(after[:, VALID_FAIL], self.min_accounts)
+        points = np.where(
+            cross, np.minimum(self.max_points, self.points + self.points_per_level * level), 0.0
+        )
+        points = np.where(success, self.success_points, points)
+        signals = Signals(
+            detector=self.name,
+            entity_kind=self.entity_kind,
+            rows=view["rows"][flagged],
+            entity=view["ip"][flagged].astype(np.int32),
+            points=points[flagged],
+            mitre=self.mitre,
+        )
+        for row in np.flatnonzero(flagged).tolist():
+            who = _who(builder, "user", int(view["ip"][row]))
+            source = _who(builder, "ip", int(view["user"][row]))
+            ok = float(before[row, SUCCESS])
+            if success[row]:
+                n = float(failing[row])
+                signals.titles.append(
+                    f"{who} signed in from {source}, one of {n:.0f} different sources that "
+                    f"failed on the account in the last days (normal: it signs in from "
+                    f"{ok:.0f} and fails from fewer than {self.min_accounts:.0f})"
+                )
+                signals.observed.append(f"{who} signed in from stuffing source {source}")
+                signals.actions.append("success")
+                signals.row_mitre.append(("T1110.004", "T1078"))
+            else:
+                count = round(self.min_accounts * 2.0 ** level[row])
+                signals.titles.append(
+                    f"{who} had failed sign-ins from {count} different sources in the last "
+                    f"days, the latest {source} (normal for an account: fewer than "
+                    f"{self.min_accounts:.0f}; it signs in from {ok:.0f})"
+                )
+                signals.observed.append(f"{count}+ sources failing on {who}")
+                signals.actions.append("guessing")
+                signals.row_mitre.append(("T1110.004", "T1110.001"))
+            signals.baseline.append(
+                f"decayed distinct sources over ~{self.tau / DAY:.0f} days: "
+                f"{float(before[row, VALID_FAIL]):.1f} failing, {ok:.1f} signing in"
+            )
+        return signals
+
+
 __all__ = [
+    "CredentialStuffing",
     "FailedLogonSurprise",
     "FailedLogonsSource",
     "FailedLogonsUser",

@@ -14,6 +14,14 @@ therefore barely surprising; a burst over several services adds up in the risk l
 detector's findings minutes apart count 1, 0.7, 0.49 ...), so two or more services alert and a
 sweep over all of them pages.
 
+Overpass-the-hash (T1550.002): an account's NT hash is its RC4 Kerberos key, so Rubeus
+``asktgt /rc4`` or mimikatz ``sekurlsa::pth`` get a TGT in RC4 for the account from the machine
+the hash was taken to. The 4768 then names the account and an address where another account
+gets its tickets (as AS-REP roasting's do), and the account's service tickets follow from that
+address: the first such ticket within ``overpass_hours`` is a finding on the account
+(``overpass_points``, divided by 1 + the earlier RC4-TGT bursts from the address). A roasted
+account's ticket is never used from the roasting address, so roasting alone is not this.
+
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
 off, anyone may ask the DC for a TGT (4768) and crack the reply offline, again in RC4. The 4768
 names the roasted account, not who asked, so those rows are read per source address: RC4 TGTs
@@ -111,7 +119,7 @@ class Kerberoasting(RarityDetector):
     """
 
     name: ClassVar[str] = "kerberoasting"
-    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004")
+    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558")
 
     def __init__(
         self,
@@ -122,6 +130,8 @@ class Kerberoasting(RarityDetector):
         asrep_points: float = 30.0,
         asrep_more: float = 15.0,
         asrep_max: float = 75.0,
+        overpass_points: float = 65.0,
+        overpass_hours: float = 10.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -132,10 +142,18 @@ class Kerberoasting(RarityDetector):
         self.asrep_points = asrep_points
         self.asrep_more = asrep_more
         self.asrep_max = asrep_max
+        if overpass_points < 0 or overpass_hours <= 0:
+            raise ValueError("kerberoasting: overpass_points >= 0 and overpass_hours > 0")
+        self.overpass_points = overpass_points
+        self.overpass_seconds = overpass_hours * 3600.0
         # source address id -> the account that usually gets tickets from it; and how many
         # batches of RC4 TGTs for other accounts came from it (ids are per tenant already).
         self.address_user_: dict[int, int] = {}
         self.address_bursts_: dict[int, int] = {}
+        # (address id << 32 | user id) -> (time, earlier bursts from the address) of an RC4 TGT
+        # for that user issued to another account's address, not yet followed by a ticket of
+        # the user from there (overpass-the-hash pending).
+        self.foreign_tgt_: dict[int, tuple[float, int]] = {}
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = _tickets(batch) & (batch.column("object") >= 0)
@@ -240,19 +258,103 @@ class Kerberoasting(RarityDetector):
         signals.points = np.asarray(points, dtype=np.float64)
         return signals
 
+    # -- overpass-the-hash: an RC4 TGT for an account at another's address, then used there ---
+
+    def _overpass(
+        self, batch: EventBatch, rows: Int64Array, rc4: BoolArray
+    ) -> tuple[list[tuple[int, int, float]], dict[int, tuple[float, int]]]:
+        """``(row, address id, earlier bursts)`` of the first ordinary ticket of an account from
+        an address that got the account's TGT in RC4 while it was another account's address
+        (within ``overpass_hours``), and the pending TGTs left after the batch.
+
+        Only the few rows whose (address, account) pair has such a TGT are walked in order."""
+        users = batch.column("user").astype(np.int64)
+        addresses = batch.column("src_ip").astype(np.int64)
+        pairs = (addresses << 32) | users
+        tgt = rows[rc4]
+        foreign = tgt[
+            np.fromiter(
+                (  # an address known to be another account's (a new one may be a new PC)
+                    self.address_user_.get(int(a), int(u)) != int(u)
+                    for a, u in zip(addresses[tgt].tolist(), users[tgt].tolist(), strict=True)
+                ),
+                dtype=np.bool_,
+                count=len(tgt),
+            )
+        ]
+        pending = dict(self.foreign_tgt_)
+        if not len(foreign) and not pending:
+            return [], pending
+        watched = np.asarray([*pending, *pairs[foreign].tolist()], dtype=np.int64)
+        plain = rows[~rc4]
+        plain = plain[np.isin(pairs[plain], watched)]
+        order = np.concatenate([foreign, plain])
+        is_tgt = np.concatenate([np.ones(len(foreign), np.bool_), np.zeros(len(plain), np.bool_)])
+        sort = np.argsort(order, kind="stable")
+        found: list[tuple[int, int, float]] = []
+        for row, tgt_row in zip(order[sort].tolist(), is_tgt[sort].tolist(), strict=True):
+            key, address, time = int(pairs[row]), int(addresses[row]), float(batch.time[row])
+            if tgt_row:
+                pending[key] = (time, self.address_bursts_.get(address, 0))
+                continue
+            issued = pending.pop(key, None)
+            if issued is not None and time - issued[0] <= self.overpass_seconds:
+                found.append((row, address, float(issued[1])))
+        if len(batch):
+            horizon = float(batch.time.max()) - self.overpass_seconds
+            pending = {k: v for k, v in pending.items() if v[0] >= horizon}
+        return found, pending
+
+    def _overpass_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        tickets, rc4 = self._tgt_rows(batch)
+        found, _ = self._overpass(batch, tickets, rc4)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names = builder.vocab[self.entity_kind]
+        for row, address, earlier in found:
+            value = self.overpass_points / (1.0 + earlier)
+            if value < self.min_points:
+                continue
+            event = batch.events[row]
+            user = int(batch.column("user")[row])
+            resident = self.address_user_.get(address, -1)
+            owner = f"{names.value(resident)}'s address" if resident >= 0 else "an address"
+            rows.append(row)
+            entities.append(user)
+            points.append(value)
+            signals.titles.append(
+                f"{event.user}'s TGT was issued in RC4 to {event.src_ip} ({owner}), and "
+                f"{event.user} then got tickets from there: overpass-the-hash (the account's "
+                f"key, not its password, obtained the ticket; {int(earlier)} earlier RC4 TGT "
+                "burst(s) for other accounts from that address)"
+            )
+            signals.observed.append(f"RC4 TGT for {event.user} at {event.src_ip}, then its tickets")
+            holder = names.value(resident) if resident >= 0 else "another account"
+            signals.baseline.append(
+                f"{event.src_ip} is where {holder} gets tickets; an RC4 TGT for {event.user} "
+                "there is none of theirs"
+            )
+            signals.row_mitre.append(("T1550.002", "T1558"))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
+
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
-        roast = super().score(batch, builder)
-        asrep = self._asrep_signals(batch, builder)
-        if not len(asrep):
-            return roast
-        if not len(roast):
-            return asrep
-        return merge_signals(roast, asrep, self.mitre)
+        result = super().score(batch, builder)
+        for extra in (self._asrep_signals(batch, builder), self._overpass_signals(batch, builder)):
+            if not len(extra):
+                continue
+            result = extra if not len(result) else merge_signals(result, extra, self.mitre)
+        return result
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         rows, rc4 = self._tgt_rows(batch)
         bursts = self._asrep_bursts(batch, rows[rc4])
+        _, self.foreign_tgt_ = self._overpass(batch, rows, rc4)
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
@@ -271,6 +373,14 @@ class Kerberoasting(RarityDetector):
         bursts = sorted(self.address_bursts_)
         state["burst_keys"] = np.asarray(bursts, dtype=np.int32)
         state["burst_count"] = np.asarray([self.address_bursts_[k] for k in bursts], dtype=np.int32)
+        pending = sorted(self.foreign_tgt_)
+        state["overpass_keys"] = np.asarray(pending, dtype=np.int64)
+        state["overpass_time"] = np.asarray(
+            [self.foreign_tgt_[k][0] for k in pending], dtype=np.float64
+        )
+        state["overpass_earlier"] = np.asarray(
+            [self.foreign_tgt_[k][1] for k in pending], dtype=np.int32
+        )
         return state
 
     @changes_state
@@ -284,6 +394,11 @@ class Kerberoasting(RarityDetector):
         keys = np.asarray(state.get("burst_keys", empty)).astype(np.int64).tolist()
         counts = np.asarray(state.get("burst_count", empty)).astype(np.int64).tolist()
         self.address_bursts_ = dict(zip(keys, counts, strict=True))
+        # Snapshots from before overpass-the-hash hold no pending TGTs.
+        keys = np.asarray(state.get("overpass_keys", empty)).astype(np.int64).tolist()
+        times = np.asarray(state.get("overpass_time", np.empty(0))).astype(np.float64).tolist()
+        earlier = np.asarray(state.get("overpass_earlier", empty)).astype(np.int64).tolist()
+        self.foreign_tgt_ = {k: (t, e) for k, t, e in zip(keys, times, earlier, strict=True)}
 
 
 __all__ = ["Kerberoasting"]

@@ -437,6 +437,8 @@ _WATCHED = frozenset(
     {Action.PRIVILEGE_USE, Action.EXPLICIT_CREDENTIAL, Action.POLICY_CHANGE, Action.ACCOUNT_CHANGE}
 )
 _KEY_VERBS = frozenset({"access_key_created", "access_key_updated", "ssh_key_added"})
+#: Decayed count from which taking on a privileged role is the holder's habit (see _points).
+_ROLE_HABIT = 0.05
 
 
 @register
@@ -445,7 +447,8 @@ class PrivilegedAction(RarityDetector):
 
     Kinds: special-privilege logon (4672), sudo/su to root or to another user, explicit
     credentials (4648/runas, and type 9 logons as another account), non-admin IAM policy
-    changes, access-key creation. Points are
+    changes, access-key creation, a privileged cloud role taken on (``AssumeRole`` into a
+    watch-listed role; round 12). Points are
     ``per_nat * sqrt(user_surprise * peer_surprise) * rarity`` where user surprise is
     ``ln((events + 2) / (kinds + 1))`` over the user's history and peer surprise is
     ``-ln((users_doing_it + 1) / (users + 2))``. See the module docstring for an example.
@@ -459,6 +462,7 @@ class PrivilegedAction(RarityDetector):
         "T1098",
         "T1098.001",
         "T1550.002",
+        "T1078.004",
     )
 
     def __init__(
@@ -489,6 +493,11 @@ class PrivilegedAction(RarityDetector):
         mask &= batch.column("user") >= 0
         netonly = self._netonly(batch)
         mask |= netonly
+        # Taking on a privileged cloud role (AssumeRole into a watch-listed role): admin power
+        # in use, the cloud's 4672. Other ticket rows (Kerberos, NTLM) are never privileged.
+        ticket = batch.action == ACTION_CODE[Action.AUTH_TICKET]
+        mask |= ticket & batch.privileged & batch.outcome_is(Outcome.SUCCESS)
+        mask &= batch.column("user") >= 0
         policy = batch.action == ACTION_CODE[Action.POLICY_CHANGE]
         mask &= ~(policy & batch.privileged)  # admin grants are group_change's strong signal
         account = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
@@ -532,7 +541,25 @@ class PrivilegedAction(RarityDetector):
         size = int(user.max()) + 1 if len(user) else 0
         stored = grow(self.root_uses_, size, 0).astype(np.float64)
         before = stored[np.maximum(user, 0)] + group_cumsum_before(user, root)
-        return {"privileged": batch.privileged[rows], "root_before": before[rows]}
+        role = batch.action[rows] == ACTION_CODE[Action.AUTH_TICKET]
+        return {
+            "privileged": batch.privileged[rows],
+            "root_before": before[rows],
+            "role": role,
+            "admin_kinds": self._admin_kinds(user[rows].astype(np.int64)),
+        }
+
+    def _admin_kinds(self, users: Int64Array) -> FloatArray:
+        """Privileged kinds other than cloud roles each user has as learned routine (4672
+        special-privilege logons, sudo to root ...): an admin already, whatever the cloud says."""
+        keys = self.pair_keys_
+        if not len(keys) or not len(users):
+            return np.zeros(len(users))
+        kind = keys & 0xFFFFFFFF
+        routine = ((kind >> 26) & 1).astype(np.bool_) & (self.pair_count_ >= _ROLE_HABIT)
+        routine &= kind_action(kind) != ACTION_CODE[Action.AUTH_TICKET]
+        holders, counts = np.unique(keys[routine] >> 32, return_counts=True)
+        return _lookup(holders, counts, users)
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         user_surprise = np.log((feats["count_before"] + 2.0) / (feats["kinds_before"] + 1.0))
@@ -543,7 +570,15 @@ class PrivilegedAction(RarityDetector):
         # routinely it is no escalation at all (root can become any account).
         holds_root = 1.0 + feats["root_before"] / self.root_routine
         weight = np.where(feats["privileged"], 1.0, 0.3 / holds_root)
+        # Likewise an admin role in the cloud is little news for someone who works as root
+        # every day (an admin starting to use the cloud), and full news for anyone else ...
+        weight = np.where(feats["role"], 1.0 / holds_root, weight)
+        # and no news at all for someone who already uses special privileges as routine.
+        weight = np.where(feats["role"] & (feats["admin_kinds"] > 0), 0.0, weight)
         points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
+        # A privileged role is taken on whenever its holders work (every session), so how often
+        # a holder did lately is no news; only a first one (or one after long disuse) is.
+        points = np.where(feats["role"] & (count >= _ROLE_HABIT), 0.0, points)
         return points
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
@@ -587,6 +622,8 @@ def _technique(event: Event) -> tuple[str, ...]:
     authentication material (pass the hash); permission changes and keys: manipulation."""
     if event.action is Action.LOGON:
         return ("T1550.002", "T1078.002")
+    if event.action is Action.AUTH_TICKET:
+        return ("T1078.004",)  # a privileged cloud role taken on
     if event.action is Action.PRIVILEGE_USE:
         if event.app in {"sudo", "su"}:
             return ("T1548.003",)
@@ -604,6 +641,8 @@ def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> st
             f"a network-only logon (type 9: runas /netonly, or pass the hash) as "
             f"{target or 'another account'}"
         )
+    if action is Action.AUTH_TICKET:
+        return f"an assumption of the privileged role {target or obj}"
     if action is Action.PRIVILEGE_USE:
         if app in {"sudo", "su"}:
             return f"{app} to {target or 'root'}"

@@ -25,6 +25,7 @@ from benchmarks.scenario.context import (
 )
 from benchmarks.scenario.file_server import FILES
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
+from benchmarks.scenario.fresh_threats import FRESH
 from benchmarks.scenario.generator import (
     ADMIN,
     ENGINEER,
@@ -796,7 +797,7 @@ ATTACKS: dict[str, AttackKind] = {
 # Every kind by name: the first catalogue (the default, and what ``all`` means, so existing seed
 # sets keep generating the same scenarios), the threat-list kinds added later (``new``) and round
 # 8's variants (``more``; not in ``every``, which keeps naming the sets it named).
-CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTHER}
+CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTHER, **FRESH}
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -804,6 +805,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "more": tuple(MORE),
     "files": tuple(FILES),
     "other": tuple(OTHER),  # round 11, opt-in like "more"
+    "fresh": tuple(FRESH),  # round 12, opt-in like "more"
 }
 
 

@@ -468,6 +468,9 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name
         target_user = normalise_user(resource)
+        # Taking on a watch-listed role (an "Admin" role, AdministratorAccess) is using admin
+        # power, as a 4672 or a sudo to root is: routine for those who hold it, news for others.
+        privileged = base_name.startswith("AssumeRole") and is_sensitive_group(resource)
         if base_name == "AssumeRoleWithSAML":
             auth_protocol = "saml"
         elif base_name == "AssumeRoleWithWebIdentity":

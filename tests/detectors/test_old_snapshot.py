@@ -91,7 +91,8 @@ def test_sparse_rows_read_as_the_dense_ones(
             dense[detector.hour_entities_] = detector.entity_hours_
             np.testing.assert_array_equal(dense, old["entity_hours"], err_msg=detector.name)
             assert len(detector.hour_entities_) == int((old["entity_hours"].sum(1) > 0).sum())
-        if isinstance(detector, SpraySources) and detector.keeps_peaks:
+        if isinstance(detector, SpraySources) and detector.keeps_peaks and "peaks" in old:
+            # (credential_stuffing is newer than the snapshot: it starts empty)
             every_source = np.arange(len(old["peaks"].reshape(-1, 2)))
             dense = detector._peaks_of(every_source)
             np.testing.assert_array_equal(dense, old["peaks"].reshape(-1, 2))
