@@ -766,6 +766,11 @@ class SpraySources:
         # skips the pass that looks for them (merge_pair_times). Derived, not state.
         self._pair_oldest = -np.inf
         self.counts_owner_: SpraySources | None = None  # whose counts this one reads, if not own
+        # Whose pair table this one reads, if not its own (the same pairs with the roles
+        # swapped: credential_stuffing reads password_spray's; see _owner_keys). The owner
+        # learns a batch before we do; ``learn`` reads the view cached when the batch was
+        # scored (batch_view), from before the owner learned it.
+        self.pairs_owner_: SpraySources | None = None
 
     def _rows(self, batch: EventBatch) -> tuple[Int64Array, np.ndarray]:
         has_ids = (batch.column("src_ip") >= 0) & (batch.column("user") >= 0)
@@ -781,7 +786,13 @@ class SpraySources:
         channel[failed_rows] = np.where(interrupt, SUCCESS, failure_channel)
         return rows, channel
 
+    def _owner_keys(self, keys: Int64Array) -> Int64Array:
+        """Our pair keys as ``pairs_owner_``'s keys of the same pairs (ours are the owner's)."""
+        return keys
+
     def _pair_last(self, keys: Int64Array) -> FloatArray:
+        if self.pairs_owner_ is not None:
+            return self.pairs_owner_._pair_last(self._owner_keys(keys))
         if len(self.pair_keys_) == 0:
             return np.full(len(keys), np.nan)
         if self.pair_keys_.dtype == np.uint32:  # (a key that does not fit is not stored)
@@ -917,6 +928,8 @@ class SpraySources:
                 )
             self._store_peaks(touched, peaks)
         self.stamp_[touched] = last
+        if self.pairs_owner_ is not None:
+            return  # the owner keeps the pair table
         # Pair table: last time per (ip, channel, user); forget pairs faded below e^-20.
         unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
         latest = np.full(len(unique), -np.inf)
@@ -1004,9 +1017,10 @@ class SpraySources:
             "fail_ips": self.fail_ips_,
             "fail_sums": self.fail_rows_,
             "stamp": self.stamp_,
-            "pair_keys": self.pair_keys_,
-            "pair_last": self.pair_last_,
         }
+        if self.pairs_owner_ is None:
+            state["pair_keys"] = self.pair_keys_
+            state["pair_last"] = self.pair_last_
         if self.keeps_peaks:
             state["peak_ips"] = self.peak_ips_
             state["peaks"] = self.peak_rows_
@@ -1036,6 +1050,8 @@ class SpraySources:
             else:  # older snapshots hold a row for every source, zeros included
                 self._keep_peaks(peaks)
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
+        if self.pairs_owner_ is not None:
+            return  # (a snapshot's own copy of the owner's pairs is the owner's to restore)
         keys = np.asarray(state["pair_keys"])  # (int64 in snapshots from before round 11)
         self.pair_keys_ = stored_spray_keys(wide_spray_keys(keys).astype(np.int64))
         self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)
@@ -1331,6 +1347,26 @@ class CredentialStuffing(SpraySources):
             max_points=max_points,
         )
         self.success_points = success_points
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Read ``password_spray``'s pair table when the engine runs it over the same window:
+        its (source, channel, account) pairs are ours with the roles swapped, and it keeps
+        every row we keep (ours are its public ones), so the last time of a pair is the same
+        in both. A second copy was ~140 of ~2,190 B/user (``benchmarks.state_size --days 28
+        --users 200``)."""
+        for detector in detectors:
+            if (
+                isinstance(detector, PasswordSpray)
+                and detector.tau == self.tau
+                and detector.pairs_owner_ is None
+            ):
+                self.pairs_owner_ = detector
+                return
+
+    def _owner_keys(self, keys: Int64Array) -> Int64Array:
+        account, channel, source = keys >> 33, (keys >> 31) & 3, keys & 0x7FFFFFFF
+        swapped: Int64Array = (source << 33) | (channel << 31) | account
+        return swapped
 
     def _shared(self, batch: EventBatch) -> tuple[np.ndarray, ...]:
         """The spray rows with the roles swapped: grouped by account, counting sources."""
