@@ -696,8 +696,9 @@ def _broad_writers(dacl: str) -> set[str]:
     """
     found: set[str] = set()
     for ace in dacl.split("(")[1:]:
-        parts = ace.split(")", 1)[0].split(";")
-        if len(parts) < 6 or parts[0].strip().upper() not in ("A", "OA", "XA", "ZA"):
+        body, closed, _ = ace.partition(")")
+        parts = body.split(";")
+        if not closed or len(parts) < 6 or parts[0].strip().upper() not in ("A", "OA", "XA", "ZA"):
             continue  # deny ACEs, audit ACEs and malformed ones grant nothing
         trustee = parts[5].strip().lower()
         name = _BROAD_TRUSTEES.get(trustee)
