@@ -144,7 +144,10 @@ class GroupChange(RarityDetector):
         event = batch.events[row]
         member = event.target_user or "an account"
         target = event.object or "a group"
-        if event.action is Action.POLICY_CHANGE:
+        if event.action is Action.POLICY_CHANGE and "write access granted to" in event.reason:
+            # A file permission change (4670) that opened the object to everyone.
+            what = f"changed the permissions of {target} ({event.reason})"
+        elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""
             )

@@ -23,12 +23,14 @@ address: the first such ticket within ``overpass_hours`` is a finding on the acc
 account's ticket is never used from the roasting address, so roasting alone is not this.
 
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
-off, anyone may ask the DC for a TGT (4768) and crack the reply offline, again in RC4. The 4768
-names the roasted account, not who asked, so those rows are read per source address: RC4 TGTs
-for accounts other than the address's own user (the account that usually gets tickets from
-it) are a finding on that user, 30 points for the first such account and 15 for each further
-one in the batch, divided by 1 + the number of earlier such batches from the address (a legacy
-client that always gets RC4 TGTs stops being news).
+off, anyone may ask the DC for a TGT (4768) and crack the reply offline, usually in RC4. The
+exact evidence is a 4768 with ``PreAuthType`` 0 (no pre-authentication; the parser keeps it in
+``logon_type``); a source that does not give the pre-auth type falls back to RC4 TGTs (which a
+legacy RC4 client gets too). The 4768 names the roasted account, not who asked, so those rows
+are read per source address: such TGTs for accounts other than the address's own user (the
+account that usually gets tickets from it) are a finding on that user, 30 points for the first
+such account and 15 for each further one in the batch, divided by 1 + the number of earlier
+such batches from the address (a legacy client that always gets RC4 TGTs stops being news).
 
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
@@ -196,17 +198,21 @@ class Kerberoasting(RarityDetector):
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         return ("T1558.003",)
 
-    # -- AS-REP roasting: RC4 TGTs for other accounts, per source address ------------------------
+    # -- AS-REP roasting: roastable TGTs for other accounts, per source address -----------------
 
     def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, BoolArray]:
         """Successful Kerberos ticket rows with a user and a source address, and which of them
-        are RC4 TGTs (``krbtgt``)."""
+        are roastable TGTs (``krbtgt``): issued without pre-authentication (4768 PreAuthType 0,
+        in ``logon_type``) where the source says, else (no pre-auth type given) in RC4."""
         rows = np.flatnonzero(_tickets(batch) & (batch.column("src_ip") >= 0)).astype(np.int64)
-        rc4 = _rc4(batch, rows)
-        rc4[rc4] = _per_distinct(
-            batch, "object", rows[rc4], lambda service: service.lower().startswith("krbtgt")
+        given = batch.column("logon_type")[rows] >= 0
+        roastable = np.zeros(len(rows), dtype=np.bool_)
+        roastable[given] = _per_distinct(batch, "logon_type", rows[given], "0".__eq__)
+        roastable[~given] = _rc4(batch, rows[~given])
+        roastable[roastable] = _per_distinct(
+            batch, "object", rows[roastable], lambda service: service.lower().startswith("krbtgt")
         )
-        return rows, rc4
+        return rows, roastable
 
     def _asrep_bursts(self, batch: EventBatch, rc4: Int64Array) -> list[tuple[int, int, list[int]]]:
         """(first row, address id, roasted user ids) per address with RC4 TGTs (rows ``rc4``)
@@ -238,18 +244,19 @@ class Kerberoasting(RarityDetector):
             if value < self.min_points:
                 continue
             ip = batch.events[row].src_ip
+            what = "TGTs without pre-authentication" if batch.events[row].logon_type else "RC4 TGTs"
             accounts = ", ".join(names.value(u) for u in roasted[:5])
             user = names.value(who)
             rows.append(row)
             entities.append(who)
             points.append(value)
             signals.titles.append(
-                f"{user}'s address {ip} got RC4 TGTs for {len(roasted)} other account(s) "
+                f"{user}'s address {ip} got {what} for {len(roasted)} other account(s) "
                 f"({accounts}): AS-REP roasting ({ip} had {earlier} such request(s) before)"
             )
-            signals.observed.append(f"RC4 TGTs for other accounts from {ip}")
+            signals.observed.append(f"{what} for other accounts from {ip}")
             signals.baseline.append(
-                f"{ip} is where {user} gets their tickets; {earlier} earlier RC4 TGT requests "
+                f"{ip} is where {user} gets their tickets; {earlier} earlier batches of {what} "
                 "for other accounts from it"
             )
             signals.row_mitre.append(("T1558.004",))
@@ -358,7 +365,7 @@ class Kerberoasting(RarityDetector):
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
-        # The address's own user: the last account that got an ordinary (not RC4 TGT) ticket.
+        # The address's own user: the last account that got an ordinary (not roastable) ticket.
         users, addresses = batch.column("user"), batch.column("src_ip")
         plain = rows[~rc4]
         plain = plain[~held_back[plain]]

@@ -364,8 +364,24 @@ def _group_change(event_id: int) -> Handler:
 _RC4_TICKETS = frozenset({"0x17", "0x18", "23", "24"})
 
 
+def _pre_auth_type(fields: Fields) -> str:
+    """4768's ``PreAuthType`` as a decimal number ("0": no pre-authentication, the account has
+    "do not require Kerberos preauthentication" set, the AS-REP roasting case; "2": encrypted
+    timestamp, the norm), "" when absent or not a number (``-`` on failed requests)."""
+    value = _s(fields, "PreAuthType").lower()
+    hexa = value.startswith("0x")
+    digits = value[2:] if hexa else value
+    if not digits or len(digits) > 8 or not digits.isascii() or not digits.isalnum():
+        return ""
+    try:
+        return str(int(digits, 16 if hexa else 10))
+    except ValueError:
+        return ""
+
+
 def _auth_ticket(event_id: int) -> Handler:
     ntlm = event_id == 4776
+    tgt = event_id == 4768
 
     def handle(fields: Fields, host: str) -> dict[str, Any]:
         user, machine = _account(_s(fields, "TargetUserName"))
@@ -383,6 +399,9 @@ def _auth_ticket(event_id: int) -> Handler:
             "object": _clean(_s(fields, "ServiceName")),
             "auth_protocol": protocol,
             "reason": status if failed else "",
+            # 4768 only: the Kerberos pre-authentication type, in the field that says how an
+            # account authenticated (read only on logons by the logon detectors).
+            "logon_type": _pre_auth_type(fields) if tgt else "",
         }
 
     return handle
@@ -624,11 +643,79 @@ def _sd_part(sd: str, tag: str) -> str:
     return found
 
 
+#: SDDL trustees that stand for (nearly) everyone, by alias and by SID: Everyone, Anonymous,
+#: Authenticated Users, Builtin Users and Guests; Domain Users and Guests by their RID.
+_BROAD_TRUSTEES = {
+    "wd": "Everyone",
+    "s-1-1-0": "Everyone",
+    "an": "Anonymous",
+    "s-1-5-7": "Anonymous",
+    "au": "Authenticated Users",
+    "s-1-5-11": "Authenticated Users",
+    "bu": "Users",
+    "s-1-5-32-545": "Users",
+    "bg": "Guests",
+    "s-1-5-32-546": "Guests",
+    "du": "Domain Users",
+    "dg": "Domain Guests",
+}
+_DOMAIN_RIDS = {"513": "Domain Users", "514": "Domain Guests"}
+
+#: SDDL access-right codes as mask bits (files reuse the directory-service letters' bits).
+_SDDL_RIGHTS = {
+    "ga": 0x10000000, "gr": 0x80000000, "gw": 0x40000000, "gx": 0x20000000,
+    "rc": 0x20000, "sd": 0x10000, "wd": 0x40000, "wo": 0x80000,
+    "cc": 0x1, "dc": 0x2, "lc": 0x4, "sw": 0x8, "rp": 0x10, "wp": 0x20, "dt": 0x40,
+    "lo": 0x80, "cr": 0x100,
+    "fa": 0x1F01FF, "fr": 0x120089, "fw": 0x120116, "fx": 0x1200A0,
+}  # fmt: skip
+
+#: Rights that let the trustee change or destroy the object: write/append data, delete,
+#: delete children, rewrite the DACL or owner, generic write/all.
+_WRITE_RIGHTS = 0x2 | 0x4 | 0x40 | 0x10000 | 0x40000 | 0x80000 | 0x10000000 | 0x40000000
+
+
+def _rights_mask(rights: str) -> int:
+    """An ACE's rights (``0x1301bf`` or letter pairs such as ``FA``, ``GRGW``) as a mask."""
+    rights = rights.strip().lower()
+    if rights.startswith("0x"):
+        try:
+            return int(rights[2:17], 16)
+        except ValueError:
+            return 0
+    if rights.isdigit():
+        return int(rights[:10])
+    return sum(_SDDL_RIGHTS.get(rights[i : i + 2], 0) for i in range(0, len(rights) - 1, 2))
+
+
+def _broad_writers(dacl: str) -> set[str]:
+    """Broad trustees (Everyone, Authenticated/Domain Users ...) an SDDL DACL allows to write.
+
+    >>> sorted(_broad_writers("D:PAI(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;DU)(A;;FR;;;WD)"))
+    ['Domain Users']
+    """
+    found: set[str] = set()
+    for ace in dacl.split("(")[1:]:
+        body, closed, _ = ace.partition(")")
+        parts = body.split(";")
+        if not closed or len(parts) < 6 or parts[0].strip().upper() not in ("A", "OA", "XA", "ZA"):
+            continue  # deny ACEs, audit ACEs and malformed ones grant nothing
+        trustee = parts[5].strip().lower()
+        name = _BROAD_TRUSTEES.get(trustee)
+        if name is None and trustee.startswith("s-1-5-21-"):
+            name = _DOMAIN_RIDS.get(trustee.rpartition("-")[2])
+        if name and _rights_mask(parts[2]) & _WRITE_RIGHTS:
+            found.add(name)
+    return found
+
+
 def _permission_change(fields: Fields, host: str) -> dict[str, Any] | None:
     # 4670: permissions on an object were changed (OldSd -> NewSd, SDDL). A folder's ACL
     # rewritten is a permission change like a directory object's (4662 WRITE_DAC, 5136
     # nTSecurityDescriptor): POLICY_CHANGE, the class ``volume`` counts mass permission
-    # changes in. Not privileged: one ACL fix is routine; hundreds in minutes are volume's.
+    # changes in. One ACL fix is routine; hundreds in minutes are volume's. A change that
+    # newly lets Everyone / Authenticated / Domain Users / Users write or take full control
+    # (not in the old DACL) is privileged: the data is opened to the whole organisation.
     if not _is_file_object(fields):
         return None
     user, machine = _account(_s(fields, "SubjectUserName"))
@@ -638,12 +725,19 @@ def _permission_change(fields: Fields, host: str) -> dict[str, Any] | None:
         for tag, name in (("O", "owner"), ("D", "dacl"), ("S", "sacl"))
         if _sd_part(old, tag) != _sd_part(new, tag)
     ]
+    reason = " ".join(changed) + " changed" if changed else ""
+    opened: list[str] = []
+    if "dacl" in changed:
+        opened = sorted(_broad_writers(_sd_part(new, "D")) - _broad_writers(_sd_part(old, "D")))
+    if opened:
+        reason += f"; write access granted to {', '.join(opened)}"
     return {
         "action": Action.POLICY_CHANGE,
         "user": user,
         "src_host": machine,
         "object": _clean(_s(fields, "ObjectName")),
-        "reason": " ".join(changed) + " changed" if changed else "",
+        "reason": reason,
+        "privileged": bool(opened),
     }
 
 

@@ -19,7 +19,9 @@ START = datetime(2024, 3, 4, 8, tzinfo=UTC)
 ADDRESSES = {"alice": "10.10.1.21", "bob": "10.10.1.22", "carol": "10.10.1.23"}
 
 
-def ticket(day: float, user: str, ip: str, *, service: str, protocol: str = "kerberos") -> Event:
+def ticket(
+    day: float, user: str, ip: str, *, service: str, protocol: str = "kerberos", pre_auth: str = ""
+) -> Event:
     return Event(
         time=START + timedelta(days=day),
         tenant="t",
@@ -29,6 +31,7 @@ def ticket(day: float, user: str, ip: str, *, service: str, protocol: str = "ker
         src_ip=ip,
         object=service,
         auth_protocol=protocol,
+        logon_type=pre_auth,  # 4768's PreAuthType, where the source gives it
     )
 
 
@@ -46,9 +49,17 @@ def trained() -> tuple[Kerberoasting, BatchBuilder]:
     return detector, builder
 
 
-def roast(day: float, ip: str, accounts: tuple[str, ...]) -> list[Event]:
+def roast(
+    day: float,
+    ip: str,
+    accounts: tuple[str, ...],
+    protocol: str = "kerberos_rc4",
+    pre_auth: str = "",
+) -> list[Event]:
     return [
-        ticket(day + k / 86_400, account, ip, service="krbtgt", protocol="kerberos_rc4")
+        ticket(
+            day + k / 86_400, account, ip, service="krbtgt", protocol=protocol, pre_auth=pre_auth
+        )
         for k, account in enumerate(accounts)
     ]
 
@@ -85,3 +96,35 @@ def test_the_address_map_survives_a_snapshot() -> None:
         builder.build(roast(22, ADDRESSES["bob"], ("svc_sql", "carol"))), builder
     )
     assert [builder.vocab["user"].value(int(e)) for e in signals.entity] == ["bob"]
+
+
+def test_tgts_without_pre_authentication_are_the_evidence_in_any_cipher() -> None:
+    """Where the source gives 4768's PreAuthType, 0 (no pre-authentication) is what roasting
+    needs, in RC4 or AES (Rubeus /aes); RC4 TGTs with pre-authentication (2: a legacy client,
+    or Rubeus asktgt with a hash) are not AS-REP roasting."""
+    detector, builder = trained()
+    for protocol in ("kerberos_rc4", "kerberos"):
+        batch = builder.build(
+            roast(22, ADDRESSES["bob"], ("svc_sql", "carol"), protocol=protocol, pre_auth="0")
+        )
+        signals = detector.score(batch, builder)
+        assert [builder.vocab["user"].value(int(e)) for e in signals.entity] == ["bob"], protocol
+        assert float(signals.points[0]) >= 40
+        assert "TGTs without pre-authentication" in signals.titles[0]
+        assert signals.observed[0] == (
+            f"TGTs without pre-authentication for other accounts from {ADDRESSES['bob']}"
+        )
+        assert ADDRESSES["bob"] in signals.baseline[0]
+    legacy = builder.build(roast(22, ADDRESSES["bob"], ("svc_sql", "carol"), pre_auth="2"))
+    assert len(detector.score(legacy, builder)) == 0
+
+
+def test_the_rc4_reading_is_only_the_fallback_per_row() -> None:
+    """A batch mixing a source that gives PreAuthType with one that does not: each row is read
+    by what it carries."""
+    detector, builder = trained()
+    rows = roast(22, ADDRESSES["bob"], ("svc_sql", "carol"), pre_auth="2")
+    rows += roast(22.1, ADDRESSES["carol"], ("svc_web", "alice"))  # no pre-auth type given
+    signals = detector.score(builder.build(rows), builder)
+    assert [builder.vocab["user"].value(int(e)) for e in signals.entity] == ["carol"]
+    assert "RC4 TGTs" in signals.titles[0]

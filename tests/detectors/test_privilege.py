@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import msgspec
 import numpy as np
 
 from detectors.account_lifecycle import AccountLifecycle
@@ -336,3 +337,29 @@ def test_a_new_account_made_an_administrator_at_once_is_a_privileged_creation() 
     detector.learn(first, np.zeros(len(first), dtype=np.bool_))
     alone = scored(detector, builder, [grant])
     assert alone.points[0] == signals.points[1]
+
+
+def test_a_folder_opened_to_everyone_is_a_sensitive_permission_grant() -> None:
+    """A 4670 whose new DACL lets Everyone write (parsed as a privileged policy change) by a
+    user who never changes permissions is group_change's strong signal; the finding says which
+    folder and to whom, not "admin policy". The same change without the grant weighs nothing."""
+    detector = GroupChange()
+    builder, history = trained(detector)
+    opened = event(
+        history,
+        "user5",
+        Action.POLICY_CHANGE,
+        object="D:\\Shares\\HR\\Reviews",
+        privileged=True,
+        reason="dacl changed; write access granted to Everyone",
+        event_id="4670",
+    )
+    signals = scored(detector, builder, [opened])
+    assert signals.points[0] >= 70
+    assert signals.observed[0] == (
+        "changed the permissions of D:\\Shares\\HR\\Reviews "
+        "(dacl changed; write access granted to Everyone)"
+    )
+    assert "admin policy" not in signals.titles[0]
+    fixed = msgspec.structs.replace(opened, privileged=False, reason="dacl changed")
+    assert len(scored(detector, builder, [fixed])) == 0

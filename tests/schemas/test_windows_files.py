@@ -102,6 +102,8 @@ def test_4660_is_read_as_nothing() -> None:
 
 OLD_SD = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1301bf;;;S-1-5-21-1-2-3-2210)"
 NEW_SD = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;FA;;;WD)"
+# The project group's Modify right cut to Read & execute (0x1200a9): no one gains anything.
+READ_SD = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)(A;OICI;0x1200a9;;;S-1-5-21-1-2-3-2210)"
 
 
 def test_4670_on_a_folder_is_a_permission_change() -> None:
@@ -114,16 +116,57 @@ def test_4670_on_a_folder_is_a_permission_change() -> None:
         AccessList=None,
         ProcessName="C:\\Windows\\System32\\icacls.exe",
     )
-    [event] = HELK.parse(record, CTX)
+    [event] = HELK.parse(dict(record, NewSd=READ_SD), CTX)
     assert event.action is Action.POLICY_CHANGE
     assert (event.user, event.object, event.reason) == (
         "mwilson",
         "D:\\Shares\\Finance\\2023",
         "dacl changed",
     )
-    assert not event.privileged
-    owner = dict(record, NewSd=NEW_SD.replace("O:BA", "O:S-1-5-21-1-2-3-1104"))
+    assert not event.privileged  # one ACL fix is routine: volume counts them
+    owner = dict(record, NewSd=READ_SD.replace("O:BA", "O:S-1-5-21-1-2-3-1104"))
     assert HELK.parse(owner, CTX)[0].reason == "owner dacl changed"
+
+
+def test_4670_granting_broad_groups_write_is_privileged() -> None:
+    """A DACL that newly lets Everyone / Authenticated / Domain Users / Users write or take full
+    control opens the data to the whole organisation: privileged, and the reason says to whom."""
+    record = helk(EventID=4670, OldSd=OLD_SD, NewSd=NEW_SD, AccessMask=None, AccessList=None)
+    [event] = HELK.parse(record, CTX)
+    assert event.privileged
+    assert event.reason == "dacl changed; write access granted to Everyone"
+    grants = {
+        # Domain Users by SID (RID 513) with Modify, Authenticated Users with generic write
+        "(A;OICI;0x1301bf;;;S-1-5-21-1-2-3-513)(A;;GRGW;;;AU)": (
+            "Authenticated Users, Domain Users"
+        ),
+        "(A;OICI;0x1301bf;;;BU)": "Users",
+        "(A;CIIO;GA;;;S-1-1-0)": "Everyone",  # inherit-only: every child gets it
+    }
+    for aces, names in grants.items():
+        new = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)" + aces
+        [event] = HELK.parse(dict(record, NewSd=new), CTX)
+        assert event.privileged, aces
+        assert event.reason == f"dacl changed; write access granted to {names}", aces
+    quiet = (
+        "(A;OICI;FR;;;WD)(A;OICI;0x1200a9;;;AU)",  # read only
+        "(D;OICI;FA;;;WD)",  # a deny ACE grants nothing
+        "(A;OICI;FA;;;S-1-5-21-1-2-3-1104)",  # one named account
+        "(A;OICI;0x1301bf;;;S-1-5-21-1-2-3-2210)(A;OICI;FA;;;BA)",  # admins, project group
+        "(A;OICI;FA;;;WD",  # malformed (cut off)
+    )
+    for aces in quiet:
+        new = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)" + aces
+        [event] = HELK.parse(dict(record, NewSd=new), CTX)
+        assert not event.privileged, aces
+        assert event.reason == "dacl changed", aces
+    # Everyone could already write before the change: nothing newly opened.
+    opened = "O:BAG:SYD:PAI(A;OICI;FA;;;SY)(A;OICI;0x1301bf;;;WD)"
+    [event] = HELK.parse(dict(record, OldSd=opened, NewSd=NEW_SD), CTX)
+    assert not event.privileged
+    # An owner-only change never reads the DACLs.
+    [event] = HELK.parse(dict(record, OldSd=NEW_SD, NewSd=NEW_SD.replace("O:BA", "O:SY")), CTX)
+    assert (event.reason, event.privileged) == ("owner changed", False)
 
 
 def test_4670_on_a_token_or_process_reads_as_nothing() -> None:
