@@ -160,6 +160,16 @@ def snapshot(state: PartitionState, scratch_root: Path, incremental: bool = True
     return Snapshot(state.partition, state.next_offset, meta, directory, obsolete=obsolete)
 
 
+def restore_meta(state: PartitionState, meta: dict[str, Any]) -> None:
+    """Set ``state``'s offsets, watermark, late count and seen sources from a checkpoint's
+    metadata (:func:`unpack`'s result; a checkpoint from before dedup has no ``seen``)."""
+    state.next_offset = int(meta["next_offset"])
+    state.checkpointed_offset = state.next_offset
+    state.watermark = float(meta["watermark"]) if meta.get("watermark") else float("-inf")
+    state.late = int(meta.get("late", 0))
+    state.seen = SeenRecords.from_json(meta.get("seen"))
+
+
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
     info.size = len(data)

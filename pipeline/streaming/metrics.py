@@ -36,6 +36,7 @@ class WorkerMetrics:
             ["stage"],
             registry=r,
         )
+        self.duplicates.labels("detect")  # exported as 0 before the first copy
         self.dead_letters = Counter(
             "vigil_stream_dead_letters_total", "Records sent to vigil.dlq", ["stage"], registry=r
         )

@@ -25,7 +25,8 @@ child returns counts and the parent increments the counters.
 
 A child that dies (killed, out of memory, a crash in native code) is replaced and the chunk is
 parsed and sent again by the new one (its offsets were not committed; records the dead child
-had already delivered are sent twice, as after any failed delivery);
+had already delivered are sent twice, as after any failed delivery, and the detect stage drops
+the copies by their sources);
 :data:`MAX_DEATHS` deaths in a row without a chunk parsed in between (a poison record that
 kills every child) raise :class:`ParseProcessDied`, which fails the worker with status 1. A
 child that gives no answer within ``answer_timeout_s`` (the worker passes half of

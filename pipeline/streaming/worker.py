@@ -81,7 +81,7 @@ from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
 from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
-from pipeline.streaming.dedup import SeenRecords, decode_sources, source_header
+from pipeline.streaming.dedup import decode_sources, source_header
 from pipeline.streaming.grouping import (  # noqa: F401 - re-exported (tests, benchmarks, cli)
     GC_THRESHOLDS,
     GROUP_BYTES,
@@ -1053,13 +1053,7 @@ class Worker:
                     meta = await asyncio.to_thread(
                         checkpoint.unpack, values, state.engine, self.scratch
                     )
-                    state.next_offset = int(meta["next_offset"])
-                    state.checkpointed_offset = state.next_offset
-                    state.watermark = (
-                        float(meta["watermark"]) if meta.get("watermark") else float("-inf")
-                    )
-                    state.late = int(meta.get("late", 0))
-                    state.seen = SeenRecords.from_json(meta.get("seen"))
+                    checkpoint.restore_meta(state, meta)
             # Deltas on the topic (this chain's and any older one's): tombstoned once this
             # worker's first full checkpoint of the partition is written.
             state.delta_keys.update(checkpoint.delta_seqs(latest, partition))
