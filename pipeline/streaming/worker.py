@@ -16,7 +16,8 @@ the workers:
   or the whole tenant give what ``vigil detect`` gives; keyed by user they see a slice.
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
   event object or a JSON array of events (both decoded with one msgspec call per batch); a
-  batch per partition is sorted by event time and given to ``engine.process``; alerts go to
+  batch per partition is sorted by event time and given to ``engine.process`` (copies of events
+  already folded, which the parse stage sent again, are dropped first: :mod:`.dedup`); alerts go to
   ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds (and as soon as a
   partition read to its end has been quiet for ``checkpoint_idle_s``) the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
