@@ -38,6 +38,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from detectors.engine import Engine
 from pipeline.streaming import delta as deltas
+from pipeline.streaming.dedup import SeenRecords
 from pipeline.streaming.topics import client_config, partitions_of
 
 META = "checkpoint.json"
@@ -81,6 +82,10 @@ class PartitionState:
     next_offset: int = 0  # first offset not yet folded into ``engine``
     watermark: float = float("-inf")  # max event time seen (epoch seconds)
     late: int = 0  # events behind the watermark by more than the lateness (not processed)
+    # Sources folded so far, per raw partition and key: copies re-sent by the parse stage are
+    # dropped (dedup.py); saved in the checkpoint's metadata with the engine.
+    seen: SeenRecords = field(default_factory=SeenRecords)
+    duplicates: int = 0  # copies dropped since the current burst of them began (0: none)
     since_checkpoint: int = 0
     checkpoint_at: float = field(default_factory=time.monotonic)
     folded_at: float = field(default_factory=time.monotonic)  # last batch folded (monotonic)
@@ -125,6 +130,7 @@ def snapshot(state: PartitionState, scratch_root: Path, incremental: bool = True
         "watermark": state.watermark if state.watermark != float("-inf") else None,
         "late": state.late,
         "partition_by": state.partition_by,
+        "seen": state.seen.to_json(),
     }
     tracker = state.tracker
     if (
@@ -152,6 +158,16 @@ def snapshot(state: PartitionState, scratch_root: Path, incremental: bool = True
     obsolete, state.delta_keys = tuple(sorted(state.delta_keys)), set()
     meta["checkpoint_id"] = state.base_id
     return Snapshot(state.partition, state.next_offset, meta, directory, obsolete=obsolete)
+
+
+def restore_meta(state: PartitionState, meta: dict[str, Any]) -> None:
+    """Set ``state``'s offsets, watermark, late count and seen sources from a checkpoint's
+    metadata (:func:`unpack`'s result; a checkpoint from before dedup has no ``seen``)."""
+    state.next_offset = int(meta["next_offset"])
+    state.checkpointed_offset = state.next_offset
+    state.watermark = float(meta["watermark"]) if meta.get("watermark") else float("-inf")
+    state.late = int(meta.get("late", 0))
+    state.seen = SeenRecords.from_json(meta.get("seen"))
 
 
 def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:

@@ -18,7 +18,10 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # event_time_seconds' epoch
 
 
 def group_events(
-    events: list[Event], lateness_s: float, partition_by: str = "user"
+    events: list[Event],
+    lateness_s: float,
+    partition_by: str = "user",
+    rows: list[list[int]] | None = None,
 ) -> list[tuple[bytes, bytes]]:
     """``(key, value)`` records of a parse batch's events for ``vigil.events`` (key
     :func:`partition_key` under ``partition_by``: ``tenant|user`` here by default, the worker
@@ -30,6 +33,9 @@ def group_events(
     behind an event before it exactly when it was so in the batch's own order: grouping never
     makes an event late (nor hides a late one), and the detect stage's lateness rule sees the
     same as with one record per event.
+
+    With ``rows`` (a list) it gets, per record returned, the indexes in ``events`` of the
+    record's events (the parse stage sends their sources along, :mod:`.dedup`).
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from schemas.event import Action
@@ -44,6 +50,10 @@ def group_events(
     >>> tenant = group_events(batch, 3600, "tenant")
     >>> [(key, value.count(b'"user"')) for key, value in tenant]
     [(b'acme', 3), (b'acme', 1)]
+    >>> rows: list[list[int]] = []
+    >>> _ = group_events(batch, 3600, rows=rows)
+    >>> rows
+    [[0, 2], [1], [3]]
     """
     by_key: list[tuple[bytes, bytes]] = []
     keyed: dict[bytes, _Group] = {}
@@ -56,10 +66,11 @@ def group_events(
     encode = _encode_event
     epoch = _EPOCH
     low = high = (events[0].time - epoch).total_seconds()  # as event_time_seconds
-    for event in events:
+    track = rows is not None
+    for index, event in enumerate(events):
         when = (event.time - epoch).total_seconds()
         if when - low >= lateness_s or high - when >= lateness_s:
-            _close_slice(keyed, by_key)
+            _close_slice(keyed, by_key, rows)
             low = high = when
         elif when < low:
             low = when
@@ -77,12 +88,16 @@ def group_events(
             group = keyed[key] = _Group()
         group.parts.append(value)
         group.size += len(value)
+        if track:
+            group.rows.append(index)
         if len(group.parts) >= GROUP_EVENTS or group.size >= GROUP_BYTES:
             # A full group goes out as a record at once (the key's next events follow it in a
             # later record, still in the same time slice).
             del keyed[key]
             by_key.append((key, group.value()))
-    _close_slice(keyed, by_key)
+            if rows is not None:
+                rows.append(group.rows)
+    _close_slice(keyed, by_key, rows)
     return by_key
 
 
@@ -91,10 +106,11 @@ GROUP_BYTES = 256 * 1024  # and about this many bytes (the topics' limit is 1 Mi
 
 
 class _Group:
-    __slots__ = ("parts", "size")
+    __slots__ = ("parts", "rows", "size")
 
     def __init__(self) -> None:
         self.parts: list[bytes] = []
+        self.rows: list[int] = []  # indexes of the events (only when the caller asks)
         self.size = 0
 
     def value(self) -> bytes:
@@ -102,9 +118,13 @@ class _Group:
         return parts[0] if len(parts) == 1 else b"[" + b",".join(parts) + b"]"
 
 
-def _close_slice(groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]]) -> None:
+def _close_slice(
+    groups: dict[bytes, _Group], out: list[tuple[bytes, bytes]], rows: list[list[int]] | None
+) -> None:
     for key, group in groups.items():
         out.append((key, group.value()))
+        if rows is not None:
+            rows.append(group.rows)
     groups.clear()
 
 

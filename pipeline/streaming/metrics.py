@@ -29,6 +29,14 @@ class WorkerMetrics:
             "Events later than the allowed lateness (sent to vigil.dlq, not processed)",
             registry=r,
         )
+        self.duplicates = Counter(
+            "vigil_stream_duplicate_events_total",
+            "Copies of events already processed, sent again by the parse stage (at least once: "
+            "after a parse child died or a delivery failed), dropped",
+            ["stage"],
+            registry=r,
+        )
+        self.duplicates.labels("detect")  # exported as 0 before the first copy
         self.dead_letters = Counter(
             "vigil_stream_dead_letters_total", "Records sent to vigil.dlq", ["stage"], registry=r
         )

@@ -11,7 +11,9 @@ parse, group and encode, then produce the ``vigil.events`` records and dead lett
 producer (same settings, same partitioner as the parent's :class:`Outbox`) and wait for the
 broker's acknowledgement. Only then does it answer, and only then does the parent commit the
 chunk's offsets (or rewind them when the child reports a failed delivery): at-least-once as in
-process, output in input order (one chunk at a time, idempotent producer). Producing in the
+process, output in input order (one chunk at a time, idempotent producer). Each record carries
+its events' raw positions in a header, so the detect stage drops what is sent twice
+(:mod:`pipeline.streaming.dedup`). Producing in the
 child also keeps the output's bytes (as large as the input, JSON) away from the parent: they do
 not cross the process boundary and the parent's producer does not send them.
 
@@ -23,7 +25,8 @@ child returns counts and the parent increments the counters.
 
 A child that dies (killed, out of memory, a crash in native code) is replaced and the chunk is
 parsed and sent again by the new one (its offsets were not committed; records the dead child
-had already delivered are sent twice, as after any failed delivery);
+had already delivered are sent twice, as after any failed delivery, and the detect stage drops
+the copies by their sources);
 :data:`MAX_DEATHS` deaths in a row without a chunk parsed in between (a poison record that
 kills every child) raise :class:`ParseProcessDied`, which fails the worker with status 1. A
 child that gives no answer within ``answer_timeout_s`` (the worker passes half of
@@ -57,6 +60,14 @@ class ParsedChunk(NamedTuple):
     dead: list[tuple[bytes | None, bytes]]  # vigil.dlq records (key, dead letter JSON)
     raw_records: int  # raw records seen (each record of a batch envelope counts)
     pid: int  # the process that parsed it (tests, logs)
+    # Per vigil.events record, its headers: the sources of its events (dedup.SOURCE_HEADER)
+    # when the chunk's raw positions were given, else none.
+    headers: tuple[list[tuple[str, bytes]], ...] = ()
+
+    def records(self) -> list[tuple[bytes, bytes, list[tuple[str, bytes]]]]:
+        """``(key, value, headers)`` of every ``vigil.events`` record, in order."""
+        headers = self.headers or tuple([] for _ in self.events)
+        return [(key, value, h) for (key, value), h in zip(self.events, headers, strict=True)]
 
 
 class SentChunk(NamedTuple):
@@ -98,13 +109,26 @@ class ChunkParser:
         self.lateness_s = lateness_s
         self.partition_by = partition_by
 
-    def __call__(self, values: list[tuple[bytes | None, bytes]]) -> ParsedChunk:
+    def __call__(
+        self,
+        values: list[tuple[bytes | None, bytes]],
+        sources: list[tuple[int, int]] | None = None,
+    ) -> ParsedChunk:
+        """``sources``: the ``(vigil.raw partition, offset)`` of each value; the records then
+        carry their events' sources (:mod:`pipeline.streaming.dedup`)."""
+        from pipeline.streaming.dedup import SOURCE_HEADER, encode_sources, event_sources
         from pipeline.streaming.grouping import group_events
 
         result = self.parser.parse(values)
-        records = group_events(result.events, self.lateness_s, self.partition_by)
         dead = [(r.key, r.letter) for r in result.rejected]
-        return ParsedChunk(records, dead, result.records, os.getpid())
+        if sources is None or len(sources) != len(values):
+            records = group_events(result.events, self.lateness_s, self.partition_by)
+            return ParsedChunk(records, dead, result.records, os.getpid())
+        rows: list[list[int]] = []
+        records = group_events(result.events, self.lateness_s, self.partition_by, rows)
+        parts, positions = event_sources(result.counts, sources)
+        headers = [[(SOURCE_HEADER, encode_sources(parts[r], positions[r]))] for r in rows]
+        return ParsedChunk(records, dead, result.records, os.getpid(), tuple(headers))
 
 
 # -- the child's side ----------------------------------------------------------------------------
@@ -121,8 +145,12 @@ class ChildStage:
         self.producer: Any = None
         self.outbox: Any = None
 
-    def __call__(self, values: list[tuple[bytes | None, bytes]]) -> SentChunk:
-        parsed = self.parse(values)
+    def __call__(
+        self,
+        values: list[tuple[bytes | None, bytes]],
+        sources: list[tuple[int, int]] | None = None,
+    ) -> SentChunk:
+        parsed = self.parse(values, sources)
         delivered, error = self.loop.run_until_complete(self._send(parsed))
         return SentChunk(
             parsed.raw_records, len(parsed.events), len(parsed.dead), delivered, error, os.getpid()
@@ -147,8 +175,8 @@ class ChildStage:
                     await producer.stop()
                     raise
                 self.producer, self.outbox = producer, Outbox(producer)
-            for key, value in parsed.events:
-                self.outbox.add(self.s.events_topic, key, value)
+            for key, value, headers in parsed.records():
+                self.outbox.add(self.s.events_topic, key, value, headers)
             for dead_key, letter in parsed.dead:
                 self.outbox.add(self.s.dlq_topic, dead_key, letter)
             futures = await self.outbox.send()
@@ -183,10 +211,12 @@ def _child_init(settings: ChildSettings) -> None:
     tune_gc()
 
 
-def _child_parse(values: list[tuple[bytes | None, bytes]]) -> SentChunk:
+def _child_parse(
+    values: list[tuple[bytes | None, bytes]], sources: list[tuple[int, int]] | None = None
+) -> SentChunk:
     if _CHILD is None:  # pragma: no cover - the initializer always ran
         raise RuntimeError("parse child not initialised")
-    return _CHILD(values)
+    return _CHILD(values, sources)
 
 
 def _child_pid() -> int:
@@ -258,9 +288,14 @@ class ParseProcess:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
 
-    async def parse(self, values: list[tuple[bytes | None, bytes]]) -> SentChunk:
+    async def parse(
+        self,
+        values: list[tuple[bytes | None, bytes]],
+        sources: list[tuple[int, int]] | None = None,
+    ) -> SentChunk:
         """Parse and produce a chunk in the child; a dead child is replaced and the chunk
-        parsed and sent again."""
+        parsed and sent again (with ``sources``, the values' raw positions, the detect stage
+        recognises the copies: :mod:`pipeline.streaming.dedup`)."""
         loop = asyncio.get_running_loop()
         while True:
             try:
@@ -268,7 +303,8 @@ class ParseProcess:
                     await self.start()
                 assert self._pool is not None  # noqa: S101 - start() set it
                 sent: SentChunk = await asyncio.wait_for(
-                    loop.run_in_executor(self._pool, _child_parse, values), self.answer_timeout_s
+                    loop.run_in_executor(self._pool, _child_parse, values, sources),
+                    self.answer_timeout_s,
                 )
             except (BrokenProcessPool, TimeoutError) as exc:
                 # Raised by the submit when the child died while idle, by the future when it

@@ -30,7 +30,7 @@ import logging
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -192,6 +192,7 @@ class ParseResult:
     rejected: list[Rejected]
     skipped: int = 0
     records: int = 0  # raw records seen (a batch envelope counts each of its records)
+    counts: list[int] = field(default_factory=list)  # events parsed from each value, in order
 
 
 class EnvelopeParser:
@@ -204,8 +205,11 @@ class EnvelopeParser:
 
     def parse(self, values: list[tuple[bytes | None, bytes]]) -> ParseResult:
         result = ParseResult(events=[], rejected=[])
+        counts, events = result.counts, result.events
         for key, value in values:
+            before = len(events)
             self._one(key, value, result)
+            counts.append(len(events) - before)
         return result
 
     def _context(self, tenant: str, source: str, ref: Any) -> ParseContext:

@@ -16,18 +16,22 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.partitioner import murmur2
 
 _CACHE_LIMIT = 200_000  # keys -> partition memo (entities repeat); cleared when full
+Headers = list[tuple[str, bytes]]
+Row = tuple[bytes | None, bytes | None, Headers]
 
 
 class Outbox:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
-        self.pending: dict[str, list[tuple[bytes | None, bytes | None]]] = {}
+        self.pending: dict[str, list[Row]] = {}
         self._counts: dict[str, int] = {}
         self._memo: dict[tuple[bytes, int], int] = {}
         self._spread = 0  # round robin for records without a key
 
-    def add(self, topic: str, key: bytes | None, value: bytes | None) -> None:
-        self.pending.setdefault(topic, []).append((key, value))
+    def add(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None
+    ) -> None:
+        self.pending.setdefault(topic, []).append((key, value, headers or []))
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.pending.values())
@@ -60,18 +64,21 @@ class Outbox:
         futures: list[asyncio.Future[Any]] = []
         for topic, records in pending.items():
             count = await self.partitions(topic)
-            by_partition: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
+            by_partition: dict[int, list[Row]] = {}
             for record in records:
                 by_partition.setdefault(self.partition_for(record[0], count), []).append(record)
             for partition, rows in by_partition.items():
                 batch = self.producer.create_batch()
-                for key, value in rows:
-                    if batch.append(key=key, value=value, timestamp=None) is None:
+                for key, value, headers in rows:
+                    if batch.append(key=key, value=value, timestamp=None, headers=headers) is None:
                         futures.append(
                             await self.producer.send_batch(batch, topic, partition=partition)
                         )
                         batch = self.producer.create_batch()
-                        if batch.append(key=key, value=value, timestamp=None) is None:
+                        appended = batch.append(
+                            key=key, value=value, timestamp=None, headers=headers
+                        )
+                        if appended is None:
                             raise ValueError(f"a record for {topic} exceeds the batch size")
                 futures.append(await self.producer.send_batch(batch, topic, partition=partition))
         return futures

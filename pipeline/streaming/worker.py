@@ -16,7 +16,8 @@ the workers:
   or the whole tenant give what ``vigil detect`` gives; keyed by user they see a slice.
 - **detect** (``vigil.events``): one :class:`Engine` per assigned partition. A record is one
   event object or a JSON array of events (both decoded with one msgspec call per batch); a
-  batch per partition is sorted by event time and given to ``engine.process``; alerts go to
+  batch per partition is sorted by event time and given to ``engine.process`` (copies of events
+  already folded, which the parse stage sent again, are dropped first: :mod:`.dedup`); alerts go to
   ``vigil.alerts`` keyed by ``incident_key``. Every K events or T seconds (and as soon as a
   partition read to its end has been quiet for ``checkpoint_idle_s``) the engine is
   checkpointed to ``vigil.state`` together with the next offset (see
@@ -81,6 +82,7 @@ from pipeline.feedback import IndicatorStore, SuppressionList, indicator_record
 from pipeline.notify.notifier import Notifier
 from pipeline.streaming import checkpoint
 from pipeline.streaming.app import build_app, commit, drop_monitor, rewind, topic
+from pipeline.streaming.dedup import decode_sources, source_header
 from pipeline.streaming.grouping import (  # noqa: F401 - re-exported (tests, benchmarks, cli)
     GC_THRESHOLDS,
     GROUP_BYTES,
@@ -146,11 +148,14 @@ class WorkerSettings:
     parse_processes: int = field(default_factory=default_parse_processes)
 
 
-def decode_events(values: list[bytes | None]) -> list[Event] | None:
+def decode_events(
+    values: list[bytes | None], counts: list[int] | None = None
+) -> list[Event] | None:
     """Decode a batch of ``vigil.events`` values (each one event object or a JSON array of
     events) into the events in order; None when any record is bad (then decode one by one to
     dead-letter exactly the bad ones). Record by record: a record is hundreds of events, so
-    the calls cost nothing next to joining the batch into one document (three copies)."""
+    the calls cost nothing next to joining the batch into one document (three copies).
+    ``counts`` (a list) gets the number of events of each value."""
     if not values:
         return None
     events: list[Event] = []
@@ -163,8 +168,12 @@ def decode_events(values: list[bytes | None]) -> list[Event] | None:
             return None  # also two objects smuggled into one record: trailing characters
         if type(item) is list:
             events += item
+            if counts is not None:
+                counts.append(len(item))
         else:
             events.append(item)  # type: ignore[arg-type]
+            if counts is not None:
+                counts.append(1)
     return events
 
 
@@ -580,19 +589,22 @@ class Worker:
             first.setdefault(tp, e.message.offset)
             last[tp] = e.message.offset + 1
         values = [(e.message.key, e.message.value) for e in events]
+        # Where each value is on vigil.raw: the events' sources, so the detect stage can tell a
+        # record sent again from a new one (dedup.py).
+        sources = [(e.message.partition, e.message.offset) for e in events]
         if self.parse_process is not None:
             # The child parses and produces (and waits for the broker); the detect agent keeps
             # this process's core meanwhile.
-            sent = await self.parse_process.parse(values)
+            sent = await self.parse_process.parse(values, sources)
             delivered = sent.delivered
             if not delivered:
                 log.warning("parse: a chunk's output was not delivered: %s", sent.error)
             raw_records, dead_letters = sent.raw_records, sent.dead_letters
         else:
-            parsed = self.chunk_parser(values)
+            parsed = self.chunk_parser(values, sources)
             t, out = self.s.topics, self.outbox
-            for key, value in parsed.events:
-                out.add(t.events, key, value)
+            for key, value, headers in parsed.records():
+                out.add(t.events, key, value, headers)
             for dead_key, letter in parsed.dead:
                 out.add(t.dlq, dead_key, letter)
             delivered = await _delivered(await out.send())
@@ -703,13 +715,17 @@ class Worker:
         records = [r for r in records if r.offset >= state.next_offset]  # replay guard
         if not records:
             return
-        events = decode_events([r.value for r in records])
+        counts: list[int] = []  # events of each record
+        events = decode_events([r.value for r in records], counts)
         if events is None:
-            events = []
+            events, counts = [], []
             for record in records:
                 try:
-                    events.extend(decode_record(record.value))
+                    decoded = decode_record(record.value)
+                    events.extend(decoded)
+                    counts.append(len(decoded))
                 except (msgspec.DecodeError, TypeError) as exc:
+                    counts.append(0)
                     letter = DeadLetter(
                         source=f"{t.events}/{state.partition}",
                         position=record.offset,
@@ -723,6 +739,7 @@ class Worker:
         # Events since the checkpoint (a record may hold many); at least one per record, so a
         # partition that only got bad records is checkpointed past them too.
         state.since_checkpoint += max(len(events), len(records))
+        events = self._drop_copies(state, records, counts, events)
         if not events:
             return
         times = event_times(events)
@@ -749,6 +766,51 @@ class Worker:
         for alert in alerts:
             self.router.route(alert)  # suppression, vigil.alerts, metrics, shared indicators
         self.metrics.common.batch_duration.observe(time.monotonic() - started)
+
+    def _drop_copies(
+        self,
+        state: checkpoint.PartitionState,
+        records: list[Any],
+        counts: list[int],
+        events: list[Event],
+    ) -> list[Event]:
+        """``events`` without the copies of events already folded (records the parse stage
+        sent again, at least once: :mod:`pipeline.streaming.dedup`). Counted; logged once when
+        a burst of copies begins and once when it ends."""
+        headers = [source_header(r.headers) for r in records]
+        mask_copy: np.ndarray | None = None
+        if any(h is not None for h in headers):
+            mask_copy = np.zeros(len(events), dtype=bool)
+            start = 0
+            for record, header, count in zip(records, headers, counts, strict=True):
+                if header is not None and count:
+                    sources = decode_sources(header, count)
+                    if sources is not None:
+                        copies = state.seen.copies(record.key or b"", *sources)
+                        mask_copy[start : start + count] = copies
+                start += count
+        copies_count = int(mask_copy.sum()) if mask_copy is not None else 0
+        if not copies_count:
+            if state.duplicates:
+                log.info(
+                    "partition %d: %d copies of events already processed were dropped "
+                    "(re-sent by the parse stage; nothing was lost)",
+                    state.partition,
+                    state.duplicates,
+                )
+                state.duplicates = 0
+            return events
+        if not state.duplicates:
+            log.warning(
+                "partition %d: dropping copies of events already processed (the parse stage "
+                "sent records again after a parse child died or a delivery failed); counted "
+                "in vigil_stream_duplicate_events_total",
+                state.partition,
+            )
+        state.duplicates += copies_count
+        self.metrics.duplicates.labels("detect").inc(copies_count)
+        assert mask_copy is not None  # noqa: S101 - copies_count > 0
+        return list(itertools.compress(events, (~mask_copy).tolist()))
 
     def _emit_alert(self, alert: Alert) -> None:
         """Where the router puts an alert it lets through: ``vigil.alerts``, keyed by incident."""
@@ -992,12 +1054,7 @@ class Worker:
                     meta = await asyncio.to_thread(
                         checkpoint.unpack, values, state.engine, self.scratch
                     )
-                    state.next_offset = int(meta["next_offset"])
-                    state.checkpointed_offset = state.next_offset
-                    state.watermark = (
-                        float(meta["watermark"]) if meta.get("watermark") else float("-inf")
-                    )
-                    state.late = int(meta.get("late", 0))
+                    checkpoint.restore_meta(state, meta)
             # Deltas on the topic (this chain's and any older one's): tombstoned once this
             # worker's first full checkpoint of the partition is written.
             state.delta_keys.update(checkpoint.delta_seqs(latest, partition))

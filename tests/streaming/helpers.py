@@ -152,6 +152,11 @@ def wait_drained(
 
 def read_topic(broker: str, topic: str, timeout: float = 20.0) -> list[Any]:
     """Every message of ``topic`` (decoded JSON), read to its current end."""
+    return [orjson.loads(r.value) for r in read_records(broker, topic, timeout)]
+
+
+def read_records(broker: str, topic: str, timeout: float = 20.0) -> list[Any]:
+    """Every Kafka record of ``topic`` (key, value, headers, partition ...), read to its end."""
     consumer = KafkaConsumer(bootstrap_servers=broker, enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
@@ -163,7 +168,7 @@ def read_topic(broker: str, topic: str, timeout: float = 20.0) -> list[Any]:
         while any(consumer.position(tp) < ends[tp] for tp in tps):
             assert time.monotonic() < deadline, f"reading {topic} timed out"
             for records in consumer.poll(timeout_ms=500).values():
-                out.extend(orjson.loads(r.value) for r in records)
+                out.extend(records)
         return out
     finally:
         consumer.close()
