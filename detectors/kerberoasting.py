@@ -200,19 +200,26 @@ class Kerberoasting(RarityDetector):
 
     # -- AS-REP roasting: roastable TGTs for other accounts, per source address -----------------
 
-    def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, BoolArray]:
-        """Successful Kerberos ticket rows with a user and a source address, and which of them
-        are roastable TGTs (``krbtgt``): issued without pre-authentication (4768 PreAuthType 0,
-        in ``logon_type``) where the source says, else (no pre-auth type given) in RC4."""
+    def _tgt_rows(self, batch: EventBatch) -> tuple[Int64Array, BoolArray, BoolArray]:
+        """Successful Kerberos ticket rows with a user and a source address, which of them are
+        roastable TGTs (``krbtgt``): issued without pre-authentication (4768 PreAuthType 0, in
+        ``logon_type``) where the source says, else (no pre-auth type given) in RC4; and which
+        are RC4 TGTs whatever the pre-authentication (the overpass-the-hash evidence: a TGT
+        bought with the account's RC4 key)."""
         rows = np.flatnonzero(_tickets(batch) & (batch.column("src_ip") >= 0)).astype(np.int64)
+        rc4_tgt = _rc4(batch, rows)
         given = batch.column("logon_type")[rows] >= 0
-        roastable = np.zeros(len(rows), dtype=np.bool_)
+        roastable = rc4_tgt & ~given
         roastable[given] = _per_distinct(batch, "logon_type", rows[given], "0".__eq__)
-        roastable[~given] = _rc4(batch, rows[~given])
-        roastable[roastable] = _per_distinct(
-            batch, "object", rows[roastable], lambda service: service.lower().startswith("krbtgt")
+        # The service test is the costly one (many distinct names): asked only of candidates.
+        candidates = rc4_tgt | roastable
+        tgt = np.zeros(len(rows), dtype=np.bool_)
+        tgt[candidates] = _per_distinct(
+            batch, "object", rows[candidates], lambda service: service.lower().startswith("krbtgt")
         )
-        return rows, roastable
+        rc4_tgt &= tgt
+        roastable &= tgt
+        return rows, roastable, rc4_tgt
 
     def _asrep_bursts(self, batch: EventBatch, rc4: Int64Array) -> list[tuple[int, int, list[int]]]:
         """(first row, address id, roasted user ids) per address with RC4 TGTs (rows ``rc4``)
@@ -234,8 +241,8 @@ class Kerberoasting(RarityDetector):
         entities: list[int] = []
         points: list[float] = []
         names = builder.vocab[self.entity_kind]
-        tickets, rc4 = self._tgt_rows(batch)
-        for row, address, roasted in self._asrep_bursts(batch, tickets[rc4]):
+        tickets, roastable, _ = self._tgt_rows(batch)
+        for row, address, roasted in self._asrep_bursts(batch, tickets[roastable]):
             resident = self.address_user_.get(address, -1)
             who = resident if resident >= 0 else roasted[0]
             earlier = self.address_bursts_.get(address, 0)
@@ -314,8 +321,8 @@ class Kerberoasting(RarityDetector):
 
     def _overpass_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
-        tickets, rc4 = self._tgt_rows(batch)
-        found, _ = self._overpass(batch, tickets, rc4)
+        tickets, _, rc4_tgt = self._tgt_rows(batch)
+        found, _ = self._overpass(batch, tickets, rc4_tgt)
         rows: list[int] = []
         entities: list[int] = []
         points: list[float] = []
@@ -359,15 +366,16 @@ class Kerberoasting(RarityDetector):
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
-        rows, rc4 = self._tgt_rows(batch)
-        bursts = self._asrep_bursts(batch, rows[rc4])
-        _, self.foreign_tgt_ = self._overpass(batch, rows, rc4)
+        rows, roastable, rc4_tgt = self._tgt_rows(batch)
+        bursts = self._asrep_bursts(batch, rows[roastable])
+        _, self.foreign_tgt_ = self._overpass(batch, rows, rc4_tgt)
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
-        # The address's own user: the last account that got an ordinary (not roastable) ticket.
+        # The address's own user: the last account that got an ordinary ticket (neither an RC4
+        # TGT nor one issued without pre-authentication).
         users, addresses = batch.column("user"), batch.column("src_ip")
-        plain = rows[~rc4]
+        plain = rows[~(roastable | rc4_tgt)]
         plain = plain[~held_back[plain]]
         for address, user in zip(addresses[plain].tolist(), users[plain].tolist(), strict=True):
             self.address_user_[int(address)] = int(user)

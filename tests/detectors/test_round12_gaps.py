@@ -57,6 +57,21 @@ def test_an_rc4_tgt_used_from_another_users_address_is_overpass_the_hash() -> No
     assert "bob's address" in signals.titles[i]
 
 
+def test_overpass_is_found_when_the_source_gives_the_pre_auth_type() -> None:
+    # Rubeus asktgt /rc4 pre-authenticates (PreAuthType 2) with the account's RC4 key: the
+    # pre-auth type, kept for AS-REP roasting, must not hide the RC4 TGT from this check.
+    detector, builder = trained_tickets()
+    events = [
+        *roast(22, ADDRESSES["bob"], ("alice",), pre_auth="2"),
+        ticket(22 + 60 / 86_400, "alice", ADDRESSES["bob"], service="APP01$"),
+    ]
+    found = overpass_rows(detector, builder, events)
+    assert [user for user, _ in found] == ["alice"] and found[0][1] >= 65
+    # The same TGT in AES (a normal client) is nothing.
+    events[0] = roast(22, ADDRESSES["bob"], ("alice",), protocol="kerberos", pre_auth="2")[0]
+    assert overpass_rows(detector, builder, events) == []
+
+
 def test_roasting_alone_and_an_own_rc4_tgt_are_not_overpass() -> None:
     detector, builder = trained_tickets()
     # The roasted account's ticket is never used from the roasting address.
