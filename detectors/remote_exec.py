@@ -264,12 +264,14 @@ class RemoteExecution(SharesUserHosts):
         self.origin_scale = origin_scale
         self.origin_accounts = origin_accounts
         # A WMI/WinRM child after a logon from a machine other accounts mostly log on from (at
-        # least this many decayed network logons, more than the account's own) that is no
-        # management host: the account's habit from elsewhere does not excuse it.
+        # least this many decayed network logons, more than the account's own) from which no
+        # other account runs remote execution (not an admin or deployment host): the account's
+        # habit from elsewhere does not excuse it.
         self.resident_logons = resident_logons
         # ... only its own earlier runs from there do, at this weight each (a colleague's
         # workstation is not a place to learn remote administration from).
         self.foreign_habit_weight = foreign_habit_weight
+        self.foreign_others_runs = 0.5  # others' decayed remote-execution artefacts from there
         # (user, host) -> last network logon (time), its source id
         # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
         # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
@@ -405,11 +407,14 @@ class RemoteExecution(SharesUserHosts):
         # from it, more than this one) that is no management host: the account's WMI habit
         # from its own admin hosts does not excuse a shell run from an office workstation, and
         # other admins' cmd.exe is no peer of it. Only its own runs from there count.
+        # Where other accounts run remote execution too (an admin host, a deployment server,
+        # even one other admin's) it is not someone's desk.
         foreign = (
             is_process
             & anchored
             & (origin >= 0)
             & ~managed
+            & (from_src - own_src < self.foreign_others_runs)
             & (src_others >= self.resident_logons)
             & (src_others > src_own)
         )

@@ -145,3 +145,20 @@ def test_the_explanation_says_whose_machine_and_what_the_habit_elsewhere_is() ->
     assert "ann's 1.0)" in signals.titles[0] and f"from {OFFICE_WS}" in signals.titles[0]
     assert "0.0 earlier remote-execution artefacts by ann from this source" in signals.baseline[0]
     assert "wmi runs from elsewhere" in signals.baseline[0]
+
+
+def test_a_machine_another_account_runs_remote_execution_from_is_nobodys_desk() -> None:
+    """MGMT01 where bob logs on more often than ann: with bob's own WMI runs from there it is
+    an admin host (one other admin is not yet a "management host" for the source prior), and
+    ann's habit holds; with bob only logging on from it, it reads as bob's machine."""
+    bob_logons = [
+        logon(T0 + timedelta(days=day, hours=3, minutes=m), "bob", "files", MGMT)
+        for day in range(10)
+        for m in range(0, 60, 10)
+    ]
+    bob_runs = [e for day in range(10) for e in shell(at(day), "bob", "srv5", MGMT)]
+    probe = shell(at(10), "ann", "srv3", MGMT)
+    admin_host = sorted([*history(), *bob_logons, *bob_runs], key=lambda e: e.time)
+    desk = sorted([*history(), *bob_logons], key=lambda e: e.time)
+    assert scores([*admin_host, *probe])[0] < 5.0
+    assert scores([*desk, *probe])[0] > 3 * scores([*admin_host, *probe])[0]
