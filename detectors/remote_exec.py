@@ -38,6 +38,13 @@ from a host at least ``origin_accounts`` *other* accounts routinely run remote e
 ``origin_scale`` - admins' WinRM and WMI from MGMT01 is how Windows is run, while the same
 from a workstation nobody administers from is not; one account's own runs never vouch for its
 source (an attacker on a foothold, or one admin's laptop taken over by another account).
+Where the logon came from also decides whose habit counts. A WMI/WinRM child after a logon
+from someone else's machine - other accounts log on from it over the network (at least
+``resident_logons`` decayed logons, more than this account's), and none of them runs remote
+execution from it (not an admin or deployment host) - is not excused by the account's WMI habit
+from its management host, nor by other admins' shells: an admin's password used with
+``wmiexec`` from an office user's workstation is a shell from a desk no admin works at. Only the
+account's own earlier runs from that machine count, at ``foreign_habit_weight`` each.
 Artefacts are learned even when they scored (the discount is what lets admins' routine work
 fade), except rows the risk layer holds back; an attacker repeating an artefact still scores
 on every new host.
