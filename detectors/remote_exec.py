@@ -38,6 +38,13 @@ from a host at least ``origin_accounts`` *other* accounts routinely run remote e
 ``origin_scale`` - admins' WinRM and WMI from MGMT01 is how Windows is run, while the same
 from a workstation nobody administers from is not; one account's own runs never vouch for its
 source (an attacker on a foothold, or one admin's laptop taken over by another account).
+Where the logon came from also decides whose habit counts. A WMI/WinRM child after a logon
+from someone else's machine - other accounts log on from it over the network (at least
+``resident_logons`` decayed logons, more than this account's), and none of them runs remote
+execution from it (not an admin or deployment host) - is not excused by the account's WMI habit
+from its management host, nor by other admins' shells: an admin's password used with
+``wmiexec`` from an office user's workstation is a shell from a desk no admin works at. Only the
+account's own earlier runs from that machine count, at ``foreign_habit_weight`` each.
 Artefacts are learned even when they scored (the discount is what lets admins' routine work
 fade), except rows the risk layer holds back; an attacker repeating an artefact still scores
 on every new host.
@@ -245,6 +252,8 @@ class RemoteExecution(SharesUserHosts):
         unanchored_weight: float = 0.5,
         origin_scale: float = 2.0,
         origin_accounts: int = 2,
+        resident_logons: float = 3.0,
+        foreign_habit_weight: float = 0.25,
     ) -> None:
         if window_minutes <= 0 or habit_half_life_days <= 0 or points_scale <= 0:
             raise ValueError(f"{self.name}: window, half-life and scale must be > 0")
@@ -261,6 +270,15 @@ class RemoteExecution(SharesUserHosts):
         # host, a deployment server) divides the points by 1 + (their decayed count) / this.
         self.origin_scale = origin_scale
         self.origin_accounts = origin_accounts
+        # A WMI/WinRM child after a logon from a machine other accounts mostly log on from (at
+        # least this many decayed network logons, more than the account's own) from which no
+        # other account runs remote execution (not an admin or deployment host): the account's
+        # habit from elsewhere does not excuse it.
+        self.resident_logons = resident_logons
+        # ... only its own earlier runs from there do, at this weight each (a colleague's
+        # workstation is not a place to learn remote administration from).
+        self.foreign_habit_weight = foreign_habit_weight
+        self.foreign_others_runs = 0.5  # others' decayed remote-execution artefacts from there
         # (user, host) -> last network logon (time), its source id
         # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
         # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
@@ -270,6 +288,8 @@ class RemoteExecution(SharesUserHosts):
         self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)  # source -> accounts
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
+        self.src_logons_ = DecayedTable(self.habit_half_life)  # source -> network logons from it
+        self.src_user_logons_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
         self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)
 
@@ -377,6 +397,37 @@ class RemoteExecution(SharesUserHosts):
         other_accounts = accounts - (own_src > 0)
         managed = has_origin & (other_accounts >= self.origin_accounts)
         others_src = np.where(managed, np.maximum(from_src - own_src, 0.0), 0.0)
+        # Whose machine the source is: decayed network logons from it, all accounts' and the
+        # account's own (a logon row is keyed by its source, an artefact by its origin).
+        logon_w = (is_logon & (sources >= 0)).astype(np.float64)
+        where = np.where(is_logon, sources, origin)
+        where_keys = np.maximum(where, 0)
+        where_user_keys = pair_keys(r_user, where_keys)
+        src_total = self.src_logons_.at(where_keys, time) + decayed_sum_before(
+            where_keys, time, logon_w, self.habit_half_life
+        )
+        src_own = self.src_user_logons_.at(where_user_keys, time) + decayed_sum_before(
+            where_user_keys, time, logon_w, self.habit_half_life
+        )
+        src_others = np.maximum(src_total - src_own, 0.0)
+        # A WMI/WinRM child after a logon from someone else's machine (other accounts log on
+        # from it, more than this one) that is no management host: the account's WMI habit
+        # from its own admin hosts does not excuse a shell run from an office workstation, and
+        # other admins' cmd.exe is no peer of it. Only its own runs from there count.
+        # Where other accounts run remote execution too (an admin host, a deployment server,
+        # even one other admin's) it is not someone's desk.
+        foreign = (
+            is_process
+            & anchored
+            & (origin >= 0)
+            & ~managed
+            & (from_src - own_src < self.foreign_others_runs)
+            & (src_others >= self.resident_logons)
+            & (src_others > src_own)
+        )
+        kind_habit = habit
+        habit = np.where(foreign, np.minimum(habit, own_src * self.foreign_habit_weight), habit)
+        peers = np.where(foreign, 0.0, peers)
         base = BASE_POINTS[np.maximum(r_kind, 0)]
         drops = np.flatnonzero(r_kind == KINDS.index("exe_drop"))
         if len(drops):
@@ -415,11 +466,16 @@ class RemoteExecution(SharesUserHosts):
             "is_artefact": is_artefact,
             "habitual": habitual,
             "habit": habit,
+            "kind_habit": kind_habit,
             "peers": peers,
             "repeats": repeats,
             "others_src": others_src,
             "origin": origin,
             "has_origin": has_origin,
+            "foreign": foreign,
+            "src_others": src_others,
+            "src_own": src_own,
+            "where": where,
             "new_pair": new_pair,
             "sources": sources,
             "name": name,
@@ -459,15 +515,29 @@ class RemoteExecution(SharesUserHosts):
                 when = f" from {event.src_host or event.src_ip}"
             else:
                 when = " with no network logon seen"
+            baseline = (
+                f"{habit:.1f} earlier {kind} artefacts by {who} (decayed, 30-day half-life); "
+                f"{KIND_MITRE[kind]}"
+            )
+            if bool(view["foreign"][flagged][index]):
+                others = float(view["src_others"][flagged][index])
+                own = float(view["src_own"][flagged][index])
+                elsewhere = float(view["kind_habit"][flagged][index])
+                what += (
+                    f", from a machine other accounts log on from ({others:.1f} decayed network "
+                    f"logons, {who}'s {own:.1f})"
+                )
+                baseline = (
+                    f"{habit:.1f} earlier remote-execution artefacts by {who} from this source; "
+                    f"its {elsewhere:.1f} {kind} runs from elsewhere (decayed, 30-day half-life) "
+                    f"do not excuse it; {KIND_MITRE[kind]}"
+                )
             signals.titles.append(
                 f"{who} {what}{when} ({who} did this {habit:.1f} times in the last 30 days)"
             )
             signals.observed.append(f"{kind} on {host}: {event.object}")
             signals.row_mitre.append((KIND_MITRE[kind],))
-            signals.baseline.append(
-                f"{habit:.1f} earlier {kind} artefacts by {who} (decayed, 30-day half-life); "
-                f"{KIND_MITRE[kind]}"
-            )
+            signals.baseline.append(baseline)
         return signals
 
     @changes_state
@@ -487,6 +557,10 @@ class RemoteExecution(SharesUserHosts):
         logons = view["is_logon"]
         self.logons_.latest_at("last", view["keys"][logons], time[logons])
         self._remember_sources(view["keys"][logons], view["sources"][logons])
+        from_src = logons & (view["sources"] >= 0)
+        src = view["sources"][from_src]
+        self.src_logons_.accumulate(src, time[from_src])
+        self.src_user_logons_.accumulate(pair_keys(view["user"][from_src], src), time[from_src])
         keep = view["habitual"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
         keep &= view["has_origin"]
@@ -527,6 +601,8 @@ class RemoteExecution(SharesUserHosts):
             **self.origin_.state("origin_"),
             **self.origin_user_.state("origin_user_"),
             **self.origin_accounts_.state("origin_accounts_"),
+            **self.src_logons_.state("src_logons_"),
+            **self.src_user_logons_.state("src_user_logons_"),
         }
 
     @changes_state
@@ -545,6 +621,11 @@ class RemoteExecution(SharesUserHosts):
             self.origin_ = DecayedTable(self.habit_half_life)
             self.origin_user_ = DecayedTable(self.habit_half_life)
             self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)
+        self.src_logons_ = DecayedTable(self.habit_half_life)
+        self.src_user_logons_ = DecayedTable(self.habit_half_life)
+        if "src_logons_keys" in state:  # (snapshots from before round 12 have none)
+            self.src_logons_.load_state(state, "src_logons_")
+            self.src_user_logons_.load_state(state, "src_user_logons_")
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]
