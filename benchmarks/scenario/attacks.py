@@ -26,6 +26,7 @@ from benchmarks.scenario.context import (
 from benchmarks.scenario.file_server import FILES
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.fresh_threats import FRESH
+from benchmarks.scenario.lateral_threats import LATERAL13
 from benchmarks.scenario.generator import (
     ADMIN,
     ENGINEER,
@@ -798,6 +799,7 @@ ATTACKS: dict[str, AttackKind] = {
 # sets keep generating the same scenarios), the threat-list kinds added later (``new``) and round
 # 8's variants (``more``; not in ``every``, which keeps naming the sets it named).
 CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTHER, **FRESH}
+CATALOGUE.update(LATERAL13)  # round 13 (lateral), opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -807,6 +809,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "other": tuple(OTHER),  # round 11, opt-in like "more"
     "fresh": tuple(FRESH),  # round 12, opt-in like "more"
 }
+GROUPS["lateral13"] = tuple(LATERAL13)  # round 13 (lateral), opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:
