@@ -26,7 +26,6 @@ from benchmarks.scenario.context import (
 from benchmarks.scenario.file_server import FILES
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.fresh_threats import FRESH
-from benchmarks.scenario.lateral_threats import LATERAL13
 from benchmarks.scenario.generator import (
     ADMIN,
     ENGINEER,
@@ -41,6 +40,7 @@ from benchmarks.scenario.generator import (
     psexec,
     public_ip,
 )
+from benchmarks.scenario.lateral_threats import LATERAL13
 from benchmarks.scenario.more_threats import MORE
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
