@@ -66,6 +66,8 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 12: more kinds nobody had written (opt-in)
     ("s201r", "--seeds 201,202,203,204 --attacks fresh"),
     ("s211r", "--seeds 211,212 --attacks fresh,fresh --users 120 --days 35"),
+    ("s241l", "--seeds 241,242,243,244 --attacks lateral13"),  # round 13 (lateral)
+    ("s251l", "--seeds 251,252 --attacks lateral13,lateral13 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -13,7 +13,25 @@ winrm           process started by ``wsmprovhost.exe``                  35 (45) 
 exe_drop        executable written through an admin share (``C$``)      25 (35)  T1570
 admin_share     ``ADMIN$`` / ``C$`` (drive) share opened remotely        20       T1021.002
 svcctl          ``IPC$\\svcctl`` / ``atsvc`` pipe opened remotely         15       T1569.002
+cloud_exec      a command or shell on an instance through the cloud    35       T1651
+                API (``ssm:SendCommand``/``StartSession``, EC2
+                Instance Connect), no logon needed
+dcom            a DCOM application object started for a network        45       T1021.003
+                logon (``mmc.exe``/Office ``-Embedding`` under the
+                DCOM launcher), or a process it starts (35, shell 45)
 =============== ====================================================== ======== ============
+
+A command run on an instance through the cloud control plane (the parser makes ``SendCommand``,
+``StartSession``, ``SendSSHPublicKey`` remote executions on the instance) names who and where
+by itself, as a share access does: it needs no logon to anchor it. It is judged like every
+other artefact, by the principal's own habit and by peers who run the same document (a team
+that manages its fleet through Session Manager); an attacker's fan-out over instances with a
+stolen role scores on every instance, since flagged rows are not learned. DCOM lateral movement
+(``MMC20.Application``'s ``ExecuteShellCommand``, Excel's ``RegisterXLL``/``DDEInitiate``,
+Outlook's ``CreateObject``) activates an application object on the target for the remote
+account: the application itself starting with ``-Embedding``/``/automation`` under the DCOM
+launcher within seconds of that account's network logon is code execution by design (no admin
+starts Excel or MMC on another machine to do their work), and so is a process it starts.
 
 A command interpreter started through WMI or WinRM (``cmd.exe``, ``powershell.exe``, script hosts,
 ``rundll32``/``regsvr32``/``mshta``) weighs 45, as a service install does: it is a shell on
@@ -95,8 +113,10 @@ KINDS: tuple[str, ...] = (
     "exe_drop",
     "admin_share",
     "svcctl",
+    "cloud_exec",
+    "dcom",
 )
-BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0])
+BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0, 35.0, 35.0])
 #: An executable dropped on a drive share (not ``ADMIN$``): see the module docstring.
 DRIVE_DROP_POINTS = 35.0
 KIND_MITRE = {
@@ -107,6 +127,8 @@ KIND_MITRE = {
     "exe_drop": "T1570",
     "admin_share": "T1021.002",
     "svcctl": "T1569.002",
+    "cloud_exec": "T1651",
+    "dcom": "T1021.003",
 }
 DESCRIPTION = {
     "service": "installed service {obj} on {host}",
@@ -116,6 +138,8 @@ DESCRIPTION = {
     "exe_drop": "wrote {obj} to an admin share of {host}",
     "admin_share": "opened admin share {obj} on {host}",
     "svcctl": "opened the service-control pipe {obj} on {host}",
+    "cloud_exec": "ran {obj} on instance {host} through the cloud API",
+    "dcom": "started {obj} through DCOM on {host}",
 }
 NONE = -1
 NO_SOURCE = np.uint32(0xFFFFFFFF)
@@ -137,6 +161,26 @@ _SHELLS = frozenset(
     }
 )
 SHELL_CHILD_POINTS = 45.0
+#: Application objects with a documented code-execution method that DCOM lateral movement
+#: activates on the target (MMC20.Application; Excel, Word, Outlook, PowerPoint, Visio ...).
+_DCOM_APPS = frozenset(
+    {
+        "mmc.exe",
+        "excel.exe",
+        "winword.exe",
+        "outlook.exe",
+        "powerpnt.exe",
+        "visio.exe",
+        "msaccess.exe",
+        "mspub.exe",
+    }
+)
+#: The DCOM launcher (``svchost.exe -k DcomLaunch``) is the parent of an activated object.
+_DCOM_LAUNCHER = "svchost.exe"
+#: A DCOM application object activated for a network logon: code execution by design.
+DCOM_ACTIVATION_POINTS = 45.0
+#: Control-plane endpoints whose remote executions are commands on instances.
+_CLOUD_ENDPOINTS = (".amazonaws.com", ".googleapis.com", ".azure.com")
 
 
 def is_shell(image: str) -> bool:
@@ -186,14 +230,43 @@ def exec_kind(name: str) -> int:
     return KINDS.index("task") if name.startswith("\\") else KINDS.index("service")
 
 
+def _base(image: str) -> str:
+    return image.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+
+
 def parent_kind(image: str) -> int:
-    """WMI / WinRM host processes as parents of a user process."""
-    base = image.replace("/", "\\").rsplit("\\", 1)[-1].lower()
+    r"""WMI / WinRM host processes and DCOM application objects as parents of a user process.
+
+    >>> [KINDS[parent_kind(p)] for p in ("C:\\Windows\\System32\\wbem\\WmiPrvSE.exe",
+    ...                                  "C:\\Windows\\System32\\mmc.exe")]
+    ['wmi', 'dcom']
+    """
+    base = _base(image)
     if base == "wmiprvse.exe":
         return KINDS.index("wmi")
     if base == "wsmprovhost.exe":
         return KINDS.index("winrm")
+    if base in _DCOM_APPS:
+        return KINDS.index("dcom")
     return NONE
+
+
+def is_dcom_app(image: str) -> bool:
+    r"""Whether a process image is an application object DCOM lateral movement activates.
+
+    >>> is_dcom_app("C:\\Program Files\\Microsoft Office\\root\\Office16\\EXCEL.EXE")
+    True
+    """
+    return _base(image) in _DCOM_APPS
+
+
+def is_cloud_endpoint(app: str) -> bool:
+    """Whether a remote execution came through a cloud control plane (its API endpoint).
+
+    >>> is_cloud_endpoint("ssm.amazonaws.com"), is_cloud_endpoint("")
+    (True, False)
+    """
+    return app.lower().endswith(_CLOUD_ENDPOINTS)
 
 
 def _kinds(
@@ -254,11 +327,12 @@ class RemoteExecution(SharesUserHosts):
         origin_accounts: int = 2,
         resident_logons: float = 3.0,
         foreign_habit_weight: float = 0.25,
+        fleet_scale: float = 10.0,
     ) -> None:
         if window_minutes <= 0 or habit_half_life_days <= 0 or points_scale <= 0:
             raise ValueError(f"{self.name}: window, half-life and scale must be > 0")
-        if origin_scale <= 0:
-            raise ValueError(f"{self.name}: origin_scale must be > 0")
+        if origin_scale <= 0 or fleet_scale <= 0:
+            raise ValueError(f"{self.name}: origin_scale and fleet_scale must be > 0")
         self.window = window_minutes * MINUTE
         self.habit_half_life = habit_half_life_days * DAY
         self.min_points = min_points
@@ -279,6 +353,10 @@ class RemoteExecution(SharesUserHosts):
         # workstation is not a place to learn remote administration from).
         self.foreign_habit_weight = foreign_habit_weight
         self.foreign_others_runs = 0.5  # others' decayed remote-execution artefacts from there
+        # A command on an instance through the cloud API is judged by the principal's own runs
+        # on that instance, and by their runs anywhere divided by this (a fleet's operators
+        # reach new instances every day; one who never ran a command reaches none).
+        self.fleet_scale = fleet_scale
         # (user, host) -> last network logon (time), its source id
         # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
         # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
@@ -291,6 +369,7 @@ class RemoteExecution(SharesUserHosts):
         self.src_logons_ = DecayedTable(self.habit_half_life)  # source -> network logons from it
         self.src_user_logons_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
+        self.cloud_ = DecayedTable(self.habit_half_life)  # (user, instance) -> cloud commands
         self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)
 
     @batch_view
@@ -301,6 +380,7 @@ class RemoteExecution(SharesUserHosts):
         has = (user >= 0) & (dst >= 0)
         logon_mask, explicit = remote_access(batch)
         logon_mask &= ~explicit
+        logon_mask |= self._sourceless_network_logons(batch)
         kind = np.full(n, NONE, dtype=np.int64)
         success = ~batch.outcome_is(Outcome.FAILURE)
         shares = np.flatnonzero(batch.action_mask(frozenset({Action.SHARE_ACCESS})) & has & success)
@@ -311,9 +391,23 @@ class RemoteExecution(SharesUserHosts):
         execs = np.flatnonzero(batch.action_mask(frozenset({Action.REMOTE_EXEC})) & has)
         if len(execs):
             kind[execs] = _kinds(batch, execs, "object", exec_kind)
+            cloud = value_mask(batch, "app", execs, is_cloud_endpoint)
+            kind[execs[cloud]] = KINDS.index("cloud_exec")
         procs = np.flatnonzero(batch.action_mask(frozenset({Action.PROCESS_START})) & has)
+        # A DCOM application object activated on the host (its own start under the launcher).
+        activation = np.zeros(n, dtype=np.bool_)
         if len(procs):
             kind[procs] = _kinds(batch, procs, "app", parent_kind)
+            # Of what a DCOM application starts, only shells: Office and MMC start helpers
+            # (printing, browsers) for the person at the keyboard all day.
+            children = procs[kind[procs] == KINDS.index("dcom")]
+            if len(children):
+                kind[children[~value_mask(batch, "object", children, is_shell)]] = NONE
+            launched = procs[value_mask(batch, "app", procs, lambda v: _base(v) == _DCOM_LAUNCHER)]
+            if len(launched):
+                dcom = launched[value_mask(batch, "object", launched, is_dcom_app)]
+                kind[dcom] = KINDS.index("dcom")
+                activation[dcom] = True
         artefact = kind >= 0
         if artefact.any():
             artefact[artefact] = ~value_mask(
@@ -346,8 +440,16 @@ class RemoteExecution(SharesUserHosts):
             np.where(np.isnan(logon_time), -1, stored_src),
         ).astype(np.int64)
         is_share = np.isin(r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl")])
-        is_process = np.isin(r_kind, [KINDS.index("wmi"), KINDS.index("winrm")])
-        scored = is_artefact & (anchored | is_share | is_process)
+        # DCOM is only DCOM with the remote account's network logon to anchor it (a local
+        # program automating Excel for the person at the keyboard is not): unanchored rows of
+        # the kind are no artefact at all, neither scored nor anyone's habit or peer.
+        stray = (r_kind == KINDS.index("dcom")) & ~anchored
+        r_kind = np.where(stray, NONE, r_kind)
+        is_artefact &= ~stray
+        is_process = np.isin(r_kind, [KINDS.index(k) for k in ("wmi", "winrm", "dcom")])
+        is_process &= ~activation[relevant]
+        is_cloud = r_kind == KINDS.index("cloud_exec")
+        scored = is_artefact & (anchored | is_share | is_process | is_cloud)
         # A process seen before its logon is reported again after it (Sysmon 1, then 4688):
         # the early report is not a habit of its own.
         habitual = is_artefact & ~(is_process & ~anchored)
@@ -427,6 +529,13 @@ class RemoteExecution(SharesUserHosts):
         )
         kind_habit = habit
         habit = np.where(foreign, np.minimum(habit, own_src * self.foreign_habit_weight), habit)
+        # Cloud commands: the principal's own runs on this instance, and their runs anywhere
+        # over ``fleet_scale`` (an attacker's sweep over instances scores on each of them).
+        cloud_w = is_cloud.astype(np.float64)
+        on_instance = self.cloud_.at(keys, time) + decayed_sum_before(
+            keys, time, cloud_w, self.habit_half_life
+        )
+        habit = np.where(is_cloud, on_instance + kind_habit / self.fleet_scale, habit)
         peers = np.where(foreign, 0.0, peers)
         base = BASE_POINTS[np.maximum(r_kind, 0)]
         drops = np.flatnonzero(r_kind == KINDS.index("exe_drop"))
@@ -438,11 +547,12 @@ class RemoteExecution(SharesUserHosts):
             base[children[value_mask(batch, "object", relevant[children], is_shell)]] = (
                 SHELL_CHILD_POINTS
             )
+        base[activation[relevant]] = DCOM_ACTIVATION_POINTS
         points = np.where(
             scored,
             base
             * self.points_scale
-            * np.where(anchored | is_share, 1.0, self.unanchored_weight)
+            * np.where(anchored | is_share | is_cloud, 1.0, self.unanchored_weight)
             / (1.0 + habit)
             / (1.0 + repeats)
             / (1.0 + np.maximum(peers, 0.0))
@@ -473,6 +583,8 @@ class RemoteExecution(SharesUserHosts):
             "origin": origin,
             "has_origin": has_origin,
             "foreign": foreign,
+            "is_cloud": is_cloud,
+            "on_instance": on_instance,
             "src_others": src_others,
             "src_own": src_own,
             "where": where,
@@ -484,6 +596,28 @@ class RemoteExecution(SharesUserHosts):
             "points": points,
             "flagged": flagged,
         }
+
+    @staticmethod
+    def _sourceless_network_logons(batch: EventBatch) -> BoolArray:
+        """Successful network logons (type 3) by a user that name no source at all.
+
+        PowerShell remoting's Kerberos logon on the target often carries neither an address nor
+        a workstation name (Security-Datasets' two PSRemoting captures); it is still the
+        account arriving over the network, and what ``wsmprovhost.exe`` starts seconds later
+        runs in it. Only an anchor here: the lateral detectors need a source to judge a path.
+        """
+        mask: BoolArray = batch.action_mask(frozenset({Action.LOGON}))
+        mask &= batch.outcome_is(Outcome.SUCCESS)
+        mask &= (batch.column("user") >= 0) & (batch.column("dst_host") >= 0)
+        mask &= (batch.column("src_host") < 0) & (batch.column("src_ip") < 0)
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return mask
+        keep = value_mask(batch, "logon_type", rows, lambda v: v.lower() in ("3", "network"))
+        keep &= ~value_mask(batch, "user", rows, NOT_USERS.__contains__)
+        out = np.zeros(len(batch), dtype=np.bool_)
+        out[rows[keep]] = True
+        return out
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -499,7 +633,7 @@ class RemoteExecution(SharesUserHosts):
             who = users.value(int(view["user"][flagged][index]))
             host = hosts.value(int(view["dst"][flagged][index]))
             obj = event.object
-            if kind in ("wmi", "winrm"):
+            if kind in ("wmi", "winrm", "dcom"):
                 obj = event.object.replace("/", "\\").rsplit("\\", 1)[-1] or "a process"
             what = DESCRIPTION[kind].format(obj=obj, host=host)
             habit = float(view["habit"][flagged][index])
@@ -519,6 +653,13 @@ class RemoteExecution(SharesUserHosts):
                 f"{habit:.1f} earlier {kind} artefacts by {who} (decayed, 30-day half-life); "
                 f"{KIND_MITRE[kind]}"
             )
+            if kind == "cloud_exec":
+                baseline = (
+                    f"{float(view['on_instance'][flagged][index]):.1f} earlier commands by {who} "
+                    f"on {host}, {float(view['kind_habit'][flagged][index]):.1f} on any instance "
+                    f"(decayed, 30-day half-life; those count 1/{self.fleet_scale:g} each); "
+                    f"{KIND_MITRE[kind]}"
+                )
             if bool(view["foreign"][flagged][index]):
                 others = float(view["src_others"][flagged][index])
                 own = float(view["src_own"][flagged][index])
@@ -563,6 +704,8 @@ class RemoteExecution(SharesUserHosts):
         self.src_user_logons_.accumulate(pair_keys(view["user"][from_src], src), time[from_src])
         keep = view["habitual"] & ~held_back[rows]
         self.habits_.accumulate(view["habit_keys"][keep], time[keep])
+        cloud = view["is_cloud"] & ~held_back[rows]
+        self.cloud_.accumulate(view["keys"][cloud], time[cloud])
         keep &= view["has_origin"]
         origin = view["origin"][keep]
         new_pair = view["new_pair"] & ~held_back[rows]
@@ -603,6 +746,7 @@ class RemoteExecution(SharesUserHosts):
             **self.origin_accounts_.state("origin_accounts_"),
             **self.src_logons_.state("src_logons_"),
             **self.src_user_logons_.state("src_user_logons_"),
+            **self.cloud_.state("cloud_"),
         }
 
     @changes_state
@@ -626,6 +770,9 @@ class RemoteExecution(SharesUserHosts):
         if "src_logons_keys" in state:  # (snapshots from before round 12 have none)
             self.src_logons_.load_state(state, "src_logons_")
             self.src_user_logons_.load_state(state, "src_user_logons_")
+        self.cloud_ = DecayedTable(self.habit_half_life)
+        if "cloud_keys" in state:  # (snapshots from before round 13 have none)
+            self.cloud_.load_state(state, "cloud_")
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]

@@ -40,6 +40,7 @@ from benchmarks.scenario.generator import (
     psexec,
     public_ip,
 )
+from benchmarks.scenario.lateral_threats import LATERAL13
 from benchmarks.scenario.more_threats import MORE
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
@@ -798,6 +799,7 @@ ATTACKS: dict[str, AttackKind] = {
 # sets keep generating the same scenarios), the threat-list kinds added later (``new``) and round
 # 8's variants (``more``; not in ``every``, which keeps naming the sets it named).
 CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTHER, **FRESH}
+CATALOGUE.update(LATERAL13)  # round 13 (lateral), opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -807,6 +809,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
     "other": tuple(OTHER),  # round 11, opt-in like "more"
     "fresh": tuple(FRESH),  # round 12, opt-in like "more"
 }
+GROUPS["lateral13"] = tuple(LATERAL13)  # round 13 (lateral), opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:

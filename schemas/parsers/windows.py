@@ -160,9 +160,27 @@ def _logon(fields: Fields, host: str) -> dict[str, Any]:
         "src_ip": normalise_ip(_s(fields, "IpAddress")),
         "src_host": src_host,
         "logon_type": _s(fields, "LogonType"),
-        "auth_protocol": _auth_package(_s(fields, "AuthenticationPackageName")),
+        "auth_protocol": _logon_method(fields),
         "privileged": False,
     }
+
+
+#: ``RestrictedAdminMode`` "Yes" as HELK/nxlog (the message id) and rendered exports write it.
+_YES = frozenset({"%%1842", "yes"})
+
+
+def _logon_method(fields: Fields) -> str:
+    """The authentication package, and whether the desktop session is in restricted-admin mode.
+
+    ``mstsc /restrictedadmin`` sends no credentials to the server: the NT hash or a ticket is
+    enough, which is what makes pass-the-hash over RDP possible (T1550.002). It is a sign-in
+    method of its own (``negotiate+restricted_admin``), as NTLM where one always uses Kerberos
+    is.
+    """
+    package = _auth_package(_s(fields, "AuthenticationPackageName"))
+    if _clean(_s(fields, "RestrictedAdminMode")).lower() in _YES:
+        return f"{package}+restricted_admin" if package else "restricted_admin"
+    return package
 
 
 def _logon_failed(fields: Fields, host: str) -> dict[str, Any]:
