@@ -9,6 +9,12 @@ its own. A table never takes a shared key for one of its own: a pair that only a
 has seen reads as the column's fill value, which each table chooses so that it means "absent"
 (NaN "never", 0 counts, -inf "not seen"), exactly what a key missing from its own table meant.
 
+Time columns (dtype :data:`SECONDS` with fill NaN or -inf) keep ``uint32`` whole seconds rounded
+down (:mod:`detectors._seconds`); they are read and written as ``float64`` through
+:meth:`KeyedColumns.get`, :meth:`~KeyedColumns.times`, :meth:`~KeyedColumns.set_times` and
+:meth:`~KeyedColumns.latest_at`, and a snapshot's ``float64`` column (from before) is rounded
+down on load.
+
 Snapshots: the keys are saved once, by the table that owns them (the first of the detectors
 in the engine's order); the others save their columns only. Before restoring detectors one by
 one the engine calls ``restore_shared``: the shared keys start afresh with every such key array
@@ -24,6 +30,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from detectors._seconds import SECONDS, decode, encode, stored_times
 from detectors.base import (
     StateDict,
     narrow_counts,
@@ -116,21 +123,36 @@ class PairKeys:
 class KeyedColumns:
     """Columns aligned with a :class:`PairKeys`: its own, or one shared with other tables.
 
-    ``columns`` maps each column's name to its dtype and the fill value that means "absent".
+    ``columns`` maps each column's name to its dtype and the fill value that means "absent"; a
+    column of dtype :data:`SECONDS` with fill NaN or -inf holds times (whole seconds).
 
-    >>> shared = KeyedColumns(last=(np.float64, np.nan))
+    >>> shared = KeyedColumns(last=(SECONDS, np.nan))
     >>> other = KeyedColumns(seen=(np.uint8, 0))
     >>> other.share(shared.pairs)
     >>> other.pairs.insert(np.array([7], dtype=np.int64))
     >>> other.set_at("seen", np.array([7], dtype=np.int64), np.array([1]))
     >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64))
-    >>> shared.keys.tolist(), shared["last"].tolist(), other["seen"].tolist()
+    >>> shared.keys.tolist(), shared.times("last").tolist(), other["seen"].tolist()
     ([3, 7], [nan, nan], [0, 1])
+    >>> shared.latest_at("last", np.array([7], dtype=np.int64), np.array([12.9]))
+    >>> shared["last"].dtype.name, shared.get("last", np.array([3, 7, 9])).tolist()
+    ('uint32', [nan, 12.0, nan])
     """
 
     def __init__(self, **columns: tuple[type[np.generic], float | int]) -> None:
         self.fills = {name: fill for name, (_, fill) in columns.items()}
         self.dtypes = {name: dtype for name, (dtype, _) in columns.items()}
+        #: Columns of times: stored as ``_seconds`` codes, read as ``float64``.
+        self.time_columns = frozenset(
+            name
+            for name, (dtype, fill) in columns.items()
+            if dtype is SECONDS and isinstance(fill, float) and not np.isfinite(fill)
+        )
+        #: What an inserted row holds, in each column's stored type.
+        self._stored_fills = {
+            name: encode([fill])[0] if name in self.time_columns else fill
+            for name, fill in self.fills.items()
+        }
         self.columns: dict[str, np.ndarray] = {
             name: np.empty(0, dtype=dtype) for name, (dtype, _) in columns.items()
         }
@@ -169,7 +191,7 @@ class KeyedColumns:
     def make_room(self, at: Int64Array, *, clear: bool = False) -> None:
         """Fill values inserted at ``at`` (positions of ``np.insert``) in every column."""
         for name, column in self.columns.items():
-            fill = np.asarray(self.fills[name]).astype(column.dtype)
+            fill = np.asarray(self._stored_fills[name]).astype(column.dtype)
             if clear:  # (a count column starts narrow again)
                 self.columns[name] = np.empty(0, dtype=self.dtypes[name])
             elif len(at):
@@ -184,9 +206,15 @@ class KeyedColumns:
         return self.pairs.lefts()
 
     def get(self, name: str, keys: Int64Array) -> np.ndarray:
-        """Column ``name`` at ``keys``, the fill value where a key is absent."""
+        """Column ``name`` at ``keys``, the fill value where a key is absent (a time column's
+        as ``float64``)."""
         position, found = self.pairs.find(keys)
         column = self.columns[name]
+        if name in self.time_columns:
+            if len(column) == 0:
+                return np.full(len(keys), self.fills[name])
+            times: FloatArray = np.where(found, decode(column[position]), self.fills[name])
+            return times
         if len(column) == 0:
             return np.full(len(keys), self.fills[name], dtype=column.dtype)
         result: np.ndarray = np.where(found, column[position], self.fills[name])
@@ -194,6 +222,15 @@ class KeyedColumns:
 
     def set_at(self, name: str, keys: Int64Array, values: np.ndarray) -> None:
         self.columns[name][self.positions(keys)] = values
+
+    def times(self, name: str) -> FloatArray:
+        """Time column ``name`` as ``float64`` (a copy: write with :meth:`set_times`)."""
+        return decode(self.columns[name])
+
+    def set_times(self, name: str, position: np.ndarray, values: FloatArray) -> None:
+        """Store ``values`` (``float64``, NaN/-inf allowed) at ``position`` of time column
+        ``name``, rounded down to the second."""
+        self.columns[name][position] = encode(values)
 
     def add_counts(self, name: str, keys: Int64Array) -> None:
         """Count each occurrence of ``keys`` (present) in whole-count column ``name``, kept in
@@ -220,7 +257,10 @@ class KeyedColumns:
         np.maximum.at(latest, inverse.reshape(-1), times)
         position = self.positions(unique)
         column = self.columns[name]
-        column[position] = np.fmax(column[position], latest)
+        if name in self.time_columns:
+            column[position] = encode(np.fmax(decode(column[position]), latest))
+        else:
+            column[position] = np.fmax(column[position], latest)
 
     # -- snapshots ------------------------------------------------------------------------------
 
@@ -233,6 +273,10 @@ class KeyedColumns:
         aligned with the shared keys when the snapshot has none of this table's own."""
         if len(self.pairs.tables) == 1:  # keys of its own: restored from here on
             self.pairs.clear()
+        columns = {  # (float64 times in snapshots from before: rounded down as if learned)
+            name: stored_times(values) if name in self.time_columns else values
+            for name, values in columns.items()
+        }
         if keys_name not in state:
             for name, values in columns.items():
                 if len(values) != len(self.pairs):

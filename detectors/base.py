@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
+from detectors._seconds import SECONDS, decode, encode, stored_times
 from detectors._sort import stable_argsort
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
@@ -394,8 +395,11 @@ class PairTable:
     largest (:func:`narrow_counts`: 1, 2 or 4 bytes an entry instead of 8, the same numbers; a
     count stops at 2**32 - 1). Tables whose callers store other values in ``counts`` stay
     float64.
+    Last-seen times are kept as ``uint32`` whole seconds, rounded down
+    (:mod:`detectors._seconds`: 4 bytes an entry, never later than the real time); :meth:`lookup`
+    answers them as ``float64``.
     A table whose last-seen times nobody reads is made with ``times=False``: it keeps none
-    (8 bytes an entry) and :meth:`lookup` answers NaN for them. One whose counts nobody reads
+    and :meth:`lookup` answers NaN for them. One whose counts nobody reads
     (only the last time) is made with ``tally=False``: :meth:`lookup` then answers 1 for a key
     that is present.
     A table of :func:`pair_keys` keys (or of single ids: a pair with left 0) made with
@@ -427,7 +431,7 @@ class PairTable:
         self._whole = np.issubdtype(counts, np.integer)
         self._tally = tally
         self.counts: np.ndarray = np.empty(0, dtype=np.uint8 if self._whole else counts)
-        self.last: FloatArray = np.empty(0, dtype=np.float64)
+        self.last: np.ndarray = np.empty(0, dtype=SECONDS)  # (encoded: read it with decode)
         self._times = times
 
     def __len__(self) -> int:
@@ -449,7 +453,7 @@ class PairTable:
         counts = np.where(found, self.counts[clipped] if self._tally else 1.0, 0.0)
         if not self._times:
             return counts, np.full(len(keys), np.nan)
-        last = np.where(found, self.last[clipped], np.nan)
+        last = np.where(found, decode(self.last[clipped]), np.nan)
         return counts, last
 
     def add(self, keys: Int64Array, times: FloatArray) -> None:
@@ -484,8 +488,8 @@ class PairTable:
             self.counts[hit] = total
         else:
             self.counts[hit] += increments[found]
-        if self._times:
-            self.last[hit] = np.maximum(self.last[hit], latest[found])
+        if self._times:  # (codes of times order as the times: never is not stored here)
+            self.last[hit] = np.maximum(self.last[hit], encode(latest[found]))
         new = ~found
         if new.any():
             insert_at = position[new]
@@ -495,7 +499,7 @@ class PairTable:
                     self.counts, insert_at, increments[new].astype(self.counts.dtype)
                 )
             if self._times:
-                self.last = np.insert(self.last, insert_at, latest[new])
+                self.last = np.insert(self.last, insert_at, encode(latest[new]))
 
     def state(self, prefix: str) -> StateDict:
         state: StateDict = {f"{prefix}keys": self.keys}
@@ -520,7 +524,9 @@ class PairTable:
             counts = np.asarray(state[f"{prefix}counts"])
             self.counts = narrow_counts(counts) if self._whole else counts.astype(self.counts.dtype)
         if self._times:  # (a snapshot may hold times this table does not keep: ignored)
-            self.last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+            # (float64 in snapshots from before times were whole seconds: rounded down as
+            # if learned)
+            self.last = stored_times(state[f"{prefix}last"])
 
 
 #: From this many keys in a table of at least this many, :func:`search_sorted` looks them up in

@@ -52,6 +52,7 @@ from detectors._decay import (
     settle,
     weights,
 )
+from detectors._seconds import SECONDS, decode, encode, floor_seconds, stored_times
 from detectors.base import (
     Signals,
     StateDict,
@@ -761,7 +762,9 @@ class SpraySources:
         # Sorted (ip, channel, user) keys: uint32 while every stored pair's ids are < 2**15
         # (stored_spray_keys), else int64.
         self.pair_keys_: np.ndarray = np.empty(0, dtype=np.uint32)
-        self.pair_last_ = np.empty(0, dtype=np.float64)  # last time of each pair
+        # Last time of each pair, in whole seconds rounded down (detectors._seconds); the sums
+        # hold each pair's share as of that stored time (see ``learn``).
+        self.pair_last_ = np.empty(0, dtype=SECONDS)
         # A lower bound of pair_last_ (-inf: unknown), so that a batch that forgets no pair
         # skips the pass that looks for them (merge_pair_times). Derived, not state.
         self._pair_oldest = -np.inf
@@ -801,7 +804,7 @@ class SpraySources:
             found &= fits
         else:
             position, found = find_sorted(self.pair_keys_, keys)
-        result: FloatArray = np.where(found, self.pair_last_[position], np.nan)
+        result: FloatArray = np.where(found, decode(self.pair_last_[position]), np.nan)
         return result
 
     def _shared(self, batch: EventBatch) -> tuple[np.ndarray, ...]:
@@ -908,6 +911,10 @@ class SpraySources:
         touched, inverse = view["sources"], view["source_row"]
         last = np.full(len(touched), -np.inf)
         np.maximum.at(last, inverse, time)
+        # Each pair's latest try: the pair table keeps its time rounded down to the second.
+        unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
+        latest = np.full(len(unique), -np.inf)
+        np.maximum.at(latest, pair_inverse.reshape(-1), time)
         old_stamp = self.stamp_[touched]
         stored_weight = np.where(
             np.isnan(old_stamp), 0.0, np.exp((np.nan_to_num(old_stamp) - t0) / self.tau)
@@ -919,6 +926,7 @@ class SpraySources:
             np.add.at(added, inverse[in_channel], view["increment"][in_channel])
             accumulated = sums[:, c] * stored_weight + added
             sums[:, c] = accumulated * np.exp(-(last - t0) / self.tau)
+        sums += self._rounding_shares(touched, last, unique, latest)
         self._store_sums(touched, sums, size)
         if self.keeps_peaks:
             peaks = self._peaks_of(touched)
@@ -931,9 +939,6 @@ class SpraySources:
         if self.pairs_owner_ is not None:
             return  # the owner keeps the pair table
         # Pair table: last time per (ip, channel, user); forget pairs faded below e^-20.
-        unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
-        latest = np.full(len(unique), -np.inf)
-        np.maximum.at(latest, pair_inverse.reshape(-1), time)
         table: np.ndarray = self.pair_keys_
         batch_keys: np.ndarray = unique
         if table.dtype == np.uint32:
@@ -946,12 +951,32 @@ class SpraySources:
             table,
             self.pair_last_,
             batch_keys,
-            latest,
+            encode(latest),  # (codes of times order as the times; no never here)
             float(time[-1]) - 20.0 * self.tau,
             self._pair_oldest,
         )
         # (a wide table whose large pairs were forgotten goes back to 32 bits)
         self.pair_keys_ = keys if keys.dtype == np.uint32 else stored_spray_keys(keys)
+
+    def _rounding_shares(
+        self, sources: Int64Array, stamp: FloatArray, pairs: Int64Array, latest: FloatArray
+    ) -> FloatArray:
+        """What moves each of ``sources``' sums (as of ``stamp``) when the ``pairs`` (sorted
+        batch keys, their latest tries ``latest``) are kept as tried at their stored time,
+        rounded down, instead: ``exp(-(stamp - floor(t)) / tau) - exp(-(stamp - t) / tau)``
+        per pair. A later try of the pair takes its share out again as the stored time reads
+        (``increment``), so the sums then hold no trace of the rounding: without this, each
+        retry would leave up to 1 s / tau (4e-6) of a share behind, for good."""
+        shares = np.zeros((len(sources), CHANNELS))
+        if len(pairs) == 0:
+            return shares
+        row = np.searchsorted(sources, pairs >> 33)  # (the group id: source, or account)
+        channel = (pairs >> 31) & 3
+        age = stamp[row] - latest
+        moved = np.exp(-(age + (latest - floor_seconds(latest))) / self.tau)
+        moved -= np.exp(-age / self.tau)
+        np.add.at(shares, (row, channel), moved)
+        return shares
 
     def _sums_of(self, sources: Int64Array) -> FloatArray:
         """The stored sums of ``sources`` as rows of the three channels (0 where none)."""
@@ -1054,7 +1079,9 @@ class SpraySources:
             return  # (a snapshot's own copy of the owner's pairs is the owner's to restore)
         keys = np.asarray(state["pair_keys"])  # (int64 in snapshots from before round 11)
         self.pair_keys_ = stored_spray_keys(wide_spray_keys(keys).astype(np.int64))
-        self.pair_last_ = np.asarray(state["pair_last"], dtype=np.float64)
+        # (float64 in snapshots from before whole seconds: rounded down as if learned; their
+        # sums keep the exact shares, which a later try takes out to within 4e-6)
+        self.pair_last_ = stored_times(state["pair_last"])
         self._pair_oldest = -np.inf
 
     def _gateway(self, view: dict[str, np.ndarray]) -> FloatArray:

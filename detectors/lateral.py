@@ -41,6 +41,15 @@ from detectors._pair_columns import (
     SharesUserHosts,
     wide_keys,
 )
+from detectors._seconds import (
+    NEVER,
+    NOT_SEEN,
+    SECONDS,
+    decode,
+    encode,
+    floor_seconds,
+    stored_times,
+)
 from detectors.base import (
     PairTable,
     Signals,
@@ -239,8 +248,12 @@ class DecayedTable:
         before = self.at(unique, latest)
         self.table.add(unique, latest)
         position = np.searchsorted(self.table.keys, unique)
-        self.table.counts[position] = before + added
-        self.table.last[position] = latest
+        # The table keeps ``latest`` rounded down to the second (``_seconds``): the value is
+        # kept as of that time, so that decaying it from there reads what decaying it from
+        # ``latest`` would (to rounding), not a second's decay less.
+        stored = floor_seconds(latest)
+        self.table.counts[position] = (before + added) * np.exp2((latest - stored) / self.half_life)
+        self.table.last[position] = encode(stored)
 
     def state(self, prefix: str) -> StateDict:
         return self.table.state(prefix)
@@ -257,7 +270,8 @@ class PairsSeen:
     popularity and a "learned" table keyed (left, right) for the baseline): learned pairs are a
     subset of the seen ones, so one sorted key array and one time column hold both. The keys may
     be shared with other detectors' tables (:mod:`detectors._pair_columns`): a shared key this
-    table never saw holds ``-inf`` and reads as not seen.
+    table never saw holds ``-inf`` and reads as not seen. Times are kept in whole seconds, rounded
+    down (:mod:`detectors._seconds`).
 
     >>> table = PairsSeen()
     >>> table.see(np.array([5, 9], dtype=np.int64))
@@ -268,7 +282,7 @@ class PairsSeen:
     """
 
     def __init__(self) -> None:
-        self.table = KeyedColumns(last=(np.float64, -np.inf))
+        self.table = KeyedColumns(last=(SECONDS, -np.inf))
 
     @property
     def keys(self) -> Int64Array:
@@ -276,8 +290,8 @@ class PairsSeen:
 
     @property
     def last(self) -> FloatArray:
-        last: FloatArray = self.table["last"]
-        return last
+        """Every key's last learned time (-inf: not seen, NaN: never learned; a copy)."""
+        return self.table.times("last")
 
     def __len__(self) -> int:
         return len(self.table)
@@ -294,8 +308,8 @@ class PairsSeen:
             return
         self.table.pairs.insert(keys)
         position = self.table.positions(sorted_unique(keys))
-        last = self.last
-        last[position] = np.where(last[position] == -np.inf, np.nan, last[position])
+        stored = self.table["last"]
+        stored[position] = np.where(stored[position] == NOT_SEEN, NEVER, stored[position])
 
     def learn(self, keys: Int64Array, times: FloatArray) -> None:
         """Last learned time = the latest of ``times`` per key (keys must have been seen)."""
@@ -305,13 +319,14 @@ class PairsSeen:
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, inverse, times)
         position = self.table.positions(unique)
-        self.last[position] = np.fmax(self.last[position], latest)
+        stored = decode(self.table["last"][position])
+        self.table.set_times("last", position, np.fmax(stored, latest))
 
     def state(self, prefix: str) -> StateDict:
-        return {**self.table.keys_state(f"{prefix}keys"), f"{prefix}last": self.last}
+        return {**self.table.keys_state(f"{prefix}keys"), f"{prefix}last": self.table["last"]}
 
     def load_state(self, state: StateDict, prefix: str) -> None:
-        last = np.asarray(state[f"{prefix}last"], dtype=np.float64)
+        last = np.asarray(state[f"{prefix}last"])  # (float64 before times were whole seconds)
         self.table.load_state(state, f"{prefix}keys", {"last": last})
 
     def load_two_tables(self, state: StateDict) -> None:
@@ -401,7 +416,7 @@ class _PairNovelty:
         # (held-back rows are not learned): the left entity's baseline
         self.edges_ = PairsSeen()
         # Whole counts are kept narrow (narrow_counts) and read back as float64.
-        self.left_first_ = np.empty(0, dtype=np.float64)
+        self.left_first_ = np.empty(0, dtype=SECONDS)  # whole seconds, rounded down (_seconds)
         self.left_count_ = narrow_counts([])
         self.left_distinct_ = narrow_counts([])
         self.right_first_ = np.empty(0, dtype=np.float64)
@@ -433,7 +448,7 @@ class _PairNovelty:
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
-        first_state = gather(self.left_first_, size_l, np.nan, left)
+        first_state = decode(gather(self.left_first_, size_l, NEVER, left))
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
         count_before = gather(self.left_count_, size_l, 0, left).astype(np.float64) + prior_left
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
@@ -605,8 +620,9 @@ class _PairNovelty:
         size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
         # Per-entity arrays are read and written at the batch's entities only: scratch arrays
         # the size of every entity seen cost a stream of fresh addresses more than its rows.
-        self.left_first_ = grow(self.left_first_, size_l, np.nan)
-        fold_extreme(self.left_first_, left, time)
+        self.left_first_ = grow(self.left_first_, size_l, NEVER)
+        # (codes order as the times they store, and never is the largest: the smallest code)
+        fold_extreme(self.left_first_, left, encode(time).astype(np.float64))
         self.left_count_ = bump_counts(self.left_count_, size_l, left)
         # Destination popularity and first-seen: every row.
         new_hosts = np.unique(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
@@ -696,8 +712,10 @@ class _PairNovelty:
                 seen >> 32, weights=state["seen_counts"], minlength=len(state["right_first"])
             )
             self.right_events_ = narrow_counts(events)
-        for name in ("left_first", "right_first", "right_recent", "right_last"):
+        for name in ("right_first", "right_recent", "right_last"):
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+        # (float64 in snapshots from before times were whole seconds: rounded down on load)
+        self.left_first_ = stored_times(state["left_first"])
         for name in ("left_count", "left_distinct", "right_users"):  # (float64 in older ones)
             setattr(self, f"{name}_", narrow_counts(state[name]))
         # Snapshots from before desktop popularity: every user of a host taken for a desktop
@@ -1035,10 +1053,10 @@ class _Fanout:
         # (entity, destination) -> last seen (NaN: never), and per pair (every pair is marked
         # when first seen, so one key array serves all three) the last "new in window" time
         # (NaN = none) and its value. A user's pairs may share their keys with other detectors
-        # (:class:`LateralFanoutUser`).
+        # (:class:`LateralFanoutUser`). Times in whole seconds, rounded down (``_seconds``).
         self.pairs_ = KeyedColumns(
-            last=(np.float64, np.nan),
-            mark_last=(np.float64, np.nan),
+            last=(SECONDS, np.nan),
+            mark_last=(SECONDS, np.nan),
             mark_value=(np.float64, -np.inf),
         )
         self.first_ = np.empty(0, dtype=np.float64)
@@ -1051,8 +1069,8 @@ class _Fanout:
 
     @property
     def mark_last_(self) -> FloatArray:
-        mark_last: FloatArray = self.marks_["mark_last"]
-        return mark_last
+        """The marks' times (NaN: no mark; a copy, stored in whole seconds)."""
+        return self.marks_.times("mark_last")
 
     @property
     def mark_value_(self) -> FloatArray:
@@ -1113,11 +1131,12 @@ class _Fanout:
             in_batch = np.zeros(size, dtype=np.bool_)
             in_batch[entity] = True
             owners = self.marks_.lefts()
-            old = (owners < size) & (self.mark_last_ > float(time.min()) - self.window)
+            mark_last = self.mark_last_
+            old = (owners < size) & (mark_last > float(time.min()) - self.window)
             old &= in_batch[np.minimum(owners, size - 1)]
-            order = np.argsort(self.mark_last_[old], kind="stable")
+            order = np.argsort(mark_last[old], kind="stable")
             old_entity = owners[old][order]
-            old_time = self.mark_last_[old][order]
+            old_time = mark_last[old][order]
             old_value = self.mark_value_[old][order]
         else:
             old_entity = np.empty(0, dtype=np.int64)
@@ -1223,22 +1242,27 @@ class _Fanout:
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
         position = self._mark_positions(view["keys"][marked])
-        np.fmax.at(self.mark_last_, position, time[marked])
+        touched, inverse = np.unique(position, return_inverse=True)
+        latest = np.full(len(touched), -np.inf)
+        np.maximum.at(latest, inverse.reshape(-1), time[marked])
+        stored = decode(self.marks_["mark_last"][touched])
+        self.marks_.set_times("mark_last", touched, np.fmax(stored, latest))
         # The latest mark of each pair carries its value (rows are in time order).
         self.mark_value_[position] = value[marked]
 
     def state(self) -> StateDict:
         state = self.pairs_.keys_state("pairs_keys")
         state.update(pairs_last=self.pairs_["last"])
-        state.update(mark_last=self.mark_last_, mark_value=self.mark_value_)
+        state.update(mark_last=self.marks_["mark_last"], mark_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        last = np.asarray(state["pairs_last"], dtype=np.float64)
+        # (times: uint32 whole seconds, or float64 from before, rounded down on load)
+        last = np.asarray(state["pairs_last"])
         if "mark_last" in state:
-            mark_last = np.asarray(state["mark_last"], dtype=np.float64)
+            mark_last = np.asarray(state["mark_last"])
             mark_value = np.asarray(state["mark_value"], dtype=np.float64)
         else:  # a snapshot with marks in a table of their own (their pairs are all in pairs_)
             keys = np.asarray(state["pairs_keys"], dtype=np.int64)
@@ -1440,7 +1464,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         # marked pairs only, with keys of its own.
         self.pairs_ = KeyedColumns(seen=(np.uint8, 0))
         self.desk_marks_ = KeyedColumns(
-            mark_last=(np.float64, np.nan),
+            mark_last=(SECONDS, np.nan),
             mark_value=(np.float64, -np.inf),
         )
 
@@ -1473,7 +1497,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         state = self.pairs_.keys_state("pairs_keys")
         state.update(pairs_seen=self.pairs_["seen"])
         state.update(desk_keys=self.desk_marks_.pairs.stored)
-        state.update(desk_last=self.mark_last_, desk_value=self.mark_value_)
+        state.update(desk_last=self.marks_["mark_last"], desk_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
         return state
 
@@ -1482,7 +1506,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         if "pairs_seen" in state:
             seen = np.asarray(state["pairs_seen"], dtype=np.uint8)
             marks = wide_keys(np.asarray(state["desk_keys"]))
-            mark_last = np.asarray(state["desk_last"], dtype=np.float64)
+            mark_last = np.asarray(state["desk_last"])  # (float64 before whole seconds)
             mark_value = np.asarray(state["desk_value"], dtype=np.float64)
         else:  # main's layout up to round 9: last seen and the marks aligned with every pair
             last = np.asarray(state["pairs_last"], dtype=np.float64)

@@ -76,6 +76,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._pair_columns import KeyedColumns, SharesUserHosts
+from detectors._seconds import SECONDS
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -361,7 +362,8 @@ class RemoteExecution(SharesUserHosts):
         # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
         # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
         # the other detectors of the same remote logons (:mod:`detectors._pair_columns`).
-        self.logons_ = KeyedColumns(last=(np.float64, np.nan), src=(np.uint32, int(NO_SOURCE)))
+        # (last: whole seconds, rounded down: detectors._seconds)
+        self.logons_ = KeyedColumns(last=(SECONDS, np.nan), src=(np.uint32, int(NO_SOURCE)))
         self.origin_ = DecayedTable(self.habit_half_life)  # source -> decayed artefacts from it
         self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)  # source -> accounts
@@ -751,7 +753,7 @@ class RemoteExecution(SharesUserHosts):
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        last = np.asarray(state["logons_last"], dtype=np.float64)
+        last = np.asarray(state["logons_last"])  # (float64 before whole seconds: rounded down)
         src = np.asarray(state.get("logon_src", np.full(len(last), NO_SOURCE)), dtype=np.uint32)
         self.logons_.load_state(state, "logons_keys", {"last": last, "src": src})
         self.habits_.load_state(state, "habits_")
