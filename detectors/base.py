@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
-from detectors._seconds import SECONDS, decode, encode, stored_times
+from detectors._seconds import NEVER, SECONDS, decode, encode, stored_times
 from detectors._sort import stable_argsort
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
@@ -380,6 +380,24 @@ def fold_extreme(
     finite = np.isfinite(extreme)
     rows, extreme = rows[finite], extreme[finite]
     stored[rows] = (np.fmax if largest else np.fmin)(stored[rows], extreme)
+
+
+def gather_times(stored: np.ndarray, size: int, index: np.ndarray) -> FloatArray:
+    """:func:`gather` of a per-entity time column kept in whole seconds
+    (:mod:`detectors._seconds`), read as ``float64`` (NaN: never).
+
+    >>> gather_times(encode(np.array([5.5, np.nan])), 3, np.array([0, 1, 2])).tolist()
+    [5.0, nan, nan]
+    """
+    return decode(gather(stored, size, NEVER, index))
+
+
+def fold_first_times(stored: np.ndarray, index: np.ndarray, times: FloatArray) -> None:
+    """In place: each entity in ``index`` keeps the earliest of its stored time (whole seconds,
+    :data:`NEVER` for none) and its ``times``, rounded down. Codes order as the times they
+    store and "never" is the largest, so the smallest code is the earliest time (the floor of
+    the earliest is the earliest floor)."""
+    fold_extreme(stored, index, encode(times).astype(np.float64))
 
 
 class PairTable:

@@ -89,16 +89,17 @@ _INTERRUPT_MARKERS = ("50074", "50076", "50079", "50158", "500121", "mfa")
 
 def merge_pair_times(
     keys: np.ndarray,
-    last: FloatArray,
+    last: np.ndarray,
     unique: np.ndarray,
-    latest: FloatArray,
+    latest: np.ndarray,
     cutoff: float,
     oldest: float,
-) -> tuple[np.ndarray, FloatArray, float]:
+) -> tuple[np.ndarray, np.ndarray, float]:
     """The sorted pair table ``keys`` / ``last`` with the batch's sorted distinct pairs
     ``unique`` and their latest times folded in (the later time of a known pair; new pairs
     inserted in order), then the pairs last seen before ``cutoff`` forgotten; and a new lower
-    bound of the times.
+    bound of the times. Times are any type that orders as they do (``_seconds`` codes of
+    times, none of them "never", are kept as they come).
 
     ``oldest`` is a lower bound of ``last`` (-inf when unknown): while ``cutoff`` does not pass
     it, no pair can be forgotten and the pass over the whole table that looks for them is
@@ -764,7 +765,7 @@ class SpraySources:
         self.pair_keys_: np.ndarray = np.empty(0, dtype=np.uint32)
         # Last time of each pair, in whole seconds rounded down (detectors._seconds); the sums
         # hold each pair's share as of that stored time (see ``learn``).
-        self.pair_last_ = np.empty(0, dtype=SECONDS)
+        self.pair_last_: np.ndarray = np.empty(0, dtype=SECONDS)
         # A lower bound of pair_last_ (-inf: unknown), so that a batch that forgets no pair
         # skips the pass that looks for them (merge_pair_times). Derived, not state.
         self._pair_oldest = -np.inf
@@ -1079,10 +1080,18 @@ class SpraySources:
             return  # (a snapshot's own copy of the owner's pairs is the owner's to restore)
         keys = np.asarray(state["pair_keys"])  # (int64 in snapshots from before round 11)
         self.pair_keys_ = stored_spray_keys(wide_spray_keys(keys).astype(np.int64))
-        # (float64 in snapshots from before whole seconds: rounded down as if learned; their
-        # sums keep the exact shares, which a later try takes out to within 4e-6)
-        self.pair_last_ = stored_times(state["pair_last"])
+        exact = np.asarray(state["pair_last"])
+        self.pair_last_ = stored_times(exact)
         self._pair_oldest = -np.inf
+        if exact.dtype != SECONDS and len(exact):
+            # From before whole seconds: the sums hold each pair's exact share; rounded down as
+            # ``learn`` keeps them (a reader of these pairs, ``credential_stuffing``, keeps the
+            # exact shares of a subset it cannot tell here: up to 4e-6 each, fading out).
+            pairs = wide_spray_keys(np.asarray(state["pair_keys"])).astype(np.int64)
+            sources = np.unique(pairs >> 33)
+            stamp = self.stamp_[sources]
+            shares = self._rounding_shares(sources, stamp, pairs, exact.astype(np.float64))
+            self._store_sums(sources, self._sums_of(sources) + shares, len(self.sums_))
 
     def _gateway(self, view: dict[str, np.ndarray]) -> FloatArray:
         """Distinct accounts that also sign in successfully from the source (a shared NAT)."""

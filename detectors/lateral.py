@@ -59,7 +59,9 @@ from detectors.base import (
     changes_state,
     flagged_signals,
     fold_extreme,
+    fold_first_times,
     gather,
+    gather_times,
     group_cumsum_before,
     group_order,
     grow,
@@ -261,6 +263,10 @@ class DecayedTable:
     @changes_state
     def load_state(self, state: StateDict, prefix: str) -> None:
         self.table.load_state(state, prefix)
+        last = np.asarray(state[f"{prefix}last"])
+        if last.dtype != SECONDS:  # (exact times, from before whole seconds: as ``accumulate``)
+            rounded = np.nan_to_num(last - floor_seconds(last))
+            self.table.counts = self.table.counts * np.exp2(rounded / self.half_life)
 
 
 class PairsSeen:
@@ -448,7 +454,7 @@ class _PairNovelty:
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
-        first_state = decode(gather(self.left_first_, size_l, NEVER, left))
+        first_state = gather_times(self.left_first_, size_l, left)
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
         count_before = gather(self.left_count_, size_l, 0, left).astype(np.float64) + prior_left
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
@@ -621,8 +627,7 @@ class _PairNovelty:
         # Per-entity arrays are read and written at the batch's entities only: scratch arrays
         # the size of every entity seen cost a stream of fresh addresses more than its rows.
         self.left_first_ = grow(self.left_first_, size_l, NEVER)
-        # (codes order as the times they store, and never is the largest: the smallest code)
-        fold_extreme(self.left_first_, left, encode(time).astype(np.float64))
+        fold_first_times(self.left_first_, left, time)
         self.left_count_ = bump_counts(self.left_count_, size_l, left)
         # Destination popularity and first-seen: every row.
         new_hosts = np.unique(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
@@ -1059,7 +1064,7 @@ class _Fanout:
             mark_last=(SECONDS, np.nan),
             mark_value=(np.float64, -np.inf),
         )
-        self.first_ = np.empty(0, dtype=np.float64)
+        self.first_ = np.empty(0, dtype=SECONDS)  # first seen, whole seconds (_seconds)
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
 
     @property
@@ -1148,7 +1153,7 @@ class _Fanout:
         )
         fanout = np.zeros(n)
         fanout[marked] = windows.counts()[len(old_entity) :]
-        first_state = gather(self.first_, size, np.nan, entity)
+        first_state = gather_times(self.first_, size, entity)
         _, first_row = group_order(entity)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
         mature = time - first_seen >= self.learning_days * DAY
@@ -1217,12 +1222,9 @@ class _Fanout:
             return
         entity, time = view["entity"], view["time"]
         size = int(entity.max()) + 1
-        self.first_ = grow(self.first_, size, np.nan)
+        self.first_ = grow(self.first_, size, NEVER)
         self.envelope_ = grow(self.envelope_, size, -np.inf)
-        first_time = np.full(len(self.first_), np.inf)
-        np.minimum.at(first_time, entity, time)
-        touched = np.isfinite(first_time)
-        self.first_[touched] = np.fmin(self.first_[touched], first_time[touched])
+        fold_first_times(self.first_, entity, time)
         self._see(view["keys"], time)
         horizon = float(time.max()) - self.window
         # Counts whose window has passed join the envelope (state marks first: a batch mark of
@@ -1276,7 +1278,7 @@ class _Fanout:
             mark_value[at] = np.asarray(state["marks_counts"], dtype=np.float64)
         columns = {"last": last, "mark_last": mark_last, "mark_value": mark_value}
         self.pairs_.load_state(state, "pairs_keys", columns)
-        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
 
 
@@ -1522,7 +1524,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
             marks = aligned[has]
         columns = {"mark_last": mark_last, "mark_value": mark_value}
         self.desk_marks_.load_state({"keys": marks}, "keys", columns)
-        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:

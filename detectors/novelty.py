@@ -29,6 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors.base import (
     CountTable,
     Signals,
@@ -37,8 +38,9 @@ from detectors.base import (
     bump_counts,
     changes_state,
     find_sorted,
-    fold_extreme,
+    fold_first_times,
     gather,
+    gather_times,
     group_cumsum_before,
     group_order,
     grow,
@@ -116,7 +118,8 @@ class NoveltyDetector:
         # Whole counts are kept in the narrowest unsigned type that holds them (narrow_counts):
         # the same numbers in 1-2 bytes instead of 8; they are read back as float64.
         self.value_entities_ = narrow_counts([])  # distinct entities seen per value
-        self.entity_first_ = np.empty(0, dtype=np.float64)  # first seen time, NaN = never
+        # First seen time in whole seconds, rounded down (detectors._seconds; NEVER = never).
+        self.entity_first_ = np.empty(0, dtype=SECONDS)
         self.entity_count_ = narrow_counts([])  # events seen
         self.entity_distinct_ = narrow_counts([])  # distinct attribute values
         # Events per UTC hour of day, a row only for the entities this detector saw (sorted ids
@@ -150,7 +153,7 @@ class NoveltyDetector:
         stored_pairs = self.pairs_.lookup(keys)
         stored = stored_pairs["learned"]
         size = int(entity.max()) + 1 if len(entity) else 0
-        first_state = gather(self.entity_first_, size, np.nan, entity)
+        first_state = gather_times(self.entity_first_, size, entity)
         count_state = gather(self.entity_count_, size, 0, entity).astype(np.float64)
         distinct_state = gather(self.entity_distinct_, size, 0, entity).astype(np.float64)
 
@@ -323,10 +326,10 @@ class NoveltyDetector:
             return
         entity = view["entity"]
         size = int(entity.max()) + 1
-        self.entity_first_ = grow(self.entity_first_, size, np.nan)
+        self.entity_first_ = grow(self.entity_first_, size, NEVER)
         time = view["time"]
         # First-seen and event counts include flagged events: the entity was active.
-        fold_extreme(self.entity_first_, entity, time)
+        fold_first_times(self.entity_first_, entity, time)
         self.entity_count_ = bump_counts(self.entity_count_, size, entity)
         attribute = view["attribute"]
         self.value_entities_ = bump_counts(
@@ -390,7 +393,7 @@ class NoveltyDetector:
                 self.pairs_.merge_pair_table(state, "habitual_", "usual_days", "usual_last")
         # (older snapshots hold the whole counts as float64: the same numbers, narrowed)
         self.value_entities_ = narrow_counts(state["value_entities"])
-        self.entity_first_ = np.asarray(state["entity_first"], dtype=np.float64)
+        self.entity_first_ = stored_times(state["entity_first"])  # (float64 before: rounded)
         self.entity_count_ = narrow_counts(state["entity_count"])
         self.entity_distinct_ = narrow_counts(state["entity_distinct"])
         # State saved before release from quarantine existed: no hours, no habitual values yet.

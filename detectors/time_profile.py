@@ -43,7 +43,16 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
-from detectors.base import Signals, StateDict, fold_extreme, gather, group_order, grow
+from detectors._seconds import NEVER, SECONDS, stored_times
+from detectors.base import (
+    Signals,
+    StateDict,
+    fold_first_times,
+    gather,
+    gather_times,
+    group_order,
+    grow,
+)
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -157,7 +166,7 @@ class RareTimeOfWeek:
         # 672 a user.
         self.profile_ = SparseProfiles()
         self.stamp_ = np.empty(0, dtype=np.float64)  # time the user's profile refers to
-        self.first_ = np.empty(0, dtype=np.float64)  # first activity
+        self.first_ = np.empty(0, dtype=SECONDS)  # first activity, whole seconds (_seconds)
         self.count_ = np.empty(0, dtype=np.float64)  # events seen (held back or not)
         self.surprise_ = np.empty(0, dtype=np.float64)  # last surprising event (cooldown)
         self.tenant_profile_ = np.zeros((0, BINS), dtype=np.float64)
@@ -205,7 +214,7 @@ class RareTimeOfWeek:
         tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
         tenant_stamp = gather(self.tenant_stamp_, tenant_size, np.nan, tenant)
         prior, first_row = group_order(user.astype(np.int64))
-        first_state = gather(self.first_, size, np.nan, user)
+        first_state = gather_times(self.first_, size, user)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
         count_before = gather(self.count_, size, 0.0, user) + prior
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
@@ -360,8 +369,8 @@ class RareTimeOfWeek:
             self.tau,
         )
         # Per-user state: the batch's users only (not scratch arrays of every user seen).
-        self.first_ = grow(self.first_, size, np.nan)
-        fold_extreme(self.first_, user, time)
+        self.first_ = grow(self.first_, size, NEVER)
+        fold_first_times(self.first_, user, time)
         self.count_ = grow(self.count_, size, 0.0)
         self.count_[present] += np.bincount(local.reshape(-1), minlength=len(present))
         self.surprise_ = grow(self.surprise_, size, np.nan)
@@ -400,7 +409,7 @@ class RareTimeOfWeek:
                 np.asarray(state["profile_values"], dtype=np.float32),
             )
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
-        self.first_ = np.asarray(state["first"], dtype=np.float64)
+        self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
         self.count_ = np.asarray(state["count"], dtype=np.float64)
         self.surprise_ = np.asarray(state["surprise"], dtype=np.float64)
         self.tenant_profile_ = np.asarray(state["tenant_profile"], dtype=np.float64).reshape(

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from detectors._pair_columns import KeyedColumns, wide_keys
+from detectors._seconds import SECONDS, decode, floor_seconds
 from detectors.base import CountTable
 from detectors.engine import Engine
 from detectors.failed_logons import FailedLogonSurprise, SpraySources, wide_spray_keys
@@ -49,19 +50,37 @@ def as_float(array: np.ndarray) -> np.ndarray:
     return np.asarray(array, dtype=np.float64)
 
 
+def is_stored_time(table: str, value: np.ndarray) -> bool:
+    """Whether a state array holds times as whole seconds (``detectors._seconds`` codes)."""
+    return value.dtype == SECONDS and table.endswith(("last", "first"))
+
+
 def test_arrays_kept_by_name_keep_their_values(
     saved: dict[str, dict[str, np.ndarray]], engine: Engine
 ) -> None:
     compared = 0
     for detector in engine.detectors:
-        for table, value in detector.state().items():
+        state = detector.state()
+        for table, value in state.items():
             old = saved.get(detector.name, {}).get(table)  # (detectors added since: none)
             if old is None or table in SPARSE:
+                continue
+            time_name = table.removesuffix("counts") + "last"
+            if value.dtype == np.float64 and is_stored_time(time_name, state.get(time_name, old)):
+                # Decayed values (DecayedTable), now as of their time rounded down: up by at
+                # most a second's decay.
+                assert (value >= old).all(), f"{detector.name}/{table}"
+                np.testing.assert_allclose(value, old, rtol=1e-6, err_msg=f"{detector.name}")
+                compared += 1
                 continue
             if table == "pair_keys" and isinstance(detector, SpraySources):  # (round 11)
                 value = wide_spray_keys(value)
             elif table.endswith("keys") and value.dtype == np.uint32:  # pair keys in 32 bits
                 value = wide_keys(value)
+            elif is_stored_time(table, value):  # float64 there, whole seconds rounded down here
+                value, old = decode(value), floor_seconds(as_float(old))
+                real = as_float(saved[detector.name][table])
+                assert not (value > real).any()  # (never later; NaN stays NaN below)
             np.testing.assert_array_equal(
                 as_float(value), as_float(old), err_msg=f"{detector.name}/{table}"
             )
@@ -136,7 +155,7 @@ def test_lateral_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine:
         np.testing.assert_array_equal(table.keys, np.union1d(transposed, old["pairs_keys"]))
         found, last = table.lookup(old["pairs_keys"])
         assert found.all()
-        np.testing.assert_array_equal(last, old["pairs_last"])
+        np.testing.assert_array_equal(last, floor_seconds(old["pairs_last"]))  # (whole seconds)
         unlearned = np.setdiff1d(table.keys, old["pairs_keys"])
         assert np.isnan(table.lookup(unlearned)[1]).all()
         events = np.bincount(seen >> 32, weights=old["seen_counts"])
@@ -149,7 +168,7 @@ def test_lateral_tables_are_one(saved: dict[str, dict[str, np.ndarray]], engine:
         assert isinstance(pairs, KeyedColumns)
         at = np.searchsorted(pairs.keys, old["marks_keys"])
         np.testing.assert_array_equal(pairs.keys[at], old["marks_keys"])
-        np.testing.assert_array_equal(detector.mark_last_[at], old["marks_last"])
+        np.testing.assert_array_equal(detector.mark_last_[at], floor_seconds(old["marks_last"]))
         np.testing.assert_array_equal(detector.mark_value_[at], old["marks_counts"])
 
 
@@ -157,11 +176,17 @@ def test_spray_copy_is_dropped(saved: dict[str, dict[str, np.ndarray]], engine: 
     reader = next(d for d in engine.detectors if d.name == "success_after_spray")
     owner = next(d for d in engine.detectors if d.name == "password_spray")
     assert reader.state() == {}
-    for table in ("stamp", "pair_last"):  # the copy was identical
-        np.testing.assert_array_equal(saved["success_after_spray"][table], owner.state()[table])
-    # (every channel of every source there; the failure channels sparse here: the same sums)
+    # The copy was identical (the pair times now in whole seconds, rounded down).
+    old_copy = saved["success_after_spray"]
+    np.testing.assert_array_equal(old_copy["stamp"], owner.state()["stamp"])
+    pair_last = decode(owner.state()["pair_last"])
+    np.testing.assert_array_equal(floor_seconds(old_copy["pair_last"]), pair_last)
+    # (every channel of every source there; the failure channels sparse here: the same sums,
+    # but for each pair's share as of its time rounded down: less by at most 1 s / tau a pair)
     sources = np.arange(len(owner.sums_), dtype=np.int64)
-    np.testing.assert_array_equal(saved["success_after_spray"]["sums"], owner._sums_of(sources))
+    sums, old_sums = owner._sums_of(sources), saved["success_after_spray"]["sums"].reshape(-1, 3)
+    assert (sums <= old_sums).all()
+    np.testing.assert_allclose(sums, old_sums, rtol=0, atol=len(owner.pair_last_) / owner.tau)
     # (the keys int64 there, in 32 bits here: the same pairs)
     keys = wide_spray_keys(owner.state()["pair_keys"])
     np.testing.assert_array_equal(saved["success_after_spray"]["pair_keys"], keys)

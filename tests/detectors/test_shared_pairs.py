@@ -17,6 +17,7 @@ import pytest
 
 from detectors import registry
 from detectors._pair_columns import KeyedColumns
+from detectors._seconds import floor_seconds
 from detectors.base import Detector
 from detectors.batch import SEPARATOR, BatchBuilder, Vocabulary
 from detectors.engine import Engine
@@ -157,15 +158,15 @@ def test_main_snapshot_loads_every_value(tmp_path: Path) -> None:
     assert isinstance(fanout, LateralFanoutUser)
     keys = saved["lateral_fanout_user/pairs_keys"]
     for column, old in (("last", "pairs_last"), ("mark_last", "mark_last")):
-        got = fanout.pairs_.get(column, keys)
-        np.testing.assert_array_equal(got, saved[f"lateral_fanout_user/{old}"])
+        got = fanout.pairs_.get(column, keys)  # (times: whole seconds, rounded down)
+        np.testing.assert_array_equal(got, floor_seconds(saved[f"lateral_fanout_user/{old}"]))
     got = fanout.pairs_.get("mark_value", keys)
     np.testing.assert_array_equal(got, saved["lateral_fanout_user/mark_value"])
     host = by_name["lateral_new_host"]
     assert isinstance(host, LateralNewHost)
     seen, last = host.edges_.lookup(saved["lateral_new_host/edges_keys"])
     assert seen.all()
-    np.testing.assert_array_equal(last, saved["lateral_new_host/edges_last"])
+    np.testing.assert_array_equal(last, floor_seconds(saved["lateral_new_host/edges_last"]))
     chain = by_name["login_chain"]
     assert isinstance(chain, LoginChain)
     counts = chain.reached_.get("counts", saved["login_chain/reached_keys"])
@@ -176,7 +177,7 @@ def test_main_snapshot_loads_every_value(tmp_path: Path) -> None:
     assert isinstance(remote, RemoteExecution)
     logons = saved["remote_exec/logons_keys"]
     np.testing.assert_array_equal(
-        remote.logons_.get("last", logons), saved["remote_exec/logons_last"]
+        remote.logons_.get("last", logons), floor_seconds(saved["remote_exec/logons_last"])
     )
     np.testing.assert_array_equal(remote.logons_.get("src", logons), saved["remote_exec/logon_src"])
     # and it saves in the shared layout, which loads back the same
@@ -203,7 +204,7 @@ def test_own_keys_that_differ_are_merged(tmp_path: Path) -> None:
     assert engine.load(tmp_path)
     remote = next(d for d in engine.detectors if isinstance(d, RemoteExecution))
     np.testing.assert_array_equal(
-        remote.logons_.get("last", keys[kept]), arrays["remote_exec/logons_last"]
+        remote.logons_.get("last", keys[kept]), floor_seconds(arrays["remote_exec/logons_last"])
     )
     assert np.isnan(remote.logons_.get("last", keys[~kept])).all()
     assert (remote.logons_.get("src", keys[~kept]) == NO_SOURCE).all()
@@ -279,7 +280,8 @@ def test_keys_saved_by_a_detector_not_run_still_restore(
     expected = tables(full)
     assert left_out not in tables(part)
     for name, table in tables(part).items():
-        for column, values in expected[name].columns.items():
+        for column in expected[name].columns:  # (as read: time columns in float64)
+            values = expected[name].get(column, keys)
             np.testing.assert_array_equal(table.get(column, keys), values, err_msg=name)
     part.save(tmp_path / "part")
     again = Engine()
@@ -289,7 +291,8 @@ def test_keys_saved_by_a_detector_not_run_still_restore(
             for column, fill in table.fills.items():
                 np.testing.assert_array_equal(table.get(column, keys), np.full(len(keys), fill))
             continue
-        for column, values in expected[name].columns.items():
+        for column in expected[name].columns:  # (as read: time columns in float64)
+            values = expected[name].get(column, keys)
             np.testing.assert_array_equal(table.get(column, keys), values, err_msg=name)
 
 
@@ -310,5 +313,6 @@ def test_keys_saved_by_the_desktop_fanout_restore_without_it(
     keys = expected["login_chain"].keys
     assert len(keys) > 0
     for name, table in tables(part).items():
-        for column, values in expected[name].columns.items():
+        for column in expected[name].columns:  # (as read: time columns in float64)
+            values = expected[name].get(column, keys)
             np.testing.assert_array_equal(table.get(column, keys), values, err_msg=name)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from detectors._pair_columns import wide_keys
+from detectors._seconds import decode, floor_seconds
 from detectors.base import CountTable, pair_keys
 from detectors.engine import Engine
 from detectors.failed_logons import PasswordSpray, wide_spray_keys
@@ -74,7 +75,7 @@ def test_main_desktop_fanout_snapshot_loads_every_value() -> None:
     marked = ~np.isnan(mark_last)
     assert 0 < marked.sum() < len(marked)  # (the fixture has marks, and pairs without one)
     np.testing.assert_array_equal(detector.desk_marks_.keys, keys[marked])
-    np.testing.assert_array_equal(detector.mark_last_, mark_last[marked])
+    np.testing.assert_array_equal(detector.mark_last_, floor_seconds(mark_last[marked]))
     np.testing.assert_array_equal(
         detector.mark_value_, saved["lateral_rdp_fanout/mark_value"][marked]
     )
@@ -169,10 +170,16 @@ def test_round11_tables_narrow_on_load() -> None:
     np.testing.assert_array_equal(
         wide_spray_keys(spray.pair_keys_), saved["password_spray/pair_keys"]
     )
-    np.testing.assert_array_equal(spray.pair_last_, saved["password_spray/pair_last"])
+    # (times in whole seconds, rounded down)
+    np.testing.assert_array_equal(
+        decode(spray.pair_last_), floor_seconds(saved["password_spray/pair_last"])
+    )
     dense = saved["password_spray/sums"].reshape(-1, 3)
     sources = np.arange(len(dense), dtype=np.int64)
-    np.testing.assert_array_equal(spray._sums_of(sources), dense)
+    # (each pair's share as of its time rounded down: less by at most 1 s / tau a pair)
+    sums = spray._sums_of(sources)
+    assert (sums <= dense).all() and (sums < dense).any()
+    np.testing.assert_allclose(sums, dense, rtol=0, atol=len(spray.pair_last_) / spray.tau)
     assert 0 < len(spray.fail_ips_) < len(dense)  # (some sources fail, not all)
     chain = by_name["login_chain"]
     assert isinstance(chain, LoginChain)
