@@ -19,10 +19,12 @@ is less news than an account that never ran any). ``net.exe`` is not among them:
 alone cannot tell ``net group "Domain Admins" /domain`` from the ``net use`` of every logon
 script and the ``net stop`` of every service restart (the event carries no command line).
 
-Every run is learned (the first is the news; the next ones are its repeats, which the risk layer
-counts once anyway), so batch scoring equals one-by-one scoring with no fixed point. Machine
-accounts (``HOST$``) and null sessions are not judged. State: the (account, tool) pairs seen,
-the accounts per (tenant, tool), each account's count of tools, each tenant's first process.
+A flagged run is not learned (flagged behaviour does not become normal by itself: the account
+is not one of the tool's runners, nor does the tool count among its own); once an account's
+flagged runs of a tool came on ``release_days`` (3) distinct UTC days it is taken for the
+account's habit and learned. Machine accounts (``HOST$``) and null sessions are not judged.
+State: the (account, tool) pairs learned, the accounts per (tenant, tool), each account's count
+of tools, each tenant's first process start, and the flagged pairs' days.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._decay import settle
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -49,7 +52,7 @@ from detectors.base import (
     narrow_counts,
     pair_keys,
 )
-from detectors.batch import BatchBuilder, BoolArray, EventBatch
+from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.lateral import DAY, NOT_USERS, value_mask
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -99,7 +102,7 @@ class Discovery:
     >>> signals = detector.score(builder.build([run(11, "alice", "nltest.exe"),
     ...                                         run(11, "alice", "whoami.exe")]), builder)
     >>> [round(float(p), 1) for p in signals.points]
-    [25.0, 10.0]
+    [25.0, 20.0]
     >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
     alice ran nltest on app01, a discovery tool it never ran (nor did any other account of the
     tenant in 11 days)
@@ -116,12 +119,16 @@ class Discovery:
         points: float = 25.0,
         peer_scale: float = 4.0,
         min_points: float = 3.0,
+        release_days: int = 3,
     ) -> None:
         if learning_days < 0 or not 0 < points <= 100 or peer_scale <= 0 or min_points < 0:
             raise ValueError(
                 f"{self.name}: learning_days >= 0, 0 < points <= 100, peer_scale > 0, "
                 "min_points >= 0"
             )
+        if release_days < 1:
+            raise ValueError(f"{self.name}: release_days >= 1")
+        self.release_days = release_days
         self.learning_days = learning_days
         self.points = points
         self.peer_scale = peer_scale
@@ -130,6 +137,8 @@ class Discovery:
         self.peers_ = PairTable(WHOLE_COUNTS, times=False)  # (tenant, tool) -> accounts
         self.tools_ = narrow_counts([])  # per account: distinct tools run
         self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: first process seen
+        # Pairs with flagged runs: distinct UTC days of them, the last one's time.
+        self.flagged_days_ = PairTable(WHOLE_COUNTS)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -169,33 +178,56 @@ class Discovery:
         n = len(rows)
         user = user_all[rows].astype(np.int64)
         time = batch.time[rows]
+        day = np.floor(time / DAY)
         keys = pair_keys(user, tool)
-        seen_state = self.pairs_.lookup(keys)[0] > 0
-        _, first_pair_row = group_order(keys)
-        new_pair = ~seen_state & (first_pair_row == np.arange(n))
+        known_state = self.pairs_.lookup(keys)[0] > 0
         peer_keys = pair_keys(tenant, tool)
-        peers = self.peers_.lookup(peer_keys)[0] + group_cumsum_before(
-            peer_keys, new_pair.astype(np.float64)
-        )
+        peers_state = self.peers_.lookup(peer_keys)[0]
         size_u = int(user.max()) + 1 if n else 0
-        own = gather(self.tools_, size_u, 0, user).astype(np.float64)
-        own += group_cumsum_before(user, new_pair.astype(np.float64))
-        points = self.points / (1.0 + peers / self.peer_scale) / (1.0 + own)
+        own_state = gather(self.tools_, size_u, 0, user).astype(np.float64)
         mature = time - tenant_first >= self.learning_days * DAY
-        flagged = new_pair & mature & (points >= self.min_points)
+        # Distinct UTC days with flagged runs of the pair so far (state), the last one's day.
+        stored_days, stored_last = self.flagged_days_.lookup(keys)
+        stored_last_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
+        stored_today = (stored_days > 0) & (stored_last_day == day)
+        day_key = keys * 100_000 + day.astype(np.int64)  # (tool ids are small: no overflow)
+
+        def judge(flags: BoolArray) -> dict[str, np.ndarray]:
+            learned = ~flags
+            known = known_state | (group_cumsum_before(keys, learned.astype(np.float64)) > 0)
+            # The first learned run of a pair makes the account one of the tool's runners and
+            # adds to its own tools; flagged runs do neither until they are released.
+            _, first_learned = group_order(np.where(learned, keys, -1 - np.arange(n)))
+            new_learned = learned & ~known_state & (first_learned == np.arange(n))
+            peers = peers_state + group_cumsum_before(peer_keys, new_learned.astype(np.float64))
+            own = own_state + group_cumsum_before(user, new_learned.astype(np.float64))
+            points = self.points / (1.0 + peers / self.peer_scale) / (1.0 + own)
+            # Flagged days before each row's day: every run of the third day is still a
+            # finding, the fourth day's are the account's habit (released, learned).
+            _, first_of_day = group_order(np.where(flags, day_key, -1 - np.arange(n)))
+            new_day = flags & (first_of_day == np.arange(n)) & (day != stored_last_day)
+            marked_today = group_cumsum_before(day_key, new_day.astype(np.float64))
+            days = stored_days - stored_today + group_cumsum_before(keys, new_day.astype(float))
+            days -= marked_today
+            flagged = ~known & mature & (points >= self.min_points) & (days < self.release_days)
+            return {"flagged": flagged, "peers": peers, "own": own, "points": points}
+
+        flagged = settle(lambda flags: judge(flags)["flagged"], n)
+        judged = judge(flagged)
         return {
             "rows": rows,
             "user": user,
             "tool": tool,
             "time": time,
+            "day": day,
             "keys": keys,
             "peer_keys": peer_keys,
-            "new_pair": new_pair,
-            "peers": peers,
-            "own": own,
+            "known_state": known_state,
+            "peers": judged["peers"],
+            "own": judged["own"],
             "tenant_first": tenant_first,
             "flagged": flagged,
-            "points": points,
+            "points": judged["points"],
             "every_tenant": tenant_every,
             "every_time": batch.time[every],
         }
@@ -243,13 +275,33 @@ class Discovery:
         rows = view["rows"]
         if len(rows) == 0:
             return
-        learned = view["new_pair"] & ~held_back[rows]
-        if not learned.any():
+        flagged = view["flagged"]
+        if flagged.any():
+            self._learn_flagged_days(view["keys"][flagged], view["time"][flagged])
+        learned = ~flagged & ~held_back[rows]
+        keys = view["keys"]
+        # each pair once: its first learned run, when the pair was not learned before
+        _, first = np.unique(np.where(learned, keys, -1 - np.arange(len(keys))), return_index=True)
+        new = np.zeros(len(keys), dtype=np.bool_)
+        new[first] = True
+        new &= learned & ~view["known_state"]
+        if not new.any():
             return
-        user = view["user"][learned]
-        self.pairs_.add(view["keys"][learned], view["time"][learned])
-        self.peers_.add(view["peer_keys"][learned], view["time"][learned])
+        user = view["user"][new]
+        self.pairs_.add(keys[new], view["time"][new])
+        self.peers_.add(view["peer_keys"][new], view["time"][new])
         self.tools_ = bump_counts(self.tools_, int(user.max()) + 1, user)
+
+    def _learn_flagged_days(self, keys: Int64Array, time: FloatArray) -> None:
+        """Count each pair's new UTC days of flagged runs."""
+        day = np.floor(time / DAY)
+        _, stored_last = self.flagged_days_.lookup(keys)
+        stored_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
+        _, first = np.unique(keys * 100_000 + day.astype(np.int64), return_index=True)
+        first_of_day = np.zeros(len(keys), dtype=np.bool_)
+        first_of_day[first] = True
+        new_day = first_of_day & (day != stored_day)
+        self.flagged_days_.add(keys[new_day], time[new_day])
 
     def state(self) -> StateDict:
         return {
@@ -257,6 +309,7 @@ class Discovery:
             **self.peers_.state("peers_"),
             "tools": self.tools_,
             "tenant_first": self.tenant_first_,
+            **self.flagged_days_.state("flagged_days_"),
         }
 
     @changes_state
@@ -265,6 +318,7 @@ class Discovery:
         self.peers_.load_state(state, "peers_")
         self.tools_ = narrow_counts(state["tools"])
         self.tenant_first_ = np.asarray(state["tenant_first"], dtype=np.float64)
+        self.flagged_days_.load_state(state, "flagged_days_")
 
 
 __all__ = ["TOOLS", "Discovery", "tool_of"]

@@ -147,10 +147,10 @@ def test_discovery_first_run_weighed_by_peers_and_own_tools() -> None:
         process(timedelta(days=8, hours=9, minutes=3), "carol", "nltest.exe", host="app01"),
     ]
     signals = detector.score(builder.build(recon), builder)
-    # nltest: nobody ran it, 25; whoami: admin1 runs it (25 / 1.25) and it is carol's second
-    # tool (/ 2); the second nltest is a repeat, not news.
-    assert [round(float(p), 1) for p in signals.points] == [25.0, 10.0]
-    assert signals.row_mitre == [("T1482",), ("T1033",)]
+    # nltest: nobody ran it, 25; whoami: admin1 runs it (25 / 1.25); the flagged nltest is not
+    # learned, so it is not one of carol's tools, and the second nltest is flagged again.
+    assert [round(float(p), 1) for p in signals.points] == [25.0, 20.0, 25.0]
+    assert signals.row_mitre == [("T1482",), ("T1033",), ("T1482",)]
     assert ASPECTS["discovery"] == "discovery" and CORROBORATION_ASPECTS["discovery"] == "activity"
 
 
@@ -169,12 +169,18 @@ def test_discovery_quiet_while_learning_and_for_ambiguous_images() -> None:
     assert len(detector.score(builder.build(later), builder)) == 0
 
 
-def test_discovery_learns_what_it_flagged() -> None:
-    """The first run is the news: once learned, the account's next run of it is quiet."""
+def test_discovery_holds_back_what_it_flagged_until_a_habit() -> None:
+    """Flagged runs are not learned; on a fourth day with runs of the tool, it is the account's
+    habit, and learned: the run after that is quiet, and the account counts as a runner."""
     builder, detector = BatchBuilder(), Discovery()
     learned(detector, builder, _tenant_processes())
-    first = [process(timedelta(days=8, hours=9), "carol", "quser.exe")]
-    assert len(detector.score(builder.build(first), builder)) == 1
-    learned(detector, builder, first)
-    again = [process(timedelta(days=9, hours=9), "carol", "quser.exe")]
-    assert len(detector.score(builder.build(again), builder)) == 0
+    for day in (8, 9, 10):
+        runs = [process(timedelta(days=day, hours=9), "carol", "quser.exe")]
+        assert len(detector.score(builder.build(runs), builder)) == 1
+        learned(detector, builder, runs)
+    habit = [process(timedelta(days=11, hours=9), "carol", "quser.exe")]
+    assert len(detector.score(builder.build(habit), builder)) == 0
+    learned(detector, builder, habit)
+    assert len(detector.score(builder.build(habit), builder)) == 0
+    other = [process(timedelta(days=12, hours=9), "dave", "quser.exe")]
+    assert detector.score(builder.build(other), builder).points.tolist() == [20.0]
