@@ -214,6 +214,28 @@ def group_last_before(keys: Int64Array, valid: BoolArray) -> Int64Array:
     return result
 
 
+def cohort_clock(
+    first_seen: FloatArray, tenant_first: FloatArray, learning_days: float
+) -> FloatArray:
+    """When each entity's learning period started: the tenant's first event for an entity the
+    feed saw in the first half of the tenant's own learning period, else its own first event.
+
+    The learning period is the deployment's: someone the feed saw on its first days has been
+    watched through most of it (their first logon on day two says they were off on day one,
+    not that they are new), so they come out of it with the tenant, not a day later, when an
+    attack on the first morning after it would still fall in their "learning". An entity first
+    seen later (a new hire, a new server) keeps a whole learning period of its own; the
+    detectors' minimum counts still apply to everyone.
+
+    >>> days = cohort_clock(np.array([0.4, 1.2, 5.0]) * DAY, np.zeros(3), 7.0) / DAY
+    >>> days.tolist()
+    [0.0, 0.0, 5.0]
+    """
+    early = first_seen - tenant_first < learning_days * DAY / 2
+    started: FloatArray = np.where(early, np.minimum(first_seen, tenant_first), first_seen)
+    return started
+
+
 def decayed_sum_before(
     keys: Int64Array, times: FloatArray, weights: FloatArray, half_life: float
 ) -> FloatArray:
@@ -457,7 +479,15 @@ class _PairNovelty:
         first_state = gather_times(self.left_first_, size_l, left)
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
         count_before = gather(self.left_count_, size_l, 0, left).astype(np.float64) + prior_left
-        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
+        # The tenant's own first day (another tenant's history must not change this one's
+        # judgement); snapshots from before it was kept per tenant: the first host of any.
+        tenant = batch.tenant[rows].astype(np.int64)
+        size_t = int(tenant.max()) + 1 if n else 0
+        tenant_first = gather(self.tenant_first_, size_t, self.legacy_first_, tenant)
+        _, first_tenant_row = group_order(tenant)
+        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
+        clock = cohort_clock(first_seen, tenant_first, self.learning_days)
+        mature = (time - clock >= self.learning_days * DAY) & (count_before >= self.min_events)
         # Popularity of the destination: every pair counts, flagged or not.
         _, first_seen_row = group_order(keys)
         first_reach = ~seen_stored & (first_seen_row == np.arange(n))
@@ -479,13 +509,6 @@ class _PairNovelty:
         # A host that appeared after the tenant's first day and that several users started on
         # lately is a roll-out: news to nobody, a service account included. (Hosts there from
         # the start all look recently popular for a while.)
-        # The tenant's own first day (another tenant's history must not change this one's
-        # judgement); snapshots from before it was kept per tenant: the first host of any.
-        tenant = batch.tenant[rows].astype(np.int64)
-        size_t = int(tenant.max()) + 1 if n else 0
-        tenant_first = gather(self.tenant_first_, size_t, self.legacy_first_, tenant)
-        _, first_tenant_row = group_order(tenant)
-        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
         rollout = popular_recent & (right_first - tenant_first >= DAY)
         rdp = self._rdp_rows(batch, rows)
         rdp_users_before = gather(self.right_rdp_users_, size_r, 0, right) + group_cumsum_before(
@@ -1066,6 +1089,7 @@ class _Fanout:
         )
         self.first_ = np.empty(0, dtype=SECONDS)  # first seen, whole seconds (_seconds)
         self.envelope_ = np.empty(0, dtype=np.float64)  # max(log F + rate * t), -inf = none
+        self.tenant_first_ = np.empty(0, dtype=np.float64)  # per tenant: its first row seen
 
     @property
     def marks_(self) -> KeyedColumns:
@@ -1156,7 +1180,12 @@ class _Fanout:
         first_state = gather_times(self.first_, size, entity)
         _, first_row = group_order(entity)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
-        mature = time - first_seen >= self.learning_days * DAY
+        tenant = batch.tenant[rows].astype(np.int64)
+        tenant_first = gather(self.tenant_first_, int(tenant.max()) + 1 if n else 0, np.nan, tenant)
+        _, first_tenant_row = group_order(tenant)
+        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
+        clock = cohort_clock(first_seen, tenant_first, self.learning_days)
+        mature = time - clock >= self.learning_days * DAY
         envelope_state = gather(self.envelope_, size, -np.inf, entity)
         log_value = np.log(np.maximum(fanout, 1.0)) + self.rate * time
 
@@ -1225,6 +1254,9 @@ class _Fanout:
         self.first_ = grow(self.first_, size, NEVER)
         self.envelope_ = grow(self.envelope_, size, -np.inf)
         fold_first_times(self.first_, entity, time)
+        tenant = batch.tenant[rows].astype(np.int64)
+        self.tenant_first_ = grow(self.tenant_first_, int(tenant.max()) + 1, np.nan)
+        fold_extreme(self.tenant_first_, tenant, time)
         self._see(view["keys"], time)
         horizon = float(time.max()) - self.window
         # Counts whose window has passed join the envelope (state marks first: a batch mark of
@@ -1257,6 +1289,7 @@ class _Fanout:
         state.update(pairs_last=self.pairs_["last"])
         state.update(mark_last=self.marks_["mark_last"], mark_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
+        state.update(tenant_first=self.tenant_first_)
         return state
 
     @changes_state
@@ -1280,6 +1313,9 @@ class _Fanout:
         self.pairs_.load_state(state, "pairs_keys", columns)
         self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
+        # (snapshots from before it: learned again from the next batch on, which for anyone
+        # already seen changes nothing)
+        self.tenant_first_ = np.asarray(state.get("tenant_first", np.empty(0)), dtype=np.float64)
 
 
 class _Windows:
@@ -1501,6 +1537,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         state.update(desk_keys=self.desk_marks_.pairs.stored)
         state.update(desk_last=self.marks_["mark_last"], desk_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
+        state.update(tenant_first=self.tenant_first_)
         return state
 
     @changes_state
@@ -1526,6 +1563,9 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         self.desk_marks_.load_state({"keys": marks}, "keys", columns)
         self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
         self.envelope_ = np.asarray(state["envelope"], dtype=np.float64)
+        # (snapshots from before it: learned again from the next batch on, which for anyone
+        # already seen changes nothing)
+        self.tenant_first_ = np.asarray(state.get("tenant_first", np.empty(0)), dtype=np.float64)
 
     def _entities(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
         mask, explicit = remote_access(batch)

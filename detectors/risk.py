@@ -144,6 +144,7 @@ ASPECTS: dict[str, str] = {
     "group_change": "privilege",
     "rare_api_call": "api",
     "kerberoasting": "tickets",
+    "discovery": "discovery",  # whoami, quser, nltest: what the account asked once inside
 }
 
 
@@ -157,6 +158,7 @@ CORROBORATION_ASPECTS: dict[str, str] = {
     "privilege": "activity",
     "api": "activity",
     "tickets": "activity",
+    "discovery": "activity",
 }
 
 

@@ -14,7 +14,10 @@ the logon type can.
 ``service_interactive`` flags the first desktop session of an account that
 
 * was first seen at least ``learning_days`` (UTC days) before and logged on at least
-  ``min_network`` times before, every one of them over the network / as a service or a batch job
+  ``min_network`` times before - or first seen at least a day before with proportionally more
+  logons (``min_network * learning_days / days``: a weekly scanner that swept the estate once
+  is as plainly network-only after six days as a nightly job after seven) -, every one of them
+  over the network / as a service or a batch job
   (any other learned logon - a desktop session, ssh, a cloud sign-in - makes it a person's for
   good; logons with no type say nothing), and
 * belongs to a tenant whose feed shows people at machines: at least ``min_people_share`` of
@@ -163,7 +166,13 @@ class ServiceInteractive:
         )
         network_before = gather(self.network_, size_u, 0, user).astype(np.float64)
         network_before += group_cumsum_before(user, network.astype(np.float64))
-        mature = (day - first_day >= self.learning_days) & (network_before >= self.min_network)
+        # Evidence is days times logons: a week of 20, or fewer days of proportionally more (a
+        # weekly scanner's one night over the whole estate says "network only" as plainly as a
+        # week of nightly backups does), never less than one whole day.
+        age = day - first_day
+        evidence = network_before * np.minimum(age, self.learning_days)
+        mature = (age >= min(1.0, self.learning_days)) & (network_before >= self.min_network)
+        mature &= evidence >= self.min_network * self.learning_days
         # The tenant's people: accounts with a logon that is not network-like (flagged or not).
         tenant = batch.tenant[rows].astype(np.int64)
         size_t = int(tenant.max()) + 1 if n else 0
