@@ -1199,7 +1199,7 @@ class SuccessAfterSpray(SpraySources):
         min_invalid_accounts: float = 20.0,
         gateway_ratio: float = 2.0,
         points: float = 45.0,
-        points_per_level: float = 8.0,
+        points_per_level: float = 12.0,
         invalid_points: float = 5.0,
         max_points: float = 75.0,
         min_valid_in_mix: float = 1.5,
