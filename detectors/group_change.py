@@ -155,9 +155,8 @@ class GroupChange(RarityDetector):
             what = f"changed the permissions of {target} ({event.reason})"
         elif event.action is Action.POLICY_CHANGE and event.event_id == "5136":
             # A directory object's attribute rewritten (its ACL, a GPO's file path ...).
-            what = f"changed directory attribute {target}" + (
-                f" of {event.target_user or event.device}" if event.target_user or event.device else ""
-            )
+            owner = event.target_user or event.device  # a user's or computer's object
+            what = f"changed directory attribute {target}" + (f" of {owner}" if owner else "")
         elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""
