@@ -58,6 +58,8 @@ from schemas.event import Action, Event, Outcome
 _CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
 #: The kind code of a privileged permission change (0: group changes, ordinary policy changes).
 _GRANT = 1
+#: The Windows event of a directory object's attribute modified (read by ``_ds_change``).
+_DIRECTORY_CHANGE = "5136"
 
 
 @register
@@ -100,11 +102,14 @@ class GroupChange(RarityDetector):
         entity = np.where(actor >= 0, actor, member)
         mask &= entity >= 0
         rows = np.flatnonzero(mask).astype(np.int64)
-        # Two kinds (who performs them is what is rare): group changes, and rights granted by
-        # rewriting a permission (an admin policy attached, a directory object's ACL or a
-        # GPO's path, DCSync rights). The identity admin who adds people to groups every day
-        # has never edited AdminSDHolder's ACL (T1098 persistence): that habit is not this one.
+        # Two kinds (who performs them is what is rare): group changes, and rights granted in
+        # the directory by rewriting an object (a 5136: its ACL, a GPO's file path, a
+        # delegation, shadow credentials). The identity admin who adds people to groups every
+        # day has never edited AdminSDHolder's ACL (T1098 persistence): that habit is not this
+        # one. (Cloud admin policies stay with group changes: see README round 15.)
         grant = (batch.action[rows] == ACTION_CODE[Action.POLICY_CHANGE]) & batch.privileged[rows]
+        for i in np.flatnonzero(grant).tolist():
+            grant[i] = batch.events[int(rows[i])].event_id == _DIRECTORY_CHANGE
         return rows, entity[rows].astype(np.int32), np.where(grant, _GRANT, 0).astype(np.int64)
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
