@@ -1165,6 +1165,9 @@ class SuccessAfterSpray(SpraySources):
       then a TGT for ``normal`` in the same second. Invalid-only scanners that never get in, and
       shared gateways where most accounts sign in successfully (``gateway_ratio``), stay quiet.
 
+    Points on the first bar: ``points`` (45) plus ``points_per_level`` (12) per doubling above
+    ``min_accounts``: a success after 20 or more existing accounts failed is high on its own.
+
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
     >>> from schemas.event import Action, Event, Outcome
@@ -1179,7 +1182,7 @@ class SuccessAfterSpray(SpraySources):
     >>> builder, detector = BatchBuilder(), SuccessAfterSpray()
     >>> signals = detector.score(builder.build(events), builder)
     >>> len(signals), round(float(signals.points[0]))
-    (1, 53)
+    (1, 57)
     """
 
     name: ClassVar[str] = "success_after_spray"
