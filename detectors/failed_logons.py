@@ -1201,6 +1201,9 @@ class SuccessAfterSpray(SpraySources):
       then a TGT for ``normal`` in the same second. Invalid-only scanners that never get in, and
       shared gateways where most accounts sign in successfully (``gateway_ratio``), stay quiet.
 
+    Points on the first bar: ``points`` (45) plus ``points_per_level`` (12) per doubling above
+    ``min_accounts``: a success after 20 or more existing accounts failed is high on its own.
+
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
     >>> from schemas.event import Action, Event, Outcome
@@ -1215,7 +1218,7 @@ class SuccessAfterSpray(SpraySources):
     >>> builder, detector = BatchBuilder(), SuccessAfterSpray()
     >>> signals = detector.score(builder.build(events), builder)
     >>> len(signals), round(float(signals.points[0]))
-    (1, 53)
+    (1, 57)
     """
 
     name: ClassVar[str] = "success_after_spray"
@@ -1235,7 +1238,7 @@ class SuccessAfterSpray(SpraySources):
         min_invalid_accounts: float = 20.0,
         gateway_ratio: float = 2.0,
         points: float = 45.0,
-        points_per_level: float = 8.0,
+        points_per_level: float = 12.0,
         invalid_points: float = 5.0,
         max_points: float = 75.0,
         min_valid_in_mix: float = 1.5,

@@ -56,6 +56,10 @@ from detectors.registry import register
 from schemas.event import Action, Event, Outcome
 
 _CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
+#: The kind code of a privileged permission change (0: group changes, ordinary policy changes).
+_GRANT = 1
+#: The Windows event of a directory object's attribute modified (read by ``_ds_change``).
+_DIRECTORY_CHANGE = "5136"
 
 
 @register
@@ -98,8 +102,15 @@ class GroupChange(RarityDetector):
         entity = np.where(actor >= 0, actor, member)
         mask &= entity >= 0
         rows = np.flatnonzero(mask).astype(np.int64)
-        # One kind: "makes group / permission changes" (who performs them is what is rare).
-        return rows, entity[rows].astype(np.int32), np.zeros(len(rows), dtype=np.int64)
+        # Two kinds (who performs them is what is rare): group changes, and rights granted in
+        # the directory by rewriting an object (a 5136: its ACL, a GPO's file path, a
+        # delegation, shadow credentials). The identity admin who adds people to groups every
+        # day has never edited AdminSDHolder's ACL (T1098 persistence): that habit is not this
+        # one. (Cloud admin policies stay with group changes: see README round 15.)
+        grant = (batch.action[rows] == ACTION_CODE[Action.POLICY_CHANGE]) & batch.privileged[rows]
+        for i in np.flatnonzero(grant).tolist():
+            grant[i] = batch.events[int(rows[i])].event_id == _DIRECTORY_CHANGE
+        return rows, entity[rows].astype(np.int32), np.where(grant, _GRANT, 0).astype(np.int64)
 
     def _extra(self, batch: EventBatch, rows: Int64Array) -> Features:
         group = batch.action[rows] == ACTION_CODE[Action.GROUP_CHANGE]
@@ -147,6 +158,10 @@ class GroupChange(RarityDetector):
         if event.action is Action.POLICY_CHANGE and "write access granted to" in event.reason:
             # A file permission change (4670) that opened the object to everyone.
             what = f"changed the permissions of {target} ({event.reason})"
+        elif event.action is Action.POLICY_CHANGE and event.event_id == "5136":
+            # A directory object's attribute rewritten (its ACL, a GPO's file path ...).
+            owner = event.target_user or event.device  # a user's or computer's object
+            what = f"changed directory attribute {target}" + (f" of {owner}" if owner else "")
         elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""
@@ -159,17 +174,16 @@ class GroupChange(RarityDetector):
         actor = who if event.user else f"(actor not logged; member {who})"
         days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
         count = float(feats["count"][i])
+        noun = "permission grant" if int(feats["kind"][i]) == _GRANT else "group change"
         habit = (
-            "has made no group change"
-            if count < 0.05
-            else f"has made ~{count:.1f} group changes (decayed)"
+            f"has made no {noun}" if count < 0.05 else f"has made ~{count:.1f} {noun}s (decayed)"
         )
         title = (
             f"{actor} {what}; {who} {habit} in {days:.0f} days of activity "
             f"({int(feats['count_before'][i])} events) and {int(feats['users_of_kind'][i])} of "
-            f"{int(feats['population'][i])} users make group changes"
+            f"{int(feats['population'][i])} users make {noun}s"
         )
-        return title, f"{what}", baseline_text(who, feats, i, "group/permission changes")
+        return title, f"{what}", baseline_text(who, feats, i, f"{noun}s")
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         # An admin policy attached in the cloud is T1098.003; a group grant is T1098, and a

@@ -29,7 +29,8 @@ exact evidence is a 4768 with ``PreAuthType`` 0 (no pre-authentication; the pars
 legacy RC4 client gets too). The 4768 names the roasted account, not who asked, so those rows
 are read per source address: such TGTs for accounts other than the address's own user (the
 account that usually gets tickets from it) are a finding on that user, 30 points for the first
-such account and 15 for each further one in the batch, divided by 1 + the number of earlier
+such account and 18 for each further one in the batch (three accounts at once are high: a
+roasting tool, not a legacy client), divided by 1 + the number of earlier
 such batches from the address (a legacy client that always gets RC4 TGTs stops being news).
 
 >>> from datetime import UTC, datetime, timedelta
@@ -130,7 +131,7 @@ class Kerberoasting(RarityDetector):
         max_points: float = 45.0,
         immature_weight: float = 0.5,
         asrep_points: float = 30.0,
-        asrep_more: float = 15.0,
+        asrep_more: float = 18.0,
         asrep_max: float = 75.0,
         overpass_points: float = 65.0,
         overpass_hours: float = 10.0,

@@ -128,3 +128,13 @@ def test_the_rc4_reading_is_only_the_fallback_per_row() -> None:
     signals = detector.score(builder.build(rows), builder)
     assert [builder.vocab["user"].value(int(e)) for e in signals.entity] == ["carol"]
     assert "RC4 TGTs" in signals.titles[0]
+
+
+def test_three_accounts_roasted_at_once_are_high() -> None:
+    """Round 15: TGTs without pre-authentication for three other accounts in one burst from a
+    user's workstation are a roasting tool at work, high on their own (main: 60, medium)."""
+    detector, builder = trained()
+    burst = roast(22, ADDRESSES["bob"], ("svc_sql", "carol", "alice"), pre_auth="0")
+    signals = detector.score(builder.build(burst), builder)
+    assert len(signals) == 1
+    assert float(signals.points[0]) >= 65.0
