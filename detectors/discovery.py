@@ -35,6 +35,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import settle
+from detectors._flagged_days import add_flagged_days, day_keys
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -52,7 +53,7 @@ from detectors.base import (
     narrow_counts,
     pair_keys,
 )
-from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
+from detectors.batch import BatchBuilder, BoolArray, EventBatch
 from detectors.lateral import DAY, NOT_USERS, value_mask
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -190,7 +191,7 @@ class Discovery:
         stored_days, stored_last = self.flagged_days_.lookup(keys)
         stored_last_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
         stored_today = (stored_days > 0) & (stored_last_day == day)
-        day_key = keys * 100_000 + day.astype(np.int64)  # (tool ids are small: no overflow)
+        day_key = day_keys(keys, day)
 
         def judge(flags: BoolArray) -> dict[str, np.ndarray]:
             learned = ~flags
@@ -277,7 +278,7 @@ class Discovery:
             return
         flagged = view["flagged"]
         if flagged.any():
-            self._learn_flagged_days(view["keys"][flagged], view["time"][flagged])
+            add_flagged_days(self.flagged_days_, view["keys"][flagged], view["time"][flagged])
         learned = ~flagged & ~held_back[rows]
         keys = view["keys"]
         # each pair once: its first learned run, when the pair was not learned before
@@ -291,17 +292,6 @@ class Discovery:
         self.pairs_.add(keys[new], view["time"][new])
         self.peers_.add(view["peer_keys"][new], view["time"][new])
         self.tools_ = bump_counts(self.tools_, int(user.max()) + 1, user)
-
-    def _learn_flagged_days(self, keys: Int64Array, time: FloatArray) -> None:
-        """Count each pair's new UTC days of flagged runs."""
-        day = np.floor(time / DAY)
-        _, stored_last = self.flagged_days_.lookup(keys)
-        stored_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
-        _, first = np.unique(keys * 100_000 + day.astype(np.int64), return_index=True)
-        first_of_day = np.zeros(len(keys), dtype=np.bool_)
-        first_of_day[first] = True
-        new_day = first_of_day & (day != stored_day)
-        self.flagged_days_.add(keys[new_day], time[new_day])
 
     def state(self) -> StateDict:
         return {

@@ -43,6 +43,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import settle
+from detectors._flagged_days import add_flagged_days, day_keys
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -56,7 +57,7 @@ from detectors.base import (
     group_order,
     grow,
 )
-from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
+from detectors.batch import BatchBuilder, BoolArray, EventBatch
 from detectors.lateral import DAY, LOCAL_LOGON_TYPES, NOT_USERS, RDP_LOGON_TYPES, value_mask
 from detectors.registry import register
 from schemas.event import Action, Outcome
@@ -191,7 +192,7 @@ class ServiceInteractive:
         stored_last_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
         learned_state = (kind_state & INTERACTIVE) > 0
 
-        key = user * 100_000 + day.astype(np.int64)
+        key = day_keys(user, day)
         stored_today = (stored_days > 0) & (stored_last_day == day)
 
         def flags_of(flags: BoolArray) -> BoolArray:
@@ -281,20 +282,7 @@ class ServiceInteractive:
         np.add.at(self.tenant_accounts_, tenant[new], 1.0)
         np.add.at(self.tenant_people_, tenant[view["first_other"]], 1.0)
         if flagged.any():
-            self._learn_flagged_days(user[flagged], view["time"][flagged], day[flagged])
-
-    def _learn_flagged_days(self, user: Int64Array, time: FloatArray, day: FloatArray) -> None:
-        """Count each account's new UTC days of flagged sessions."""
-        _, stored_last = self.flagged_days_.lookup(user)
-        stored_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
-        key = user * 100_000 + day.astype(np.int64)
-        _, first = np.unique(key, return_index=True)
-        first_of_day = np.zeros(len(user), dtype=np.bool_)
-        first_of_day[first] = True
-        new_day = first_of_day & (day != stored_day)
-        # One add per new day: the count is the account's days, the last time one of the last day.
-        # (Released accounts are judged by that count; their later sessions are learned.)
-        self.flagged_days_.add(user[new_day], time[new_day])
+            add_flagged_days(self.flagged_days_, user[flagged], view["time"][flagged])
 
     def state(self) -> StateDict:
         return {
