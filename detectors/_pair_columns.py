@@ -11,7 +11,7 @@ has seen reads as the column's fill value, which each table chooses so that it m
 
 Time columns (dtype :data:`SECONDS` with fill NaN or -inf) keep ``uint32`` whole seconds rounded
 down (:mod:`detectors._seconds`); they are read and written as ``float64`` through
-:meth:`KeyedColumns.get`, :meth:`~KeyedColumns.times`, :meth:`~KeyedColumns.set_times` and
+:meth:`KeyedColumns.get`, :meth:`~KeyedColumns.times`, :meth:`~KeyedColumns.fold_latest` and
 :meth:`~KeyedColumns.latest_at`, and a snapshot's ``float64`` column (from before) is rounded
 down on load.
 
@@ -224,13 +224,8 @@ class KeyedColumns:
         self.columns[name][self.positions(keys)] = values
 
     def times(self, name: str) -> FloatArray:
-        """Time column ``name`` as ``float64`` (a copy: write with :meth:`set_times`)."""
+        """Time column ``name`` as ``float64`` (a copy: write with :meth:`fold_latest`)."""
         return decode(self.columns[name])
-
-    def set_times(self, name: str, position: np.ndarray, values: FloatArray) -> None:
-        """Store ``values`` (``float64``, NaN/-inf allowed) at ``position`` of time column
-        ``name``, rounded down to the second."""
-        self.columns[name][position] = encode(values)
 
     def add_counts(self, name: str, keys: Int64Array) -> None:
         """Count each occurrence of ``keys`` (present) in whole-count column ``name``, kept in
@@ -252,15 +247,19 @@ class KeyedColumns:
         if len(keys) == 0:
             return
         self.pairs.insert(keys)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        latest = np.full(len(unique), -np.inf)
+        self.fold_latest(name, self.positions(keys), times)
+
+    def fold_latest(self, name: str, position: Int64Array, times: FloatArray) -> None:
+        """Keep at each of ``position`` (repeats allowed) of column ``name`` the latest of its
+        value and its ``times`` (a time column's rounded down to the second)."""
+        touched, inverse = np.unique(position, return_inverse=True)
+        latest = np.full(len(touched), -np.inf)
         np.maximum.at(latest, inverse.reshape(-1), times)
-        position = self.positions(unique)
         column = self.columns[name]
         if name in self.time_columns:
-            column[position] = encode(np.fmax(decode(column[position]), latest))
+            column[touched] = encode(np.fmax(decode(column[touched]), latest))
         else:
-            column[position] = np.fmax(column[position], latest)
+            column[touched] = np.fmax(column[touched], latest)
 
     # -- snapshots ------------------------------------------------------------------------------
 

@@ -392,6 +392,21 @@ def gather_times(stored: np.ndarray, size: int, index: np.ndarray) -> FloatArray
     return decode(gather(stored, size, NEVER, index))
 
 
+def first_times(stored: np.ndarray, fill: float, index: Int64Array, time: FloatArray) -> FloatArray:
+    """Each row's first time of its entity ``index`` (a tenant, say): the stored one
+    (:func:`gather`, ``fill`` for an entity beyond ``stored``), else, where that is NaN, the
+    time of the entity's first row in the batch (rows in time order).
+
+    >>> first_times(np.array([5.0]), np.nan, np.array([0, 1, 1]), np.array([7.0, 8.0, 9.0]))
+    array([5., 8., 8.])
+    """
+    size = int(index.max()) + 1 if len(index) else 0
+    first = gather(stored, size, fill, index)
+    _, first_row = group_order(index)
+    result: FloatArray = np.where(np.isnan(first), time[first_row], first)
+    return result
+
+
 def fold_first_times(stored: np.ndarray, index: np.ndarray, times: FloatArray) -> None:
     """In place: each entity in ``index`` keeps the earliest of its stored time (whole seconds,
     :data:`NEVER` for none) and its ``times``, rounded down. Codes order as the times they

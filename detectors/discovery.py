@@ -44,6 +44,7 @@ from detectors.base import (
     batch_view,
     bump_counts,
     changes_state,
+    first_times,
     flagged_signals,
     fold_extreme,
     gather,
@@ -150,12 +151,7 @@ class Discovery:
         n_every = len(every)
         tenant_every = batch.tenant[every].astype(np.int64)
         # The tenant's clock runs on every process start, not only the tools'.
-        size_t = int(tenant_every.max()) + 1 if n_every else 0
-        tenant_first = gather(self.tenant_first_, size_t, np.nan, tenant_every)
-        _, first_tenant_row = group_order(tenant_every)
-        tenant_first = np.where(
-            np.isnan(tenant_first), batch.time[every][first_tenant_row], tenant_first
-        )
+        tenant_first = first_times(self.tenant_first_, np.nan, tenant_every, batch.time[every])
         tool = np.zeros(n_every, dtype=np.int64)
         if n_every:
             ids = batch.column("object")[every]

@@ -158,7 +158,7 @@ class GroupChange(RarityDetector):
         if event.action is Action.POLICY_CHANGE and "write access granted to" in event.reason:
             # A file permission change (4670) that opened the object to everyone.
             what = f"changed the permissions of {target} ({event.reason})"
-        elif event.action is Action.POLICY_CHANGE and event.event_id == "5136":
+        elif event.action is Action.POLICY_CHANGE and event.event_id == _DIRECTORY_CHANGE:
             # A directory object's attribute rewritten (its ACL, a GPO's file path ...).
             owner = event.target_user or event.device  # a user's or computer's object
             what = f"changed directory attribute {target}" + (f" of {owner}" if owner else "")

@@ -45,7 +45,6 @@ from detectors._seconds import (
     NEVER,
     NOT_SEEN,
     SECONDS,
-    decode,
     encode,
     floor_seconds,
     stored_times,
@@ -57,6 +56,7 @@ from detectors.base import (
     batch_view,
     bump_counts,
     changes_state,
+    first_times,
     flagged_signals,
     fold_extreme,
     fold_first_times,
@@ -343,12 +343,7 @@ class PairsSeen:
         """Last learned time = the latest of ``times`` per key (keys must have been seen)."""
         if len(keys) == 0:
             return
-        unique, inverse = np.unique(keys, return_inverse=True)
-        latest = np.full(len(unique), -np.inf)
-        np.maximum.at(latest, inverse, times)
-        position = self.table.positions(unique)
-        stored = decode(self.table["last"][position])
-        self.table.set_times("last", position, np.fmax(stored, latest))
+        self.table.fold_latest("last", self.table.positions(keys), times)
 
     def state(self, prefix: str) -> StateDict:
         return {**self.table.keys_state(f"{prefix}keys"), f"{prefix}last": self.table["last"]}
@@ -483,9 +478,7 @@ class _PairNovelty:
         # judgement); snapshots from before it was kept per tenant: the first host of any.
         tenant = batch.tenant[rows].astype(np.int64)
         size_t = int(tenant.max()) + 1 if n else 0
-        tenant_first = gather(self.tenant_first_, size_t, self.legacy_first_, tenant)
-        _, first_tenant_row = group_order(tenant)
-        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
+        tenant_first = first_times(self.tenant_first_, self.legacy_first_, tenant, time)
         clock = cohort_clock(first_seen, tenant_first, self.learning_days)
         mature = (time - clock >= self.learning_days * DAY) & (count_before >= self.min_events)
         # Popularity of the destination: every pair counts, flagged or not.
@@ -1181,9 +1174,7 @@ class _Fanout:
         _, first_row = group_order(entity)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
         tenant = batch.tenant[rows].astype(np.int64)
-        tenant_first = gather(self.tenant_first_, int(tenant.max()) + 1 if n else 0, np.nan, tenant)
-        _, first_tenant_row = group_order(tenant)
-        tenant_first = np.where(np.isnan(tenant_first), time[first_tenant_row], tenant_first)
+        tenant_first = first_times(self.tenant_first_, np.nan, tenant, time)
         clock = cohort_clock(first_seen, tenant_first, self.learning_days)
         mature = time - clock >= self.learning_days * DAY
         envelope_state = gather(self.envelope_, size, -np.inf, entity)
@@ -1276,11 +1267,7 @@ class _Fanout:
         ripe_now = marked & (time <= horizon)
         np.maximum.at(self.envelope_, entity[ripe_now], value[ripe_now])
         position = self._mark_positions(view["keys"][marked])
-        touched, inverse = np.unique(position, return_inverse=True)
-        latest = np.full(len(touched), -np.inf)
-        np.maximum.at(latest, inverse.reshape(-1), time[marked])
-        stored = decode(self.marks_["mark_last"][touched])
-        self.marks_.set_times("mark_last", touched, np.fmax(stored, latest))
+        self.marks_.fold_latest("mark_last", position, time[marked])
         # The latest mark of each pair carries its value (rows are in time order).
         self.mark_value_[position] = value[marked]
 
