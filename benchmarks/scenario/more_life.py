@@ -121,8 +121,9 @@ def helpdesk_discovery(world: World, episodes: list[BenignTruth]) -> None:
         "helpdesk_discovery",
         "admins and helpdesk run quser/qwinsta/whoami/systeminfo/nltest on the machines they "
         "support; engineers now and then run whoami or systeminfo on their own laptop",
-        users=[p.actor for p in (*admins, *engineers)],
+        users=[p.actor for p in admins],
     )
+    episode = episodes[-1]
     mgmt = org.hosts["MGMT01"]
     tools = (
         ("quser.exe", "quser /server:localhost", 4),
@@ -171,6 +172,9 @@ def helpdesk_discovery(world: World, episodes: list[BenignTruth]) -> None:
                 image, command = rng.choice(
                     (("whoami.exe", "whoami /all"), ("systeminfo.exe", "systeminfo"))
                 )
+                if p.actor not in episode.entities["users"]:
+                    # only those who ran one: --breakdown's fallback by entity and span
+                    episode.entities["users"].append(p.actor)
                 win.process(
                     t,
                     laptop,
