@@ -88,6 +88,7 @@ def _service_account(world: World, sam: str, display: str, rid: int) -> Person:
 
 
 def _server(world: World, name: str, ip: str, since_day: int, kind: str = "app") -> Host:
+    """A Windows server of the extra life (10.20.0.6x: remote_admin's hosts hold 10.20.0.4x)."""
     org = world.org
     site = org.sites[0]
     rng = world.rng("life-host", name)
@@ -379,7 +380,7 @@ def auth_vuln_scan(world: World, episodes: list[BenignTruth]) -> None:
 def password_rotation(world: World, episodes: list[BenignTruth]) -> None:
     org, win, clock = world.org, world.win, world.clock
     vault_account = _service_account(world, "svc_vault", "Password Vault", 9102)
-    vault = _server(world, "VAULT01", "10.20.0.41", 0, "app")
+    vault = _server(world, "VAULT01", "10.20.0.61", 0, "app")
     services = [p for p in org.people if p.role == SERVICE]
     admins = org.role(ADMIN)
     bulk_day = _first_weekday_on_or_after(world.clock, min(world.days - 1, world.learning_days + 5))
@@ -416,8 +417,8 @@ def migration_week(world: World, episodes: list[BenignTruth]) -> None:
     start = _first_weekday_on_or_after(clock, min(world.days - 1, world.learning_days + 4))
     days = _workdays(world, start)[:5]
     new_servers = [
-        _server(world, "FS03", "10.20.0.42", start, "file"),
-        _server(world, "SQL03", "10.20.0.43", start, "sql"),
+        _server(world, "FS03", "10.20.0.62", start, "file"),
+        _server(world, "SQL03", "10.20.0.63", start, "sql"),
     ]
     movers = [
         p
