@@ -542,8 +542,11 @@ class AccountLifecycle(RarityDetector):
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)
         # Peers: each other user who already does this kind halves, thirds... the surprise.
-        # (Bringing back a disabled account is judged by its target, not by who usually does it.)
-        peers = np.where(feats["reenabled"], 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
+        # (Bringing back a disabled account is judged by its target, not by who usually does it;
+        # giving an account uid 0 is no team's habit: another user who did it before is not a
+        # peer that excuses it, but a second incident.)
+        alone = feats["reenabled"] | feats["second_root"]
+        peers = np.where(alone, 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
         unusual = self.lead * peers + (1.0 - self.lead) * maturity * peers
         rarity = rarity_weight(count)
         rarity = np.where(feats["log"], np.maximum(rarity, self.log_floor), rarity)

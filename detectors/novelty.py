@@ -108,7 +108,7 @@ class NoveltyDetector:
         report_after_days: float = 3.0,
         young_weight: float = 0.5,
         after_reset_hours: float = 24.0,
-        after_reset_factor: float = 1.6,
+        after_reset_factor: float = 2.0,
     ) -> None:
         points_per_nat = points_per_nat or self.default_points_per_nat
         max_points = max_points or self.default_max_points

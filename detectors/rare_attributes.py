@@ -58,7 +58,7 @@ class _RareAttribute(NoveltyDetector):
         max_points: float | None = None,
         popular_entities: int | None = None,
         after_reset_hours: float = 24.0,
-        after_reset_factor: float = 1.6,
+        after_reset_factor: float = 2.0,
     ) -> None:
         super().__init__(
             learning_days=learning_days,
