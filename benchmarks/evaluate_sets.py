@@ -68,6 +68,8 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s211r", "--seeds 211,212 --attacks fresh,fresh --users 120 --days 35"),
     ("s241l", "--seeds 241,242,243,244 --attacks lateral13"),  # round 13 (lateral)
     ("s251l", "--seeds 251,252 --attacks lateral13,lateral13 --users 120 --days 35"),
+    ("s261v", "--seeds 261,262,263,264 --attacks novel17"),  # round 17 (novel17)
+    ("s271v", "--seeds 271,272 --attacks novel17,novel17 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
