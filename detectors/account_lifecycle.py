@@ -183,6 +183,7 @@ class AccountLifecycle(RarityDetector):
         "T1569.002",
         "T1098.004",
         "T1078.003",
+        "T1136.001",
     )
 
     def __init__(

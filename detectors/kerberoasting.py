@@ -28,7 +28,8 @@ TGT ever being issued to that machine for the account: Kerberos issues an accoun
 it signs in, and its service tickets follow from the same address. So the first ticket of an
 account from an address is a *service* ticket (no 4768 for the account there, ever), and the
 address is where another account signs in (the last TGT issued there was that account's): a
-finding on the account, ``ptt_points`` divided by 1 + the times the address changed hands
+finding on the account, ``ptt_points`` (65, high alone, as overpass-the-hash: the same
+evidence that the account's key material moved) divided by 1 + the times the address changed hands
 (its TGT holder switched: a VPN or DHCP pool address, where a session outliving its address
 looks alike). An address nobody gets TGTs from (a jump host whose logons the DC does not see,
 a server) is not judged.
@@ -140,7 +141,7 @@ class Kerberoasting(RarityDetector):
     """
 
     name: ClassVar[str] = "kerberoasting"
-    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558")
+    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558", "T1550.003")
 
     def __init__(
         self,
@@ -153,7 +154,7 @@ class Kerberoasting(RarityDetector):
         asrep_max: float = 75.0,
         overpass_points: float = 65.0,
         overpass_hours: float = 10.0,
-        ptt_points: float = 60.0,
+        ptt_points: float = 65.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]

@@ -73,7 +73,7 @@ def test_service_ticket_from_another_accounts_address_without_a_tgt_is_pass_the_
     stolen = [ticket(15, "admin1", "10.0.0.5", "SQL01$", 600)]
     signals = detector.score(builder.build(stolen), builder)
     (index,) = [i for i, t in enumerate(signals.titles) if "pass-the-ticket" in t]
-    assert float(signals.points[index]) == 60.0
+    assert float(signals.points[index]) == 65.0
     assert "alice's address" in signals.titles[index]
     assert signals.row_mitre[index] == ("T1550.003",)
 
@@ -106,7 +106,7 @@ def test_pass_the_ticket_weighs_less_at_an_address_that_changes_hands() -> None:
     signals = detector.score(builder.build([ticket(15, "admin1", "10.30.0.7", "FS01$")]), builder)
     (points,) = [float(p) for p, t in zip(signals.points, signals.titles, strict=True)
                  if "pass-the-ticket" in t]  # fmt: skip
-    assert points == 60.0 / 4  # the address changed hands 3 times
+    assert points == 65.0 / 4  # the address changed hands 3 times
 
 
 def test_pass_the_ticket_batch_equals_one_by_one() -> None:
