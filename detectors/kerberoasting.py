@@ -584,9 +584,10 @@ class Kerberoasting(RarityDetector):
             [self.foreign_tgt_[k][1] for k in pending], dtype=np.int32
         )
         state["ticket_pairs"] = self.ticket_pairs_
-        state["holder_address"] = self.holder_address_
-        state["holder_user"] = self.holder_user_
-        state["holder_switches"] = self.holder_switches_
+        # Address and user ids are per-tenant interned int32s; hand-overs are small counts.
+        state["holder_address"] = self.holder_address_.astype(np.int32)
+        state["holder_user"] = self.holder_user_.astype(np.int32)
+        state["holder_switches"] = self.holder_switches_.astype(np.int32)
         return state
 
     @changes_state
