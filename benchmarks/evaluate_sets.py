@@ -71,6 +71,8 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 17: the normal life the default never shows (benchmarks/scenario/more_life.py, opt-in)
     ("s281b", "--seeds 281,282,283,284 --attacks every --life extra"),
     ("s291b", "--seeds 291,292 --attacks every,more --life extra --users 120 --days 35"),
+    ("s261v", "--seeds 261,262,263,264 --attacks novel17"),  # round 17 (novel17)
+    ("s271v", "--seeds 271,272 --attacks novel17,novel17 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

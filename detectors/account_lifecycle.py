@@ -109,6 +109,18 @@ _KEY_FILE_READERS = frozenset(
     }
 )  # fmt: skip
 _HOME_KEYS = re.compile(r"/home/([^/\s]+)/\.ssh/authorized_keys")
+#: A kind code outside the Action codes, for accounts given uid 0 with sudo (a second root).
+_SECOND_ROOT_ACTION = 28
+#: ``useradd -o -u 0 NAME`` / ``usermod -u 0 NAME``: another name for root, with its own
+#: password, that survives root's password change and hides among daemon accounts (T1136.001,
+#: T1078.003). No admin task needs it: as strong as a key planted for root.
+_UID_ZERO = re.compile(
+    r"(?:^|[\s/])(?:useradd|adduser|usermod|luseradd|lusermod)\b.*?"
+    r"(?:\s-[a-zA-Z]*u\s*0(?:\s|$)|\s--uid[=\s]0(?:\s|$))"
+)
+#: Shadow-utils events (the syslog parser's ids) whose ``privileged`` flag means uid 0: a
+#: user created with uid 0 or an account's uid changed to 0.
+_UID_ZERO_EVENTS = frozenset({"useradd.new_user", "usermod.uid_change"})
 
 
 def key_plant_target(command: str, run_as: str) -> str:
@@ -137,6 +149,19 @@ def key_plant_target(command: str, run_as: str) -> str:
     return run_as
 
 
+def second_root_command(command: str) -> bool:
+    """True when a command line gives an account uid 0 (creates one, or changes one's uid).
+
+    >>> second_root_command("/usr/sbin/useradd -o -u 0 -g 0 -M -d /root sysupdate")
+    True
+    >>> second_root_command("/usr/sbin/usermod --uid=0 backup")
+    True
+    >>> second_root_command("/usr/sbin/useradd -u 1005 -m alice")
+    False
+    """
+    return _UID_ZERO.search(command) is not None
+
+
 @register
 class AccountLifecycle(RarityDetector):
     """Log clearing (strong), privileged account creation/enable/reset, service installs.
@@ -158,6 +183,7 @@ class AccountLifecycle(RarityDetector):
         "T1569.002",
         "T1098.004",
         "T1078.003",
+        "T1136.001",
     )
 
     def __init__(
@@ -188,6 +214,9 @@ class AccountLifecycle(RarityDetector):
         # tenant has seen act as admins are privileged targets whatever their names
         self.privileged_uses_ = np.empty(0, dtype=np.float64)
         self.created_ = PairTable()  # target account id -> times created, last creation
+        # user id -> 1 once the tenant saw the account given uid 0 (useradd/usermod): a
+        # remote sign-in as it is one as root, whatever its name
+        self.uid_zero_ = np.empty(0, dtype=np.uint8)
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
         mask = batch.action_mask(_WATCHED) & batch.outcome_is(Outcome.SUCCESS)
@@ -196,6 +225,8 @@ class AccountLifecycle(RarityDetector):
         mask |= grant
         plants = self._key_plants(batch)
         mask |= plants
+        roots = self._second_roots(batch)
+        mask |= roots
         builtin = self._builtin_logons(batch)
         mask |= builtin
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
@@ -235,23 +266,70 @@ class AccountLifecycle(RarityDetector):
             kind[planted] = kind_code(
                 np.full(n, _KEY_PLANT_ACTION), np.ones(n, np.bool_), np.full(n, -1)
             )
+        second = roots[rows]
+        if second.any():
+            n = int(second.sum())
+            kind[second] = kind_code(
+                np.full(n, _SECOND_ROOT_ACTION), np.ones(n, np.bool_), np.full(n, -1)
+            )
         return rows, batch.column("user")[rows], kind
 
-    @staticmethod
-    def _builtin_logons(batch: EventBatch) -> BoolArray:
+    def _builtin_logons(self, batch: EventBatch) -> BoolArray:
         """Successful sign-ins from another machine (a non-loopback source address) as a
-        built-in admin account (root, Administrator, ...: asked once per distinct user)."""
+        built-in admin account (root, Administrator, ...: asked once per distinct user) or as
+        an account the tenant saw given uid 0 before the row (state or earlier rows)."""
         mask: BoolArray = batch.action == ACTION_CODE[Action.LOGON]
         mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
         mask &= (batch.column("src_ip") >= 0) & ~batch.src_loopback
         rows = np.flatnonzero(mask)
         if not len(rows):
             return mask
-        _, first, inverse = np.unique(
-            batch.column("user")[rows], return_index=True, return_inverse=True
-        )
+        users = batch.column("user")[rows]
+        _, first, inverse = np.unique(users, return_index=True, return_inverse=True)
         builtin = [batch.events[row].user in PRIVILEGED_USERS for row in rows[first].tolist()]
-        mask[rows] = np.asarray(builtin, dtype=np.bool_)[inverse.reshape(-1)]
+        named = np.asarray(builtin, dtype=np.bool_)[inverse.reshape(-1)]
+        zero_rows, zero_users = self._uid_zero_marks(batch)
+        known = gather(self.uid_zero_, int(users.max()) + 1, 0, users.astype(np.int64)) > 0
+        if len(zero_rows):
+            # The first row of the batch that gives each account uid 0; a sign-in after it
+            # is one as root.
+            order = np.lexsort((zero_rows, zero_users))
+            ids, at = np.unique(zero_users[order], return_index=True)
+            first_row = zero_rows[order][at]
+            where = np.searchsorted(ids, users)
+            hit = where < len(ids)
+            hit[hit] = ids[where[hit]] == users[hit]
+            known[hit] |= first_row[where[hit]] < rows[hit]
+        mask[rows] = named | known
+        return mask
+
+    @staticmethod
+    def _uid_zero_marks(batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        """(row, target user id) of shadow-utils events giving an account uid 0."""
+        candidates = (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]) & batch.privileged
+        candidates &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("target_user") >= 0)
+        rows = np.flatnonzero(candidates)
+        keep = [batch.events[int(r)].event_id in _UID_ZERO_EVENTS for r in rows.tolist()]
+        rows = rows[np.asarray(keep, dtype=np.bool_)] if len(rows) else rows
+        return rows.astype(np.int64), batch.column("target_user")[rows].astype(np.int64)
+
+    def _second_roots(self, batch: EventBatch) -> BoolArray:
+        """Successful sudo command lines that give an account uid 0 (asked once per distinct
+        command line)."""
+        mask: BoolArray = batch.action == ACTION_CODE[Action.PRIVILEGE_USE]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= batch.column("object") >= 0
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return mask
+        _, first, inverse = np.unique(
+            batch.column("object")[rows], return_index=True, return_inverse=True
+        )
+        answers = [
+            batch.events[row].app == "sudo" and second_root_command(batch.events[row].object)
+            for row in rows[first].tolist()
+        ]
+        mask[rows] = np.asarray(answers, dtype=np.bool_)[inverse.reshape(-1)]
         return mask
 
     @staticmethod
@@ -304,6 +382,8 @@ class AccountLifecycle(RarityDetector):
             weight[i] = _ROOT_KEY_WEIGHT if target in PRIVILEGED_USERS else _OTHER_KEY_WEIGHT
         grant = self._granted_after_creation(batch)[rows]
         weight = np.where(grant, _PRIVILEGED_WEIGHT, weight)
+        second = self._second_roots(batch)[rows]
+        weight = np.where(second, _ROOT_KEY_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
         return {
             "weight": weight,
@@ -313,6 +393,7 @@ class AccountLifecycle(RarityDetector):
             "grant": grant,
             "planted": planted,
             "builtin": builtin,
+            "second_root": second,
         }
 
     def _granted_after_creation(self, batch: EventBatch) -> BoolArray:
@@ -432,6 +513,10 @@ class AccountLifecycle(RarityDetector):
         account, created = self._created_rows(batch)
         target = batch.column("target_user")[account[created]].astype(np.int64)
         self.created_.add(target, batch.time[account[created]])
+        _, zero = self._uid_zero_marks(batch)
+        if len(zero):
+            self.uid_zero_ = grow(self.uid_zero_, int(zero.max()) + 1, 0)
+            self.uid_zero_[zero] = 1
 
     def state(self) -> StateDict:
         return {
@@ -439,6 +524,7 @@ class AccountLifecycle(RarityDetector):
             **self.disabled_.state("disabled_"),
             **self.created_.state("created_"),
             "privileged_uses": self.privileged_uses_,
+            "uid_zero": self.uid_zero_,
         }
 
     def load_state(self, state: StateDict) -> None:
@@ -451,12 +537,17 @@ class AccountLifecycle(RarityDetector):
         self.privileged_uses_ = np.asarray(
             state.get("privileged_uses", np.empty(0)), dtype=np.float64
         )
+        # State saved before uid-0 accounts were tracked: none known yet.
+        self.uid_zero_ = np.asarray(state.get("uid_zero", np.empty(0)), dtype=np.uint8)
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:
         maturity = np.where(feats["mature"], 1.0, self.immature_weight)
         # Peers: each other user who already does this kind halves, thirds... the surprise.
-        # (Bringing back a disabled account is judged by its target, not by who usually does it.)
-        peers = np.where(feats["reenabled"], 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
+        # (Bringing back a disabled account is judged by its target, not by who usually does it;
+        # giving an account uid 0 is no team's habit: another user who did it before is not a
+        # peer that excuses it, but a second incident.)
+        alone = feats["reenabled"] | feats["second_root"]
+        peers = np.where(alone, 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
         unusual = self.lead * peers + (1.0 - self.lead) * maturity * peers
         rarity = rarity_weight(count)
         rarity = np.where(feats["log"], np.maximum(rarity, self.log_floor), rarity)
@@ -479,9 +570,16 @@ class AccountLifecycle(RarityDetector):
             )
         elif bool(feats["builtin"][i]):
             how = f" with {event.auth_protocol}" if event.auth_protocol else ""
+            account = (
+                f"the built-in account {event.user}"
+                if event.user in PRIVILEGED_USERS
+                else f"{event.user}, an account given uid 0 (a second root)"
+            )
+            what = f"signed in as {account}{where} from {event.src_ip}{how}, not as a person"
+        elif bool(feats["second_root"][i]):
             what = (
-                f"signed in as the built-in account {event.user}{where} from {event.src_ip}"
-                f"{how}, not as a person"
+                f"gave an account uid 0 with sudo{where} ({event.object[:120]}): a second "
+                "root with its own password"
             )
         elif bool(feats["planted"][i]):
             target = key_plant_target(event.object, event.target_user)
@@ -516,6 +614,8 @@ class AccountLifecycle(RarityDetector):
             return ("T1098.004",)
         if bool(feats["builtin"][i]):
             return ("T1078.003",)
+        if bool(feats["second_root"][i]):
+            return ("T1136.001", "T1078.003")
         if event.action is Action.LOG_CLEARED:
             return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
         if event.action is Action.REMOTE_EXEC:

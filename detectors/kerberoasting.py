@@ -22,6 +22,18 @@ address: the first such ticket within ``overpass_hours`` is a finding on the acc
 (``overpass_points``, divided by 1 + the earlier RC4-TGT bursts from the address). A roasted
 account's ticket is never used from the roasting address, so roasting alone is not this.
 
+Pass-the-ticket (T1550.003): a TGT taken from one machine's memory (Rubeus ``dump``, mimikatz
+``sekurlsa::tickets``) and imported on another (``ptt``) buys service tickets there without a
+TGT ever being issued to that machine for the account: Kerberos issues an account's TGT where
+it signs in, and its service tickets follow from the same address. So the first ticket of an
+account from an address is a *service* ticket (no 4768 for the account there, ever), and the
+address is where another account signs in (the last TGT issued there was that account's): a
+finding on the account, ``ptt_points`` (65, high alone, as overpass-the-hash: the same
+evidence that the account's key material moved) divided by 1 + the times the address changed hands
+(its TGT holder switched: a VPN or DHCP pool address, where a session outliving its address
+looks alike). An address nobody gets TGTs from (a jump host whose logons the DC does not see,
+a server) is not judged.
+
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
 off, anyone may ask the DC for a TGT (4768) and crack the reply offline, usually in RC4. The
 exact evidence is a 4768 with ``PreAuthType`` 0 (no pre-authentication; the parser keeps it in
@@ -63,7 +75,14 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, changes_state, merge_signals
+from detectors.base import (
+    Signals,
+    StateDict,
+    changes_state,
+    find_sorted,
+    group_order,
+    merge_signals,
+)
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -122,7 +141,7 @@ class Kerberoasting(RarityDetector):
     """
 
     name: ClassVar[str] = "kerberoasting"
-    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558")
+    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558", "T1550.003")
 
     def __init__(
         self,
@@ -135,6 +154,7 @@ class Kerberoasting(RarityDetector):
         asrep_max: float = 75.0,
         overpass_points: float = 65.0,
         overpass_hours: float = 10.0,
+        ptt_points: float = 65.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -149,6 +169,16 @@ class Kerberoasting(RarityDetector):
             raise ValueError("kerberoasting: overpass_points >= 0 and overpass_hours > 0")
         self.overpass_points = overpass_points
         self.overpass_seconds = overpass_hours * 3600.0
+        if ptt_points < 0:
+            raise ValueError("kerberoasting: ptt_points >= 0")
+        self.ptt_points = ptt_points
+        # Pass-the-ticket: sorted (address id << 32 | user id) pairs seen with any ticket; per
+        # address (sorted ids) the account its last ordinary TGT was issued to and how many
+        # times that account changed.
+        self.ticket_pairs_ = np.empty(0, dtype=np.int64)
+        self.holder_address_ = np.empty(0, dtype=np.int64)
+        self.holder_user_ = np.empty(0, dtype=np.int64)
+        self.holder_switches_ = np.empty(0, dtype=np.int64)
         # source address id -> the account that usually gets tickets from it; and how many
         # batches of RC4 TGTs for other accounts came from it (ids are per tenant already).
         self.address_user_: dict[int, int] = {}
@@ -357,9 +387,164 @@ class Kerberoasting(RarityDetector):
         signals.points = np.asarray(points, dtype=np.float64)
         return signals
 
+    # -- pass-the-ticket: an account's first ticket from an address is a service ticket -------
+
+    def _ticket_view(self, batch: EventBatch) -> dict[str, np.ndarray]:
+        """Named Kerberos ticket rows with an address: their (address, user) pair keys, which
+        are TGTs, and which TGTs name the address's holder (ordinary ones: not in RC4, not
+        without pre-authentication, the overpass and roasting evidence)."""
+        rows, roastable, rc4_tgt = self._tgt_rows(batch)
+        named = batch.column("object")[rows] >= 0
+        rows, roastable, rc4_tgt = rows[named], roastable[named], rc4_tgt[named]
+        tgt = np.zeros(len(rows), dtype=np.bool_)
+        if len(rows):
+            tgt = _per_distinct(
+                batch, "object", rows, lambda service: service.lower().startswith("krbtgt")
+            )
+        users = batch.column("user")[rows].astype(np.int64)
+        addresses = batch.column("src_ip")[rows].astype(np.int64)
+        return {
+            "rows": rows,
+            "users": users,
+            "addresses": addresses,
+            "pairs": (addresses << 32) | users,
+            "tgt": tgt,
+            "holder": tgt & ~roastable & ~rc4_tgt,
+        }
+
+    def _stored_holders(self, addresses: Int64Array) -> tuple[Int64Array, Int64Array]:
+        """Stored holder (-1: none) and holder switches of each address."""
+        holder = np.full(len(addresses), -1, dtype=np.int64)
+        switches = np.zeros(len(addresses), dtype=np.int64)
+        if len(self.holder_address_) and len(addresses):
+            at, found = find_sorted(self.holder_address_, addresses)
+            holder[found] = self.holder_user_[at[found]]
+            switches[found] = self.holder_switches_[at[found]]
+        return holder, switches
+
+    def _holder_walk(
+        self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray
+    ) -> dict[str, np.ndarray]:
+        """The batch's holder TGT rows (``keep`` of them) in (address, row) order, each with
+        its address's switches up to and including it (stored + the batch's)."""
+        picked = np.flatnonzero(view["holder"] & keep)
+        order = picked[np.lexsort((view["rows"][picked], view["addresses"][picked]))]
+        rows, users, addresses = view["rows"][order], view["users"][order], view["addresses"][order]
+        stored_holder, stored_switches = self._stored_holders(addresses)
+        same = np.zeros(len(order), dtype=np.bool_)
+        same[1:] = addresses[1:] == addresses[:-1]
+        previous = np.where(same, np.roll(users, 1), stored_holder)
+        switched = ((previous >= 0) & (previous != users)).astype(np.int64)
+        start = np.flatnonzero(~same)
+        cumulative = np.cumsum(switched)
+        base = np.zeros(len(order), dtype=np.int64)
+        if len(start):
+            group = np.cumsum(~same) - 1
+            before_group = cumulative[start] - switched[start]
+            base = before_group[group]
+        return {
+            "rows": rows,
+            "users": users,
+            "addresses": addresses,
+            "switches": stored_switches + cumulative - base,
+        }
+
+    def _pass_the_ticket(self, batch: EventBatch) -> list[tuple[int, int, int]]:
+        """``(row, holder id, holder switches)`` of each account's first ticket from an
+        address where it never had one, when that ticket is a service ticket and another
+        account holds the address (module docstring)."""
+        view = self._ticket_view(batch)
+        pairs = view["pairs"]
+        if not len(pairs):
+            return []
+        prior, _ = group_order(pairs)
+        seen = np.zeros(len(pairs), dtype=np.bool_)
+        if len(self.ticket_pairs_):
+            _, seen = find_sorted(self.ticket_pairs_, pairs)
+        candidate = np.flatnonzero(~view["tgt"] & ~seen & (prior == 0))
+        if not len(candidate):
+            return []
+        rows, users = view["rows"][candidate], view["users"][candidate]
+        addresses = view["addresses"][candidate]
+        holder, switches = self._stored_holders(addresses)
+        walk = self._holder_walk(batch, view, np.ones(len(pairs), dtype=np.bool_))
+        if len(walk["rows"]):
+            span = len(batch) + 1
+            keys = walk["addresses"] * span + walk["rows"]  # sorted: (address, row) order
+            at = np.searchsorted(keys, addresses * span + rows) - 1
+            hit = at >= 0
+            hit[hit] = walk["addresses"][at[hit]] == addresses[hit]
+            holder[hit] = walk["users"][at[hit]]
+            switches[hit] = walk["switches"][at[hit]]
+        judged = (holder >= 0) & (holder != users)
+        return [
+            (int(r), int(h), int(n))
+            for r, h, n in zip(
+                rows[judged].tolist(), holder[judged].tolist(), switches[judged].tolist(),
+                strict=True,
+            )
+        ]  # fmt: skip
+
+    def _ptt_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names = builder.vocab[self.entity_kind]
+        for row, holder, switches in self._pass_the_ticket(batch):
+            value = self.ptt_points / (1.0 + switches)
+            if value < self.min_points:
+                continue
+            event = batch.events[row]
+            owner = names.value(holder)
+            rows.append(row)
+            entities.append(int(batch.column("user")[row]))
+            points.append(value)
+            signals.titles.append(
+                f"{event.user} got a service ticket for {event.object} from {event.src_ip}, "
+                f"{owner}'s address, where no TGT was ever issued to {event.user}: "
+                f"pass-the-ticket (a ticket brought from another machine; the address "
+                f"changed hands {switches} time(s))"
+            )
+            signals.observed.append(f"service ticket for {event.user} from {event.src_ip}")
+            signals.baseline.append(
+                f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
+                f"{event.user} never got a TGT or any ticket from it"
+            )
+            signals.row_mitre.append(("T1550.003",))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
+
+    def _learn_tickets(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._ticket_view(batch)
+        if not len(view["pairs"]):
+            return
+        self.ticket_pairs_ = np.union1d(self.ticket_pairs_, view["pairs"]).astype(np.int64)
+        walk = self._holder_walk(batch, view, ~held_back[view["rows"]])
+        if not len(walk["rows"]):
+            return
+        addresses = walk["addresses"]
+        last = np.ones(len(addresses), dtype=np.bool_)
+        last[:-1] = addresses[1:] != addresses[:-1]
+        new_address, new_user = addresses[last], walk["users"][last]
+        new_switches = walk["switches"][last]
+        keep = ~np.isin(self.holder_address_, new_address)
+        address = np.concatenate([self.holder_address_[keep], new_address])
+        order = np.argsort(address, kind="stable")
+        self.holder_address_ = address[order]
+        self.holder_user_ = np.concatenate([self.holder_user_[keep], new_user])[order]
+        self.holder_switches_ = np.concatenate([self.holder_switches_[keep], new_switches])[order]
+
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         result = super().score(batch, builder)
-        for extra in (self._asrep_signals(batch, builder), self._overpass_signals(batch, builder)):
+        extras = (
+            self._asrep_signals(batch, builder),
+            self._overpass_signals(batch, builder),
+            self._ptt_signals(batch, builder),
+        )
+        for extra in extras:
             if not len(extra):
                 continue
             result = extra if not len(result) else merge_signals(result, extra, self.mitre)
@@ -370,6 +555,7 @@ class Kerberoasting(RarityDetector):
         rows, roastable, rc4_tgt = self._tgt_rows(batch)
         bursts = self._asrep_bursts(batch, rows[roastable])
         _, self.foreign_tgt_ = self._overpass(batch, rows, rc4_tgt)
+        self._learn_tickets(batch, held_back)
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
@@ -397,6 +583,11 @@ class Kerberoasting(RarityDetector):
         state["overpass_earlier"] = np.asarray(
             [self.foreign_tgt_[k][1] for k in pending], dtype=np.int32
         )
+        state["ticket_pairs"] = self.ticket_pairs_
+        # Address and user ids are per-tenant interned int32s; hand-overs are small counts.
+        state["holder_address"] = self.holder_address_.astype(np.int32)
+        state["holder_user"] = self.holder_user_.astype(np.int32)
+        state["holder_switches"] = self.holder_switches_.astype(np.int32)
         return state
 
     @changes_state
@@ -415,6 +606,12 @@ class Kerberoasting(RarityDetector):
         times = np.asarray(state.get("overpass_time", np.empty(0))).astype(np.float64).tolist()
         earlier = np.asarray(state.get("overpass_earlier", empty)).astype(np.int64).tolist()
         self.foreign_tgt_ = {k: (t, e) for k, t, e in zip(keys, times, earlier, strict=True)}
+        # Snapshots from before pass-the-ticket hold no ticket pairs or holders.
+        none = np.empty(0, dtype=np.int64)
+        self.ticket_pairs_ = np.asarray(state.get("ticket_pairs", none), dtype=np.int64)
+        self.holder_address_ = np.asarray(state.get("holder_address", none), dtype=np.int64)
+        self.holder_user_ = np.asarray(state.get("holder_user", none), dtype=np.int64)
+        self.holder_switches_ = np.asarray(state.get("holder_switches", none), dtype=np.int64)
 
 
 __all__ = ["Kerberoasting"]

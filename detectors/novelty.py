@@ -21,6 +21,13 @@ at the entity's usual hours of the day (a new home broadband address, a replaced
 released once it was seen on ``release_days`` distinct days at such hours, and is learned from
 then on instead of being flagged again every time. A value used only at hours the entity is
 never active (a stolen password used at night) stays quarantined.
+
+Account takeover (round 17): where ``after_reset`` is set (where a sign-in came from: network,
+workstation), a value reported within ``after_reset_hours`` after *another* account reset the
+entity's password (4724, an IdP admin reset, ``UpdateLoginProfile``, ``passwd`` by root) is
+multiplied by ``after_reset_factor``. Whoever asked the helpdesk for the new password is the
+one who signs in next; the owner does so from where they always do, an impostor from a machine
+or network the owner never used.
 """
 
 from __future__ import annotations
@@ -49,7 +56,14 @@ from detectors.base import (
     pair_keys,
     sorted_unique,
 )
-from detectors.batch import COLUMN_KINDS, BatchBuilder, BoolArray, EventBatch, Int64Array
+from detectors.batch import (
+    ACTION_CODE,
+    COLUMN_KINDS,
+    BatchBuilder,
+    BoolArray,
+    EventBatch,
+    Int64Array,
+)
 from detectors.time_profile import PrefixSums
 from schemas.event import Action, Outcome
 
@@ -77,6 +91,9 @@ class NoveltyDetector:
     # Points are divided by 1 + the other entities that use the value (a network five
     # colleagues use is less news); False where peers say nothing about this entity's habit.
     peer_discount: ClassVar[bool] = True
+    # Judge a new value right after another account reset the entity's password more
+    # strongly (module docstring); only for columns that say where a sign-in came from.
+    after_reset: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -90,6 +107,8 @@ class NoveltyDetector:
         usual_share: float = 0.05,
         report_after_days: float = 3.0,
         young_weight: float = 0.5,
+        after_reset_hours: float = 24.0,
+        after_reset_factor: float = 2.0,
     ) -> None:
         points_per_nat = points_per_nat or self.default_points_per_nat
         max_points = max_points or self.default_max_points
@@ -101,6 +120,10 @@ class NoveltyDetector:
             raise ValueError(f"{self.name}: release_days >= 1 and usual_share in [0, 1]")
         if not 0 <= report_after_days or not 0 <= young_weight <= 1:
             raise ValueError(f"{self.name}: report_after_days >= 0, young_weight in [0, 1]")
+        if after_reset_hours < 0 or after_reset_factor < 1:
+            raise ValueError(f"{self.name}: after_reset_hours >= 0, after_reset_factor >= 1")
+        self.after_reset_seconds = after_reset_hours * HOUR
+        self.after_reset_factor = after_reset_factor
         self.report_after_days = report_after_days
         self.young_weight = young_weight
         self.release_days = release_days
@@ -127,6 +150,37 @@ class NoveltyDetector:
         # a dense row per user id was 24-48 bytes of zeros for each of them.
         self.hour_entities_ = np.empty(0, dtype=np.uint32)
         self.entity_hours_ = narrow_counts(np.zeros((0, 24)))
+        # Per entity id: when another account last reset its password (seconds; NaN = never).
+        # Kept only where ``after_reset`` is set.
+        self.reset_at_ = np.empty(0, dtype=np.float64)
+
+    # -- password resets by another account ------------------------------------------------
+
+    def _resets(self, batch: EventBatch) -> tuple[Int64Array, Int64Array]:
+        """(row, target id) of successful password resets of an account by another account."""
+        mask = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("target_user") >= 0)
+        mask &= (batch.column("user") >= 0) & (batch.column("user") != batch.column("target_user"))
+        rows = np.flatnonzero(mask)
+        if len(rows):
+            verbs = [batch.events[int(r)].object for r in rows.tolist()]
+            rows = rows[np.fromiter((v in _RESET_VERBS for v in verbs), np.bool_, len(verbs))]
+        return rows.astype(np.int64), batch.column("target_user")[rows].astype(np.int64)
+
+    def _last_reset(self, batch: EventBatch, rows: Int64Array, entity: Int64Array) -> np.ndarray:
+        """When another account last reset each row's entity's password before the row (state
+        or earlier rows of the batch; NaN = never)."""
+        size = int(entity.max()) + 1 if len(entity) else 0
+        last = gather(self.reset_at_, size, np.nan, entity).astype(np.float64)
+        reset_rows, targets = self._resets(batch)
+        if len(reset_rows) and len(rows):
+            span = len(batch) + 1
+            keys = np.sort(targets * span + reset_rows)
+            at = np.searchsorted(keys, entity * span + rows) - 1
+            hit = at >= 0
+            hit[hit] = keys[at[hit]] // span == entity[hit]
+            last[hit] = batch.time[keys[at[hit]] % span]
+        return last
 
     # -- the sequential view of a batch ---------------------------------------------------
 
@@ -283,6 +337,12 @@ class NoveltyDetector:
         weight = np.where(view["young"][flagged], self.young_weight, 1.0)
         points = (surprise / (1.0 + others) if self.peer_discount else surprise) * weight
         rows = view["rows"][flagged]
+        since_reset = np.full(len(rows), np.nan)
+        if self.after_reset:
+            entity64 = view["entity"][flagged].astype(np.int64)
+            since_reset = view["time"][flagged] - self._last_reset(batch, rows, entity64)
+            taken = since_reset <= self.after_reset_seconds  # NaN (never reset): False
+            points = np.where(taken, points * self.after_reset_factor, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -303,10 +363,17 @@ class NoveltyDetector:
             signals.titles.append(self.title(who, value, event.action, n, d, days, event))
             signals.observed.append(f"{self.attribute_label} {value} for {who}")
             peers = int(others[index])
+            after = float(since_reset[index])
+            reset = (
+                f"; {after / 60:.0f} min after another account reset {who}'s password "
+                f"(x{self.after_reset_factor:g}: account takeover)"
+                if after <= self.after_reset_seconds
+                else ""
+            )
             signals.baseline.append(
                 f"{n} earlier events over {days:.0f} days from {d} other "
                 f"{self.attribute_label}(s); chance of a new one ~{p_new[index]:.1%}; "
-                f"{peers} other {self.entity_kind}(s) use it"
+                f"{peers} other {self.entity_kind}(s) use it{reset}"
             )
         return signals
 
@@ -320,6 +387,12 @@ class NoveltyDetector:
 
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        if self.after_reset:
+            _, targets = self._resets(batch)
+            if len(targets):
+                reset_rows, _ = self._resets(batch)
+                self.reset_at_ = grow(self.reset_at_, int(targets.max()) + 1, np.nan)
+                np.fmax.at(self.reset_at_, targets, batch.time[reset_rows])
         view = self._view(batch)
         rows = view["rows"]
         if len(rows) == 0:
@@ -376,6 +449,8 @@ class NoveltyDetector:
         state["entity_distinct"] = self.entity_distinct_
         state["hour_entities"] = self.hour_entities_
         state["entity_hours"] = self.entity_hours_
+        if self.after_reset:
+            state["reset_at"] = self.reset_at_
         return state
 
     @changes_state
@@ -405,7 +480,12 @@ class NoveltyDetector:
             hours = hours[ids]
         self.hour_entities_ = ids
         self.entity_hours_ = narrow_counts(hours)
+        # State saved before resets were tracked: none known.
+        self.reset_at_ = np.asarray(state.get("reset_at", np.empty(0)), dtype=np.float64)
 
+
+#: Account-change verbs that give an account a new password chosen by whoever made the change.
+_RESET_VERBS = frozenset({"password_reset", "password_set"})
 
 _VERBS = {
     Action.LOGON: "signed in",

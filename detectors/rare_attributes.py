@@ -57,6 +57,8 @@ class _RareAttribute(NoveltyDetector):
         points_per_nat: float | None = None,
         max_points: float | None = None,
         popular_entities: int | None = None,
+        after_reset_hours: float = 24.0,
+        after_reset_factor: float = 2.0,
     ) -> None:
         super().__init__(
             learning_days=learning_days,
@@ -64,6 +66,8 @@ class _RareAttribute(NoveltyDetector):
             points_per_nat=points_per_nat or self.default_points_per_nat,
             max_points=max_points or self.default_max_points,
             popular_entities=popular_entities or self.default_popular_entities,
+            after_reset_hours=after_reset_hours,
+            after_reset_factor=after_reset_factor,
         )
 
 
@@ -141,6 +145,7 @@ class RareWorkstation(_RareAttribute):
     actions: ClassVar[frozenset[Action]] = frozenset({Action.LOGON, Action.EXPLICIT_CREDENTIAL})
     default_points_per_nat: ClassVar[float] = 4.0
     default_max_points: ClassVar[float] = 20.0
+    after_reset: ClassVar[bool] = True
 
     def __init__(self, *, stranger_factor: float = 3.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)

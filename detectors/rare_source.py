@@ -47,6 +47,7 @@ class RareSourceNetwork(NoveltyDetector):
     # tethering). With a second finding (odd hour, new client, new country) it alerts.
     default_points_per_nat: ClassVar[float] = 10.0
     default_max_points: ClassVar[float] = 38.0
+    after_reset: ClassVar[bool] = True
 
     def title(
         self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
