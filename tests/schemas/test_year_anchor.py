@@ -98,3 +98,73 @@ def test_dated_syslog_lines_are_not_moved(tmp_path: Path) -> None:
         "10.1.1.10 port 50122 ssh2\n"
     )
     assert syslog_years(read(root)) == {2026}
+
+
+def cloudtrail_document(when: str, users: list[str]) -> bytes:
+    return orjson.dumps(
+        {
+            "Records": [
+                {
+                    "eventVersion": "1.08",
+                    "eventTime": when,
+                    "eventSource": "iam.amazonaws.com",
+                    "eventName": "ListUsers",
+                    "eventID": f"id-{user}",
+                    "sourceIPAddress": "198.51.100.7",
+                    "userIdentity": {"type": "IAMUser", "userName": user},
+                }
+                for user in users
+            ]
+        },
+        option=orjson.OPT_INDENT_2,  # a document, not JSON lines
+    )
+
+
+@pytest.mark.parametrize("columnar", [False, True])
+def test_a_probed_document_is_decoded_once_and_read_as_it_is_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columnar: bool
+) -> None:
+    """The year-anchor probe decodes a whole JSON document for its first event; ``read_paths``
+    takes that decode instead of decoding the same bytes again, and decodes what the file
+    holds when it read different bytes than the probe did (the file changed in between)."""
+    root = write_run(tmp_path, syslog_mtime=TODAY)
+    trail = root / "cloudtrail.json"
+    trail.write_bytes(cloudtrail_document("2024-05-06T10:00:00Z", ["carol", "dave"]))
+    decoded: list[bytes] = []
+    real_loads = orjson.loads
+
+    def counting_loads(data: bytes | str) -> object:
+        if isinstance(data, bytes) and b'"Records"' in data:
+            decoded.append(data)
+        return real_loads(data)
+
+    monkeypatch.setattr("schemas.readers.orjson.loads", counting_loads)
+
+    def read_all() -> list[Event]:
+        reader = InputReader(tenant="acme", sink=lambda letter: None, columnar=columnar)
+        events = list(reader.read_paths([str(root)]))
+        assert reader._documents is None  # nothing held once read
+        return events
+
+    events = read_all()
+    assert len(decoded) == 1
+    assert sorted(e.user for e in events if e.source_format == "cloudtrail") == ["carol", "dave"]
+    assert syslog_years(events) == {2024}
+
+    # The probe sees one content, the read another: the read's own bytes decide.
+    decoded.clear()
+    real_opener = InputReader.read_input
+    opened: list[str] = []
+
+    def changing_read_input(self: InputReader, name: str, opener: object) -> object:
+        if name.endswith("cloudtrail.json"):
+            if name in opened:
+                trail.write_bytes(cloudtrail_document("2024-05-06T10:00:00Z", ["erin"]))
+            opened.append(name)
+        return real_opener(self, name, opener)  # type: ignore[arg-type]
+
+    trail.write_bytes(cloudtrail_document("2024-05-06T10:00:00Z", ["carol", "dave"]))
+    monkeypatch.setattr(InputReader, "read_input", changing_read_input)
+    events = read_all()
+    assert len(decoded) == 2
+    assert [e.user for e in events if e.source_format == "cloudtrail"] == ["erin"]
