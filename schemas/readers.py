@@ -195,28 +195,19 @@ class InputReader:
         #: file's mtime: set from the run's dated inputs (schemas/year_anchor.py).
         self.reference_overrides: dict[str, datetime] = {}
         self._contexts: list[ParseContext] | None = None  # kept only while probing
-        #: JSON documents the year-anchor probes decoded, by input name, with their bytes:
-        #: ``read_paths`` reads them next and takes the decoded value instead of decoding the
-        #: same bytes again (a probe decodes a whole CloudTrail file for its first event).
-        self._documents: dict[str, tuple[bytes, Any]] | None = None
 
     # -- public ------------------------------------------------------------------------------
 
     def read_paths(self, paths: Iterable[str]) -> Iterator[Event]:
         """Events from all inputs, merged in event-time order."""
         inputs = list(expand(paths))
-        # The merge below opens every input at once (it needs each one's first event), so the
-        # documents the probes decoded are all taken at its start: no more held than before.
-        self.anchor_years(inputs, keep_documents=True)
-        try:
-            streams = [self._ordered(self.read_input(name, opener)) for name, opener in inputs]
-            if len(streams) == 1:
-                yield from streams[0]
-                return
-            keyed = [_keyed_seq(index, stream) for index, stream in enumerate(streams)]
-            yield from map(_EVENT_OF, _merge_keyed(keyed))
-        finally:
-            self._documents = None
+        self.anchor_years(inputs)
+        streams = [self._ordered(self.read_input(name, opener)) for name, opener in inputs]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        keyed = [_keyed_seq(index, stream) for index, stream in enumerate(streams)]
+        yield from map(_EVENT_OF, _merge_keyed(keyed))
 
     def read_input(
         self, name: str, opener: Callable[[], ByteStream]
@@ -231,22 +222,13 @@ class InputReader:
         finally:
             stream.close()
 
-    def anchor_years(
-        self,
-        inputs: Sequence[tuple[str, Callable[[], ByteStream]]],
-        keep_documents: bool = False,
-    ) -> None:
+    def anchor_years(self, inputs: Sequence[tuple[str, Callable[[], ByteStream]]]) -> None:
         """Set :attr:`reference_overrides` for the year-less inputs of a run that also has
-        dated inputs (see ``schemas/year_anchor.py``); a no-op for a single input or stdin.
-        ``keep_documents``: keep the JSON documents the probes decoded for this reader's next
-        reads of the same inputs (only for a caller that reads them all next, in this
-        process)."""
+        dated inputs (see ``schemas/year_anchor.py``); a no-op for a single input or stdin."""
         files = [(name, opener) for name, opener in inputs if name != "-"]
         if len(files) < 2 or (self.forced is not None and self.forced.name != "syslog"):
             return
-        documents: dict[str, tuple[bytes, Any]] | None = {} if keep_documents else None
-        probes = [(name, *self._probe(name, opener, documents)) for name, opener in files]
-        self._documents = documents or None
+        probes = [(name, *self._probe(name, opener)) for name, opener in files]
         self.reference_overrides = anchor_references(probes)
         by_year: dict[int, list[str]] = {}
         for name, when in self.reference_overrides.items():
@@ -261,16 +243,10 @@ class InputReader:
                 f" and {len(names) - 1} more" if len(names) > 1 else "",
             )
 
-    def _probe(
-        self,
-        name: str,
-        opener: Callable[[], ByteStream],
-        documents: dict[str, tuple[bytes, Any]] | None = None,
-    ) -> tuple[datetime | None, bool]:
+    def _probe(self, name: str, opener: Callable[[], ByteStream]) -> tuple[datetime | None, bool]:
         """The first event time of an input, and whether its year was inferred (RFC 3164).
         A throw-away reader (no dead letters, no counts) that stops after
-        :data:`PROBE_MAX_RECORDS` records without an event; a JSON document it decodes is
-        put in ``documents`` when given."""
+        :data:`PROBE_MAX_RECORDS` records without an event."""
         probe = InputReader(
             tenant=self.tenant,
             sink=lambda letter: None,
@@ -278,7 +254,6 @@ class InputReader:
             forced_format=self.forced.name if self.forced is not None else None,
         )
         probe._contexts = []
-        probe._documents = documents
         events = probe.read_input(name, opener)
         first: datetime | None = None
         try:
@@ -493,11 +468,8 @@ class InputReader:
         if len(data) > MAX_DOCUMENT_BYTES:
             self._dead(name, 0, "JSON document larger than 512 MiB", data[:256])
             return
-        documents, probing = self._documents, self._contexts is not None
-        # A probe's decode of these same bytes (the parsers read records, never change them).
-        kept = documents.pop(name, None) if documents is not None and not probing else None
         try:
-            value = kept[1] if kept is not None and kept[0] == data else orjson.loads(data)
+            value = orjson.loads(data)
         except orjson.JSONDecodeError as exc:
             values = _concatenated_json(data)
             if values is None:
@@ -505,8 +477,6 @@ class InputReader:
                 return
             items = [item for one in values for item in _unwrap(one)]
         else:
-            if documents is not None and probing:
-                documents[name] = (data, value)
             items = list(_unwrap(value))
         # A document is one read; its records are what gets counted from here on.
         self.stats.records_read += len(items) - 1
