@@ -256,6 +256,244 @@ pub fn iso_utc(text: &str) -> Option<(i32, u8, u8, u8, u8, u8, u32)> {
     Some((year as i32, month as u8, day as u8, hour as u8, minute as u8, second as u8, micro))
 }
 
+/// A remembered value of a key: what a line must hold there for a remembered answer to be its.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owned {
+    Absent,
+    Null,
+    Int(i128),
+    Str(Box<str>),
+}
+
+/// Whether a line's value is the remembered one (Python's `==` on what the reader gives: an
+/// integer is equal whether serde_json read it as i64 or u64).
+fn same(value: &Option<Scalar<'_>>, owned: &Owned) -> bool {
+    match (value, owned) {
+        (None, Owned::Absent) | (Some(Scalar::Null), Owned::Null) => true,
+        (Some(Scalar::Int(v)), Owned::Int(o)) => i128::from(*v) == *o,
+        (Some(Scalar::UInt(v)), Owned::Int(o)) => i128::from(*v) == *o,
+        (Some(Scalar::Str(s)), Owned::Str(o)) => s.as_ref() == o.as_ref(),
+        _ => false,
+    }
+}
+
+fn mix(hash: u64, word: u64) -> u64 {
+    let mixed = (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    mixed ^ (mixed >> 29)
+}
+
+fn mix_int(hash: u64, v: i128) -> u64 {
+    mix(mix(mix(hash, 3), v as u64), (v >> 64) as u64)
+}
+
+fn mix_str(mut hash: u64, bytes: &[u8]) -> u64 {
+    hash = mix(hash, 4 ^ ((bytes.len() as u64) << 8));
+    for chunk in bytes.chunks(8) {
+        let mut buf = [0u8; 8];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        hash = mix(hash, u64::from_le_bytes(buf));
+    }
+    hash
+}
+
+/// The same hash for a line's value and for the remembered value it is `same` as.
+fn hash_value(hash: u64, value: &Option<Scalar<'_>>) -> u64 {
+    match value {
+        None => mix(hash, 1),
+        Some(Scalar::Null) => mix(hash, 2),
+        Some(Scalar::Int(v)) => mix_int(hash, i128::from(*v)),
+        Some(Scalar::UInt(v)) => mix_int(hash, i128::from(*v)),
+        Some(Scalar::Str(s)) => mix_str(hash, s.as_bytes()),
+    }
+}
+
+fn hash_owned(hash: u64, value: &Owned) -> u64 {
+    match value {
+        Owned::Absent => mix(hash, 1),
+        Owned::Null => mix(hash, 2),
+        Owned::Int(v) => mix_int(hash, *v),
+        Owned::Str(s) => mix_str(hash, s.as_bytes()),
+    }
+}
+
+const SEED: u64 = 0x2545_F491_4F6C_DD1D;
+
+/// A hash already mixed: used as it is.
+#[derive(Default)]
+pub struct Premixed(u64);
+
+impl Hasher for Premixed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix(self.0, u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type ByHash<V> = HashMap<u64, Vec<(Vec<Owned>, V)>, BuildHasherDefault<Premixed>>;
+
+/// The slots of the fixed keys an answer reads besides the meta keys (slots 0-5).
+pub struct Layout {
+    pub event_data: usize,
+    pub record_number: usize,
+    pub utc_time: usize,
+    pub timestamp: usize,
+}
+
+struct Meta<T> {
+    skip: bool,
+    slots: Vec<usize>,
+    prefix: String,
+    sysmon: bool,
+    templates: ByHash<T>,
+}
+
+/// Answers remembered from Python (`HelkTemplates.parse_values`), by the values that decided
+/// them: a meta (event id, provider, channel, host: slots 0-5) that is skipped, or a template
+/// per meta and handler-key values. Each answer is a function of those values only (the
+/// handler is pure and its key set covers every key it read), so an answer never goes stale;
+/// the table is emptied when it holds `MAX_KNOWN` answers, which bounds its memory.
+pub struct Known<T> {
+    metas: ByHash<Meta<T>>,
+    count: usize,
+}
+
+impl<T> Default for Known<T> {
+    fn default() -> Self {
+        Known { metas: ByHash::default(), count: 0 }
+    }
+}
+
+pub const MAX_KNOWN: usize = 65_536;
+
+/// A remembered answer for a line.
+pub enum Answer<'k, T> {
+    Skip,
+    /// The template, the line's time (`iso_utc`'s parts) and record id ("host:number").
+    Event { template: &'k T, time: (i32, u8, u8, u8, u8, u8, u32), record_id: String },
+}
+
+fn find<'m, V>(map: &'m ByHash<V>, hash: u64, matches: impl Fn(&[Owned]) -> bool) -> Option<&'m V> {
+    map.get(&hash)?.iter().find(|(key, _)| matches(key)).map(|(_, value)| value)
+}
+
+impl<T> Known<T> {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn clear(&mut self) {
+        self.metas.clear();
+        self.count = 0;
+    }
+
+    fn meta_entry(&mut self, meta: Vec<Owned>) -> &mut Meta<T> {
+        if self.count >= MAX_KNOWN {
+            self.clear();
+        }
+        let hash = meta.iter().fold(SEED, hash_owned);
+        let bucket = self.metas.entry(hash).or_default();
+        let at = match bucket.iter().position(|(key, _)| *key == meta) {
+            Some(at) => at,
+            None => {
+                self.count += 1;
+                let fresh = Meta { skip: false, slots: Vec::new(), prefix: String::new(), sysmon: false, templates: ByHash::default() };
+                bucket.push((meta, fresh));
+                bucket.len() - 1
+            }
+        };
+        &mut bucket[at].1
+    }
+
+    pub fn remember_skip(&mut self, meta: Vec<Owned>) {
+        let entry = self.meta_entry(meta);
+        entry.skip = true;
+    }
+
+    pub fn remember(&mut self, meta: Vec<Owned>, slots: Vec<usize>, prefix: String, sysmon: bool, key: Vec<Owned>, template: T) {
+        let entry = self.meta_entry(meta);
+        let mut added = 0;
+        if entry.skip || entry.slots != slots || entry.prefix != prefix || entry.sysmon != sysmon {
+            // The handler's key set grew (its templates were keyed by the old one) or the
+            // entry is new: start its templates afresh.
+            added -= entry.templates.values().map(Vec::len).sum::<usize>() as isize;
+            entry.templates.clear();
+            entry.skip = false;
+            entry.slots = slots;
+            entry.prefix = prefix;
+            entry.sysmon = sysmon;
+        }
+        let hash = key.iter().fold(SEED, hash_owned);
+        let bucket = entry.templates.entry(hash).or_default();
+        match bucket.iter_mut().find(|(known, _)| *known == key) {
+            Some((_, kept)) => *kept = template,
+            None => {
+                bucket.push((key, template));
+                added += 1;
+            }
+        }
+        self.count = (self.count as isize + added) as usize;
+    }
+
+    /// The remembered answer for a line's values (`scan`'s), if one is remembered and the
+    /// line takes the usual path to it: no EventData; for an event also an integer record
+    /// number and a time `iso_utc` reads (Sysmon's non-empty UtcTime, else a non-empty
+    /// @timestamp). Anything else is None: Python parses the line.
+    pub fn answer(&self, values: &[Option<Scalar<'_>>], layout: &Layout) -> Option<Answer<'_, T>> {
+        if self.count == 0 || values.len() < 6 {
+            return None;
+        }
+        let hash = values[..6].iter().fold(SEED, hash_value);
+        let meta = find(&self.metas, hash, |key| key.len() == 6 && key.iter().zip(&values[..6]).all(|(k, v)| same(v, k)))?;
+        if values.get(layout.event_data)?.is_some() {
+            return None; // an EventData object (or anything under that key): Python's
+        }
+        if meta.skip {
+            return Some(Answer::Skip);
+        }
+        let number = match values.get(layout.record_number)? {
+            Some(Scalar::Int(v)) => v.to_string(),
+            Some(Scalar::UInt(v)) => v.to_string(),
+            _ => return None,
+        };
+        let mut stamp: Option<&str> = None;
+        if meta.sysmon {
+            // Python reads UtcTime when it is truthy: non-empty text, a non-zero integer.
+            match values.get(layout.utc_time)? {
+                Some(Scalar::Str(s)) if !s.is_empty() => stamp = Some(s.as_ref()),
+                None | Some(Scalar::Null) | Some(Scalar::Int(0)) | Some(Scalar::UInt(0)) => {}
+                Some(Scalar::Str(_)) => {}
+                _ => return None,
+            }
+        }
+        let text = match stamp {
+            Some(text) => text,
+            None => match values.get(layout.timestamp)? {
+                Some(Scalar::Str(s)) if !s.is_empty() => s.as_ref(),
+                _ => return None,
+            },
+        };
+        let time = iso_utc(text)?;
+        let mut key_hash = SEED;
+        for &slot in &meta.slots {
+            key_hash = hash_value(key_hash, values.get(slot)?);
+        }
+        let template = find(&meta.templates, key_hash, |key| {
+            key.len() == meta.slots.len() && key.iter().zip(&meta.slots).all(|(k, &slot)| same(&values[slot], k))
+        })?;
+        let mut record_id = String::with_capacity(meta.prefix.len() + number.len());
+        record_id.push_str(&meta.prefix);
+        record_id.push_str(&number);
+        Some(Answer::Event { template, time, record_id })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
