@@ -265,78 +265,69 @@ pub enum Owned {
     Str(Box<str>),
 }
 
-/// Whether a line's value is the remembered one (Python's `==` on what the reader gives: an
-/// integer is equal whether serde_json read it as i64 or u64).
-fn same(value: &Option<Scalar<'_>>, owned: &Owned) -> bool {
-    match (value, owned) {
-        (None, Owned::Absent) | (Some(Scalar::Null), Owned::Null) => true,
-        (Some(Scalar::Int(v)), Owned::Int(o)) => i128::from(*v) == *o,
-        (Some(Scalar::UInt(v)), Owned::Int(o)) => i128::from(*v) == *o,
-        (Some(Scalar::Str(s)), Owned::Str(o)) => s.as_ref() == o.as_ref(),
-        _ => false,
-    }
+/// Values as one byte string, so that a remembered key is one allocation and one `memcmp`:
+/// a tag per value, then an integer's 16 bytes or a text's length and bytes. Equal byte
+/// strings are equal values as Python compares them (an integer is the same whether serde_json
+/// read it as i64 or u64).
+fn encode_int(out: &mut Vec<u8>, v: i128) {
+    out.push(3);
+    out.extend_from_slice(&v.to_le_bytes());
 }
 
-fn mix(hash: u64, word: u64) -> u64 {
-    let mixed = (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    mixed ^ (mixed >> 29)
+fn encode_str(out: &mut Vec<u8>, text: &str) {
+    out.push(4);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
 }
 
-fn mix_int(hash: u64, v: i128) -> u64 {
-    mix(mix(mix(hash, 3), v as u64), (v >> 64) as u64)
-}
-
-fn mix_str(mut hash: u64, bytes: &[u8]) -> u64 {
-    hash = mix(hash, 4 ^ ((bytes.len() as u64) << 8));
-    for chunk in bytes.chunks(8) {
-        let mut buf = [0u8; 8];
-        buf[..chunk.len()].copy_from_slice(chunk);
-        hash = mix(hash, u64::from_le_bytes(buf));
-    }
-    hash
-}
-
-/// The same hash for a line's value and for the remembered value it is `same` as.
-fn hash_value(hash: u64, value: &Option<Scalar<'_>>) -> u64 {
+fn encode_value(out: &mut Vec<u8>, value: &Option<Scalar<'_>>) {
     match value {
-        None => mix(hash, 1),
-        Some(Scalar::Null) => mix(hash, 2),
-        Some(Scalar::Int(v)) => mix_int(hash, i128::from(*v)),
-        Some(Scalar::UInt(v)) => mix_int(hash, i128::from(*v)),
-        Some(Scalar::Str(s)) => mix_str(hash, s.as_bytes()),
+        None => out.push(1),
+        Some(Scalar::Null) => out.push(2),
+        Some(Scalar::Int(v)) => encode_int(out, i128::from(*v)),
+        Some(Scalar::UInt(v)) => encode_int(out, i128::from(*v)),
+        Some(Scalar::Str(s)) => encode_str(out, s),
     }
 }
 
-fn hash_owned(hash: u64, value: &Owned) -> u64 {
-    match value {
-        Owned::Absent => mix(hash, 1),
-        Owned::Null => mix(hash, 2),
-        Owned::Int(v) => mix_int(hash, *v),
-        Owned::Str(s) => mix_str(hash, s.as_bytes()),
+pub fn encode_owned(values: &[Owned]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    for value in values {
+        match value {
+            Owned::Absent => out.push(1),
+            Owned::Null => out.push(2),
+            Owned::Int(v) => encode_int(&mut out, *v),
+            Owned::Str(s) => encode_str(&mut out, s),
+        }
     }
+    out.into_boxed_slice()
 }
 
-const SEED: u64 = 0x2545_F491_4F6C_DD1D;
-
-/// A hash already mixed: used as it is.
+/// A hash of byte strings by 8-byte words (the keys are a few hundred bytes at most).
 #[derive(Default)]
-pub struct Premixed(u64);
+pub struct WordHash(u64);
 
-impl Hasher for Premixed {
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = mix(self.0, u64::from(b));
+        let mut hash = self.0 ^ 0x2545_F491_4F6C_DD1D;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            hash = (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            hash ^= hash >> 29;
         }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
+        let rest = chunks.remainder();
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        hash = (hash ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = hash ^ (hash >> 32);
     }
 }
 
-type ByHash<V> = HashMap<u64, Vec<(Vec<Owned>, V)>, BuildHasherDefault<Premixed>>;
+type ByKey<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<WordHash>>;
 
 /// The slots of the fixed keys an answer reads besides the meta keys (slots 0-5).
 pub struct Layout {
@@ -351,7 +342,7 @@ struct Meta<T> {
     slots: Vec<usize>,
     prefix: String,
     sysmon: bool,
-    templates: ByHash<T>,
+    templates: ByKey<T>,
 }
 
 /// Answers remembered from Python (`HelkTemplates.parse_values`), by the values that decided
@@ -360,13 +351,14 @@ struct Meta<T> {
 /// handler is pure and its key set covers every key it read), so an answer never goes stale;
 /// the table is emptied when it holds `MAX_KNOWN` answers, which bounds its memory.
 pub struct Known<T> {
-    metas: ByHash<Meta<T>>,
+    metas: ByKey<Meta<T>>,
     count: usize,
+    scratch: Vec<u8>,
 }
 
 impl<T> Default for Known<T> {
     fn default() -> Self {
-        Known { metas: ByHash::default(), count: 0 }
+        Known { metas: ByKey::default(), count: 0, scratch: Vec::new() }
     }
 }
 
@@ -379,10 +371,6 @@ pub enum Answer<'k, T> {
     Event { template: &'k T, time: (i32, u8, u8, u8, u8, u8, u32), record_id: String },
 }
 
-fn find<'m, V>(map: &'m ByHash<V>, hash: u64, matches: impl Fn(&[Owned]) -> bool) -> Option<&'m V> {
-    map.get(&hash)?.iter().find(|(key, _)| matches(key)).map(|(_, value)| value)
-}
-
 impl<T> Known<T> {
     pub fn len(&self) -> usize {
         self.count
@@ -393,64 +381,53 @@ impl<T> Known<T> {
         self.count = 0;
     }
 
-    fn meta_entry(&mut self, meta: Vec<Owned>) -> &mut Meta<T> {
+    fn meta_entry(&mut self, meta: &[Owned]) -> &mut Meta<T> {
         if self.count >= MAX_KNOWN {
             self.clear();
         }
-        let hash = meta.iter().fold(SEED, hash_owned);
-        let bucket = self.metas.entry(hash).or_default();
-        let at = match bucket.iter().position(|(key, _)| *key == meta) {
-            Some(at) => at,
-            None => {
-                self.count += 1;
-                let fresh = Meta { skip: false, slots: Vec::new(), prefix: String::new(), sysmon: false, templates: ByHash::default() };
-                bucket.push((meta, fresh));
-                bucket.len() - 1
-            }
-        };
-        &mut bucket[at].1
+        let count = &mut self.count;
+        self.metas.entry(encode_owned(meta)).or_insert_with(|| {
+            *count += 1;
+            Meta { skip: false, slots: Vec::new(), prefix: String::new(), sysmon: false, templates: ByKey::default() }
+        })
     }
 
-    pub fn remember_skip(&mut self, meta: Vec<Owned>) {
+    pub fn remember_skip(&mut self, meta: &[Owned]) {
         let entry = self.meta_entry(meta);
         entry.skip = true;
     }
 
-    pub fn remember(&mut self, meta: Vec<Owned>, slots: Vec<usize>, prefix: String, sysmon: bool, key: Vec<Owned>, template: T) {
+    pub fn remember(&mut self, meta: &[Owned], slots: Vec<usize>, prefix: String, sysmon: bool, key: &[Owned], template: T) {
         let entry = self.meta_entry(meta);
-        let mut added = 0;
+        let mut dropped = 0;
         if entry.skip || entry.slots != slots || entry.prefix != prefix || entry.sysmon != sysmon {
             // The handler's key set grew (its templates were keyed by the old one) or the
             // entry is new: start its templates afresh.
-            added -= entry.templates.values().map(Vec::len).sum::<usize>() as isize;
+            dropped = entry.templates.len();
             entry.templates.clear();
             entry.skip = false;
             entry.slots = slots;
             entry.prefix = prefix;
             entry.sysmon = sysmon;
         }
-        let hash = key.iter().fold(SEED, hash_owned);
-        let bucket = entry.templates.entry(hash).or_default();
-        match bucket.iter_mut().find(|(known, _)| *known == key) {
-            Some((_, kept)) => *kept = template,
-            None => {
-                bucket.push((key, template));
-                added += 1;
-            }
-        }
-        self.count = (self.count as isize + added) as usize;
+        let added = usize::from(entry.templates.insert(encode_owned(key), template).is_none());
+        self.count = self.count + added - dropped;
     }
 
     /// The remembered answer for a line's values (`scan`'s), if one is remembered and the
     /// line takes the usual path to it: no EventData; for an event also an integer record
     /// number and a time `iso_utc` reads (Sysmon's non-empty UtcTime, else a non-empty
     /// @timestamp). Anything else is None: Python parses the line.
-    pub fn answer(&self, values: &[Option<Scalar<'_>>], layout: &Layout) -> Option<Answer<'_, T>> {
+    pub fn answer(&mut self, values: &[Option<Scalar<'_>>], layout: &Layout) -> Option<Answer<'_, T>> {
         if self.count == 0 || values.len() < 6 {
             return None;
         }
-        let hash = values[..6].iter().fold(SEED, hash_value);
-        let meta = find(&self.metas, hash, |key| key.len() == 6 && key.iter().zip(&values[..6]).all(|(k, v)| same(v, k)))?;
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        for value in &values[..6] {
+            encode_value(scratch, value);
+        }
+        let meta = self.metas.get(scratch.as_slice())?;
         if values.get(layout.event_data)?.is_some() {
             return None; // an EventData object (or anything under that key): Python's
         }
@@ -480,13 +457,11 @@ impl<T> Known<T> {
             },
         };
         let time = iso_utc(text)?;
-        let mut key_hash = SEED;
+        scratch.clear();
         for &slot in &meta.slots {
-            key_hash = hash_value(key_hash, values.get(slot)?);
+            encode_value(scratch, values.get(slot)?);
         }
-        let template = find(&meta.templates, key_hash, |key| {
-            key.len() == meta.slots.len() && key.iter().zip(&meta.slots).all(|(k, &slot)| same(&values[slot], k))
-        })?;
+        let template = meta.templates.get(scratch.as_slice())?;
         let mut record_id = String::with_capacity(meta.prefix.len() + number.len());
         record_id.push_str(&meta.prefix);
         record_id.push_str(&number);

@@ -169,7 +169,7 @@ impl HelkReader {
         let Some(meta) = self.owned_all(meta) else {
             return false;
         };
-        self.known.remember_skip(meta);
+        self.known.remember_skip(&meta);
         true
     }
 
@@ -191,7 +191,7 @@ impl HelkReader {
         if key.len() != slots.len() || slots.iter().any(|&slot| slot >= self.slots.len()) {
             return false;
         }
-        self.known.remember(meta, slots, prefix, sysmon, key, template);
+        self.known.remember(&meta, slots, prefix, sysmon, &key, template);
         true
     }
 
