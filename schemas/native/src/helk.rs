@@ -507,6 +507,42 @@ mod tests {
     }
 
     #[test]
+    fn answers_only_what_was_remembered() {
+        // slots: 0-5 meta, 6 EventData, 7 RecordNumber, 8 UtcTime, 9 @timestamp, 10 a handler key
+        let keys = ["EventID", "SourceName", "EventSourceName", "Channel", "Hostname", "Computer", "EventData", "RecordNumber", "UtcTime", "@timestamp", "User"];
+        let s = slots(&keys);
+        let layout = Layout { event_data: 6, record_number: 7, utc_time: 8, timestamp: 9 };
+        let meta = vec![Owned::Int(4624), Owned::Str("P".into()), Owned::Absent, Owned::Str("Security".into()), Owned::Str("H".into()), Owned::Absent];
+        let mut known: Known<u32> = Known::default();
+        let line = |extra: &str| format!(r#"{{"EventID":4624,"SourceName":"P","Channel":"Security","Hostname":"H","RecordNumber":5,"@timestamp":"2024-05-06T00:00:01Z"{extra}}}"#);
+        let answer = |known: &mut Known<u32>, text: &str| -> Option<(u32, String)> {
+            let values = scan(text.as_bytes(), &s).unwrap();
+            match known.answer(&values, &layout)? {
+                Answer::Skip => Some((0, String::new())),
+                Answer::Event { template, record_id, .. } => Some((*template, record_id)),
+            }
+        };
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), None);
+        known.remember(&meta, vec![10], "h:".into(), false, &[Owned::Str("a".into())], 7);
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), Some((7, "h:5".into())));
+        assert_eq!(answer(&mut known, &line(r#","User":"b""#)), None);
+        assert_eq!(answer(&mut known, &line("")), None); // User absent is not "a"
+        assert_eq!(answer(&mut known, &line(r#","User":"a","EventData":null"#)), None);
+        assert_eq!(answer(&mut known, &line(r#","User":"a","Computer":null"#)), None);
+        let text = line(r#","User":"a""#).replace(r#""RecordNumber":5"#, r#""RecordNumber":"5""#);
+        assert_eq!(answer(&mut known, &text), None);
+        let text = line(r#","User":"a""#).replace("00:00:01Z", "00:00:01+00:00");
+        assert_eq!(answer(&mut known, &text), None);
+        known.remember(&meta, vec![10], "h:".into(), false, &[Owned::Null], 8);
+        assert_eq!(answer(&mut known, &line(r#","User":null"#)), Some((8, "h:5".into())));
+        assert_eq!(known.len(), 3);
+        known.remember_skip(&meta);
+        assert_eq!(answer(&mut known, &line(r#","User":"zzz""#)), Some((0, String::new())));
+        known.clear();
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), None);
+    }
+
+    #[test]
     fn times() {
         assert_eq!(iso_utc("2024-05-06T00:18:10.466Z"), Some((2024, 5, 6, 0, 18, 10, 466_000)));
         assert_eq!(iso_utc("2024-02-29 23:59:59.1"), Some((2024, 2, 29, 23, 59, 59, 100_000)));
