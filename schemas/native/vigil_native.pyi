@@ -6,8 +6,10 @@ sshd (kinds 1-4) and target_user, object for a sudo command (kind 5); kind 0 has
 
 ``HelkReader(absent)``: ``add_key(key, intern=True)`` gives a key its slot; ``read(line)`` is
 None (decode the line with orjson) or a tuple by slot of the keys' values (text, int, None;
-``absent`` where the key is missing). ``iso_time(text)``: ``parse_time(text)`` for the usual ISO
-forms, else None.
+``absent`` where the key is missing). After ``set_layout(hit, ...)`` it also answers lines
+equal to ones Python told it about (``remember``, ``remember_skip``) on the keys that decided
+them: ``(hit, template, time, record_id)``, or ``(hit, None, None, None)`` for a skipped meta.
+``iso_time(text)``: ``parse_time(text)`` for the usual ISO forms, else None.
 """
 
 from datetime import datetime
@@ -23,5 +25,21 @@ class HelkReader:
     def __init__(self, absent: object, /) -> None: ...
     def add_key(self, key: str, intern: bool = True) -> int: ...
     def read(self, line: bytes, /) -> tuple[object, ...] | None: ...
+    def set_layout(
+        self, hit: object, event_data: int, record_number: int, utc_time: int, timestamp: int, /
+    ) -> None: ...
+    def remember_skip(self, meta: tuple[object, ...], /) -> bool: ...
+    def remember(
+        self,
+        meta: tuple[object, ...],
+        slots: tuple[int, ...],
+        prefix: str,
+        sysmon: bool,
+        key: tuple[object, ...],
+        template: object,
+        /,
+    ) -> bool: ...
+    def forget(self) -> None: ...
+    def remembered(self) -> int: ...
 
 def iso_time(text: str, /) -> datetime | None: ...

@@ -27,6 +27,14 @@ new template, a meta combination not seen yet, a fallback to the per-record pars
 by ``orjson`` and goes through ``parse``: the same events and dead letters either way
 (tests/schemas/test_helk_native.py).
 
+The compiled reader also answers the usual line itself: ``parse_values`` tells it each answer
+it gives from the values (``_remember``: the meta values, the handler's slots and their values,
+the template; or that the meta is skipped), and a later line equal on those values, with no
+EventData, an integer record number and a time ``iso_time`` reads, comes back as ``(_HIT,
+template, time, record id)`` without a tuple of values or a Python lookup. An answer is a
+function of those values alone (the handler is pure and its key set covers what it read), so
+it never goes stale; the reader bounds how many it keeps.
+
 Measured (``benchmarks/parse_throughput.py``): see README "Parse throughput".
 """
 
@@ -165,6 +173,13 @@ class _Absent:
 
 
 _ABSENT = _Absent()
+
+
+class _Hit:
+    """Starts the compiled reader's tuple for a line it answered (``parse_values``)."""
+
+
+_HIT = _Hit()
 _ABSENTS = (_ABSENT,) * 256
 
 
@@ -186,20 +201,23 @@ def _key(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[Any, ...] | 
 class _HandlerKeys:
     """The keys one handler has been seen to read, and its templates keyed by their values."""
 
-    __slots__ = ("getter", "key_set", "keys", "templates")
+    __slots__ = ("getter", "key_set", "keys", "slots", "templates")
 
     def __init__(self) -> None:
         self.keys: tuple[str, ...] = ()
         self.key_set: frozenset[str] = frozenset()
         self.templates: dict[Any, Any] = {}
-        #: The key tuple from the compiled reader's values (``HelkTemplates._getter``).
+        #: The key tuple from the compiled reader's values (``HelkTemplates._getter``), and
+        #: the slots it reads.
         self.getter: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+        self.slots: tuple[int, ...] = ()
 
     def extend(self, keys: set[str]) -> None:
         self.key_set = self.key_set.union(keys)
         self.keys = tuple(sorted(self.key_set))
         self.templates.clear()  # keyed by the old key set
         self.getter = None
+        self.slots = ()
 
 
 class _Meta(NamedTuple):
@@ -231,6 +249,10 @@ class HelkTemplates:
                 # times and record numbers differ on every line: not worth keeping
                 self.slot_of[key] = self.native.add_key(key, key not in _UNIQUE_KEYS)
             self.slots = len(_FIXED_KEYS)
+            # The reader answers the lines whose answer it was told (``_remember``) itself.
+            self.native.set_layout(_HIT, _EVENT_DATA, _RECORD_NUMBER, _UTC_TIME, _TIME_SLOTS[0])
+        #: The tenant of the answers the compiled reader holds (they carry it).
+        self.native_tenant: str | None = None
 
     def _meta(self, record: Mapping[str, Any]) -> Any:
         try:
@@ -398,16 +420,35 @@ class HelkTemplates:
         else:
             getter = itemgetter(*slots)
         keys.getter = getter
+        keys.slots = slots
         return getter
+
+    def _remember(self, ctx: ParseContext) -> Any:
+        """The compiled reader, told to forget answers of another tenant."""
+        if ctx.tenant != self.native_tenant:
+            self.native.forget()
+            self.native_tenant = ctx.tenant
+        return self.native
 
     def parse_values(self, values: tuple[Any, ...], line: bytes, ctx: ParseContext) -> list[Event]:
         """``parse(orjson.loads(line), ctx)`` from ``read(line)``'s values (text, integers and
-        nulls only: the compiled reader gives nothing else)."""
+        nulls only: the compiled reader gives nothing else), or from its answer: ``(_HIT,
+        template, time, record id)`` for a line equal to one answered here before on the keys
+        that decided it (``_remember``; ``(_HIT, None, None, None)``: a skipped meta)."""
+        if values[0] is _HIT:
+            if ctx.tenant != self.native_tenant:  # answers made for another tenant
+                self._remember(ctx)  # forgets them
+                return self.parse(orjson.loads(line), ctx)
+            template = values[1]
+            if template is None or template is _NOTHING:
+                return []
+            return [msgspec.structs.replace(template, time=values[2], record_id=values[3])]
         meta_key = values[:6]
         meta = self.metas.get(meta_key)
         if meta is None or meta is _FAILED or values[_EVENT_DATA] is not _ABSENT:
             return self.parse(orjson.loads(line), ctx)
         if meta is _SKIP:
+            self._remember(ctx).remember_skip(meta_key)
             return []  # the split's record-number read cannot fail on text, integers, null
         number_value = values[_RECORD_NUMBER]
         if type(number_value) is int:
@@ -420,7 +461,8 @@ class HelkTemplates:
         getter = keys.getter or self._getter(keys)
         if len(values) < self.slots:  # read before a handler's keys grew
             return self.parse(orjson.loads(line), ctx)
-        template = keys.templates.get((ctx.tenant, meta_key, getter(values)))
+        template_key = getter(values)
+        template = keys.templates.get((ctx.tenant, meta_key, template_key))
         if template is None:
             template = self._template_values(values, meta_key, meta, ctx)
         if template is None or template is _FAILED:
@@ -443,6 +485,10 @@ class HelkTemplates:
                     time = _time(value, field_name)
         except Exception:  # the per-record parser gives the exact reason
             return self.parse(orjson.loads(line), ctx)
+        if type(number_value) is int:  # the reader answers only lines with such a number
+            self._remember(ctx).remember(
+                meta_key, keys.slots, meta.prefix, meta.sysmon, template_key, template
+            )
         if template is _NOTHING:
             return []
         return [msgspec.structs.replace(template, time=time, record_id=meta.prefix + number)]

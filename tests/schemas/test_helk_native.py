@@ -589,3 +589,125 @@ def test_slot_tracer_reads_as_the_decoded_record(line: bytes) -> None:
     for ask in (lambda: tracer.get("Unread"), lambda: "Unread" in tracer, lambda: list(tracer)):
         with pytest.raises(bulk._NeedRecord):
             ask()
+
+
+# -- answers the compiled reader gives itself (HelkReader.remember) ----------------------------
+
+_LOGON = {key: value for key, value in BASE.items() if key != "tags"}
+_ANSWERED_RECORDS = {
+    "logon": _LOGON,
+    "sysmon": {
+        **_LOGON,
+        "EventID": 1,
+        "SourceName": "Microsoft-Windows-Sysmon",
+        "Channel": "Microsoft-Windows-Sysmon/Operational",
+        "UtcTime": "2024-05-06 08:59:59.500",
+        "Image": "C:\\Windows\\System32\\cmd.exe",
+        "User": "CORP\\alice",
+    },
+    "skipped": {**_LOGON, "EventID": 4103},  # no handler
+    "nothing": {  # a 4663 read: its handler gives no event
+        **_LOGON,
+        "EventID": 4663,
+        "ObjectType": "File",
+        "AccessMask": "0x1",
+        "SubjectUserName": "alice",
+    },
+}
+_MISSING = object()
+#: The values an answer depends on besides the keys that made it, each as a line would hold it.
+_ANSWER_VARIANTS: dict[str, list[Any]] = {
+    "RecordNumber": [7, "8", -5, 0, 2**63, 2**64 - 1, None, _MISSING, ""],
+    "@timestamp": [
+        "2024-05-06T10:00:00Z",
+        "2024-05-06 10:00:00.25",
+        "",
+        None,
+        _MISSING,
+        1715000000,
+        "2024-05-06T09:00:00+01:00",
+        "2024-02-30T09:00:00Z",
+        "2024-05-06T09:00:00.1234567Z",
+        " 2024-05-06T09:00:00Z",
+    ],
+    "UtcTime": ["", 0, 7, None, _MISSING, "2024-05-06T09:00:00Z", "junk", "2023-02-29 00:00:00"],
+    "EventData": [None, "x", 5],
+    "EventRecordID": [9],
+    "EventTime": ["2024-05-06 11:00:00"],
+    "Hostname": ["wks1.CORP.local", _MISSING, None],
+    "Channel": [_MISSING, None, "security"],
+    "IpAddress": [_MISSING, None, "", "10.0.0.8"],
+    "TargetUserName": [_MISSING, None, "", "ALICE"],
+    "LogonType": [_MISSING, None, 3, "10"],
+}
+
+
+def _variant(record: dict[str, Any], key: str, value: Any) -> bytes:
+    changed = {k: v for k, v in record.items() if k != key}
+    if value is not _MISSING:
+        changed[key] = value
+    return orjson.dumps(changed)
+
+
+def _answered_lines() -> list[bytes]:
+    """Per record: itself (Python parses it and tells the reader), the same with the next record
+    numbers (answered by the reader), then every variant three times, another record number
+    after the first (a new meta is told to the reader by the third)."""
+    lines = []
+    for record in _ANSWERED_RECORDS.values():
+        lines += [orjson.dumps(record), *(_variant(record, "RecordNumber", n) for n in (2, 3))]
+        for key, values in _ANSWER_VARIANTS.items():
+            for value in values:
+                changed = _variant(record, key, value)
+                lines += [changed, _variant(record, "RecordNumber", 4), changed, changed]
+    return lines
+
+
+@needs_native
+def test_answers_are_the_python_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines equal to one parsed before on the keys that decided it are answered by the compiled
+    reader: the same events, dead letters and counters as the Python path and the per-record
+    parser, for every variant of the values an answer also depends on (record numbers, times,
+    Sysmon's UtcTime, EventData, hosts), after a skipped meta and a handler that gives nothing."""
+    answered: list[bool] = []
+    real_read = HelkTemplates.read
+
+    def spy(self: HelkTemplates, line: bytes) -> Any:
+        values = real_read(self, line)
+        if values is not None:
+            answered.append(values[0] is bulk._HIT)
+        return values
+
+    monkeypatch.setattr(HelkTemplates, "read", spy)
+    lines = _answered_lines()
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    events = assert_same([str(path)], per_record=True)[0]
+    assert len(events) > 100
+    assert 50 < sum(answered) < len(answered)
+
+
+@needs_native
+def test_answers_carry_their_reader_tenant() -> None:
+    """An answer is an event of the tenant it was made for: another tenant's line is parsed by
+    Python (and the reader's answers are then that tenant's)."""
+    from schemas.parsers.base import ParseContext
+
+    templates = HelkTemplates()
+    python = HelkTemplates(native=False)
+    first, second = (_variant(_LOGON, "RecordNumber", n) for n in (1, 2))
+    for tenant in ("t", "u", "t"):
+        ctx = ParseContext(tenant=tenant)
+        # the meta, the handler's slots, then the template told to the reader
+        for _ in range(3):
+            values = templates.read(first)
+            assert values is not None
+            assert [e.tenant for e in templates.parse_values(values, first, ctx)] == [tenant]
+        answer = templates.read(second)
+        assert answer is not None and answer[0] is bulk._HIT
+        got = templates.parse_values(answer, second, ctx)
+        assert repr(got) == repr(python.parse(orjson.loads(second), ctx))
+    assert templates.native.remembered() > 0
+    templates.native.forget()
+    assert templates.native.remembered() == 0
+    assert templates.read(second)[0] is not bulk._HIT  # type: ignore[index]

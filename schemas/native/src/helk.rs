@@ -256,6 +256,219 @@ pub fn iso_utc(text: &str) -> Option<(i32, u8, u8, u8, u8, u8, u32)> {
     Some((year as i32, month as u8, day as u8, hour as u8, minute as u8, second as u8, micro))
 }
 
+/// A remembered value of a key: what a line must hold there for a remembered answer to be its.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Owned {
+    Absent,
+    Null,
+    Int(i128),
+    Str(Box<str>),
+}
+
+/// Values as one byte string, so that a remembered key is one allocation and one `memcmp`:
+/// a tag per value, then an integer's 16 bytes or a text's length and bytes. Equal byte
+/// strings are equal values as Python compares them (an integer is the same whether serde_json
+/// read it as i64 or u64).
+fn encode_int(out: &mut Vec<u8>, v: i128) {
+    out.push(3);
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn encode_str(out: &mut Vec<u8>, text: &str) {
+    out.push(4);
+    out.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    out.extend_from_slice(text.as_bytes());
+}
+
+fn encode_value(out: &mut Vec<u8>, value: &Option<Scalar<'_>>) {
+    match value {
+        None => out.push(1),
+        Some(Scalar::Null) => out.push(2),
+        Some(Scalar::Int(v)) => encode_int(out, i128::from(*v)),
+        Some(Scalar::UInt(v)) => encode_int(out, i128::from(*v)),
+        Some(Scalar::Str(s)) => encode_str(out, s),
+    }
+}
+
+pub fn encode_owned(values: &[Owned]) -> Box<[u8]> {
+    let mut out = Vec::new();
+    for value in values {
+        match value {
+            Owned::Absent => out.push(1),
+            Owned::Null => out.push(2),
+            Owned::Int(v) => encode_int(&mut out, *v),
+            Owned::Str(s) => encode_str(&mut out, s),
+        }
+    }
+    out.into_boxed_slice()
+}
+
+/// A hash of byte strings by 8-byte words (the keys are a few hundred bytes at most).
+#[derive(Default)]
+pub struct WordHash(u64);
+
+impl Hasher for WordHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = self.0 ^ 0x2545_F491_4F6C_DD1D;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            hash = (hash ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            hash ^= hash >> 29;
+        }
+        let rest = chunks.remainder();
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        hash = (hash ^ u64::from_le_bytes(buf) ^ ((rest.len() as u64) << 59)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = hash ^ (hash >> 32);
+    }
+}
+
+type ByKey<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<WordHash>>;
+
+/// The slots of the fixed keys an answer reads besides the meta keys (slots 0-5).
+pub struct Layout {
+    pub event_data: usize,
+    pub record_number: usize,
+    pub utc_time: usize,
+    pub timestamp: usize,
+}
+
+struct Meta<T> {
+    skip: bool,
+    slots: Vec<usize>,
+    prefix: String,
+    sysmon: bool,
+    templates: ByKey<T>,
+}
+
+/// Answers remembered from Python (`HelkTemplates.parse_values`), by the values that decided
+/// them: a meta (event id, provider, channel, host: slots 0-5) that is skipped, or a template
+/// per meta and handler-key values. Each answer is a function of those values only (the
+/// handler is pure and its key set covers every key it read), so an answer never goes stale;
+/// the table is emptied when it holds `MAX_KNOWN` answers, which bounds its memory.
+pub struct Known<T> {
+    metas: ByKey<Meta<T>>,
+    count: usize,
+    scratch: Vec<u8>,
+}
+
+impl<T> Default for Known<T> {
+    fn default() -> Self {
+        Known { metas: ByKey::default(), count: 0, scratch: Vec::new() }
+    }
+}
+
+pub const MAX_KNOWN: usize = 65_536;
+
+/// A remembered answer for a line.
+pub enum Answer<'k, T> {
+    Skip,
+    /// The template, the line's time (`iso_utc`'s parts) and record id ("host:number").
+    Event { template: &'k T, time: (i32, u8, u8, u8, u8, u8, u32), record_id: String },
+}
+
+impl<T> Known<T> {
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn clear(&mut self) {
+        self.metas.clear();
+        self.count = 0;
+    }
+
+    fn meta_entry(&mut self, meta: &[Owned]) -> &mut Meta<T> {
+        if self.count >= MAX_KNOWN {
+            self.clear();
+        }
+        let count = &mut self.count;
+        self.metas.entry(encode_owned(meta)).or_insert_with(|| {
+            *count += 1;
+            Meta { skip: false, slots: Vec::new(), prefix: String::new(), sysmon: false, templates: ByKey::default() }
+        })
+    }
+
+    pub fn remember_skip(&mut self, meta: &[Owned]) {
+        let entry = self.meta_entry(meta);
+        entry.skip = true;
+    }
+
+    pub fn remember(&mut self, meta: &[Owned], slots: Vec<usize>, prefix: String, sysmon: bool, key: &[Owned], template: T) {
+        let entry = self.meta_entry(meta);
+        let mut dropped = 0;
+        if entry.skip || entry.slots != slots || entry.prefix != prefix || entry.sysmon != sysmon {
+            // The handler's key set grew (its templates were keyed by the old one) or the
+            // entry is new: start its templates afresh.
+            dropped = entry.templates.len();
+            entry.templates.clear();
+            entry.skip = false;
+            entry.slots = slots;
+            entry.prefix = prefix;
+            entry.sysmon = sysmon;
+        }
+        let added = usize::from(entry.templates.insert(encode_owned(key), template).is_none());
+        self.count = self.count + added - dropped;
+    }
+
+    /// The remembered answer for a line's values (`scan`'s), if one is remembered and the
+    /// line takes the usual path to it: no EventData; for an event also an integer record
+    /// number and a time `iso_utc` reads (Sysmon's non-empty UtcTime, else a non-empty
+    /// @timestamp). Anything else is None: Python parses the line.
+    pub fn answer(&mut self, values: &[Option<Scalar<'_>>], layout: &Layout) -> Option<Answer<'_, T>> {
+        if self.count == 0 || values.len() < 6 {
+            return None;
+        }
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        for value in &values[..6] {
+            encode_value(scratch, value);
+        }
+        let meta = self.metas.get(scratch.as_slice())?;
+        if values.get(layout.event_data)?.is_some() {
+            return None; // an EventData object (or anything under that key): Python's
+        }
+        if meta.skip {
+            return Some(Answer::Skip);
+        }
+        let number = match values.get(layout.record_number)? {
+            Some(Scalar::Int(v)) => v.to_string(),
+            Some(Scalar::UInt(v)) => v.to_string(),
+            _ => return None,
+        };
+        let mut stamp: Option<&str> = None;
+        if meta.sysmon {
+            // Python reads UtcTime when it is truthy: non-empty text, a non-zero integer.
+            match values.get(layout.utc_time)? {
+                Some(Scalar::Str(s)) if !s.is_empty() => stamp = Some(s.as_ref()),
+                None | Some(Scalar::Null) | Some(Scalar::Int(0)) | Some(Scalar::UInt(0)) => {}
+                Some(Scalar::Str(_)) => {}
+                _ => return None,
+            }
+        }
+        let text = match stamp {
+            Some(text) => text,
+            None => match values.get(layout.timestamp)? {
+                Some(Scalar::Str(s)) if !s.is_empty() => s.as_ref(),
+                _ => return None,
+            },
+        };
+        let time = iso_utc(text)?;
+        scratch.clear();
+        for &slot in &meta.slots {
+            encode_value(scratch, values.get(slot)?);
+        }
+        let template = meta.templates.get(scratch.as_slice())?;
+        let mut record_id = String::with_capacity(meta.prefix.len() + number.len());
+        record_id.push_str(&meta.prefix);
+        record_id.push_str(&number);
+        Some(Answer::Event { template, time, record_id })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +504,42 @@ mod tests {
         ] {
             assert!(scan(line, &s).is_none(), "{}", String::from_utf8_lossy(line));
         }
+    }
+
+    #[test]
+    fn answers_only_what_was_remembered() {
+        // slots: 0-5 meta, 6 EventData, 7 RecordNumber, 8 UtcTime, 9 @timestamp, 10 a handler key
+        let keys = ["EventID", "SourceName", "EventSourceName", "Channel", "Hostname", "Computer", "EventData", "RecordNumber", "UtcTime", "@timestamp", "User"];
+        let s = slots(&keys);
+        let layout = Layout { event_data: 6, record_number: 7, utc_time: 8, timestamp: 9 };
+        let meta = vec![Owned::Int(4624), Owned::Str("P".into()), Owned::Absent, Owned::Str("Security".into()), Owned::Str("H".into()), Owned::Absent];
+        let mut known: Known<u32> = Known::default();
+        let line = |extra: &str| format!(r#"{{"EventID":4624,"SourceName":"P","Channel":"Security","Hostname":"H","RecordNumber":5,"@timestamp":"2024-05-06T00:00:01Z"{extra}}}"#);
+        let answer = |known: &mut Known<u32>, text: &str| -> Option<(u32, String)> {
+            let values = scan(text.as_bytes(), &s).unwrap();
+            match known.answer(&values, &layout)? {
+                Answer::Skip => Some((0, String::new())),
+                Answer::Event { template, record_id, .. } => Some((*template, record_id)),
+            }
+        };
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), None);
+        known.remember(&meta, vec![10], "h:".into(), false, &[Owned::Str("a".into())], 7);
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), Some((7, "h:5".into())));
+        assert_eq!(answer(&mut known, &line(r#","User":"b""#)), None);
+        assert_eq!(answer(&mut known, &line("")), None); // User absent is not "a"
+        assert_eq!(answer(&mut known, &line(r#","User":"a","EventData":null"#)), None);
+        assert_eq!(answer(&mut known, &line(r#","User":"a","Computer":null"#)), None);
+        let text = line(r#","User":"a""#).replace(r#""RecordNumber":5"#, r#""RecordNumber":"5""#);
+        assert_eq!(answer(&mut known, &text), None);
+        let text = line(r#","User":"a""#).replace("00:00:01Z", "00:00:01+00:00");
+        assert_eq!(answer(&mut known, &text), None);
+        known.remember(&meta, vec![10], "h:".into(), false, &[Owned::Null], 8);
+        assert_eq!(answer(&mut known, &line(r#","User":null"#)), Some((8, "h:5".into())));
+        assert_eq!(known.len(), 3);
+        known.remember_skip(&meta);
+        assert_eq!(answer(&mut known, &line(r#","User":"zzz""#)), Some((0, String::new())));
+        known.clear();
+        assert_eq!(answer(&mut known, &line(r#","User":"a""#)), None);
     }
 
     #[test]

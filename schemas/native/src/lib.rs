@@ -5,7 +5,7 @@
 //! the contracts).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDateTime, PyString, PyTuple, PyTzInfo};
+use pyo3::types::{PyDateTime, PyInt, PyString, PyTuple, PyTzInfo};
 use pyo3::intern;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -130,6 +130,11 @@ struct HelkReader {
     /// and Python hashes each one once (the meta and template keys are tuples of them).
     strings: HashMap<Box<str>, Py<PyString>, BuildHasherDefault<helk::KeyHash>>,
     absent: Py<PyAny>,
+    /// Python's answers for lines it has parsed (`remember`, `remember_skip`): a line equal to
+    /// one of them on the keys that decided it is answered here (`Hit`), without a tuple.
+    known: helk::Known<Py<PyAny>>,
+    /// `set_layout`'s marker of a hit and slots of the fixed keys; None: no hits.
+    layout: Option<(Py<PyAny>, helk::Layout)>,
 }
 
 /// Strings kept by a `HelkReader` before it forgets them all, and the longest kept: together
@@ -146,7 +151,58 @@ impl HelkReader {
             interned: Vec::new(),
             strings: HashMap::default(),
             absent,
+            known: helk::Known::default(),
+            layout: None,
         }
+    }
+
+    /// Turns hits on: `hit` starts a hit's tuple; the slots of EventData, RecordNumber,
+    /// UtcTime and @timestamp (`schemas/parsers/bulk.py` has the fixed keys).
+    fn set_layout(&mut self, hit: Py<PyAny>, event_data: usize, record_number: usize, utc_time: usize, timestamp: usize) {
+        self.layout = Some((hit, helk::Layout { event_data, record_number, utc_time, timestamp }));
+    }
+
+    /// Remembers that lines with these meta values (the first six slots) and no EventData
+    /// give nothing (`HelkTemplates.parse_values`' `_SKIP`). False when a value is not one the
+    /// reader gives (then nothing is kept).
+    fn remember_skip(&mut self, meta: &Bound<'_, PyTuple>) -> bool {
+        let Some(meta) = self.owned_all(meta) else {
+            return false;
+        };
+        self.known.remember_skip(&meta);
+        true
+    }
+
+    /// Remembers `template` for lines with these meta values whose values in `slots` (the
+    /// handler's keys, by slot) are `key`; `prefix` starts the record id, `sysmon` says
+    /// UtcTime is read first. False when a value is not one the reader gives.
+    fn remember(
+        &mut self,
+        meta: &Bound<'_, PyTuple>,
+        slots: Vec<usize>,
+        prefix: String,
+        sysmon: bool,
+        key: &Bound<'_, PyTuple>,
+        template: Py<PyAny>,
+    ) -> bool {
+        let (Some(meta), Some(key)) = (self.owned_all(meta), self.owned_all(key)) else {
+            return false;
+        };
+        if key.len() != slots.len() || slots.iter().any(|&slot| slot >= self.slots.len()) {
+            return false;
+        }
+        self.known.remember(&meta, slots, prefix, sysmon, &key, template);
+        true
+    }
+
+    /// Forgets every remembered answer.
+    fn forget(&mut self) {
+        self.known.clear();
+    }
+
+    /// How many answers are remembered (metas and templates).
+    fn remembered(&self) -> usize {
+        self.known.len()
     }
 
     /// The slot of `key` in `read`'s tuples, a new one (the next number) if it is new;
@@ -165,6 +221,28 @@ impl HelkReader {
         let Some(values) = helk::scan(line, &self.slots) else {
             return Ok(None);
         };
+        if let Some((marker, layout)) = &self.layout {
+            match self.known.answer(&values, layout) {
+                Some(helk::Answer::Skip) => {
+                    let none = py.None();
+                    let items = [marker.clone_ref(py), none.clone_ref(py), none.clone_ref(py), none];
+                    return Ok(Some(PyTuple::new(py, items)?));
+                }
+                Some(helk::Answer::Event { template, time, record_id }) => {
+                    let (year, month, day, hour, minute, second, micro) = time;
+                    let utc = PyTzInfo::utc(py)?;
+                    let when = PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?;
+                    let items: [Bound<'py, PyAny>; 4] = [
+                        marker.clone_ref(py).into_bound(py),
+                        template.clone_ref(py).into_bound(py),
+                        when.into_any(),
+                        PyString::new(py, &record_id).into_any(),
+                    ];
+                    return Ok(Some(PyTuple::new(py, items)?));
+                }
+                None => {}
+            }
+        }
         let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(values.len());
         for (slot, value) in values.into_iter().enumerate() {
             items.push(match value {
@@ -188,6 +266,32 @@ impl HelkReader {
             });
         }
         Ok(Some(PyTuple::new(py, items)?))
+    }
+}
+
+impl HelkReader {
+    /// The values of a Python tuple as the reader gives them (text, an int within 64 bits,
+    /// None, `absent`), or None when one is anything else.
+    fn owned_all(&self, items: &Bound<'_, PyTuple>) -> Option<Vec<helk::Owned>> {
+        items.iter().map(|item| self.owned(&item)).collect()
+    }
+
+    fn owned(&self, item: &Bound<'_, PyAny>) -> Option<helk::Owned> {
+        if item.is(&self.absent) {
+            Some(helk::Owned::Absent)
+        } else if item.is_none() {
+            Some(helk::Owned::Null)
+        } else if item.is_exact_instance_of::<PyString>() {
+            Some(helk::Owned::Str(item.extract::<String>().ok()?.into_boxed_str()))
+        } else if item.is_exact_instance_of::<PyInt>() {
+            if let Ok(v) = item.extract::<i64>() {
+                Some(helk::Owned::Int(i128::from(v)))
+            } else {
+                Some(helk::Owned::Int(i128::from(item.extract::<u64>().ok()?)))
+            }
+        } else {
+            None
+        }
     }
 }
 
