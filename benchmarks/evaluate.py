@@ -3,6 +3,7 @@ and false pages per 1000 user-days after the learning period, median time to det
 
     python -m benchmarks.evaluate [--seeds 7,8,9] [--days 28] [--users 60] [--verbose]
         [--learning-days 7] [--attacks a,b:N] [--breakdown] [--keep DIR] [--variant NAME,...]
+        [--life extra]
 
 Each seed is a different organisation and attack placement (``benchmarks.scenario``). An
 incident (all versions of one ``incident_key``) *detects* an attack when its entity is one of
@@ -186,13 +187,20 @@ def run_seed(
     attacks: list[str] | None = None,
     learning_days: int = 7,
     variant: list[str] | None = None,
+    life: list[str] | None = None,
 ) -> tuple[dict[str, Any], list[Alert]]:
     from benchmarks.scenario import generate
     from benchmarks.scenario.variants import apply
 
     root = scratch / f"seed-{seed}"
     truth = generate(
-        root, seed=seed, days=days, users=users, attacks=attacks, learning_days=learning_days
+        root,
+        seed=seed,
+        days=days,
+        users=users,
+        attacks=attacks,
+        learning_days=learning_days,
+        life=life or (),
     )
     if variant:
         apply(root / "logs", variant)  # the same events in other export shapes
@@ -290,6 +298,11 @@ def main() -> None:
         help="re-render the logs in other export shapes first (benchmarks/scenario/variants.py),"
         " e.g. winlogbeat,journald,eventbridge",
     )
+    parser.add_argument(
+        "--life",
+        help="add normal life the default never shows (benchmarks/scenario/more_life.py): "
+        "extra (every behaviour) or behaviour names, comma-separated",
+    )
     parser.add_argument("--keep", help="keep scenarios and alerts.jsonl under this directory")
     parser.add_argument(
         "--rescore", action="store_true", help="score what --keep DIR holds, without running"
@@ -308,6 +321,13 @@ def main() -> None:
                 f"unknown --variant {','.join(unknown)}; known: {', '.join(VARIANTS)}, "
                 f"{', '.join(FILE_CHANGES)}"
             )
+    if args.life:
+        from benchmarks.scenario.more_life import expand
+
+        try:
+            expand(args.life.split(","))
+        except ValueError as error:
+            parser.error(str(error))
     config = load_config(args.config)
     attacks = args.attacks.split(",") if args.attacks else None
     score = Score()
@@ -327,6 +347,7 @@ def main() -> None:
                 attacks=attacks,
                 learning_days=args.learning_days,
                 variant=args.variant.split(",") if args.variant else None,
+                life=args.life.split(",") if args.life else None,
             )
             score_run(truth, alerts, score)
     report(score, args.verbose)

@@ -68,6 +68,9 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s211r", "--seeds 211,212 --attacks fresh,fresh --users 120 --days 35"),
     ("s241l", "--seeds 241,242,243,244 --attacks lateral13"),  # round 13 (lateral)
     ("s251l", "--seeds 251,252 --attacks lateral13,lateral13 --users 120 --days 35"),
+    # round 17: the normal life the default never shows (benchmarks/scenario/more_life.py, opt-in)
+    ("s281b", "--seeds 281,282,283,284 --attacks every --life extra"),
+    ("s291b", "--seeds 291,292 --attacks every,more --life extra --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

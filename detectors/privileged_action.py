@@ -41,7 +41,10 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._flagged_days import add_flagged_days
 from detectors.base import (
+    WHOLE_COUNTS,
+    PairTable,
     Signals,
     StateDict,
     batch_view,
@@ -121,9 +124,12 @@ class RarityDetector:
         hold_points: float = 20.0,
         min_points: float = 5.0,
         max_points: float = 95.0,
+        release_days: int = 0,
     ) -> None:
-        if learning_days < 0 or min_events < 0 or half_life_days <= 0:
-            raise ValueError(f"{self.name}: learning_days/min_events >= 0, half_life_days > 0")
+        if learning_days < 0 or min_events < 0 or half_life_days <= 0 or release_days < 0:
+            raise ValueError(
+                f"{self.name}: learning_days/min_events/release_days >= 0, half_life_days > 0"
+            )
         if not 0 < min_points <= hold_points <= max_points <= 100:
             raise ValueError(f"{self.name}: need 0 < min_points <= hold_points <= max_points")
         self.learning_days = learning_days
@@ -132,6 +138,7 @@ class RarityDetector:
         self.hold_points = hold_points
         self.min_points = min_points
         self.max_points = max_points
+        self.release_days = release_days
         self.user_first_ = np.empty(0, dtype=np.float64)  # first event time, NaN = never
         self.user_count_ = narrow_counts([])  # events of any kind (whole counts, kept narrow)
         self.user_tenant_ = np.empty(0, dtype=np.int32)  # tenant id per user (-1 unknown)
@@ -139,6 +146,9 @@ class RarityDetector:
         self.pair_count_ = np.empty(0, dtype=np.float64)  # decayed, flagged rows held back
         self.pair_time_ = np.empty(0, dtype=np.float64)  # time pair_count_ refers to
         self.pair_seen_ = np.empty(0, dtype=np.float64)  # all occurrences, flagged included
+        # Pairs with held (flagged) rows: distinct UTC days of them, the last one's time. Kept
+        # only with ``release_days``: from that many days on, the pair is the entity's habit.
+        self.flagged_days_ = PairTable(WHOLE_COUNTS)
 
     # -- what subclasses define -------------------------------------------------------------
 
@@ -257,24 +267,43 @@ class RarityDetector:
         decay = np.exp2(-np.maximum(time - np.nan_to_num(stored_time, nan=t0), 0.0) / half_life)
         stored_now = stored_count * decay
         count = stored_now + in_batch
+        # Held days of the pair before each row's day (stored; the replay below adds the
+        # batch's own): from ``release_days`` of them on, the pair is no news, while the last
+        # of them is within a half-life (after a longer pause its decayed count judges it).
+        day = np.floor(time / DAY)
+        flagged_days, flagged_last = self._stored_flagged_days(keys)
+        last_day = np.floor(np.nan_to_num(flagged_last, nan=-DAY) / DAY)
+        days_before = flagged_days - ((flagged_days > 0) & (last_day == day))
+        recent = time - np.nan_to_num(flagged_last, nan=-np.inf) <= half_life
+        feats["released"] = (days_before >= self.release_days) & (self.release_days > 0) & recent
         points = self._bounded(count, feats)
         held = self._holds(count, feats, points)
-        # Pairs with a held row: replay them in order, since held rows are not learned.
+        # Pairs with a held row: replay them in order, since held rows are not learned (nor,
+        # with ``release_days``, are their days known before the replay counts them).
         replay = np.unique(keys[held])
         if len(replay):
             for key in replay.tolist():
                 members = np.flatnonzero(keys == key)
                 value, last = float(stored_count[members[0]]), stored_time[members[0]]
                 last_t = float(time[members[0]]) if np.isnan(last) else float(last)
+                seen_days, seen_last = float(flagged_days[members[0]]), float(last_day[members[0]])
+                seen_t = float(np.nan_to_num(flagged_last[members[0]], nan=-np.inf))
                 for i in members.tolist():
                     t = float(time[i])
                     current = value * float(np.exp2(-max(t - last_t, 0.0) / half_life))
                     sub = {name: array[i : i + 1] for name, array in feats.items()}
+                    before = seen_days - float(seen_days > 0 and seen_last == day[i])
+                    sub["released"] = np.array(
+                        [0 < self.release_days <= before and t - seen_t <= half_life]
+                    )
+                    feats["released"][i] = sub["released"][0]
                     p = float(self._bounded(np.array([current]), sub)[0])
                     count[i], points[i] = current, p
                     held[i] = bool(self._holds(np.array([current]), sub, np.array([p]))[0])
                     if not held[i]:
                         value, last_t = current + 1.0, t
+                    elif day[i] != seen_last:  # (the table keeps a new day's first time)
+                        seen_days, seen_last, seen_t = seen_days + 1.0, float(day[i]), t
         feats.update(
             rows=rows, keys=keys, count=count, points=points, held=held, first_pair=first_pair_row
         )
@@ -286,7 +315,16 @@ class RarityDetector:
         return held
 
     def _bounded(self, count: FloatArray, feats: Features) -> FloatArray:
-        return self._clip(self._points(count, feats))
+        points = self._clip(self._points(count, feats))
+        released = feats.get("released")
+        if released is None:
+            return points
+        return np.where(released, 0.0, points)
+
+    def _stored_flagged_days(self, keys: Int64Array) -> tuple[FloatArray, FloatArray]:
+        if not self.release_days:
+            return np.zeros(len(keys)), np.full(len(keys), np.nan)
+        return self.flagged_days_.lookup(keys)
 
     def _clip(self, points: FloatArray) -> FloatArray:
         """Points within 0 .. ``max_points`` (NaN counts as 0, infinity as the maximum)."""
@@ -376,6 +414,8 @@ class RarityDetector:
         self.pair_count_ = all_count[take]
         self.pair_time_ = all_time[take]
         self.pair_seen_ = all_seen[take]
+        if self.release_days and view["held"].any():
+            add_flagged_days(self.flagged_days_, keys[view["held"]], time[view["held"]])
 
     def _learn_activity(self, batch: EventBatch) -> None:
         user = batch.column("user")
@@ -471,9 +511,10 @@ class PrivilegedAction(RarityDetector):
         per_nat: float = 19.0,
         max_points: float = 80.0,
         root_routine: float = 5.0,
+        release_days: int = 3,
         **kwargs: float,
     ) -> None:
-        super().__init__(max_points=max_points, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_points=max_points, release_days=release_days, **kwargs)  # type: ignore[arg-type]
         if per_nat <= 0 or root_routine <= 0:
             raise ValueError("privileged_action: per_nat and root_routine must be > 0")
         self.per_nat = per_nat
@@ -590,12 +631,20 @@ class PrivilegedAction(RarityDetector):
             self.root_uses_ = narrow_counts(uses + np.bincount(user, minlength=len(uses)))
 
     def state(self) -> StateDict:
-        return {**super().state(), "root_uses": self.root_uses_}
+        return {
+            **super().state(),
+            "root_uses": self.root_uses_,
+            **self.flagged_days_.state("flagged_days_"),
+        }
 
     def load_state(self, state: StateDict) -> None:
         super().load_state(state)
         # State saved before root uses were counted: none known yet.
         self.root_uses_ = narrow_counts(state.get("root_uses", np.empty(0)))
+        # ... nor, before round 17, the days of flagged pairs: none yet.
+        self.flagged_days_ = PairTable(WHOLE_COUNTS)
+        if "flagged_days_keys" in state:
+            self.flagged_days_.load_state(state, "flagged_days_")
 
     def _describe(
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int

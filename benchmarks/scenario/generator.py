@@ -1879,11 +1879,14 @@ def generate(
     learning_days: int = 7,
     gzip: bool = False,
     start: date = DEFAULT_START,
+    life: Sequence[str] = (),
 ) -> ScenarioTruth:
     """Generate one scenario into ``out_dir`` (``logs/`` + ``truth.json``) and return its truth.
 
     ``attacks``: catalogue names (see ``benchmarks.scenario.ATTACKS``), repeated or written
     ``name:N`` for several instances; ``None`` = every attack once; ``[]`` = none.
+    ``life``: opt-in normal life the default never shows (``["extra"]`` or behaviour names of
+    :mod:`benchmarks.scenario.more_life`); empty = the default scenario, unchanged.
     """
     if days < learning_days + 2:
         raise ValueError(f"days ({days}) must exceed learning_days ({learning_days}) by at least 2")
@@ -1895,6 +1898,9 @@ def generate(
     from benchmarks.scenario import attacks as attack_catalogue
 
     names = attack_catalogue.expand_names(attacks)
+    from benchmarks.scenario import more_life
+
+    extra_life = more_life.expand(life)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in owned_log_files(out_dir):
@@ -1950,6 +1956,8 @@ def generate(
         if files:
             file_server.file_server_day(world, day)
     injected = attack_catalogue.inject(world, names)
+    if extra_life:  # after the attacks, from its own streams: their events do not change
+        more_life.live(world, episodes, extra_life)
 
     written = sink.write(out_dir, gzip=gzip, aws_account=org.aws_account, region=org.region)
     for item in [*injected, *episodes]:

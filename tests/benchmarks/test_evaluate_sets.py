@@ -6,6 +6,7 @@ from pathlib import Path
 
 from benchmarks.evaluate_sets import CORE_SETS, SETS, main, read_figures
 from benchmarks.scenario.attacks import expand_names
+from benchmarks.scenario.more_life import expand
 
 OUTPUT = """\
 metric                             value
@@ -36,13 +37,16 @@ def test_every_set_names_known_attacks_and_only_known_options() -> None:
     names = [name for name, _ in SETS]
     assert len(names) == len(set(names))
     assert CORE_SETS == 27
-    known = {"--seeds", "--days", "--users", "--learning-days", "--attacks"}
+    known = {"--seeds", "--days", "--users", "--learning-days", "--attacks", "--life"}
     for _, options in SETS:
         words = options.split()
         assert set(words[0::2]) <= known, options
         attacks = dict(zip(words[0::2], words[1::2], strict=True)).get("--attacks")
         if attacks:
             assert expand_names(attacks.split(","))  # raises on an unknown attack name
+        life = dict(zip(words[0::2], words[1::2], strict=True)).get("--life")
+        if life:
+            assert expand(life.split(","))  # raises on an unknown behaviour
 
 
 def test_report_only_prints_the_totals(tmp_path: Path, capsys: object) -> None:
