@@ -6,8 +6,8 @@ Sign-ins between Linux servers carry the source's address, never its name (sshd 
 ``login_chain`` cannot tell that an admin hopping from the app server to the database holds a
 session on the app server. What can be learned without names:
 
-* a *relay address*: most sign-ins from it (at least ``min_relay`` of them, and ``relay_share``)
-  came from accounts holding a shell session of their own that they opened from another address
+* a *relay address*: of the sign-ins from it, at least ``min_relay`` and ``relay_share`` came
+  from accounts holding an ssh session of their own that they opened from another address
   within ``window_hours`` (the admin who came in through the bastion, then went on from it): a
   machine people hop through;
 * a *chaining account*: of its sign-ins from relay addresses (at least ``min_hops``), more than
@@ -21,8 +21,9 @@ foothold there). The finding is worth ``points``, by default the risk layer's al
 an alert of low severity, paged only with other evidence (a forgotten tmux session older than
 the window, or a relay address handed to another machine by DHCP, look the same).
 
-Sessions are remote shells (ssh, RDP) with a source address; what is judged are sign-ins from
-an internal address that names no machine (a named source is ``login_chain``'s). Nothing is judged
+Sessions are ssh sign-ins with a source address (an account's Windows sessions are no place its
+ssh sign-ins come from); what is judged are ssh sign-ins from an internal address that names no
+machine (a named source is ``login_chain``'s). Nothing is judged
 until the tenant's first ``learning_days`` are over. Flagged sign-ins are kept out of the address
 and account tallies (a foothold used every night must not make its address a relay, nor its
 victim's hops "unchained"); sessions are facts and always kept.
