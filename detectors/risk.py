@@ -119,6 +119,7 @@ ASPECTS: dict[str, str] = {
     "rare_device": "source",
     "rare_workstation": "source",
     "lateral_new_path": "source",  # a new internal address for this account at this host
+    "login_relay": "source",  # a hop machine's address the account holds no session on
     "impossible_travel": "source",
     "concurrent_sources": "source",
     "shared_indicator": "source",
