@@ -141,6 +141,21 @@ def test_pass_the_ticket_state_survives_a_snapshot() -> None:
     assert _ptt_findings(restored, builder, stolen)
 
 
+def test_ticket_pairs_are_stored_in_32_bits_while_the_ids_fit() -> None:
+    detector = Kerberoasting()
+    _learn(detector, _ticket_history())
+    stored = detector.state()["ticket_pairs"]
+    assert stored.dtype == np.uint32 and len(stored) == 2  # (alice, admin1 at their own)
+    restored = Kerberoasting()
+    restored.load_state(detector.state())
+    np.testing.assert_array_equal(restored.ticket_pairs_, detector.ticket_pairs_)
+    # A larger id keeps every pair in 64 bits, and those load back as they were.
+    detector.ticket_pairs_ = np.append(detector.ticket_pairs_, np.int64(70_000 << 32 | 1))
+    assert detector.state()["ticket_pairs"].dtype == np.int64
+    restored.load_state(detector.state())
+    np.testing.assert_array_equal(restored.ticket_pairs_, detector.ticket_pairs_)
+
+
 # -- a second root ----------------------------------------------------------------------------
 
 
