@@ -535,7 +535,13 @@ class PairTable:
                 self.last = np.insert(self.last, insert_at, encode(latest[new]))
 
     def state(self, prefix: str) -> StateDict:
-        state: StateDict = {f"{prefix}keys": self.keys}
+        keys = self.keys
+        if keys.dtype == np.int64 and len(keys):
+            # Saved in 32 bits whenever every key fits (both ids < 2**16; a plain id key
+            # < 2**16 fits too): :meth:`load_state` widens them back, the same keys.
+            narrow, fits = narrow_pair_keys(keys)
+            keys = narrow if fits.all() else keys
+        state: StateDict = {f"{prefix}keys": keys}
         if self._tally:
             state[f"{prefix}counts"] = self.counts
         if self._times:

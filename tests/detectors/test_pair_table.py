@@ -87,3 +87,24 @@ def test_a_table_without_counts_answers_presence_and_keeps_times() -> None:
     restored.load_state(plain.state("p_"), "p_")  # an older snapshot with counts: ignored
     np.testing.assert_array_equal(restored.last, plain.last)
     assert restored.counts.size == 0
+
+
+def test_int64_keys_are_saved_in_32_bits_when_they_all_fit() -> None:
+    """Round 17: a snapshot holds the keys in 32 bits while every one fits (both ids of a pair
+    key < 2**16, or a plain id < 2**16), in 64 bits otherwise; either loads back the same."""
+    pair = (np.int64(7) << 32) | np.int64(65_535)
+    table = PairTable()
+    table.add(np.array([3, pair, 40_000], dtype=np.int64), np.array([1.0, 2.0, 3.0]))
+    saved = table.state("t_")
+    assert saved["t_keys"].dtype == np.uint32
+    restored = PairTable()
+    restored.load_state(saved, "t_")
+    np.testing.assert_array_equal(restored.keys, table.keys)
+    assert restored.keys.dtype == np.int64
+    probe = np.array([3, pair, 40_000, 5], dtype=np.int64)
+    for got, expected in zip(restored.lookup(probe), table.lookup(probe), strict=True):
+        np.testing.assert_array_equal(got, expected)
+    table.add(np.array([70_000], dtype=np.int64), np.array([4.0]))  # (a plain id >= 2**16)
+    assert table.state("t_")["t_keys"].dtype == np.int64
+    restored.load_state(table.state("t_"), "t_")
+    np.testing.assert_array_equal(restored.keys, table.keys)
