@@ -8,10 +8,11 @@ use towards another machine):
   (or that several users started reaching recently, as on a server roll-out day) is not surprising.
   Three habits of whole classes of hosts temper it: an account already reaching half of every
   host seen (a sweep) reaches a new one as part of it; a user who reaches other people's
-  workstations (hosts with console logons) is judged by their own rate of new ones among those;
-  and an account that never sat at a machine and only ever reached one or two hosts (a service
-  account) is not excused by a host's popularity, in a tenant whose feed shows console logons at
-  all.
+  workstations (hosts with console logons) is judged by their own rate of new ones among those,
+  or by their peers' at the source machine they came from (a support jump host whose visits to
+  workstations mostly reach one new to the visiting account); and an account that never sat at
+  a machine and only ever reached one or two hosts (a service account) is not excused by a
+  host's popularity, in a tenant whose feed shows console logons at all.
 * ``lateral_new_edge`` — a source machine reaches a destination it never reached before, when both
   ends are past their learning period.
 * ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
