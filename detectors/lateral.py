@@ -897,19 +897,30 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         self, extra: dict[str, np.ndarray], flags: BoolArray, left: Int64Array, new_learn: BoolArray
     ) -> FloatArray:
         client = extra["client"]
+        at_events, at_distinct = self._station_counts(extra, flags, new_learn)
+        peers = self._at_station(extra, at_distinct)
+        # The account's own habit counts only its visits that its station's peers do not
+        # account for: routine visits from the support jump host do not make an account one
+        # that roams workstations from anywhere (its own laptop included).
+        own = client & ~peers
         events = extra["client_events"] + group_cumsum_before(
-            left, (client & ~flags).astype(np.float64)
+            left, (own & ~flags).astype(np.float64)
         )
         distinct = extra["client_distinct"] + group_cumsum_before(
-            left, (client & new_learn).astype(np.float64)
+            left, (own & new_learn).astype(np.float64)
         )
         habit = client & (distinct >= self.client_habit_min)
         floor: FloatArray = np.where(habit, (distinct + 1.0) / (events + 2.0), 0.0)
-        if self.station_habit_min > 0:
-            at_events, at_distinct = self._station_counts(extra, flags, new_learn)
-            peers = client & (extra["station"] >= 0) & (at_distinct >= self.station_habit_min)
-            floor = np.maximum(floor, np.where(peers, (at_distinct + 1.0) / (at_events + 2.0), 0.0))
+        station_floor = (at_distinct + 1.0) / (at_events + 2.0)
+        floor = np.maximum(floor, np.where(peers, station_floor, 0.0))
         return floor
+
+    def _at_station(self, extra: dict[str, np.ndarray], at_distinct: FloatArray) -> BoolArray:
+        """Rows reaching a workstation from a source whose peers' visits judge them."""
+        if self.station_habit_min <= 0:
+            return np.zeros(len(at_distinct), dtype=np.bool_)
+        at: BoolArray = extra["client"] & (extra["station"] >= 0)
+        return at & (at_distinct >= self.station_habit_min)
 
     def _station_counts(
         self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
@@ -949,12 +960,17 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         if not client.any():
             return
         left = view["left"]
-        self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
+        at_station = self._at_station(
+            {"client": view["class_client"], "station": view["station"]}, view["station_distinct"]
+        )
+        own = client & ~at_station  # (as _class_floor counts them)
+        self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[own])
         keys = view["keys"][client]
         unique, first = np.unique(keys, return_index=True)
         _, learned_last = self.edges_.lookup(unique)
         is_new = np.isnan(learned_last)
-        new_keys = unique[is_new]
+        own_first = own[np.flatnonzero(client)[first]]  # the pair's first kept visit: own?
+        new_keys = unique[is_new & own_first]
         self.left_client_distinct_ = bump_counts(
             self.left_client_distinct_, size_l, (new_keys >> 32).astype(np.int64)
         )

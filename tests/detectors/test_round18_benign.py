@@ -53,7 +53,9 @@ def office(days: int) -> list[Event]:
             events += [
                 logon(t + timedelta(minutes=m), admin, "app0", "mgmt01", "10") for m in range(12)
             ]
-            if admin != "cid":  # ann on ws0, ws2, ...; bob on ws1, ws3, ...
+            # bob on ws1, ws3, ... from day 0; ann on ws8, ws10, ... once mgmt01 is a support
+            # station (three visits: the visits before that are the visiting accounts' own)
+            if admin == "bob" or (admin == "ann" and day >= 4):
                 ws = f"ws{(2 * day + k) % 20}"
                 events.append(logon(t + timedelta(minutes=30), admin, ws, "mgmt01", "10"))
     return sorted(events, key=lambda e: e.time)
@@ -91,3 +93,12 @@ def test_the_same_admin_from_their_own_laptop_is_still_news() -> None:
 def test_a_user_reaching_a_workstation_from_their_own_is_still_news() -> None:
     points, _ = score_reach("user3", "ws17", "ws3", "3")
     assert points >= 10.0
+
+
+def test_support_visits_from_the_jump_host_do_not_excuse_the_account_elsewhere() -> None:
+    # ann's visits from mgmt01 are the station's routine, not a habit of hers to reach
+    # workstations from anywhere: from a laptop, a workstation new to her is news (fails on
+    # main, where they count as her own habit: ~3 points)
+    points, title = score_reach("ann", "ws17", "ws9")
+    assert points >= 10.0
+    assert "0 new workstation(s) in its 0 visit(s) to others'" in title
