@@ -826,6 +826,10 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
         self.left_client_events_ = narrow_counts([])  # learned visits to workstations
         self.left_client_distinct_ = narrow_counts([])  # distinct workstations learned
+        # Of those, the ones judged by a station's peers (:meth:`_at_station`): the account's
+        # own habit is the difference.
+        self.left_peer_events_ = narrow_counts([])
+        self.left_peer_distinct_ = narrow_counts([])
         self.left_console_ = narrow_counts([])  # 1: the account had a local interactive logon
         # 1: the tenant's feed has shown a local interactive logon at all. Where it never does
         # (a Linux fleet: people's laptops are not in the feed), "never sat at a machine" says
@@ -887,10 +891,13 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             "station_distinct": gather(self.station_client_distinct_, size_s, 0, station).astype(
                 np.float64
             ),
-            "client_events": gather(self.left_client_events_, size_l, 0, left).astype(np.float64),
+            # the account's own visits (not those its station's peers account for)
+            "client_events": gather(self.left_client_events_, size_l, 0, left).astype(np.float64)
+            - gather(self.left_peer_events_, size_l, 0, left).astype(np.float64),
             "client_distinct": gather(self.left_client_distinct_, size_l, 0, left).astype(
                 np.float64
-            ),
+            )
+            - gather(self.left_peer_distinct_, size_l, 0, left).astype(np.float64),
         }
 
     def _class_floor(
@@ -963,16 +970,21 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         at_station = self._at_station(
             {"client": view["class_client"], "station": view["station"]}, view["station_distinct"]
         )
-        own = client & ~at_station  # (as _class_floor counts them)
-        self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[own])
+        peer = client & at_station  # (as _class_floor counts them: not the account's own)
+        self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
+        self.left_peer_events_ = bump_counts(self.left_peer_events_, size_l, left[peer])
         keys = view["keys"][client]
         unique, first = np.unique(keys, return_index=True)
         _, learned_last = self.edges_.lookup(unique)
         is_new = np.isnan(learned_last)
-        own_first = own[np.flatnonzero(client)[first]]  # the pair's first kept visit: own?
-        new_keys = unique[is_new & own_first]
+        new_keys = unique[is_new]
         self.left_client_distinct_ = bump_counts(
             self.left_client_distinct_, size_l, (new_keys >> 32).astype(np.int64)
+        )
+        peer_first = peer[np.flatnonzero(client)[first]]  # the pair's first kept visit
+        peer_keys = unique[is_new & peer_first]
+        self.left_peer_distinct_ = bump_counts(
+            self.left_peer_distinct_, size_l, (peer_keys >> 32).astype(np.int64)
         )
         station = view["station"][client]
         named = station >= 0
@@ -996,6 +1008,8 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             tenant_console=self.tenant_console_,
             station_client_events=self.station_client_events_,
             station_client_distinct=self.station_client_distinct_,
+            left_peer_events=self.left_peer_events_,
+            left_peer_distinct=self.left_peer_distinct_,
         )
         return state
 
@@ -1012,6 +1026,8 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             "tenant_console",
             "station_client_events",  # (from before round 18: nothing learned from a station)
             "station_client_distinct",
+            "left_peer_events",
+            "left_peer_distinct",
         ):
             setattr(self, f"{name}_", narrow_counts(state.get(name, np.zeros(0, np.uint8))))
 
