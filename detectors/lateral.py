@@ -8,10 +8,11 @@ use towards another machine):
   (or that several users started reaching recently, as on a server roll-out day) is not surprising.
   Three habits of whole classes of hosts temper it: an account already reaching half of every
   host seen (a sweep) reaches a new one as part of it; a user who reaches other people's
-  workstations (hosts with console logons) is judged by their own rate of new ones among those;
-  and an account that never sat at a machine and only ever reached one or two hosts (a service
-  account) is not excused by a host's popularity, in a tenant whose feed shows console logons at
-  all.
+  workstations (hosts with console logons) is judged by their own rate of new ones among those,
+  or by their peers' at the source machine they came from (a support jump host whose visits to
+  workstations mostly reach one new to the visiting account); and an account that never sat at
+  a machine and only ever reached one or two hosts (a service account) is not excused by a
+  host's popularity, in a tenant whose feed shows console logons at all.
 * ``lateral_new_edge`` — a source machine reaches a destination it never reached before, when both
   ends are past their learning period.
 * ``lateral_fanout_user`` / ``lateral_fanout_source`` — the number of distinct destinations newly
@@ -561,7 +562,10 @@ class _PairNovelty:
 
         flagged = settle(flags_of, n)
         _, distinct, points, _ = points_for(flagged)
+        learned_before = group_cumsum_before(keys, (~flagged).astype(np.float64)) > 0
+        new_learn = (stored == 0) & ~flagged & ~learned_before
         return {
+            **self._station_view(extra, flagged, new_learn),
             "rows": rows,
             "left": left,
             "right": right,
@@ -611,6 +615,12 @@ class _PairNovelty:
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
     ) -> None:
         """Learn what :meth:`_classes` needs (nothing here)."""
+
+    def _station_view(
+        self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
+    ) -> dict[str, np.ndarray]:
+        """Per-row facts about the source machine's peers for the explanation (none here)."""
+        return {}
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -796,15 +806,30 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         switched &= batch.column("target_user")[rows] != batch.column("user")[rows]
         return rows, user, host, switched
 
-    def __init__(self, *, client_habit_min: int = 2, **params: float) -> None:
+    def __init__(
+        self, *, client_habit_min: int = 2, station_habit_min: int = 3, **params: float
+    ) -> None:
         super().__init__(**params)  # type: ignore[arg-type]
         # Someone's workstation (a host with console or unlock logons) reached by a user who
         # already reaches at least this many workstations of others (desktop support): p_new
         # is at least the user's own rate of new ones among their workstation visits.
         self.client_habit_min = client_habit_min
+        # The same question asked of the peers who work from the same source machine (a
+        # support jump host): once the visits from it to workstations reached at least this
+        # many workstations new to the visiting account, p_new is at least the share of its
+        # visits that did. A support admin whose own history holds few such visits is judged
+        # by the role's rate there; from a user's own laptop, which never reached other
+        # people's workstations, nothing changes. (0: off.)
+        self.station_habit_min = station_habit_min
+        self.station_client_events_ = narrow_counts([])  # learned visits to workstations
+        self.station_client_distinct_ = narrow_counts([])  # of them, new to the account
         self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
         self.left_client_events_ = narrow_counts([])  # learned visits to workstations
         self.left_client_distinct_ = narrow_counts([])  # distinct workstations learned
+        # Of those, the ones judged by a station's peers (:meth:`_at_station`): the account's
+        # own habit is the difference.
+        self.left_peer_events_ = narrow_counts([])
+        self.left_peer_distinct_ = narrow_counts([])
         self.left_console_ = narrow_counts([])  # 1: the account had a local interactive logon
         # 1: the tenant's feed has shown a local interactive logon at all. Where it never does
         # (a Linux fleet: people's laptops are not in the feed), "never sat at a machine" says
@@ -854,28 +879,75 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         # Only a service account's one host makes another news, and only where the feed shows
         # people at machines at all.
         account &= ~console & observable
+        station = source_key(batch)[rows]
+        size_s = int(station.max()) + 1 if n else 0
         return {
             "account": account,
             "client": client,
-            "client_events": gather(self.left_client_events_, size_l, 0, left).astype(np.float64),
-            "client_distinct": gather(self.left_client_distinct_, size_l, 0, left).astype(
+            "station": station,
+            "station_events": gather(self.station_client_events_, size_s, 0, station).astype(
                 np.float64
             ),
+            "station_distinct": gather(self.station_client_distinct_, size_s, 0, station).astype(
+                np.float64
+            ),
+            # the account's own visits (not those its station's peers account for)
+            "client_events": gather(self.left_client_events_, size_l, 0, left).astype(np.float64)
+            - gather(self.left_peer_events_, size_l, 0, left).astype(np.float64),
+            "client_distinct": gather(self.left_client_distinct_, size_l, 0, left).astype(
+                np.float64
+            )
+            - gather(self.left_peer_distinct_, size_l, 0, left).astype(np.float64),
         }
 
     def _class_floor(
         self, extra: dict[str, np.ndarray], flags: BoolArray, left: Int64Array, new_learn: BoolArray
     ) -> FloatArray:
         client = extra["client"]
+        at_events, at_distinct = self._station_counts(extra, flags, new_learn)
+        peers = self._at_station(extra, at_distinct)
+        # The account's own habit counts only its visits that its station's peers do not
+        # account for: routine visits from the support jump host do not make an account one
+        # that roams workstations from anywhere (its own laptop included).
+        own = client & ~peers
         events = extra["client_events"] + group_cumsum_before(
-            left, (client & ~flags).astype(np.float64)
+            left, (own & ~flags).astype(np.float64)
         )
         distinct = extra["client_distinct"] + group_cumsum_before(
-            left, (client & new_learn).astype(np.float64)
+            left, (own & new_learn).astype(np.float64)
         )
         habit = client & (distinct >= self.client_habit_min)
         floor: FloatArray = np.where(habit, (distinct + 1.0) / (events + 2.0), 0.0)
+        station_floor = (at_distinct + 1.0) / (at_events + 2.0)
+        floor = np.maximum(floor, np.where(peers, station_floor, 0.0))
         return floor
+
+    def _at_station(self, extra: dict[str, np.ndarray], at_distinct: FloatArray) -> BoolArray:
+        """Rows reaching a workstation from a source whose peers' visits judge them."""
+        if self.station_habit_min <= 0:
+            return np.zeros(len(at_distinct), dtype=np.bool_)
+        at: BoolArray = extra["client"] & (extra["station"] >= 0)
+        return at & (at_distinct >= self.station_habit_min)
+
+    def _station_counts(
+        self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Learned visits to workstations from each row's source machine before the row, and
+        how many of them reached a workstation new to the visiting account."""
+        station, client = extra["station"], extra["client"] & (extra["station"] >= 0)
+        events = extra["station_events"] + group_cumsum_before(
+            station, (client & ~flags).astype(np.float64)
+        )
+        distinct = extra["station_distinct"] + group_cumsum_before(
+            station, (client & new_learn).astype(np.float64)
+        )
+        return events, distinct
+
+    def _station_view(
+        self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
+    ) -> dict[str, np.ndarray]:
+        events, distinct = self._station_counts(extra, flags, new_learn)
+        return {"station": extra["station"], "station_events": events, "station_distinct": distinct}
 
     def _learn_classes(
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
@@ -895,14 +967,36 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         if not client.any():
             return
         left = view["left"]
+        at_station = self._at_station(
+            {"client": view["class_client"], "station": view["station"]}, view["station_distinct"]
+        )
+        peer = client & at_station  # (as _class_floor counts them: not the account's own)
         self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
+        self.left_peer_events_ = bump_counts(self.left_peer_events_, size_l, left[peer])
         keys = view["keys"][client]
-        unique = sorted_unique(keys)
+        unique, first = np.unique(keys, return_index=True)
         _, learned_last = self.edges_.lookup(unique)
-        new_keys = unique[np.isnan(learned_last)]
+        is_new = np.isnan(learned_last)
+        new_keys = unique[is_new]
         self.left_client_distinct_ = bump_counts(
             self.left_client_distinct_, size_l, (new_keys >> 32).astype(np.int64)
         )
+        peer_first = peer[np.flatnonzero(client)[first]]  # the pair's first kept visit
+        peer_keys = unique[is_new & peer_first]
+        self.left_peer_distinct_ = bump_counts(
+            self.left_peer_distinct_, size_l, (peer_keys >> 32).astype(np.int64)
+        )
+        station = view["station"][client]
+        named = station >= 0
+        if named.any():
+            size_s = int(station.max()) + 1
+            self.station_client_events_ = bump_counts(
+                self.station_client_events_, size_s, station[named]
+            )
+            reached = station[first][is_new]  # the source of each new pair's first visit
+            self.station_client_distinct_ = bump_counts(
+                self.station_client_distinct_, size_s, reached[reached >= 0]
+            )
 
     def state(self) -> StateDict:
         state = super().state()
@@ -912,6 +1006,10 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             left_client_distinct=self.left_client_distinct_,
             left_console=self.left_console_,
             tenant_console=self.tenant_console_,
+            station_client_events=self.station_client_events_,
+            station_client_distinct=self.station_client_distinct_,
+            left_peer_events=self.left_peer_events_,
+            left_peer_distinct=self.left_peer_distinct_,
         )
         return state
 
@@ -926,6 +1024,10 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             "left_client_distinct",
             "left_console",
             "tenant_console",
+            "station_client_events",  # (from before round 18: nothing learned from a station)
+            "station_client_distinct",
+            "left_peer_events",
+            "left_peer_distinct",
         ):
             setattr(self, f"{name}_", narrow_counts(state.get(name, np.zeros(0, np.uint8))))
 
@@ -938,15 +1040,26 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         days = (float(item["time"]) - float(item["first_seen"])) / DAY
         others = int(item["users_before"])
         how = " with explicit credentials" if bool(item["boosted"]) else ""
+        baseline = (
+            f"{n} remote logons to {d} host(s) over {days:.0f} days; {host} used by {others} users"
+        )
+        role = ""
+        if bool(item["class_client"]):
+            # Someone's workstation: the account's own and its peers' rate of new ones.
+            own_new, own_visits = (
+                int(item["class_client_distinct"]),
+                int(item["class_client_events"]),
+            )
+            role = f"; {own_new} new workstation(s) in its {own_visits} visit(s) to others'"
+            if int(item["station"]) >= 0:
+                station = source_name(builder, int(item["station"]))
+                at_new, at_visits = int(item["station_distinct"]), int(item["station_events"])
+                role += f", {at_new} new to the account in {at_visits} from {station}"
         title = (
             f"{who} reached host {host} for the first time{how} (normal: {n} remote logons "
-            f"to {d} host(s) in {days:.0f} days; {others} other users reach {host})"
+            f"to {d} host(s) in {days:.0f} days; {others} other users reach {host}{role})"
         )
-        return (
-            title,
-            f"{who} -> {host}",
-            f"{n} remote logons to {d} host(s) over {days:.0f} days; {host} used by {others} users",
-        )
+        return (title, f"{who} -> {host}", baseline + role)
 
 
 @register
