@@ -31,6 +31,7 @@ import numpy as np
 
 from detectors.base import Signals, StateDict, changes_state, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
+from detectors.lateral import value_mask
 from detectors.novelty import NoveltyDetector
 from detectors.registry import register
 from schemas.event import Action
@@ -147,11 +148,19 @@ class RareWorkstation(_RareAttribute):
     default_max_points: ClassVar[float] = 20.0
     after_reset: ClassVar[bool] = True
 
-    def __init__(self, *, stranger_factor: float = 3.0, **kwargs: Any) -> None:
+    def __init__(
+        self, *, stranger_factor: float = 3.0, takeover_points: float = 65.0, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
-        if stranger_factor < 1:
-            raise ValueError(f"{self.name}: stranger_factor must be >= 1")
+        if stranger_factor < 1 or takeover_points < 0:
+            raise ValueError(f"{self.name}: stranger_factor >= 1 and takeover_points >= 0")
         self.stranger_factor = stranger_factor
+        # A machine from outside the domain signing in as an account within
+        # ``after_reset_hours`` of another account resetting its password is the help-desk
+        # takeover (a caller talked the reset out of the desk, then uses it from their own
+        # laptop): worth at least this many points (65: high, a page) however sparse the
+        # user's history, whose surprise alone left it at 52-64 (round 18). 0 = off.
+        self.takeover_points = takeover_points
         # Per host id (host ids are per tenant): 1 once the tenant saw it as a machine of its
         # own (an event's host, or a machine account's source). ``None``: state from before
         # this was kept, where every name is judged as before (nothing is known to be foreign).
@@ -190,11 +199,23 @@ class RareWorkstation(_RareAttribute):
         vocab = builder.vocab["host"]
         view = self._view(batch)
         others = view["others"][view["reported"]]
-        for index in np.flatnonzero(~known & (others == 0)).tolist():
-            if normalise_ip(vocab.value(int(host[index]))):
-                continue
-            signals.points[index] = signals.points[index] * self.stranger_factor
+        strangers = [
+            index
+            for index in np.flatnonzero(~known & (others == 0)).tolist()
+            if not normalise_ip(vocab.value(int(host[index])))
+        ]
+        if not strangers:
+            return signals
+        at = np.asarray(strangers, dtype=np.int64)
+        signals.points[at] = signals.points[at] * self.stranger_factor
+        for index in strangers:
             signals.baseline[index] += "; no machine of that name seen in the tenant"
+        if self.takeover_points > 0:
+            since = batch.time[rows[at]] - self._last_reset(
+                batch, rows[at], signals.entity[at].astype(np.int64)
+            )
+            taken = at[since <= self.after_reset_seconds]  # NaN (never reset): False
+            signals.points[taken] = np.maximum(signals.points[taken], self.takeover_points)
         return signals
 
     @changes_state
@@ -246,6 +267,43 @@ class RareAuthMethod(_RareAttribute):
         return (
             f"{who} signed in with {value}, a sign-in method never seen for them "
             f"(normal: {n} sign-ins with {d} method(s) in {days:.0f} days)"
+        )
+
+
+@register
+class RareConsoleAuth(RareAuthMethod):
+    """A console sign-in (CloudTrail ``ConsoleLogin``, logon type ``console``) with a method
+    never seen on the console for that user (T1078.004): no MFA where every console sign-in of
+    theirs used it, a phished password without the second factor.
+
+    ``rare_auth_method`` pools every channel: a user whose ssh or SSO sign-ins use a password
+    has "password" in their habit, so the console without MFA adds a few points there. Per
+    channel the habit is one method for weeks, and dropping it is what a SOC pages on
+    (round 18). Only the console channel: other channels' methods vary by client.
+    """
+
+    name: ClassVar[str] = "rare_console_auth"
+    mitre: ClassVar[tuple[str, ...]] = ("T1078.004",)
+    attribute_label: ClassVar[str] = "console sign-in method"
+    # One method per user on the console for weeks: dropping it after 14 MFA sign-ins (-ln of
+    # 2/16) is 21 points, beside a new network an incident; another user who signs in to the
+    # console without MFA (a break-glass account) says nothing about this one's habit.
+    default_points_per_nat: ClassVar[float] = 10.0
+    default_max_points: ClassVar[float] = 25.0
+    peer_discount: ClassVar[bool] = False
+
+    def _relevant(self, batch: EventBatch) -> BoolArray:
+        mask = super()._relevant(batch)
+        rows = np.flatnonzero(mask)
+        mask[rows] = value_mask(batch, "logon_type", rows, lambda v: v.lower() == "console")
+        return mask
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        return (
+            f"{who} signed in to the console with {value}, never seen on the console for them "
+            f"(normal: {n} console sign-ins with {d} method(s) in {days:.0f} days)"
         )
 
 

@@ -125,6 +125,7 @@ ASPECTS: dict[str, str] = {
     "shared_indicator": "source",
     "rare_user_agent": "client",
     "rare_auth_method": "auth",
+    "rare_console_auth": "auth",  # the console channel's own habit (MFA dropped)
     "rare_credential_kind": "auth",  # a long-term key signing calls that sessions signed
     "service_interactive": "auth",  # a desktop logon type for a network-only account
     "rare_time_of_week": "time",
