@@ -25,6 +25,11 @@ raw formats as the rest of the scenario and tagged as a benign episode of its ow
   them, and people moved into new groups over one working week.
 - ``ci_iam_deploy``: the CI deploy starts managing IAM (CreateRole, PutRolePolicy, PassRole ...)
   after learning, as infrastructure-as-code arrives.
+- ``roaming_tickets`` (round 18): Kerberos TGTs carry no address. On a few % of laptop-days the
+  laptop changes address mid-day (docked -> Wi-Fi DHCP lease, office -> VPN pool) and keeps
+  using its morning TGT: service tickets (4769) and network logons from the new address with no
+  new 4768. Pool addresses are shared: another user's machine held the address before (their
+  TGT issued there earlier that day or the day before) and another one gets it the next day.
 
 Everything here is emitted after the attacks, from its own random streams and log builders, so
 the attacks' events stay byte-identical and the default generation (no ``life``) does not change
@@ -501,6 +506,69 @@ def ci_iam_deploy(world: World, episodes: list[BenignTruth]) -> None:
                     )
 
 
+def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
+    org, win, clock = world.org, world.win, world.clock
+    laptop_users = [p for p in org.humans if p.laptops and p.role != SERVICE]
+    fixed = {h.ip for h in org.workstations()}
+    tag = _episode(
+        episodes,
+        "roaming_tickets",
+        "laptops change address mid-day (DHCP lease on Wi-Fi, office -> VPN pool) and keep "
+        "their morning TGT: service tickets from the new address without a new 4768, on "
+        "addresses other users' machines hold before and after",
+    )
+    episode = episodes[-1]
+    episode.entities.setdefault("users", [])  # only those who roamed: --breakdown by entity
+    with world.tagged(tag):
+        for p in laptop_users:
+            rng = world.rng("life-roaming", p.sam)
+            rate = rng.uniform(0.01, 0.06)  # share of this person's laptop-days with a move
+            others = [q for q in laptop_users if q is not p]
+            for day in _workdays(world, max(p.first_day, 1)):
+                laptop = p.workstation_on(day)
+                if laptop is None or day in p.absent or day > p.last_day or not others:
+                    continue
+                if rng.random() >= rate:
+                    continue
+                if rng.random() < 0.6:  # the VPN pool
+                    ip = world.vpn_ip(rng)
+                else:  # a DHCP lease on the office Wi-Fi: an address no docked machine holds
+                    prefix = laptop.ip.rsplit(".", 1)[0]
+                    ip = f"{prefix}.{rng.randrange(10, 250)}"
+                    if ip in fixed:
+                        continue
+                move = clock.at(day, p.site.tz, p.start_min + rng.uniform(90, p.length_min - 90))
+                dc = org.dc_for(p)
+                # The address's earlier lease: another machine signed in from it, an hour to a
+                # day before (the pool hands it on when that machine leaves).
+                before = rng.choice(others)
+                t = move - int(rng.uniform(1.0, 24.0) * HOUR)
+                win.tgt(t, org.dc_for(before), before, ip)
+                win.tgs(
+                    t + 300, org.dc_for(before), before, ip, before.workstation_on(day) or laptop
+                )
+                servers = sorted(p.servers) or ["FS01"]
+                t = move
+                for _ in range(rng.randrange(1, 5)):
+                    host = org.hosts[rng.choice(servers)]
+                    if host.since_day > day:
+                        continue
+                    t += int(rng.uniform(2, 90) * MINUTE)
+                    win.tgs(t - 400, dc, p, ip, host)
+                    session = win.logon(t, host, p, 3, src_ip=ip)
+                    win.logoff(t + rng.randrange(1, 30) * MINUTE, host, p, session, 3)
+                if p.actor not in episode.entities["users"]:
+                    episode.entities["users"].append(p.actor)
+                # The next lease: another user's machine the next day.
+                after = rng.choice(others)
+                t = move + int(rng.uniform(10.0, 30.0) * HOUR)
+                if t < world.end_ms:
+                    win.tgt(t, org.dc_for(after), after, ip)
+                    win.tgs(
+                        t + 300, org.dc_for(after), after, ip, after.workstation_on(day) or laptop
+                    )
+
+
 BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
     "helpdesk_discovery": helpdesk_discovery,
     "config_mgmt": config_mgmt,
@@ -510,6 +578,7 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
     "password_rotation": password_rotation,
     "migration_week": migration_week,
     "ci_iam_deploy": ci_iam_deploy,
+    "roaming_tickets": roaming_tickets,
 }
 LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
