@@ -537,23 +537,28 @@ def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
                     ip = f"{prefix}.{rng.randrange(10, 250)}"
                     if ip in fixed:
                         continue
-                move = clock.at(day, p.site.tz, p.start_min + rng.uniform(90, p.length_min - 90))
+                offset = rng.uniform(90, p.length_min - 90)
+                move = clock.at(day, p.site.tz, p.start_min + offset)
+                end = clock.at(day, p.site.tz, p.start_min + p.length_min)
                 dc = org.dc_for(p)
-                # The address's earlier lease: another machine signed in from it, an hour to a
-                # day before (the pool hands it on when that machine leaves).
+                # The address's earlier lease: another machine signed in from it earlier that
+                # working day or the day before (the pool hands it on when that machine leaves).
                 before = rng.choice(others)
-                t = move - int(rng.uniform(1.0, 24.0) * HOUR)
+                earlier = rng.uniform(1.0, offset / 60) if rng.random() < 0.5 else 24.0
+                t = move - int(earlier * HOUR)
                 win.tgt(t, org.dc_for(before), before, ip)
                 win.tgs(
                     t + 300, org.dc_for(before), before, ip, before.workstation_on(day) or laptop
                 )
                 servers = sorted(p.servers) or ["FS01"]
-                t = move
-                for _ in range(rng.randrange(1, 5)):
+                uses = sorted(
+                    rng.uniform(move, end - 30 * MINUTE) for _ in range(rng.randrange(1, 5))
+                )
+                for at in uses:  # within the working day, as the user's own visits
                     host = org.hosts[rng.choice(servers)]
                     if host.since_day > day:
                         continue
-                    t += int(rng.uniform(2, 90) * MINUTE)
+                    t = int(at)
                     win.tgs(t - 400, dc, p, ip, host)
                     session = win.logon(t, host, p, 3, src_ip=ip)
                     win.logoff(t + rng.randrange(1, 30) * MINUTE, host, p, session, 3)
@@ -561,7 +566,7 @@ def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
                     episode.entities["users"].append(p.actor)
                 # The next lease: another user's machine the next day.
                 after = rng.choice(others)
-                t = move + int(rng.uniform(10.0, 30.0) * HOUR)
+                t = move + int(rng.uniform(23.0, 25.0) * HOUR)
                 if t < world.end_ms:
                     win.tgt(t, org.dc_for(after), after, ip)
                     win.tgs(
