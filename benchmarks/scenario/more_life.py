@@ -519,12 +519,13 @@ def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
     )
     episode = episodes[-1]
     episode.entities.setdefault("users", [])  # only those who roamed: --breakdown by entity
+    workdays = set(_workdays(world))
     with world.tagged(tag):
         for p in laptop_users:
             rng = world.rng("life-roaming", p.sam)
             rate = rng.uniform(0.01, 0.06)  # share of this person's laptop-days with a move
             others = [q for q in laptop_users if q is not p]
-            for day in _workdays(world, max(p.first_day, 1)):
+            for day in _workdays(world, max(p.first_day, 2)):
                 laptop = p.workstation_on(day)
                 if laptop is None or day in p.absent or day > p.last_day or not others:
                     continue
@@ -542,10 +543,12 @@ def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
                 end = clock.at(day, p.site.tz, p.start_min + p.length_min)
                 dc = org.dc_for(p)
                 # The address's earlier lease: another machine signed in from it earlier that
-                # working day or the day before (the pool hands it on when that machine leaves).
+                # working day or the working day before (the pool hands it on when that machine leaves).
                 before = rng.choice(others)
-                earlier = rng.uniform(1.0, offset / 60) if rng.random() < 0.5 else 24.0
-                t = move - int(earlier * HOUR)
+                t = clock.at(day, before.site.tz, before.start_min + rng.uniform(0, 120))
+                if t > move - HOUR or rng.random() < 0.5:
+                    previous = max((d for d in workdays if d < day), default=day - 1)
+                    t = clock.at(previous, before.site.tz, before.start_min + rng.uniform(0, 480))
                 win.tgt(t, org.dc_for(before), before, ip)
                 win.tgs(
                     t + 300, org.dc_for(before), before, ip, before.workstation_on(day) or laptop
@@ -566,8 +569,9 @@ def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
                     episode.entities["users"].append(p.actor)
                 # The next lease: another user's machine the next day.
                 after = rng.choice(others)
-                t = move + int(rng.uniform(23.0, 25.0) * HOUR)
-                if t < world.end_ms:
+                following = next((d for d in range(day + 1, world.days) if d in workdays), None)
+                if following is not None:
+                    t = clock.at(following, after.site.tz, after.start_min + rng.uniform(0, 120))
                     win.tgt(t, org.dc_for(after), after, ip)
                     win.tgs(
                         t + 300, org.dc_for(after), after, ip, after.workstation_on(day) or laptop
