@@ -32,7 +32,12 @@ finding on the account, ``ptt_points`` (65, high alone, as overpass-the-hash: th
 evidence that the account's key material moved) divided by 1 + the times the address changed hands
 (its TGT holder switched: a VPN or DHCP pool address, where a session outliving its address
 looks alike). An address nobody gets TGTs from (a jump host whose logons the DC does not see,
-a server) is not judged.
+a server) is not judged. Nor is an address its holder has not kept across sign-ins at least
+``ptt_tenure_hours`` apart (12: two working days' sign-ins): TGTs carry no address, so a laptop
+that changes address mid-day (a DHCP lease on Wi-Fi, the VPN pool) keeps asking service tickets
+with its morning TGT from an address whose last TGT was a stranger's, and pool addresses are
+held for one session each (round 18). A stolen ticket imported on someone's own workstation
+meets a holder who has signed in there day after day; one used over the VPN pool is missed.
 
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
 off, anyone may ask the DC for a TGT (4768) and crack the reply offline, usually in RC4. The
@@ -157,6 +162,7 @@ class Kerberoasting(RarityDetector):
         overpass_points: float = 65.0,
         overpass_hours: float = 10.0,
         ptt_points: float = 65.0,
+        ptt_tenure_hours: float = 12.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -171,16 +177,20 @@ class Kerberoasting(RarityDetector):
             raise ValueError("kerberoasting: overpass_points >= 0 and overpass_hours > 0")
         self.overpass_points = overpass_points
         self.overpass_seconds = overpass_hours * 3600.0
-        if ptt_points < 0:
-            raise ValueError("kerberoasting: ptt_points >= 0")
+        if ptt_points < 0 or ptt_tenure_hours < 0:
+            raise ValueError("kerberoasting: ptt_points >= 0 and ptt_tenure_hours >= 0")
         self.ptt_points = ptt_points
+        self.ptt_tenure_seconds = ptt_tenure_hours * 3600.0
         # Pass-the-ticket: sorted (address id << 32 | user id) pairs seen with any ticket; per
-        # address (sorted ids) the account its last ordinary TGT was issued to and how many
-        # times that account changed.
+        # address (sorted ids) the account its last ordinary TGT was issued to, how many
+        # times that account changed, and the span of that account's TGTs there (first, last
+        # since it took the address over: its tenure).
         self.ticket_pairs_ = np.empty(0, dtype=np.int64)
         self.holder_address_ = np.empty(0, dtype=np.int64)
         self.holder_user_ = np.empty(0, dtype=np.int64)
         self.holder_switches_ = np.empty(0, dtype=np.int64)
+        self.holder_first_ = np.empty(0, dtype=np.float64)
+        self.holder_last_ = np.empty(0, dtype=np.float64)
         # source address id -> the account that usually gets tickets from it; and how many
         # batches of RC4 TGTs for other accounts came from it (ids are per tenant already).
         self.address_user_: dict[int, int] = {}
@@ -414,29 +424,44 @@ class Kerberoasting(RarityDetector):
             "holder": tgt & ~roastable & ~rc4_tgt,
         }
 
-    def _stored_holders(self, addresses: Int64Array) -> tuple[Int64Array, Int64Array]:
-        """Stored holder (-1: none) and holder switches of each address."""
+    def _stored_holders(
+        self, addresses: Int64Array
+    ) -> tuple[Int64Array, Int64Array, FloatArray, FloatArray]:
+        """Stored holder (-1: none), holder switches and the holder's tenure (first, last TGT
+        time) of each address."""
         holder = np.full(len(addresses), -1, dtype=np.int64)
         switches = np.zeros(len(addresses), dtype=np.int64)
+        first = np.zeros(len(addresses), dtype=np.float64)
+        last = np.zeros(len(addresses), dtype=np.float64)
         if len(self.holder_address_) and len(addresses):
             at, found = find_sorted(self.holder_address_, addresses)
             holder[found] = self.holder_user_[at[found]]
             switches[found] = self.holder_switches_[at[found]]
-        return holder, switches
+            first[found] = self.holder_first_[at[found]]
+            last[found] = self.holder_last_[at[found]]
+        return holder, switches, first, last
 
     def _holder_walk(
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray
     ) -> dict[str, np.ndarray]:
         """The batch's holder TGT rows (``keep`` of them) in (address, row) order, each with
-        its address's switches up to and including it (stored + the batch's)."""
+        its address's switches up to and including it (stored + the batch's) and when its
+        holder's tenure began (its first TGT there since the address last changed hands)."""
         picked = np.flatnonzero(view["holder"] & keep)
         order = picked[np.lexsort((view["rows"][picked], view["addresses"][picked]))]
         rows, users, addresses = view["rows"][order], view["users"][order], view["addresses"][order]
-        stored_holder, stored_switches = self._stored_holders(addresses)
+        stored_holder, stored_switches, stored_first, _ = self._stored_holders(addresses)
         same = np.zeros(len(order), dtype=np.bool_)
         same[1:] = addresses[1:] == addresses[:-1]
         previous = np.where(same, np.roll(users, 1), stored_holder)
         switched = ((previous >= 0) & (previous != users)).astype(np.int64)
+        # A tenure starts at a switch, or at an address's first TGT ever; the first row of an
+        # address that keeps its stored holder carries the stored tenure on.
+        times = batch.time[rows].astype(np.float64)
+        starts = (switched > 0) | (previous < 0)
+        carried = ~same & ~starts
+        begin = np.where(starts, times, np.where(carried, stored_first, 0.0))
+        run = np.maximum.accumulate(np.where(starts | carried, np.arange(len(order)), 0))
         start = np.flatnonzero(~same)
         cumulative = np.cumsum(switched)
         base = np.zeros(len(order), dtype=np.int64)
@@ -449,6 +474,8 @@ class Kerberoasting(RarityDetector):
             "users": users,
             "addresses": addresses,
             "switches": stored_switches + cumulative - base,
+            "first": begin[run] if len(order) else begin,
+            "last": times,
         }
 
     def _pass_the_ticket(self, batch: EventBatch) -> list[tuple[int, int, int]]:
@@ -468,7 +495,7 @@ class Kerberoasting(RarityDetector):
             return []
         rows, users = view["rows"][candidate], view["users"][candidate]
         addresses = view["addresses"][candidate]
-        holder, switches = self._stored_holders(addresses)
+        holder, switches, first, last = self._stored_holders(addresses)
         walk = self._holder_walk(batch, view, np.ones(len(pairs), dtype=np.bool_))
         if len(walk["rows"]):
             span = len(batch) + 1
@@ -478,7 +505,11 @@ class Kerberoasting(RarityDetector):
             hit[hit] = walk["addresses"][at[hit]] == addresses[hit]
             holder[hit] = walk["users"][at[hit]]
             switches[hit] = walk["switches"][at[hit]]
-        judged = (holder >= 0) & (holder != users)
+            first[hit] = walk["first"][at[hit]]
+            last[hit] = walk["last"][at[hit]]
+        # Only an address its holder kept across sign-ins (its own machine), not a pool lease.
+        kept = last - first >= self.ptt_tenure_seconds
+        judged = (holder >= 0) & (holder != users) & kept
         return [
             (int(r), int(h), int(n))
             for r, h, n in zip(
@@ -532,12 +563,15 @@ class Kerberoasting(RarityDetector):
         last[:-1] = addresses[1:] != addresses[:-1]
         new_address, new_user = addresses[last], walk["users"][last]
         new_switches = walk["switches"][last]
+        new_first, new_last = walk["first"][last], walk["last"][last]
         keep = ~np.isin(self.holder_address_, new_address)
         address = np.concatenate([self.holder_address_[keep], new_address])
         order = np.argsort(address, kind="stable")
         self.holder_address_ = address[order]
         self.holder_user_ = np.concatenate([self.holder_user_[keep], new_user])[order]
         self.holder_switches_ = np.concatenate([self.holder_switches_[keep], new_switches])[order]
+        self.holder_first_ = np.concatenate([self.holder_first_[keep], new_first])[order]
+        self.holder_last_ = np.concatenate([self.holder_last_[keep], new_last])[order]
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         result = super().score(batch, builder)
@@ -593,6 +627,10 @@ class Kerberoasting(RarityDetector):
         state["holder_address"] = self.holder_address_.astype(np.int32)
         state["holder_user"] = self.holder_user_.astype(np.int32)
         state["holder_switches"] = self.holder_switches_.astype(np.int32)
+        # Tenures as hours since the epoch: a float32 keeps them to a few minutes (ample for a
+        # 12 h test) in half the bytes.
+        state["holder_first"] = (self.holder_first_ / 3600.0).astype(np.float32)
+        state["holder_last"] = (self.holder_last_ / 3600.0).astype(np.float32)
         return state
 
     @changes_state
@@ -617,6 +655,12 @@ class Kerberoasting(RarityDetector):
         self.holder_address_ = np.asarray(state.get("holder_address", none), dtype=np.int64)
         self.holder_user_ = np.asarray(state.get("holder_user", none), dtype=np.int64)
         self.holder_switches_ = np.asarray(state.get("holder_switches", none), dtype=np.int64)
+        # Snapshots from before round 18 hold no tenures: zeros, judged as in round 17.
+        count = len(self.holder_address_)
+        hours = np.asarray(state.get("holder_first", np.zeros(count)), dtype=np.float64)
+        self.holder_first_ = hours * 3600.0
+        hours = np.asarray(state.get("holder_last", np.zeros(count)), dtype=np.float64)
+        self.holder_last_ = hours * 3600.0
 
 
 __all__ = ["Kerberoasting"]

@@ -25,6 +25,11 @@ raw formats as the rest of the scenario and tagged as a benign episode of its ow
   them, and people moved into new groups over one working week.
 - ``ci_iam_deploy``: the CI deploy starts managing IAM (CreateRole, PutRolePolicy, PassRole ...)
   after learning, as infrastructure-as-code arrives.
+- ``roaming_tickets`` (round 18): Kerberos TGTs carry no address. On a few % of laptop-days the
+  laptop changes address mid-day (docked -> Wi-Fi DHCP lease, office -> VPN pool) and keeps
+  using its morning TGT: service tickets (4769) and network logons from the new address with no
+  new 4768. Pool addresses are shared: another user's machine held the address before (their
+  TGT issued there earlier that day or the day before) and another one gets it the next day.
 
 Everything here is emitted after the attacks, from its own random streams and log builders, so
 the attacks' events stay byte-identical and the default generation (no ``life``) does not change
@@ -501,6 +506,78 @@ def ci_iam_deploy(world: World, episodes: list[BenignTruth]) -> None:
                     )
 
 
+def roaming_tickets(world: World, episodes: list[BenignTruth]) -> None:
+    org, win, clock = world.org, world.win, world.clock
+    laptop_users = [p for p in org.humans if p.laptops and p.role != SERVICE]
+    fixed = {h.ip for h in org.workstations()}
+    tag = _episode(
+        episodes,
+        "roaming_tickets",
+        "laptops change address mid-day (DHCP lease on Wi-Fi, office -> VPN pool) and keep "
+        "their morning TGT: service tickets from the new address without a new 4768, on "
+        "addresses other users' machines hold before and after",
+    )
+    episode = episodes[-1]
+    episode.entities.setdefault("users", [])  # only those who roamed: --breakdown by entity
+    workdays = set(_workdays(world))
+    with world.tagged(tag):
+        for p in laptop_users:
+            rng = world.rng("life-roaming", p.sam)
+            rate = rng.uniform(0.01, 0.06)  # share of this person's laptop-days with a move
+            others = [q for q in laptop_users if q is not p]
+            for day in _workdays(world, max(p.first_day, 2)):
+                laptop = p.workstation_on(day)
+                if laptop is None or day in p.absent or day > p.last_day or not others:
+                    continue
+                if rng.random() >= rate:
+                    continue
+                if rng.random() < 0.6:  # the VPN pool
+                    ip = world.vpn_ip(rng)
+                else:  # a DHCP lease on the office Wi-Fi: an address no docked machine holds
+                    prefix = laptop.ip.rsplit(".", 1)[0]
+                    ip = f"{prefix}.{rng.randrange(10, 250)}"
+                    if ip in fixed:
+                        continue
+                offset = rng.uniform(90, p.length_min - 90)
+                move = clock.at(day, p.site.tz, p.start_min + offset)
+                end = clock.at(day, p.site.tz, p.start_min + p.length_min)
+                dc = org.dc_for(p)
+                # The address's earlier lease: another machine signed in from it earlier that
+                # working day or the working day before (the pool hands it on when that machine leaves).
+                before = rng.choice(others)
+                t = clock.at(day, before.site.tz, before.start_min + rng.uniform(0, 120))
+                if t > move - HOUR or rng.random() < 0.5:
+                    previous = max((d for d in workdays if d < day), default=day - 1)
+                    t = clock.at(previous, before.site.tz, before.start_min + rng.uniform(0, 480))
+                win.tgt(t, org.dc_for(before), before, ip)
+                win.tgs(
+                    t + 300, org.dc_for(before), before, ip, before.workstation_on(day) or laptop
+                )
+                servers = sorted(p.servers) or ["FS01"]
+                uses = sorted(
+                    rng.uniform(move, end - 30 * MINUTE) for _ in range(rng.randrange(1, 5))
+                )
+                for at in uses:  # within the working day, as the user's own visits
+                    host = org.hosts[rng.choice(servers)]
+                    if host.since_day > day:
+                        continue
+                    t = int(at)
+                    win.tgs(t - 400, dc, p, ip, host)
+                    session = win.logon(t, host, p, 3, src_ip=ip)
+                    win.logoff(t + rng.randrange(1, 30) * MINUTE, host, p, session, 3)
+                if p.actor not in episode.entities["users"]:
+                    episode.entities["users"].append(p.actor)
+                # The next lease: another user's machine the next day.
+                after = rng.choice(others)
+                following = next((d for d in range(day + 1, world.days) if d in workdays), None)
+                if following is not None:
+                    t = clock.at(following, after.site.tz, after.start_min + rng.uniform(0, 120))
+                    win.tgt(t, org.dc_for(after), after, ip)
+                    win.tgs(
+                        t + 300, org.dc_for(after), after, ip, after.workstation_on(day) or laptop
+                    )
+
+
 BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
     "helpdesk_discovery": helpdesk_discovery,
     "config_mgmt": config_mgmt,
@@ -510,6 +587,7 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
     "password_rotation": password_rotation,
     "migration_week": migration_week,
     "ci_iam_deploy": ci_iam_deploy,
+    "roaming_tickets": roaming_tickets,
 }
 LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 

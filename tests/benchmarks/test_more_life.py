@@ -91,3 +91,29 @@ def test_the_shapes_are_the_real_ones_and_read_back(life: tuple[Path, Path]) -> 
     dead: list[object] = []
     reader = InputReader(tenant=truth["tenant"], sink=dead.append)
     assert list(reader.read_paths([str(extra / "logs")])) and not dead, dead[:3]
+
+
+def test_roaming_laptops_ask_service_tickets_without_a_tgt_at_the_new_address(
+    life: tuple[Path, Path],
+) -> None:
+    _, extra = life
+    truth = json.loads((extra / "truth.json").read_text())
+    (episode,) = [e for e in truth["normal_life"] if e["kind"] == "roaming_tickets"]
+    roamers = set(episode["entities"]["users"])
+    assert roamers
+    records = [
+        json.loads(line)
+        for path in sorted((extra / "logs" / "windows").iterdir())
+        for line in path.read_text().splitlines()
+    ]
+    tgts = {(r["TargetUserName"], r["IpAddress"]) for r in records if r["EventID"] == 4768}
+    # A service ticket of a roamer from an address no TGT of theirs was ever issued to, and
+    # another account's TGT there (the pool lease before).
+    moved = {
+        (r["TargetUserName"].split("@")[0], r["IpAddress"])
+        for r in records
+        if r["EventID"] == 4769 and r["TargetUserName"].split("@")[0] in roamers
+    } - tgts
+    assert moved
+    leased = {ip for user, ip in tgts}
+    assert any(ip in leased for _, ip in moved)

@@ -100,8 +100,9 @@ def test_pass_the_ticket_needs_a_ticket_without_a_tgt_at_another_accounts_addres
 def test_pass_the_ticket_weighs_less_at_an_address_that_changes_hands() -> None:
     detector = Kerberoasting()
     history = _ticket_history()
-    # A VPN pool address: a different account's TGT on each of four days.
-    history += [ticket(d, f"user{d}", "10.30.0.7", "krbtgt", 200) for d in range(4)]
+    # An address that changes hands: four accounts in turn, each signing in there on two
+    # days (a holder judged only once it kept the address across sign-ins: round 18).
+    history += [ticket(d, f"user{d // 2}", "10.30.0.7", "krbtgt", 200) for d in range(8)]
     builder = _learn(detector, history)
     signals = detector.score(builder.build([ticket(15, "admin1", "10.30.0.7", "FS01$")]), builder)
     (points,) = [float(p) for p, t in zip(signals.points, signals.titles, strict=True)
@@ -113,8 +114,10 @@ def test_pass_the_ticket_batch_equals_one_by_one() -> None:
     events = [
         ticket(15, "admin1", "10.0.0.5", "SQL01$", 600),
         ticket(15, "bob", "10.0.0.5", "krbtgt", 610),  # bob takes over the address ...
-        ticket(15, "carol", "10.0.0.5", "FS01$", 620),  # ... carol's ticket: bob's address
-        ticket(15, "admin1", "10.0.0.5", "FS01$", 630),  # the pair was seen: no second finding
+        ticket(15, "carol", "10.0.0.5", "FS01$", 620),  # ... a lease: not judged yet (round 18)
+        ticket(16, "bob", "10.0.0.5", "krbtgt", 0),  # ... and keeps it a day on
+        ticket(16, "dave", "10.0.0.5", "FS01$", 20),  # dave's ticket: bob's address
+        ticket(16, "admin1", "10.0.0.5", "FS01$", 30),  # the pair was seen: no second finding
     ]
     whole = Kerberoasting()
     builder = _learn(whole, _ticket_history())
