@@ -617,6 +617,29 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return distinct
 
 
+def latest_earlier(
+    event_keys: Int64Array, event_rows: Int64Array, keys: Int64Array, rows: Int64Array
+) -> Int64Array:
+    """Per query (``keys``, ``rows``): the index into the events of the latest event with the
+    same key at an earlier batch row (-1: none). Keys and rows are non-negative.
+
+    >>> latest_earlier(np.array([7, 7, 3]), np.array([1, 4, 2]),
+    ...                np.array([7, 7, 3, 3]), np.array([4, 9, 2, 5])).tolist()
+    [0, 1, -1, 2]
+    """
+    result = np.full(len(keys), -1, dtype=np.int64)
+    if not len(event_keys) or not len(keys):
+        return result
+    span = int(max(event_rows.max(), rows.max())) + 1
+    composite = event_keys.astype(np.int64) * span + event_rows
+    order = np.argsort(composite, kind="stable")
+    at = np.searchsorted(composite[order], keys.astype(np.int64) * span + rows) - 1
+    hit = at >= 0
+    hit[hit] = event_keys[order[at[hit]]] == keys[hit]
+    result[hit] = order[at[hit]]
+    return result
+
+
 def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
     """Where each of ``keys`` is in the sorted ``table``, and whether it is there at all.
 

@@ -86,6 +86,7 @@ from detectors.base import (
     changes_state,
     find_sorted,
     group_order,
+    latest_earlier,
     merge_signals,
     narrow_pair_keys,
     wide_pair_keys,
@@ -497,16 +498,12 @@ class Kerberoasting(RarityDetector):
         addresses = view["addresses"][candidate]
         holder, switches, first, last = self._stored_holders(addresses)
         walk = self._holder_walk(batch, view, np.ones(len(pairs), dtype=np.bool_))
-        if len(walk["rows"]):
-            span = len(batch) + 1
-            keys = walk["addresses"] * span + walk["rows"]  # sorted: (address, row) order
-            at = np.searchsorted(keys, addresses * span + rows) - 1
-            hit = at >= 0
-            hit[hit] = walk["addresses"][at[hit]] == addresses[hit]
-            holder[hit] = walk["users"][at[hit]]
-            switches[hit] = walk["switches"][at[hit]]
-            first[hit] = walk["first"][at[hit]]
-            last[hit] = walk["last"][at[hit]]
+        at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
+        hit = at >= 0
+        holder[hit] = walk["users"][at[hit]]
+        switches[hit] = walk["switches"][at[hit]]
+        first[hit] = walk["first"][at[hit]]
+        last[hit] = walk["last"][at[hit]]
         # Only an address its holder kept across sign-ins (its own machine), not a pool lease.
         kept = last - first >= self.ptt_tenure_seconds
         judged = (holder >= 0) & (holder != users) & kept

@@ -43,6 +43,7 @@ from detectors.base import (
     batch_view,
     changes_state,
     flagged_signals,
+    fold_extreme,
     gather,
     group_cumsum_before,
     grow,
@@ -183,14 +184,11 @@ class LoginRelay:
         ip_chained = gather(self.ip_chained_, size_ip, 0, j_src).astype(np.float64)
         hops = gather(self.hops_, size_u, 0, j_user).astype(np.float64)
         hops_chained = gather(self.chained_, size_u, 0, j_user).astype(np.float64)
-        tenant = batch.tenant[rows].astype(np.int64)
-        first = np.full(int(batch.tenant.max()) + 1 if len(batch) else 0, np.inf)
-        np.minimum.at(first, batch.tenant.astype(np.int64), batch.time)
-        stored = grow(self.tenant_first_, len(first), np.nan)
-        tenant_first = np.fmin(
-            stored, grow(np.where(np.isinf(first), np.nan, first), len(stored), np.nan)
-        )
-        mature = batch.time[rows] - tenant_first[tenant] >= self.learning_days * DAY
+        every_tenant = batch.tenant.astype(np.int64)
+        size_t = int(every_tenant.max()) + 1 if len(batch) else 0
+        tenant_first = grow(self.tenant_first_, size_t, np.nan).copy()  # (learn keeps it)
+        fold_extreme(tenant_first, every_tenant, batch.time)
+        mature = batch.time[rows] - tenant_first[every_tenant[rows]] >= self.learning_days * DAY
 
         def tallies(held: BoolArray) -> dict[str, np.ndarray]:
             kept = (~held).astype(np.float64)

@@ -51,6 +51,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    latest_earlier,
     narrow_counts,
     new_value_surprise,
     pair_keys,
@@ -173,13 +174,9 @@ class NoveltyDetector:
         size = int(entity.max()) + 1 if len(entity) else 0
         last = gather(self.reset_at_, size, np.nan, entity).astype(np.float64)
         reset_rows, targets = self._resets(batch)
-        if len(reset_rows) and len(rows):
-            span = len(batch) + 1
-            keys = np.sort(targets * span + reset_rows)
-            at = np.searchsorted(keys, entity * span + rows) - 1
-            hit = at >= 0
-            hit[hit] = keys[at[hit]] // span == entity[hit]
-            last[hit] = batch.time[keys[at[hit]] % span]
+        at = latest_earlier(targets, reset_rows, entity, rows)
+        hit = at >= 0
+        last[hit] = batch.time[reset_rows[at[hit]]]
         return last
 
     # -- the sequential view of a batch ---------------------------------------------------
