@@ -368,7 +368,7 @@ def rdp_session_hijack(ctx: Context) -> Injected:
     throwaway service running ``tscon <id> /dest:rdp-tcp#N`` (it runs as SYSTEM, so no password
     is asked), and takes the session over (4778, which the parser drops); from it, with the
     second admin's Kerberos tickets, network logons to servers that admin never reaches."""
-    world, rng, org, win = ctx.world, ctx.rng, ctx.org, ctx.world.win
+    rng, org, win = ctx.rng, ctx.org, ctx.world.win
     admins = org.role(ADMIN)
     owner_admin = ctx.pick([a for a in admins if any(
         org.hosts[s].kind in _SERVER_KINDS for s in a.servers)] or admins)  # fmt: skip
