@@ -186,6 +186,7 @@ def sid_history_injection(ctx: Context) -> Injected:
     dc = org.dc_for(admin)
     mgmt = org.hosts["MGMT01"]
     t = ctx.evening(day, admin)
+    win.tgt(t - 500, dc, admin, mgmt.ip)
     session = win.logon(t, dc, admin, 10, src=mgmt, privileges=ADMIN_PRIVILEGES)
     t += rng.randrange(2, 9) * MINUTE
     win.process(t, dc, admin, session, "C:\\Users\\Public\\m.exe",
@@ -271,7 +272,8 @@ def aws_trust_policy_backdoor(ctx: Context) -> Injected:
     attacker = public_ip(rng, "hosting")
     session_name = rng.choice(("terraform", "ops-automation", "backup-sync", "ci-runner"))
     caller_id = "AIDA" + _hex(ctx, 16)
-    external = {"type": "AWSAccount", "principalId": f"{caller_id}:", "accountId": outside}
+    # An IAM user of the outside account, as CloudTrail names a cross-account caller.
+    external = {"type": "AWSAccount", "principalId": caller_id, "accountId": outside}
     role_id = "AROA" + _hex(ctx, 16)
     ua = _BOTO + "Botocore/1.34.69"
     later = min(world.days - 1, day + rng.randrange(1, 4))
@@ -304,7 +306,7 @@ def aws_trust_policy_backdoor(ctx: Context) -> Injected:
         f"{actor.sam}'s role session adds outside account {outside} to the {role} role's trust "
         f"policy; that account assumes {role} from {attacker} at night ({uses} time(s)) as "
         f"{session_name!r}",
-        users=[actor.actor, session_name],
+        users=[actor.actor, session_name, caller_id.lower()],
         ips=[ip, attacker],
         primary=("user", actor.actor),
     )
@@ -324,6 +326,7 @@ def nested_group_shadow_admin(ctx: Context) -> Injected:
     dc = org.dc_for(admin)
     foothold, ip = ctx.ws_ip(member, day)
     t = ctx.evening(day, admin)
+    win.tgt(t - 500, dc, admin, ip)  # runas /netonly + dsa.msc / net group /add
     session = win.logon(t, dc, admin, 3, src=foothold, privileges=ADMIN_PRIVILEGES)
     group = rng.choice(("IT-Tier1-Support", "SCCM-Operators", "Citrix-Ops", "Legacy-App-Owners"))
     group_sid = f"{org.domain_sid}-{rng.randrange(1300, 1900)}"
@@ -383,9 +386,16 @@ def rdp_session_hijack(ctx: Context) -> Injected:
     # The victim admin's own session, hours earlier, left disconnected.
     earlier = t - rng.randrange(3, 7) * 60 * MINUTE
     mgmt = org.hosts["MGMT01"]
+    win.tgt(earlier - 300, dc, owner_admin, mgmt.ip)
+    win.tgs(earlier - 200, dc, owner_admin, mgmt.ip, server)
     victim_logon = win.logon(earlier, server, owner_admin, 10, src=mgmt,
                              privileges=ADMIN_PRIVILEGES)  # fmt: skip
+    win.tgt(earlier + 1000, dc, owner_admin, server.ip)  # the interactive session's own TGT
+    # mstsc with the stolen password: a TGT and a TERMSRV ticket from the foothold, then the
+    # server's own TGT for the new desktop session.
+    win.tgt(t - 600, org.dc_for(thief), thief, ip)
     win.tgs(t - 400, org.dc_for(thief), thief, ip, server)
+    win.tgt(t + 1000, org.dc_for(thief), thief, server.ip)
     logon = win.logon(t, server, thief, 10, src=foothold, privileges=ADMIN_PRIVILEGES)
     t += rng.randrange(1, 4) * MINUTE
     win.process(t, server, thief, logon, _SYSTEM32 + "quser.exe", "quser", parent=_CMD,
