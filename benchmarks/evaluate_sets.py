@@ -73,6 +73,8 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s291b", "--seeds 291,292 --attacks every,more --life extra --users 120 --days 35"),
     ("s261v", "--seeds 261,262,263,264 --attacks novel17"),  # round 17 (novel17)
     ("s271v", "--seeds 271,272 --attacks novel17,novel17 --users 120 --days 35"),
+    ("s301w", "--seeds 301,302,303,304 --attacks novel19"),  # round 19 (novel19)
+    ("s311w", "--seeds 311,312 --attacks novel19,novel19 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

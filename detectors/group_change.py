@@ -60,6 +60,8 @@ _CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
 _GRANT = 1
 #: The Windows event of a directory object's attribute modified (read by ``_ds_change``).
 _DIRECTORY_CHANGE = "5136"
+#: CloudTrail's role trust policy rewrite (privileged when it trusts an outside account).
+_TRUST_CHANGE = "UpdateAssumeRolePolicy"
 
 
 @register
@@ -162,6 +164,10 @@ class GroupChange(RarityDetector):
             # A directory object's attribute rewritten (its ACL, a GPO's file path ...).
             owner = event.target_user or event.device  # a user's or computer's object
             what = f"changed directory attribute {target}" + (f" of {owner}" if owner else "")
+        elif event.action is Action.POLICY_CHANGE and event.event_id == _TRUST_CHANGE:
+            # A role's trust policy now lets a principal outside the account assume it.
+            role = target.partition(":")[2] or event.target_user or "a role"
+            what = f"opened role {role}'s trust policy to {event.reason or 'an outside account'}"
         elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""

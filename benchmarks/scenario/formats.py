@@ -110,6 +110,9 @@ EVENT_META: dict[int, _EventMeta] = {
     4729: _EventMeta("Security Group Management", 13826, 0),  # round 11 (other_threats)
     4732: _EventMeta("Security Group Management", 13826, 0),
     4741: _EventMeta("Computer Account Management", 13825, 0),
+    4738: _EventMeta("User Account Management", 13824, 0),  # round 19 (novel19_threats)
+    4765: _EventMeta("User Account Management", 13824, 0),  # round 19
+    4778: _EventMeta("Other Logon/Logoff Events", 12551, 0),  # round 19
     4662: _EventMeta("Directory Service Access", 14080, 0),
     5136: _EventMeta("Directory Service Changes", 14081, 0),  # round 11 (other_threats)
     4756: _EventMeta("Security Group Management", 13826, 0),

@@ -307,6 +307,55 @@ def grants_admin(document: Any) -> bool:
     return False
 
 
+def _load_document(document: Any) -> Mapping[str, Any] | None:
+    """A policy document from CloudTrail's JSON string (bounded) or a decoded object."""
+    if isinstance(document, str):
+        if len(document) > _MAX_POLICY_CHARS:
+            return None
+        try:
+            document = orjson.loads(document)
+        except orjson.JSONDecodeError:
+            return None
+    return document if isinstance(document, Mapping) else None
+
+
+def trusts_outside(document: Any, account: str) -> str:
+    """Who outside ``account`` a role trust policy lets assume the role: the first other AWS
+    account id an ``Allow`` statement names (``arn:aws:iam::ID:root``, a user or role ARN, a bare
+    id), ``*`` for any AWS principal, "" when none (or when ``account`` is unknown and only
+    accounts are named). A trust opened to an account outside the organisation's is a way back
+    in that needs no credential of ours (T1098.003); services and the own account are not.
+
+    >>> doc = ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": '
+    ...        '["arn:aws:iam::111122223333:root", "arn:aws:iam::999988887777:role/x"]}}]}')
+    >>> trusts_outside(doc, "111122223333"), trusts_outside(doc, "999988887777")
+    ('999988887777', '111122223333')
+    >>> service = {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}
+    >>> trusts_outside({"Statement": service}, "111122223333")
+    ''
+    >>> trusts_outside({"Statement": {"Effect": "Allow", "Principal": "*"}}, "")
+    '*'
+    """
+    loaded = _load_document(document)
+    if loaded is None:
+        return ""
+    for statement in _as_list(loaded.get("Statement")):
+        if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal")
+        names = _as_list(principal.get("AWS")) if isinstance(principal, Mapping) else [principal]
+        for name in names:
+            if not isinstance(name, str):
+                continue
+            name = name.strip()
+            if name == "*":
+                return "*"
+            owner = name.split(":")[4] if name.startswith("arn:") and name.count(":") >= 5 else name
+            if account and owner.isdigit() and owner != account:
+                return owner
+    return ""
+
+
 def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
     """``(user, acting service)`` from ``userIdentity``; the service is set for AWSService."""
     kind = text(identity.get("type"))
@@ -464,6 +513,14 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         privileged = (bool(policy) and is_sensitive_group(policy)) or grants_admin(
             params.get("policyDocument")
         )
+        if base_name == "UpdateAssumeRolePolicy" and not error:
+            # A role's trust opened to another AWS account (or to anyone) grants that role's
+            # power to an identity we do not manage: as much a grant as an admin policy.
+            own = text(first(record, "recipientAccountId") or identity.get("accountId"))
+            outside = trusts_outside(params.get("policyDocument"), own)
+            if outside:
+                privileged = True
+                reason = "any AWS principal" if outside == "*" else f"outside account {outside}"
     elif action is Action.AUTH_TICKET:
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name

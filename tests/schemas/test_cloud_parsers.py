@@ -2329,7 +2329,9 @@ def test_stratus_file(path: Path) -> None:
         )  # every Stratus caller is an IAM user, role session or federated user
         ipaddress.ip_address(event.src_ip)  # anonymised IPs with leading zeros still read
         assert event.app.endswith("amazonaws.com")
-        assert (event.outcome is Outcome.FAILURE) == bool(event.reason)
+        # The reason is a failure's, except who a role's trust was opened to (round 19).
+        trust = event.event_id == "UpdateAssumeRolePolicy" and event.privileged
+        assert (event.outcome is Outcome.FAILURE) == bool(event.reason) or trust
 
 
 @needs_data
@@ -2369,6 +2371,14 @@ def test_stratus_specific_facts() -> None:
     assert (
         role_policy.privileged and role_policy.target_user == "stratus-red-team-malicious-iam-role"
     )
+
+    # Stratus "Backdoor an IAM Role": the trust policy now also trusts an outside account.
+    [trust] = [
+        e
+        for e in events_of("aws.persistence.iam-backdoor-role")
+        if e.event_id == "UpdateAssumeRolePolicy"
+    ]
+    assert trust.privileged and trust.reason == "outside account 193672423079"
 
     denied = [
         e
