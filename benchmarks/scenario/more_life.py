@@ -592,8 +592,19 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
 LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
 
+def _register_life19() -> None:
+    """Round 19's behaviours (:mod:`benchmarks.scenario.life19`, which builds on this module)."""
+    if "life19" in LIFE_GROUPS:
+        return
+    from benchmarks.scenario import life19
+
+    BEHAVIOURS.update(life19.BEHAVIOURS)
+    LIFE_GROUPS["life19"] = tuple(life19.BEHAVIOURS)
+
+
 def expand(names: Sequence[str]) -> list[str]:
-    """``extra`` -> every behaviour; single names as given; unknown names are an error."""
+    """``extra``/``life19`` -> their behaviours; single names as given; unknown is an error."""
+    _register_life19()
     expanded: list[str] = []
     for name in names:
         name = name.strip()
@@ -631,7 +642,7 @@ def live(world: World, episodes: list[BenignTruth], names: Sequence[str]) -> Non
             region=org.region,
         ),
     )
-    for name in expand(names):
+    for name in expand(names):  # expand registers round 19's behaviours first
         BEHAVIOURS[name](own, episodes)
 
 
