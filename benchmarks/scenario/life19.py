@@ -156,7 +156,13 @@ def long_leave(world: World, episodes: list[BenignTruth]) -> None:
     )
     for p in people:
         laptop = p.workstation_on(away)
-        _remove(world, p, clock.day_start(away), clock.day_start(back + 2), machines=[laptop] if laptop else [])
+        _remove(
+            world,
+            p,
+            clock.day_start(away),
+            clock.day_start(back + 2),
+            machines=[laptop] if laptop else [],
+        )
         p.special = "long_leave"
         _relive(world, p, range(back, min(world.days, back + 2)), tag)
 
@@ -181,10 +187,18 @@ def night_shift(world: World, episodes: list[BenignTruth]) -> None:
     )
     for p in team:
         rng = world.rng("life19-night-start", p.sam)
-        night = replace(p, start_min=rng.uniform(20 * 60, 22 * 60), length_min=rng.uniform(420, 510))
+        night = replace(
+            p, start_min=rng.uniform(20 * 60, 22 * 60), length_min=rng.uniform(420, 510)
+        )
         laptop = p.workstation_on(days[0])
         for day in days:
-            _remove(world, p, clock.day_start(day), clock.day_start(day + 1), machines=[laptop] if laptop else [])
+            _remove(
+                world,
+                p,
+                clock.day_start(day),
+                clock.day_start(day + 1),
+                machines=[laptop] if laptop else [],
+            )
         p.special = "night_shift"
         _relive(world, night, days, tag)
 
@@ -200,7 +214,9 @@ def business_travel(world: World, episodes: list[BenignTruth]) -> None:
     p = people[0]
     rng = world.rng("life19-travel", p.sam)
     tz = next(ZoneInfo(z) for z in _DESTINATIONS if z != p.site.tz.key)
-    start = _first_weekday_on_or_after(clock, min(world.days - 1, world.learning_days + rng.randrange(2, 6)))
+    start = _first_weekday_on_or_after(
+        clock, min(world.days - 1, world.learning_days + rng.randrange(2, 6))
+    )
     days = _workdays(world, start)[:5]
     if not days:
         return
@@ -221,7 +237,13 @@ def business_travel(world: World, episodes: list[BenignTruth]) -> None:
     )
     laptop = p.workstation_on(days[0])
     for day in days:
-        _remove(world, p, clock.day_start(day), clock.day_start(day + 1), machines=[laptop] if laptop else [])
+        _remove(
+            world,
+            p,
+            clock.day_start(day),
+            clock.day_start(day + 1),
+            machines=[laptop] if laptop else [],
+        )
     p.special = "business_travel"
     _relive(world, trip, days, tag)
 
@@ -352,7 +374,13 @@ def new_it_admin(world: World, episodes: list[BenignTruth]) -> None:
         win.account_changed(t + 62_000, dc, identity, session, 4724, hire)
         win.account_changed(t + 63_000, dc, identity, session, 4722, hire)
         win.group_member_added(
-            t + 90_000, dc, identity, session, hire, "GRP-IT-ServerAdmins", _sid(org.domain_sid, 2090)
+            t + 90_000,
+            dc,
+            identity,
+            session,
+            hire,
+            "GRP-IT-ServerAdmins",
+            _sid(org.domain_sid, 2090),
         )
         win.logoff(t + 3 * MINUTE, dc, identity, session, 3)
         if hire.uid and identity.uid:
