@@ -92,7 +92,9 @@ def _remove(world: World, p: Person, lo: int, hi: int, *, machines: Iterable[Hos
 
     Attack-tagged events stay (none are expected: attack victims are never chosen).
     """
-    names = {h.sam for h in machines}
+    # Events without an actor that name the person or their laptop are theirs too: the
+    # laptop's machine-account sign-ins and the 4648 it logs as the person signs in.
+    names = {h.sam for h in machines} | {p.sam}
     sink = world.sink
 
     def own(actor: str, t: int, tags: tuple[str, ...], fields: dict[str, object]) -> bool:
@@ -100,7 +102,8 @@ def _remove(world: World, p: Person, lo: int, hi: int, *, machines: Iterable[Hos
             return False
         if actor == p.actor:
             return True
-        return not actor and bool(names) and fields.get("TargetUserName") in names
+        named = {fields.get("TargetUserName"), fields.get("SubjectUserName")}
+        return not actor and bool(named & names)
 
     sink.windows = [e for e in sink.windows if not own(e.actor, e.t, e.tags, e.fields)]
     sink.lines = [e for e in sink.lines if not own(e.actor, e.t, e.tags, {})]
@@ -208,7 +211,8 @@ _DESTINATIONS = ("America/New_York", "Asia/Singapore", "Europe/Berlin", "America
 
 def business_travel(world: World, episodes: list[BenignTruth]) -> None:
     clock = world.clock
-    people = [p for p in _candidates(world, (OFFICE, ENGINEER), "life19-travel") if p.aws or p.uid]
+    people = _candidates(world, (OFFICE, ENGINEER), "life19-travel")
+    people = [p for p in people if p.aws or p.uid] or people  # AWS or ssh show the hotel
     if not people:
         return
     p = people[0]
