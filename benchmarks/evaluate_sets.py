@@ -75,6 +75,9 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s271v", "--seeds 271,272 --attacks novel17,novel17 --users 120 --days 35"),
     ("s301w", "--seeds 301,302,303,304 --attacks novel19"),  # round 19 (novel19)
     ("s311w", "--seeds 311,312 --attacks novel19,novel19 --users 120 --days 35"),
+    # round 19: more normal life nobody had written (benchmarks/scenario/life19.py, opt-in)
+    ("s321q", "--seeds 321,322,323,324 --attacks every --life life19"),
+    ("s331q", "--seeds 331,332 --attacks every,more --life life19 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -241,6 +241,12 @@ class AccountLifecycle(RarityDetector):
         sub = np.where(account | service, batch.column("object")[rows], -1)
         privileged = batch.privileged[rows] | self._privileged_target(batch)[rows]
         kind = kind_code(action, account & privileged, sub)
+        # Setting the first password of (or enabling) an account created minutes before is
+        # part of creating it, not the takeover path a reset of an admin's password is: its
+        # actor (the identity admin provisioning a new administrator) must not become a peer
+        # that halves the surprise of someone else resetting an existing admin's password.
+        setup = self._provisioning(batch)[rows]
+        kind = np.where(setup, kind_code(action, np.zeros(len(rows), np.bool_), sub), kind)
         # A sensitive-group grant to an account created minutes before completes the creation
         # of a privileged account (net user /add, then net localgroup administrators /add): its
         # own kind, whatever the new account is called.
@@ -487,6 +493,15 @@ class AccountLifecycle(RarityDetector):
         _, stored_last = self.created_.lookup(target)
         created_at = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
         flags[account[time - created_at <= self.provisioning_seconds]] = True  # NaN: False
+        return flags
+
+    def _provisioning(self, batch: EventBatch) -> BoolArray:
+        """Enables and first passwords (``_PROVISIONING_VERBS``) of an account created within
+        ``provisioning_minutes`` before them, over the whole batch."""
+        flags = self._created_recently(batch)
+        rows = np.flatnonzero(flags)
+        verbs = [batch.events[int(r)].object in _PROVISIONING_VERBS for r in rows.tolist()]
+        flags[rows] = np.asarray(verbs, dtype=np.bool_)
         return flags
 
     def _reenabled(self, batch: EventBatch, rows: Int64Array) -> BoolArray:

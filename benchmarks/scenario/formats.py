@@ -105,6 +105,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4720: _EventMeta("User Account Management", 13824, 0),
     4722: _EventMeta("User Account Management", 13824, 0),
     4724: _EventMeta("User Account Management", 13824, 0),
+    4723: _EventMeta("User Account Management", 13824, 0),
     4725: _EventMeta("User Account Management", 13824, 0),
     4728: _EventMeta("Security Group Management", 13826, 0),
     4729: _EventMeta("Security Group Management", 13826, 0),  # round 11 (other_threats)

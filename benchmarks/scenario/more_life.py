@@ -592,19 +592,29 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
 LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
 
+def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
+    """This module's behaviours and round 19's (:mod:`benchmarks.scenario.life19`, which builds
+    on this module, so it is imported here); registers the ``life19`` group."""
+    from benchmarks.scenario import life19
+
+    LIFE_GROUPS.setdefault("life19", tuple(life19.BEHAVIOURS))
+    return {**BEHAVIOURS, **life19.BEHAVIOURS}
+
+
 def expand(names: Sequence[str]) -> list[str]:
-    """``extra`` -> every behaviour; single names as given; unknown names are an error."""
+    """``extra``/``life19`` -> their behaviours; single names as given; unknown is an error."""
+    known = _every_behaviour()
     expanded: list[str] = []
     for name in names:
         name = name.strip()
         if name in LIFE_GROUPS:
             expanded.extend(n for n in LIFE_GROUPS[name] if n not in expanded)
-        elif name in BEHAVIOURS:
+        elif name in known:
             if name not in expanded:
                 expanded.append(name)
         else:
             raise ValueError(
-                f"unknown life {name!r}; choose from: {', '.join([*LIFE_GROUPS, *BEHAVIOURS])}"
+                f"unknown life {name!r}; choose from: {', '.join([*LIFE_GROUPS, *known])}"
             )
     return expanded
 
@@ -631,8 +641,9 @@ def live(world: World, episodes: list[BenignTruth], names: Sequence[str]) -> Non
             region=org.region,
         ),
     )
+    known = _every_behaviour()
     for name in expand(names):
-        BEHAVIOURS[name](own, episodes)
+        known[name](own, episodes)
 
 
 __all__ = ["BEHAVIOURS", "LIFE_GROUPS", "expand", "live"]
