@@ -70,6 +70,7 @@ from detectors.base import (
     new_value_surprise,
     pair_keys,
     sorted_unique,
+    wide_pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
@@ -282,6 +283,36 @@ class DecayedTable:
 
     def state(self, prefix: str) -> StateDict:
         return self.table.state(prefix)
+
+    def state_beside(self, prefix: str, pairs: DecayedTable) -> StateDict:
+        """:meth:`state` without the keys and times that ``pairs`` gives: when every row this
+        table counts is also counted in ``pairs`` under a (left, this key) pair, this table's
+        keys are ``pairs``' right ids and its last times their latest pair's. Saved so only
+        when that holds exactly (in-order input); else in full. Counts are saved either way
+        (a sum over the pairs would differ in its last bits)."""
+        right = pairs.table.keys.astype(np.int64) & 0xFFFFFFFF
+        if pairs.table.keys.dtype == np.uint32:  # (narrow pair keys: left << 16 | right)
+            right = pairs.table.keys.astype(np.int64) & 0xFFFF
+        keys, inverse = np.unique(right, return_inverse=True)
+        last = np.zeros(len(keys), dtype=SECONDS)
+        np.maximum.at(last, inverse.reshape(-1), pairs.table.last)
+        own_keys = self.table.keys.astype(np.int64)
+        if np.array_equal(keys, own_keys) and np.array_equal(last, self.table.last):
+            return {f"{prefix}counts": self.table.counts}
+        return self.state(prefix)
+
+    @changes_state
+    def load_state_beside(self, state: StateDict, prefix: str, pairs_prefix: str) -> None:
+        """Restore what :meth:`state_beside` saved (the pairs' keys and times in ``state``)."""
+        if f"{prefix}keys" in state:
+            self.load_state(state, prefix)
+            return
+        right = wide_pair_keys(np.asarray(state[f"{pairs_prefix}keys"])) & 0xFFFFFFFF
+        keys, inverse = np.unique(right, return_inverse=True)
+        last = np.zeros(len(keys), dtype=SECONDS)
+        np.maximum.at(last, inverse.reshape(-1), np.asarray(state[f"{pairs_prefix}last"]))
+        whole = {f"{prefix}keys": keys, f"{prefix}last": last}
+        self.load_state({**whole, f"{prefix}counts": state[f"{prefix}counts"]}, prefix)
 
     @changes_state
     def load_state(self, state: StateDict, prefix: str) -> None:

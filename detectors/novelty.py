@@ -36,6 +36,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._exact import dense_rows, exact_narrow, sparse_rows
 from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors.base import (
     CountTable,
@@ -444,8 +445,10 @@ class NoveltyDetector:
         state["entity_first"] = self.entity_first_
         state["entity_count"] = self.entity_count_
         state["entity_distinct"] = self.entity_distinct_
-        state["hour_entities"] = self.hour_entities_
-        state["entity_hours"] = self.entity_hours_
+        # Ids in 16 bits while they fit; the hour counts sparse (half of them are 0): a bitmap
+        # of the non-zero cells and their values (:mod:`detectors._exact`, the same numbers).
+        state["hour_entities"] = exact_narrow(self.hour_entities_, smallest=2)
+        state["entity_hours_mask"], state["entity_hours"] = sparse_rows(self.entity_hours_)
         if self.after_reset:
             state["reset_at"] = self.reset_at_
         return state
@@ -469,7 +472,11 @@ class NoveltyDetector:
         self.entity_count_ = narrow_counts(state["entity_count"])
         self.entity_distinct_ = narrow_counts(state["entity_distinct"])
         # State saved before release from quarantine existed: no hours, no habitual values yet.
-        hours = np.asarray(state.get("entity_hours", np.zeros((0, 24)))).reshape(-1, 24)
+        if "entity_hours_mask" in state:  # (saved sparse: a row per entity in hour_entities)
+            shape = (len(state["hour_entities"]), 24)
+            hours = dense_rows(state["entity_hours_mask"], state["entity_hours"], shape)
+        else:
+            hours = np.asarray(state.get("entity_hours", np.zeros((0, 24)))).reshape(-1, 24)
         if "hour_entities" in state:
             ids = np.asarray(state["hour_entities"], dtype=np.uint32)
         else:  # saved dense, a row per entity id: the rows that counted anything (same numbers)
