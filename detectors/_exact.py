@@ -40,8 +40,8 @@ def exact_narrow(array: np.ndarray, smallest: int = 1) -> np.ndarray:
         size = np.dtype(dtype).itemsize
         if size >= values.dtype.itemsize:
             break
-        if size < smallest:
-            continue
+        if size < smallest or (values.dtype.kind != "f" and np.dtype(dtype).kind == "f"):
+            continue  # (ids stay integers)
         with np.errstate(invalid="ignore", over="ignore"):
             narrow = values.astype(dtype)
             back = narrow.astype(values.dtype)
@@ -134,3 +134,45 @@ def dense_rows(mask: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> 
     table = np.zeros(cells, dtype=np.asarray(values).dtype)
     table[present] = values
     return table.reshape(shape)
+
+
+def used_slots(
+    columns: dict[str, np.ndarray], used: np.ndarray, fills: dict[str, float], prefix: str
+) -> dict[str, np.ndarray]:
+    """Per-id columns saved at the ``used`` slots only (a bitmap of them and their length),
+    when every other slot of each column holds its ``fills`` value; else as they are.
+
+    Dense per-id arrays keep a slot for every id below the largest seen: a host id that never
+    was a source still has one in a per-source array (half of them on the 28-day scenario).
+    :func:`all_slots` gives the columns back.
+
+    >>> used = np.array([0, 1, 0, 1], dtype=bool)
+    >>> saved = used_slots({"n": np.array([0, 4, 0, 2])}, used, {"n": 0}, "x_")
+    >>> saved["n"].tolist(), all_slots(saved, {"n": 0}, "x_")["n"].tolist()
+    ([4, 2], [0, 4, 0, 2])
+    """
+    used = np.asarray(used, dtype=np.bool_)
+    for name, column in columns.items():
+        if len(column) != len(used) or not (column[~used] == fills[name]).all():
+            return dict(columns)
+    saved = {name: column[used] for name, column in columns.items()}
+    saved[f"{prefix}slots"] = np.packbits(used)
+    saved[f"{prefix}size"] = np.array([len(used)], dtype=np.int64)
+    return saved
+
+
+def all_slots(
+    state: dict[str, np.ndarray], fills: dict[str, float], prefix: str
+) -> dict[str, np.ndarray]:
+    """The columns :func:`used_slots` saved, every slot back (as saved when in full)."""
+    if f"{prefix}slots" not in state:
+        return {name: np.asarray(state[name]) for name in fills}
+    size = int(np.asarray(state[f"{prefix}size"])[0])
+    used = np.unpackbits(np.asarray(state[f"{prefix}slots"]), count=size).astype(np.bool_)
+    columns = {}
+    for name, fill in fills.items():
+        values = np.asarray(state[name])
+        column = np.full(size, fill, dtype=values.dtype)
+        column[used] = values
+        columns[name] = column
+    return columns

@@ -37,6 +37,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import previous_in_group, settle
+from detectors._exact import all_slots, used_slots
 from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
@@ -247,6 +248,10 @@ def decayed_sum_before(
     origin = float(times.min())
     scale = np.exp2((times - origin) / half_life)
     return group_cumsum_before(keys, weights * scale) / scale
+
+
+#: :class:`_PairNovelty`'s per-left columns and what a left never seen holds in them.
+_LEFT_FILLS: dict[str, float] = {"left_first": NEVER, "left_count": 0, "left_distinct": 0}
 
 
 class DecayedTable:
@@ -760,10 +765,14 @@ class _PairNovelty:
             tenant_hosts=self.tenant_hosts_,
             left_rdp_distinct=self.left_rdp_distinct_,
         )
+        # (per-left columns at the ids that were ever a left only: :func:`used_slots`)
+        left = {name: state[name] for name in _LEFT_FILLS}
+        state.update(used_slots(left, self.left_first_ != NEVER, _LEFT_FILLS, "left_"))
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
+        state = {**state, **all_slots(state, _LEFT_FILLS, "left_")}
         if "edges_last" in state:
             self.edges_.load_state(state, "edges_")
             self.right_events_ = narrow_counts(state["right_events"])

@@ -14,12 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detectors._exact import all_slots
 from detectors._pair_columns import KeyedColumns, wide_keys
 from detectors._seconds import SECONDS, decode, floor_seconds
 from detectors.base import CountTable
 from detectors.engine import Engine
 from detectors.failed_logons import FailedLogonSurprise, SpraySources, wide_spray_keys
-from detectors.lateral import PairsSeen
+from detectors.lateral import _LEFT_FILLS, PairsSeen
 from detectors.novelty import NoveltyDetector
 from tests.detectors.streams import normal_stream
 
@@ -61,6 +62,8 @@ def test_arrays_kept_by_name_keep_their_values(
     compared = 0
     for detector in engine.detectors:
         state = detector.state()
+        if "left_slots" in state:  # (saved at the used slots only: compared in full)
+            state.update(all_slots(state, _LEFT_FILLS, "left_"))
         for table, value in state.items():
             old = saved.get(detector.name, {}).get(table)  # (detectors added since: none)
             if old is None or table in SPARSE:
