@@ -153,7 +153,10 @@ def used_slots(
     """
     used = np.asarray(used, dtype=np.bool_)
     for name, column in columns.items():
-        if len(column) != len(used) or not (column[~used] == fills[name]).all():
+        if len(column) != len(used):
+            return dict(columns)
+        rest = column[~used]  # (bits: a NaN fill is NaN, -0.0 is not 0.0)
+        if rest.tobytes() != np.full(len(rest), fills[name], dtype=column.dtype).tobytes():
             return dict(columns)
     saved = {name: column[used] for name, column in columns.items()}
     saved[f"{prefix}slots"] = np.packbits(used)
@@ -166,7 +169,7 @@ def all_slots(
 ) -> dict[str, np.ndarray]:
     """The columns :func:`used_slots` saved, every slot back (as saved when in full)."""
     if f"{prefix}slots" not in state:
-        return {name: np.asarray(state[name]) for name in fills}
+        return {name: np.asarray(state[name]) for name in fills if name in state}
     size = int(np.asarray(state[f"{prefix}size"])[0])
     used = np.unpackbits(np.asarray(state[f"{prefix}slots"]), count=size).astype(np.bool_)
     columns = {}

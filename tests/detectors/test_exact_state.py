@@ -5,7 +5,7 @@ counts) is narrower where every value fits: the rare_* hour counts sparse, ``Cou
 columns in 16 bits, ``remote_exec``'s per-source totals without the keys and times its
 (user, source) pairs give, ``logon_src`` and some id columns in 16 bits, whole-number float
 columns as small integers, ``lateral_new_edge``'s per-source columns at the ids that were a
-source only. The checks: a snapshot restores every array of every detector bit
+source only, the rare_* per-entity columns at the entities each saw only. The checks: a snapshot restores every array of every detector bit
 for bit (type included), the saved form is the narrow one, and each encoding falls back to the
 full one when a value does not fit.
 """
@@ -89,6 +89,12 @@ def test_the_saved_form_is_the_narrow_one(learned: Engine) -> None:
         assert len(saved["entity_hours_mask"]) == len(hours) * 3, detector.name  # 24 bits a row
         assert saved["hour_entities"].dtype == np.uint16, detector.name
         assert saved["pair_usual_last"].dtype == np.int16, detector.name
+        seen = int(np.count_nonzero(detector.entity_first_ != NEVER))
+        if seen < len(detector.entity_first_):  # (ids it never saw: not saved)
+            assert len(saved["entity_first"]) == len(saved["entity_count"]) == seen
+        if detector.after_reset and len(detector.reset_at_):
+            assert len(saved["reset_at"]) == int(np.count_nonzero(~np.isnan(detector.reset_at_)))
+            assert len(saved["reset_at"]) < len(detector.reset_at_), detector.name
     remote = state["remote_exec"]
     assert "src_logons_keys" not in remote and "src_logons_last" not in remote
     assert len(remote["src_logons_counts"]) > 0
