@@ -32,6 +32,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._exact import exact_narrow
 from detectors.base import WHOLE_COUNTS, PairTable, StateDict, gather, group_cumsum_before, grow
 from detectors.batch import (
     ACTION_CODE,
@@ -538,7 +539,7 @@ class AccountLifecycle(RarityDetector):
             **super().state(),
             **self.disabled_.state("disabled_"),
             **self.created_.state("created_"),
-            "privileged_uses": self.privileged_uses_,
+            "privileged_uses": exact_narrow(self.privileged_uses_),  # (whole counts: narrow)
             "uid_zero": self.uid_zero_,
         }
 

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from detectors._exact import narrow_days, wide_days
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
 from detectors._seconds import NEVER, SECONDS, decode, encode, stored_times
 from detectors._sort import stable_argsort
@@ -692,7 +693,8 @@ class CountTable:
     keys alone (also when restored from a snapshot), never from how the stream was batched.
 
     Counts are kept narrow (:func:`narrow_counts`); a day column holds ``int32`` day numbers
-    (``floor(t / 86400)``: every datetime fits) with :data:`NO_DAY` for "never". A key absent
+    (``floor(t / 86400)``: every datetime fits) with :data:`NO_DAY` for "never", saved in 16
+    bits while every day fits (:func:`detectors._exact.narrow_days`, until 2059). A key absent
     from the table reads as 0 counts and never, exactly as one that is present with those.
 
     >>> table = CountTable(counts=("seen", "learned"), days=("usual",))
@@ -782,7 +784,9 @@ class CountTable:
     def state(self, prefix: str) -> StateDict:
         state: StateDict = {f"{prefix}keys": self.stored}  # (narrow or not)
         state.update({f"{prefix}{name}": column for name, column in self.counts.items()})
-        state.update({f"{prefix}{name}": day for name, day in self.days.items()})
+        # (day columns saved in 16 bits while every day fits: :func:`narrow_days`)
+        for name, day in self.days.items():
+            state[f"{prefix}{name}"] = narrow_days(day, NO_DAY)
         return state
 
     def load_state(self, state: StateDict, prefix: str) -> None:
@@ -793,7 +797,7 @@ class CountTable:
         for name in self.counts:
             self.counts[name] = narrow_counts(state[f"{prefix}{name}"])
         for name in self.days:
-            self.days[name] = np.asarray(state[f"{prefix}{name}"], dtype=np.int32)
+            self.days[name] = wide_days(state[f"{prefix}{name}"], NO_DAY)
 
     def merge_pair_table(self, state: StateDict, prefix: str, column: str, day: str = "") -> None:
         """Fold a :class:`PairTable` snapshot (``{prefix}keys``/``counts``/``last``) into

@@ -80,6 +80,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._exact import exact_narrow
 from detectors.base import (
     Signals,
     StateDict,
@@ -603,8 +604,10 @@ class Kerberoasting(RarityDetector):
     def state(self) -> StateDict:
         state = super().state()
         keys = sorted(self.address_user_)
-        state["address_keys"] = np.asarray(keys, dtype=np.int32)
-        state["address_user"] = np.asarray([self.address_user_[k] for k in keys], dtype=np.int32)
+        # (ids saved in 16 bits while they fit: :func:`detectors._exact.exact_narrow`)
+        state["address_keys"] = exact_narrow(np.asarray(keys, dtype=np.int32), smallest=2)
+        users = np.asarray([self.address_user_[k] for k in keys], dtype=np.int32)
+        state["address_user"] = exact_narrow(users, smallest=2)
         bursts = sorted(self.address_bursts_)
         state["burst_keys"] = np.asarray(bursts, dtype=np.int32)
         state["burst_count"] = np.asarray([self.address_bursts_[k] for k in bursts], dtype=np.int32)
@@ -621,9 +624,9 @@ class Kerberoasting(RarityDetector):
         narrow, fits = narrow_pair_keys(self.ticket_pairs_)
         state["ticket_pairs"] = narrow if fits.all() else self.ticket_pairs_
         # Address and user ids are per-tenant interned int32s; hand-overs are small counts.
-        state["holder_address"] = self.holder_address_.astype(np.int32)
-        state["holder_user"] = self.holder_user_.astype(np.int32)
-        state["holder_switches"] = self.holder_switches_.astype(np.int32)
+        state["holder_address"] = exact_narrow(self.holder_address_.astype(np.int32), smallest=2)
+        state["holder_user"] = exact_narrow(self.holder_user_.astype(np.int32), smallest=2)
+        state["holder_switches"] = exact_narrow(self.holder_switches_.astype(np.int32))
         # Tenures as hours since the epoch: a float32 keeps them to a few minutes (ample for a
         # 12 h test) in half the bytes.
         state["holder_first"] = (self.holder_first_ / 3600.0).astype(np.float32)

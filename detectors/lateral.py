@@ -37,6 +37,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._decay import previous_in_group, settle
+from detectors._exact import all_slots, used_slots
 from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
@@ -70,6 +71,7 @@ from detectors.base import (
     new_value_surprise,
     pair_keys,
     sorted_unique,
+    wide_pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 from detectors.registry import register
@@ -248,6 +250,10 @@ def decayed_sum_before(
     return group_cumsum_before(keys, weights * scale) / scale
 
 
+#: :class:`_PairNovelty`'s per-left columns and what a left never seen holds in them.
+_LEFT_FILLS: dict[str, float] = {"left_first": NEVER, "left_count": 0, "left_distinct": 0}
+
+
 class DecayedTable:
     """Sorted ``int64`` key -> exponentially decayed count (value as of its ``last`` time)."""
 
@@ -282,6 +288,36 @@ class DecayedTable:
 
     def state(self, prefix: str) -> StateDict:
         return self.table.state(prefix)
+
+    def state_beside(self, prefix: str, pairs: DecayedTable) -> StateDict:
+        """:meth:`state` without the keys and times that ``pairs`` gives: when every row this
+        table counts is also counted in ``pairs`` under a (left, this key) pair, this table's
+        keys are ``pairs``' right ids and its last times their latest pair's. Saved so only
+        when that holds exactly (in-order input); else in full. Counts are saved either way
+        (a sum over the pairs would differ in its last bits)."""
+        right = pairs.table.keys.astype(np.int64) & 0xFFFFFFFF
+        if pairs.table.keys.dtype == np.uint32:  # (narrow pair keys: left << 16 | right)
+            right = pairs.table.keys.astype(np.int64) & 0xFFFF
+        keys, inverse = np.unique(right, return_inverse=True)
+        last = np.zeros(len(keys), dtype=SECONDS)
+        np.maximum.at(last, inverse.reshape(-1), pairs.table.last)
+        own_keys = self.table.keys.astype(np.int64)
+        if np.array_equal(keys, own_keys) and np.array_equal(last, self.table.last):
+            return {f"{prefix}counts": self.table.counts}
+        return self.state(prefix)
+
+    @changes_state
+    def load_state_beside(self, state: StateDict, prefix: str, pairs_prefix: str) -> None:
+        """Restore what :meth:`state_beside` saved (the pairs' keys and times in ``state``)."""
+        if f"{prefix}keys" in state:
+            self.load_state(state, prefix)
+            return
+        right = wide_pair_keys(np.asarray(state[f"{pairs_prefix}keys"])) & 0xFFFFFFFF
+        keys, inverse = np.unique(right, return_inverse=True)
+        last = np.zeros(len(keys), dtype=SECONDS)
+        np.maximum.at(last, inverse.reshape(-1), np.asarray(state[f"{pairs_prefix}last"]))
+        whole = {f"{prefix}keys": keys, f"{prefix}last": last}
+        self.load_state({**whole, f"{prefix}counts": state[f"{prefix}counts"]}, prefix)
 
     @changes_state
     def load_state(self, state: StateDict, prefix: str) -> None:
@@ -729,10 +765,14 @@ class _PairNovelty:
             tenant_hosts=self.tenant_hosts_,
             left_rdp_distinct=self.left_rdp_distinct_,
         )
+        # (per-left columns at the ids that were ever a left only: :func:`used_slots`)
+        left = {name: state[name] for name in _LEFT_FILLS}
+        state.update(used_slots(left, self.left_first_ != NEVER, _LEFT_FILLS, "left_"))
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
+        state = {**state, **all_slots(state, _LEFT_FILLS, "left_")}
         if "edges_last" in state:
             self.edges_.load_state(state, "edges_")
             self.right_events_ = narrow_counts(state["right_events"])

@@ -36,6 +36,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._exact import all_slots, dense_rows, exact_narrow, sparse_rows, used_slots
 from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors.base import (
     CountTable,
@@ -441,13 +442,17 @@ class NoveltyDetector:
     def state(self) -> StateDict:
         state = self.pairs_.state("pair_")
         state["value_entities"] = self.value_entities_
-        state["entity_first"] = self.entity_first_
-        state["entity_count"] = self.entity_count_
-        state["entity_distinct"] = self.entity_distinct_
-        state["hour_entities"] = self.hour_entities_
-        state["entity_hours"] = self.entity_hours_
+        # (per-entity columns at the ids this detector saw only: most users make no API call)
+        entity = {"entity_first": self.entity_first_, "entity_count": self.entity_count_}
+        entity["entity_distinct"] = self.entity_distinct_
+        state.update(used_slots(entity, self.entity_first_ != NEVER, _ENTITY_FILLS, "entity_"))
+        # Ids in 16 bits while they fit; the hour counts sparse (half of them are 0): a bitmap
+        # of the non-zero cells and their values (:mod:`detectors._exact`, the same numbers).
+        state["hour_entities"] = exact_narrow(self.hour_entities_, smallest=2)
+        state["entity_hours_mask"], state["entity_hours"] = sparse_rows(self.entity_hours_)
         if self.after_reset:
-            state["reset_at"] = self.reset_at_
+            reset = {"reset_at": self.reset_at_}  # (the few users whose password was reset)
+            state.update(used_slots(reset, ~np.isnan(self.reset_at_), _RESET_FILLS, "reset_"))
         return state
 
     @changes_state
@@ -465,11 +470,17 @@ class NoveltyDetector:
                 self.pairs_.merge_pair_table(state, "habitual_", "usual_days", "usual_last")
         # (older snapshots hold the whole counts as float64: the same numbers, narrowed)
         self.value_entities_ = narrow_counts(state["value_entities"])
+        state = {**state, **all_slots(state, _ENTITY_FILLS, "entity_")}
+        state = {**state, **all_slots(state, _RESET_FILLS, "reset_")}
         self.entity_first_ = stored_times(state["entity_first"])  # (float64 before: rounded)
         self.entity_count_ = narrow_counts(state["entity_count"])
         self.entity_distinct_ = narrow_counts(state["entity_distinct"])
         # State saved before release from quarantine existed: no hours, no habitual values yet.
-        hours = np.asarray(state.get("entity_hours", np.zeros((0, 24)))).reshape(-1, 24)
+        if "entity_hours_mask" in state:  # (saved sparse: a row per entity in hour_entities)
+            shape = (len(state["hour_entities"]), 24)
+            hours = dense_rows(state["entity_hours_mask"], state["entity_hours"], shape)
+        else:
+            hours = np.asarray(state.get("entity_hours", np.zeros((0, 24)))).reshape(-1, 24)
         if "hour_entities" in state:
             ids = np.asarray(state["hour_entities"], dtype=np.uint32)
         else:  # saved dense, a row per entity id: the rows that counted anything (same numbers)
@@ -480,6 +491,10 @@ class NoveltyDetector:
         # State saved before resets were tracked: none known.
         self.reset_at_ = np.asarray(state.get("reset_at", np.empty(0)), dtype=np.float64)
 
+
+#: Per-entity columns saved at the used ids only (:func:`used_slots`) and what the others hold.
+_ENTITY_FILLS: dict[str, float] = {"entity_first": NEVER, "entity_count": 0, "entity_distinct": 0}
+_RESET_FILLS: dict[str, float] = {"reset_at": np.nan}
 
 #: Account-change verbs that give an account a new password chosen by whoever made the change.
 _RESET_VERBS = frozenset({"password_reset", "password_set"})

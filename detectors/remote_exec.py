@@ -75,6 +75,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._exact import narrow_ids, wide_ids
 from detectors._pair_columns import KeyedColumns, SharesUserHosts
 from detectors._seconds import SECONDS
 from detectors.base import (
@@ -742,11 +743,11 @@ class RemoteExecution(SharesUserHosts):
             **self.habits_.state("habits_"),
             **self.named_.state("named_"),
             "name_users": self.name_users_,
-            "logon_src": self.logon_src_,
+            "logon_src": narrow_ids(self.logon_src_),  # (16 bits while the ids fit)
             **self.origin_.state("origin_"),
             **self.origin_user_.state("origin_user_"),
             **self.origin_accounts_.state("origin_accounts_"),
-            **self.src_logons_.state("src_logons_"),
+            **self.src_logons_.state_beside("src_logons_", self.src_user_logons_),
             **self.src_user_logons_.state("src_user_logons_"),
             **self.cloud_.state("cloud_"),
         }
@@ -754,7 +755,7 @@ class RemoteExecution(SharesUserHosts):
     @changes_state
     def load_state(self, state: StateDict) -> None:
         last = np.asarray(state["logons_last"])  # (float64 before whole seconds: rounded down)
-        src = np.asarray(state.get("logon_src", np.full(len(last), NO_SOURCE)), dtype=np.uint32)
+        src = wide_ids(state.get("logon_src", np.full(len(last), NO_SOURCE)))
         self.logons_.load_state(state, "logons_keys", {"last": last, "src": src})
         self.habits_.load_state(state, "habits_")
         self.named_.load_state(state, "named_")
@@ -769,8 +770,8 @@ class RemoteExecution(SharesUserHosts):
             self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)
         self.src_logons_ = DecayedTable(self.habit_half_life)
         self.src_user_logons_ = DecayedTable(self.habit_half_life)
-        if "src_logons_keys" in state:  # (snapshots from before round 12 have none)
-            self.src_logons_.load_state(state, "src_logons_")
+        if "src_logons_counts" in state:  # (snapshots from before round 12 have none)
+            self.src_logons_.load_state_beside(state, "src_logons_", "src_user_logons_")
             self.src_user_logons_.load_state(state, "src_user_logons_")
         self.cloud_ = DecayedTable(self.habit_half_life)
         if "cloud_keys" in state:  # (snapshots from before round 13 have none)

@@ -43,6 +43,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
+from detectors._exact import exact_narrow
 from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors.base import (
     Signals,
@@ -389,7 +390,7 @@ class RareTimeOfWeek:
             "profile_values": self.profile_.values,
             "stamp": self.stamp_,
             "first": self.first_,
-            "count": self.count_,
+            "count": exact_narrow(self.count_),  # (whole: 16 bits, read back as float64)
             "surprise": self.surprise_,
             "tenant_profile": self.tenant_profile_,
             "tenant_stamp": self.tenant_stamp_,

@@ -58,6 +58,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from detectors._exact import exact_narrow
 from detectors.base import Signals, StateDict, batch_view, changes_state, find_sorted
 from detectors.batch import (
     ACTION_CODE,
@@ -661,7 +662,11 @@ class Volume:
 
     def state(self) -> StateDict:
         names = ("keys", *_DENSE, "marked", *_SPARSE)
-        return {name: getattr(self, f"{name}_") for name in names}
+        state = {name: getattr(self, f"{name}_") for name in names}
+        # (float64 columns saved in the narrowest type that holds them exactly: thresholds,
+        # buckets and counts are whole numbers; read back as float64, the same values)
+        state.update({name: exact_narrow(state[name]) for name in _DENSE})
+        return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:

@@ -14,18 +14,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from detectors._exact import all_slots
 from detectors._pair_columns import KeyedColumns, wide_keys
 from detectors._seconds import SECONDS, decode, floor_seconds
 from detectors.base import CountTable
 from detectors.engine import Engine
 from detectors.failed_logons import FailedLogonSurprise, SpraySources, wide_spray_keys
-from detectors.lateral import PairsSeen
-from detectors.novelty import NoveltyDetector
+from detectors.lateral import _LEFT_FILLS, PairsSeen
+from detectors.novelty import _ENTITY_FILLS, _RESET_FILLS, NoveltyDetector
 from tests.detectors.streams import normal_stream
 
 FIXTURE = Path(__file__).parent / "data" / "snapshot_main_1e424ca"
 #: Old arrays kept under the same name but now only for rows that say something.
 SPARSE = {"long", "peak", "time", "peaks", "entity_hours"}
+
+#: Columns saved at their used slots only (``detectors._exact.used_slots``), by prefix.
+SLOTS = {"left_": _LEFT_FILLS, "entity_": _ENTITY_FILLS, "reset_": _RESET_FILLS}
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +65,9 @@ def test_arrays_kept_by_name_keep_their_values(
     compared = 0
     for detector in engine.detectors:
         state = detector.state()
+        for prefix, fills in SLOTS.items():  # (saved at the used slots only: compared in full)
+            if f"{prefix}slots" in state:
+                state.update(all_slots(state, fills, prefix))
         for table, value in state.items():
             old = saved.get(detector.name, {}).get(table)  # (detectors added since: none)
             if old is None or table in SPARSE:

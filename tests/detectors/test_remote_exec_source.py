@@ -122,7 +122,7 @@ def test_the_source_tables_survive_a_snapshot_and_older_snapshots_load() -> None
     batch = builder.build(first)
     detector.learn(batch, np.zeros(len(batch), dtype=np.bool_))
     state = detector.state()
-    assert len(state["src_logons_keys"]) == 3  # MGMT01, the office workstation, ann's laptop
+    assert len(detector.src_logons_.table.keys) == 3  # MGMT01, the office workstation, ann's laptop
     restored = RemoteExecution()
     restored.load_state(state)
     final = builder.build(last)
