@@ -1552,6 +1552,11 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
     alert bar: a low alert on their own), three 52; the third is the same finding, stronger.
     The observed text is one per user: an admin who walks new servers again weeks later is a
     finding already reported (the risk layer weighs it 0.2), not a new alert.
+    Sessions opened from a desktop jump host of the user do not count (round 19): a machine the
+    user reached remotely before (not their own laptop) from which ``launch_min`` (3) desktop
+    sessions on hosts new to their users were opened before, flagged or not. That is where
+    admins visit new servers and the helpdesk people's machines; ``lateral_new_host`` still
+    judges each host.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder

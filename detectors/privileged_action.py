@@ -659,7 +659,7 @@ class PrivilegedAction(RarityDetector):
             f"{int(feats['kinds_before'][i])} privileged action kinds in {days:.0f} days; "
             f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it)"
         )
-        return title, f"{_finding(event, what)} by {who}", baseline_text(who, feats, i, what)
+        return title, f"{what} by {who}", baseline_text(who, feats, i, what)
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         return _technique(event)
@@ -682,27 +682,6 @@ def _technique(event: Event) -> tuple[str, ...]:
     if event.action is Action.ACCOUNT_CHANGE:
         return ("T1098.001",)
     return ("T1098",)  # a permission change
-
-
-def _finding(event: Event, what: str) -> str:
-    """What a finding is about, for the risk layer's "same finding" (its observed text).
-
-    A permission change is named by its operation (``PutRolePolicy``), not by the role, bucket
-    or policy it names after the colon (``PutRolePolicy:app-batch-task``): an
-    infrastructure-as-code deploy that starts managing IAM puts the same operations on a new
-    role name with every service it deploys, and each role must not count as another
-    independent fact. The title still names the object.
-
-    >>> from datetime import UTC, datetime
-    >>> change = Event(time=datetime(2024, 1, 1, tzinfo=UTC), tenant="t", source_format="x",
-    ...                action=Action.POLICY_CHANGE, user="ci", object="PutRolePolicy:app-task")
-    >>> _finding(change, "a permission change (PutRolePolicy:app-task)")
-    'a permission change (PutRolePolicy)'
-    """
-    if event.action is Action.POLICY_CHANGE:
-        operation = event.object.split(":", 1)[0] or event.app
-        return f"a permission change ({operation})"
-    return what
 
 
 def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> str:
