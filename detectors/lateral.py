@@ -1367,6 +1367,7 @@ class _Fanout:
             "points": points,
             "log_value": log_value,
             "mature": mature,
+            "prev_time": prev_time,
         }
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
@@ -1591,6 +1592,11 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
     alert bar: a low alert on their own), three 52; the third is the same finding, stronger.
     The observed text is one per user: an admin who walks new servers again weeks later is a
     finding already reported (the risk layer weighs it 0.2), not a new alert.
+    Sessions opened from a desktop jump host of the user do not count (round 19): a machine the
+    user reached remotely before (not their own laptop) from which ``launch_min`` (3) desktop
+    sessions on hosts new to their users were opened before, flagged or not. That is where
+    admins visit new servers and the helpdesk people's machines; ``lateral_new_host`` still
+    judges each host.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
@@ -1626,6 +1632,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         points_per_doubling: float = 20.0,
         max_points: float = 60.0,
         peak_half_life_days: float = 60.0,
+        launch_min: int = 3,
     ) -> None:
         super().__init__(
             window_minutes=window_minutes,
@@ -1645,6 +1652,18 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
             mark_last=(SECONDS, np.nan),
             mark_value=(np.float64, -np.inf),
         )
+        # A desktop jump host of the user: a named machine the user reached remotely before
+        # (a jump host, not their own laptop) from which at least ``launch_min`` desktop
+        # sessions on hosts new to their users were opened before (0: off). That is where
+        # admins and the helpdesk start their visits to servers and people's machines, so a
+        # walk of new hosts from there is their work, judged by lateral_new_host host by host;
+        # a walk from someone's laptop, or from a server nobody launches sessions from (an
+        # intruder's foothold) until it has launched ``launch_min``, still counts. Every such
+        # session counts, flagged or not, so the count never depends on the flags.
+        if launch_min < 0:
+            raise ValueError(f"{self.name}: launch_min >= 0")
+        self.launch_min = launch_min
+        self.launches_ = narrow_counts([])  # per source host: desktop sessions to new hosts
 
     @property
     def user_host_pairs(self) -> KeyedColumns:
@@ -1678,10 +1697,13 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         state.update(desk_last=self.marks_["mark_last"], desk_value=self.mark_value_)
         state.update(first=self.first_, envelope=self.envelope_)
         state.update(tenant_first=self.tenant_first_)
+        state.update(launches=self.launches_)
         return state
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
+        # (snapshots from before desktop jump hosts: none known yet)
+        self.launches_ = narrow_counts(state.get("launches", np.empty(0)))
         if "pairs_seen" in state:
             seen = np.asarray(state["pairs_seen"], dtype=np.uint8)
             marks = wide_keys(np.asarray(state["desk_keys"]))
@@ -1718,9 +1740,51 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
         # A host never reached before (in any way), reached by a desktop session.
         if len(rows) == 0:
             return np.zeros(0, dtype=np.bool_)
+        marks = self._new_desktops(batch, rows, prev_time)
+        if self.launch_min <= 0 or not marks.any():
+            return marks
+        # Sessions from a desktop jump host of the user do not count: a machine the user
+        # reached remotely before (not their own laptop) from which at least ``launch_min``
+        # desktop sessions on hosts new to their users were opened before the row (stored, and
+        # earlier in the batch).
+        source = batch.column("src_host")[rows].astype(np.int64)
+        named = marks & (source >= 0)
+        size = int(source.max()) + 1 if len(source) else 0
+        stored = gather(self.launches_, size, 0, np.maximum(source, 0)).astype(np.float64)
+        before = stored + group_cumsum_before(np.where(named, source, -1), named.astype(float))
+        jump = named & (before >= self.launch_min)
+        if jump.any():
+            user = self._entities(batch)[1]
+            dst = batch.column("dst_host")[rows].astype(np.int64)
+            keys = pair_keys(user, dst)
+            asked = pair_keys(user[jump], source[jump])
+            reached = ~np.isnan(self._last_seen(asked))
+            # ... or earlier in the batch
+            unique, first = np.unique(keys, return_index=True)
+            at = np.minimum(np.searchsorted(unique, asked), max(len(unique) - 1, 0))
+            reached |= (unique[at] == asked) & (first[at] < np.flatnonzero(jump))
+            jump[jump] = reached
+        result: BoolArray = marks & ~jump
+        return result
+
+    @staticmethod
+    def _new_desktops(batch: EventBatch, rows: Int64Array, prev_time: FloatArray) -> BoolArray:
+        """Desktop sessions on a host never reached before (in any way) by the user."""
         rdp = value_mask(batch, "logon_type", rows, lambda v: v.lower() in RDP_LOGON_TYPES)
         marks: BoolArray = np.isnan(prev_time) & rdp
         return marks
+
+    @changes_state
+    def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        view = self._view(batch)
+        super().learn(batch, held_back)
+        rows = view["rows"]
+        if not len(rows):
+            return
+        source = batch.column("src_host")[rows].astype(np.int64)
+        launched = source[self._new_desktops(batch, rows, view["prev_time"]) & (source >= 0)]
+        if len(launched):
+            self.launches_ = bump_counts(self.launches_, int(launched.max()) + 1, launched)
 
     def _describe(self, who: str, host: str, fan: int, peak: float) -> tuple[str, str, str]:
         hours = self.window / 3600.0

@@ -369,3 +369,34 @@ def test_a_walk_through_desktops_that_others_use_alerts_once() -> None:
     light = on(alerts, "user15")
     assert light and "lateral_rdp_fanout" in detectors_of(light[-1]), [a.title for a in alerts]
     assert not on(alerts, "user16"), [a.title for a in on(alerts, "user16")]
+
+
+def test_a_walk_of_new_desktops_from_a_desktop_jump_host_is_support_work() -> None:
+    # The helpdesk (user00 .. user03) signs in to the jump host "jump01" and from there opens
+    # desktop sessions on people's machines, a few new ones a week. On the day after the
+    # history user00 visits two more from jump01, 20 minutes apart: their work, not a walk of
+    # lateral_rdp_fanout (lateral_new_host still judges each host). The same two sessions from
+    # user00's own workstation, or from app02 (a server nobody opens desktops from), count.
+    history = [e for day in range(HISTORY_DAYS) for e in routine(day)]
+    for day in range(HISTORY_DAYS):
+        date = MONDAY + timedelta(days=day, hours=10)
+        if date.weekday() >= 5:
+            continue
+        for u in range(4):
+            history.append(rdp(date + timedelta(minutes=u), USERS[u], "jump01"))
+        if day % 3 == 0:  # a visit to someone's machine, new to the visitor
+            visitor = USERS[day % 4]
+            when = date + timedelta(minutes=30)
+            visit = rdp(when, visitor, f"pc{day:02d}")
+            history.append(msgspec.structs.replace(visit, src_host="jump01"))
+    history.append(logon(MONDAY + timedelta(days=3, hours=13), "user00", "app02"))
+    engine, _ = run(history)
+    when = DAY_AFTER + timedelta(hours=11)
+
+    def walk(src: str) -> list[Event]:
+        hops = [rdp(when + timedelta(minutes=20 * k), "user00", h) for k, h in enumerate("xy")]
+        return [msgspec.structs.replace(hop, src_host=src) for hop in hops]
+
+    assert len(signals_for(engine, walk("jump01"), "lateral_rdp_fanout")) == 0
+    assert len(signals_for(engine, walk(wks("user00")), "lateral_rdp_fanout")) == 1
+    assert len(signals_for(engine, walk("app02"), "lateral_rdp_fanout")) == 1
