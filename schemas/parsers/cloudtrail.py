@@ -288,16 +288,10 @@ def grants_admin(document: Any) -> bool:
     >>> grants_admin({"Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}})
     False
     """
-    if isinstance(document, str):
-        if len(document) > _MAX_POLICY_CHARS:
-            return False
-        try:
-            document = orjson.loads(document)
-        except orjson.JSONDecodeError:
-            return False
-    if not isinstance(document, Mapping):
+    loaded = _load_document(document)
+    if loaded is None:
         return False
-    for statement in _as_list(document.get("Statement")):
+    for statement in _as_list(loaded.get("Statement")):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
         actions = {a.lower() for a in _as_list(statement.get("Action")) if isinstance(a, str)}
