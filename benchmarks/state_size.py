@@ -6,6 +6,8 @@ Runs the engine over a generated scenario (or ``--input`` logs) in batches of 8,
 ``benchmarks.throughput`` does, then prints every state array with its dtype, length and
 bytes per user, largest first (the ``--top`` largest; 0: all), and per-detector totals. Bytes only count numpy arrays (the
 vocabularies of names are shared by all detectors and are not in ``state_bytes``).
+The second line is the in-memory counterpart: every numpy array the detectors hold, at the
+width they compute with and with each table's growth room (``held_bytes``).
 """
 
 from __future__ import annotations
@@ -40,11 +42,48 @@ def breakdown(engine: Engine) -> list[tuple[str, str, str, int, int]]:
     return rows
 
 
+def held_bytes(root: object) -> int:
+    """Bytes of every numpy array reachable from ``root`` (attributes, dicts, lists, tuples),
+    each array once: what a running engine holds, at the width it computes with, growth room of
+    each table included (``state()`` saves some arrays narrower). Python ints, strings and dict
+    overhead are not counted."""
+    seen: set[int] = set()
+    total = 0
+    stack: list[object] = [root]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, np.ndarray):
+            # a view's bytes belong to its base array, counted once through it (an array over
+            # a foreign buffer, e.g. np.frombuffer, owns its bytes as far as we can tell)
+            if isinstance(item.base, np.ndarray):
+                stack.append(item.base)
+            else:
+                total += item.nbytes
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend(item)
+        elif hasattr(item, "__dict__") or hasattr(item, "__slots__"):
+            stack.extend(vars(item).values() if hasattr(item, "__dict__") else [])
+            for slot in getattr(type(item), "__slots__", ()):
+                if hasattr(item, slot):
+                    stack.append(getattr(item, slot))
+    return total
+
+
 def report(engine: Engine, top: int) -> str:
     users = max(len(engine.builder.vocab["user"]), 1)
     rows = breakdown(engine)
     total = sum(r[4] for r in rows)
     lines = [f"learned state: {total:,} bytes for {users:,} users = {total / users:,.0f} B/user"]
+    held = held_bytes(engine.detectors)  # one walk: tables detectors share count once
+    lines.append(
+        f"arrays the detectors hold in memory: {held:,} bytes = {held / users:,.0f} B/user "
+        "(at the widths they compute with, growth room included; the line above is the saved form)"
+    )
     per_detector: dict[str, int] = {}
     for name, _, _, _, nbytes in rows:
         per_detector[name] = per_detector.get(name, 0) + nbytes
