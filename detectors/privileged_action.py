@@ -69,6 +69,8 @@ from detectors.registry import register
 from schemas.event import Action, Event, Outcome
 
 DAY = 86_400.0
+#: Flagged rows of one pair further apart than this (seconds) are separate episodes (runs).
+_EPISODE = 1_800.0
 _KIND_BITS = 27
 _SUB_MASK = (1 << 26) - 1
 Features = dict[str, np.ndarray]
@@ -276,6 +278,11 @@ class RarityDetector:
         days_before = flagged_days - ((flagged_days > 0) & (last_day == day))
         recent = time - np.nan_to_num(flagged_last, nan=-np.inf) <= half_life
         feats["released"] = (days_before >= self.release_days) & (self.release_days > 0) & recent
+        # Earlier flagged episodes of the pair: its flagged days before this one, plus today's
+        # when today's first flagged row is over ``_EPISODE`` earlier (another run, not the same
+        # burst). (Only ``_reported`` reads them.)
+        later = (flagged_days > 0) & (last_day == day) & (time - flagged_last > _EPISODE)
+        feats["flag_days"] = np.where(recent, days_before + later, 0.0)
         points = self._bounded(count, feats)
         held = self._holds(count, feats, points)
         # Pairs with a held row: replay them in order, since held rows are not learned (nor,
@@ -297,6 +304,8 @@ class RarityDetector:
                         [0 < self.release_days <= before and t - seen_t <= half_life]
                     )
                     feats["released"][i] = sub["released"][0]
+                    later = seen_days > 0 and seen_last == day[i] and t - seen_t > _EPISODE
+                    feats["flag_days"][i] = before + later if t - seen_t <= half_life else 0.0
                     p = float(self._bounded(np.array([current]), sub)[0])
                     count[i], points[i] = current, p
                     held[i] = bool(self._holds(np.array([current]), sub, np.array([p]))[0])
@@ -320,6 +329,11 @@ class RarityDetector:
         if released is None:
             return points
         return np.where(released, 0.0, points)
+
+    def _reported(self, view: Features) -> FloatArray:
+        """The points a finding reports (``points`` decides what is held back and learned)."""
+        reported: FloatArray = view["points"]
+        return reported
 
     def _stored_flagged_days(self, keys: Int64Array) -> tuple[FloatArray, FloatArray]:
         if not self.release_days:
@@ -350,7 +364,8 @@ class RarityDetector:
         view = self._view(batch)
         if not len(view["rows"]):
             return Signals.empty(self.name, self.entity_kind, self.mitre)
-        emit = view["points"] >= self.min_points
+        reported = self._reported(view)
+        emit = reported >= self.min_points
         if not emit.any():
             return Signals.empty(self.name, self.entity_kind, self.mitre)
         index = np.flatnonzero(emit)
@@ -360,7 +375,7 @@ class RarityDetector:
             entity_kind=self.entity_kind,
             rows=rows.astype(np.int64),
             entity=view["entity"][index].astype(np.int32),
-            points=view["points"][index].astype(np.float64),
+            points=reported[index].astype(np.float64),
             mitre=self.mitre,
         )
         vocab = builder.vocab[self.entity_kind]
@@ -622,6 +637,14 @@ class PrivilegedAction(RarityDetector):
         points = np.where(feats["role"] & (count >= _ROLE_HABIT), 0.0, points)
         return points
 
+    def _reported(self, view: Features) -> FloatArray:
+        # A first privileged action that comes back on later days is a duty arriving (a deploy
+        # pipeline that starts managing IAM, a new admin): each earlier day it was flagged makes
+        # it less news, until ``release_days`` of them make it the user's habit (0 points). An
+        # attack's burst happens on its first day and reports in full; holding back and
+        # learning still follow the unweighted points, so the pair releases as before.
+        return np.asarray(view["points"] / (1.0 + view["flag_days"]), dtype=np.float64)
+
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         super().learn(batch, held_back)
         root = self._root_rows(batch)
@@ -659,10 +682,21 @@ class PrivilegedAction(RarityDetector):
             f"{int(feats['kinds_before'][i])} privileged action kinds in {days:.0f} days; "
             f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it)"
         )
-        return title, f"{what} by {who}", baseline_text(who, feats, i, what)
+        return title, _observed(event, what, who), baseline_text(who, feats, i, what)
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         return _technique(event)
+
+
+def _observed(event: Event, what: str, who: str) -> str:
+    """The finding's identity for the risk engine: a permission change is one finding per
+    resource changed, whatever the operations (a deploy's CreatePolicyVersion, PutRolePolicy and
+    AttachRolePolicy on one role are one change of that role, counted once; a sweep's buckets,
+    snapshots and security groups stay one finding each). Other kinds: the action itself."""
+    if event.action is not Action.POLICY_CHANGE:
+        return f"{what} by {who}"
+    operation, _, resource = event.object.partition(":")
+    return f"permission changes to {resource or operation or event.app} by {who}"
 
 
 def _technique(event: Event) -> tuple[str, ...]:
