@@ -11,7 +11,10 @@ Three registered detectors share the vectorised decayed-count machinery of this 
   signed in successfully at least once and counts bursts per (account, source): internet
   scanners taking turns at ``root``/``admin`` on a bastion are normal life, not an incident.
   It also flags a success of the account from the source of a surprising burst, right after
-  it (brute force, then in).
+  it (brute force, then in). A burst that recurs - the same account from the same source as its
+  last burst, ``recur_min_days`` (2) or more later: a fortnightly credentialed scan whose account
+  is refused on the same hosts - is judged against that earlier burst's peak as well (its
+  surprise is the Poisson surprise of the count given that peak), and so is the success after it.
 * ``password_spray`` (entity ``ip``) - distinct accounts failing from one source over a
   window of days (decayed distinct count, T1110.003). Failures for accounts that exist
   (bad password: ``bad_password``, ``0xc000006a``, Kerberos ``0x18``) count fully; failures for

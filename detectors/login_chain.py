@@ -37,6 +37,13 @@ account (when, where typed, the server named, by whom) is kept per account. That
 scored as the typed hop even when someone else reached B since U did (on a busy server the last
 inbound hop is rarely the typist's).
 
+A sweeper's logon is no inbound hop: an account that has reached ``sweep_hosts`` (30) hosts or
+more, every one of them from one machine, and never logged on from anywhere else (a credentialed
+compliance scanner, an inventory or backup agent) touches hosts and leaves; a user logging on
+from a workstation the scanner just swept is not moving on from the scanner's foothold. Only the
+hop from that same machine is excused (its credentials from elsewhere are a hop like any other);
+per account, the one source (int32) and the distinct hosts reached (uint16) are kept.
+
 The 4648 itself is a hop B -> C of A too, and it names its typist: a 4648 can only be typed in a
 session on B, so when U reaches B over the network and never sat at it, U's session there is the
 inbound hop, however long ago it began and whoever reached B since (a web server's users reach
@@ -418,7 +425,7 @@ class LoginChain(SharesUserHosts):
     def _sweeper(self, in_user: np.ndarray, in_src: np.ndarray) -> BoolArray:
         """Whether each inbound hop is a sweeper's (see ``_view``): its account reached at least
         ``sweep_hosts`` hosts, all from ``in_src``, before this batch."""
-        size = int(in_user.max()) + 1 if len(in_user) else 0
+        size = int(in_user.max(initial=0)) + 1  # (every inbound account may be unknown: -1)
         safe = np.maximum(in_user, 0)
         hosts = gather(self.sweep_hosts_, size, 0.0, safe)
         only = gather(self.sweep_src_, size, -1.0, safe).astype(np.int64)
