@@ -11,7 +11,10 @@ Three registered detectors share the vectorised decayed-count machinery of this 
   signed in successfully at least once and counts bursts per (account, source): internet
   scanners taking turns at ``root``/``admin`` on a bastion are normal life, not an incident.
   It also flags a success of the account from the source of a surprising burst, right after
-  it (brute force, then in).
+  it (brute force, then in). A burst that recurs - the same account from the same source as its
+  last burst, ``recur_min_days`` (2) or more later: a fortnightly credentialed scan whose account
+  is refused on the same hosts - is judged against that earlier burst's peak as well (its
+  surprise is the Poisson surprise of the count given that peak), and so is the success after it.
 * ``password_spray`` (entity ``ip``) - distinct accounts failing from one source over a
   window of days (decayed distinct count, T1110.003). Failures for accounts that exist
   (bad password: ``bad_password``, ``0xc000006a``, Kerberos ``0x18``) count fully; failures for
@@ -186,6 +189,7 @@ class FailedLogonSurprise:
     burst_column: ClassVar[str | None] = None  # second half of the burst key, if any
     valid_only: ClassVar[bool] = True  # count only failures for accounts that exist
     needs_success: ClassVar[bool] = False  # judge only entities with a successful sign-in
+    recurring: ClassVar[bool] = False  # judge a burst against its key's earlier burst too
 
     def __init__(
         self,
@@ -198,6 +202,7 @@ class FailedLogonSurprise:
         points_per_nat: float = 1.0,
         max_points: float = 25.0,
         success_points: float = 40.0,
+        recur_min_days: float = 2.0,
     ) -> None:
         if min(short_hours, long_days, prior_per_day, min_failures, points_per_nat) <= 0:
             raise ValueError(f"{self.name}: windows, prior and points must be > 0")
@@ -212,6 +217,7 @@ class FailedLogonSurprise:
         self.min_nats = min_nats
         self.points_per_nat = points_per_nat
         self.max_points = max_points
+        self.recur_gap = recur_min_days * DAY
         # Per entity that ever failed (most sources and users never do; the rest read as 0, 0,
         # NaN exactly as stored ones would): its sorted id, and aligned with it
         self.failed_ids_ = np.empty(0, dtype=np.int32)
@@ -224,6 +230,12 @@ class FailedLogonSurprise:
         self.burst_keys_ = np.empty(0, dtype=np.int64)  # sorted burst keys
         self.burst_value_ = np.empty(0, dtype=np.float64)  # short decayed count per key
         self.burst_time_ = np.empty(0, dtype=np.float64)  # time each short count refers to
+        # ``recurring`` only, per entity that ever had a burst (sorted ids): its last burst's
+        # source (the burst key's second half), when it ended and its peak short count.
+        self.recur_ids_ = np.empty(0, dtype=np.int32)
+        self.recur_src_ = np.empty(0, dtype=np.int32)
+        self.recur_time_ = np.empty(0, dtype=np.float64)
+        self.recur_size_ = np.empty(0, dtype=np.float32)
 
     def _rows(self, batch: EventBatch) -> Int64Array:
         mask = batch.action_mask(FAILURE_ACTIONS) & batch.outcome_is(Outcome.FAILURE)
@@ -277,10 +289,12 @@ class FailedLogonSurprise:
         # A lone failure (a mistyped password) is always learned; a burst that is surprising
         # is held back from the long-term rate so that a brute force never becomes normal.
         burst = at_least(short_after, max(2.0, self.min_failures / 2))
+        recurring = self._recurring_mean(entity, keys, time)
 
         def unusual(held: BoolArray) -> BoolArray:
             long_before = counts_before(long_state, time_state, entity, time, ~held, self.long_tau)
             mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
+            mean = np.maximum(mean, recurring)
             result: BoolArray = (
                 eligible & burst & (poisson_nats(short_after, mean) >= self.min_nats)
             )
@@ -289,6 +303,7 @@ class FailedLogonSurprise:
         held = settle(unusual, n)
         long_before = counts_before(long_state, time_state, entity, time, ~held, self.long_tau)
         mean = np.maximum(long_before * self.short_tau / self.long_tau, prior)
+        mean = np.maximum(mean, recurring)
         nats = poisson_nats(short_after, mean)
         surprising = eligible & (nats >= self.min_nats)
         peak_state = peak_all[entity]
@@ -318,7 +333,28 @@ class FailedLogonSurprise:
             "short_after": short_after,
             "mean": mean,
             "nats": nats,
+            "burst": burst,
+            "recurring": recurring,
         }
+
+    def _recurring_mean(self, entity: np.ndarray, keys: Int64Array, time: FloatArray) -> FloatArray:
+        """Per failure (or success) row: the peak short count of its entity's last burst when
+        that burst came from the row's source at least ``recur_min_days`` earlier (0 otherwise).
+
+        A burst that recurs - the same account, the same source, about the same size, days
+        apart (a credentialed scanner whose account fails on the same hosts every fortnight) -
+        is judged against that earlier burst too, not only against the daily rate it was held
+        out of. Only bursts before this batch count (a recurrence is days apart)."""
+        none = np.zeros(len(entity))
+        if not self.recurring or not len(self.recur_ids_) or not len(entity):
+            return none
+        position, found = find_sorted(self.recur_ids_.astype(np.int64), entity.astype(np.int64))
+        source = (keys & 0xFFFFFFFF).astype(np.int64)
+        same = found & (self.recur_src_[position].astype(np.int64) == source)
+        gap = time - self.recur_time_[position]
+        recur = same & (gap >= self.recur_gap)
+        result: FloatArray = np.where(recur, self.recur_size_[position].astype(np.float64), 0.0)
+        return result
 
     def _success_after_burst(
         self,
@@ -367,6 +403,8 @@ class FailedLogonSurprise:
         mean = np.maximum(
             long_before * self.short_tau / self.long_tau, self.prior_per_day * self.short_tau / DAY
         )
+        # (a recurring burst's success is the recurring job's, judged as its failures are)
+        mean = np.maximum(mean, self._recurring_mean(entity, keys, time))
         nats = poisson_nats(short, mean)
         hit = ~is_failure & at_least(short, self.min_failures) & (nats >= self.min_nats)
         return {
@@ -487,6 +525,43 @@ class FailedLogonSurprise:
         long, stamp = fold(long, stamp, entity, time, keep_long, self.long_tau)
         self._keep(long, peak, stamp)
         self._learn_bursts(view)
+        if self.recurring:
+            self._learn_recurring(view)
+
+    def _learn_recurring(self, view: dict[str, np.ndarray]) -> None:
+        """Remember each entity's last burst: its source, when it ended and its peak (a burst
+        still going on, under ``recur_min_days`` after the stored one, keeps the larger peak)."""
+        burst = view["burst"]
+        if not burst.any():
+            return
+        entity = view["entity"][burst].astype(np.int64)
+        time = view["time"][burst]
+        size = view["short_after"][burst]
+        source = (view["keys"][burst] & 0xFFFFFFFF).astype(np.int64)
+        ids = sorted_unique(entity)
+        group = np.searchsorted(ids, entity)
+        last = np.zeros(len(ids), dtype=np.int64)
+        last[group] = np.arange(len(entity))  # rows in time order: the last one wins
+        first_t = np.full(len(ids), np.inf)
+        np.minimum.at(first_t, group, time)
+        peak = np.zeros(len(ids))
+        np.maximum.at(peak, group, size)
+        stored_t, stored_size = np.full(len(ids), np.nan), np.zeros(len(ids))
+        if len(self.recur_ids_):
+            position, found = find_sorted(self.recur_ids_.astype(np.int64), ids)
+            stored_t = np.where(found, self.recur_time_[position], np.nan)
+            stored_size = np.where(found, self.recur_size_[position], 0.0)
+        ongoing = first_t - stored_t < self.recur_gap  # (False where none is stored)
+        peak = np.where(ongoing, np.maximum(peak, stored_size), peak)
+        keep = ~np.isin(self.recur_ids_, ids)
+        merged_ids = np.concatenate([self.recur_ids_[keep].astype(np.int64), ids])
+        order = np.argsort(merged_ids, kind="stable")
+        self.recur_ids_ = merged_ids[order].astype(np.int32)
+        self.recur_src_ = np.concatenate([self.recur_src_[keep], source[last]])[order].astype(
+            np.int32
+        )
+        self.recur_time_ = np.concatenate([self.recur_time_[keep], time[last]])[order]
+        self.recur_size_ = np.concatenate([self.recur_size_[keep], peak])[order].astype(np.float32)
 
     def _dense(self, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(long, peak, time) of entities ``0 .. size-1`` (0, 0, NaN where none is kept)."""
@@ -539,6 +614,10 @@ class FailedLogonSurprise:
             "burst_keys": self.burst_keys_,
             "burst_value": self.burst_value_,
             "burst_time": self.burst_time_,
+            "recur_ids": self.recur_ids_,
+            "recur_src": self.recur_src_,
+            "recur_time": self.recur_time_,
+            "recur_size": self.recur_size_,
         }
 
     @changes_state
@@ -555,6 +634,11 @@ class FailedLogonSurprise:
         self.burst_keys_ = np.asarray(state["burst_keys"], dtype=np.int64)
         self.burst_value_ = np.asarray(state["burst_value"], dtype=np.float64)
         self.burst_time_ = np.asarray(state["burst_time"], dtype=np.float64)
+        # (snapshots from before recurring bursts were remembered have none)
+        self.recur_ids_ = np.asarray(state.get("recur_ids", np.empty(0)), dtype=np.int32)
+        self.recur_src_ = np.asarray(state.get("recur_src", np.empty(0)), dtype=np.int32)
+        self.recur_time_ = np.asarray(state.get("recur_time", np.empty(0)), dtype=np.float64)
+        self.recur_size_ = np.asarray(state.get("recur_size", np.empty(0)), dtype=np.float32)
 
 
 @register
@@ -592,6 +676,7 @@ class FailedLogonsUser(FailedLogonSurprise):
     burst_column: ClassVar[str | None] = "src_ip"
     valid_only: ClassVar[bool] = True
     needs_success: ClassVar[bool] = True
+    recurring: ClassVar[bool] = True
 
 
 @register

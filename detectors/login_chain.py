@@ -37,6 +37,13 @@ account (when, where typed, the server named, by whom) is kept per account. That
 scored as the typed hop even when someone else reached B since U did (on a busy server the last
 inbound hop is rarely the typist's).
 
+A sweeper's logon is no inbound hop: an account that has reached ``sweep_hosts`` (30) hosts or
+more, every one of them from one machine, and never logged on from anywhere else (a credentialed
+compliance scanner, an inventory or backup agent) touches hosts and leaves; a user logging on
+from a workstation the scanner just swept is not moving on from the scanner's foothold. Only the
+hop from that same machine is excused (its credentials from elsewhere are a hop like any other);
+per account, the one source (int32) and the distinct hosts reached (uint16) are kept.
+
 The 4648 itself is a hop B -> C of A too, and it names its typist: a 4648 can only be typed in a
 session on B, so when U reaches B over the network and never sat at it, U's session there is the
 inbound hop, however long ago it began and whoever reached B since (a web server's users reach
@@ -92,6 +99,8 @@ _NARROW: dict[str, type[np.generic]] = {
     "typed_src": np.int32,
     "typed_dst": np.int32,
     "typed_by": np.int32,
+    "sweep_src": np.int32,
+    "sweep_hosts": np.uint16,
 }
 
 
@@ -133,6 +142,7 @@ class LoginChain(SharesUserHosts):
         tenant_learning_days: float | None = None,
         cold_weight: float = 0.5,
         pool_hours: float = 8.0,
+        sweep_hosts: int = 30,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
@@ -152,6 +162,7 @@ class LoginChain(SharesUserHosts):
         )
         self.cold_weight = cold_weight
         self.pool_window = pool_hours * 3600.0
+        self.sweep_hosts = sweep_hosts
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
@@ -178,6 +189,11 @@ class LoginChain(SharesUserHosts):
         self.typed_src_ = np.empty(0, dtype=np.int32)
         self.typed_dst_ = np.empty(0, dtype=np.int32)
         self.typed_by_ = np.empty(0, dtype=np.int32)
+        # Per account: the one machine all its sourced hops came from (-1 none yet, -2 more than
+        # one) and how many distinct hosts it reached (saturating): a sweeper (scanner,
+        # inventory, backup) reaches many hosts from one machine and never starts onward.
+        self.sweep_src_ = np.empty(0, dtype=np.int32)
+        self.sweep_hosts_ = np.empty(0, dtype=np.uint16)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -241,6 +257,11 @@ class LoginChain(SharesUserHosts):
         gap = time - in_time
         chain = (src >= 0) & ~np.isnan(in_time) & (gap >= 0) & (gap <= self.window)
         chain &= (in_src != dst) & (in_user >= 0)
+        # A sweeper's network logon to B is no foothold: an account that has reached
+        # ``sweep_hosts`` hosts or more, every one from the machine it came from now, and never
+        # logged on from anywhere else (a credentialed scanner, an inventory or backup agent)
+        # does not move on from the hosts it touches (state only: an established habit).
+        chain &= ~self._sweeper(in_user, in_src)
         habit_keys = pair_keys(user, np.maximum(src, 0))
         # (earlier rows of the batch from the same named source: a row whose source is unknown
         # is no hop from host 0)
@@ -401,6 +422,43 @@ class LoginChain(SharesUserHosts):
         hop &= (t_src == src) & (t_dst == dst) & (t_by >= 0) & (t_by != user)
         return hop, t_by, t_time
 
+    def _sweeper(self, in_user: np.ndarray, in_src: np.ndarray) -> BoolArray:
+        """Whether each inbound hop is a sweeper's (see ``_view``): its account reached at least
+        ``sweep_hosts`` hosts, all from ``in_src``, before this batch."""
+        size = int(in_user.max(initial=0)) + 1  # (every inbound account may be unknown: -1)
+        safe = np.maximum(in_user, 0)
+        hosts = gather(self.sweep_hosts_, size, 0.0, safe)
+        only = gather(self.sweep_src_, size, -1.0, safe).astype(np.int64)
+        sweeper: BoolArray = (in_user >= 0) & (in_src >= 0) & (only == in_src)
+        sweeper &= hosts >= self.sweep_hosts
+        return sweeper
+
+    def _learn_sweeps(self, user: np.ndarray, src: np.ndarray, reached: np.ndarray) -> None:
+        """Fold the batch's hops into each account's single source and distinct host count
+        (``reached``: the rows' (user, destination) keys, before their counts are added)."""
+        size_u = int(user.max()) + 1
+        self.sweep_src_ = grow(self.sweep_src_, size_u, -1.0)
+        self.sweep_hosts_ = grow(self.sweep_hosts_, size_u, 0.0)
+        size_u = len(self.sweep_hosts_)  # (state may know more accounts than this batch)
+        pairs = sorted_unique(reached)
+        new = pairs[self.reached_.get("counts", pairs) == 0]
+        added = np.bincount((new >> 32).astype(np.int64), minlength=size_u)[:size_u]
+        total = self.sweep_hosts_.astype(np.int64) + added
+        self.sweep_hosts_[:] = np.minimum(total, np.iinfo(np.uint16).max)
+        sourced = src >= 0
+        if not sourced.any():
+            return
+        hops = sorted_unique(pair_keys(user[sourced], src[sourced]))
+        who = (hops >> 32).astype(np.int64)
+        where = (hops & 0xFFFFFFFF).astype(np.int64)
+        sources = np.bincount(who, minlength=size_u)[:size_u]
+        only = np.full(size_u, -1, dtype=np.int64)
+        only[who] = where  # (the value matters only where a user has one source)
+        stored = self.sweep_src_.astype(np.int64)
+        seen = sources > 0
+        single = (sources == 1) & ((stored == -1) | (stored == only))
+        self.sweep_src_[seen] = np.where(single[seen], only[seen], -2).astype(np.int32)
+
     def _reached_before(
         self,
         user: np.ndarray,
@@ -557,6 +615,7 @@ class LoginChain(SharesUserHosts):
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
         reached = pair_keys(user, dst)
+        self._learn_sweeps(user, src, reached)
         self.reached_.pairs.insert(reached)
         self.reached_.add_counts("counts", reached)
         local = local_interactive(batch)
@@ -641,6 +700,8 @@ class LoginChain(SharesUserHosts):
             "typed_src": self.typed_src_,
             "typed_dst": self.typed_dst_,
             "typed_by": self.typed_by_,
+            "sweep_src": self.sweep_src_,
+            "sweep_hosts": self.sweep_hosts_,
         }
 
     @changes_state
