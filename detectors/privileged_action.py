@@ -638,12 +638,17 @@ class PrivilegedAction(RarityDetector):
         return points
 
     def _reported(self, view: Features) -> FloatArray:
-        # A first privileged action that comes back on later days is a duty arriving (a deploy
-        # pipeline that starts managing IAM, a new admin): each earlier day it was flagged makes
-        # it less news, until ``release_days`` of them make it the user's habit (0 points). An
-        # attack's burst happens on its first day and reports in full; holding back and
-        # learning still follow the unweighted points, so the pair releases as before.
-        return np.asarray(view["points"] / (1.0 + view["flag_days"]), dtype=np.float64)
+        # A first permission change that comes back in later runs is a duty arriving (a deploy
+        # pipeline that starts managing IAM): each earlier flagged episode makes it less news,
+        # until ``release_days`` of them make it the user's habit (0 points). A sweep happens
+        # in one burst and reports in full; holding back and learning still follow the
+        # unweighted points, so the pair releases as before. Only permission changes: a slow
+        # attacker's 4672 / sudo / runas on a second night must weigh what the first did (the
+        # discount on every kind cost a web-app pivot its page on unseen seeds 521-523).
+        policy = (view["kind"] >> _KIND_BITS) == ACTION_CODE[Action.POLICY_CHANGE]
+        return np.asarray(
+            view["points"] / (1.0 + np.where(policy, view["flag_days"], 0.0)), dtype=np.float64
+        )
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         super().learn(batch, held_back)

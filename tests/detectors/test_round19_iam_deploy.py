@@ -1,4 +1,4 @@
-"""A deploy account's first IAM changes vs a permission sweep (session 19, ``ci_iam_deploy``).
+"""A deploy account's first IAM changes vs a permission sweep (round 19, ``ci_iam_deploy``).
 
 A CI account that starts managing IAM changes one role per run (several operations on it within
 seconds), runs hours or days apart. Before, every (operation, role) was its own finding and each
@@ -97,3 +97,27 @@ def test_a_sweep_within_minutes_reports_every_resource_in_full() -> None:
     (signals,) = replay([sweep])
     assert len(signals) == 8 and len(set(signals.observed)) == 8
     assert float(signals.points.min()) >= 20.0
+
+
+def sudo_root(day: int, minutes: float) -> Event:
+    return Event(
+        time=START + timedelta(days=day, minutes=minutes),
+        tenant="acme",
+        source_format="syslog",
+        action=Action.PRIVILEGE_USE,
+        user="svc_ci",
+        target_user="root",
+        dst_host="lnx-app01",
+        app="sudo",
+        event_id="sudo",
+    )
+
+
+def test_a_privileged_action_repeated_on_a_second_night_weighs_what_the_first_did() -> None:
+    # Only permission changes are a duty arriving; a slow intruder's second night of root
+    # shells (or 4672s, or runas) on a new account must count as much as the first.
+    first, second = replay([[sudo_root(22, 120)], [sudo_root(23, 120)]])
+    assert len(first) == 1 and len(second) == 1
+    assert float(first.points[0]) >= 20.0
+    # (a little less from being seen once before; the permission-change discount would halve it)
+    assert float(second.points[0]) >= 0.75 * float(first.points[0])
