@@ -9,7 +9,7 @@ scorer). State is plain numpy arrays, snapshotted without pickle.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -639,6 +639,22 @@ def latest_earlier(
     hit[hit] = event_keys[order[at[hit]]] == keys[hit]
     result[hit] = order[at[hit]]
     return result
+
+
+def upsert_sorted(
+    keys: np.ndarray, new_keys: np.ndarray, columns: Sequence[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A table of sorted distinct ``keys`` and aligned columns with the rows of ``new_keys``
+    (distinct) put in: a key already there takes its new row, the others are inserted in order.
+    ``columns`` pairs each stored column with its new rows.
+
+    >>> upsert_sorted(np.array([2, 5]), np.array([5, 3]), [(np.array([20, 50]), np.array([9, 3]))])
+    (array([2, 3, 5]), [array([20,  3,  9])])
+    """
+    keep = ~np.isin(keys, new_keys)
+    merged = np.concatenate([keys[keep], new_keys])
+    order = np.argsort(merged, kind="stable")
+    return merged[order], [np.concatenate([old[keep], new])[order] for old, new in columns]
 
 
 def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolArray]:

@@ -68,6 +68,7 @@ from detectors.base import (
     merge_signals,
     narrow_counts,
     sorted_unique,
+    upsert_sorted,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -553,15 +554,19 @@ class FailedLogonSurprise:
             stored_size = np.where(found, self.recur_size_[position], 0.0)
         ongoing = first_t - stored_t < self.recur_gap  # (False where none is stored)
         peak = np.where(ongoing, np.maximum(peak, stored_size), peak)
-        keep = ~np.isin(self.recur_ids_, ids)
-        merged_ids = np.concatenate([self.recur_ids_[keep].astype(np.int64), ids])
-        order = np.argsort(merged_ids, kind="stable")
-        self.recur_ids_ = merged_ids[order].astype(np.int32)
-        self.recur_src_ = np.concatenate([self.recur_src_[keep], source[last]])[order].astype(
-            np.int32
+        merged, (src, when, size) = upsert_sorted(
+            self.recur_ids_.astype(np.int64),
+            ids,
+            [
+                (self.recur_src_, source[last]),
+                (self.recur_time_, time[last]),
+                (self.recur_size_, peak),
+            ],
         )
-        self.recur_time_ = np.concatenate([self.recur_time_[keep], time[last]])[order]
-        self.recur_size_ = np.concatenate([self.recur_size_[keep], peak])[order].astype(np.float32)
+        self.recur_ids_ = merged.astype(np.int32)
+        self.recur_src_ = src.astype(np.int32)
+        self.recur_time_ = when
+        self.recur_size_ = size.astype(np.float32)
 
     def _dense(self, size: int) -> tuple[FloatArray, FloatArray, FloatArray]:
         """(long, peak, time) of entities ``0 .. size-1`` (0, 0, NaN where none is kept)."""

@@ -90,6 +90,7 @@ from detectors.base import (
     latest_earlier,
     merge_signals,
     narrow_pair_keys,
+    upsert_sorted,
     wide_pair_keys,
 )
 from detectors.batch import (
@@ -562,14 +563,17 @@ class Kerberoasting(RarityDetector):
         new_address, new_user = addresses[last], walk["users"][last]
         new_switches = walk["switches"][last]
         new_first, new_last = walk["first"][last], walk["last"][last]
-        keep = ~np.isin(self.holder_address_, new_address)
-        address = np.concatenate([self.holder_address_[keep], new_address])
-        order = np.argsort(address, kind="stable")
-        self.holder_address_ = address[order]
-        self.holder_user_ = np.concatenate([self.holder_user_[keep], new_user])[order]
-        self.holder_switches_ = np.concatenate([self.holder_switches_[keep], new_switches])[order]
-        self.holder_first_ = np.concatenate([self.holder_first_[keep], new_first])[order]
-        self.holder_last_ = np.concatenate([self.holder_last_[keep], new_last])[order]
+        self.holder_address_, columns = upsert_sorted(
+            self.holder_address_,
+            new_address,
+            [
+                (self.holder_user_, new_user),
+                (self.holder_switches_, new_switches),
+                (self.holder_first_, new_first),
+                (self.holder_last_, new_last),
+            ],
+        )
+        self.holder_user_, self.holder_switches_, self.holder_first_, self.holder_last_ = columns
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         result = super().score(batch, builder)

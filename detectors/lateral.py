@@ -254,6 +254,16 @@ def decayed_sum_before(
 _LEFT_FILLS: dict[str, float] = {"left_first": NEVER, "left_count": 0, "left_distinct": 0}
 
 
+def _rights_and_latest(pair_keys: np.ndarray, last: np.ndarray) -> tuple[Int64Array, np.ndarray]:
+    """The distinct right ids of (left, right) pair keys (narrow or wide) and the latest of
+    ``last`` over each one's pairs: what :meth:`DecayedTable.state_beside` leaves out."""
+    right = wide_pair_keys(np.asarray(pair_keys)) & 0xFFFFFFFF
+    keys, inverse = np.unique(right, return_inverse=True)
+    latest = np.zeros(len(keys), dtype=SECONDS)
+    np.maximum.at(latest, inverse.reshape(-1), last)
+    return keys, latest
+
+
 class DecayedTable:
     """Sorted ``int64`` key -> exponentially decayed count (value as of its ``last`` time)."""
 
@@ -295,12 +305,7 @@ class DecayedTable:
         keys are ``pairs``' right ids and its last times their latest pair's. Saved so only
         when that holds exactly (in-order input); else in full. Counts are saved either way
         (a sum over the pairs would differ in its last bits)."""
-        right = pairs.table.keys.astype(np.int64) & 0xFFFFFFFF
-        if pairs.table.keys.dtype == np.uint32:  # (narrow pair keys: left << 16 | right)
-            right = pairs.table.keys.astype(np.int64) & 0xFFFF
-        keys, inverse = np.unique(right, return_inverse=True)
-        last = np.zeros(len(keys), dtype=SECONDS)
-        np.maximum.at(last, inverse.reshape(-1), pairs.table.last)
+        keys, last = _rights_and_latest(pairs.table.keys, pairs.table.last)
         own_keys = self.table.keys.astype(np.int64)
         if np.array_equal(keys, own_keys) and np.array_equal(last, self.table.last):
             return {f"{prefix}counts": self.table.counts}
@@ -312,10 +317,9 @@ class DecayedTable:
         if f"{prefix}keys" in state:
             self.load_state(state, prefix)
             return
-        right = wide_pair_keys(np.asarray(state[f"{pairs_prefix}keys"])) & 0xFFFFFFFF
-        keys, inverse = np.unique(right, return_inverse=True)
-        last = np.zeros(len(keys), dtype=SECONDS)
-        np.maximum.at(last, inverse.reshape(-1), np.asarray(state[f"{pairs_prefix}last"]))
+        keys, last = _rights_and_latest(
+            np.asarray(state[f"{pairs_prefix}keys"]), np.asarray(state[f"{pairs_prefix}last"])
+        )
         whole = {f"{prefix}keys": keys, f"{prefix}last": last}
         self.load_state({**whole, f"{prefix}counts": state[f"{prefix}counts"]}, prefix)
 
