@@ -41,7 +41,7 @@ def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
             _ROOM[id(base)] = (entry[0], size)
             extended: np.ndarray = base[:size]
             return extended
-    buffer = np.empty((size + size // 4 + 16, *array.shape[1:]), dtype=array.dtype)
+    buffer = np.empty((size + size // 16 + 4, *array.shape[1:]), dtype=array.dtype)
     buffer[:used] = array
     buffer[used:size] = fill
     key = id(buffer)

@@ -33,7 +33,16 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
-from detectors.base import WHOLE_COUNTS, PairTable, StateDict, gather, group_cumsum_before, grow
+from detectors.base import (
+    WHOLE_COUNTS,
+    PairTable,
+    StateDict,
+    bump_counts,
+    gather,
+    group_cumsum_before,
+    grow,
+    narrow_counts,
+)
 from detectors.batch import (
     ACTION_CODE,
     BatchBuilder,
@@ -213,7 +222,7 @@ class AccountLifecycle(RarityDetector):
         self.disabled_ = PairTable(WHOLE_COUNTS, times=False)
         # user id -> privileged uses seen (4672 special privileges, sudo to root): accounts the
         # tenant has seen act as admins are privileged targets whatever their names
-        self.privileged_uses_ = np.empty(0, dtype=np.float64)
+        self.privileged_uses_ = narrow_counts([])  # whole counts, kept narrow
         self.created_ = PairTable()  # target account id -> times created, last creation
         # user id -> 1 once the tenant saw the account given uid 0 (useradd/usermod): a
         # remote sign-in as it is one as root, whatever its name
@@ -458,7 +467,7 @@ class AccountLifecycle(RarityDetector):
         ).astype(np.int64)[order]
         is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(account))])[order]
         before = group_cumsum_before(keys, is_use)
-        stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0.0, keys)
+        stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0, keys).astype(np.float64)
         target_rows = every[order][is_use == 0]
         flags[target_rows] = (stored + before)[is_use == 0] > 0
         return flags
@@ -521,8 +530,8 @@ class AccountLifecycle(RarityDetector):
         super().learn(batch, held_back)
         users = batch.column("user")[self._privileged_uses(batch)]
         if len(users):
-            self.privileged_uses_ = grow(self.privileged_uses_, int(users.max()) + 1, 0.0)
-            self.privileged_uses_ += np.bincount(users, minlength=len(self.privileged_uses_))
+            size = int(users.max()) + 1
+            self.privileged_uses_ = bump_counts(self.privileged_uses_, size, users)
         account, disables, _ = self._disable_marks(batch)
         target = batch.column("target_user")[account[disables]].astype(np.int64)
         self.disabled_.add(target, batch.time[account[disables]])
@@ -550,9 +559,7 @@ class AccountLifecycle(RarityDetector):
         if "created_keys" in state:
             self.created_.load_state(state, "created_")
         # State saved before privileged uses were counted: none known yet.
-        self.privileged_uses_ = np.asarray(
-            state.get("privileged_uses", np.empty(0)), dtype=np.float64
-        )
+        self.privileged_uses_ = narrow_counts(state.get("privileged_uses", np.empty(0)))
         # State saved before uid-0 accounts were tracked: none known yet.
         self.uid_zero_ = np.asarray(state.get("uid_zero", np.empty(0)), dtype=np.uint8)
 

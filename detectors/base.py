@@ -490,6 +490,12 @@ class PairTable:
         last = np.where(found, decode(self.last[clipped]), np.nan)
         return counts, last
 
+    def positions(self, keys: Int64Array) -> Int64Array:
+        """Where ``keys`` (all present) are, as :meth:`add` put them (narrow or not)."""
+        query = narrow_pair_keys(keys)[0] if self.keys.dtype == np.uint32 else keys
+        position: Int64Array = np.searchsorted(self.keys, query)
+        return position
+
     def add(self, keys: Int64Array, times: FloatArray) -> None:
         """Count each key occurrence once; last time = the latest of ``times`` per key."""
         if len(keys) == 0:

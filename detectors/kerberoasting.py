@@ -89,6 +89,7 @@ from detectors.base import (
     group_order,
     latest_earlier,
     merge_signals,
+    narrow_counts,
     narrow_pair_keys,
     upsert_sorted,
     wide_pair_keys,
@@ -188,10 +189,15 @@ class Kerberoasting(RarityDetector):
         # address (sorted ids) the account its last ordinary TGT was issued to, how many
         # times that account changed, and the span of that account's TGTs there (first, last
         # since it took the address over: its tenure).
-        self.ticket_pairs_ = np.empty(0, dtype=np.int64)
-        self.holder_address_ = np.empty(0, dtype=np.int64)
-        self.holder_user_ = np.empty(0, dtype=np.int64)
-        self.holder_switches_ = np.empty(0, dtype=np.int64)
+        # In memory as narrow as they are exact: the pairs in 32 bits while both ids are
+        # < 2**16 (``narrow_pair_keys``, the same order; ``int64`` for good after a larger one),
+        # ids in 16 bits while they fit (else ``int32``: per-tenant interned ids), hand-over
+        # counts in the narrowest unsigned type of the largest (``narrow_counts``). Each type
+        # follows from the values alone, never from how the stream was batched.
+        self.ticket_pairs_ = np.empty(0, dtype=np.uint32)
+        self.holder_address_ = _narrow_ids(np.empty(0, dtype=np.int32))
+        self.holder_user_ = _narrow_ids(np.empty(0, dtype=np.int32))
+        self.holder_switches_ = narrow_counts([])
         self.holder_first_ = np.empty(0, dtype=np.float64)
         self.holder_last_ = np.empty(0, dtype=np.float64)
         # source address id -> the account that usually gets tickets from it; and how many
@@ -492,7 +498,7 @@ class Kerberoasting(RarityDetector):
         prior, _ = group_order(pairs)
         seen = np.zeros(len(pairs), dtype=np.bool_)
         if len(self.ticket_pairs_):
-            _, seen = find_sorted(self.ticket_pairs_, pairs)
+            seen = _find_pairs(self.ticket_pairs_, pairs)
         candidate = np.flatnonzero(~view["tgt"] & ~seen & (prior == 0))
         if not len(candidate):
             return []
@@ -553,7 +559,7 @@ class Kerberoasting(RarityDetector):
         view = self._ticket_view(batch)
         if not len(view["pairs"]):
             return
-        self.ticket_pairs_ = np.union1d(self.ticket_pairs_, view["pairs"]).astype(np.int64)
+        self.ticket_pairs_ = _union_pairs(self.ticket_pairs_, view["pairs"])
         walk = self._holder_walk(batch, view, ~held_back[view["rows"]])
         if not len(walk["rows"]):
             return
@@ -573,7 +579,10 @@ class Kerberoasting(RarityDetector):
                 (self.holder_last_, new_last),
             ],
         )
-        self.holder_user_, self.holder_switches_, self.holder_first_, self.holder_last_ = columns
+        self.holder_address_ = _narrow_ids(self.holder_address_)
+        self.holder_user_ = _narrow_ids(columns[0])
+        self.holder_switches_ = narrow_counts(np.minimum(columns[1], _SWITCHES_MAX))
+        self.holder_first_, self.holder_last_ = columns[2], columns[3]
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         result = super().score(batch, builder)
@@ -625,8 +634,7 @@ class Kerberoasting(RarityDetector):
         )
         # (address, user) pairs in 32 bits while both ids are < 2**16, as the shared pair
         # tables keep theirs: half the bytes of the table that grows with address churn.
-        narrow, fits = narrow_pair_keys(self.ticket_pairs_)
-        state["ticket_pairs"] = narrow if fits.all() else self.ticket_pairs_
+        state["ticket_pairs"] = self.ticket_pairs_  # (already in 32 bits while they fit)
         # Address and user ids are per-tenant interned int32s; hand-overs are small counts.
         state["holder_address"] = exact_narrow(self.holder_address_.astype(np.int32), smallest=2)
         state["holder_user"] = exact_narrow(self.holder_user_.astype(np.int32), smallest=2)
@@ -655,16 +663,51 @@ class Kerberoasting(RarityDetector):
         self.foreign_tgt_ = {k: (t, e) for k, t, e in zip(keys, times, earlier, strict=True)}
         # Snapshots from before pass-the-ticket hold no ticket pairs or holders.
         none = np.empty(0, dtype=np.int64)
-        self.ticket_pairs_ = wide_pair_keys(np.asarray(state.get("ticket_pairs", none)))
-        self.holder_address_ = np.asarray(state.get("holder_address", none), dtype=np.int64)
-        self.holder_user_ = np.asarray(state.get("holder_user", none), dtype=np.int64)
-        self.holder_switches_ = np.asarray(state.get("holder_switches", none), dtype=np.int64)
+        saved = wide_pair_keys(np.asarray(state.get("ticket_pairs", none)))
+        self.ticket_pairs_ = _union_pairs(np.empty(0, dtype=np.uint32), saved)
+        self.holder_address_ = _narrow_ids(np.asarray(state.get("holder_address", none)))
+        self.holder_user_ = _narrow_ids(np.asarray(state.get("holder_user", none)))
+        switches = np.asarray(state.get("holder_switches", none), dtype=np.int64)
+        self.holder_switches_ = narrow_counts(np.minimum(switches, _SWITCHES_MAX))
         # Snapshots from before round 18 hold no tenures: zeros, judged as in round 17.
         count = len(self.holder_address_)
         hours = np.asarray(state.get("holder_first", np.zeros(count)), dtype=np.float64)
         self.holder_first_ = hours * 3600.0
         hours = np.asarray(state.get("holder_last", np.zeros(count)), dtype=np.float64)
         self.holder_last_ = hours * 3600.0
+
+
+#: Hand-overs of one address counted up to here (they are saved as ``int32``; a finding's
+#: points are ``ptt_points / (1 + switches)``, ~0 long before).
+_SWITCHES_MAX = int(np.iinfo(np.int32).max)
+
+
+def _narrow_ids(ids: np.ndarray) -> np.ndarray:
+    """Interned ids (``int32``) in 16 bits while every one fits, as the snapshot saves them
+    (:func:`detectors._exact.exact_narrow`): the type follows from the values alone, and
+    lookups (``find_sorted``) compare them as the same numbers."""
+    return exact_narrow(np.asarray(ids).astype(np.int32), smallest=2)
+
+
+def _find_pairs(stored: np.ndarray, pairs: Int64Array) -> BoolArray:
+    """Whether each of ``pairs`` (``pair_keys``) is in the sorted ``stored`` (narrow or not)."""
+    if stored.dtype == np.int64:
+        return find_sorted(stored, pairs)[1]
+    narrow, fits = narrow_pair_keys(pairs)
+    _, found = find_sorted(stored, narrow)
+    found &= fits  # (a pair that does not fit 32 bits was never stored narrow)
+    return found
+
+
+def _union_pairs(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
+    """The sorted distinct union, in 32 bits while every pair fits, else ``int64`` for good."""
+    if stored.dtype == np.uint32:
+        narrow, fits = narrow_pair_keys(np.asarray(pairs, dtype=np.int64))
+        if fits.all():
+            union: np.ndarray = np.union1d(stored, narrow).astype(np.uint32)
+            return union
+        stored = wide_pair_keys(stored)
+    return np.union1d(stored, pairs).astype(np.int64)
 
 
 __all__ = ["Kerberoasting"]

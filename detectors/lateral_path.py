@@ -128,9 +128,11 @@ class LateralNewPath:
         self.onward_weight = onward_weight
         self.steady_paths = steady_paths
         self.steady_events = steady_events
-        self.paths_ = PairTable(WHOLE_COUNTS, times=False)  # path_keys -> logons
-        self.edges_ = PairTable(WHOLE_COUNTS, times=False)  # (source, destination) -> logons
-        self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False)  # (user, destination)
+        # path_keys -> logons; (source, destination) -> logons; (user, destination) reached.
+        # Keys in 32 bits while they fit (``narrow_keys``: as saved; the same lookups).
+        self.paths_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+        self.edges_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+        self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False, narrow_keys=True)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
         self.dst_sources_ = narrow_counts([])

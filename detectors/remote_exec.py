@@ -367,11 +367,13 @@ class RemoteExecution(SharesUserHosts):
         self.logons_ = KeyedColumns(last=(SECONDS, np.nan), src=(np.uint32, int(NO_SOURCE)))
         self.origin_ = DecayedTable(self.habit_half_life)  # source -> decayed artefacts from it
         self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
-        self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)  # source -> accounts
+        # source -> accounts (keys in 32 bits while they fit, as saved: ``narrow_keys``)
+        self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.habits_ = DecayedTable(self.habit_half_life)  # (user, kind) -> decayed count
         self.src_logons_ = DecayedTable(self.habit_half_life)  # source -> network logons from it
         self.src_user_logons_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
-        self.named_ = PairTable(WHOLE_COUNTS, times=False)  # (user, artefact name) seen
+        # (user, artefact name) seen (keys in 32 bits while they fit)
+        self.named_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.cloud_ = DecayedTable(self.habit_half_life)  # (user, instance) -> cloud commands
         self.name_users_ = narrow_counts([])  # distinct users per artefact name (kept narrow)
 
@@ -767,7 +769,7 @@ class RemoteExecution(SharesUserHosts):
         else:
             self.origin_ = DecayedTable(self.habit_half_life)
             self.origin_user_ = DecayedTable(self.habit_half_life)
-            self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False)
+            self.origin_accounts_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.src_logons_ = DecayedTable(self.habit_half_life)
         self.src_user_logons_ = DecayedTable(self.habit_half_life)
         if "src_logons_counts" in state:  # (snapshots from before round 12 have none)

@@ -48,11 +48,13 @@ from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors.base import (
     Signals,
     StateDict,
+    bump_counts,
     fold_first_times,
     gather,
     gather_times,
     group_order,
     grow,
+    narrow_counts,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array
 from detectors.registry import register
@@ -168,7 +170,8 @@ class RareTimeOfWeek:
         self.profile_ = SparseProfiles()
         self.stamp_ = np.empty(0, dtype=np.float64)  # time the user's profile refers to
         self.first_ = np.empty(0, dtype=SECONDS)  # first activity, whole seconds (_seconds)
-        self.count_ = np.empty(0, dtype=np.float64)  # events seen (held back or not)
+        # events seen (held back or not): whole counts, kept narrow (``bump_counts``)
+        self.count_ = narrow_counts([])
         self.surprise_ = np.empty(0, dtype=np.float64)  # last surprising event (cooldown)
         self.tenant_profile_ = np.zeros((0, BINS), dtype=np.float64)
         self.tenant_stamp_ = np.empty(0, dtype=np.float64)
@@ -217,7 +220,7 @@ class RareTimeOfWeek:
         prior, first_row = group_order(user.astype(np.int64))
         first_state = gather_times(self.first_, size, user)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
-        count_before = gather(self.count_, size, 0.0, user) + prior
+        count_before = gather(self.count_, size, 0, user).astype(np.float64) + prior
         mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
 
         # The tenant profile learns from all activity (one user's odd hour barely moves it), so
@@ -372,8 +375,7 @@ class RareTimeOfWeek:
         # Per-user state: the batch's users only (not scratch arrays of every user seen).
         self.first_ = grow(self.first_, size, NEVER)
         fold_first_times(self.first_, user, time)
-        self.count_ = grow(self.count_, size, 0.0)
-        self.count_[present] += np.bincount(local.reshape(-1), minlength=len(present))
+        self.count_ = bump_counts(self.count_, size, user.astype(np.int64))
         self.surprise_ = grow(self.surprise_, size, np.nan)
         surprising = view["held"]
         if surprising.any():
@@ -390,7 +392,7 @@ class RareTimeOfWeek:
             "profile_values": self.profile_.values,
             "stamp": self.stamp_,
             "first": self.first_,
-            "count": exact_narrow(self.count_),  # (whole: 16 bits, read back as float64)
+            "count": exact_narrow(self.count_),  # (whole counts, kept narrow: saved as they are)
             "surprise": self.surprise_,
             "tenant_profile": self.tenant_profile_,
             "tenant_stamp": self.tenant_stamp_,
@@ -411,7 +413,7 @@ class RareTimeOfWeek:
             )
         self.stamp_ = np.asarray(state["stamp"], dtype=np.float64)
         self.first_ = stored_times(state["first"])  # (float64 before whole seconds: rounded)
-        self.count_ = np.asarray(state["count"], dtype=np.float64)
+        self.count_ = narrow_counts(state["count"])  # (float64 in snapshots from before)
         self.surprise_ = np.asarray(state["surprise"], dtype=np.float64)
         self.tenant_profile_ = np.asarray(state["tenant_profile"], dtype=np.float64).reshape(
             -1, BINS

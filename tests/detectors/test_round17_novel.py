@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from detectors.account_lifecycle import AccountLifecycle
+from detectors.base import wide_pair_keys
 from detectors.batch import BatchBuilder
 from detectors.kerberoasting import Kerberoasting
 from detectors.rare_attributes import RareWorkstation
@@ -152,8 +153,10 @@ def test_ticket_pairs_are_stored_in_32_bits_while_the_ids_fit() -> None:
     restored = Kerberoasting()
     restored.load_state(detector.state())
     np.testing.assert_array_equal(restored.ticket_pairs_, detector.ticket_pairs_)
+    assert detector.ticket_pairs_.dtype == np.uint32  # (in memory too, round 20)
     # A larger id keeps every pair in 64 bits, and those load back as they were.
-    detector.ticket_pairs_ = np.append(detector.ticket_pairs_, np.int64(70_000 << 32 | 1))
+    wide = wide_pair_keys(detector.ticket_pairs_)
+    detector.ticket_pairs_ = np.append(wide, np.int64(70_000 << 32 | 1))
     assert detector.state()["ticket_pairs"].dtype == np.int64
     restored.load_state(detector.state())
     np.testing.assert_array_equal(restored.ticket_pairs_, detector.ticket_pairs_)
