@@ -59,7 +59,15 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._exact import exact_narrow
-from detectors.base import Signals, StateDict, batch_view, changes_state, find_sorted
+from detectors.base import (
+    Signals,
+    StateDict,
+    batch_view,
+    changes_state,
+    find_sorted,
+    narrow_pair_keys,
+    wide_pair_keys,
+)
 from detectors.batch import (
     ACTION_CODE,
     ACTIONS,
@@ -211,7 +219,9 @@ class Volume:
             if cold_count < 1:
                 raise ValueError("volume: cold_count must be >= 1")
             self.cold_min = np.where(np.isfinite(self.cold_min), cold_count, np.inf)
-        self.keys_ = np.empty(0, dtype=np.int64)  # sorted user << 32 | action code
+        # sorted user << 32 | action code; in memory as ``uint32`` user << 16 | action while
+        # every user id is < 2**16 (``narrow_pair_keys``: the same order), saved as ``int64``
+        self.keys_ = np.empty(0, dtype=np.uint32)
         self.mean_ = np.empty(0, dtype=np.float64)  # EWMA count per active bucket
         self.active_ = np.empty(0, dtype=np.float64)  # active buckets folded in
         self.bucket_ = np.empty(0, dtype=np.float64)  # open bucket index
@@ -518,7 +528,7 @@ class Volume:
         sched_count = np.zeros(n, dtype=np.uint8)
         sched_peak = np.zeros(n)
         if len(self.keys_) and n:
-            position, found = find_sorted(self.keys_, pairs)
+            position, found = _find_keys(self.keys_, pairs)
             hit = position[found]
             mean[found], active[found] = self.mean_[hit], self.active_[hit]
             bucket[found], current[found] = self.bucket_[hit], self.current_[hit]
@@ -634,7 +644,7 @@ class Volume:
         pairs = view["pairs"]
         if not len(pairs):
             return
-        keys = np.concatenate([self.keys_, pairs])
+        keys = _join_keys(self.keys_, pairs)
         order = np.argsort(keys, kind="stable")
         keys = keys[order]
         keep = np.ones(len(keys), dtype=np.bool_)
@@ -663,6 +673,7 @@ class Volume:
     def state(self) -> StateDict:
         names = ("keys", *_DENSE, "marked", *_SPARSE)
         state = {name: getattr(self, f"{name}_") for name in names}
+        state["keys"] = wide_pair_keys(self.keys_)  # (as saved before they were kept narrow)
         # (float64 columns saved in the narrowest type that holds them exactly: thresholds,
         # buckets and counts are whole numbers; read back as float64, the same values)
         state.update({name: exact_narrow(state[name]) for name in _DENSE})
@@ -670,7 +681,7 @@ class Volume:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.keys_ = np.asarray(state["keys"], dtype=np.int64)
+        self.keys_ = _join_keys(np.empty(0, dtype=np.uint32), np.asarray(state["keys"], np.int64))
         for name in _DENSE:
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
         # Saved before round 12: no folder trees or schedules yet.
@@ -716,6 +727,26 @@ _SPARSE: dict[str, str] = {
     "sched_count": "sched_count",
     "sched_peak": "sched_peak",
 }
+
+
+def _find_keys(stored: np.ndarray, pairs: Int64Array) -> tuple[Int64Array, BoolArray]:
+    """:func:`find_sorted` of ``pairs`` (``int64`` keys) in ``stored`` (narrow or not)."""
+    if stored.dtype == np.int64:
+        return find_sorted(stored, pairs)
+    narrow, fits = narrow_pair_keys(pairs)
+    position, found = find_sorted(stored, narrow)
+    return position, found & fits  # (a key that does not fit was never stored narrow)
+
+
+def _join_keys(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
+    """``stored`` then ``pairs``, in 32 bits while every key fits, else ``int64`` for good
+    (the same order either way: the caller's stable sort takes the same rows)."""
+    if stored.dtype == np.uint32:
+        narrow, fits = narrow_pair_keys(np.asarray(pairs, dtype=np.int64))
+        if fits.all():
+            return np.concatenate([stored, narrow])
+        stored = wide_pair_keys(stored)
+    return np.concatenate([stored, np.asarray(pairs, dtype=np.int64)])
 
 
 __all__ = ["Volume"]
