@@ -1,0 +1,121 @@
+"""Learned state held in memory as narrow as it is exact (round 20, issue 3's 2 KiB per user).
+
+``benchmarks.state_size`` prints two figures: the saved form (``state()``) and the arrays a
+running engine holds (``held_bytes``: at the widths they compute with, growth room included).
+Round 20 brought the second under 2 KiB per user without changing a value any detector reads:
+keys kept in 32 bits while every id fits (``narrow_pair_keys``, the same order), whole counts
+in the narrowest unsigned type of their largest (``narrow_counts``), interned ids in 16 bits
+while they fit, and a sixteenth of growth room instead of a quarter. These tests pin each form,
+its fallback to the wide one, and that lookups read what the wide tables read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from detectors._grow import grow
+from detectors.base import PairTable, pair_keys, wide_pair_keys
+from detectors.engine import Engine
+from detectors.lateral import DecayedTable
+from tests.detectors.streams import scenario_events
+
+
+@pytest.fixture(scope="module")
+def learned() -> Engine:
+    engine = Engine()
+    events = scenario_events()
+    for start in range(0, len(events), 1500):
+        engine.process(events[start : start + 1500])
+    return engine
+
+
+def _detector(engine: Engine, name: str) -> Any:
+    return engine.detectors[[d.name for d in engine.detectors].index(name)]
+
+
+def test_tables_of_a_learned_engine_are_held_narrow(learned: Engine) -> None:
+    remote = _detector(learned, "remote_exec")
+    for name in ("src_logons_", "src_user_logons_", "habits_"):
+        table = getattr(remote, name).table
+        assert len(table) and table.keys.dtype == np.uint32, name
+    assert remote.named_.keys.dtype == np.uint32
+    path = _detector(learned, "lateral_new_path")
+    for name in ("edges_", "reach_"):
+        assert getattr(path, name).keys.dtype == np.uint32, name
+    kerberoasting = _detector(learned, "kerberoasting")
+    assert kerberoasting.ticket_pairs_.dtype == np.uint32
+    for name in ("holder_address_", "holder_user_"):
+        assert getattr(kerberoasting, name).dtype.itemsize == 2, name
+    assert kerberoasting.holder_switches_.dtype == np.uint8
+    volume = _detector(learned, "volume")
+    keys = volume.keys_
+    assert len(keys) and keys.dtype == np.uint32
+    saved = volume.state()["keys"]
+    assert saved.dtype == np.int64  # (saved as before)
+    np.testing.assert_array_equal(saved, wide_pair_keys(keys))
+    assert _detector(learned, "rare_time_of_week").count_.dtype.kind == "u"
+    assert _detector(learned, "account_lifecycle").privileged_uses_.dtype.kind == "u"
+
+
+def _wide(half_life: float) -> DecayedTable:
+    table = DecayedTable(half_life)
+    table.table = PairTable()  # (int64 keys: the table as it was before round 20)
+    return table
+
+
+def test_a_decayed_table_reads_what_a_wide_one_reads_and_widens_for_a_large_id() -> None:
+    narrow, wide = DecayedTable(3600.0), _wide(3600.0)
+    rng = np.random.default_rng(5)
+    time = 1_700_000_000.25
+    queries = pair_keys(np.array([1, 2, 3, 70_000]), np.array([7, 7, 9, 1]))
+    for step in range(6):
+        users = rng.integers(0, 40, 50) if step < 4 else np.r_[rng.integers(0, 40, 49), 70_000]
+        keys = pair_keys(users, rng.integers(0, 30, 50))
+        times = time + np.sort(rng.uniform(0, 5000, 50))
+        time = float(times[-1])
+        for table in (narrow, wide):
+            table.accumulate(keys, times)
+        assert narrow.table.keys.dtype == (np.uint32 if step < 4 else np.int64)
+        np.testing.assert_array_equal(wide_pair_keys(narrow.table.keys), wide.table.keys)
+        assert narrow.table.counts.tobytes() == wide.table.counts.tobytes()
+        assert narrow.table.last.tobytes() == wide.table.last.tobytes()
+        probe = np.r_[keys, queries]
+        at = np.full(len(probe), time + 60.0)
+        assert narrow.at(probe, at).tobytes() == wide.at(probe, at).tobytes()
+    assert narrow.state("t_")["t_keys"].dtype == np.int64  # (a key that does not fit 32 bits)
+
+
+def test_kerberoasting_pairs_and_volume_keys_go_wide_for_a_large_id() -> None:
+    from detectors.kerberoasting import _find_pairs, _union_pairs
+    from detectors.volume import _find_keys, _join_keys
+
+    small = pair_keys(np.array([3, 1, 3]), np.array([5, 2, 5]))
+    stored = _union_pairs(np.empty(0, dtype=np.uint32), small)
+    assert stored.dtype == np.uint32 and len(stored) == 2
+    assert _find_pairs(stored, pair_keys(np.array([1, 70_000]), np.array([2, 2]))).tolist() == [
+        True,
+        False,
+    ]
+    large = pair_keys(np.array([70_000]), np.array([2]))
+    widened = _union_pairs(stored, large)
+    assert widened.dtype == np.int64
+    np.testing.assert_array_equal(widened, np.union1d(small, large))
+    assert _find_pairs(widened, np.r_[small, large]).all()
+    # volume: the stable sort of the joined keys takes the same rows, narrow or wide
+    joined = _join_keys(np.empty(0, dtype=np.uint32), np.r_[small, small])
+    assert joined.dtype == np.uint32
+    np.testing.assert_array_equal(
+        np.argsort(joined, kind="stable"), np.argsort(np.r_[small, small], kind="stable")
+    )
+    _, found = _find_keys(np.sort(joined), np.r_[small, large])
+    assert found.tolist() == [True, True, True, False]
+    assert _join_keys(joined, large).dtype == np.int64
+
+
+def test_growth_room_is_a_sixteenth_and_four() -> None:
+    grown = grow(np.zeros(2), 320, 0.0)
+    assert isinstance(grown.base, np.ndarray)
+    assert len(grown) == 320 and len(grown.base) == 320 + 20 + 4
