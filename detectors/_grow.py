@@ -18,10 +18,11 @@ def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
     """``array`` extended with ``fill`` to exactly ``size`` entries (rows) when shorter.
 
     Exactly ``size``: state has the same shape however the stream was batched, so snapshots
-    stay comparable. The result is a view of a buffer with spare room (a quarter more), and the
-    next growth of that same view fills the room instead of copying every entity seen: a
-    stream that brings new entities every batch otherwise copies each per-entity array each
-    batch. Only the latest view handed out is extended (a stale one gets a copy), and only
+    stay comparable. The result is a view of a buffer with spare room (a sixteenth more and 4
+    rows: the room is memory held per entity, which round 20 brought under 2 KiB a user; the
+    copies stay amortised, ~11 per doubling), and the next growth of that same view fills the
+    room instead of copying every entity seen: a stream that brings new entities every batch
+    otherwise copies each per-entity array each batch. Only the latest view handed out is extended (a stale one gets a copy), and only
     past its end, where no other view of the buffer reads.
     """
     used = len(array)
