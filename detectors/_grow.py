@@ -22,8 +22,9 @@ def grow(array: np.ndarray, size: int, fill: float | int) -> np.ndarray:
     rows: the room is memory held per entity, which round 20 brought under 2 KiB a user; the
     copies stay amortised, ~11 per doubling), and the next growth of that same view fills the
     room instead of copying every entity seen: a stream that brings new entities every batch
-    otherwise copies each per-entity array each batch. Only the latest view handed out is extended (a stale one gets a copy), and only
-    past its end, where no other view of the buffer reads.
+    otherwise copies each per-entity array each batch. Only the latest view handed out is
+    extended (a stale one gets a copy), and only past its end, where no other view of the
+    buffer reads.
     """
     used = len(array)
     if used >= size:
