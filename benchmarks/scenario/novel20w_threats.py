@@ -216,7 +216,8 @@ def laps_password_read(ctx: Context) -> Injected:
 def adcs_san_impersonation(ctx: Context) -> Injected:
     """AD CS ESC1 (Certify / certipy ``req -upn``): an ordinary user enrols on a template that
     lets the requester put any name in the subject alternative name and asks for a certificate
-    naming a domain admin (4886/4887 on the CA, which the parser drops); with it the user's
+    naming a domain admin (4886/4887 on the CA, which the parser drops, and which name only the
+    requester: the SAN is inside the request); with it the user's
     workstation gets the admin's TGT by PKINIT (4768 with certificate pre-authentication, type
     16) and logs on as the admin to the DC and servers, with admin rights."""
     world, rng, org, win = ctx.world, ctx.rng, ctx.org, ctx.world.win
@@ -231,10 +232,9 @@ def adcs_san_impersonation(ctx: Context) -> Injected:
     template = rng.choice(("VPNUser", "WebServer-Legacy", "SmartcardLogonV2", "CorpUser-Auth"))
     win.tgs(t - 800, org.dc_for(user), user, ip, ca)
     requester = f"{win.netbios}\\{user.sam}"
-    attributes = (
-        f"CertificateTemplate:{template}\nSAN:upn={admin.sam}@{win.dns_domain}\n"
-        f"ccm:{foothold.fqdn}"
-    )
+    # ESC1 puts the admin's UPN in the request's own SAN extension, which 4886/4887 do not
+    # show: they name the requester, the template and the subject only.
+    attributes = f"CertificateTemplate:{template}\nccm:{foothold.fqdn}"
     win.sink.win(t, ca, 4886, {"RequestId": request_id, "Requester": requester,
                                "Attributes": attributes}, actor=user.actor)  # fmt: skip
     serial = _hex(ctx, 38).lower()
