@@ -391,7 +391,7 @@ class RarePreAuth(_RareAttribute):
     >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
     >>> signals = detector.score(builder.build([tgt(21, "16"), tgt(21, "2")]), builder)
     >>> signals.rows.tolist(), round(float(signals.points[0]))
-    ([0], 43)
+    ([0], 45)
     >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
     admin1 got a Kerberos TGT with a certificate (PKINIT), a pre-authentication type never seen
     for them (normal: 40 TGTs with 1 type(s) in 21 days)
@@ -402,9 +402,9 @@ class RarePreAuth(_RareAttribute):
     attribute_column: ClassVar[str] = "logon_type"  # where the parser keeps 4768's PreAuthType
     attribute_label: ClassVar[str] = "pre-authentication type"
     actions: ClassVar[frozenset[Action]] = frozenset({Action.AUTH_TICKET})
-    # 14 points a nat: the alert bar (40) after ~35 TGTs of the account's one type (a few
-    # weeks of work), capped at 45 (medium).
-    default_points_per_nat: ClassVar[float] = 14.0
+    # 18 points a nat: the alert bar (40) after ~18 TGTs of the account's one type (an
+    # admin's three weeks in the scenarios), capped at 45 (medium); 22 points after 5.
+    default_points_per_nat: ClassVar[float] = 18.0
     default_max_points: ClassVar[float] = 45.0
     default_popular_entities: ClassVar[int] = 1_000_000_000
     peer_discount: ClassVar[bool] = False
