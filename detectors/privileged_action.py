@@ -728,9 +728,7 @@ def _technique(event: Event) -> tuple[str, ...]:
     return ("T1098",)  # a permission change
 
 
-def _label(
-    action: Action, target: str, app: str, obj: str, event_id: str, reason: str = ""
-) -> str:
+def _label(action: Action, target: str, app: str, obj: str, event_id: str, reason: str = "") -> str:
     if action is Action.LOGON:
         return (
             f"a network-only logon (type 9: runas /netonly, or pass the hash) as "

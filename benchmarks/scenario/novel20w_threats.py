@@ -164,7 +164,7 @@ def laps_password_read(ctx: Context) -> Injected:
     win.tgs(t - 900, dc, reader, ip, dc)
     session = win.logon(t, dc, reader, 3, src=foothold)
     attribute_guid = _guid(ctx)  # ms-Mcs-AdmPwd's schemaIDGUID is made when LAPS is installed
-    for k, host in enumerate(read):
+    for k, _computer in enumerate(read):
         fields = {
             "SubjectUserSid": reader.sid,
             "SubjectUserName": reader.sam,
