@@ -354,6 +354,7 @@ def gpo_immediate_task(ctx: Context) -> Injected:
     foothold, ip = ctx.ws_ip(owner, day)
     dc = org.dc_for(admin)
     t = ctx.office_hours(day, owner) if rng.random() < 0.5 else ctx.evening(day, owner)
+    win.tgt(t - 900, dc, admin, ip)  # the stolen password typed on the foothold (runas)
     win.tgs(t - 600, dc, admin, ip, dc)
     session = win.logon(t, dc, admin, 3, src=foothold, privileges=ADMIN_PRIVILEGES)
     gpo = "{" + _guid(ctx).strip("{}").upper() + "}"
@@ -411,6 +412,7 @@ def delegation_coercion(ctx: Context) -> Injected:
     if rng.random() < 0.5:
         coerced, replica = replica, coerced
     t = ctx.evening(day, owner)
+    win.tgt(t - 800, org.dc_for(admin), admin, ip)  # mstsc with the stolen password
     win.tgs(t - 500, org.dc_for(admin), admin, ip, server)
     rdp = win.logon(t, server, admin, 10, src=foothold, privileges=ADMIN_PRIVILEGES)
     tools = "C:\\ProgramData\\" + rng.choice(("Intel", "Dell", "HP", "Lenovo")) + "\\"
