@@ -583,11 +583,15 @@ def _audit_policy(fields: Fields, host: str) -> dict[str, Any]:
 
 # Directory attributes whose change grants rights (ACLs, RBCD, shadow credentials, SPNs, a
 # GPO's file path: pointing a policy at another share runs that share's scripts on every
-# computer it applies to, T1484.001).
+# computer it applies to, T1484.001; a GPO's client-side extensions: the policy starts doing
+# a new kind of thing - immediate scheduled tasks, scripts, software installs, local group
+# changes - on every computer it applies to, the SharpGPOAbuse edit; round 20).
 _SENSITIVE_ATTRIBUTES = frozenset(
     {
         "ntsecuritydescriptor",
         "gpcfilesyspath",
+        "gpcmachineextensionnames",
+        "gpcuserextensionnames",
         "msds-allowedtoactonbehalfofotheridentity",
         "msds-keycredentiallink",
         "serviceprincipalname",

@@ -135,3 +135,32 @@ def test_audited_property_read_is_a_read_not_a_permission_change() -> None:
     assert len(signals) == 1
     assert "a read of audited directory properties (computer %{54a5baeb" in signals.titles[0]
     assert "permission change" not in signals.titles[0]
+
+
+GPO_EDIT = {
+    "EventID": 5136,
+    "SourceName": "Microsoft-Windows-Security-Auditing",
+    "Channel": "Security",
+    "Hostname": "DC01.acme.local",
+    "@timestamp": "2024-05-21T19:02:11.120Z",
+    "RecordNumber": 8120,
+    "SubjectUserName": "rgreen",
+    "SubjectDomainName": "ACME",
+    "ObjectDN": "CN={6AC1786C-016F-11D2-945F-00C04FB984F9},CN=Policies,CN=System,DC=acme,DC=local",
+    "ObjectClass": "groupPolicyContainer",
+    "AttributeLDAPDisplayName": "gPCMachineExtensionNames",
+    "AttributeValue": "[{00000000-0000-0000-0000-000000000000}{CAB54552-DEEA-4691-817E-ED4A4D1AFC72}]"
+    "[{AADCED64-746C-4633-A97C-D61349046527}{CAB54552-DEEA-4691-817E-ED4A4D1AFC72}]",
+    "OperationType": "%%14674",
+}
+
+
+def test_gpo_client_side_extensions_changed_is_privileged() -> None:
+    [event] = HelkParser().parse(GPO_EDIT, CTX)
+    assert event.action is Action.POLICY_CHANGE and event.privileged
+    assert event.object == "gPCMachineExtensionNames" and event.reason == "value added"
+    # A GPO's version bump (every edit) stays an ordinary change.
+    [version] = HelkParser().parse(
+        dict(GPO_EDIT, AttributeLDAPDisplayName="versionNumber", AttributeValue="65538"), CTX
+    )
+    assert not version.privileged
