@@ -348,7 +348,6 @@ class RareCredentialKind(_RareAttribute):
 
 #: Kerberos pre-authentication types (4768 ``PreAuthType``) by number, for the explanation.
 PRE_AUTH_NAMES = {
-    "0": "no pre-authentication",
     "2": "a password (encrypted timestamp)",
     "15": "a certificate (PKINIT)",
     "16": "a certificate (PKINIT)",
@@ -368,8 +367,9 @@ class RarePreAuth(_RareAttribute):
     T1556, T1558): a certificate (PKINIT, 4768 ``PreAuthType`` 16) for an account that always
     typed a password - a certificate enrolled in its name by someone else (AD CS templates that
     let the requester name any account, ESC1), a key written into its
-    ``msDS-KeyCredentialLink`` (shadow credentials), a stolen certificate - or no
-    pre-authentication at all for one that always had it.
+    ``msDS-KeyCredentialLink`` (shadow credentials), a stolen certificate. A TGT issued with no
+    pre-authentication (type 0, AS-REP roasting) is not judged: it proves nothing about the
+    account's own sign-ins.
 
     An account's pre-authentication type is one habit for weeks: passwords, or a smart card /
     Windows Hello for Business. Only the account's own habit counts (another user's smart card
@@ -413,6 +413,12 @@ class RarePreAuth(_RareAttribute):
         mask = super()._relevant(batch)
         rows = np.flatnonzero(mask)
         mask[rows] = value_mask(batch, "object", rows, _is_tgt)
+        # A TGT without pre-authentication (type 0) goes to whoever asks for it: it proves no
+        # credential and says nothing about how the account signs in. It is AS-REP roasting's
+        # evidence, judged by the asking source in ``kerberoasting`` (round 20: judged here it
+        # made each roasted account a false alert, 9 on s181o/s191o).
+        rows = np.flatnonzero(mask)
+        mask[rows] = value_mask(batch, "logon_type", rows, lambda v: v != "0")
         return mask
 
     def title(

@@ -164,3 +164,10 @@ def test_gpo_client_side_extensions_changed_is_privileged() -> None:
         dict(GPO_EDIT, AttributeLDAPDisplayName="versionNumber", AttributeValue="65538"), CTX
     )
     assert not version.privileged
+
+
+def test_tgt_without_pre_authentication_is_not_the_accounts_sign_in() -> None:
+    # AS-REP roasting asks for TGTs of accounts without pre-authentication: kerberoasting judges
+    # the asking source; the roasted accounts did not sign in differently.
+    history = [_ticket(24 * day, "svc_sql", "2") for day in range(20)]
+    assert _pre_auth_points(history, [_ticket(24 * 21, "svc_sql", "0")]) == []
