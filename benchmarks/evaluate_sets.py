@@ -78,6 +78,8 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 19: more normal life nobody had written (benchmarks/scenario/life19.py, opt-in)
     ("s321q", "--seeds 321,322,323,324 --attacks every --life life19"),
     ("s331q", "--seeds 331,332 --attacks every,more --life life19 --users 120 --days 35"),
+    ("s341x", "--seeds 341,342,343,344 --attacks novel20w"),  # round 20 (novel20w)
+    ("s351x", "--seeds 351,352 --attacks novel20w,novel20w --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -67,6 +67,7 @@ from detectors.batch import (
 )
 from detectors.registry import register
 from schemas.event import Action, Event, Outcome
+from schemas.parsers.windows import DS_PROPERTY_READ
 
 DAY = 86_400.0
 #: Flagged rows of one pair further apart than this (seconds) are separate episodes (runs).
@@ -678,7 +679,9 @@ class PrivilegedAction(RarityDetector):
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
     ) -> tuple[str, str, str]:
         event = batch.events[row]
-        what = _label(event.action, event.target_user, event.app, event.object, event.event_id)
+        what = _label(
+            event.action, event.target_user, event.app, event.object, event.event_id, event.reason
+        )
         days = (float(feats["time"][i]) - float(feats["first_seen"][i])) / DAY
         count = float(feats["count"][i])
         when = "for the first time" if count < 0.05 else f"(rare for them: ~{count:.1f} recently)"
@@ -700,6 +703,8 @@ def _observed(event: Event, what: str, who: str) -> str:
     snapshots and security groups stay one finding each). Other kinds: the action itself."""
     if event.action is not Action.POLICY_CHANGE:
         return f"{what} by {who}"
+    if event.reason == DS_PROPERTY_READ:
+        return f"audited property reads of {event.object} by {who}"
     operation, _, resource = event.object.partition(":")
     return f"permission changes to {resource or operation or event.app} by {who}"
 
@@ -723,7 +728,7 @@ def _technique(event: Event) -> tuple[str, ...]:
     return ("T1098",)  # a permission change
 
 
-def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> str:
+def _label(action: Action, target: str, app: str, obj: str, event_id: str, reason: str = "") -> str:
     if action is Action.LOGON:
         return (
             f"a network-only logon (type 9: runas /netonly, or pass the hash) as "
@@ -740,6 +745,8 @@ def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> st
     if action is Action.EXPLICIT_CREDENTIAL:
         return f"explicit-credential use (runas/4648) as {target or 'another account'}"
     if action is Action.POLICY_CHANGE:
+        if reason == DS_PROPERTY_READ:
+            return f"a read of audited directory properties ({obj}: a confidential attribute)"
         return f"a permission change ({obj or app})"
     return f"{obj.replace('_', ' ')} for {target or 'an account'}"
 

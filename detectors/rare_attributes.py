@@ -344,3 +344,88 @@ class RareCredentialKind(_RareAttribute):
             f"{who} made API calls signed with {value.replace('_', ' ')}, a credential kind "
             f"never seen for them (normal: {n} calls with {d} kind(s) in {days:.0f} days)"
         )
+
+
+#: Kerberos pre-authentication types (4768 ``PreAuthType``) by number, for the explanation.
+PRE_AUTH_NAMES = {
+    "2": "a password (encrypted timestamp)",
+    "15": "a certificate (PKINIT)",
+    "16": "a certificate (PKINIT)",
+    "17": "a certificate (PKINIT)",
+    "138": "FAST armoring",
+}
+
+
+def _is_tgt(service: str) -> bool:
+    """Whether a ticket row's service is the KDC's own (``krbtgt``, ``krbtgt/REALM``): a TGT."""
+    return service.lower().split("/", 1)[0] == "krbtgt"
+
+
+@register
+class RarePreAuth(_RareAttribute):
+    """A Kerberos TGT issued with a pre-authentication type never seen for the account (T1649,
+    T1556, T1558): a certificate (PKINIT, 4768 ``PreAuthType`` 16) for an account that always
+    typed a password - a certificate enrolled in its name by someone else (AD CS templates that
+    let the requester name any account, ESC1), a key written into its
+    ``msDS-KeyCredentialLink`` (shadow credentials), a stolen certificate. A TGT issued with no
+    pre-authentication (type 0, AS-REP roasting) is not judged: it proves nothing about the
+    account's own sign-ins.
+
+    An account's pre-authentication type is one habit for weeks: passwords, or a smart card /
+    Windows Hello for Business. Only the account's own habit counts (another user's smart card
+    says nothing about this admin's), so neither the popularity prior nor the peer discount
+    applies. A certificate sign-in is how these attacks end and a new one is never routine
+    (a Hello rollout enrols each user once), so the finding alone, for an account with weeks
+    of TGTs, reaches the alert bar (a medium alert): up to ``max_points`` 45.
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from detectors.batch import BatchBuilder
+    >>> from schemas.event import Event
+    >>> start = datetime(2024, 1, 1, 9, tzinfo=UTC)
+    >>> def tgt(day, pre_auth):
+    ...     return Event(time=start + timedelta(days=day), tenant="t", source_format="x",
+    ...                  action=Action.AUTH_TICKET, user="admin1", src_ip="10.0.0.5",
+    ...                  object="krbtgt", logon_type=pre_auth)
+    >>> builder, detector = BatchBuilder(), RarePreAuth()
+    >>> history = builder.build([tgt(day / 2, "2") for day in range(40)])
+    >>> detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    >>> signals = detector.score(builder.build([tgt(21, "16"), tgt(21, "2")]), builder)
+    >>> signals.rows.tolist(), round(float(signals.points[0]))
+    ([0], 45)
+    >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
+    admin1 got a Kerberos TGT with a certificate (PKINIT), a pre-authentication type never seen
+    for them (normal: 40 TGTs with 1 type(s) in 21 days)
+    """
+
+    name: ClassVar[str] = "rare_pre_auth"
+    mitre: ClassVar[tuple[str, ...]] = ("T1649", "T1556", "T1558")
+    attribute_column: ClassVar[str] = "logon_type"  # where the parser keeps 4768's PreAuthType
+    attribute_label: ClassVar[str] = "pre-authentication type"
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.AUTH_TICKET})
+    # 18 points a nat: the alert bar (40) after ~18 TGTs of the account's one type (an
+    # admin's three weeks in the scenarios), capped at 45 (medium); 22 points after 5.
+    default_points_per_nat: ClassVar[float] = 18.0
+    default_max_points: ClassVar[float] = 45.0
+    default_popular_entities: ClassVar[int] = 1_000_000_000
+    peer_discount: ClassVar[bool] = False
+
+    def _relevant(self, batch: EventBatch) -> BoolArray:
+        mask = super()._relevant(batch)
+        rows = np.flatnonzero(mask)
+        mask[rows] = value_mask(batch, "object", rows, _is_tgt)
+        # A TGT without pre-authentication (type 0) goes to whoever asks for it: it proves no
+        # credential and says nothing about how the account signs in. It is AS-REP roasting's
+        # evidence, judged by the asking source in ``kerberoasting`` (round 20: judged here it
+        # made each roasted account a false alert, 9 on s181o/s191o).
+        rows = np.flatnonzero(mask)
+        mask[rows] = value_mask(batch, "logon_type", rows, lambda v: v != "0")
+        return mask
+
+    def title(
+        self, who: str, value: str, action: Action, n: int, d: int, days: float, event: object
+    ) -> str:
+        how = PRE_AUTH_NAMES.get(value, f"pre-authentication type {value}")
+        return (
+            f"{who} got a Kerberos TGT with {how}, a pre-authentication type never seen for "
+            f"them (normal: {n} TGTs with {d} type(s) in {days:.0f} days)"
+        )

@@ -19,7 +19,15 @@ cloud_exec      a command or shell on an instance through the cloud    35       
 dcom            a DCOM application object started for a network        45       T1021.003
                 logon (``mmc.exe``/Office ``-Embedding`` under the
                 DCOM launcher), or a process it starts (35, shell 45)
+cred_copy       a copy of a credential store read through an admin     45       T1003.003
+                share: the AD database (``ntds.dit``) or a saved
+                SAM / SECURITY / SYSTEM hive (round 20)
 =============== ====================================================== ======== ============
+
+A credential store read through ``C$``/``ADMIN$`` is the last step of every offline dump of a
+domain's or a host's secrets (``ntdsutil ifm``, ``vssadmin`` + ``copy`` from the shadow copy,
+``reg save HKLM\\SAM``): the file is made on the target and fetched over SMB. Nobody's work
+reads the AD database or a hive off another machine: it weighs what a service install does.
 
 A command run on an instance through the cloud control plane (the parser makes ``SendCommand``,
 ``StartSession``, ``SendSSHPublicKey`` remote executions on the instance) names who and where
@@ -117,8 +125,9 @@ KINDS: tuple[str, ...] = (
     "svcctl",
     "cloud_exec",
     "dcom",
+    "cred_copy",
 )
-BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0, 35.0, 35.0])
+BASE_POINTS = np.array([45.0, 40.0, 35.0, 35.0, 25.0, 20.0, 15.0, 35.0, 35.0, 45.0])
 #: An executable dropped on a drive share (not ``ADMIN$``): see the module docstring.
 DRIVE_DROP_POINTS = 35.0
 KIND_MITRE = {
@@ -131,6 +140,7 @@ KIND_MITRE = {
     "svcctl": "T1569.002",
     "cloud_exec": "T1651",
     "dcom": "T1021.003",
+    "cred_copy": "T1003.003",
 }
 DESCRIPTION = {
     "service": "installed service {obj} on {host}",
@@ -142,6 +152,7 @@ DESCRIPTION = {
     "svcctl": "opened the service-control pipe {obj} on {host}",
     "cloud_exec": "ran {obj} on instance {host} through the cloud API",
     "dcom": "started {obj} through DCOM on {host}",
+    "cred_copy": "read the credential store {obj} through an admin share of {host}",
 }
 NONE = -1
 NO_SOURCE = np.uint32(0xFFFFFFFF)
@@ -149,6 +160,13 @@ NO_SOURCE = np.uint32(0xFFFFFFFF)
 OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
+#: Registry hives holding secrets (local account hashes, LSA secrets, the boot key that
+#: decrypts both and ``ntds.dit``), as ``reg save`` and ``ntdsutil ifm`` write them.
+_HIVES = frozenset({"sam", "security", "system"})
+_HIVE_SUFFIXES = frozenset({"", ".hiv", ".hive", ".save", ".sav", ".bak", ".reg"})
+#: Folders a bare hive name is a hive in: ``config`` (a shadow copy's System32\config) and
+#: ``registry`` (what ``ntdsutil ifm`` writes).
+_HIVE_FOLDERS = frozenset({"config", "registry"})
 #: Interpreters and proxies a remote shell runs through (their children are the commands).
 _SHELLS = frozenset(
     {
@@ -198,8 +216,8 @@ def share_kind(path: str) -> int:
     """Kind index of a share path as the parser writes it (``\\\\*\\C$\\dir\\file``), or -1.
 
     >>> [share_kind(p) for p in ("//*/ADMIN$", "//*/C$/x/a.exe", "//*/IPC$/svcctl",
-    ...                           "//*/IPC$", "//*/SYSVOL/x")]
-    [5, 4, 6, -1, -1]
+    ...                           "//*/IPC$", "//*/SYSVOL/x", "//*/C$/Temp/ifm/ntds.dit")]
+    [5, 4, 6, -1, -1, 9]
     """
     parts = [p for p in path.replace("/", "\\").split("\\") if p and p != "*"]
     if not parts:
@@ -211,9 +229,32 @@ def share_kind(path: str) -> int:
     admin = share == "ADMIN$" or (len(share) == 2 and share[0].isalpha() and share[1] == "$")
     if not admin:
         return NONE
+    if is_credential_store(rest):
+        return KINDS.index("cred_copy")
     if rest.endswith(_EXECUTABLE):
         return KINDS.index("exe_drop")
     return KINDS.index("admin_share")
+
+
+def is_credential_store(path: str) -> bool:
+    """Whether a file path names a copy of a credential store: the AD database or a saved
+    SAM / SECURITY / SYSTEM hive (a bare hive name only in a ``config`` or ``registry`` folder,
+    where a hive is what it is).
+
+    >>> [is_credential_store(p) for p in ("windows/temp/ifm/active directory/ntds.dit",
+    ...     "temp/sam.hiv", "windows/temp/x/registry/SYSTEM", "perflogs/system.save",
+    ...     "windows/system", "users/bob/security.docx")]
+    [True, True, True, True, False, False]
+    """
+    parts = path.replace("/", "\\").lower().rstrip("\\").split("\\")
+    name = parts[-1]
+    if name == "ntds.dit":
+        return True
+    stem, dot, suffix = name.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if dot else (name, "")
+    if stem not in _HIVES or suffix not in _HIVE_SUFFIXES:
+        return False
+    return bool(suffix) or (len(parts) > 1 and parts[-2] in _HIVE_FOLDERS)
 
 
 def on_drive_share(path: str) -> bool:
@@ -444,7 +485,9 @@ class RemoteExecution(SharesUserHosts):
             sources[np.maximum(previous, 0)],
             np.where(np.isnan(logon_time), -1, stored_src),
         ).astype(np.int64)
-        is_share = np.isin(r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl")])
+        is_share = np.isin(
+            r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl", "cred_copy")]
+        )
         # DCOM is only DCOM with the remote account's network logon to anchor it (a local
         # program automating Excel for the person at the keyboard is not): unanchored rows of
         # the kind are no artefact at all, neither scored nor anyone's habit or peer.

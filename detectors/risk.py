@@ -127,6 +127,7 @@ ASPECTS: dict[str, str] = {
     "rare_auth_method": "auth",
     "rare_console_auth": "auth",  # the console channel's own habit (MFA dropped)
     "rare_credential_kind": "auth",  # a long-term key signing calls that sessions signed
+    "rare_pre_auth": "auth",  # a TGT by certificate (PKINIT) for a password account
     "service_interactive": "auth",  # a desktop logon type for a network-only account
     "rare_time_of_week": "time",
     "dormant_account": "time",

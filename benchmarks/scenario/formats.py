@@ -128,6 +128,8 @@ EVENT_META: dict[int, _EventMeta] = {
     4670: _EventMeta("Authorization Policy Change", 13570, 0),
     1102: _EventMeta("Log clear", 104, 1, provider="eventlog"),
     7045: _EventMeta("Service Control Manager", 0, 0, provider="scm"),
+    4886: _EventMeta("Certification Services", 12805, 0),  # round 20 (novel20w_threats)
+    4887: _EventMeta("Certification Services", 12805, 0),  # round 20
 }
 
 _PROVIDERS = {

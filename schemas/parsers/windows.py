@@ -509,6 +509,18 @@ _REPLICATION_RIGHTS = (
     ("1131f6aa-9c07-11d1-f79f-00c04fc2dcd2", "DS-Replication-Get-Changes"),
 )
 _WRITE_DAC = 0x40000
+_READ_PROPERTY = 0x10
+#: ``reason`` of a 4662 that only read audited properties of a directory object.
+DS_PROPERTY_READ = "property read"
+#: Directory object classes by schemaIDGUID (4662 ``ObjectType``), for the explanation.
+_DS_CLASSES = {
+    "bf967a86-0de6-11d0-a285-00aa003049e2": "computer",
+    "bf967aba-0de6-11d0-a285-00aa003049e2": "user",
+    "bf967a9c-0de6-11d0-a285-00aa003049e2": "group",
+    "19195a5b-6da0-11d0-afd3-00c04fd930c9": "domain",
+    "f30e3bc2-9ff0-11d1-b603-0000f80367c1": "group policy",
+    "7b8b558a-93a5-4af7-adca-e017e67f1057": "managed service account",
+}
 
 
 def _ds_access(fields: Fields, host: str) -> dict[str, Any]:
@@ -526,10 +538,22 @@ def _ds_access(fields: Fields, host: str) -> dict[str, Any]:
         mask = int(_s(fields, "AccessMask") or "0", 16)
     except ValueError:
         mask = 0
+    name = _clean(_s(fields, "ObjectName"))
+    if mask and not mask & ~_READ_PROPERTY:
+        # Read Property alone is audited only where a SACL asks for it: on confidential
+        # attributes (a LAPS password, BitLocker recovery keys, gMSA passwords). A read, not a
+        # permission change: the explanation must say so.
+        kind = _DS_CLASSES.get(_s(fields, "ObjectType").strip("%{} ").lower(), "object")
+        return {
+            "action": Action.POLICY_CHANGE,
+            "user": user,
+            "object": f"{kind} {name}" if name else kind,
+            "reason": DS_PROPERTY_READ,
+        }
     return {
         "action": Action.POLICY_CHANGE,
         "user": user,
-        "object": _clean(_s(fields, "ObjectName")),
+        "object": name,
         "privileged": bool(mask & _WRITE_DAC),  # WRITE_DAC = someone rewriting permissions
     }
 
@@ -559,11 +583,15 @@ def _audit_policy(fields: Fields, host: str) -> dict[str, Any]:
 
 # Directory attributes whose change grants rights (ACLs, RBCD, shadow credentials, SPNs, a
 # GPO's file path: pointing a policy at another share runs that share's scripts on every
-# computer it applies to, T1484.001).
+# computer it applies to, T1484.001; a GPO's client-side extensions: the policy starts doing
+# a new kind of thing - immediate scheduled tasks, scripts, software installs, local group
+# changes - on every computer it applies to, the SharpGPOAbuse edit; round 20).
 _SENSITIVE_ATTRIBUTES = frozenset(
     {
         "ntsecuritydescriptor",
         "gpcfilesyspath",
+        "gpcmachineextensionnames",
+        "gpcuserextensionnames",
         "msds-allowedtoactonbehalfofotheridentity",
         "msds-keycredentiallink",
         "serviceprincipalname",
