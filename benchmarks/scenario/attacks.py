@@ -43,6 +43,7 @@ from benchmarks.scenario.generator import (
 from benchmarks.scenario.lateral_threats import LATERAL13
 from benchmarks.scenario.more_threats import MORE
 from benchmarks.scenario.novel19_threats import NOVEL19
+from benchmarks.scenario.novel20c_threats import NOVEL20C
 from benchmarks.scenario.novel_threats import NOVEL17
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
@@ -804,6 +805,7 @@ CATALOGUE: dict[str, AttackKind] = {**ATTACKS, **THREATS, **MORE, **FILES, **OTH
 CATALOGUE.update(LATERAL13)  # round 13 (lateral), opt-in
 CATALOGUE.update(NOVEL17)  # round 17, opt-in
 CATALOGUE.update(NOVEL19)  # round 19, opt-in
+CATALOGUE.update(NOVEL20C)  # round 20 (Linux and AWS), opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -816,6 +818,7 @@ GROUPS: dict[str, tuple[str, ...]] = {
 GROUPS["lateral13"] = tuple(LATERAL13)  # round 13 (lateral), opt-in like "more"
 GROUPS["novel17"] = tuple(NOVEL17)  # round 17, opt-in like "more"
 GROUPS["novel19"] = tuple(NOVEL19)  # round 19, opt-in like "more"
+GROUPS["novel20c"] = tuple(NOVEL20C)  # round 20 (Linux and AWS), opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:
