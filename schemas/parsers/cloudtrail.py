@@ -350,6 +350,103 @@ def trusts_outside(document: Any, account: str) -> str:
     return ""
 
 
+#: Resource policies (who else may use a bucket, key, secret, repository, log group): the
+#: request parameter that holds the new document, per eventName.
+_RESOURCE_POLICY_KEYS: dict[str, tuple[str, ...]] = {
+    "PutBucketPolicy": ("bucketPolicy", "policy"),
+    "PutKeyPolicy": ("policy",),
+    "PutResourcePolicy": ("resourcePolicy", "policyInJson", "policyDocument", "policy"),
+    "SetRepositoryPolicy": ("policyText",),
+}
+
+
+def opens_to_outside(params: Mapping[str, Any], event_name: str, account: str) -> str:
+    """Who outside ``account`` a resource-policy change lets in (as :func:`trusts_outside`
+    says it): a bucket, KMS key, secret or repository policy that now allows another AWS
+    account or any principal, or a Lambda ``AddPermission`` for another account or ``*``; ""
+    when none. An ``Allow`` to ``*`` narrowed by a ``Condition`` (a VPC endpoint, the
+    organisation) is not counted: that is how buckets are shared inside a company. Such a
+    grant lets an identity we do not manage read or use the resource (T1537, T1098).
+
+    >>> doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+    ...                       "Action": "s3:GetObject", "Resource": "*"}]}
+    >>> opens_to_outside({"bucketPolicy": doc}, "PutBucketPolicy", "111122223333")
+    '999988887777'
+    >>> vpce = {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+    ...                       "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}}}}
+    >>> opens_to_outside({"bucketPolicy": vpce}, "PutBucketPolicy", "111122223333")
+    ''
+    >>> opens_to_outside({"principal": "*", "functionName": "f"}, "AddPermission", "1")
+    '*'
+    """
+    if event_name == "AddPermission":
+        principal = text(params.get("principal"), limit=256).strip()
+        if principal == "*":
+            return "*"
+        owner = principal.split(":")[4] if principal.count(":") >= 5 else principal
+        return owner if owner.isdigit() and account and owner != account else ""
+    keys = _RESOURCE_POLICY_KEYS.get(event_name)
+    if keys is None:
+        return ""
+    document = next((params[key] for key in keys if params.get(key)), None)
+    loaded = _load_document(document)
+    if loaded is None:
+        return ""
+    unconditioned = [
+        statement
+        for statement in _as_list(loaded.get("Statement"))
+        if isinstance(statement, Mapping) and not statement.get("Condition")
+    ]
+    named = [
+        statement
+        for statement in _as_list(loaded.get("Statement"))
+        if isinstance(statement, Mapping) and statement.get("Principal") != "*"
+        and _as_list(_obj(statement.get("Principal")).get("AWS")) != ["*"]
+    ]  # fmt: skip
+    # Anyone: only without a condition; a named outside account: with or without one.
+    return trusts_outside({"Statement": unconditioned}, account) or trusts_outside(
+        {"Statement": named}, account
+    )
+
+
+def trail_narrowed(params: Mapping[str, Any]) -> str:
+    """What a ``PutEventSelectors`` request stops the trail from recording: "management write
+    events" when no selector records them any more (``ReadWriteType`` ReadOnly, management
+    events excluded, or advanced selectors without a management selector or limited to
+    ``readOnly`` true); "" when writes are still recorded. Defence evasion that leaves the
+    trail "logging" (T1562.008): what the attacker does next is simply not recorded.
+
+    >>> trail_narrowed({"eventSelectors": [{"readWriteType": "ReadOnly"}]})
+    'management write events'
+    >>> trail_narrowed({"eventSelectors": [{"readWriteType": "All", "includeManagementEvents": True}]})
+    ''
+    >>> management = {"field": "eventCategory", "equals": ["Management"]}
+    >>> trail_narrowed({"advancedEventSelectors": [{"fieldSelectors": [management]}]})
+    ''
+    >>> reads = {"field": "readOnly", "equals": ["true"]}
+    >>> trail_narrowed({"advancedEventSelectors": [{"fieldSelectors": [management, reads]}]})
+    'management write events'
+    """
+    basic = _as_list(params.get("eventSelectors"))
+    advanced = _as_list(params.get("advancedEventSelectors"))
+    if not basic and not advanced:
+        return ""
+    for selector in basic:
+        selector = _obj(selector)
+        kind = text(selector.get("readWriteType")) or "All"
+        if selector.get("includeManagementEvents", True) is not False and kind != "ReadOnly":
+            return ""
+    for selector in advanced:
+        fields = [_obj(f) for f in _as_list(_obj(selector).get("fieldSelectors"))]
+        category = [f for f in fields if f.get("field") == "eventCategory"]
+        if not any("Management" in _as_list(f.get("equals")) for f in category):
+            continue
+        read_only = [f for f in fields if f.get("field") == "readOnly"]
+        if not any(_as_list(f.get("equals")) == ["true"] for f in read_only):
+            return ""
+    return "management write events"
+
+
 def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
     """``(user, acting service)`` from ``userIdentity``; the service is set for AWSService."""
     kind = text(identity.get("type"))
@@ -507,6 +604,20 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         privileged = (bool(policy) and is_sensitive_group(policy)) or grants_admin(
             params.get("policyDocument")
         )
+        own = text(first(record, "recipientAccountId") or identity.get("accountId"))
+        opened = "" if error else opens_to_outside(params, base_name, own)
+        if opened:
+            # A bucket, key, secret or function opened to another AWS account or to anyone:
+            # data or use handed to an identity we do not manage (T1537), a grant.
+            privileged = True
+            reason = "any AWS principal" if opened == "*" else f"outside account {opened}"
+        if base_name == "PutEventSelectors" and not error:
+            stopped = trail_narrowed(params)
+            if stopped:
+                # The trail keeps "logging" but no longer records what follows: audit evasion,
+                # read like StopLogging (T1562.008).
+                action = Action.LOG_CLEARED
+                reason = f"no longer records {stopped}"
         if base_name == "UpdateAssumeRolePolicy" and not error:
             # A role's trust opened to another AWS account (or to anyone) grants that role's
             # power to an identity we do not manage: as much a grant as an admin policy.
