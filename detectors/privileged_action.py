@@ -717,6 +717,8 @@ def _technique(event: Event) -> tuple[str, ...]:
     if event.action is Action.PRIVILEGE_USE:
         if event.app in _ELEVATORS:
             return ("T1548.003",) if event.app != "pkexec" else ("T1548", "T1068")
+        if event.source_format == "cloudtrail":
+            return ("T1648", "T1078.004")  # a privileged role passed to a service's compute
         return ("T1078.002",)
     if event.action is Action.EXPLICIT_CREDENTIAL:
         return ("T1078.003",) if event.source_format == "syslog" else ("T1078.002",)
@@ -738,6 +740,10 @@ def _label(action: Action, target: str, app: str, obj: str, event_id: str) -> st
             return f"{app} to {target or 'root'}"
         if event_id == "4672" or not app:
             return "a special-privilege logon (4672)"
+        if obj.partition(":")[2] and app.endswith(".amazonaws.com"):
+            # CreateFunction:Admin ...: a privileged role handed to a service's compute.
+            role, service = obj.partition(":")[2], app.split(".")[0]
+            return f"a hand-over of the privileged role {role} to {service} (iam:PassRole)"
         return f"privilege use via {app}"
     if action is Action.EXPLICIT_CREDENTIAL:
         return f"explicit-credential use (runas/4648) as {target or 'another account'}"

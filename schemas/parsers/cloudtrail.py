@@ -368,8 +368,9 @@ def opens_to_outside(params: Mapping[str, Any], event_name: str, account: str) -
     organisation) is not counted: that is how buckets are shared inside a company. Such a
     grant lets an identity we do not manage read or use the resource (T1537, T1098).
 
-    >>> doc = {"Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
-    ...                       "Action": "s3:GetObject", "Resource": "*"}]}
+    >>> outside = {"AWS": "arn:aws:iam::999988887777:root"}
+    >>> doc = {"Statement": [{"Effect": "Allow", "Principal": outside, "Action": "s3:GetObject",
+    ...                       "Resource": "*"}]}
     >>> opens_to_outside({"bucketPolicy": doc}, "PutBucketPolicy", "111122223333")
     '999988887777'
     >>> vpce = {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
@@ -418,7 +419,8 @@ def trail_narrowed(params: Mapping[str, Any]) -> str:
 
     >>> trail_narrowed({"eventSelectors": [{"readWriteType": "ReadOnly"}]})
     'management write events'
-    >>> trail_narrowed({"eventSelectors": [{"readWriteType": "All", "includeManagementEvents": True}]})
+    >>> every = {"readWriteType": "All", "includeManagementEvents": True}
+    >>> trail_narrowed({"eventSelectors": [every]})
     ''
     >>> management = {"field": "eventCategory", "equals": ["Management"]}
     >>> trail_narrowed({"advancedEventSelectors": [{"fieldSelectors": [management]}]})
@@ -445,6 +447,39 @@ def trail_narrowed(params: Mapping[str, Any]) -> str:
         if not any(_as_list(f.get("equals")) == ["true"] for f in read_only):
             return ""
     return "management write events"
+
+
+#: Calls that hand a role to a service's compute (iam:PassRole), and the request parameter
+#: naming the role: the code then runs with that role's power.
+_PASSED_ROLE_KEYS: dict[str, str] = {
+    "CreateFunction": "role",
+    "UpdateFunctionConfiguration": "role",
+    "CreateStack": "roleARN",
+    "UpdateStack": "roleARN",
+    "CreateJob": "roleArn",
+    "CreateTrainingJob": "roleArn",
+    "CreateNotebookInstance": "roleArn",
+    "CreateDevEndpoint": "roleArn",
+    "CreateStateMachine": "roleArn",
+    "CreateTaskSet": "roleArn",
+}
+
+
+def passed_admin_role(params: Mapping[str, Any], event_name: str) -> str:
+    """The watch-listed role (Admin, AdministratorAccess ...) a call hands to a service's
+    compute (a Lambda function, a stack, a job), or "": whoever controls that code acts with
+    the role's power, an escalation through ``iam:PassRole`` (T1648, T1078.004).
+
+    >>> passed_admin_role({"role": "arn:aws:iam::1:role/Admin"}, "CreateFunction")
+    'Admin'
+    >>> passed_admin_role({"role": "arn:aws:iam::1:role/LambdaExec"}, "CreateFunction")
+    ''
+    """
+    key = _PASSED_ROLE_KEYS.get(event_name)
+    if key is None:
+        return ""
+    role = _last_segment(text(params.get(key), limit=512).strip())
+    return role if role and is_sensitive_group(role) else ""
 
 
 def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
@@ -645,6 +680,17 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
     elif action in _RESOURCE_KEYS:  # LOG_CLEARED, DELETE
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name
+
+    elif action is Action.API_CALL and not error:
+        passed = passed_admin_role(params, base_name)
+        if passed:
+            # Admin power handed to code the caller controls: privilege use, as taking on the
+            # role (a privileged AssumeRole) is.
+            action = Action.PRIVILEGE_USE
+            obj = f"{base_name}:{passed}"
+            target_user = normalise_user(passed)
+            privileged = True
+            reason = "privileged role passed to a service"
 
     if action is not Action.LOGON and action is not Action.LOGON_FAILED and not auth_protocol:
         auth_protocol = _key_kind(identity)

@@ -9,7 +9,9 @@ A bucket policy opened to another AWS account (or a KMS key, secret or Lambda fu
 ordinary policy change, as round 19's trust policies were: the CloudTrail parser now marks a
 resource policy that lets an outside account (or anyone, unconditioned) in as a grant, and
 ``group_change`` names it. A trail told to record read events only (``PutEventSelectors``)
-keeps "logging" while every write goes unrecorded: it is now read as an audit log cleared.
+keeps "logging" while every write goes unrecorded: it is now read as an audit log cleared. A
+Lambda function (or stack, job ...) created with a watch-listed role (``iam:PassRole``) hands
+admin power to code the caller controls: it is now a privileged use, first-time for most.
 Every test here fails on main (e039f71).
 """
 
@@ -32,7 +34,9 @@ START = datetime(2024, 5, 6, 8, tzinfo=UTC)
 
 
 def _syslog(line: str) -> list[Event]:
-    ctx = ParseContext(tenant="t", source="auth.log", position=1, reference_time=START + timedelta(days=30))
+    ctx = ParseContext(
+        tenant="t", source="auth.log", position=1, reference_time=START + timedelta(days=30)
+    )
     return SyslogParser().parse(line, ctx)
 
 
@@ -163,3 +167,28 @@ def test_a_trail_told_to_record_reads_only_is_an_audit_log_cleared() -> None:
     kept = _cloudtrail("PutEventSelectors", "cloudtrail.amazonaws.com",
                        {"trailName": "org-trail", "eventSelectors": every})  # fmt: skip
     assert kept.action is Action.POLICY_CHANGE and not kept.reason
+
+
+def test_a_lambda_given_the_admin_role_is_a_first_privilege_use() -> None:
+    create = _cloudtrail("CreateFunction20150331", "lambda.amazonaws.com",
+                         {"functionName": "tag-sync", "runtime": "python3.12",
+                          "role": f"arn:aws:iam::{ACCOUNT}:role/Admin"})  # fmt: skip
+    assert create.action is Action.PRIVILEGE_USE and create.privileged
+    assert create.object == "CreateFunction:Admin"
+    plain = _cloudtrail("CreateFunction20150331", "lambda.amazonaws.com",
+                        {"functionName": "tag-sync", "role": f"arn:aws:iam::{ACCOUNT}:role/LambdaExec"})  # fmt: skip
+    assert plain.action is Action.API_CALL and not plain.privileged
+    history = [
+        Event(time=START + timedelta(days=d, minutes=k), tenant="t", source_format="cloudtrail",
+              action=Action.API_CALL, user=user, app="s3.amazonaws.com", object="ListBuckets")
+        for d in range(21) for k, user in enumerate(("jking", "amy", "raj", "li"))
+    ]  # fmt: skip
+    builder, detector = BatchBuilder(), PrivilegedAction(learning_days=7, min_events=10)
+    batch = builder.build(history)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    signals = detector.score(builder.build([create]), builder)
+    assert signals.rows.tolist() == [0] and float(signals.points[0]) >= 20
+    assert signals.titles[0].startswith(
+        "jking did a hand-over of the privileged role Admin to lambda (iam:PassRole) for the "
+        "first time"
+    )
