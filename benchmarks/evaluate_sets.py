@@ -80,6 +80,9 @@ SETS: tuple[tuple[str, str], ...] = (
     ("s331q", "--seeds 331,332 --attacks every,more --life life19 --users 120 --days 35"),
     ("s341x", "--seeds 341,342,343,344 --attacks novel20w"),  # round 20 (novel20w)
     ("s351x", "--seeds 351,352 --attacks novel20w,novel20w --users 120 --days 35"),
+    # round 20: Linux and AWS kinds nobody had written (benchmarks/scenario/novel20c_threats.py)
+    ("s361y", "--seeds 361,362,363,364 --attacks novel20c"),
+    ("s371y", "--seeds 371,372 --attacks novel20c,novel20c --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -612,6 +612,9 @@ class AccountLifecycle(RarityDetector):
             )
         elif event.action is Action.LOG_CLEARED:
             what = f"cleared the {event.object or 'audit'} audit log{where}{source}"
+            if event.reason.startswith("no longer records"):
+                # The trail still runs, narrowed (PutEventSelectors): say what it stopped seeing.
+                what = f"narrowed audit trail {event.object} ({event.reason}){where}{source}"
         elif event.action is Action.REMOTE_EXEC:
             what = f"installed service {event.object or '?'}{where}{source}"
         else:

@@ -62,6 +62,8 @@ _GRANT = 1
 _DIRECTORY_CHANGE = "5136"
 #: CloudTrail's role trust policy rewrite (privileged when it trusts an outside account).
 _TRUST_CHANGE = "UpdateAssumeRolePolicy"
+#: How the CloudTrail parser names who a trust or resource policy was opened to (``reason``).
+_OUTSIDE = ("outside account ", "any AWS principal")
 
 
 @register
@@ -168,6 +170,10 @@ class GroupChange(RarityDetector):
             # A role's trust policy now lets a principal outside the account assume it.
             role = target.partition(":")[2] or event.target_user or "a role"
             what = f"opened role {role}'s trust policy to {event.reason or 'an outside account'}"
+        elif event.action is Action.POLICY_CHANGE and event.reason.startswith(_OUTSIDE):
+            # A resource policy (bucket, key, secret, function) now lets an outside account in.
+            resource = target.partition(":")[2] or target
+            what = f"opened {resource}'s resource policy to {event.reason} ({event.event_id})"
         elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""

@@ -73,6 +73,8 @@ DAY = 86_400.0
 #: Flagged rows of one pair further apart than this (seconds) are separate episodes (runs).
 _EPISODE = 1_800.0
 _KIND_BITS = 27
+#: Linux programs that run a command as another user (root by default): the "sudo to root" kind.
+_ELEVATORS = frozenset({"sudo", "su", "pkexec"})
 _SUB_MASK = (1 << 26) - 1
 Features = dict[str, np.ndarray]
 
@@ -542,7 +544,7 @@ class PrivilegedAction(RarityDetector):
         mask = batch.action_mask(frozenset({Action.PRIVILEGE_USE})) & batch.privileged
         mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
         for row in np.flatnonzero(mask).tolist():
-            mask[row] = batch.events[row].app in ("sudo", "su")
+            mask[row] = batch.events[row].app in _ELEVATORS
         return mask
 
     def _select(self, batch: EventBatch) -> tuple[Int64Array, IntArray, Int64Array]:
@@ -718,8 +720,10 @@ def _technique(event: Event) -> tuple[str, ...]:
     if event.action is Action.AUTH_TICKET:
         return ("T1078.004",)  # a privileged cloud role taken on
     if event.action is Action.PRIVILEGE_USE:
-        if event.app in {"sudo", "su"}:
-            return ("T1548.003",)
+        if event.app in _ELEVATORS:
+            return ("T1548.003",) if event.app != "pkexec" else ("T1548", "T1068")
+        if event.source_format == "cloudtrail":
+            return ("T1648", "T1078.004")  # a privileged role passed to a service's compute
         return ("T1078.002",)
     if event.action is Action.EXPLICIT_CREDENTIAL:
         return ("T1078.003",) if event.source_format == "syslog" else ("T1078.002",)
@@ -737,10 +741,14 @@ def _label(action: Action, target: str, app: str, obj: str, event_id: str, reaso
     if action is Action.AUTH_TICKET:
         return f"an assumption of the privileged role {target or obj}"
     if action is Action.PRIVILEGE_USE:
-        if app in {"sudo", "su"}:
+        if app in _ELEVATORS:
             return f"{app} to {target or 'root'}"
         if event_id == "4672" or not app:
             return "a special-privilege logon (4672)"
+        if obj.partition(":")[2] and app.endswith(".amazonaws.com"):
+            # CreateFunction:Admin ...: a privileged role handed to a service's compute.
+            role, service = obj.partition(":")[2], app.split(".")[0]
+            return f"a hand-over of the privileged role {role} to {service} (iam:PassRole)"
         return f"privilege use via {app}"
     if action is Action.EXPLICIT_CREDENTIAL:
         return f"explicit-credential use (runas/4648) as {target or 'another account'}"

@@ -350,6 +350,138 @@ def trusts_outside(document: Any, account: str) -> str:
     return ""
 
 
+#: Resource policies (who else may use a bucket, key, secret, repository, log group): the
+#: request parameter that holds the new document, per eventName.
+_RESOURCE_POLICY_KEYS: dict[str, tuple[str, ...]] = {
+    "PutBucketPolicy": ("bucketPolicy", "policy"),
+    "PutKeyPolicy": ("policy",),
+    "PutResourcePolicy": ("resourcePolicy", "policyInJson", "policyDocument", "policy"),
+    "SetRepositoryPolicy": ("policyText",),
+}
+
+
+def opens_to_outside(params: Mapping[str, Any], event_name: str, account: str) -> str:
+    """Who outside ``account`` a resource-policy change lets in (as :func:`trusts_outside`
+    says it): a bucket, KMS key, secret or repository policy that now allows another AWS
+    account or any principal, or a Lambda ``AddPermission`` for another account or ``*``; ""
+    when none. An ``Allow`` to ``*`` narrowed by a ``Condition`` (a VPC endpoint, the
+    organisation) is not counted: that is how buckets are shared inside a company. Such a
+    grant lets an identity we do not manage read or use the resource (T1537, T1098).
+
+    >>> outside = {"AWS": "arn:aws:iam::999988887777:root"}
+    >>> doc = {"Statement": [{"Effect": "Allow", "Principal": outside, "Action": "s3:GetObject",
+    ...                       "Resource": "*"}]}
+    >>> opens_to_outside({"bucketPolicy": doc}, "PutBucketPolicy", "111122223333")
+    '999988887777'
+    >>> vpce = {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+    ...                       "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}}}}
+    >>> opens_to_outside({"bucketPolicy": vpce}, "PutBucketPolicy", "111122223333")
+    ''
+    >>> opens_to_outside({"principal": "*", "functionName": "f"}, "AddPermission", "1")
+    '*'
+    """
+    if event_name == "AddPermission":
+        principal = text(params.get("principal"), limit=256).strip()
+        if principal == "*":
+            return "*"
+        owner = principal.split(":")[4] if principal.count(":") >= 5 else principal
+        return owner if owner.isdigit() and account and owner != account else ""
+    keys = _RESOURCE_POLICY_KEYS.get(event_name)
+    if keys is None:
+        return ""
+    document = next((params[key] for key in keys if params.get(key)), None)
+    loaded = _load_document(document)
+    if loaded is None:
+        return ""
+    unconditioned = [
+        statement
+        for statement in _as_list(loaded.get("Statement"))
+        if isinstance(statement, Mapping) and not statement.get("Condition")
+    ]
+    named = [
+        statement
+        for statement in _as_list(loaded.get("Statement"))
+        if isinstance(statement, Mapping) and statement.get("Principal") != "*"
+        and _as_list(_obj(statement.get("Principal")).get("AWS")) != ["*"]
+    ]  # fmt: skip
+    # Anyone: only without a condition; a named outside account: with or without one.
+    return trusts_outside({"Statement": unconditioned}, account) or trusts_outside(
+        {"Statement": named}, account
+    )
+
+
+def trail_narrowed(params: Mapping[str, Any]) -> str:
+    """What a ``PutEventSelectors`` request stops the trail from recording: "management write
+    events" when no selector records them any more (``ReadWriteType`` ReadOnly, management
+    events excluded, or advanced selectors without a management selector or limited to
+    ``readOnly`` true); "" when writes are still recorded. Defence evasion that leaves the
+    trail "logging" (T1562.008): what the attacker does next is simply not recorded.
+
+    >>> trail_narrowed({"eventSelectors": [{"readWriteType": "ReadOnly"}]})
+    'management write events'
+    >>> every = {"readWriteType": "All", "includeManagementEvents": True}
+    >>> trail_narrowed({"eventSelectors": [every]})
+    ''
+    >>> management = {"field": "eventCategory", "equals": ["Management"]}
+    >>> trail_narrowed({"advancedEventSelectors": [{"fieldSelectors": [management]}]})
+    ''
+    >>> reads = {"field": "readOnly", "equals": ["true"]}
+    >>> trail_narrowed({"advancedEventSelectors": [{"fieldSelectors": [management, reads]}]})
+    'management write events'
+    """
+    basic = _as_list(params.get("eventSelectors"))
+    advanced = _as_list(params.get("advancedEventSelectors"))
+    if not basic and not advanced:
+        return ""
+    for selector in basic:
+        selector = _obj(selector)
+        kind = text(selector.get("readWriteType")) or "All"
+        if selector.get("includeManagementEvents", True) is not False and kind != "ReadOnly":
+            return ""
+    for selector in advanced:
+        fields = [_obj(f) for f in _as_list(_obj(selector).get("fieldSelectors"))]
+        category = [f for f in fields if f.get("field") == "eventCategory"]
+        if not any("Management" in _as_list(f.get("equals")) for f in category):
+            continue
+        read_only = [f for f in fields if f.get("field") == "readOnly"]
+        if not any(_as_list(f.get("equals")) == ["true"] for f in read_only):
+            return ""
+    return "management write events"
+
+
+#: Calls that hand a role to a service's compute (iam:PassRole), and the request parameter
+#: naming the role: the code then runs with that role's power.
+_PASSED_ROLE_KEYS: dict[str, str] = {
+    "CreateFunction": "role",
+    "UpdateFunctionConfiguration": "role",
+    "CreateStack": "roleARN",
+    "UpdateStack": "roleARN",
+    "CreateJob": "roleArn",
+    "CreateTrainingJob": "roleArn",
+    "CreateNotebookInstance": "roleArn",
+    "CreateDevEndpoint": "roleArn",
+    "CreateStateMachine": "roleArn",
+    "CreateTaskSet": "roleArn",
+}
+
+
+def passed_admin_role(params: Mapping[str, Any], event_name: str) -> str:
+    """The watch-listed role (Admin, AdministratorAccess ...) a call hands to a service's
+    compute (a Lambda function, a stack, a job), or "": whoever controls that code acts with
+    the role's power, an escalation through ``iam:PassRole`` (T1648, T1078.004).
+
+    >>> passed_admin_role({"role": "arn:aws:iam::1:role/Admin"}, "CreateFunction")
+    'Admin'
+    >>> passed_admin_role({"role": "arn:aws:iam::1:role/LambdaExec"}, "CreateFunction")
+    ''
+    """
+    key = _PASSED_ROLE_KEYS.get(event_name)
+    if key is None:
+        return ""
+    role = _last_segment(text(params.get(key), limit=512).strip())
+    return role if role and is_sensitive_group(role) else ""
+
+
 def _identity(identity: Mapping[str, Any]) -> tuple[str, str]:
     """``(user, acting service)`` from ``userIdentity``; the service is set for AWSService."""
     kind = text(identity.get("type"))
@@ -507,6 +639,20 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         privileged = (bool(policy) and is_sensitive_group(policy)) or grants_admin(
             params.get("policyDocument")
         )
+        own = text(first(record, "recipientAccountId") or identity.get("accountId"))
+        opened = "" if error else opens_to_outside(params, base_name, own)
+        if opened:
+            # A bucket, key, secret or function opened to another AWS account or to anyone:
+            # data or use handed to an identity we do not manage (T1537), a grant.
+            privileged = True
+            reason = "any AWS principal" if opened == "*" else f"outside account {opened}"
+        if base_name == "PutEventSelectors" and not error:
+            stopped = trail_narrowed(params)
+            if stopped:
+                # The trail keeps "logging" but no longer records what follows: audit evasion,
+                # read like StopLogging (T1562.008).
+                action = Action.LOG_CLEARED
+                reason = f"no longer records {stopped}"
         if base_name == "UpdateAssumeRolePolicy" and not error:
             # A role's trust opened to another AWS account (or to anyone) grants that role's
             # power to an identity we do not manage: as much a grant as an admin policy.
@@ -534,6 +680,17 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
     elif action in _RESOURCE_KEYS:  # LOG_CLEARED, DELETE
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name
+
+    elif action is Action.API_CALL and not error:
+        passed = passed_admin_role(params, base_name)
+        if passed:
+            # Admin power handed to code the caller controls: privilege use, as taking on the
+            # role (a privileged AssumeRole) is.
+            action = Action.PRIVILEGE_USE
+            obj = f"{base_name}:{passed}"
+            target_user = normalise_user(passed)
+            privileged = True
+            reason = "privileged role passed to a service"
 
     if action is not Action.LOGON and action is not Action.LOGON_FAILED and not auth_protocol:
         auth_protocol = _key_kind(identity)

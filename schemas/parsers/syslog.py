@@ -132,6 +132,9 @@ _PAM_PASSWORD_CHANGED = re.compile(r"password changed for (\S+)")
 _SUDO = re.compile(r"\s*(\S+) : (.*)", re.DOTALL)
 _SU_TO = re.compile(r"(FAILED SU )?\(to (\S+)\) (\S+) on ")
 _SU_FOR = re.compile(r"(Successful|FAILED) su for (\S+) by (\S+)")
+# pkexec: "alice: Executing command [USER=root] [TTY=/dev/pts/1] [CWD=/home/alice] [COMMAND=..]"
+_PKEXEC = re.compile(r"(\S+): (.*?) \[USER=([^\]]*)\](?: \[TTY=[^\]]*\])?(?: \[CWD=[^\]]*\])?"
+                     r"(?: \[COMMAND=(.*)\])?\s*$", re.DOTALL)  # fmt: skip
 # --- shadow-utils -----------------------------------------------------------------------------
 _NEW_USER = re.compile(r"new user: name=([^,\s]+), UID=(\d+)")
 _NEW_GROUP = re.compile(r"new group: name=([^,\s]+)")
@@ -510,6 +513,45 @@ def _su(line: _Line, msg: str) -> list[Event]:
     ]
 
 
+def _pkexec(line: _Line, msg: str) -> list[Event]:
+    """pkexec (polkit): a command run as another user, root unless ``--user``. Its PAM session
+    lines repeat the command line and are skipped, as sudo's are.
+
+    ``Executing command`` is an elevation that polkit allowed; ``Error executing command as
+    another user: Not authorized`` is one it refused. ``The value for the SHELL variable was
+    not found the /etc/shells file`` is where pkexec stops on a bad environment, and also the
+    message CVE-2021-4034 (PwnKit) makes pkexec log: its ``g_printerr`` loads the exploit's
+    GCONV_PATH module, which runs as root. It is read as an elevation that happened (reason
+    ``bad_environment``): a user's ordinary pkexec never writes it."""
+    if msg.startswith("pam_unix("):
+        return []
+    m = _PKEXEC.match(msg)
+    if m is None:
+        return []
+    user, what, target, command = m.groups()
+    target_user = normalise_user(target) or "root"
+    if what.startswith("Executing command"):
+        outcome, reason = Outcome.SUCCESS, ""
+    elif "SHELL variable was not found" in what:
+        outcome, reason = Outcome.SUCCESS, "bad_environment"
+    elif what.startswith("Error executing command"):
+        outcome, reason = Outcome.FAILURE, "not_authorized"
+    else:
+        return []
+    return [
+        line.event(
+            Action.PRIVILEGE_USE,
+            "pkexec.command",
+            outcome=outcome,
+            user=normalise_user(user),
+            target_user=target_user,
+            object=(command or "").strip()[:512],
+            privileged=_privileged_target(target_user),
+            reason=reason,
+        )
+    ]
+
+
 # --- shadow-utils -------------------------------------------------------------------------------
 
 
@@ -629,6 +671,7 @@ _HANDLERS: dict[str, Handler] = {
     "sshd": _sshd,
     "sudo": _sudo,
     "su": _su,
+    "pkexec": _pkexec,
     "useradd": _useradd,
     "userdel": _userdel,
     "usermod": _usermod,

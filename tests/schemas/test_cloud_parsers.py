@@ -646,7 +646,10 @@ CLOUDTRAIL_CASES = [
             "action": Action.POLICY_CHANGE,
             "object": "AddPermission:stratus-red-team-backdoor-f-func",
             "event_id": "AddPermission20150331v2",
-            "privileged": False,
+            # Stratus "Backdoor Lambda Function Through Resource-Based Policy": principal "*"
+            # may invoke it (round 20: a resource opened to anyone is a grant).
+            "privileged": True,
+            "reason": "any AWS principal",
         },
         id="lambda-add-permission",
     ),
@@ -2329,8 +2332,12 @@ def test_stratus_file(path: Path) -> None:
         )  # every Stratus caller is an IAM user, role session or federated user
         ipaddress.ip_address(event.src_ip)  # anonymised IPs with leading zeros still read
         assert event.app.endswith("amazonaws.com")
-        # The reason is a failure's, except who a role's trust was opened to (round 19).
-        trust = event.event_id == "UpdateAssumeRolePolicy" and event.privileged
+        # The reason is a failure's, except who a role's trust or a resource policy was opened
+        # to (rounds 19 and 20) and what a narrowed trail stopped recording (round 20).
+        trust = event.reason.startswith(("outside account ", "any AWS principal")) and (
+            event.privileged
+        )
+        trust |= event.reason.startswith("no longer records")
         assert (event.outcome is Outcome.FAILURE) == bool(event.reason) or trust
 
 
@@ -2394,9 +2401,11 @@ def test_stratus_specific_facts() -> None:
     remote = [e for e in exec_events if e.action is Action.REMOTE_EXEC]
     assert remote and all(e.dst_host.startswith("i-") for e in remote)
 
-    assert [e.action for e in events_of("aws.defense-evasion.cloudtrail-event-selectors")] == [
-        Action.POLICY_CHANGE
-    ]
+    # Stratus "Disable CloudTrail Logging Through Event Selectors" (management events excluded,
+    # ReadOnly): the trail still runs but records no management write any more (round 20).
+    [narrowed] = events_of("aws.defense-evasion.cloudtrail-event-selectors")
+    assert narrowed.action is Action.LOG_CLEARED
+    assert narrowed.reason == "no longer records management write events"
     assert [
         e.object for e in events_of("aws.privilege-escalation.iam-update-user-login-profile")
     ] == ["password_reset"]

@@ -766,3 +766,63 @@ def test_windows_cbs_text_is_not_syslog() -> None:
     for line in lines[:20]:
         with pytest.raises(BadRecord, match="not a syslog line"):
             PARSER.parse(line, context())
+
+
+# Round 20: pkexec (polkit) runs a command as root like sudo; these lines were skipped before.
+PKEXEC_CASES = [
+    (
+        "May  1 09:30:00 web1 pkexec[2212]: alice: Executing command [USER=root] "
+        "[TTY=/dev/pts/1] [CWD=/home/alice] [COMMAND=/usr/bin/bash]",
+        {
+            "action": Action.PRIVILEGE_USE,
+            "outcome": Outcome.SUCCESS,
+            "user": "alice",
+            "target_user": "root",
+            "object": "/usr/bin/bash",
+            "privileged": True,
+            "event_id": "pkexec.command",
+            "reason": "",
+        },
+    ),
+    (  # CVE-2021-4034 (PwnKit): the message pkexec logs while the exploit's module runs as root
+        "May  1 09:30:00 web1 pkexec[2213]: bob: The value for the SHELL variable was not found "
+        "the /etc/shells file [USER=root] [TTY=/dev/pts/0] [CWD=/tmp/.x1] "
+        "[COMMAND=GCONV_PATH=./pwnkit.so:. PATH=GCONV_PATH=. CHARSET=PWNKIT SHELL=pwnkit]",
+        {
+            "action": Action.PRIVILEGE_USE,
+            "outcome": Outcome.SUCCESS,
+            "user": "bob",
+            "target_user": "root",
+            "privileged": True,
+            "reason": "bad_environment",
+        },
+    ),
+    (
+        "May  1 09:30:00 web1 pkexec[2214]: carol: Error executing command as another user: "
+        "Not authorized [USER=postgres] [TTY=/dev/pts/2] [CWD=/home/carol] "
+        "[COMMAND=/usr/bin/psql]",
+        {
+            "outcome": Outcome.FAILURE,
+            "user": "carol",
+            "target_user": "postgres",
+            "privileged": False,
+            "reason": "not_authorized",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("line", "expected"), PKEXEC_CASES, ids=lambda v: str(v)[:60])
+def test_pkexec_line_maps_to_fields(line: str, expected: dict[str, Any]) -> None:
+    for events in (parse(line), PARSER._parse(line, context())):  # compiled reader, and not
+        (event,) = events
+        assert {name: getattr(event, name) for name in expected} == expected
+        assert event.app == "pkexec"
+
+
+def test_pkexec_pam_session_repeats_the_command_line_and_is_skipped() -> None:
+    line = (
+        "May  1 09:30:00 web1 pkexec[2212]: pam_unix(polkit-1:session): session opened for "
+        "user root(uid=0) by alice(uid=1000)"
+    )
+    assert parse(line) == []

@@ -221,8 +221,8 @@ fn program(tag: &str) -> Program {
         || pam
         || matches!(
             name,
-            "sudo" | "su" | "useradd" | "userdel" | "usermod" | "groupadd" | "groupdel"
-                | "gpasswd" | "passwd" | "chpasswd"
+            "sudo" | "su" | "pkexec" | "useradd" | "userdel" | "usermod" | "groupadd"
+                | "groupdel" | "gpasswd" | "passwd" | "chpasswd"
                 | "login" | "gdm" | "gdm-password" | "lightdm" | "xdm" | "kdm" | "sddm"
         );
     if handled { Program::Other } else { Program::Unhandled }
