@@ -78,6 +78,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 19: more normal life nobody had written (benchmarks/scenario/life19.py, opt-in)
     ("s321q", "--seeds 321,322,323,324 --attacks every --life life19"),
     ("s331q", "--seeds 331,332 --attacks every,more --life life19 --users 120 --days 35"),
+    # round 20: normal life nobody had written yet (benchmarks/scenario/life20.py, opt-in)
+    ("s381z", "--seeds 381,382,383,384 --attacks every --life life20"),
+    ("s391z", "--seeds 391,392 --attacks every,more --life life20 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
