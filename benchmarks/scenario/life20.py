@@ -92,6 +92,16 @@ def _member_removed(
     world.sink.win(t, dc, 4729, fields, actor=actor.actor)
 
 
+def _on_jump_host(world: World, admin: Person, day: int, t: int) -> str:
+    """The admin's own desktop session on MGMT01 (from their laptop): where their RDP starts."""
+    org, win = world.org, world.win
+    mgmt = org.hosts["MGMT01"]
+    laptop = admin.workstation_on(day)
+    ip = laptop.ip if laptop else world.vpn_ip(world.rng("life20-jump", admin.sam, day))
+    win.tgs(t - 800, org.dc_for(admin), admin, ip, mgmt)
+    return win.logon(t, mgmt, admin, 10, src=laptop, src_ip=ip, privileges=ADMIN_PRIVILEGES)
+
+
 # --------------------------------------------------------------------------------------------
 # The behaviours.
 
@@ -167,11 +177,13 @@ def dr_failover(world: World, episodes: list[BenignTruth]) -> None:
             win.share(t + 500, host, backup, session, bkp.ip, "C$", local_path="\\??\\C:\\")
             win.logoff(t + rng.randrange(3, 15) * MINUTE, host, backup, session, 3)
         t = clock.at(day, admin.site.tz, 8 * 60 + rng.uniform(0, 30))
+        jump = _on_jump_host(world, admin, day, t)
         for host in dr:
             t += rng.randrange(5, 30) * MINUTE
             win.tgs(t - 500, dc, admin, mgmt.ip, host)
             session = win.logon(t, host, admin, 10, src=mgmt, privileges=ADMIN_PRIVILEGES)
             win.logoff(t + rng.randrange(10, 60) * MINUTE, host, admin, session, 10)
+        win.logoff(t + 2 * HOUR, mgmt, admin, jump, 10)
 
 
 def vpn_change(world: World, episodes: list[BenignTruth]) -> None:
@@ -269,6 +281,7 @@ def patch_night(world: World, episodes: list[BenignTruth]) -> None:
     rng = world.rng("life20-patch", day)
     with world.tagged(tag):
         t = clock.at(day, admin.site.tz, 21 * 60 + rng.uniform(0, 30))
+        jump = _on_jump_host(world, admin, day, t)
         for host in sorted((h for h in org.servers() if h.since_day <= day), key=lambda h: h.ip):
             if host is mgmt:
                 continue
@@ -291,6 +304,7 @@ def patch_night(world: World, episodes: list[BenignTruth]) -> None:
                     elevated=True,
                 )
             win.logoff(t + 8 * MINUTE, host, admin, session, 10)
+        win.logoff(t + 10 * MINUTE, mgmt, admin, jump, 10)
         if not admin.uid:
             return
         laptop = admin.workstation_on(day)
