@@ -23,6 +23,14 @@ account's key does not travel on with its session). A
 bastion reached from a new VPN address every session stays quiet; a server reached through four
 doors for weeks does not. A path is learned when seen (its first sighting is the finding),
 unless the risk layer held it back.
+
+A pool the account comes through (round 20): a new address in a network (/24 or /64) from which
+the account already reached the host from ``pool_addresses`` (4) different addresses is the VPN
+or Wi-Fi pool handing it yet another lease, not a new door: not flagged. Someone who works from
+the VPN a day a week reaches the bastion from a new pool address each time; in a bastion's
+mostly office-bound traffic each such path looked rare. A pivot from a server stays a new door:
+an account reaches a host from one or two servers' addresses in a network, not four. Per
+(account, network, host) the count of distinct addresses is kept (``pools_``).
 """
 
 from __future__ import annotations
@@ -116,6 +124,7 @@ class LateralNewPath:
         onward_weight: float = 0.25,
         steady_paths: int = 2,
         steady_events: int = 20,
+        pool_addresses: int = 4,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -128,9 +137,14 @@ class LateralNewPath:
         self.onward_weight = onward_weight
         self.steady_paths = steady_paths
         self.steady_events = steady_events
+        if pool_addresses < 0:
+            raise ValueError(f"{self.name}: pool_addresses >= 0 (0: off)")
+        self.pool_addresses = pool_addresses
         self.paths_ = PairTable(WHOLE_COUNTS, times=False)  # path_keys -> logons
         self.edges_ = PairTable(WHOLE_COUNTS, times=False)  # (source, destination) -> logons
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False)  # (user, destination)
+        # path_keys(user, network, destination) -> distinct addresses of that network
+        self.pools_ = PairTable(WHOLE_COUNTS, times=False)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
         self.dst_sources_ = narrow_counts([])
@@ -162,6 +176,7 @@ class LateralNewPath:
         size_u = max(int(user.max()) + 1 if n else 0, len(self.user_first_))
         edge_keys = pair_keys(src, dst)
         keys = path_keys(user, src, dst)
+        pool_keys = path_keys(user, batch.column("src_net")[rows].astype(np.int64), dst)
         # Good-Turing: the chance of something new is about the share of logons whose source
         # (or path) was seen exactly once so far - a VPN pool keeps it high, a server reached
         # through the same few doors keeps it near zero.
@@ -215,7 +230,13 @@ class LateralNewPath:
         steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
         onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
-        flagged = new_path & mature & (points >= self.min_points)
+        # A pool the account comes through: it reached the host from ``pool_addresses``
+        # different addresses of this network before (stored, and earlier in the batch).
+        pool_before = self.pools_.lookup(pool_keys)[0] + group_cumsum_before(
+            pool_keys, new_path.astype(np.float64)
+        )
+        pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
+        flagged = new_path & mature & (points >= self.min_points) & ~pooled
         return {
             "rows": rows,
             "user": user,
@@ -224,6 +245,7 @@ class LateralNewPath:
             "time": time,
             "edge_keys": edge_keys,
             "keys": keys,
+            "pool_keys": pool_keys,
             "reach_keys": reach_keys,
             "new_edge": new_edge,
             "events": events,
@@ -337,6 +359,9 @@ class LateralNewPath:
                 owners = user[keep][first][before == 0]
                 mine = grow(self.user_paths_, size_u, 0).astype(np.int64)
                 self.user_paths_ = narrow_counts(mine + np.bincount(owners, minlength=size_u))
+                # each new address counts once for its (account, network, host)
+                fresh = view["pool_keys"][keep][first][before == 0]
+                self.pools_.add(fresh, np.zeros(len(fresh)))
             table.add(keys[keep], np.zeros(int(keep.sum())))
         self.reach_.add(view["reach_keys"][keep], np.zeros(int(keep.sum())))
 
@@ -345,6 +370,7 @@ class LateralNewPath:
             **self.paths_.state("paths_"),
             **self.edges_.state("edges_"),
             **self.reach_.state("reach_"),
+            **self.pools_.state("pools_"),
             "dst_first": self.dst_first_,
             "dst_events": self.dst_events_,
             "dst_sources": self.dst_sources_,
@@ -362,6 +388,10 @@ class LateralNewPath:
         self.paths_.load_state(state, "paths_")
         self.edges_.load_state(state, "edges_")
         self.reach_.load_state(state, "reach_")
+        if "pools_keys" in state:
+            self.pools_.load_state(state, "pools_")
+        else:  # (snapshots from before round 20: no pools known yet)
+            self.pools_ = PairTable(WHOLE_COUNTS, times=False)
         self.dst_first_ = np.asarray(state["dst_first"], dtype=np.float64)
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.arrival_time_ = np.asarray(state["arrival_time"], dtype=np.float64)
