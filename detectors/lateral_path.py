@@ -24,13 +24,14 @@ bastion reached from a new VPN address every session stays quiet; a server reach
 doors for weeks does not. A path is learned when seen (its first sighting is the finding),
 unless the risk layer held it back.
 
-A pool the account comes through (round 20): a new address in a network (/24 or /64) from which
-the account already reached the host from ``pool_addresses`` (4) different addresses is the VPN
-or Wi-Fi pool handing it yet another lease, not a new door: not flagged. Someone who works from
-the VPN a day a week reaches the bastion from a new pool address each time; in a bastion's
-mostly office-bound traffic each such path looked rare. A pivot from a server stays a new door:
-an account reaches a host from one or two servers' addresses in a network, not four. Per
-(account, network, host) the count of distinct addresses is kept (``pools_``).
+An address pool at the host (round 20): an address others already reached the host from, in a
+network (/24 or /64) from which the host was reached through ``pool_addresses`` (8) different
+addresses or more, is a VPN or Wi-Fi lease that was someone else's yesterday, not a door: a new
+path through it is not flagged. Someone who works from the VPN a day a week gets a pool address
+others held before; at a bastion reached mostly from office desks, that path looked as rare as
+a pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
+addresses in their network, not eight. Per (network, host) the count of distinct addresses is
+kept (``pools_``, one small row per network a host is reached from).
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class LateralNewPath:
         onward_weight: float = 0.25,
         steady_paths: int = 2,
         steady_events: int = 20,
-        pool_addresses: int = 4,
+        pool_addresses: int = 8,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -143,7 +144,7 @@ class LateralNewPath:
         self.paths_ = PairTable(WHOLE_COUNTS, times=False)  # path_keys -> logons
         self.edges_ = PairTable(WHOLE_COUNTS, times=False)  # (source, destination) -> logons
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False)  # (user, destination)
-        # path_keys(user, network, destination) -> distinct addresses of that network
+        # (network, destination) -> distinct addresses of that network that reached it
         self.pools_ = PairTable(WHOLE_COUNTS, times=False)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
@@ -176,7 +177,7 @@ class LateralNewPath:
         size_u = max(int(user.max()) + 1 if n else 0, len(self.user_first_))
         edge_keys = pair_keys(src, dst)
         keys = path_keys(user, src, dst)
-        pool_keys = path_keys(user, batch.column("src_net")[rows].astype(np.int64), dst)
+        pool_keys = pair_keys(batch.column("src_net")[rows].astype(np.int64), dst)
         # Good-Turing: the chance of something new is about the share of logons whose source
         # (or path) was seen exactly once so far - a VPN pool keeps it high, a server reached
         # through the same few doors keeps it near zero.
@@ -230,12 +231,13 @@ class LateralNewPath:
         steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
         onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
-        # A pool the account comes through: it reached the host from ``pool_addresses``
-        # different addresses of this network before (stored, and earlier in the batch).
+        # An address pool at the host: a known address (someone else's lease before) in a
+        # network the host was reached from through ``pool_addresses`` different addresses
+        # (stored, and earlier in the batch).
         pool_before = self.pools_.lookup(pool_keys)[0] + group_cumsum_before(
-            pool_keys, new_path.astype(np.float64)
+            pool_keys, new_edge.astype(np.float64)
         )
-        pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
+        pooled = ~new_edge & (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
         flagged = new_path & mature & (points >= self.min_points) & ~pooled
         return {
             "rows": rows,
@@ -355,13 +357,13 @@ class LateralNewPath:
             once -= np.bincount(owner[before == 1], minlength=size_h)
             setattr(self, f"dst_{name}_", narrow_counts(distinct))
             setattr(self, f"dst_once_{name}_", narrow_counts(once))
+            if name == "sources":  # each new address counts once for its (network, host)
+                fresh = view["pool_keys"][keep][first][before == 0]
+                self.pools_.add(fresh, np.zeros(len(fresh)))
             if name == "paths":
                 owners = user[keep][first][before == 0]
                 mine = grow(self.user_paths_, size_u, 0).astype(np.int64)
                 self.user_paths_ = narrow_counts(mine + np.bincount(owners, minlength=size_u))
-                # each new address counts once for its (account, network, host)
-                fresh = view["pool_keys"][keep][first][before == 0]
-                self.pools_.add(fresh, np.zeros(len(fresh)))
             table.add(keys[keep], np.zeros(int(keep.sum())))
         self.reach_.add(view["reach_keys"][keep], np.zeros(int(keep.sum())))
 
