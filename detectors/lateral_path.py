@@ -24,12 +24,12 @@ bastion reached from a new VPN address every session stays quiet; a server reach
 doors for weeks does not. A path is learned when seen (its first sighting is the finding),
 unless the risk layer held it back.
 
-An address pool at the host (round 20): an address others already reached the host from, in a
-network (/24 or /64) from which the host was reached through ``pool_addresses`` (8) different
-addresses or more, is a VPN or Wi-Fi lease that was someone else's yesterday, not a door: a new
-path through it is not flagged. Someone who works from the VPN a day a week gets a pool address
-others held before; at a bastion reached mostly from office desks, that path looked as rare as
-a pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
+An address pool at the host (round 20): an address in a network (/24 or /64) from which the host
+was already reached through ``pool_addresses`` (8) different addresses or more is one more lease
+of a VPN or Wi-Fi pool (or one more desk of an office floor), not a door: a new path through it
+is not flagged. Someone who works from the VPN a day a week gets a pool address, new or someone
+else's yesterday; at a bastion reached mostly from office desks, that path looked as rare as a
+pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
 addresses in their network, not eight. Per (network, host) the count of distinct addresses is
 kept (``pools_``, one small row per network a host is reached from).
 """
@@ -231,13 +231,12 @@ class LateralNewPath:
         steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
         onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
-        # An address pool at the host: a known address (someone else's lease before) in a
-        # network the host was reached from through ``pool_addresses`` different addresses
-        # (stored, and earlier in the batch).
+        # An address pool at the host: an address in a network the host was reached from
+        # through ``pool_addresses`` different addresses (stored, and earlier in the batch).
         pool_before = self.pools_.lookup(pool_keys)[0] + group_cumsum_before(
             pool_keys, new_edge.astype(np.float64)
         )
-        pooled = ~new_edge & (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
+        pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
         flagged = new_path & mature & (points >= self.min_points) & ~pooled
         return {
             "rows": rows,

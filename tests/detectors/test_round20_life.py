@@ -65,6 +65,12 @@ def test_a_vpn_lease_someone_else_held_before_is_no_new_door() -> None:
     assert len(detector.score(builder.build(lease), builder)) == 0
 
 
+def test_a_new_lease_of_the_pool_is_no_new_door_either() -> None:
+    builder, detector = learned()
+    lease = [ssh(21 * 24 + 2, "dee", "10.30.0.200", "bastion01")]  # never seen at the bastion
+    assert len(detector.score(builder.build(lease), builder)) == 0
+
+
 def test_a_known_server_door_and_a_new_server_address_are_still_news() -> None:
     builder, detector = learned()
     # db01 is reached from three addresses of 10.20.1.0/24: no pool. The ops host's address is
