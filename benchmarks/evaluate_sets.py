@@ -83,6 +83,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 20: Linux and AWS kinds nobody had written (benchmarks/scenario/novel20c_threats.py)
     ("s361y", "--seeds 361,362,363,364 --attacks novel20c"),
     ("s371y", "--seeds 371,372 --attacks novel20c,novel20c --users 120 --days 35"),
+    # round 20: normal life nobody had written yet (benchmarks/scenario/life20.py, opt-in)
+    ("s381z", "--seeds 381,382,383,384 --attacks every --life life20"),
+    ("s391z", "--seeds 391,392 --attacks every,more --life life20 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -23,6 +23,15 @@ account's key does not travel on with its session). A
 bastion reached from a new VPN address every session stays quiet; a server reached through four
 doors for weeks does not. A path is learned when seen (its first sighting is the finding),
 unless the risk layer held it back.
+
+An address pool at the host (round 20): an address in a network (/24 or /64) from which the host
+was already reached through ``pool_addresses`` (8) different addresses or more is one more lease
+of a VPN or Wi-Fi pool (or one more desk of an office floor), not a door: a new path through it
+is not flagged. Someone who works from the VPN a day a week gets a pool address, new or someone
+else's yesterday; at a bastion reached mostly from office desks, that path looked as rare as a
+pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
+addresses in their network, not eight. Per (network, host) the count of distinct addresses is
+kept (``pools_``, one small row per network a host is reached from).
 """
 
 from __future__ import annotations
@@ -116,6 +125,7 @@ class LateralNewPath:
         onward_weight: float = 0.25,
         steady_paths: int = 2,
         steady_events: int = 20,
+        pool_addresses: int = 8,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -128,11 +138,16 @@ class LateralNewPath:
         self.onward_weight = onward_weight
         self.steady_paths = steady_paths
         self.steady_events = steady_events
-        # path_keys -> logons; (source, destination) -> logons; (user, destination) reached.
+        if pool_addresses < 0:
+            raise ValueError(f"{self.name}: pool_addresses >= 0 (0: off)")
+        self.pool_addresses = pool_addresses
+        # path_keys -> logons; (source, destination) -> logons; (user, destination) reached;
+        # (network, destination) -> distinct addresses of that network that reached it.
         # Keys in 32 bits while they fit (``narrow_keys``: as saved; the same lookups).
         self.paths_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.edges_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False, narrow_keys=True)
+        self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
         self.dst_sources_ = narrow_counts([])
@@ -164,6 +179,7 @@ class LateralNewPath:
         size_u = max(int(user.max()) + 1 if n else 0, len(self.user_first_))
         edge_keys = pair_keys(src, dst)
         keys = path_keys(user, src, dst)
+        pool_keys = pair_keys(batch.column("src_net")[rows].astype(np.int64), dst)
         # Good-Turing: the chance of something new is about the share of logons whose source
         # (or path) was seen exactly once so far - a VPN pool keeps it high, a server reached
         # through the same few doors keeps it near zero.
@@ -217,7 +233,13 @@ class LateralNewPath:
         steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
         onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
-        flagged = new_path & mature & (points >= self.min_points)
+        # An address pool at the host: an address in a network the host was reached from
+        # through ``pool_addresses`` different addresses (stored, and earlier in the batch).
+        pool_before = self.pools_.lookup(pool_keys)[0] + group_cumsum_before(
+            pool_keys, new_edge.astype(np.float64)
+        )
+        pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
+        flagged = new_path & mature & (points >= self.min_points) & ~pooled
         return {
             "rows": rows,
             "user": user,
@@ -226,6 +248,7 @@ class LateralNewPath:
             "time": time,
             "edge_keys": edge_keys,
             "keys": keys,
+            "pool_keys": pool_keys,
             "reach_keys": reach_keys,
             "new_edge": new_edge,
             "events": events,
@@ -335,6 +358,9 @@ class LateralNewPath:
             once -= np.bincount(owner[before == 1], minlength=size_h)
             setattr(self, f"dst_{name}_", narrow_counts(distinct))
             setattr(self, f"dst_once_{name}_", narrow_counts(once))
+            if name == "sources":  # each new address counts once for its (network, host)
+                fresh = view["pool_keys"][keep][first][before == 0]
+                self.pools_.add(fresh, np.zeros(len(fresh)))
             if name == "paths":
                 owners = user[keep][first][before == 0]
                 mine = grow(self.user_paths_, size_u, 0).astype(np.int64)
@@ -347,6 +373,7 @@ class LateralNewPath:
             **self.paths_.state("paths_"),
             **self.edges_.state("edges_"),
             **self.reach_.state("reach_"),
+            **self.pools_.state("pools_"),
             "dst_first": self.dst_first_,
             "dst_events": self.dst_events_,
             "dst_sources": self.dst_sources_,
@@ -364,6 +391,10 @@ class LateralNewPath:
         self.paths_.load_state(state, "paths_")
         self.edges_.load_state(state, "edges_")
         self.reach_.load_state(state, "reach_")
+        if "pools_keys" in state:
+            self.pools_.load_state(state, "pools_")
+        else:  # (snapshots from before round 20: no pools known yet)
+            self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.dst_first_ = np.asarray(state["dst_first"], dtype=np.float64)
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.arrival_time_ = np.asarray(state["arrival_time"], dtype=np.float64)

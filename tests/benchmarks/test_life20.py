@@ -1,0 +1,90 @@
+"""Round 20's opt-in normal life (life20.py): off by default, the other groups unchanged, tagged,
+real shapes, read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.scenario import generate
+from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
+from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
+from benchmarks.scenario.more_life import LIFE_GROUPS, expand
+from schemas.readers import InputReader
+
+SMALL = {"seed": 13, "days": 30, "users": 40, "learning_days": 5}
+
+
+def _windows(root: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted((root / "logs" / "windows").iterdir())
+        for line in path.read_text().splitlines()
+    ]
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("life20")
+    generate(root / "plain", attacks=["every"], **SMALL)
+    generate(root / "life20", attacks=["every"], life=["life20"], **SMALL)
+    return root / "plain", root / "life20"
+
+
+def test_life20_names_its_behaviours_apart_from_the_older_groups() -> None:
+    assert expand(["life20"]) == list(LIFE20)
+    assert LIFE_GROUPS["life20"] == tuple(LIFE20)
+    assert not set(LIFE20) & (set(LIFE_GROUPS["extra"]) | set(LIFE19))
+    assert expand(["life19"]) == list(LIFE19)
+
+
+def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
+    plain, changed = life
+    before = json.loads((plain / "truth.json").read_text())
+    after = json.loads((changed / "truth.json").read_text())
+    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
+        (a["id"], a["events"]) for a in before["attacks"]
+    ]
+    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
+    assert added == set(LIFE20)
+    for episode in after["normal_life"]:
+        if episode["kind"] in LIFE20:
+            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
+            assert episode["entities"], episode["id"]
+
+
+def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
+    plain, changed = life
+    truth = json.loads((changed / "truth.json").read_text())
+    records = _windows(changed)
+    removed = [r for r in records if r["EventID"] == 4729]
+    assert len(removed) >= 10  # the access review's afternoon
+    assert {r["SubjectUserName"] for r in removed} == {removed[0]["SubjectUserName"]}
+    dr = {r["IpAddress"] for r in records if r["EventID"] == 4624 and "10.40.0." in r["IpAddress"]}
+    assert len(dr) >= 3  # DR web servers, DR backup host, MGMT01 -> DR hosts is not 10.40
+    start = truth["learning_end"][:10]
+    old_pool = [
+        r
+        for r in records
+        if r["@timestamp"][:10] > start and str(r.get("IpAddress", "")).startswith("10.30.")
+    ]
+    new_pool = [r for r in records if str(r.get("IpAddress", "")).startswith("10.31.")]
+    episodes = {e["kind"]: e for e in truth["normal_life"]}
+    change_day = episodes["vpn_change"]["start"][:10]
+    assert new_pool and not [r for r in old_pool if r["@timestamp"][:10] >= change_day]
+    assert [r for r in _windows(plain) if str(r.get("IpAddress", "")).startswith("10.30.")]
+    commands = {r.get("CommandLine") for r in records if r["EventID"] == 4688}
+    assert "UsoClient.exe StartInstall" in commands
+    auditor = episodes["auditor_sweep"]["entities"]["users"][0]
+    shares = {
+        (r["Hostname"], r["ShareName"])
+        for r in records
+        if r["EventID"] == 5145 and r["SubjectUserName"] == auditor
+    }
+    assert len(shares) >= 10
+    dead: list[object] = []
+    reader = InputReader(tenant=truth["tenant"], sink=dead.append)
+    assert list(reader.read_paths([str(changed / "logs")])) and not dead, dead[:3]
