@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from detectors._sort import stable_argsort
+from detectors._sort import stable_argsort, unique1d
 from detectors.base import group_cumsum_before
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
@@ -56,7 +56,7 @@ def group_max_before(keys: Int64Array, values: FloatArray) -> FloatArray:
         return result
     order = stable_argsort(keys)
     sorted_keys = keys[order]
-    distinct, rank = np.unique(values[order], return_inverse=True)
+    distinct, rank = unique1d(values[order], return_inverse=True)
     is_start = np.ones(n, dtype=np.bool_)
     is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
     group = np.cumsum(is_start) - 1
@@ -212,7 +212,7 @@ def settle_by_group(
         updated = compute(held)
         if np.array_equal(updated, held):
             return held
-        changing = np.unique(groups[updated != held])
+        changing = unique1d(groups[updated != held])
         held = updated
     rows = np.flatnonzero(np.isin(groups, changing)).astype(np.int64)
     held[rows] = settle(compute_part(rows), len(rows), start=held[rows])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detectors._sort import unique1d
 from detectors.base import PairTable
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
@@ -43,7 +44,7 @@ def add_flagged_days(table: PairTable, keys: Int64Array, time: FloatArray) -> No
     day = np.floor(time / DAY)
     _, stored_last = table.lookup(keys)
     stored_day = np.floor(np.nan_to_num(stored_last, nan=-1.0) / DAY)
-    _, first = np.unique(day_keys(keys, day), return_index=True)
+    _, first = unique1d(day_keys(keys, day), return_index=True)
     first_of_day: BoolArray = np.zeros(len(keys), dtype=np.bool_)
     first_of_day[first] = True
     new_day = first_of_day & (day != stored_day)

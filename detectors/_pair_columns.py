@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from detectors._seconds import SECONDS, decode, encode, stored_times
+from detectors._sort import unique1d
 from detectors.base import (
     StateDict,
     narrow_counts,
@@ -232,7 +233,7 @@ class KeyedColumns:
         the narrowest unsigned type of its largest count (saturating at 2**32 - 1)."""
         if len(keys) == 0:
             return
-        unique, hits = np.unique(keys, return_counts=True)
+        unique, hits = unique1d(keys, return_counts=True)
         position = self.positions(unique)
         column = self.columns[name]
         total = np.minimum(column[position].astype(np.int64) + hits, _WHOLE_MAX)
@@ -252,7 +253,7 @@ class KeyedColumns:
     def fold_latest(self, name: str, position: Int64Array, times: FloatArray) -> None:
         """Keep at each of ``position`` (repeats allowed) of column ``name`` the latest of its
         value and its ``times`` (a time column's rounded down to the second)."""
-        touched, inverse = np.unique(position, return_inverse=True)
+        touched, inverse = unique1d(position, return_inverse=True)
         latest = np.full(len(touched), -np.inf)
         np.maximum.at(latest, inverse.reshape(-1), times)
         column = self.columns[name]

@@ -33,6 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -301,7 +302,7 @@ class AccountLifecycle(RarityDetector):
         if not len(rows):
             return mask
         users = batch.column("user")[rows]
-        _, first, inverse = np.unique(users, return_index=True, return_inverse=True)
+        _, first, inverse = unique1d(users, return_index=True, return_inverse=True)
         builtin = [batch.events[row].user in PRIVILEGED_USERS for row in rows[first].tolist()]
         named = np.asarray(builtin, dtype=np.bool_)[inverse.reshape(-1)]
         zero_rows, zero_users = self._uid_zero_marks(batch)
@@ -310,7 +311,7 @@ class AccountLifecycle(RarityDetector):
             # The first row of the batch that gives each account uid 0; a sign-in after it
             # is one as root.
             order = np.lexsort((zero_rows, zero_users))
-            ids, at = np.unique(zero_users[order], return_index=True)
+            ids, at = unique1d(zero_users[order], return_index=True)
             first_row = zero_rows[order][at]
             where = np.searchsorted(ids, users)
             hit = where < len(ids)
@@ -338,7 +339,7 @@ class AccountLifecycle(RarityDetector):
         rows = np.flatnonzero(mask)
         if not len(rows):
             return mask
-        _, first, inverse = np.unique(
+        _, first, inverse = unique1d(
             batch.column("object")[rows], return_index=True, return_inverse=True
         )
         answers = [

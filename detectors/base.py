@@ -19,7 +19,7 @@ import numpy.typing as npt
 from detectors._exact import narrow_days, wide_days
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
 from detectors._seconds import NEVER, SECONDS, decode, encode, stored_times
-from detectors._sort import stable_argsort
+from detectors._sort import stable_groups, unique1d
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
 StateDict = dict[str, np.ndarray]
@@ -211,12 +211,7 @@ def group_order(keys: Int64Array) -> tuple[Int64Array, Int64Array]:
     ([0, 0, 1, 2, 1], [0, 1, 0, 0, 1])
     """
     n = len(keys)
-    order = stable_argsort(keys)
-    sorted_keys = keys[order]
-    is_start = np.ones(n, dtype=np.bool_)
-    if n:
-        is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+    order, start_index = stable_groups(keys)
     prior = np.empty(n, dtype=np.int64)
     first = np.empty(n, dtype=np.int64)
     prior[order] = np.arange(n) - start_index
@@ -231,19 +226,14 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     [0.0, 0.0, 1.0, 3.0]
     """
     n = len(keys)
-    order = stable_argsort(keys)
-    sorted_keys = keys[order]
+    order, start_index = stable_groups(keys)
     sorted_values = values[order].astype(np.float64)
-    is_start = np.ones(n, dtype=np.bool_)
-    if n:
-        is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
     result = np.empty(n, dtype=np.float64)
     if n and _loses_precision(sorted_values):
-        result[order] = _segmented_sum_before(sorted_values, np.cumsum(is_start))
+        result[order] = _segmented_sum_before(sorted_values, start_index)
         return result
     inclusive = np.cumsum(sorted_values)
     exclusive = inclusive - sorted_values
-    start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
     result[order] = exclusive - exclusive[start_index] if n else exclusive
     return result
 
@@ -349,7 +339,7 @@ def bump_counts(counts: np.ndarray, size: int, index: np.ndarray) -> np.ndarray:
         return narrow_counts(
             grow(current, total, 0).astype(np.int64) + np.bincount(index, minlength=total)
         )
-    rows, hits = np.unique(np.asarray(index, dtype=np.int64), return_counts=True)
+    rows, hits = unique1d(np.asarray(index, dtype=np.int64), return_counts=True)
     grown = grow(current, total, 0)
     if not len(rows):
         return grown
@@ -375,7 +365,7 @@ def fold_extreme(
     """
     if not len(index):
         return
-    rows, inverse = np.unique(index, return_inverse=True)
+    rows, inverse = unique1d(index, return_inverse=True)
     extreme = np.full(len(rows), -np.inf if largest else np.inf)
     (np.maximum if largest else np.minimum).at(extreme, inverse.reshape(-1), values)
     finite = np.isfinite(extreme)
@@ -500,7 +490,7 @@ class PairTable:
         """Count each key occurrence once; last time = the latest of ``times`` per key."""
         if len(keys) == 0:
             return
-        unique, inverse = np.unique(keys, return_inverse=True)
+        unique, inverse = unique1d(keys, return_inverse=True)
         increments = np.bincount(inverse, minlength=len(unique))
         if not self._whole:
             increments = increments.astype(np.float64)
@@ -787,7 +777,7 @@ class CountTable:
         """Count each occurrence of ``keys`` in ``column``."""
         if len(keys) == 0:
             return
-        unique, occurrences = np.unique(keys, return_counts=True)
+        unique, occurrences = unique1d(keys, return_counts=True)
         position = self._insert(unique)
         counts = self.counts[column].astype(np.int64)
         counts[position] += occurrences
@@ -797,7 +787,7 @@ class CountTable:
         """Keep the latest of ``days`` (whole day numbers) per key in ``column``."""
         if len(keys) == 0:
             return
-        unique, inverse = np.unique(keys, return_inverse=True)
+        unique, inverse = unique1d(keys, return_inverse=True)
         latest = np.full(len(unique), NO_DAY, dtype=np.int64)
         np.maximum.at(latest, inverse, days.astype(np.int64))
         position = self._insert(unique)
@@ -827,7 +817,7 @@ class CountTable:
         keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
         if len(keys) == 0:
             return
-        position = self._insert(np.unique(keys))[np.searchsorted(np.unique(keys), keys)]
+        position = self._insert(unique1d(keys))[np.searchsorted(unique1d(keys), keys)]
         counts = self.counts[column].astype(np.int64)
         counts[position] += np.asarray(state[f"{prefix}counts"]).astype(np.int64)
         self.counts[column] = narrow_counts(counts)

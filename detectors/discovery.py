@@ -36,6 +36,7 @@ import numpy as np
 
 from detectors._decay import settle
 from detectors._flagged_days import add_flagged_days, day_keys
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -155,7 +156,7 @@ class Discovery:
         tool = np.zeros(n_every, dtype=np.int64)
         if n_every:
             ids = batch.column("object")[every]
-            unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+            unique, first, inverse = unique1d(ids, return_index=True, return_inverse=True)
             verdict = np.fromiter(
                 (tool_of(batch.events[int(every[f])].object) for f in first.tolist()),
                 dtype=np.int64,
@@ -278,7 +279,7 @@ class Discovery:
         learned = ~flagged & ~held_back[rows]
         keys = view["keys"]
         # each pair once: its first learned run, when the pair was not learned before
-        _, first = np.unique(np.where(learned, keys, -1 - np.arange(len(keys))), return_index=True)
+        _, first = unique1d(np.where(learned, keys, -1 - np.arange(len(keys))), return_index=True)
         new = np.zeros(len(keys), dtype=np.bool_)
         new[first] = True
         new &= learned & ~view["known_state"]

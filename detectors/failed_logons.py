@@ -56,6 +56,7 @@ from detectors._decay import (
     weights,
 )
 from detectors._seconds import SECONDS, decode, encode, floor_seconds, stored_times
+from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
@@ -140,7 +141,7 @@ def classify_failures(batch: EventBatch, rows: Int64Array) -> tuple[BoolArray, B
     reasons = [batch.events[int(r)].reason.lower() for r in rows]
     if not reasons:
         return np.zeros(0, dtype=np.bool_), np.zeros(0, dtype=np.bool_)
-    unique, inverse = np.unique(np.array(reasons, dtype=str), return_inverse=True)
+    unique, inverse = unique1d(np.array(reasons, dtype=str), return_inverse=True)
     invalid = np.array([_is_invalid_user(str(u)) for u in unique], dtype=np.bool_)
     interrupt = np.array([any(m in str(u) for m in _INTERRUPT_MARKERS) for u in unique])
     return invalid[inverse], interrupt.astype(np.bool_)[inverse]
@@ -277,7 +278,7 @@ class FailedLogonSurprise:
         long_all, peak_all, time_all = self._dense(size)
         long_state, time_state = long_all[entity], time_all[entity]
         keys = self._burst_keys(batch, rows)
-        key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64) if n else keys
+        key_group = unique1d(keys, return_inverse=True)[1].astype(np.int64) if n else keys
         burst_value, burst_stamp = self._stored_burst(keys)
         ones = np.ones(n, dtype=np.bool_)
         short_before = counts_before(
@@ -389,7 +390,7 @@ class FailedLogonSurprise:
         time = batch.time[every]
         size = max(size, int(entity.max()) + 1)
         keys = self._burst_keys(batch, every)
-        key_group = np.unique(keys, return_inverse=True)[1].astype(np.int64)
+        key_group = unique1d(keys, return_inverse=True)[1].astype(np.int64)
         burst_value, burst_stamp = self._stored_burst(keys)
         short = counts_before(burst_value, burst_stamp, key_group, time, is_failure, self.short_tau)
         long_all, _, time_all = self._dense(size)
@@ -956,7 +957,7 @@ class SpraySources:
         )
         after[:, INVALID_FAIL] = np.where(channel == INVALID_FAIL, before[:, INVALID_FAIL] + own, 0)
         # The batch's distinct sources (learn folds per source with the same split).
-        sources, source_row = np.unique(ip, return_inverse=True)
+        sources, source_row = unique1d(ip, return_inverse=True)
         source_row = source_row.reshape(-1)
         peaks = self._peaks_of(sources)[source_row]
         peak = np.zeros((n, 2))
@@ -1003,7 +1004,7 @@ class SpraySources:
         last = np.full(len(touched), -np.inf)
         np.maximum.at(last, inverse, time)
         # Each pair's latest try: the pair table keeps its time rounded down to the second.
-        unique, pair_inverse = np.unique(view["keys"], return_inverse=True)
+        unique, pair_inverse = unique1d(view["keys"], return_inverse=True)
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, pair_inverse.reshape(-1), time)
         old_stamp = self.stamp_[touched]
@@ -1178,7 +1179,7 @@ class SpraySources:
             # ``learn`` keeps them (a reader of these pairs, ``credential_stuffing``, keeps the
             # exact shares of a subset it cannot tell here: up to 4e-6 each, fading out).
             pairs = wide_spray_keys(np.asarray(state["pair_keys"])).astype(np.int64)
-            sources = np.unique(pairs >> 33)
+            sources = unique1d(pairs >> 33)
             stamp = self.stamp_[sources]
             shares = self._rounding_shares(sources, stamp, pairs, exact.astype(np.float64))
             self._store_sums(sources, self._sums_of(sources) + shares, len(self.sums_))
@@ -1523,7 +1524,7 @@ class CredentialStuffing(SpraySources):
         failing = np.flatnonzero(view["channel"] == VALID_FAIL)
         earlier = np.zeros(int(success.sum()), dtype=np.bool_)
         if len(failing):
-            keys, first = np.unique(failure_keys[failing], return_index=True)
+            keys, first = unique1d(failure_keys[failing], return_index=True)
             position = np.searchsorted(keys, failure_keys[success])
             found = position < len(keys)
             found[found] = keys[position[found]] == failure_keys[success][found]

@@ -81,6 +81,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
+from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
@@ -128,7 +129,7 @@ def _per_distinct(
     batch: EventBatch, column: str, rows: Int64Array, test: Callable[[str], bool]
 ) -> BoolArray:
     """``test`` of each row's ``column`` string, asked once per distinct id, not per row."""
-    ids, first, inverse = np.unique(
+    ids, first, inverse = unique1d(
         batch.column(column)[rows], return_index=True, return_inverse=True
     )
     answers = [test(getattr(batch.events[row], column)) for row in rows[first].tolist()]

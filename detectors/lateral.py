@@ -51,6 +51,7 @@ from detectors._seconds import (
     floor_seconds,
     stored_times,
 )
+from detectors._sort import unique1d
 from detectors.base import (
     PairTable,
     Signals,
@@ -111,13 +112,14 @@ def value_mask(
     if len(rows) == 0:
         return np.zeros(0, dtype=np.bool_)
     ids = batch.column(column)[rows]
-    unique, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    unique, first, inverse = unique1d(ids, return_index=True, return_inverse=True)
     verdict = np.fromiter(
         (predicate(str(getattr(batch.events[int(rows[f])], column))) for f in first.tolist()),
         dtype=np.bool_,
         count=len(unique),
     )
-    return verdict[inverse.reshape(-1)]
+    passed: BoolArray = verdict[inverse.reshape(-1)]
+    return passed
 
 
 def remote_access(batch: EventBatch) -> tuple[BoolArray, BoolArray]:
@@ -258,7 +260,7 @@ def _rights_and_latest(pair_keys: np.ndarray, last: np.ndarray) -> tuple[Int64Ar
     """The distinct right ids of (left, right) pair keys (narrow or wide) and the latest of
     ``last`` over each one's pairs: what :meth:`DecayedTable.state_beside` leaves out."""
     right = wide_pair_keys(np.asarray(pair_keys)) & 0xFFFFFFFF
-    keys, inverse = np.unique(right, return_inverse=True)
+    keys, inverse = unique1d(right, return_inverse=True)
     latest = np.zeros(len(keys), dtype=SECONDS)
     np.maximum.at(latest, inverse.reshape(-1), last)
     return keys, latest
@@ -285,7 +287,7 @@ class DecayedTable:
         """Add one decayed unit per row (rows in time order)."""
         if len(keys) == 0:
             return
-        unique, inverse = np.unique(keys, return_inverse=True)
+        unique, inverse = unique1d(keys, return_inverse=True)
         inverse = inverse.reshape(-1)
         latest = np.full(len(unique), -np.inf)
         np.maximum.at(latest, inverse, times)
@@ -701,7 +703,7 @@ class _PairNovelty:
         fold_first_times(self.left_first_, left, time)
         self.left_count_ = bump_counts(self.left_count_, size_l, left)
         # Destination popularity and first-seen: every row.
-        new_hosts = np.unique(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
+        new_hosts = unique1d(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
         self.right_first_ = grow(self.right_first_, size_r, np.nan)
         self.right_events_ = bump_counts(self.right_events_, size_r, right)
         tenant = batch.tenant[rows].astype(np.int64)
@@ -719,7 +721,7 @@ class _PairNovelty:
         self.right_users_ = bump_counts(self.right_users_, size_r, right[reach])
         desktop = right[reach & view["rdp"]]
         self.right_rdp_users_ = bump_counts(self.right_rdp_users_, size_r, desktop)
-        hosts, host_row = np.unique(right, return_inverse=True)
+        hosts, host_row = unique1d(right, return_inverse=True)
         host_row = host_row.reshape(-1)
         last_r = np.full(len(hosts), -np.inf)
         np.maximum.at(last_r, host_row, time)
@@ -750,7 +752,7 @@ class _PairNovelty:
             self.left_distinct_, size_l, (new_keys >> 32).astype(np.int64)
         )
         if self.rdp_popularity:  # new hosts whose first learned reach was a desktop session
-            kept_keys, first = np.unique(keys, return_index=True)
+            kept_keys, first = unique1d(keys, return_index=True)
             by_rdp = kept_keys[view["rdp"][keep][first]]
             rdp_new = np.intersect1d(new_keys, by_rdp)
             self.left_rdp_distinct_ = bump_counts(
@@ -1023,7 +1025,7 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         self.left_client_events_ = bump_counts(self.left_client_events_, size_l, left[client])
         self.left_peer_events_ = bump_counts(self.left_peer_events_, size_l, left[peer])
         keys = view["keys"][client]
-        unique, first = np.unique(keys, return_index=True)
+        unique, first = unique1d(keys, return_index=True)
         _, learned_last = self.edges_.lookup(unique)
         is_new = np.isnan(learned_last)
         new_keys = unique[is_new]
@@ -1481,12 +1483,11 @@ class _Windows:
     def __init__(self, entity: Int64Array, time: FloatArray, window: float) -> None:
         n = len(entity)
         self.n = n
-        times = np.unique(time)
+        times: FloatArray = unique1d(time)
         rank = np.searchsorted(times, time).astype(np.int64)
         low_rank = np.searchsorted(times, time - window, side="right").astype(np.int64)
         span = len(times) + 1
-        _, group = np.unique(entity, return_inverse=True)
-        group = group.reshape(-1).astype(np.int64)
+        group: Int64Array = unique1d(entity, return_inverse=True)[1].reshape(-1).astype(np.int64)
         self.order = np.lexsort((np.arange(n), group))
         composite = (group * span + rank)[self.order]
         self.position = np.empty(n, dtype=np.int64)
@@ -1505,7 +1506,7 @@ class _Windows:
         if self.n == 0:
             return np.empty(0, dtype=np.float64)
         sorted_values = values[self.order]
-        uniq, rank = np.unique(sorted_values, return_inverse=True)
+        uniq, rank = unique1d(sorted_values, return_inverse=True)
         rank = rank.reshape(-1).astype(np.int64)
         span = len(uniq) + 1
         sorted_group = self.group[self.order]
@@ -1769,7 +1770,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
             asked = pair_keys(user[jump], source[jump])
             reached = ~np.isnan(self._last_seen(asked))
             # ... or earlier in the batch
-            unique, first = np.unique(keys, return_index=True)
+            unique, first = unique1d(keys, return_index=True)
             at = np.minimum(np.searchsorted(unique, asked), max(len(unique) - 1, 0))
             reached |= (unique[at] == asked) & (first[at] < np.flatnonzero(jump))
             jump[jump] = reached

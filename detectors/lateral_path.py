@@ -40,6 +40,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -347,7 +348,7 @@ class LateralNewPath:
             (self.edges_, view["edge_keys"], "sources"),
             (self.paths_, view["keys"], "paths"),
         ):
-            unique, first, seen = np.unique(keys[keep], return_index=True, return_counts=True)
+            unique, first, seen = unique1d(keys[keep], return_index=True, return_counts=True)
             before, _ = table.lookup(unique)
             owner = dst[keep][first]
             after = before + seen

@@ -38,6 +38,7 @@ import numpy as np
 
 from detectors._exact import all_slots, dense_rows, exact_narrow, sparse_rows, used_slots
 from detectors._seconds import NEVER, SECONDS, stored_times
+from detectors._sort import unique1d
 from detectors.base import (
     CountTable,
     Signals,
@@ -305,7 +306,7 @@ class NoveltyDetector:
         value used only at night must not make the night usual by itself."""
         # The profiles of the batch's entities only (rows by local id), not a float copy of
         # every entity's.
-        present, local = np.unique(entity, return_inverse=True)
+        present, local = unique1d(entity, return_inverse=True)
         local = local.reshape(-1)
         stored = np.zeros((len(present), 24))
         if len(self.hour_entities_):

@@ -42,6 +42,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._flagged_days import add_flagged_days
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -290,7 +291,7 @@ class RarityDetector:
         held = self._holds(count, feats, points)
         # Pairs with a held row: replay them in order, since held rows are not learned (nor,
         # with ``release_days``, are their days known before the replay counts them).
-        replay = np.unique(keys[held])
+        replay = unique1d(keys[held])
         if len(replay):
             for key in replay.tolist():
                 members = np.flatnonzero(keys == key)
@@ -355,10 +356,10 @@ class RarityDetector:
         if len(self.pair_keys_) == 0:
             return np.zeros(len(entity)), np.zeros(len(tenant_kind))
         seen = self.pair_keys_[self.pair_seen_ > 0]
-        ent, ent_counts = np.unique(seen >> 32, return_counts=True)
+        ent, ent_counts = unique1d(seen >> 32, return_counts=True)
         owner = grow(self.user_tenant_, int((seen >> 32).max()) + 1 if len(seen) else 0, -1.0)
         seen_tenant = owner[seen >> 32].astype(np.int64)
-        kin, kin_counts = np.unique((seen_tenant << 32) | (seen & 0xFFFFFFFF), return_counts=True)
+        kin, kin_counts = unique1d((seen_tenant << 32) | (seen & 0xFFFFFFFF), return_counts=True)
         return _lookup(ent, ent_counts, entity), _lookup(kin, kin_counts, tenant_kind)
 
     # -- protocol ---------------------------------------------------------------------------
@@ -400,7 +401,7 @@ class RarityDetector:
             return
         keys, time = view["keys"], view["time"]
         learned = ~(view["held"] | held_back[rows])
-        unique, inverse = np.unique(keys, return_inverse=True)
+        unique, inverse = unique1d(keys, return_inverse=True)
         seen_add = np.bincount(inverse, minlength=len(unique)).astype(np.float64)
         last = np.full(len(unique), -np.inf)
         np.maximum.at(last, inverse[learned], time[learned])
@@ -617,7 +618,7 @@ class PrivilegedAction(RarityDetector):
         kind = keys & 0xFFFFFFFF
         routine = ((kind >> 26) & 1).astype(np.bool_) & (self.pair_count_ >= _ROLE_HABIT)
         routine &= kind_action(kind) != ACTION_CODE[Action.AUTH_TICKET]
-        holders, counts = np.unique(keys[routine] >> 32, return_counts=True)
+        holders, counts = unique1d(keys[routine] >> 32, return_counts=True)
         return _lookup(holders, counts, users)
 
     def _points(self, count: FloatArray, feats: Features) -> FloatArray:

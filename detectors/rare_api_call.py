@@ -51,6 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._sort import unique1d
 from detectors.base import Signals, group_order, new_value_surprise
 from detectors.batch import BatchBuilder, EventBatch, FloatArray, IntArray
 from detectors.novelty import DAY, NoveltyDetector
@@ -244,7 +245,7 @@ class RareApiCall(NoveltyDetector):
         api_vocab = builder.vocab["object"]
         # Sensitivity is looked up once per distinct API of the flagged rows (a handful), not
         # per event.
-        distinct_apis, inverse = np.unique(attribute, return_inverse=True)
+        distinct_apis, inverse = unique1d(attribute, return_inverse=True)
         kinds = [sensitivity(api_vocab.value(int(api))) for api in distinct_apis.tolist()]
         kind_of_api = np.array(kinds, dtype=object)[inverse]
         weight: FloatArray = np.where(

@@ -86,6 +86,7 @@ import numpy as np
 from detectors._exact import narrow_ids, wide_ids
 from detectors._pair_columns import KeyedColumns, SharesUserHosts
 from detectors._seconds import SECONDS
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -766,7 +767,7 @@ class RemoteExecution(SharesUserHosts):
         are in ``logons_`` already)."""
         if len(keys) == 0:
             return
-        last = len(keys) - 1 - np.unique(keys[::-1], return_index=True)[1]
+        last = len(keys) - 1 - unique1d(keys[::-1], return_index=True)[1]
         values = np.where(sources[last] >= 0, sources[last], NO_SOURCE).astype(np.uint32)
         self.logons_.set_at("src", keys[last], values)
 

@@ -45,6 +45,7 @@ import numpy.typing as npt
 from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
 from detectors._exact import exact_narrow
 from detectors._seconds import NEVER, SECONDS, stored_times
+from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
@@ -212,7 +213,7 @@ class RareTimeOfWeek:
         size = int(user.max()) + 1 if n else 0
         tenant_size = int(tenant.max()) + 1 if n else 0
         # Only the batch's users' rows of the profile, as float64, indexed by a local id.
-        present, local = np.unique(user, return_inverse=True)
+        present, local = unique1d(user, return_inverse=True)
         profile = self.profile_.rows(present.astype(np.int64))
         stamp = gather(self.stamp_, size, np.nan, user)
         tenant_profile = _grow_rows(self.tenant_profile_, tenant_size)
@@ -259,7 +260,7 @@ class RareTimeOfWeek:
 
         def judge_part(part: Int64Array) -> Callable[[BoolArray], BoolArray]:
             # The rows of some users only (a user's rows depend on that user's rows alone).
-            users, part_local = np.unique(local[part], return_inverse=True)
+            users, part_local = unique1d(local[part], return_inverse=True)
             index = _SmoothedIndex(
                 self, profile[users], stamp[part], part_local, time[part], hour[part]
             )
@@ -379,7 +380,7 @@ class RareTimeOfWeek:
         self.surprise_ = grow(self.surprise_, size, np.nan)
         surprising = view["held"]
         if surprising.any():
-            who, where = np.unique(user[surprising], return_inverse=True)
+            who, where = unique1d(user[surprising], return_inverse=True)
             latest = np.full(len(who), -np.inf)
             np.maximum.at(latest, where.reshape(-1), time[surprising])
             hit = np.isfinite(latest)

@@ -59,6 +59,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors._exact import exact_narrow
+from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
@@ -263,7 +264,7 @@ class Volume:
         obj = batch.column("object")[rows]
         take = np.flatnonzero(self.path_class[batch.action[rows]] & (obj >= 0))
         if len(take):
-            _, first, inverse = np.unique(obj[take], return_index=True, return_inverse=True)
+            _, first, inverse = unique1d(obj[take], return_index=True, return_inverse=True)
             events = batch.events
             table = np.array(
                 [_prefix_hashes(events[row].object) for row in rows[take[first]].tolist()],
@@ -290,7 +291,7 @@ class Volume:
         starts = np.flatnonzero(seg_start)
         seg_len = np.diff(np.append(starts, n)).astype(np.float64)
         seg_key, seg_bucket = keys_s[starts], bucket_s[starts]
-        pairs, seg_pair = np.unique(seg_key, return_inverse=True)
+        pairs, seg_pair = unique1d(seg_key, return_inverse=True)
         seg_pair = seg_pair.reshape(-1)
         pair_first_seg = np.searchsorted(seg_pair, np.arange(len(pairs)))  # segs sorted by pair
         seg_rank = np.arange(len(starts)) - pair_first_seg[seg_pair]

@@ -10,6 +10,7 @@ use pyo3::intern;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
+mod groups;
 mod helk;
 mod sshd;
 
@@ -315,5 +316,8 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sshd_line, m)?)?;
     m.add_function(wrap_pyfunction!(iso_time, m)?)?;
     m.add_class::<HelkReader>()?;
+    m.add_function(wrap_pyfunction!(groups::stable_argsort, m)?)?;
+    m.add_function(wrap_pyfunction!(groups::stable_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;
     Ok(())
 }
