@@ -221,6 +221,13 @@ class KeyedColumns:
         result: np.ndarray = np.where(found, column[position], self.fills[name])
         return result.astype(column.dtype, copy=False)
 
+    def retype(self, name: str, values: np.ndarray, fill: int) -> None:
+        """Column ``name`` becomes ``values`` (aligned with the keys), and its type and "absent"
+        fill value theirs from now on (a narrow id column widening for good)."""
+        self.columns[name] = values
+        self.dtypes[name] = values.dtype.type
+        self.fills[name] = self._stored_fills[name] = fill
+
     def set_at(self, name: str, keys: Int64Array, values: np.ndarray) -> None:
         self.columns[name][self.positions(keys)] = values
 

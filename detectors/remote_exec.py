@@ -82,6 +82,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from detectors._exact import narrow_ids, wide_ids
 from detectors._pair_columns import KeyedColumns, SharesUserHosts
@@ -157,6 +158,8 @@ DESCRIPTION = {
 }
 NONE = -1
 NO_SOURCE = np.uint32(0xFFFFFFFF)
+#: "No source" in the source column while it is held in 16 bits (as :func:`narrow_ids` saves).
+_NO_SOURCE16 = int(np.iinfo(np.uint16).max)
 #: Kinds whose artefact name is the tool's own (a service, a task, a dropped file).
 OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
@@ -401,12 +404,13 @@ class RemoteExecution(SharesUserHosts):
         # on that instance, and by their runs anywhere divided by this (a fleet's operators
         # reach new instances every day; one who never ran a command reaches none).
         self.fleet_scale = fleet_scale
-        # (user, host) -> last network logon (time), its source id
-        # (user, host) -> last network logon (NaN: none) and its source key (uint32: source
-        # keys are < 2**32; NO_SOURCE when the logon named none). The keys may be shared with
-        # the other detectors of the same remote logons (:mod:`detectors._pair_columns`).
-        # (last: whole seconds, rounded down: detectors._seconds)
-        self.logons_ = KeyedColumns(last=(SECONDS, np.nan), src=(np.uint32, int(NO_SOURCE)))
+        # (user, host) -> last network logon (NaN: none) and its source key. The keys may be
+        # shared with the other detectors of the same remote logons
+        # (:mod:`detectors._pair_columns`). (last: whole seconds, rounded down:
+        # detectors._seconds.) The source keys are held as :func:`narrow_ids` saves them:
+        # ``uint16`` (none as 2**16 - 1) while every key is below that, then ``uint32`` with
+        # NO_SOURCE for good (:meth:`_widen_sources`); read through :func:`wide_ids`.
+        self.logons_ = KeyedColumns(last=(SECONDS, np.nan), src=(np.uint16, _NO_SOURCE16))
         self.origin_ = DecayedTable(self.habit_half_life)  # source -> decayed artefacts from it
         self.origin_user_ = DecayedTable(self.habit_half_life)  # (user, source) -> the same
         # source -> accounts (keys in 32 bits while they fit, as saved: ``narrow_keys``)
@@ -479,7 +483,7 @@ class RemoteExecution(SharesUserHosts):
         anchored = ~np.isnan(logon_time) & (gap >= 0) & (gap <= self.window)
         # Where the anchoring logon came from (a share row names its own source).
         sources = source_key(batch)[relevant]
-        stored_src = self.logons_.get("src", keys).astype(np.int64)
+        stored_src = self.logon_sources(keys).astype(np.int64)
         stored_src[stored_src == NO_SOURCE] = -1
         logon_src = np.where(
             previous >= 0,
@@ -769,12 +773,33 @@ class RemoteExecution(SharesUserHosts):
             return
         last = len(keys) - 1 - unique1d(keys[::-1], return_index=True)[1]
         values = np.where(sources[last] >= 0, sources[last], NO_SOURCE).astype(np.uint32)
-        self.logons_.set_at("src", keys[last], values)
+        self._store_sources(keys[last], values)
+
+    def _store_sources(self, keys: Int64Array, values: npt.NDArray[np.uint32]) -> None:
+        """Set the source keys (``uint32``, NO_SOURCE: none) of ``keys`` (present)."""
+        narrow = narrow_ids(values)
+        if narrow.dtype != np.uint16:
+            self._widen_sources()
+        column = self.logons_["src"]
+        self.logons_.set_at("src", keys, narrow if column.dtype == np.uint16 else values)
+
+    def _widen_sources(self) -> None:
+        """The source column in ``uint32`` from now on (a key >= 2**16 - 1 arrived)."""
+        table = self.logons_
+        if table["src"].dtype == np.uint32:
+            return
+        table.retype("src", wide_ids(table["src"]), int(NO_SOURCE))
+
+    def logon_sources(self, keys: Int64Array) -> npt.NDArray[np.uint32]:
+        """Source key (NO_SOURCE: none, or no logon known) of each (user, host) ``keys``' last
+        network logon."""
+        return wide_ids(self.logons_.get("src", keys))
 
     @property
     def logon_src_(self) -> np.ndarray:
-        """Source key of each (user, host)'s last network logon, aligned with the keys."""
-        return self.logons_["src"]
+        """Source key (``uint32``, NO_SOURCE: none) of each (user, host)'s last network logon,
+        aligned with the keys."""
+        return wide_ids(self.logons_["src"])
 
     @property
     def user_host_pairs(self) -> KeyedColumns:
@@ -801,7 +826,11 @@ class RemoteExecution(SharesUserHosts):
     @changes_state
     def load_state(self, state: StateDict) -> None:
         last = np.asarray(state["logons_last"])  # (float64 before whole seconds: rounded down)
-        src = wide_ids(state.get("logon_src", np.full(len(last), NO_SOURCE)))
+        src = narrow_ids(wide_ids(state.get("logon_src", np.full(len(last), NO_SOURCE))))
+        if src.dtype != np.uint16:
+            self._widen_sources()
+        elif self.logons_["src"].dtype != np.uint16:
+            src = wide_ids(src)
         self.logons_.load_state(state, "logons_keys", {"last": last, "src": src})
         self.habits_.load_state(state, "habits_")
         self.named_.load_state(state, "named_")

@@ -16,10 +16,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+from detectors._exact import narrow_ids
 from detectors._grow import grow
 from detectors.base import PairTable, pair_keys, wide_pair_keys
 from detectors.engine import Engine
 from detectors.lateral import DecayedTable
+from detectors.remote_exec import NO_SOURCE, RemoteExecution
 from tests.detectors.streams import scenario_events
 
 
@@ -119,3 +121,41 @@ def test_growth_room_is_a_sixteenth_and_four() -> None:
     grown = grow(np.zeros(2), 320, 0.0)
     assert isinstance(grown.base, np.ndarray)
     assert len(grown) == 320 and len(grown.base) == 320 + 20 + 4
+
+
+def test_remote_exec_holds_logon_sources_in_16_bits_until_a_wide_one(learned: Engine) -> None:
+    remote = _detector(learned, "remote_exec")
+    keys = remote.logons_.keys
+    sources = remote.logon_sources(keys)
+    assert remote.logons_["src"].dtype == np.uint16  # (ids of the scenario fit)
+    assert (sources != NO_SOURCE).any()
+    saved = remote.state()["logon_src"]  # (saved as before: narrow_ids of the uint32 column)
+    np.testing.assert_array_equal(saved, narrow_ids(sources))
+
+
+def test_a_wide_logon_source_widens_the_column_for_good() -> None:
+    remote = RemoteExecution()  # (keys of its own: no engine shares them)
+    keys = pair_keys(np.array([1, 2, 3]), np.array([10, 10, 11]))
+    remote.logons_.latest_at("last", keys, np.array([1.0e9, 1.0e9, 1.0e9]))
+    remote._store_sources(keys[:2], np.array([5, NO_SOURCE], dtype=np.uint32))
+    assert remote.logons_["src"].dtype == np.uint16
+    assert remote.logon_sources(keys).tolist() == [5, int(NO_SOURCE), int(NO_SOURCE)]
+    narrow_saved = remote.state()
+    remote._store_sources(keys[2:], np.array([70_000], dtype=np.uint32))
+    assert remote.logons_["src"].dtype == np.uint32
+    assert remote.logon_sources(keys).tolist() == [5, int(NO_SOURCE), 70_000]
+    # a key inserted after the widening reads "no source", as a narrow column's would
+    later = pair_keys(np.array([4]), np.array([12]))
+    remote.logons_.latest_at("last", later, np.array([1.0e9]))
+    assert remote.logon_sources(later).tolist() == [int(NO_SOURCE)]
+    wide_saved = remote.state()
+    assert wide_saved["logon_src"].dtype == np.uint32
+    # snapshots load back the same either way, narrow into a fresh detector
+    again = RemoteExecution()
+    again.load_state(wide_saved)
+    assert again.logons_["src"].dtype == np.uint32
+    np.testing.assert_array_equal(again.logon_src_, remote.logon_src_)
+    again = RemoteExecution()
+    again.load_state(narrow_saved)
+    assert again.logons_["src"].dtype == np.uint16
+    assert again.logon_sources(keys).tolist() == [5, int(NO_SOURCE), int(NO_SOURCE)]

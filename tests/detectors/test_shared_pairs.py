@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from detectors import registry
+from detectors._exact import wide_ids
 from detectors._pair_columns import KeyedColumns
 from detectors._seconds import floor_seconds
 from detectors.base import Detector
@@ -179,7 +180,9 @@ def test_main_snapshot_loads_every_value(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         remote.logons_.get("last", logons), floor_seconds(saved["remote_exec/logons_last"])
     )
-    np.testing.assert_array_equal(remote.logons_.get("src", logons), saved["remote_exec/logon_src"])
+    np.testing.assert_array_equal(
+        remote.logon_sources(logons), wide_ids(saved["remote_exec/logon_src"])
+    )
     # and it saves in the shared layout, which loads back the same
     engine.save(tmp_path)
     again = Engine()
@@ -207,7 +210,7 @@ def test_own_keys_that_differ_are_merged(tmp_path: Path) -> None:
         remote.logons_.get("last", keys[kept]), floor_seconds(arrays["remote_exec/logons_last"])
     )
     assert np.isnan(remote.logons_.get("last", keys[~kept])).all()
-    assert (remote.logons_.get("src", keys[~kept]) == NO_SOURCE).all()
+    assert (remote.logon_sources(keys[~kept]) == NO_SOURCE).all()
     host = next(d for d in engine.detectors if isinstance(d, LateralNewHost))
     assert host.edges_.lookup(keys)[0].all()
     assert len(remote.logons_.keys) == len(keys)  # the union: the other tables' keys
