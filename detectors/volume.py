@@ -652,9 +652,12 @@ class Volume:
         keep[:-1] = keys[:-1] != keys[1:]
         take = order[keep]
         self.keys_ = keys[keep]
+        # The dense columns are held as they are saved (:func:`exact_narrow`: thresholds, buckets
+        # and counts are whole numbers): read back into float64 in ``_stored``, the same values.
         for name, new in _DENSE.items():
-            old = getattr(self, f"{name}_")
-            setattr(self, f"{name}_", np.concatenate([old, view[new].astype(old.dtype)])[take])
+            old = getattr(self, f"{name}_").astype(np.float64)
+            joined = np.concatenate([old, view[new].astype(np.float64)])[take]
+            setattr(self, f"{name}_", exact_narrow(joined))
         # The sparse table: the batch's pairs replace their old rows; only those with something
         # to remember stay.
         kept = ~np.isin(self.marked_, pairs)
@@ -683,8 +686,8 @@ class Volume:
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.keys_ = _join_keys(np.empty(0, dtype=np.uint32), np.asarray(state["keys"], np.int64))
-        for name in _DENSE:
-            setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
+        for name in _DENSE:  # (held narrow where exact, as learned)
+            setattr(self, f"{name}_", exact_narrow(np.asarray(state[name], dtype=np.float64)))
         # Saved before round 12: no folder trees or schedules yet.
         marked = state.get("marked")
         self.marked_ = np.empty(0, dtype=np.int64) if marked is None else marked.astype(np.int64)

@@ -159,3 +159,18 @@ def test_a_wide_logon_source_widens_the_column_for_good() -> None:
     again.load_state(narrow_saved)
     assert again.logons_["src"].dtype == np.uint16
     assert again.logon_sources(keys).tolist() == [5, int(NO_SOURCE), int(NO_SOURCE)]
+
+
+def test_volume_holds_its_whole_columns_narrow_and_saves_what_it_saved(learned: Engine) -> None:
+    volume = _detector(learned, "volume")
+    assert len(volume.keys_)
+    for name in ("active_", "bucket_", "current_", "threshold_"):
+        assert getattr(volume, name).dtype.kind in "iu", name  # (whole numbers)
+    saved = volume.state()
+    again = type(volume)()
+    again.load_state(saved)
+    for name in ("mean", "active", "bucket", "current", "threshold"):
+        held = getattr(again, f"{name}_")
+        assert held.dtype == getattr(volume, f"{name}_").dtype, name
+        np.testing.assert_array_equal(held, getattr(volume, f"{name}_"))
+        assert again.state()[name].tobytes() == saved[name].tobytes(), name
