@@ -30,7 +30,7 @@ emitted after the attacks, so the default generation and ``--life extra`` do not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
@@ -87,8 +87,11 @@ def _candidates(world: World, roles: Iterable[str], stream: str) -> list[Person]
     return sorted(people, key=lambda p: world.rng(stream, p.sam).random())
 
 
-def _remove(world: World, p: Person, lo: int, hi: int, *, machines: Iterable[Host] = ()) -> None:
-    """Take ``p``'s own events in [lo, hi) out of the sink, and their laptops' machine events.
+def _remove(
+    world: World, p: Person, spans: Sequence[tuple[int, int]], *, machines: Iterable[Host] = ()
+) -> None:
+    """Take ``p``'s own events in the time ``spans`` ([lo, hi) each) out of the sink, and their
+    laptops' machine events, in one pass.
 
     Attack-tagged events stay (none are expected: attack victims are never chosen).
     """
@@ -98,7 +101,7 @@ def _remove(world: World, p: Person, lo: int, hi: int, *, machines: Iterable[Hos
     sink = world.sink
 
     def own(actor: str, t: int, tags: tuple[str, ...], fields: dict[str, object]) -> bool:
-        if not lo <= t < hi or any(tag.startswith("A") for tag in tags):
+        if not any(lo <= t < hi for lo, hi in spans) or any(tag.startswith("A") for tag in tags):
             return False
         if actor == p.actor:
             return True
@@ -108,6 +111,30 @@ def _remove(world: World, p: Person, lo: int, hi: int, *, machines: Iterable[Hos
     sink.windows = [e for e in sink.windows if not own(e.actor, e.t, e.tags, e.fields)]
     sink.lines = [e for e in sink.lines if not own(e.actor, e.t, e.tags, {})]
     sink.trail = [e for e in sink.trail if not own(e.actor, e.t, e.tags, {})]
+
+
+def _live_differently(
+    world: World,
+    p: Person,
+    changed: Person,
+    spans: Sequence[tuple[int, int]],
+    days: Iterable[int],
+    special: str,
+    tag: str,
+    laptop_day: int,
+) -> None:
+    """``p``'s events in ``spans`` (and their laptop's on ``laptop_day``) out of the sink, ``p``
+    marked ``special``, and ``days`` lived again as ``changed`` (``p`` with what the episode
+    changes), tagged ``tag``."""
+    laptop = p.workstation_on(laptop_day)
+    _remove(world, p, spans, machines=[laptop] if laptop else [])
+    p.special = special
+    _relive(world, changed, days, tag)
+
+
+def _day_spans(world: World, days: Iterable[int]) -> list[tuple[int, int]]:
+    """Each of ``days`` as a [start, next start) span."""
+    return [(world.clock.day_start(day), world.clock.day_start(day + 1)) for day in days]
 
 
 def _relive(world: World, person: Person, days: Iterable[int], tag: str) -> None:
@@ -158,16 +185,9 @@ def long_leave(world: World, episodes: list[BenignTruth]) -> None:
         users=[p.actor for p in people],
     )
     for p in people:
-        laptop = p.workstation_on(away)
-        _remove(
-            world,
-            p,
-            clock.day_start(away),
-            clock.day_start(back + 2),
-            machines=[laptop] if laptop else [],
-        )
-        p.special = "long_leave"
-        _relive(world, p, range(back, min(world.days, back + 2)), tag)
+        span = (clock.day_start(away), clock.day_start(back + 2))
+        days = range(back, min(world.days, back + 2))
+        _live_differently(world, p, p, [span], days, "long_leave", tag, away)
 
 
 def night_shift(world: World, episodes: list[BenignTruth]) -> None:
@@ -193,17 +213,8 @@ def night_shift(world: World, episodes: list[BenignTruth]) -> None:
         night = replace(
             p, start_min=rng.uniform(20 * 60, 22 * 60), length_min=rng.uniform(420, 510)
         )
-        laptop = p.workstation_on(days[0])
-        for day in days:
-            _remove(
-                world,
-                p,
-                clock.day_start(day),
-                clock.day_start(day + 1),
-                machines=[laptop] if laptop else [],
-            )
-        p.special = "night_shift"
-        _relive(world, night, days, tag)
+        spans = _day_spans(world, days)
+        _live_differently(world, p, night, spans, days, "night_shift", tag, days[0])
 
 
 _DESTINATIONS = ("America/New_York", "Asia/Singapore", "Europe/Berlin", "America/Chicago")
@@ -239,17 +250,9 @@ def business_travel(world: World, episodes: list[BenignTruth]) -> None:
         home_ips=[*p.home_ips, (days[0], hotel)],
         split_tunnel=True,
     )
-    laptop = p.workstation_on(days[0])
-    for day in days:
-        _remove(
-            world,
-            p,
-            clock.day_start(day),
-            clock.day_start(day + 1),
-            machines=[laptop] if laptop else [],
-        )
-    p.special = "business_travel"
-    _relive(world, trip, days, tag)
+    _live_differently(
+        world, p, trip, _day_spans(world, days), days, "business_travel", tag, days[0]
+    )
 
 
 def laptop_refresh(world: World, episodes: list[BenignTruth]) -> None:
@@ -285,8 +288,9 @@ def laptop_refresh(world: World, episodes: list[BenignTruth]) -> None:
             win.computer_created(t, dc, admin, session, laptop)
         win.logoff(t + MINUTE, dc, admin, session, 3)
     for p in team:
+        # (the old laptop's events go: the new one is handed over before the days are relived)
         old = p.workstation_on(day)
-        _remove(world, p, clock.day_start(day), world.end_ms, machines=[old] if old else [])
+        _remove(world, p, [(clock.day_start(day), world.end_ms)], machines=[old] if old else [])
         p.laptops.append((day, laptops[p.sam]))
         p.special = "laptop_refresh"
         _relive(world, p, range(day, world.days), tag)

@@ -47,7 +47,12 @@ from benchmarks.scenario.generator import (
     _sid,
     public_ip,
 )
-from benchmarks.scenario.life19 import _candidates, _identity_admin, _relive, _remove
+from benchmarks.scenario.life19 import (
+    _candidates,
+    _day_spans,
+    _identity_admin,
+    _live_differently,
+)
 from benchmarks.scenario.more_life import _episode, _workdays
 
 _SHARES = {"FS01": "\\??\\D:\\Shares", "FS02": "\\??\\E:\\Shares"}
@@ -247,17 +252,7 @@ def offsite(world: World, episodes: list[BenignTruth]) -> None:
         away = replace(
             p, remote_prob=1.0, home_ips=[*p.home_ips, (days[0], hotel)], split_tunnel=True
         )
-        laptop = p.workstation_on(days[0])
-        for day in days:
-            _remove(
-                world,
-                p,
-                clock.day_start(day),
-                clock.day_start(day + 1),
-                machines=[laptop] if laptop else [],
-            )
-        p.special = "offsite"
-        _relive(world, away, days, tag)
+        _live_differently(world, p, away, _day_spans(world, days), days, "offsite", tag, days[0])
 
 
 def patch_night(world: World, episodes: list[BenignTruth]) -> None:
@@ -350,10 +345,8 @@ def team_reorg(world: World, episodes: list[BenignTruth]) -> None:
     )
     for p in team:
         moved = replace(p, dept=new, servers=servers)
-        laptop = p.workstation_on(day)
-        _remove(world, p, clock.day_start(day), world.end_ms, machines=[laptop] if laptop else [])
-        p.special = "team_reorg"
-        _relive(world, moved, range(day, world.days), tag)
+        span = (clock.day_start(day), world.end_ms)
+        _live_differently(world, p, moved, [span], range(day, world.days), "team_reorg", tag, day)
 
 
 def auditor_sweep(world: World, episodes: list[BenignTruth]) -> None:
