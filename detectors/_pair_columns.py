@@ -34,11 +34,13 @@ from detectors._seconds import SECONDS, decode, encode, stored_times
 from detectors._sort import unique1d
 from detectors.base import (
     StateDict,
+    as_stored_pair_keys,
+    find_pair_keys,
     narrow_counts,
+    pair_key_positions,
     sorted_unique,
     wide_pair_keys,
 )
-from detectors.base import narrow_pair_keys as _narrow
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
 #: Counts saturate here instead of wrapping around (as ``PairTable``'s whole counts do).
@@ -68,28 +70,13 @@ class PairKeys:
     def __len__(self) -> int:
         return len(self.stored)
 
-    def _query(self, keys: Int64Array) -> tuple[np.ndarray, BoolArray | None]:
-        """``keys`` in the stored type, and which can be there at all (None: every one)."""
-        if self.stored.dtype == np.int64:
-            return keys, None
-        return _narrow(keys)
-
     def find(self, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
         """Where each key is (clipped to the end), and whether it is there."""
-        if len(self.stored) == 0:
-            return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=np.bool_)
-        query, fits = self._query(keys)
-        position: Int64Array = np.minimum(np.searchsorted(self.stored, query), len(self.stored) - 1)
-        found: BoolArray = self.stored[position] == query
-        if fits is not None:
-            found &= fits
-        return position, found
+        return find_pair_keys(self.stored, keys)
 
     def positions(self, keys: Int64Array) -> Int64Array:
         """Where ``keys`` (all present) are."""
-        query, _ = self._query(keys)
-        position: Int64Array = np.searchsorted(self.stored, query)
-        return position
+        return pair_key_positions(self.stored, keys)
 
     def lefts(self) -> Int64Array:
         """The left id of every key."""
@@ -102,10 +89,8 @@ class PairKeys:
         if len(keys) == 0:
             return
         unique = sorted_unique(keys)
-        query, fits = self._query(unique)
-        if fits is not None and not fits.all():  # a larger id: every key in 64 bits from now
-            self.stored = wide_keys(self.stored)
-            query = unique
+        # (a larger id: every key in 64 bits from now)
+        self.stored, query = as_stored_pair_keys(self.stored, unique)
         _, found = self.find(unique)
         new = query[~found]
         if len(new) == 0:

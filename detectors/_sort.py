@@ -52,16 +52,13 @@ _native_order, _native_groups, _native_unique = _load_native()
 #: paths too).
 NATIVE = _native_groups is not None
 
-#: Integer arrays from this many keys go to the compiled kernels: crossing into the module costs
-#: ~0.2 us, less than numpy's calls even on a handful of keys (``np.unique`` ~15 us, the
-#: numpy ``stable_groups`` ~10 us on 0-60 keys).
-MIN_NATIVE_KEYS = 0
-
 
 def _native_keys(keys: np.ndarray) -> np.ndarray | None:
-    """``keys`` as contiguous ``int64`` for the compiled kernels, or None (numpy's path):
-    no module, too few keys, not 1-D, or not integers that ``int64`` holds exactly."""
-    if not NATIVE or keys.ndim != 1 or len(keys) < MIN_NATIVE_KEYS:
+    """``keys`` as contiguous ``int64`` for the compiled kernels, or None (numpy's path): no
+    module, not 1-D, or not integers that ``int64`` holds exactly. Any length goes: crossing
+    into the module costs ~0.2 us, less than numpy's calls even on a handful of keys
+    (``np.unique`` ~15 us, the numpy ``stable_groups`` ~10 us on 0-60 keys)."""
+    if not NATIVE or keys.ndim != 1:
         return None
     kind = keys.dtype.kind
     if not (kind == "i" or kind == "b" or (kind == "u" and keys.itemsize < 8)):

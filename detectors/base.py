@@ -465,15 +465,7 @@ class PairTable:
         """Counts (0 when absent) and last-seen times (NaN when absent) for ``keys``."""
         if len(self.keys) == 0:
             return np.zeros(len(keys)), np.full(len(keys), np.nan)
-        query: np.ndarray = keys
-        fits = None
-        if self.keys.dtype == np.uint32:  # (a key that does not fit is not stored)
-            query, fits = narrow_pair_keys(keys)
-        position = search_sorted(self.keys, query)
-        clipped = np.minimum(position, len(self.keys) - 1)
-        found = self.keys[clipped] == query
-        if fits is not None:
-            found &= fits
+        clipped, found = find_pair_keys(self.keys, keys)
         counts = np.where(found, self.counts[clipped] if self._tally else 1.0, 0.0)
         if not self._times:
             return counts, np.full(len(keys), np.nan)
@@ -482,9 +474,7 @@ class PairTable:
 
     def positions(self, keys: Int64Array) -> Int64Array:
         """Where ``keys`` (all present) are, as :meth:`add` put them (narrow or not)."""
-        query = narrow_pair_keys(keys)[0] if self.keys.dtype == np.uint32 else keys
-        position: Int64Array = np.searchsorted(self.keys, query)
-        return position
+        return pair_key_positions(self.keys, keys)
 
     def add(self, keys: Int64Array, times: FloatArray) -> None:
         """Count each key occurrence once; last time = the latest of ``times`` per key."""
@@ -497,12 +487,8 @@ class PairTable:
         latest = np.full(len(unique), -np.inf)
         if self._times:
             np.maximum.at(latest, inverse, times)
-        if self.keys.dtype == np.uint32:
-            narrow, fits = narrow_pair_keys(unique)
-            if fits.all():
-                unique = narrow  # (the same order)
-            else:  # a larger id: every key in 64 bits from now
-                self.keys = wide_pair_keys(self.keys)
+        # (narrow while every key fits; a larger id: every key in 64 bits from now)
+        self.keys, unique = as_stored_pair_keys(self.keys, unique)
         position = np.searchsorted(self.keys, unique)
         clipped = np.minimum(position, max(len(self.keys) - 1, 0))
         found = self.keys[clipped] == unique if len(self.keys) else np.zeros(len(unique), np.bool_)
@@ -695,6 +681,51 @@ def wide_pair_keys(stored: np.ndarray) -> Int64Array:
     return wide
 
 
+def find_pair_keys(stored: np.ndarray, keys: Int64Array) -> tuple[Int64Array, BoolArray]:
+    """:func:`find_sorted` of :func:`pair_keys` ``keys`` in a sorted key array kept narrow
+    (``uint32``, :func:`narrow_pair_keys`) or not (``int64``): a key that does not fit 32 bits
+    is never in a narrow array.
+
+    >>> narrow = narrow_pair_keys(pair_keys(np.array([1, 2]), np.array([5, 5])))[0]
+    >>> find_pair_keys(narrow, pair_keys(np.array([2, 70_000]), np.array([5, 5])))[1].tolist()
+    [True, False]
+    """
+    if stored.dtype != np.uint32:
+        return find_sorted(stored, keys)
+    narrow, fits = narrow_pair_keys(keys)
+    position, found = find_sorted(stored, narrow)
+    return position, found & fits
+
+
+def pair_key_positions(stored: np.ndarray, keys: Int64Array) -> Int64Array:
+    """Where :func:`pair_keys` ``keys`` (all present) are in a sorted key array kept narrow
+    (``uint32``) or not."""
+    query = narrow_pair_keys(keys)[0] if stored.dtype == np.uint32 else keys
+    position: Int64Array = np.searchsorted(stored, query)
+    return position
+
+
+def as_stored_pair_keys(stored: np.ndarray, keys: Int64Array) -> tuple[np.ndarray, np.ndarray]:
+    """``(stored, keys)`` in one type, to be merged: 32 bits while ``stored`` is narrow and
+    every one of ``keys`` fits, else both ``int64`` (a narrow ``stored`` widens for good; the
+    same keys, the same order).
+
+    >>> stored = narrow_pair_keys(pair_keys(np.array([1]), np.array([5])))[0]
+    >>> small, large = pair_keys(np.array([2, 70_000]), np.array([5, 5]))
+    >>> [a.dtype.name for a in as_stored_pair_keys(stored, np.array([small]))]
+    ['uint32', 'uint32']
+    >>> [a.dtype.name for a in as_stored_pair_keys(stored, np.array([large]))]
+    ['int64', 'int64']
+    """
+    wide = np.asarray(keys, dtype=np.int64)
+    if stored.dtype == np.uint32:
+        narrow, fits = narrow_pair_keys(wide)
+        if fits.all():
+            return stored, narrow
+        stored = wide_pair_keys(stored)
+    return stored, wide
+
+
 class CountTable:
     """Sorted :func:`pair_keys` keys with several whole-count columns and "last day" columns:
     one key array for facts about the same pairs that would otherwise each keep their own.
@@ -817,7 +848,8 @@ class CountTable:
         keys = np.asarray(state[f"{prefix}keys"], dtype=np.int64)
         if len(keys) == 0:
             return
-        position = self._insert(unique1d(keys))[np.searchsorted(unique1d(keys), keys)]
+        distinct = unique1d(keys)
+        position = self._insert(distinct)[np.searchsorted(distinct, keys)]
         counts = self.counts[column].astype(np.int64)
         counts[position] += np.asarray(state[f"{prefix}counts"]).astype(np.int64)
         self.counts[column] = narrow_counts(counts)

@@ -85,13 +85,14 @@ from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
+    as_stored_pair_keys,
     changes_state,
+    find_pair_keys,
     find_sorted,
     group_order,
     latest_earlier,
     merge_signals,
     narrow_counts,
-    narrow_pair_keys,
     upsert_sorted,
     wide_pair_keys,
 )
@@ -499,7 +500,7 @@ class Kerberoasting(RarityDetector):
         prior, _ = group_order(pairs)
         seen = np.zeros(len(pairs), dtype=np.bool_)
         if len(self.ticket_pairs_):
-            seen = _find_pairs(self.ticket_pairs_, pairs)
+            seen = find_pair_keys(self.ticket_pairs_, pairs)[1]
         candidate = np.flatnonzero(~view["tgt"] & ~seen & (prior == 0))
         if not len(candidate):
             return []
@@ -690,25 +691,11 @@ def _narrow_ids(ids: np.ndarray) -> np.ndarray:
     return exact_narrow(np.asarray(ids).astype(np.int32), smallest=2)
 
 
-def _find_pairs(stored: np.ndarray, pairs: Int64Array) -> BoolArray:
-    """Whether each of ``pairs`` (``pair_keys``) is in the sorted ``stored`` (narrow or not)."""
-    if stored.dtype == np.int64:
-        return find_sorted(stored, pairs)[1]
-    narrow, fits = narrow_pair_keys(pairs)
-    _, found = find_sorted(stored, narrow)
-    found &= fits  # (a pair that does not fit 32 bits was never stored narrow)
-    return found
-
-
 def _union_pairs(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
     """The sorted distinct union, in 32 bits while every pair fits, else ``int64`` for good."""
-    if stored.dtype == np.uint32:
-        narrow, fits = narrow_pair_keys(np.asarray(pairs, dtype=np.int64))
-        if fits.all():
-            union: np.ndarray = np.union1d(stored, narrow).astype(np.uint32)
-            return union
-        stored = wide_pair_keys(stored)
-    return np.union1d(stored, pairs).astype(np.int64)
+    stored, pairs = as_stored_pair_keys(stored, pairs)
+    union: np.ndarray = np.union1d(stored, pairs).astype(stored.dtype)
+    return union
 
 
 __all__ = ["Kerberoasting"]

@@ -63,10 +63,11 @@ from detectors._sort import unique1d
 from detectors.base import (
     Signals,
     StateDict,
+    as_stored_pair_keys,
     batch_view,
     changes_state,
+    find_pair_keys,
     find_sorted,
-    narrow_pair_keys,
     wide_pair_keys,
 )
 from detectors.batch import (
@@ -529,7 +530,7 @@ class Volume:
         sched_count = np.zeros(n, dtype=np.uint8)
         sched_peak = np.zeros(n)
         if len(self.keys_) and n:
-            position, found = _find_keys(self.keys_, pairs)
+            position, found = find_pair_keys(self.keys_, pairs)
             hit = position[found]
             mean[found], active[found] = self.mean_[hit], self.active_[hit]
             bucket[found], current[found] = self.bucket_[hit], self.current_[hit]
@@ -733,24 +734,10 @@ _SPARSE: dict[str, str] = {
 }
 
 
-def _find_keys(stored: np.ndarray, pairs: Int64Array) -> tuple[Int64Array, BoolArray]:
-    """:func:`find_sorted` of ``pairs`` (``int64`` keys) in ``stored`` (narrow or not)."""
-    if stored.dtype == np.int64:
-        return find_sorted(stored, pairs)
-    narrow, fits = narrow_pair_keys(pairs)
-    position, found = find_sorted(stored, narrow)
-    return position, found & fits  # (a key that does not fit was never stored narrow)
-
-
 def _join_keys(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
     """``stored`` then ``pairs``, in 32 bits while every key fits, else ``int64`` for good
     (the same order either way: the caller's stable sort takes the same rows)."""
-    if stored.dtype == np.uint32:
-        narrow, fits = narrow_pair_keys(np.asarray(pairs, dtype=np.int64))
-        if fits.all():
-            return np.concatenate([stored, narrow])
-        stored = wide_pair_keys(stored)
-    return np.concatenate([stored, np.asarray(pairs, dtype=np.int64)])
+    return np.concatenate(as_stored_pair_keys(stored, pairs))
 
 
 __all__ = ["Volume"]

@@ -91,8 +91,12 @@ def test_a_decayed_table_reads_what_a_wide_one_reads_and_widens_for_a_large_id()
 
 
 def test_kerberoasting_pairs_and_volume_keys_go_wide_for_a_large_id() -> None:
-    from detectors.kerberoasting import _find_pairs, _union_pairs
-    from detectors.volume import _find_keys, _join_keys
+    from detectors.base import find_pair_keys
+    from detectors.kerberoasting import _union_pairs
+    from detectors.volume import _join_keys
+
+    def _find_pairs(stored: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+        return find_pair_keys(stored, pairs)[1]
 
     small = pair_keys(np.array([3, 1, 3]), np.array([5, 2, 5]))
     stored = _union_pairs(np.empty(0, dtype=np.uint32), small)
@@ -112,7 +116,7 @@ def test_kerberoasting_pairs_and_volume_keys_go_wide_for_a_large_id() -> None:
     np.testing.assert_array_equal(
         np.argsort(joined, kind="stable"), np.argsort(np.r_[small, small], kind="stable")
     )
-    _, found = _find_keys(np.sort(joined), np.r_[small, large])
+    _, found = find_pair_keys(np.sort(joined), np.r_[small, large])
     assert found.tolist() == [True, True, True, False]
     assert _join_keys(joined, large).dtype == np.int64
 
