@@ -54,6 +54,7 @@ from detectors.privileged_action import (
 )
 from detectors.registry import register
 from schemas.event import Action, Event, Outcome
+from schemas.parsers.cloudtrail import OUTSIDE_REASONS
 
 _CHANGES = frozenset({Action.GROUP_CHANGE, Action.POLICY_CHANGE})
 #: The kind code of a privileged permission change (0: group changes, ordinary policy changes).
@@ -62,8 +63,6 @@ _GRANT = 1
 _DIRECTORY_CHANGE = "5136"
 #: CloudTrail's role trust policy rewrite (privileged when it trusts an outside account).
 _TRUST_CHANGE = "UpdateAssumeRolePolicy"
-#: How the CloudTrail parser names who a trust or resource policy was opened to (``reason``).
-_OUTSIDE = ("outside account ", "any AWS principal")
 
 
 @register
@@ -170,7 +169,7 @@ class GroupChange(RarityDetector):
             # A role's trust policy now lets a principal outside the account assume it.
             role = target.partition(":")[2] or event.target_user or "a role"
             what = f"opened role {role}'s trust policy to {event.reason or 'an outside account'}"
-        elif event.action is Action.POLICY_CHANGE and event.reason.startswith(_OUTSIDE):
+        elif event.action is Action.POLICY_CHANGE and event.reason.startswith(OUTSIDE_REASONS):
             # A resource policy (bucket, key, secret, function) now lets an outside account in.
             resource = target.partition(":")[2] or target
             what = f"opened {resource}'s resource policy to {event.reason} ({event.event_id})"

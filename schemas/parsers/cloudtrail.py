@@ -350,6 +350,20 @@ def trusts_outside(document: Any, account: str) -> str:
     return ""
 
 
+#: How ``reason`` begins for a trust or resource policy opened outside the account: to a
+#: named account (its id follows), or to any AWS principal.
+OUTSIDE_REASONS = ("outside account ", "any AWS principal")
+
+
+def outside_reason(who: str) -> str:
+    """The ``reason`` of a policy opened to ``who`` (an account id, or ``*``: anyone).
+
+    >>> outside_reason("999988887777"), outside_reason("*")
+    ('outside account 999988887777', 'any AWS principal')
+    """
+    return OUTSIDE_REASONS[1] if who == "*" else f"{OUTSIDE_REASONS[0]}{who}"
+
+
 #: Resource policies (who else may use a bucket, key, secret, repository, log group): the
 #: request parameter that holds the new document, per eventName.
 _RESOURCE_POLICY_KEYS: dict[str, tuple[str, ...]] = {
@@ -645,7 +659,7 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
             # A bucket, key, secret or function opened to another AWS account or to anyone:
             # data or use handed to an identity we do not manage (T1537), a grant.
             privileged = True
-            reason = "any AWS principal" if opened == "*" else f"outside account {opened}"
+            reason = outside_reason(opened)
         if base_name == "PutEventSelectors" and not error:
             stopped = trail_narrowed(params)
             if stopped:
@@ -656,11 +670,10 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         if base_name == "UpdateAssumeRolePolicy" and not error:
             # A role's trust opened to another AWS account (or to anyone) grants that role's
             # power to an identity we do not manage: as much a grant as an admin policy.
-            own = text(first(record, "recipientAccountId") or identity.get("accountId"))
             outside = trusts_outside(params.get("policyDocument"), own)
             if outside:
                 privileged = True
-                reason = "any AWS principal" if outside == "*" else f"outside account {outside}"
+                reason = outside_reason(outside)
     elif action is Action.AUTH_TICKET:
         resource = _resource(params, _RESOURCE_KEYS[action])
         obj = f"{base_name}:{resource}" if resource else base_name
