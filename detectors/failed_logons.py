@@ -600,15 +600,13 @@ class FailedLogonSurprise:
         stored_stamp[group] = view["burst_stamp"]
         every = np.ones(len(keys), dtype=np.bool_)
         value, stamp = fold(stored_value, stored_stamp, group, time, every, self.short_tau)
-        untouched = ~np.isin(self.burst_keys_, unique)
-        merged_keys = np.concatenate([self.burst_keys_[untouched], unique])
-        merged_value = np.concatenate([self.burst_value_[untouched], value])
-        merged_stamp = np.concatenate([self.burst_time_[untouched], stamp])
+        merged, (merged_value, merged_stamp) = upsert_sorted(
+            self.burst_keys_, unique, [(self.burst_value_, value), (self.burst_time_, stamp)]
+        )
         fresh = merged_stamp >= float(time[-1]) - 20.0 * self.short_tau
-        order = np.argsort(merged_keys[fresh], kind="stable")
-        self.burst_keys_ = merged_keys[fresh][order]
-        self.burst_value_ = merged_value[fresh][order]
-        self.burst_time_ = merged_stamp[fresh][order]
+        self.burst_keys_ = merged[fresh]
+        self.burst_value_ = merged_value[fresh]
+        self.burst_time_ = merged_stamp[fresh]
 
     def state(self) -> StateDict:
         return {
