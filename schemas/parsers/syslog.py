@@ -55,7 +55,7 @@ from schemas.sensitive import PRIVILEGED_USERS, is_sensitive_group
 
 #: What the compiled reader returns for a line it reads (see ``_native_events``).
 _NativeHit = tuple[
-    int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int
+    int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int, str
 ]
 
 
@@ -118,7 +118,12 @@ _RFC5424 = re.compile(
 
 # --- sshd -------------------------------------------------------------------------------------
 _SSH_ACCEPTED = re.compile(r"Accepted (\S+) for (.*?) from (\S+) port \d+")
-_SSH_FAILED = re.compile(r"Failed (\S+) for (invalid user )?(.*?) from (\S+) port \d+")
+_SSH_FAILED = re.compile(r"Failed (\S+) for (invalid user )?(.*?) from (\S+) port (\d+)")
+# OpenSSH >= 7.5 names the account when a connection ends before authentication succeeded.
+_SSH_CLOSED = re.compile(
+    r"(?:Connection closed by|Connection reset by|Disconnected from) authenticating user "
+    r"(.*?) (\S+) port (\d+) \[preauth\]\s*$"
+)
 _SSH_INVALID = re.compile(r"Invalid user (.*?) from (\S+)(?: port \d+)?\s*$")
 _SSH_NOT_ALLOWED = re.compile(r"User (\S+) from (\S+) not allowed because")
 _REPEATED = re.compile(r"message repeated (\d{1,9}) times: \[ ?(.*)\]\s*$", re.DOTALL)
@@ -268,7 +273,9 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
         m = _SSH_FAILED.match(msg)
         if m is None:
             return []
-        method, invalid, user, peer = m.groups()
+        method, invalid, user, peer, port = m.groups()
+        if not invalid:
+            _note_failed_connection(line.ctx, line.dst_host, _peer(peer), port)
         if invalid:
             reason = "invalid_user"
         elif method in ("password", "keyboard-interactive/pam", "keyboard-interactive"):
@@ -301,9 +308,54 @@ def _sshd(line: _Line, msg: str) -> list[Event]:
         if m is None:
             return []
         return _ssh_logon(line, "sshd.not_allowed", m.group(1), m.group(2), reason="not_allowed")
-    # Connection closed / Received disconnect / reverse mapping / POSSIBLE BREAK-IN ATTEMPT /
-    # input_userauth_request / PAM n more failures (summaries of lines already counted) ...
+    if msg.startswith(_CLOSED_PREFIXES):
+        m = _SSH_CLOSED.match(msg)
+        if m is None:
+            return []
+        user, peer, port = m.groups()
+        ip, host = _peer(peer)
+        if _had_failure(line.ctx, line.dst_host, (ip, host), port):
+            return []
+        return _ssh_logon(line, "sshd.closed_preauth", user, peer, reason="closed_preauth")
+    # Connection closed by invalid user (its "Invalid user" line counted it) / Received
+    # disconnect / reverse mapping / POSSIBLE BREAK-IN ATTEMPT / input_userauth_request /
+    # PAM n more failures (summaries of lines already counted) ...
     return []
+
+
+_CLOSED_PREFIXES = ("Connection closed by ", "Connection reset by ", "Disconnected from ")
+_STATE_FAILED_CONNECTIONS = "sshd.failed_connections"
+#: Connections whose failure sshd logged and whose preauth close has not been read yet, at most
+#: this many per input (the oldest are forgotten: a connection that succeeded never closes so).
+MAX_OPEN_FAILED_CONNECTIONS = 4096
+
+
+def _note_failed_connection(
+    ctx: ParseContext, dst_host: str, peer: tuple[str, str], port: str
+) -> None:
+    """Remember that sshd logged a failure on this connection (host, peer, source port)."""
+    open_failed: dict[tuple[str, str, str, str], None] | None = ctx.state.get(
+        _STATE_FAILED_CONNECTIONS
+    )
+    if open_failed is None:
+        open_failed = ctx.state[_STATE_FAILED_CONNECTIONS] = {}
+    open_failed[(dst_host, peer[0], peer[1], port)] = None
+    if len(open_failed) > MAX_OPEN_FAILED_CONNECTIONS:
+        del open_failed[next(iter(open_failed))]
+
+
+def _had_failure(ctx: ParseContext, dst_host: str, peer: tuple[str, str], port: str) -> bool:
+    """Whether a failure of this connection was logged before its preauth close (and forget it).
+
+    sshd at its default level (INFO) logs every failed password, but a refused public key (or
+    other non-password method) only from the third failure of a connection on: a connection
+    that offered one or two keys and gave up leaves nothing but its close line. The close line
+    of a connection whose failure was logged is that failure's second line and counts nothing.
+    """
+    open_failed = ctx.state.get(_STATE_FAILED_CONNECTIONS)
+    if not open_failed:
+        return False
+    return open_failed.pop((dst_host, peer[0], peer[1], port), False) is None
 
 
 def _method(method: str) -> str:
@@ -848,8 +900,12 @@ _NATIVE_KINDS: tuple[tuple[str, Action, Outcome], ...] = (
     ("sshd.failed", Action.LOGON_FAILED, Outcome.FAILURE),
     ("sshd.invalid_user", Action.LOGON_FAILED, Outcome.FAILURE),
     ("sshd.not_allowed", Action.LOGON_FAILED, Outcome.FAILURE),
+    ("", Action.OTHER, Outcome.UNKNOWN),  # 5: sudo, built on its own below
+    ("sshd.closed_preauth", Action.LOGON_FAILED, Outcome.FAILURE),
 )
 _NATIVE_SUDO = 5  # a sudo command line (_sudo): built on its own below
+_NATIVE_FAILED = 2
+_NATIVE_CLOSED = 6
 
 
 def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
@@ -860,7 +916,7 @@ def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
     stamp's cache key is an int here, a tuple there: a line of the other path misses the cache
     and recomputes the same time. The cache stays right when the reader gives the time without
     touching it: whatever changes the year and month in ``ctx.state`` also writes the cache."""
-    key, time, mon, day, hh, mi, ss, host, kind, user, ip, peer, proto, reason, n = hit
+    key, time, mon, day, hh, mi, ss, host, kind, user, ip, peer, proto, reason, n, port = hit
     if time is None:
         state = ctx.state
         last = state.get(_STATE_LAST_STAMP)
@@ -869,6 +925,12 @@ def _native_events(hit: _NativeHit, ctx: ParseContext) -> list[Event]:
         else:
             time = _rfc3164_time(mon, day, hh, mi, ss, ctx)
             state[_STATE_LAST_STAMP] = (key, time)
+    # The per-connection bookkeeping of _sshd, before the count (as there: "message repeated
+    # 0 times" still reads its line).
+    if kind == _NATIVE_FAILED and reason != "invalid_user":
+        _note_failed_connection(ctx, host, (ip, peer), port)
+    elif kind == _NATIVE_CLOSED and _had_failure(ctx, host, (ip, peer), port):
+        return []
     if not kind or not n:
         return []
     if kind == _NATIVE_SUDO:

@@ -174,6 +174,17 @@ ODD = [
     "Jan  2 10:00:00 h sshd[1]: message repeated 2 times: [ message repeated 2 times: [ Failed password for a from 1.2.3.4 port 2]]",
     "Jan  2 10:00:00 h sshd[1]: message repeated 2 times: [ Failed password for a from 1.2.3.4 port 2] x",
     "Jan  2 10:00:00 h sshd[1]: User root from 1.2.3.4 not allowed because not listed in AllowUsers",
+    "Jan  2 10:00:00 h sshd[1]: Failed publickey for a from 1.2.3.4 port 22 ssh2: RSA SHA256:x",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user a 1.2.3.4 port 22 [preauth]",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user a 1.2.3.4 port 22 [preauth]",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user a b 1.2.3.4 port 7 [preauth]  ",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user  1.2.3.4 port 7 [preauth]",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user a 1.2.3.4 port 7 [preauth] x",
+    "Jan  2 10:00:00 h sshd[1]: Connection reset by authenticating user a 1.2.3.4 port 7 [preauth]",
+    "Jan  2 10:00:00 h sshd[1]: Disconnected from authenticating user a 1.2.3.4 port 7 [preauth]",
+    "Jan  2 10:00:00 h sshd[1]: Disconnected from user a 1.2.3.4 port 7",
+    "Jan  2 10:00:00 h sshd[1]: message repeated 0 times: [ Failed password for a from 1.2.3.4 port 7]",
+    "Jan  2 10:00:00 h sshd[1]: Connection closed by authenticating user a 1.2.3.4 port 7 [preauth]",
     "Jan  2 10:00:00 h sshd[1]: Failed password for invalid user a from b from 1.2.3.4 port 2 ssh2",
     "Jan  2 10:00:00 h sshd[1]: Failed password for a from  1.2.3.4 port 2",
     "Jan  2 10:00:00 h sshd[1]: Accepted password for arn:aws:iam::1:user/x/Bob from 1.2.3.4 port 2",
@@ -295,6 +306,7 @@ METHODS = st.sampled_from(
         "hostbased",
     ]
 )
+PORTS = st.sampled_from(["22", "022", "40022", "2"])
 TAILS = st.sampled_from(
     ["", " ssh2", " port 22 ssh2", " port 22", " port x", " port 22  ", "\r\n", "\n"]
 )
@@ -344,6 +356,13 @@ def sshd_lines(draw: st.DrawFn, plain: bool = False) -> str:
                 f"message repeated {draw(st.integers(0, 3000))} times: [ Failed password for {user} from {peer} port 2]",
                 f"pam_unix(sshd:auth): authentication failure; user={user} rhost={peer}",
                 "Connection closed by authenticating user root 1.2.3.4 port 22 [preauth]",
+                # per-connection pairs: a port from a small set so failures and closes meet
+                f"Failed {draw(METHODS)} for {user} from {peer} port {draw(PORTS)} ssh2",
+                f"Connection closed by authenticating user {user} {peer} port {draw(PORTS)} [preauth]",
+                f"Connection reset by authenticating user {user} {peer} port {draw(PORTS)} [preauth]",
+                f"Disconnected from authenticating user {user} {peer} port {draw(PORTS)} [preauth]",
+                f"Connection closed by invalid user {user} {peer} port {draw(PORTS)} [preauth]",
+                f"Connection closed by authenticating user {user} {peer} port [preauth]",
             ]
         )
     )

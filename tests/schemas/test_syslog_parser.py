@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from schemas.event import Action, Event, Outcome
 from schemas.parsers import PARSERS
+from schemas.parsers import syslog
 from schemas.parsers.base import BadRecord, ParseContext
 from schemas.parsers.syslog import MAX_REPEAT, SyslogParser
 
@@ -826,3 +827,73 @@ def test_pkexec_pam_session_repeats_the_command_line_and_is_skipped() -> None:
         "user root(uid=0) by alice(uid=1000)"
     )
     assert parse(line) == []
+
+
+# --- connections closed before authentication (OpenSSH >= 7.5) --------------------------------
+
+# sshd at LogLevel INFO logs every failed password, but a refused key only from the connection's
+# third failure on: a client that offered one or two keys and gave up leaves only its close line.
+CLOSED_PREAUTH = [
+    "May  1 09:30:00 db1 sshd[700]: Connection closed by authenticating user alice 10.0.0.9 "
+    "port 40022 [preauth]",
+    "May  1 09:30:00 db1 sshd[701]: Connection reset by authenticating user alice 10.0.0.9 "
+    "port 40023 [preauth]",
+    "May  1 09:30:00 db1 sshd[702]: Disconnected from authenticating user alice 10.0.0.9 "
+    "port 40024 [preauth]",
+]
+
+
+@pytest.mark.parametrize("line", CLOSED_PREAUTH, ids=lambda line: line[30:60])
+def test_connection_closed_before_authentication_is_a_failed_logon(line: str) -> None:
+    event = parse_one(line)
+    assert (event.action, event.outcome, event.event_id) == (
+        Action.LOGON_FAILED,
+        Outcome.FAILURE,
+        "sshd.closed_preauth",
+    )
+    assert (event.user, event.src_ip, event.dst_host, event.logon_type, event.reason) == (
+        "alice",
+        "10.0.0.9",
+        "db1",
+        "ssh",
+        "closed_preauth",
+    )
+    assert event.auth_protocol == ""  # the line does not say which method was refused
+
+
+def test_close_after_a_logged_failure_of_the_same_connection_counts_once() -> None:
+    ctx = context()
+    failed = (
+        "May  1 09:30:00 db1 sshd[700]: Failed password for alice from 10.0.0.9 port 40022 ssh2"
+    )
+    closed = CLOSED_PREAUTH[0]
+    other_port = closed.replace("port 40022", "port 40099")
+    other_host = closed.replace(" db1 ", " db2 ")
+    events = [PARSER.parse(line, ctx) for line in (failed, closed, other_port, other_host, closed)]
+    assert [[e.event_id for e in found] for found in events] == [
+        ["sshd.failed"],
+        [],  # the failure's own close line
+        ["sshd.closed_preauth"],  # another connection
+        ["sshd.closed_preauth"],  # the same port on another server
+        ["sshd.closed_preauth"],  # the failure was matched once and forgotten
+    ]
+
+
+def test_closed_by_invalid_user_stays_skipped() -> None:
+    # its "Invalid user" line already counted the attempt
+    line = (
+        "May  1 09:30:00 db1 sshd[700]: Connection closed by invalid user bob 10.0.0.9 port 1 "
+        "[preauth]"
+    )
+    assert parse(line) == []
+
+
+def test_open_failed_connections_are_bounded() -> None:
+    ctx = context()
+    limit = syslog.MAX_OPEN_FAILED_CONNECTIONS
+    for port in range(limit + 10):
+        PARSER.parse(
+            f"May  1 09:30:00 db1 sshd[1]: Failed password for a from 10.0.0.9 port {port} ssh2",
+            ctx,
+        )
+    assert len(ctx.state["sshd.failed_connections"]) == limit

@@ -26,6 +26,7 @@ fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
         "bad_key" => intern!(py, "bad_key").clone(),
         "auth_failed" => intern!(py, "auth_failed").clone(),
         "not_allowed" => intern!(py, "not_allowed").clone(),
+        "closed_preauth" => intern!(py, "closed_preauth").clone(),
         "root" => intern!(py, "root").clone(),
         other => PyString::new(py, other),
     }
@@ -61,10 +62,11 @@ fn same_month_time<'py>(
 
 /// `sshd_line(line, year_month) -> tuple | None`: for an RFC 3164 line of sshd (or of a
 /// program without a handler there: kind 0) that `SyslogParser` reads exactly so, `(stamp_key, time, month, day, hour, minute, second, dst_host, kind,
-/// user, src_ip, src_host, auth_protocol, reason, count)`; `time` is the line's UTC datetime
+/// user, src_ip, src_host, auth_protocol, reason, count, port)` (port: the source port of
+/// kinds 2 and 6, else ""); `time` is the line's UTC datetime
 /// when its month is the one of `year_month` (`ctx.state`'s last `(year, month)`), else None
 /// (Python infers the year); kind 0 is a line without an event, 1-4 accepted, failed, invalid
-/// user, not allowed, and 5 a sudo command: `(..., kind=5, user, target_user, object, "",
+/// user, not allowed, 6 a connection closed before authentication, and 5 a sudo command: `(..., kind=5, user, target_user, object, "",
 /// reason, 1)` (`SyslogParser`'s `_sudo`). None: parse the line in Python.
 #[pyfunction]
 #[pyo3(signature = (line, year_month=None, /))]
@@ -92,6 +94,7 @@ fn sshd_line<'py>(
         sshd::Kind::InvalidUser => 3,
         sshd::Kind::NotAllowed => 4,
         sshd::Kind::Sudo => 5,
+        sshd::Kind::ClosedPreauth => 6,
     };
     // sudo.command carries target_user and object where sshd's events carry the peer
     let (slot_a, slot_b) = if kind == 5 {
@@ -99,7 +102,7 @@ fn sshd_line<'py>(
     } else {
         (&hit.src_ip, &hit.src_host)
     };
-    let items: [Bound<'py, PyAny>; 15] = [
+    let items: [Bound<'py, PyAny>; 16] = [
         key.into_pyobject(py)?.into_any(),
         time,
         mon.into_pyobject(py)?.into_any(),
@@ -115,6 +118,7 @@ fn sshd_line<'py>(
         text(py, &hit.auth_protocol).into_any(),
         text(py, &hit.reason).into_any(),
         hit.count.into_pyobject(py)?.into_any(),
+        PyString::new(py, &hit.port).into_any(),
     ];
     Ok(Some(PyTuple::new(py, items)?))
 }

@@ -23,6 +23,9 @@ pub enum Kind {
     Failed,
     InvalidUser,
     NotAllowed,
+    /// `sshd.closed_preauth`: a connection of a named account closed before authentication,
+    /// whose failure sshd did not log (Python decides that, from `port`)
+    ClosedPreauth,
     /// `sudo.command` (`_sudo`): `user`, `target_user`, `object`, `reason`
     Sudo,
 }
@@ -48,6 +51,8 @@ pub struct Hit<'a> {
     pub object: String,
     /// how many copies of the event (`message repeated N times`, capped as in Python)
     pub count: u64,
+    /// the peer's source port (`Failed` and `ClosedPreauth`; "" otherwise)
+    pub port: String,
     _line: std::marker::PhantomData<&'a str>,
 }
 
@@ -403,6 +408,7 @@ struct Msg {
     target_user: String,
     object: String,
     count: u64,
+    port: String,
 }
 
 impl Msg {
@@ -417,6 +423,7 @@ impl Msg {
             target_user: String::new(),
             object: String::new(),
             count: 1,
+            port: String::new(),
         })
     }
 
@@ -432,9 +439,49 @@ impl Msg {
             target_user: String::new(),
             object: String::new(),
             count: 1,
+            port: String::new(),
         })
     }
+
+    fn with_port(mut self, port: &str) -> Msg {
+        self.port = port.to_string();
+        self
+    }
 }
+
+/// The digits of ` port \d+` right after `peer` (a slice of `msg`).
+fn port_after<'a>(msg: &'a str, peer: &str) -> &'a str {
+    let end = peer.as_ptr() as usize - msg.as_ptr() as usize + peer.len();
+    let rest = msg[end..].strip_prefix(" port ").unwrap_or("");
+    &rest[..rest.bytes().take_while(u8::is_ascii_digit).count()]
+}
+
+/// `(?: port (\d+) \[preauth\]\s*$)` at the start of `rest`: the port.
+fn preauth_port(rest: &str) -> Option<&str> {
+    let r = rest.strip_prefix(" port ")?;
+    let digits = r.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = r[digits..].strip_prefix(" [preauth]")?;
+    (digits > 0 && tail.bytes().all(|c| c == b' ')).then(|| &r[..digits])
+}
+
+/// `_SSH_CLOSED`: (.*?) (\S+) port (\d+) \[preauth\]\s*$ lazily from `at`: (user, peer, port).
+fn closed_preauth(msg: &str, at: usize) -> Option<(&str, &str, &str)> {
+    let b = msg.as_bytes();
+    for k in at..b.len() {
+        if b[k] != b' ' {
+            continue;
+        }
+        let end = non_space_end(b, k + 1);
+        if end > k + 1 {
+            if let Some(port) = preauth_port(&msg[end..]) {
+                return Some((&msg[at..k], &msg[k + 1..end], port));
+            }
+        }
+    }
+    None
+}
+
+const CLOSED_PREFIXES: [&str; 3] = ["Connection closed by ", "Connection reset by ", "Disconnected from "];
 
 /// `_sshd(line, msg)` with `line.pam` False; None when the message is Python's.
 fn sshd(msg: &str, depth: u32) -> Option<Msg> {
@@ -464,7 +511,9 @@ fn sshd(msg: &str, depth: u32) -> Option<Msg> {
         } else {
             "auth_failed"
         };
-        return Msg::logon(Kind::Failed, user, peer_text, method(meth), reason);
+        let port = port_after(msg, peer_text);
+        return Msg::logon(Kind::Failed, user, peer_text, method(meth), reason)
+            .map(|m| m.with_port(port));
     }
     if msg.starts_with("Invalid user ") {
         // Invalid user (.*?) from (\S+)(?: port \d+)?\s*$
@@ -542,6 +591,19 @@ fn sshd(msg: &str, depth: u32) -> Option<Msg> {
         };
         return Msg::logon(Kind::NotAllowed, user, peer_text, String::new(), "not_allowed");
     }
+    if let Some(prefix) = CLOSED_PREFIXES.iter().find(|p| msg.starts_with(**p)) {
+        let Some(rest) = msg[prefix.len()..].strip_prefix("authenticating user ") else {
+            return Msg::skip();
+        };
+        let at = msg.len() - rest.len();
+        return match closed_preauth(msg, at) {
+            Some((user, peer_text, port)) => {
+                Msg::logon(Kind::ClosedPreauth, user, peer_text, String::new(), "closed_preauth")
+                    .map(|m| m.with_port(port))
+            }
+            None => Msg::skip(),
+        };
+    }
     Msg::skip()
 }
 
@@ -609,6 +671,7 @@ fn sudo(msg: &str) -> Option<Msg> {
         target_user,
         object,
         count: 1,
+        port: String::new(),
     })
 }
 
@@ -642,6 +705,7 @@ pub fn parse(record: &str) -> Option<Hit<'_>> {
         target_user: m.target_user,
         object: m.object,
         count: m.count,
+        port: m.port,
         _line: std::marker::PhantomData,
     })
 }
