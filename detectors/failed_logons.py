@@ -978,6 +978,8 @@ class SpraySources:
             "before": before,
             "own": own,
             "increment": increment,
+            # the pair's previous try (in the batch or stored; NaN: none on record)
+            "previous_time": previous_time,
             "t0": np.array([t0]),
             "sources": sources,
             "source_row": source_row,
@@ -1292,6 +1294,9 @@ class SuccessAfterSpray(SpraySources):
 
     Points on the first bar: ``points`` (45) plus ``points_per_level`` (12) per doubling above
     ``min_accounts``: a success after 20 or more existing accounts failed is high on its own.
+    A user who already signed in from the source in the last ``routine_days`` (30) gets
+    ``routine_factor`` (0.5) of that: the source is a host they use (a jump host that sprays
+    keeps carrying its own admins' logons), and the spray's first new account is what matters.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from detectors.batch import BatchBuilder
@@ -1333,9 +1338,18 @@ class SuccessAfterSpray(SpraySources):
         min_valid_in_mix: float = 1.5,
         min_mixed_accounts: float = 7.5,
         mixed_points: float = 40.0,
+        routine_days: float = 30.0,
+        routine_factor: float = 0.5,
     ) -> None:
         if min_valid_in_mix <= 0 or min_mixed_accounts <= min_valid_in_mix:
             raise ValueError(f"{self.name}: 0 < min_valid_in_mix < min_mixed_accounts required")
+        if not 0 < routine_days <= 20 * window_days or not 0 <= routine_factor <= 1:
+            raise ValueError(
+                f"{self.name}: 0 < routine_days <= 20 * window_days (the pair table's memory) "
+                "and 0 <= routine_factor <= 1 required"
+            )
+        self.routine_days = routine_days
+        self.routine_factor = routine_factor
         self.min_valid_in_mix = min_valid_in_mix
         self.min_mixed_accounts = min_mixed_accounts
         self.mixed_points = mixed_points
@@ -1375,6 +1389,13 @@ class SuccessAfterSpray(SpraySources):
             np.minimum(self.max_points, self.points + self.points_per_level * level),
             self.mixed_points,
         )
+        # A user who signed in from this source before (within routine_days: the pair table
+        # keeps success pairs for 20 windows) is using a host they always use, not a password
+        # the spray just found: a jump host that sprays keeps carrying its own admins' logons.
+        # Read from the pair table spray detectors already keep (no state of its own).
+        gap_days = (view["time"][flagged] - view["previous_time"][flagged]) / DAY
+        routine = gap_days <= self.routine_days  # NaN (no earlier sign-in): False
+        points = np.where(routine, points * self.routine_factor, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -1395,10 +1416,15 @@ class SuccessAfterSpray(SpraySources):
                 what = f"{n:.0f} different existing accounts"
             else:
                 what = f"{n + m:.0f} different account names ({n:.0f} of them existing)"
+            usual = (
+                f"; {who} last signed in from there {gap_days[index]:.1f} days before"
+                if routine[index]
+                else ""
+            )
             signals.titles.append(
                 f"{who} {how} from {source}, a source that just failed on {what} (normal: a "
                 f"source where {ok:.0f} accounts sign in successfully does not fail on more "
-                f"than {self.min_accounts:.0f} existing accounts)"
+                f"than {self.min_accounts:.0f} existing accounts{usual})"
             )
             signals.observed.append(f"{who} signed in from spraying source {source}")
             signals.baseline.append(
