@@ -18,12 +18,11 @@ buffers; native-endian ``int64`` bytes back): the grouping kernels of ``detector
 
 from datetime import datetime
 
-def sshd_line(
-    line: str, year_month: tuple[int, int] | None = None, /
-) -> (
-    tuple[int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int, str]
-    | None
-): ...
+_SshdHit = tuple[
+    int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int, str
+]
+
+def sshd_line(line: str, year_month: tuple[int, int] | None = None, /) -> _SshdHit | None: ...
 
 class HelkReader:
     def __init__(self, absent: object, /) -> None: ...

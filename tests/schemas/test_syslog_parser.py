@@ -17,8 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.event import Action, Event, Outcome
-from schemas.parsers import PARSERS
-from schemas.parsers import syslog
+from schemas.parsers import PARSERS, syslog
 from schemas.parsers.base import BadRecord, ParseContext
 from schemas.parsers.syslog import MAX_REPEAT, SyslogParser
 
