@@ -14,9 +14,16 @@ seven or more (a late December line after January ones); ``ctx.state`` keeps the
 
 Duplicates: one sshd password attempt is logged by PAM and by sshd (``sshd.failed``); the modern
 ``pam_unix(sshd:auth)`` twin is skipped so attempts are counted once (the old ``sshd(pam_unix)``
-form, which has no twin, is kept). Kept and told apart by ``event_id``: a connection for an
-unknown account adds ``sshd.invalid_user``; one ``su`` may log ``su.to``/``su.success`` and
-``su.session``; ``usermod -aG`` logs ``usermod.group_add`` and ``usermod.shadow_group_add``.
+form, which has no twin, is kept). A connection of an existing account that ends before
+authentication (``Connection closed by authenticating user U ADDR port P [preauth]``, OpenSSH
+>= 7.5) is a failed logon ``sshd.closed_preauth`` only when no ``Failed`` line of the same
+connection (host, peer, source port) came first: at LogLevel INFO sshd logs a refused key only
+from a connection's third failure on, so that line is all a short key spray leaves; after a
+logged failure it is the same attempt's second line (``ctx.state`` keeps the open failed
+connections, at most ``MAX_OPEN_FAILED_CONNECTIONS``). Kept and told apart by ``event_id``: a
+connection for an unknown account adds ``sshd.invalid_user``; one ``su`` may log
+``su.to``/``su.success`` and ``su.session``; ``usermod -aG`` logs ``usermod.group_add`` and
+``usermod.shadow_group_add``.
 Count attempts on one event id per source when counts matter.
 
 >>> from datetime import UTC, datetime
