@@ -18,13 +18,13 @@ form, which has no twin, is kept). A connection of an existing account that ends
 authentication (``Connection closed by authenticating user U ADDR port P [preauth]``, OpenSSH
 >= 7.5) is a failed logon ``sshd.closed_preauth`` only when no ``Failed`` line of the same
 connection (host, peer, source port) came first: at LogLevel INFO sshd logs a refused key only
-from a connection's third failure on, so that line is all a short key spray leaves; after a
-logged failure it is the same attempt's second line (``ctx.state`` keeps the open failed
-connections, at most ``MAX_OPEN_FAILED_CONNECTIONS``). Kept and told apart by ``event_id``: a
-connection for an unknown account adds ``sshd.invalid_user``; one ``su`` may log
-``su.to``/``su.success`` and ``su.session``; ``usermod -aG`` logs ``usermod.group_add`` and
-``usermod.shadow_group_add``.
-Count attempts on one event id per source when counts matter.
+once the connection has MaxAuthTries / 2 (3) failures behind it, so that line is all a short
+key spray leaves; after a logged failure it is the same attempt's second line (``ctx.state``
+keeps the open failed connections, at most ``MAX_OPEN_FAILED_CONNECTIONS``). Kept and told
+apart by ``event_id``: a connection for an unknown account adds ``sshd.invalid_user``; one
+``su`` may log ``su.to``/``su.success`` and ``su.session``; ``usermod -aG`` logs
+``usermod.group_add`` and ``usermod.shadow_group_add``. Count attempts on one event id per
+source when counts matter.
 
 >>> from datetime import UTC, datetime
 >>> ctx = ParseContext(tenant="t", source="auth.log", position=7,
@@ -355,8 +355,9 @@ def _had_failure(ctx: ParseContext, dst_host: str, peer: tuple[str, str], port: 
     """Whether a failure of this connection was logged before its preauth close (and forget it).
 
     sshd at its default level (INFO) logs every failed password, but a refused public key (or
-    other non-password method) only from the third failure of a connection on: a connection
-    that offered one or two keys and gave up leaves nothing but its close line. The close line
+    other non-password method) only once the connection has MaxAuthTries / 2 (3) failures
+    behind it (OpenSSH ``auth_log``): a connection that offered a key or two and gave up leaves
+    nothing but its close line. The close line
     of a connection whose failure was logged is that failure's second line and counts nothing.
     """
     open_failed = ctx.state.get(_STATE_FAILED_CONNECTIONS)

@@ -830,8 +830,8 @@ def test_pkexec_pam_session_repeats_the_command_line_and_is_skipped() -> None:
 
 # --- connections closed before authentication (OpenSSH >= 7.5) --------------------------------
 
-# sshd at LogLevel INFO logs every failed password, but a refused key only from the connection's
-# third failure on: a client that offered one or two keys and gave up leaves only its close line.
+# sshd at LogLevel INFO logs every failed password, but a refused key only once the connection has
+# MaxAuthTries / 2 failures behind it: a client that offered a key or two leaves only its close.
 CLOSED_PREAUTH = [
     "May  1 09:30:00 db1 sshd[700]: Connection closed by authenticating user alice 10.0.0.9 "
     "port 40022 [preauth]",
