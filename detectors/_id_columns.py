@@ -3,9 +3,9 @@ saves them.
 
 A dense per-id array keeps a slot for every id below the largest seen. ``lateral_new_edge``'s
 per-source columns are indexed by host id, and half the hosts never were a source (~20 B/user
-of unused slots at ``benchmarks.state_size --days 28 --users 200``). Here the used ids are kept
-sorted (16 bits while every id fits, as interned ids are elsewhere) with their columns aligned;
-an id never used reads as its column's fill, exactly what its dense slot held.
+of unused slots at ``benchmarks.state_size --days 28 --users 200``). Here the columns hold the
+used ids only, in id order, found through a bitmap of the used ids; an id never used reads as
+its column's fill, exactly what its dense slot held.
 
 >>> columns = IdColumns({"count": 0})
 >>> columns.dense_size = 0
@@ -21,30 +21,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from detectors.base import find_sorted
+from detectors._sort import unique1d
 from detectors.batch import BoolArray, Int64Array
 
-_NARROW_TOP = int(np.iinfo(np.uint16).max)
-
-
-def _stored_ids(ids: np.ndarray) -> np.ndarray:
-    """Sorted ids in 16 bits while the largest fits, else 32."""
-    wide = len(ids) and int(ids[-1]) > _NARROW_TOP
-    return np.asarray(ids, dtype=np.uint32 if wide else np.uint16)
+_BITS = 64
+_ONE = np.uint64(1)
 
 
 class IdColumns:
-    """Columns (named, each with its fill) at sorted ids; ``dense_size`` is the length of the
-    dense arrays they stand for (the largest id seen plus one, or a loaded array's length)."""
+    """Columns (named, each with its fill) at the used ids; ``dense_size`` is the length of the
+    dense arrays they stand for (the largest id seen plus one, or a loaded array's length).
+
+    Which ids are used is a bitmap over the ids (a bit each), with the number of used ids
+    before each 64-bit word: an id's slot is that count plus the used ids below it in its word
+    (a few vectorised operations a lookup, and an eighth of a byte an id instead of the 2-4 of a
+    sorted id list).
+    """
 
     def __init__(self, fills: dict[str, float]) -> None:
         self.fills = fills
-        self.ids: np.ndarray = np.empty(0, dtype=np.uint16)
+        self.words: np.ndarray = np.empty(0, dtype=np.uint64)  # bit i of word w: id 64 w + i
+        self.ranks: np.ndarray = np.empty(0, dtype=np.uint32)  # used ids before each word
         self.columns: dict[str, np.ndarray] = {}
         self.dense_size = 0
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return int(self.ranks[-1]) + int(np.bitwise_count(self.words[-1])) if len(self.words) else 0
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.columns[name]
@@ -52,35 +54,70 @@ class IdColumns:
     def __setitem__(self, name: str, column: np.ndarray) -> None:
         self.columns[name] = column
 
+    @property
+    def ids(self) -> Int64Array:
+        """The used ids, ascending."""
+        bits = (self.words[:, None] >> np.arange(_BITS, dtype=np.uint64)) & _ONE
+        ids: Int64Array = np.flatnonzero(bits.reshape(-1)).astype(np.int64)
+        return ids
+
+    def find(self, ids: Int64Array) -> tuple[Int64Array, BoolArray]:
+        """Each id's slot (0 where it has none) and whether it has one."""
+        ids = np.asarray(ids, dtype=np.int64)
+        word_at = ids >> 6
+        inside = word_at < len(self.words)
+        if not len(self.words):
+            return np.zeros(len(ids), dtype=np.int64), np.zeros(len(ids), dtype=np.bool_)
+        word_at = np.where(inside, word_at, 0)
+        word = self.words[word_at]
+        offset = (ids & (_BITS - 1)).astype(np.uint64)
+        found: BoolArray = inside & (((word >> offset) & _ONE) == _ONE)
+        below = np.bitwise_count(word & ((_ONE << offset) - _ONE)).astype(np.int64)
+        slot: Int64Array = np.where(found, self.ranks[word_at].astype(np.int64) + below, 0)
+        return slot, found
+
     def gather(self, name: str, ids: Int64Array) -> np.ndarray:
         """The column at ``ids`` (the fill where an id has no slot), in the column's type."""
+        return self.take(name, *self.find(ids))
+
+    def take(self, name: str, slot: Int64Array, found: BoolArray) -> np.ndarray:
+        """The column at what :meth:`find` answered (the fill where not found)."""
         column = self.columns[name]
-        position, found = find_sorted(self.ids.astype(np.int64), ids)
-        result: np.ndarray = np.full(len(ids), self.fills[name], dtype=column.dtype)
-        result[found] = column[position[found]]
+        result: np.ndarray = np.full(len(slot), self.fills[name], dtype=column.dtype)
+        result[found] = column[slot[found]]
         return result
 
     def positions(self, ids: Int64Array) -> Int64Array:
         """Where ``ids`` are, a slot (every column at its fill) inserted for those without one."""
+        ids = np.asarray(ids, dtype=np.int64)
         if len(ids):
             self.dense_size = max(self.dense_size, int(ids.max()) + 1)
-        _, found = find_sorted(self.ids.astype(np.int64), ids)
-        if not found.all():
-            merged = np.union1d(self.ids.astype(np.int64), ids)
-            kept = np.searchsorted(merged, self.ids.astype(np.int64))
-            for name, column in self.columns.items():
-                grown = np.full(len(merged), self.fills[name], dtype=column.dtype)
-                grown[kept] = column
-                self.columns[name] = grown
-            self.ids = _stored_ids(merged)
-        at: Int64Array = np.searchsorted(self.ids.astype(np.int64), ids).astype(np.int64)
-        return at
+        slot, found = self.find(ids)
+        if found.all():
+            return slot
+        before = self.ids
+        self._set_ids(np.concatenate([before, unique1d(ids[~found])]))
+        kept = self.find(before)[0]
+        for name, column in self.columns.items():
+            grown = np.full(len(self), self.fills[name], dtype=column.dtype)
+            grown[kept] = column
+            self.columns[name] = grown
+        return self.find(ids)[0]
+
+    def _set_ids(self, ids: Int64Array) -> None:
+        """The bitmap and ranks of ``ids`` (distinct, any order)."""
+        words = np.zeros(-(-self.dense_size // _BITS), dtype=np.uint64)
+        np.bitwise_or.at(words, ids >> 6, _ONE << (ids & (_BITS - 1)).astype(np.uint64))
+        counts = np.bitwise_count(words).astype(np.uint32)
+        self.ranks = np.zeros(len(words), dtype=np.uint32)
+        np.cumsum(counts[:-1], out=self.ranks[1:])
+        self.words = words
 
     def dense(self, name: str) -> np.ndarray:
         """The column as the dense per-id array it stands for."""
         column = self.columns[name]
         full = np.full(self.dense_size, self.fills[name], dtype=column.dtype)
-        full[self.ids.astype(np.int64)] = column
+        full[self.ids] = column
         return full
 
     def load_dense(self, columns: dict[str, np.ndarray], used: BoolArray) -> None:
@@ -91,9 +128,9 @@ class IdColumns:
         for name, column in columns.items():
             fill = np.full(size, self.fills[name], dtype=column.dtype)
             used |= _differs(np.asarray(column), fill)
-        self.ids = _stored_ids(np.flatnonzero(used))
-        self.columns = {name: np.asarray(column)[used] for name, column in columns.items()}
         self.dense_size = size
+        self._set_ids(np.flatnonzero(used).astype(np.int64))
+        self.columns = {name: np.asarray(column)[used] for name, column in columns.items()}
 
 
 def _differs(column: np.ndarray, fill: np.ndarray) -> BoolArray:

@@ -540,9 +540,10 @@ class _PairNovelty:
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
-        first_state = decode(self.lefts_.gather("left_first", left))
+        left_at = self.lefts_.find(left)
+        first_state = decode(self.lefts_.take("left_first", *left_at))
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
-        count_before = self.lefts_.gather("left_count", left).astype(np.float64) + prior_left
+        count_before = self.lefts_.take("left_count", *left_at).astype(np.float64) + prior_left
         # The tenant's own first day (another tenant's history must not change this one's
         # judgement); snapshots from before it was kept per tenant: the first host of any.
         tenant = batch.tenant[rows].astype(np.int64)
@@ -582,7 +583,7 @@ class _PairNovelty:
             # popularity excuses it (the start-up popularity of a file server says nothing).
             popular_long = np.where(rdp, rdp_users_before >= self.popular_users, popular_long)
             popular_recent = np.where(rdp, rollout, popular_recent)
-        distinct_state = self.lefts_.gather("left_distinct", left).astype(np.float64)
+        distinct_state = self.lefts_.take("left_distinct", *left_at).astype(np.float64)
         rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
