@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from detectors._grow import grow
 from detectors._sort import unique1d
 from detectors.batch import BoolArray, Int64Array
 
@@ -121,13 +122,15 @@ class IdColumns:
         return full
 
     def load_dense(self, columns: dict[str, np.ndarray], used: BoolArray) -> None:
-        """From dense arrays (all of one length): the ``used`` slots, and any slot of a column
-        that is not its fill (none in snapshots this code saved; kept rather than dropped)."""
-        size = len(used)
-        used = np.asarray(used, dtype=np.bool_).copy()
+        """From dense arrays: the ``used`` slots, and any slot of a column that is not its fill
+        (none in snapshots this code saved; kept rather than dropped). A shorter array reads
+        as its fill beyond its end, as :func:`~detectors.base.gather` reads it."""
+        size = max([len(used), *(len(column) for column in columns.values())])
+        columns = {name: grow(np.asarray(c), size, self.fills[name]) for name, c in columns.items()}
+        used = grow(np.asarray(used, dtype=np.bool_), size, False).copy()
         for name, column in columns.items():
             fill = np.full(size, self.fills[name], dtype=column.dtype)
-            used |= _differs(np.asarray(column), fill)
+            used |= _differs(column, fill)
         self.dense_size = size
         self._set_ids(np.flatnonzero(used).astype(np.int64))
         self.columns = {name: np.asarray(column)[used] for name, column in columns.items()}
