@@ -38,6 +38,7 @@ import numpy as np
 
 from detectors._decay import previous_in_group, settle
 from detectors._exact import all_slots, used_slots
+from detectors._id_columns import IdColumns
 from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
@@ -47,6 +48,7 @@ from detectors._seconds import (
     NEVER,
     NOT_SEEN,
     SECONDS,
+    decode,
     encode,
     floor_seconds,
     stored_times,
@@ -486,10 +488,14 @@ class _PairNovelty:
         # every (left, right) seen (popularity counts them all), with its last learned time
         # (held-back rows are not learned): the left entity's baseline
         self.edges_ = PairsSeen()
-        # Whole counts are kept narrow (narrow_counts) and read back as float64.
-        self.left_first_ = np.empty(0, dtype=SECONDS)  # whole seconds, rounded down (_seconds)
-        self.left_count_ = narrow_counts([])
-        self.left_distinct_ = narrow_counts([])
+        # Per left id that ever was one (detectors._id_columns: a source machine's columns at
+        # the hosts that were a source only): "left_first" in whole seconds, rounded down
+        # (_seconds); whole counts "left_count" and "left_distinct" kept narrow (narrow_counts)
+        # and read back as float64.
+        self.lefts_ = IdColumns(_LEFT_FILLS)
+        self.lefts_["left_first"] = np.empty(0, dtype=SECONDS)
+        self.lefts_["left_count"] = narrow_counts([])
+        self.lefts_["left_distinct"] = narrow_counts([])
         self.right_first_ = np.empty(0, dtype=np.float64)
         self.right_users_ = narrow_counts([])
         self.right_events_ = narrow_counts([])  # rows per destination
@@ -502,6 +508,21 @@ class _PairNovelty:
         self.legacy_first_ = np.nan
         self.tenant_hosts_ = np.empty(0, dtype=np.float64)  # per tenant: destinations seen
         self.legacy_hosts_ = 0.0  # (from before the per-tenant count: every tenant's hosts)
+
+    @property
+    def left_first_(self) -> np.ndarray:
+        """First time per left id (whole seconds, :data:`NEVER`: never), dense (a copy)."""
+        return self.lefts_.dense("left_first")
+
+    @property
+    def left_count_(self) -> np.ndarray:
+        """Events per left id, dense (a copy)."""
+        return self.lefts_.dense("left_count")
+
+    @property
+    def left_distinct_(self) -> np.ndarray:
+        """Distinct rights learned per left id, dense (a copy)."""
+        return self.lefts_.dense("left_distinct")
 
     def _pairs(self, batch: EventBatch) -> tuple[Int64Array, Int64Array, Int64Array, BoolArray]:
         """(rows, left ids, right ids, boosted rows) of the rows this detector watches."""
@@ -519,9 +540,10 @@ class _PairNovelty:
         stored = (~np.isnan(last)).astype(np.float64)  # learned before
         stored_fresh = (stored > 0) & (time - np.nan_to_num(last, nan=-np.inf) <= self.forget)
         prior_left, first_left_row = group_order(left)
-        first_state = gather_times(self.left_first_, size_l, left)
+        left_at = self.lefts_.find(left)
+        first_state = decode(self.lefts_.take("left_first", *left_at))
         first_seen = np.where(np.isnan(first_state), time[first_left_row], first_state)
-        count_before = gather(self.left_count_, size_l, 0, left).astype(np.float64) + prior_left
+        count_before = self.lefts_.take("left_count", *left_at).astype(np.float64) + prior_left
         # The tenant's own first day (another tenant's history must not change this one's
         # judgement); snapshots from before it was kept per tenant: the first host of any.
         tenant = batch.tenant[rows].astype(np.int64)
@@ -561,7 +583,7 @@ class _PairNovelty:
             # popularity excuses it (the start-up popularity of a file server says nothing).
             popular_long = np.where(rdp, rdp_users_before >= self.popular_users, popular_long)
             popular_recent = np.where(rdp, rollout, popular_recent)
-        distinct_state = gather(self.left_distinct_, size_l, 0, left).astype(np.float64)
+        distinct_state = self.lefts_.take("left_distinct", *left_at).astype(np.float64)
         rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
@@ -699,9 +721,10 @@ class _PairNovelty:
         size_l, size_r = int(left.max()) + 1, int(right.max()) + 1
         # Per-entity arrays are read and written at the batch's entities only: scratch arrays
         # the size of every entity seen cost a stream of fresh addresses more than its rows.
-        self.left_first_ = grow(self.left_first_, size_l, NEVER)
-        fold_first_times(self.left_first_, left, time)
-        self.left_count_ = bump_counts(self.left_count_, size_l, left)
+        lefts = self.lefts_
+        at = lefts.positions(left)
+        fold_first_times(lefts["left_first"], at, time)
+        lefts["left_count"] = bump_counts(lefts["left_count"], len(lefts), at)
         # Destination popularity and first-seen: every row.
         new_hosts = unique1d(right[np.isnan(gather(self.right_first_, size_r, np.nan, right))])
         self.right_first_ = grow(self.right_first_, size_r, np.nan)
@@ -748,8 +771,8 @@ class _PairNovelty:
         unique = sorted_unique(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
-        self.left_distinct_ = bump_counts(
-            self.left_distinct_, size_l, (new_keys >> 32).astype(np.int64)
+        lefts["left_distinct"] = bump_counts(
+            lefts["left_distinct"], len(lefts), lefts.positions((new_keys >> 32).astype(np.int64))
         )
         if self.rdp_popularity:  # new hosts whose first learned reach was a desktop session
             kept_keys, first = unique1d(keys, return_index=True)
@@ -797,9 +820,12 @@ class _PairNovelty:
         for name in ("right_first", "right_recent", "right_last"):
             setattr(self, f"{name}_", np.asarray(state[name], dtype=np.float64))
         # (float64 in snapshots from before times were whole seconds: rounded down on load)
-        self.left_first_ = stored_times(state["left_first"])
-        for name in ("left_count", "left_distinct", "right_users"):  # (float64 in older ones)
-            setattr(self, f"{name}_", narrow_counts(state[name]))
+        lefts = {"left_first": stored_times(state["left_first"])}
+        for name in ("left_count", "left_distinct"):  # (float64 in older ones)
+            lefts[name] = narrow_counts(state[name])
+        self.lefts_ = IdColumns(_LEFT_FILLS)
+        self.lefts_.load_dense(lefts, lefts["left_first"] != NEVER)
+        self.right_users_ = narrow_counts(state["right_users"])
         # Snapshots from before desktop popularity: every user of a host taken for a desktop
         # user (the old judgement) until the host's new users are counted.
         self.right_rdp_users_ = narrow_counts(state.get("right_rdp_users", state["right_users"]))

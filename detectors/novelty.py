@@ -36,7 +36,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors._exact import all_slots, dense_rows, exact_narrow, sparse_rows, used_slots
+from detectors._exact import all_slots, dense_rows, exact_narrow, used_slots
+from detectors._hour_profiles import HourProfiles
 from detectors._seconds import NEVER, SECONDS, stored_times
 from detectors._sort import unique1d
 from detectors.base import (
@@ -46,7 +47,6 @@ from detectors.base import (
     batch_view,
     bump_counts,
     changes_state,
-    find_sorted,
     fold_first_times,
     gather,
     gather_times,
@@ -149,10 +149,10 @@ class NoveltyDetector:
         self.entity_count_ = narrow_counts([])  # events seen
         self.entity_distinct_ = narrow_counts([])  # distinct attribute values
         # Events per UTC hour of day, a row only for the entities this detector saw (sorted ids
-        # in ``hour_entities_``): most users never make an API call or carry a user agent, and
-        # a dense row per user id was 24-48 bytes of zeros for each of them.
-        self.hour_entities_ = np.empty(0, dtype=np.uint32)
-        self.entity_hours_ = narrow_counts(np.zeros((0, 24)))
+        # in ``hour_entities``): most users never make an API call or carry a user agent, and
+        # a dense row per user id was 24-48 bytes of zeros for each of them. The non-zero cells
+        # only (detectors._hour_profiles): half of a row's hours count nothing.
+        self.hours_ = HourProfiles()
         # Per entity id: when another account last reset its password (seconds; NaN = never).
         # Kept only where ``after_reset`` is set.
         self.reset_at_ = np.empty(0, dtype=np.float64)
@@ -309,9 +309,9 @@ class NoveltyDetector:
         present, local = unique1d(entity, return_inverse=True)
         local = local.reshape(-1)
         stored = np.zeros((len(present), 24))
-        if len(self.hour_entities_):
-            position, known = find_sorted(self.hour_entities_.astype(np.int64), present)
-            stored[known] = self.entity_hours_[position[known]]
+        if len(self.hours_):
+            position, known = self.hours_.find(present)
+            stored[known] = self.hours_.rows(position[known])
         in_batch = PrefixSums(entity * 24 + hour, np.ones(len(entity)))
         near = np.zeros(len(entity))
         for offset in (-1, 0, 1):
@@ -408,11 +408,7 @@ class NoveltyDetector:
             self.value_entities_, int(attribute.max()) + 1, attribute[view["first_sighting"]]
         )
         self.pairs_.add("seen", view["keys"])
-        slot = self._hour_rows(entity)
-        cells = bump_counts(
-            self.entity_hours_.reshape(-1), self.entity_hours_.size, slot * 24 + view["hour"]
-        )
-        self.entity_hours_ = cells.reshape(-1, 24)
+        self.hours_.add(self.hours_.slots(entity), view["hour"])
         new_day = view["new_day"]
         self.pairs_.add("usual_days", view["keys"][new_day])
         self.pairs_.add_days("usual_last", view["keys"][new_day], view["day"][new_day])
@@ -427,18 +423,15 @@ class NoveltyDetector:
         trusted = keep & view["mature"]
         self.pairs_.add("trusted", view["keys"][trusted])
 
-    def _hour_rows(self, entity: Int64Array) -> Int64Array:
-        """Each entity's row of the hour profiles, a zero row inserted for those without one
-        (in id order, so the table depends on the entities seen, not on the batching)."""
-        present = sorted_unique(entity)
-        _, found = find_sorted(self.hour_entities_.astype(np.int64), present)
-        if not found.all():
-            ids = np.union1d(self.hour_entities_, present).astype(np.uint32)
-            rows = np.zeros((len(ids), 24), dtype=self.entity_hours_.dtype)
-            rows[np.searchsorted(ids, self.hour_entities_)] = self.entity_hours_
-            self.hour_entities_, self.entity_hours_ = ids, rows
-        slot: Int64Array = np.searchsorted(self.hour_entities_, entity).astype(np.int64)
-        return slot
+    @property
+    def hour_entities_(self) -> np.ndarray:
+        """The sorted ids of the entities with an hour profile."""
+        return self.hours_.ids
+
+    @property
+    def entity_hours_(self) -> np.ndarray:
+        """The hour profiles as a dense table, a row per id in ``hour_entities_`` (a copy)."""
+        return self.hours_.dense()
 
     def state(self) -> StateDict:
         state = self.pairs_.state("pair_")
@@ -449,8 +442,9 @@ class NoveltyDetector:
         state.update(used_slots(entity, self.entity_first_ != NEVER, _ENTITY_FILLS, "entity_"))
         # Ids in 16 bits while they fit; the hour counts sparse (half of them are 0): a bitmap
         # of the non-zero cells and their values (:mod:`detectors._exact`, the same numbers).
-        state["hour_entities"] = exact_narrow(self.hour_entities_, smallest=2)
-        state["entity_hours_mask"], state["entity_hours"] = sparse_rows(self.entity_hours_)
+        state["hour_entities"] = exact_narrow(self.hours_.ids, smallest=2)
+        # (the same as sparse_rows of the dense table)
+        state["entity_hours_mask"], state["entity_hours"] = self.hours_.saved()
         if self.after_reset:
             reset = {"reset_at": self.reset_at_}  # (the few users whose password was reset)
             state.update(used_slots(reset, ~np.isnan(self.reset_at_), _RESET_FILLS, "reset_"))
@@ -487,8 +481,7 @@ class NoveltyDetector:
         else:  # saved dense, a row per entity id: the rows that counted anything (same numbers)
             ids = np.flatnonzero(hours.sum(axis=1) > 0).astype(np.uint32)
             hours = hours[ids]
-        self.hour_entities_ = ids
-        self.entity_hours_ = narrow_counts(hours)
+        self.hours_ = HourProfiles.from_dense(ids, hours)
         # State saved before resets were tracked: none known.
         self.reset_at_ = np.asarray(state.get("reset_at", np.empty(0)), dtype=np.float64)
 

@@ -9,7 +9,7 @@ with hundreds of events and no privileged action at all is surprising) with a po
 over peers (a kind most users do, like a service account's 4672, is barely surprising).
 
 The module also holds :class:`RarityDetector`, the vectorised (entity, kind) rarity core shared
-by the privilege-abuse detectors (``group_change``, ``account_lifecycle``).
+by the privilege-abuse detectors (``group_change``, ``account_lifecycle``, ``kerberoasting``).
 
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
@@ -37,10 +37,12 @@ by the privilege-abuse detectors (``group_change``, ``account_lifecycle``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
 
+from detectors._activity import UserActivity
 from detectors._flagged_days import add_flagged_days
 from detectors._sort import unique1d
 from detectors.base import (
@@ -145,9 +147,11 @@ class RarityDetector:
         self.min_points = min_points
         self.max_points = max_points
         self.release_days = release_days
-        self.user_first_ = np.empty(0, dtype=np.float64)  # first event time, NaN = never
-        self.user_count_ = narrow_counts([])  # events of any kind (whole counts, kept narrow)
-        self.user_tenant_ = np.empty(0, dtype=np.int32)  # tenant id per user (-1 unknown)
+        # Per user over every event: first time, count, tenant; in an engine, one object that
+        # all its rarity detectors share (detectors._activity); this one learns and saves it
+        # while ``owns_activity``.
+        self.activity_ = UserActivity()
+        self.owns_activity = True
         self.pair_keys_ = np.empty(0, dtype=np.int64)  # sorted entity << 32 | kind
         self.pair_count_ = np.empty(0, dtype=np.float64)  # decayed, flagged rows held back
         self.pair_time_ = np.empty(0, dtype=np.float64)  # time pair_count_ refers to
@@ -155,6 +159,31 @@ class RarityDetector:
         # Pairs with held (flagged) rows: distinct UTC days of them, the last one's time. Kept
         # only with ``release_days``: from that many days on, the pair is the entity's habit.
         self.flagged_days_ = PairTable(WHOLE_COUNTS)
+
+    @property
+    def user_first_(self) -> FloatArray:
+        """First event time per user id (NaN = never)."""
+        return self.activity_.first_
+
+    @property
+    def user_count_(self) -> np.ndarray:
+        """Events of any kind per user id (whole counts, kept narrow)."""
+        return self.activity_.count_
+
+    @property
+    def user_tenant_(self) -> np.ndarray:
+        """Tenant id per user id (-1 unknown)."""
+        return self.activity_.tenant_
+
+    def share_state(self, detectors: Sequence[object]) -> None:
+        """Called by the engine with all its detectors: the rarity detectors among them share
+        one :class:`UserActivity`, the first one's; the last of them learns and saves it (see
+        :mod:`detectors._activity` for why the last)."""
+        sharing = [d for d in detectors if isinstance(d, RarityDetector)]
+        if self not in sharing:
+            return
+        self.activity_ = sharing[0].activity_
+        self.owns_activity = self is sharing[-1]
 
     # -- what subclasses define -------------------------------------------------------------
 
@@ -441,23 +470,13 @@ class RarityDetector:
         active = user >= 0
         if not active.any():
             return
-        ids = user[active]
-        size = int(ids.max()) + 1
-        self.user_first_ = grow(self.user_first_, size, np.nan)
-        user_count = grow(self.user_count_, size, 0).astype(np.int64)
-        first = np.full(len(self.user_first_), np.inf)
-        np.minimum.at(first, ids, batch.time[active])
-        touched = np.isfinite(first)
-        self.user_first_[touched] = np.fmin(self.user_first_[touched], first[touched])
-        self.user_count_ = narrow_counts(user_count + np.bincount(ids, minlength=len(user_count)))
-        self.user_tenant_ = grow(self.user_tenant_, size, -1)
-        self.user_tenant_[ids] = batch.tenant[active]
+        if self.owns_activity:
+            self.activity_.learn(user[active], batch.time[active], batch.tenant[active])
 
     def state(self) -> StateDict:
+        # (the shared activity is saved once, by its owner)
         return {
-            "user_first": self.user_first_,
-            "user_count": self.user_count_,
-            "user_tenant": self.user_tenant_,
+            **(self.activity_.state() if self.owns_activity else {}),
             "pair_keys": self.pair_keys_,
             "pair_count": self.pair_count_,
             "pair_time": self.pair_time_,
@@ -466,10 +485,8 @@ class RarityDetector:
 
     @changes_state
     def load_state(self, state: StateDict) -> None:
-        self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
-        # (older snapshots hold counts and tenant ids as float64: the same whole numbers)
-        self.user_count_ = narrow_counts(state["user_count"])
-        self.user_tenant_ = np.asarray(state["user_tenant"]).astype(np.int32)
+        if "user_first" in state:  # (the owner's; older snapshots: every detector's, the same)
+            self.activity_.load_state(state)
         self.pair_keys_ = np.asarray(state["pair_keys"], dtype=np.int64)
         self.pair_count_ = np.asarray(state["pair_count"], dtype=np.float64)
         self.pair_time_ = np.asarray(state["pair_time"], dtype=np.float64)

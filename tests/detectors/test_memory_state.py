@@ -18,6 +18,7 @@ import pytest
 
 from detectors._exact import narrow_ids
 from detectors._grow import grow
+from detectors._seconds import NEVER
 from detectors.base import PairTable, pair_keys, wide_pair_keys
 from detectors.engine import Engine
 from detectors.lateral import DecayedTable
@@ -178,3 +179,186 @@ def test_volume_holds_its_whole_columns_narrow_and_saves_what_it_saved(learned: 
         assert held.dtype == getattr(volume, f"{name}_").dtype, name
         np.testing.assert_array_equal(held, getattr(volume, f"{name}_"))
         assert again.state()[name].tobytes() == saved[name].tobytes(), name
+
+
+# -- round 21: margin under the 2 KiB ------------------------------------------------------
+
+
+def _rarity(engine: Engine) -> list[Any]:
+    from detectors.privileged_action import RarityDetector
+
+    return [d for d in engine.detectors if isinstance(d, RarityDetector)]
+
+
+def test_rarity_detectors_of_an_engine_hold_one_activity_table(learned: Engine) -> None:
+    rarity = _rarity(learned)
+    assert [d.name for d in rarity] == [
+        "account_lifecycle",
+        "group_change",
+        "kerberoasting",
+        "privileged_action",
+    ]
+    assert all(d.activity_ is rarity[0].activity_ for d in rarity)
+    assert len(rarity[0].user_first_) and rarity[0].user_count_.sum() > 0
+    # learned and saved once, by the last of them
+    assert [d.owns_activity for d in rarity] == [False, False, False, True]
+    for detector in rarity:
+        assert ("user_first" in detector.state()) == detector.owns_activity, detector.name
+
+
+def test_a_shared_activity_table_gives_every_detector_what_its_own_copy_gave() -> None:
+    """Each rarity detector alone (its own activity) and the four in one engine (one shared
+    table, learned by the last after every view): the same signals batch by batch."""
+    from detectors.account_lifecycle import AccountLifecycle
+    from detectors.group_change import GroupChange
+    from detectors.kerberoasting import Kerberoasting
+    from detectors.privileged_action import PrivilegedAction
+
+    kinds = (AccountLifecycle, GroupChange, Kerberoasting, PrivilegedAction)
+    alone = [kind() for kind in kinds]
+    engine = Engine(detectors=[kind() for kind in kinds])
+    shared = engine.detectors
+    assert shared[0].activity_ is shared[3].activity_
+    events = scenario_events()
+    builder = engine.builder
+    raised = 0
+    for start in range(0, len(events), 700):
+        batch = builder.build(events[start : start + 700])
+        hold = np.zeros(len(batch), dtype=np.bool_)
+        for own, one in zip(alone, shared, strict=True):
+            expected = own.score(batch, builder)
+            got = one.score(batch, builder)
+            assert got.rows.tolist() == expected.rows.tolist(), own.name
+            assert got.points.tobytes() == expected.points.tobytes(), own.name
+            assert got.titles == expected.titles, own.name
+            raised += len(got)
+        for own in alone:
+            own.learn(batch, hold)
+        for one in shared:
+            one.learn(batch, hold)
+    assert raised
+    for own in alone:
+        assert own.user_first_.tobytes() == alone[0].user_first_.tobytes()
+    np.testing.assert_array_equal(shared[0].user_first_, alone[0].user_first_)
+    np.testing.assert_array_equal(shared[0].user_count_, alone[0].user_count_)
+    np.testing.assert_array_equal(shared[0].user_tenant_, alone[0].user_tenant_)
+
+
+def test_an_older_snapshot_with_every_rarity_copy_loads_into_the_shared_table(
+    learned: Engine, tmp_path: Any
+) -> None:
+    learned.save(tmp_path)
+    data = dict(np.load(tmp_path / "state.npz"))
+    owner = "privileged_action"
+    # as saved before round 21: every rarity detector with its own (identical) copy
+    for name in ("account_lifecycle", "group_change", "kerberoasting"):
+        for column in ("user_first", "user_count", "user_tenant"):
+            data[f"{name}/{column}"] = data[f"{owner}/{column}"]
+    np.savez(tmp_path / "state.npz", **data)  # type: ignore[arg-type]
+    again = Engine()
+    assert again.load(tmp_path)
+    rarity = _rarity(again)
+    assert all(d.activity_ is rarity[0].activity_ for d in rarity)
+    np.testing.assert_array_equal(rarity[0].user_first_, _rarity(learned)[0].user_first_)
+    assert {k: v.tobytes() for k, v in rarity[-1].state().items()} == {
+        k: v.tobytes() for k, v in _rarity(learned)[-1].state().items()
+    }
+
+
+def test_hour_profiles_hold_the_non_zero_cells_and_save_what_the_dense_table_saved(
+    learned: Engine,
+) -> None:
+    from detectors._exact import sparse_rows
+    from detectors.novelty import NoveltyDetector
+
+    novelty = [d for d in learned.detectors if isinstance(d, NoveltyDetector)]
+    assert novelty
+    for detector in novelty:
+        dense = detector.entity_hours_
+        profiles = detector.hours_
+        assert len(profiles.values) == int(np.count_nonzero(dense)), detector.name
+        assert not any(isinstance(v, np.ndarray) and v.ndim == 2 for v in vars(detector).values())
+        mask, values = sparse_rows(dense)
+        saved = detector.state()
+        assert saved["entity_hours_mask"].tobytes() == mask.tobytes(), detector.name
+        assert saved["entity_hours"].tobytes() == values.tobytes(), detector.name
+
+
+def test_hour_profiles_count_what_a_dense_table_counts() -> None:
+    from detectors._exact import sparse_rows
+    from detectors._hour_profiles import HourProfiles
+    from detectors.base import bump_counts, find_sorted, narrow_counts, sorted_unique
+
+    rng = np.random.default_rng(21)
+    for _ in range(40):
+        profiles = HourProfiles()
+        ids, dense = np.empty(0, dtype=np.uint32), narrow_counts(np.zeros((0, 24)))
+        for _ in range(8):
+            entity = rng.integers(0, 50, 300).astype(np.int64)
+            hour = rng.integers(0, rng.choice([3, 24]), 300).astype(np.int64)
+            # the dense table as novelty detectors kept it before round 21
+            present = sorted_unique(entity)
+            if not find_sorted(ids.astype(np.int64), present)[1].all():
+                wider = np.union1d(ids, present).astype(np.uint32)
+                rows = np.zeros((len(wider), 24), dtype=dense.dtype)
+                rows[np.searchsorted(wider, ids)] = dense
+                ids, dense = wider, rows
+            slot = np.searchsorted(ids, entity).astype(np.int64)
+            dense = bump_counts(dense.reshape(-1), dense.size, slot * 24 + hour).reshape(-1, 24)
+            profiles.add(profiles.slots(entity), hour)
+            assert profiles.ids.tolist() == ids.tolist()
+            assert profiles.dense().dtype == dense.dtype
+            np.testing.assert_array_equal(profiles.dense(), dense)
+            asked = rng.integers(0, len(ids), 12)
+            np.testing.assert_array_equal(profiles.rows(asked), dense[asked])
+            mask, values = sparse_rows(dense)
+            saved = profiles.saved()
+            assert saved[0].tobytes() == mask.tobytes() and saved[1].tobytes() == values.tobytes()
+    # a count past 255 widens the cells' type, as a dense table's
+    profiles = HourProfiles()
+    profiles.add(profiles.slots(np.zeros(300, dtype=np.int64)), np.zeros(300, dtype=np.int64))
+    assert profiles.values.dtype == np.uint16 and profiles.values.tolist() == [300]
+
+
+def test_lateral_new_edge_holds_its_per_source_columns_at_the_sources_only(
+    learned: Engine,
+) -> None:
+    edge = _detector(learned, "lateral_new_edge")
+    lefts = edge.lefts_
+    sources = int(np.count_nonzero(edge.left_first_ != NEVER))
+    assert 0 < len(lefts) == sources < lefts.dense_size
+    for name in ("left_first", "left_count", "left_distinct"):
+        assert len(lefts[name]) == sources, name
+    assert lefts.words.nbytes + lefts.ranks.nbytes < sources  # (under a byte a source)
+
+
+def test_id_columns_read_and_count_what_dense_columns_do() -> None:
+    from detectors._id_columns import IdColumns
+    from detectors.base import bump_counts, gather, narrow_counts
+
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        columns = IdColumns({"n": 0, "t": np.nan})
+        columns["n"], columns["t"] = narrow_counts([]), np.empty(0)
+        count, times = narrow_counts([]), np.empty(0)
+        for _ in range(6):
+            top = int(rng.integers(1, 300))
+            asked = rng.integers(0, top + 70, 40)
+            size = int(asked.max()) + 1
+            assert columns.gather("n", asked).tolist() == gather(count, size, 0, asked).tolist()
+            np.testing.assert_array_equal(
+                columns.gather("t", asked), gather(times, size, np.nan, asked)
+            )
+            ids = rng.integers(0, top, 200).astype(np.int64)
+            at = columns.positions(ids)
+            columns["n"] = bump_counts(columns["n"], len(columns), at)
+            columns["t"][at] = ids * 1.5
+            count = bump_counts(count, top, ids)
+            times = grow(times, int(ids.max()) + 1, np.nan)
+            times[ids] = ids * 1.5
+            assert columns.dense("n").tobytes() == count[: columns.dense_size].tobytes()
+            assert columns.ids.tolist() == np.flatnonzero(count).tolist()
+            loaded = IdColumns({"n": 0, "t": np.nan})
+            loaded.load_dense({"n": count, "t": times}, count > 0)  # (lengths differ)
+            assert loaded.dense("n").tobytes() == count.tobytes()
+            assert len(loaded) == len(columns)
