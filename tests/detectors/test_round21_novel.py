@@ -6,6 +6,12 @@ their choosing, the first step of RBCD and noPac. It was a routine "computer_cre
 and the admins who join laptops every week were its peers); ``account_lifecycle`` now gives it
 its own kind and 50 points, while the admins' joins stay routine.
 
+``su`` tried against several accounts from one session (guessed or found passwords) was read
+by the parser (``su.failed``, ``su.pam_auth_failure``) and by no detector: the failures are no
+sign-ins and come from no address. ``switch_guessing`` (new) flags the third distinct account
+an account failed to switch to within 72 hours, more for each one after, and a ``su`` that
+works after such a spread.
+
 Every test here fails on main (2fde2bf).
 """
 
@@ -13,11 +19,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import numpy as np
 
 from detectors.account_lifecycle import AccountLifecycle
 from detectors.batch import BatchBuilder
+from detectors.switch_guessing import SwitchGuessing
 from schemas.event import Action, Event
+from schemas.parsers.base import ParseContext
+from schemas.parsers.syslog import SyslogParser
 
 START = datetime(2024, 5, 6, 8, tzinfo=UTC)
 
@@ -81,3 +91,61 @@ def test_an_admin_in_the_same_batch_is_not_an_ordinary_joiner() -> None:
         row == 1 and points >= 45
         for row, points in zip(signals.rows.tolist(), signals.points.tolist(), strict=True)
     )
+
+
+# --- su tried against several accounts from one session (switch_guessing) --------------------
+
+
+def _syslog(line: str) -> list[Event]:
+    ctx = ParseContext(
+        tenant="t", source="auth.log", position=1, reference_time=START + timedelta(days=30)
+    )
+    return SyslogParser().parse(line, ctx)
+
+
+def _su_attempt(minute: int, target: str) -> list[Event]:
+    """One wrong su password as Ubuntu's su writes it: PAM's failure, then ``FAILED SU``."""
+    stamp = f"May 28 21:{minute:02d}"
+    return [
+        *_syslog(f"{stamp}:01 lnx-app01 su[4021{minute}]: pam_unix(su:auth): authentication "
+                 "failure; logname=eve uid=1004 euid=0 tty=/dev/pts/1 ruser=eve rhost=  "
+                 f"user={target}"),
+        *_syslog(f"{stamp}:04 lnx-app01 su[4021{minute}]: FAILED SU (to {target}) eve on pts/1"),
+    ]  # fmt: skip
+
+
+def test_su_tried_against_several_accounts_is_guessing_and_the_success_after_it_counts() -> None:
+    events = [*_su_attempt(10, "postgres"), *_su_attempt(14, "postgres"),
+              *_su_attempt(19, "deploy"), *_su_attempt(23, "jenkins"), *_su_attempt(31, "dbo")]  # fmt: skip
+    events += _syslog("May 28 21:40:02 lnx-app01 su[40299]: (to backup) eve on pts/1")
+    assert all(e.action is Action.PRIVILEGE_USE and e.user == "eve" for e in events)
+    builder, detector = BatchBuilder(), SwitchGuessing()
+    signals = detector.score(builder.build(events), builder)
+    flagged = [events[row].target_user for row in signals.rows.tolist()]
+    assert flagged == ["jenkins", "dbo", "backup"]  # the 3rd and 4th accounts, then the su
+    assert signals.points.tolist() == [15.0, 30.0, 40.0]
+    assert signals.actions == ["guess", "guess", "success"]
+    assert "the 3rd account eve failed to switch to within 72 h" in signals.titles[0]
+    assert "after failing to switch to 4 accounts" in signals.titles[2]
+
+
+def test_failed_switches_are_remembered_across_batches_and_forgotten_after_the_window() -> None:
+    builder, detector = BatchBuilder(), SwitchGuessing()
+    first = [*_su_attempt(10, "postgres"), *_su_attempt(19, "deploy")]
+    batch = builder.build(first)
+    assert not len(detector.score(batch, builder))
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    assert len(detector.state()["tried_users"]) == 2  # one row per (account, target)
+    third = _su_attempt(40, "jenkins")
+    signals = detector.score(builder.build(third), builder)
+    assert [third[row].target_user for row in signals.rows.tolist()] == ["jenkins"]
+    # four days later the earlier two have left the window: one more account is no spread
+    late = [msgspec.structs.replace(e, time=e.time + timedelta(days=4)) for e in third]
+    assert not len(detector.score(builder.build(late), builder))
+
+
+def test_one_mistyped_account_is_not_guessing() -> None:
+    events = [a for minute in (10, 12, 15, 20, 26) for a in _su_attempt(minute, "postgres")]
+    events += _syslog("May 28 21:40:02 lnx-app01 su[40299]: (to postgres) eve on pts/1")
+    builder, detector = BatchBuilder(), SwitchGuessing()
+    assert not len(detector.score(builder.build(events), builder))
