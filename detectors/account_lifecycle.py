@@ -608,8 +608,9 @@ class AccountLifecycle(RarityDetector):
         # Peers: each other user who already does this kind halves, thirds... the surprise.
         # (Bringing back a disabled account is judged by its target, not by who usually does it;
         # giving an account uid 0 is no team's habit: another user who did it before is not a
-        # peer that excuses it, but a second incident.)
-        alone = feats["reenabled"] | feats["second_root"]
+        # peer that excuses it, but a second incident; nor is another ordinary account that
+        # joined a machine: each one spent the quota on an identity of its own.)
+        alone = feats["reenabled"] | feats["second_root"] | feats["joined"]
         peers = np.where(alone, 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
         unusual = self.lead * peers + (1.0 - self.lead) * maturity * peers
         rarity = rarity_weight(count)

@@ -149,3 +149,14 @@ def test_one_mistyped_account_is_not_guessing() -> None:
     events += _syslog("May 28 21:40:02 lnx-app01 su[40299]: (to postgres) eve on pts/1")
     builder, detector = BatchBuilder(), SwitchGuessing()
     assert not len(detector.score(builder.build(events), builder))
+
+
+def test_another_ordinary_joiner_does_not_excuse_the_next() -> None:
+    builder, detector = BatchBuilder(), AccountLifecycle(learning_days=7, min_events=10)
+    batch = builder.build(_history())
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    later = 22 * 1440
+    first = builder.build([_join(later, "bob", "desktop-7f3a9c1")])
+    detector.learn(first, held_back=np.zeros(len(first), dtype=bool))
+    signals = detector.score(builder.build([_join(later + 600, "carol", "win-5baab8a")]), builder)
+    assert signals.points.tolist() and signals.points[0] >= 45  # not halved by bob's
