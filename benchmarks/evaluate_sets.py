@@ -86,6 +86,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 20: normal life nobody had written yet (benchmarks/scenario/life20.py, opt-in)
     ("s381z", "--seeds 381,382,383,384 --attacks every --life life20"),
     ("s391z", "--seeds 391,392 --attacks every,more --life life20 --users 120 --days 35"),
+    # round 21: kinds nobody had written (benchmarks/scenario/novel21_threats.py, opt-in)
+    ("s421u", "--seeds 421,422,423,424 --attacks novel21"),
+    ("s431u", "--seeds 431,432 --attacks novel21,novel21 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -132,6 +132,12 @@ _UID_ZERO = re.compile(
 #: Shadow-utils events (the syslog parser's ids) whose ``privileged`` flag means uid 0: a
 #: user created with uid 0 or an account's uid changed to 0.
 _UID_ZERO_EVENTS = frozenset({"useradd.new_user", "usermod.uid_change"})
+#: A computer account created (4741) by an account the tenant never saw use special
+#: privileges: any domain user may join ten machines (ms-DS-MachineAccountQuota), and a
+#: computer account with a password the creator chose is the foothold of RBCD and noPac
+#: (Powermad, ``addcomputer.py``; T1136.002). IT joins machines from admin sessions (4672).
+_ORDINARY_JOIN_WEIGHT = 50.0
+_JOIN_VERB = "computer_created"
 
 
 def key_plant_target(command: str, run_as: str) -> str:
@@ -195,6 +201,7 @@ class AccountLifecycle(RarityDetector):
         "T1098.004",
         "T1078.003",
         "T1136.001",
+        "T1136.002",
     )
 
     def __init__(
@@ -262,6 +269,10 @@ class AccountLifecycle(RarityDetector):
         # of a privileged account (net user /add, then net localgroup administrators /add): its
         # own kind, whatever the new account is called.
         kind = np.where(grant[rows], kind_code(action, np.ones(len(rows), np.bool_), sub), kind)
+        # A machine joined by an ordinary account is its own kind: the admins who join laptops
+        # every week are no peers of it.
+        joined = self._ordinary_joins(batch)[rows]
+        kind = np.where(joined, kind_code(action, np.ones(len(rows), np.bool_), sub), kind)
         # Bringing back one disabled account is its own kind, per target: a helpdesk admin who
         # enables new accounts every week has never brought back *this* one.
         reenabled = self._reenabled(batch, rows)
@@ -401,6 +412,8 @@ class AccountLifecycle(RarityDetector):
         weight = np.where(grant, _PRIVILEGED_WEIGHT, weight)
         second = self._second_roots(batch)[rows]
         weight = np.where(second, _ROOT_KEY_WEIGHT, weight)
+        joined = self._ordinary_joins(batch)[rows]
+        weight = np.where(joined, _ORDINARY_JOIN_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
         return {
             "weight": weight,
@@ -411,6 +424,7 @@ class AccountLifecycle(RarityDetector):
             "planted": planted,
             "builtin": builtin,
             "second_root": second,
+            "joined": joined,
         }
 
     def _granted_after_creation(self, batch: EventBatch) -> BoolArray:
@@ -440,6 +454,31 @@ class AccountLifecycle(RarityDetector):
         created_at = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
         recent = ~is_creation & (time - created_at <= self.provisioning_seconds)  # NaN: False
         flags[every[recent]] = True
+        return flags
+
+    def _ordinary_joins(self, batch: EventBatch) -> BoolArray:
+        """Computer accounts created (4741) by a named actor not seen using special privileges
+        before the row (state or earlier rows of the batch)."""
+        flags = np.zeros(len(batch), dtype=np.bool_)
+        joins = (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]) & batch.outcome_is(
+            Outcome.SUCCESS
+        )
+        joins &= batch.column("user") >= 0
+        rows = np.flatnonzero(joins)
+        if not len(rows):
+            return flags
+        rows = rows[[batch.events[int(r)].object == _JOIN_VERB for r in rows.tolist()]]
+        if not len(rows):
+            return flags
+        uses = np.flatnonzero(self._privileged_uses(batch))
+        every = np.concatenate([uses, rows])
+        order = np.argsort(every, kind="stable")
+        keys = batch.column("user")[every].astype(np.int64)[order]
+        is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(rows))])[order]
+        before = group_cumsum_before(keys, is_use)
+        stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0, keys).astype(np.float64)
+        join_rows = every[order][is_use == 0]
+        flags[join_rows] = (stored + before)[is_use == 0] == 0
         return flags
 
     def _privileged_uses(self, batch: EventBatch) -> BoolArray:
@@ -569,8 +608,9 @@ class AccountLifecycle(RarityDetector):
         # Peers: each other user who already does this kind halves, thirds... the surprise.
         # (Bringing back a disabled account is judged by its target, not by who usually does it;
         # giving an account uid 0 is no team's habit: another user who did it before is not a
-        # peer that excuses it, but a second incident.)
-        alone = feats["reenabled"] | feats["second_root"]
+        # peer that excuses it, but a second incident; nor is another ordinary account that
+        # joined a machine: each one spent the quota on an identity of its own.)
+        alone = feats["reenabled"] | feats["second_root"] | feats["joined"]
         peers = np.where(alone, 1.0, 1.0 / (1.0 + feats["users_of_kind"]))
         unusual = self.lead * peers + (1.0 - self.lead) * maturity * peers
         rarity = rarity_weight(count)
@@ -600,6 +640,12 @@ class AccountLifecycle(RarityDetector):
                 else f"{event.user}, an account given uid 0 (a second root)"
             )
             what = f"signed in as {account}{where} from {event.src_ip}{how}, not as a person"
+        elif bool(feats["joined"][i]):
+            what = (
+                f"created computer account {event.device or '?'}{where} ({event.event_id}), "
+                "an account never seen using admin privileges (MachineAccountQuota: a machine "
+                "identity with a password they chose)"
+            )
         elif bool(feats["second_root"][i]):
             what = (
                 f"gave an account uid 0 with sudo{where} ({event.object[:120]}): a second "
@@ -643,6 +689,8 @@ class AccountLifecycle(RarityDetector):
             return ("T1078.003",)
         if bool(feats["second_root"][i]):
             return ("T1136.001", "T1078.003")
+        if bool(feats["joined"][i]):
+            return ("T1136.002", "T1078.002")
         if event.action is Action.LOG_CLEARED:
             return ("T1562.008",) if event.source_format in _CLOUD_FORMATS else ("T1070.001",)
         if event.action is Action.REMOTE_EXEC:

@@ -135,6 +135,7 @@ ASPECTS: dict[str, str] = {
     "failed_logons_source": "failures",
     "password_spray": "failures",
     "success_after_spray": "failures",
+    "switch_guessing": "failures",  # su to several accounts failing from one session
     "lateral_new_host": "reach",
     "lateral_new_edge": "reach",
     "lateral_fanout_user": "reach",

@@ -45,6 +45,7 @@ from benchmarks.scenario.more_threats import MORE
 from benchmarks.scenario.novel19_threats import NOVEL19
 from benchmarks.scenario.novel20c_threats import NOVEL20C
 from benchmarks.scenario.novel20w_threats import NOVEL20W
+from benchmarks.scenario.novel21_threats import NOVEL21
 from benchmarks.scenario.novel_threats import NOVEL17
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
@@ -808,6 +809,7 @@ CATALOGUE.update(NOVEL17)  # round 17, opt-in
 CATALOGUE.update(NOVEL19)  # round 19, opt-in
 CATALOGUE.update(NOVEL20W)  # round 20 (Windows / AD), opt-in
 CATALOGUE.update(NOVEL20C)  # round 20 (Linux and AWS), opt-in
+CATALOGUE.update(NOVEL21)  # round 21, opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -822,6 +824,7 @@ GROUPS["novel17"] = tuple(NOVEL17)  # round 17, opt-in like "more"
 GROUPS["novel19"] = tuple(NOVEL19)  # round 19, opt-in like "more"
 GROUPS["novel20w"] = tuple(NOVEL20W)  # round 20 (Windows / AD), opt-in like "more"
 GROUPS["novel20c"] = tuple(NOVEL20C)  # round 20 (Linux and AWS), opt-in like "more"
+GROUPS["novel21"] = tuple(NOVEL21)  # round 21, opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:
