@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,23 @@ ACTIONS: tuple[Action, ...] = tuple(Action)
 ACTION_CODE: dict[Action, int] = {action: code for code, action in enumerate(ACTIONS)}
 OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 OUTCOME_CODE: dict[Outcome, int] = {outcome: code for code, outcome in enumerate(OUTCOMES)}
+
+
+def _load_native() -> tuple[Any, Any]:
+    """The compiled column kernels (schemas/native/src/batch.rs, built by ``make``); without them
+    :func:`lookup_ids` and :func:`event_basics` take numpy's ``fromiter``, the same arrays."""
+    try:
+        from vigil_native import event_basics, lookup_ids
+    except ImportError:  # pragma: no cover - other machines
+        return None, None
+    return lookup_ids, event_basics
+
+
+_native_lookup, _native_basics = _load_native()
+
+#: True when :func:`lookup_ids` and :func:`event_basics` use the compiled kernels (tests set it
+#: False to run numpy's paths too).
+NATIVE = _native_lookup is not None
 
 #: Interned string columns and the vocabulary (kind) each one uses.
 COLUMN_KINDS: dict[str, str] = {
@@ -112,11 +129,9 @@ class Vocabulary:
             first_id = known.get(first)
             if first_id is not None and values[-1] == first and values.count(first) == len(values):
                 return np.full(len(values), first_id, dtype=np.int32)
-        try:
-            # None (an unknown value) does not convert: then intern and look up again.
-            return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
-        except TypeError:
-            pass
+        ids = lookup_ids(known, values)
+        if ids is not None:
+            return ids
         # New values in order of first appearance, in bulk: a stream of fresh addresses makes
         # most of a batch new, and one intern() call per value cost ~1.6 us.
         # The batch's distinct values are looked up in the (large) index once each, and the
@@ -131,7 +146,10 @@ class Vocabulary:
         known.update(fresh)
         batch_ids = dict(zip(distinct, found, strict=True))
         batch_ids.update(fresh)
-        return np.fromiter(map(batch_ids.get, values), dtype=np.int32, count=len(values))
+        every = lookup_ids(batch_ids, values)
+        if every is None:  # pragma: no cover - every value of the batch has an id now
+            raise RuntimeError("a batch value without an id")
+        return every
 
     def value(self, index: int) -> str:
         """The original string of an id (without its tenant)."""
@@ -141,6 +159,62 @@ class Vocabulary:
 
     def tenant_of(self, index: int) -> str:
         return self.keys[index].split(SEPARATOR, 1)[0]
+
+
+def lookup_ids(known: Mapping[str, int | None], values: Sequence[str]) -> IntArray | None:
+    """``np.fromiter(map(known.get, values), np.int32)``: the id of each value, or None when one
+    of them is not in ``known`` (or maps to None). The compiled kernel (a dict and a list) reads
+    each id in one dict lookup; ``fromiter`` spent ~45 ns a value converting it, ~2/3 of the
+    lookup's cost.
+
+    >>> lookup_ids({"alice": 0, "bob": 1}, ["bob", "alice", "bob"]).tolist()
+    [1, 0, 1]
+    >>> lookup_ids({"alice": 0}, ["alice", "carol"]) is None
+    True
+    """
+    if NATIVE and type(values) is list and type(known) is dict:
+        found = _native_lookup(known, values)
+        return None if found is None else np.frombuffer(found, dtype=np.int32)
+    try:
+        # None (an unknown value) does not convert.
+        return np.fromiter(map(known.get, values), dtype=np.int32, count=len(values))
+    except TypeError:
+        return None
+
+
+def event_basics(
+    events: Sequence[Event],
+) -> tuple[FloatArray, npt.NDArray[np.int8], npt.NDArray[np.int8], BoolArray]:
+    """Per event: its time as ``datetime.timestamp()``, its action and outcome codes
+    (``ACTION_CODE``, ``OUTCOME_CODE``) and its privileged flag. The compiled kernel answers a
+    list of events in UTC with enum members and bools (what the parsers make), ~4x faster than
+    the ``fromiter`` passes below (``timestamp()`` ~140 ns an event, an enum member's Python
+    ``__hash__`` in each code lookup ~100 ns); anything else takes those passes.
+
+    >>> from datetime import UTC, datetime
+    >>> event = Event(time=datetime(2024, 5, 1, 9, 30, tzinfo=UTC), tenant="acme",
+    ...               source_format="syslog", action=Action.LOGON, privileged=True)
+    >>> [column.tolist() for column in event_basics([event])]
+    [[1714555800.0], [0], [0], [True]]
+    """
+    n = len(events)
+    if NATIVE and type(events) is list:
+        found = _native_basics(events, UTC, ACTIONS, OUTCOMES)
+        if found is not None:
+            time_bytes, action_bytes, outcome_bytes, privileged_bytes = found
+            return (
+                np.frombuffer(time_bytes, dtype=np.float64),
+                np.frombuffer(action_bytes, dtype=np.int8),
+                np.frombuffer(outcome_bytes, dtype=np.int8),
+                np.frombuffer(privileged_bytes, dtype=np.bool_),
+            )
+    time = np.fromiter(map(_TIMESTAMP, map(_TIME, events)), dtype=np.float64, count=n)
+    action = np.fromiter(map(ACTION_CODE.__getitem__, map(_ACTION, events)), dtype=np.int8, count=n)
+    outcome = np.fromiter(
+        map(OUTCOME_CODE.__getitem__, map(_OUTCOME, events)), dtype=np.int8, count=n
+    )
+    privileged = np.fromiter(map(_PRIVILEGED, events), dtype=np.bool_, count=n)
+    return time, action, outcome, privileged
 
 
 @dataclass(frozen=True)
@@ -200,18 +274,11 @@ class BatchBuilder:
     def build(self, events: Sequence[Event]) -> EventBatch:
         n = len(events)
         tenants = list(map(_TENANT, events))
-        time = np.fromiter(map(_TIMESTAMP, map(_TIME, events)), dtype=np.float64, count=n)
+        time, action, outcome, privileged = event_basics(events)
         distinct_tenants = dict.fromkeys(tenants)
         single_tenant = next(iter(distinct_tenants)) if len(distinct_tenants) == 1 else None
         # Tenants are interned in order of first appearance, as one call per event would.
         tenant_ids = self.tenants.intern_many("", tenants)
-        action = np.fromiter(
-            map(ACTION_CODE.__getitem__, map(_ACTION, events)), dtype=np.int8, count=n
-        )
-        outcome = np.fromiter(
-            map(OUTCOME_CODE.__getitem__, map(_OUTCOME, events)), dtype=np.int8, count=n
-        )
-        privileged = np.fromiter(map(_PRIVILEGED, events), dtype=np.bool_, count=n)
         columns: dict[str, IntArray] = {}
         for column, kind in COLUMN_KINDS.items():
             vocab = self.vocab[kind]

@@ -14,6 +14,12 @@ them: ``(hit, template, time, record_id)``, or ``(hit, None, None, None)`` for a
 ``stable_argsort(keys)``, ``stable_groups(keys)`` and ``unique_inverse(keys)`` (1-D ``int64``
 buffers; native-endian ``int64`` bytes back): the grouping kernels of ``detectors/_sort.py``
 (see groups.rs).
+
+``lookup_ids(known, values)``: ``np.fromiter(map(known.get, values), np.int32)`` as
+native-endian ``int32`` bytes, or None when a value is not in ``known`` (or maps to None);
+``event_basics(events, utc, actions, outcomes)``: each event's ``time.timestamp()``, action and
+outcome codes (index among the members, by identity) and privileged flag as ``float64``, ``int8``,
+``int8``, ``bool`` bytes, or None (see batch.rs).
 """
 
 from datetime import datetime
@@ -49,3 +55,7 @@ def iso_time(text: str, /) -> datetime | None: ...
 def stable_argsort(keys: object, /) -> bytearray: ...
 def stable_groups(keys: object, /) -> tuple[bytearray, bytearray]: ...
 def unique_inverse(keys: object, /) -> tuple[bytearray, bytearray, bytearray, bytearray]: ...
+def lookup_ids(known: dict[str, int], values: list[str], /) -> bytearray | None: ...
+def event_basics(
+    events: list[object], utc: object, actions: tuple[object, ...], outcomes: tuple[object, ...], /
+) -> tuple[bytearray, bytearray, bytearray, bytearray] | None: ...

@@ -13,6 +13,7 @@ use std::hash::BuildHasherDefault;
 mod groups;
 mod helk;
 mod sshd;
+mod batch;
 
 /// Interned Python strings for the values that repeat on every line.
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
@@ -323,5 +324,7 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groups::stable_argsort, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_groups, m)?)?;
     m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::lookup_ids, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::event_basics, m)?)?;
     Ok(())
 }
