@@ -43,6 +43,7 @@ from detectors._pair_columns import (
     SharesUserHosts,
     wide_keys,
 )
+from detectors._peers import peer_share
 from detectors._seconds import (
     NEVER,
     NOT_SEEN,
@@ -565,6 +566,7 @@ class _PairNovelty:
         rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
+        extra.update(self._peers(left, right, ~stored_fresh & mature & extra["mature"]))
         boost = np.where(boosted, self.explicit_boost, 1.0)
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
         # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
@@ -662,6 +664,12 @@ class _PairNovelty:
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
     ) -> None:
         """Learn what :meth:`_classes` needs (nothing here)."""
+
+    def _peers(
+        self, left: Int64Array, right: Int64Array, candidate: BoolArray
+    ) -> dict[str, np.ndarray]:
+        """Per-row facts about the left entity's peers at the destination (none here)."""
+        return {}
 
     def _station_view(
         self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
@@ -858,7 +866,14 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         return rows, user, host, switched
 
     def __init__(
-        self, *, client_habit_min: int = 2, station_habit_min: int = 3, **params: float
+        self,
+        *,
+        client_habit_min: int = 2,
+        station_habit_min: int = 3,
+        peer_overlap: float = 0.5,
+        peer_min: int = 2,
+        peer_min_hosts: int = 3,
+        **params: float,
     ) -> None:
         super().__init__(**params)  # type: ignore[arg-type]
         # Someone's workstation (a host with console or unlock logons) reached by a user who
@@ -872,6 +887,13 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         # by the role's rate there; from a user's own laptop, which never reached other
         # people's workstations, nothing changes. (0: off.)
         self.station_habit_min = station_habit_min
+        # The user's team (:func:`detectors._peers.peer_share`): users who reach at least
+        # ``peer_overlap`` of the user's hosts (0: off), counted once there are ``peer_min`` of
+        # them and the user reaches ``peer_min_hosts`` hosts; p_new is at least the share of
+        # them that reach the host.
+        self.peer_overlap = peer_overlap
+        self.peer_min = peer_min
+        self.peer_min_hosts = peer_min_hosts
         self.station_client_events_ = narrow_counts([])  # learned visits to workstations
         self.station_client_distinct_ = narrow_counts([])  # of them, new to the account
         self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
@@ -971,7 +993,57 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         floor: FloatArray = np.where(habit, (distinct + 1.0) / (events + 2.0), 0.0)
         station_floor = (at_distinct + 1.0) / (at_events + 2.0)
         floor = np.maximum(floor, np.where(peers, station_floor, 0.0))
-        return floor
+        # A server the user's own team already works on (someone's workstation is not judged
+        # so: that is whose desk, not which job)
+        team: FloatArray = np.where(client, 0.0, self._team_share(extra, new_learn))
+        return np.maximum(floor, team)
+
+    def _team_share(self, extra: dict[str, np.ndarray], new_learn: BoolArray) -> FloatArray:
+        """:func:`peer_share` at each row, with the pairs learned by earlier rows of the batch
+        (as a one-by-one run would have them)."""
+        if "peer_share" not in extra:
+            return np.zeros(len(new_learn))
+        share: FloatArray = extra["peer_share"].copy()
+        candidate = extra["peer_candidate"]
+        position = np.arange(len(new_learn))
+        added = np.flatnonzero(new_learn)
+        if not len(added) or not candidate.any():
+            return share
+        redo = np.flatnonzero(candidate & (position > added[0]))
+        for row in redo.tolist():  # (the few rows judged new after a pair learned in the batch)
+            pairs = np.union1d(extra["peer_pairs"], extra["peer_keys"][added[added < row]])
+            only = position == row
+            share[row] = self._peer_share(pairs, extra["peer_left"], extra["peer_right"], only)[row]
+        return share
+
+    def _peer_share(
+        self, pairs: Int64Array, left: Int64Array, right: Int64Array, candidate: BoolArray
+    ) -> FloatArray:
+        share, _ = peer_share(
+            pairs,
+            left,
+            right,
+            candidate,
+            overlap=self.peer_overlap,
+            min_peers=self.peer_min,
+            min_hosts=self.peer_min_hosts,
+        )
+        return share
+
+    def _peers(
+        self, left: Int64Array, right: Int64Array, candidate: BoolArray
+    ) -> dict[str, np.ndarray]:
+        if self.peer_overlap <= 0 or not candidate.any():
+            return {}
+        pairs = self.edges_.keys[np.isfinite(self.edges_.last)]  # learned (sorted, distinct)
+        return {
+            "peer_share": self._peer_share(pairs, left, right, candidate),
+            "peer_candidate": candidate,
+            "peer_pairs": pairs,
+            "peer_left": left,
+            "peer_right": right,
+            "peer_keys": pair_keys(left, right),
+        }
 
     def _at_station(self, extra: dict[str, np.ndarray], at_distinct: FloatArray) -> BoolArray:
         """Rows reaching a workstation from a source whose peers' visits judge them."""
