@@ -588,6 +588,8 @@ class _PairNovelty:
             # A desktop session on a new host is judged by how often the user's logons opened
             # one on a new host before (a user who never works on servers' desktops: rarely).
             rdp_distinct = rdp_state + group_cumsum_before(left, (new_learn & rdp).astype(float))
+            team = self._team_floor(extra, new_learn, rdp, rdp_distinct)
+            floor = np.maximum(floor, team)
             judged = np.where(rdp, np.minimum(rdp_distinct, distinct), distinct)
             _, surprise = new_value_surprise(
                 count_before, judged, self.points_per_nat, self.max_points, floor
@@ -670,6 +672,17 @@ class _PairNovelty:
     ) -> dict[str, np.ndarray]:
         """Per-row facts about the left entity's peers at the destination (none here)."""
         return {}
+
+    def _team_floor(
+        self,
+        extra: dict[str, np.ndarray],
+        new_learn: BoolArray,
+        rdp: BoolArray,
+        rdp_distinct: FloatArray,
+    ) -> FloatArray:
+        """A further floor on p_new from the left entity's peers (none here); ``rdp_distinct``:
+        the hosts the left entity opened desktop sessions on."""
+        return np.zeros(len(new_learn))
 
     def _station_view(
         self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
@@ -873,6 +886,7 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         peer_overlap: float = 0.5,
         peer_min: int = 2,
         peer_min_hosts: int = 3,
+        peer_rdp_min: int = 3,
         **params: float,
     ) -> None:
         super().__init__(**params)  # type: ignore[arg-type]
@@ -890,10 +904,12 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         # The user's team (:func:`detectors._peers.peer_share`): users who reach at least
         # ``peer_overlap`` of the user's hosts (0: off), counted once there are ``peer_min`` of
         # them and the user reaches ``peer_min_hosts`` hosts; p_new is at least the share of
-        # them that reach the host.
+        # them that reach the host (for a desktop session: once the user opened one on
+        # ``peer_rdp_min`` hosts).
         self.peer_overlap = peer_overlap
         self.peer_min = peer_min
         self.peer_min_hosts = peer_min_hosts
+        self.peer_rdp_min = peer_rdp_min
         self.station_client_events_ = narrow_counts([])  # learned visits to workstations
         self.station_client_distinct_ = narrow_counts([])  # of them, new to the account
         self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
@@ -993,10 +1009,24 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         floor: FloatArray = np.where(habit, (distinct + 1.0) / (events + 2.0), 0.0)
         station_floor = (at_distinct + 1.0) / (at_events + 2.0)
         floor = np.maximum(floor, np.where(peers, station_floor, 0.0))
-        # A server the user's own team already works on (someone's workstation is not judged
-        # so: that is whose desk, not which job)
-        team: FloatArray = np.where(client, 0.0, self._team_share(extra, new_learn))
-        return np.maximum(floor, team)
+        return floor
+
+    def _team_floor(
+        self,
+        extra: dict[str, np.ndarray],
+        new_learn: BoolArray,
+        rdp: BoolArray,
+        rdp_distinct: FloatArray,
+    ) -> FloatArray:
+        # A server the user's own team already works on, reached the way the user works: not
+        # someone's workstation (that is whose desk, not which job), and a desktop session only
+        # from a user who already opens them on several hosts (an administrator's way of
+        # working: the team's network logons to a database server do not vouch for a first
+        # desktop session on it by someone who never opens one).
+        if "peer_share" not in extra:
+            return np.zeros(len(new_learn))
+        usual = ~extra["client"] & (~rdp | (rdp_distinct >= self.peer_rdp_min))
+        return np.where(usual, self._team_share(extra, new_learn), 0.0)
 
     def _team_share(self, extra: dict[str, np.ndarray], new_learn: BoolArray) -> FloatArray:
         """:func:`peer_share` at each row, with the pairs learned by earlier rows of the batch
