@@ -970,9 +970,18 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         account &= ~console & observable
         station = source_key(batch)[rows]
         size_s = int(station.max()) + 1 if n else 0
+        # Whether the source machine is someone's desk (a host with console or unlock logons)
+        src = batch.column("src_host")[rows].astype(np.int64)
+        named = src >= 0
+        size_d = max(size, int(src.max()) + 1 if n else 1)
+        first_desk_row = np.full(size_d, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_desk_row, hosts, interactive)
+        desk = named & (gather(self.right_client_, size_d, 0, np.maximum(src, 0)) > 0)
+        desk |= named & (first_desk_row[np.maximum(src, 0)] < rows)
         return {
             "account": account,
             "client": client,
+            "from_desk": desk,
             "station": station,
             "station_events": gather(self.station_client_events_, size_s, 0, station).astype(
                 np.float64
@@ -1018,14 +1027,17 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         rdp: BoolArray,
         rdp_distinct: FloatArray,
     ) -> FloatArray:
-        # A server the user's own team already works on, reached the way the user works: not
-        # someone's workstation (that is whose desk, not which job), and a desktop session only
-        # from a user who already opens them on several hosts (an administrator's way of
-        # working: the team's network logons to a database server do not vouch for a first
-        # desktop session on it by someone who never opens one).
+        # A desktop session on a server the user's own team already works on, opened by a user
+        # who already opens them on several hosts (an administrator's way of working: a patch
+        # night from the jump host), not from someone's desk. Network logons are not excused:
+        # they are how a stolen hash or ticket is replayed on the team's servers (pass the
+        # hash, a 3 a.m. hop through an app server), and the team's own network logons to a
+        # database server do not vouch for a first desktop session on it by someone who never
+        # opens one. Someone's workstation is not judged so either (whose desk, not which job).
         if "peer_share" not in extra:
             return np.zeros(len(new_learn))
-        usual = ~extra["client"] & (~rdp | (rdp_distinct >= self.peer_rdp_min))
+        usual = rdp & (rdp_distinct >= self.peer_rdp_min) & ~extra["client"]
+        usual &= ~extra["from_desk"]
         return np.where(usual, self._team_share(extra, new_learn), 0.0)
 
     def _team_share(self, extra: dict[str, np.ndarray], new_learn: BoolArray) -> FloatArray:
