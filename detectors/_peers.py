@@ -5,7 +5,8 @@ A user's *peers* are the users who already reach at least ``overlap`` of the use
 office worker). A host that most of them reach is part of the team's work, and the first visit
 of one more member is the team's routine, not a stranger's path; a host none of them reaches is
 as new as before. Computed from the learned (user, host) pairs only, at the few rows that would
-otherwise be judged new, so it needs no state of its own.
+otherwise be judged new, so it needs no state of its own. ``lateral_new_host`` asks it only of
+an administrator's desktop sessions on servers (:meth:`LateralNewHost._team_floor`).
 """
 
 from __future__ import annotations

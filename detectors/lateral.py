@@ -566,7 +566,7 @@ class _PairNovelty:
         rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
-        extra.update(self._peers(left, right, ~stored_fresh & mature & extra["mature"]))
+        extra.update(self._peers(extra, left, right, ~stored_fresh & mature & extra["mature"], rdp))
         boost = np.where(boosted, self.explicit_boost, 1.0)
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
         # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
@@ -668,9 +668,15 @@ class _PairNovelty:
         """Learn what :meth:`_classes` needs (nothing here)."""
 
     def _peers(
-        self, left: Int64Array, right: Int64Array, candidate: BoolArray
+        self,
+        extra: dict[str, np.ndarray],
+        left: Int64Array,
+        right: Int64Array,
+        candidate: BoolArray,
+        rdp: BoolArray,
     ) -> dict[str, np.ndarray]:
-        """Per-row facts about the left entity's peers at the destination (none here)."""
+        """Per-row facts about the left entity's peers at the destination, for the ``candidate``
+        rows (new pairs of mature entities) that :meth:`_team_floor` may judge (none here)."""
         return {}
 
     def _team_floor(
@@ -903,9 +909,9 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         self.station_habit_min = station_habit_min
         # The user's team (:func:`detectors._peers.peer_share`): users who reach at least
         # ``peer_overlap`` of the user's hosts (0: off), counted once there are ``peer_min`` of
-        # them and the user reaches ``peer_min_hosts`` hosts; p_new is at least the share of
-        # them that reach the host (for a desktop session: once the user opened one on
-        # ``peer_rdp_min`` hosts).
+        # them and the user reaches ``peer_min_hosts`` hosts. For a desktop session on a server
+        # (not from someone's desk) by a user who opened them on ``peer_rdp_min`` hosts, p_new
+        # is at least the share of the team that reaches the host (:meth:`_team_floor`).
         self.peer_overlap = peer_overlap
         self.peer_min = peer_min
         self.peer_min_hosts = peer_min_hosts
@@ -1073,8 +1079,15 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         return share
 
     def _peers(
-        self, left: Int64Array, right: Int64Array, candidate: BoolArray
+        self,
+        extra: dict[str, np.ndarray],
+        left: Int64Array,
+        right: Int64Array,
+        candidate: BoolArray,
+        rdp: BoolArray,
     ) -> dict[str, np.ndarray]:
+        # (only where :meth:`_team_floor` may use it)
+        candidate = candidate & rdp & ~extra["client"] & ~extra["from_desk"]
         if self.peer_overlap <= 0 or not candidate.any():
             return {}
         pairs = self.edges_.keys[np.isfinite(self.edges_.last)]  # learned (sorted, distinct)
