@@ -44,6 +44,7 @@ from detectors._pair_columns import (
     SharesUserHosts,
     wide_keys,
 )
+from detectors._peers import peer_share
 from detectors._seconds import (
     NEVER,
     NOT_SEEN,
@@ -587,6 +588,7 @@ class _PairNovelty:
         rdp_state = gather(self.left_rdp_distinct_, size_l, 0, left).astype(np.float64)
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
+        extra.update(self._peers(extra, left, right, ~stored_fresh & mature & extra["mature"], rdp))
         boost = np.where(boosted, self.explicit_boost, 1.0)
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
         # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
@@ -608,6 +610,8 @@ class _PairNovelty:
             # A desktop session on a new host is judged by how often the user's logons opened
             # one on a new host before (a user who never works on servers' desktops: rarely).
             rdp_distinct = rdp_state + group_cumsum_before(left, (new_learn & rdp).astype(float))
+            team = self._team_floor(extra, new_learn, rdp, rdp_distinct)
+            floor = np.maximum(floor, team)
             judged = np.where(rdp, np.minimum(rdp_distinct, distinct), distinct)
             _, surprise = new_value_surprise(
                 count_before, judged, self.points_per_nat, self.max_points, floor
@@ -684,6 +688,29 @@ class _PairNovelty:
         self, batch: EventBatch, view: dict[str, np.ndarray], keep: BoolArray, size_l: int
     ) -> None:
         """Learn what :meth:`_classes` needs (nothing here)."""
+
+    def _peers(
+        self,
+        extra: dict[str, np.ndarray],
+        left: Int64Array,
+        right: Int64Array,
+        candidate: BoolArray,
+        rdp: BoolArray,
+    ) -> dict[str, np.ndarray]:
+        """Per-row facts about the left entity's peers at the destination, for the ``candidate``
+        rows (new pairs of mature entities) that :meth:`_team_floor` may judge (none here)."""
+        return {}
+
+    def _team_floor(
+        self,
+        extra: dict[str, np.ndarray],
+        new_learn: BoolArray,
+        rdp: BoolArray,
+        rdp_distinct: FloatArray,
+    ) -> FloatArray:
+        """A further floor on p_new from the left entity's peers (none here); ``rdp_distinct``:
+        the hosts the left entity opened desktop sessions on."""
+        return np.zeros(len(new_learn))
 
     def _station_view(
         self, extra: dict[str, np.ndarray], flags: BoolArray, new_learn: BoolArray
@@ -884,7 +911,15 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         return rows, user, host, switched
 
     def __init__(
-        self, *, client_habit_min: int = 2, station_habit_min: int = 3, **params: float
+        self,
+        *,
+        client_habit_min: int = 2,
+        station_habit_min: int = 3,
+        peer_overlap: float = 0.5,
+        peer_min: int = 2,
+        peer_min_hosts: int = 3,
+        peer_rdp_min: int = 3,
+        **params: float,
     ) -> None:
         super().__init__(**params)  # type: ignore[arg-type]
         # Someone's workstation (a host with console or unlock logons) reached by a user who
@@ -898,6 +933,15 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         # by the role's rate there; from a user's own laptop, which never reached other
         # people's workstations, nothing changes. (0: off.)
         self.station_habit_min = station_habit_min
+        # The user's team (:func:`detectors._peers.peer_share`): users who reach at least
+        # ``peer_overlap`` of the user's hosts (0: off), counted once there are ``peer_min`` of
+        # them and the user reaches ``peer_min_hosts`` hosts. For a desktop session on a server
+        # (not from someone's desk) by a user who opened them on ``peer_rdp_min`` hosts, p_new
+        # is at least the share of the team that reaches the host (:meth:`_team_floor`).
+        self.peer_overlap = peer_overlap
+        self.peer_min = peer_min
+        self.peer_min_hosts = peer_min_hosts
+        self.peer_rdp_min = peer_rdp_min
         self.station_client_events_ = narrow_counts([])  # learned visits to workstations
         self.station_client_distinct_ = narrow_counts([])  # of them, new to the account
         self.right_client_ = narrow_counts([])  # 1: the host had a local interactive logon
@@ -958,9 +1002,18 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         account &= ~console & observable
         station = source_key(batch)[rows]
         size_s = int(station.max()) + 1 if n else 0
+        # Whether the source machine is someone's desk (a host with console or unlock logons)
+        src = batch.column("src_host")[rows].astype(np.int64)
+        named = src >= 0
+        size_d = max(size, int(src.max()) + 1 if n else 1)
+        first_desk_row = np.full(size_d, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first_desk_row, hosts, interactive)
+        desk = named & (gather(self.right_client_, size_d, 0, np.maximum(src, 0)) > 0)
+        desk |= named & (first_desk_row[np.maximum(src, 0)] < rows)
         return {
             "account": account,
             "client": client,
+            "from_desk": desk,
             "station": station,
             "station_events": gather(self.station_client_events_, size_s, 0, station).astype(
                 np.float64
@@ -998,6 +1051,80 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         station_floor = (at_distinct + 1.0) / (at_events + 2.0)
         floor = np.maximum(floor, np.where(peers, station_floor, 0.0))
         return floor
+
+    def _team_floor(
+        self,
+        extra: dict[str, np.ndarray],
+        new_learn: BoolArray,
+        rdp: BoolArray,
+        rdp_distinct: FloatArray,
+    ) -> FloatArray:
+        # A desktop session on a server the user's own team already works on, opened by a user
+        # who already opens them on several hosts (an administrator's way of working: a patch
+        # night from the jump host), not from someone's desk. Network logons are not excused:
+        # they are how a stolen hash or ticket is replayed on the team's servers (pass the
+        # hash, a 3 a.m. hop through an app server), and the team's own network logons to a
+        # database server do not vouch for a first desktop session on it by someone who never
+        # opens one. Someone's workstation is not judged so either (whose desk, not which job).
+        if "peer_share" not in extra:
+            return np.zeros(len(new_learn))
+        usual = rdp & (rdp_distinct >= self.peer_rdp_min) & ~extra["client"]
+        usual &= ~extra["from_desk"]
+        return np.where(usual, self._team_share(extra, new_learn), 0.0)
+
+    def _team_share(self, extra: dict[str, np.ndarray], new_learn: BoolArray) -> FloatArray:
+        """:func:`peer_share` at each row, with the pairs learned by earlier rows of the batch
+        (as a one-by-one run would have them)."""
+        if "peer_share" not in extra:
+            return np.zeros(len(new_learn))
+        share: FloatArray = extra["peer_share"].copy()
+        candidate = extra["peer_candidate"]
+        position = np.arange(len(new_learn))
+        added = np.flatnonzero(new_learn)
+        if not len(added) or not candidate.any():
+            return share
+        redo = np.flatnonzero(candidate & (position > added[0]))
+        for row in redo.tolist():  # (the few rows judged new after a pair learned in the batch)
+            pairs = np.union1d(extra["peer_pairs"], extra["peer_keys"][added[added < row]])
+            only = position == row
+            share[row] = self._peer_share(pairs, extra["peer_left"], extra["peer_right"], only)[row]
+        return share
+
+    def _peer_share(
+        self, pairs: Int64Array, left: Int64Array, right: Int64Array, candidate: BoolArray
+    ) -> FloatArray:
+        share, _ = peer_share(
+            pairs,
+            left,
+            right,
+            candidate,
+            overlap=self.peer_overlap,
+            min_peers=self.peer_min,
+            min_hosts=self.peer_min_hosts,
+        )
+        return share
+
+    def _peers(
+        self,
+        extra: dict[str, np.ndarray],
+        left: Int64Array,
+        right: Int64Array,
+        candidate: BoolArray,
+        rdp: BoolArray,
+    ) -> dict[str, np.ndarray]:
+        # (only where :meth:`_team_floor` may use it)
+        candidate = candidate & rdp & ~extra["client"] & ~extra["from_desk"]
+        if self.peer_overlap <= 0 or not candidate.any():
+            return {}
+        pairs = self.edges_.keys[np.isfinite(self.edges_.last)]  # learned (sorted, distinct)
+        return {
+            "peer_share": self._peer_share(pairs, left, right, candidate),
+            "peer_candidate": candidate,
+            "peer_pairs": pairs,
+            "peer_left": left,
+            "peer_right": right,
+            "peer_keys": pair_keys(left, right),
+        }
 
     def _at_station(self, extra: dict[str, np.ndarray], at_distinct: FloatArray) -> BoolArray:
         """Rows reaching a workstation from a source whose peers' visits judge them."""
