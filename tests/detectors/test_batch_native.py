@@ -5,6 +5,7 @@ same batches either way."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta, timezone
 
 import msgspec
@@ -19,6 +20,16 @@ from schemas.event import Action, Event, Outcome
 from tests.detectors.streams import scenario_events
 
 needs_native = pytest.mark.skipif(not batch_module.NATIVE, reason="vigil_native is not installed")
+
+
+def test_native_is_built() -> None:
+    """CI (``make test``) sets VIGIL_REQUIRE_NATIVE=1: the batch kernels must be there (a
+    compiled module built before them would silently skip every kernel test here)."""
+    if os.environ.get("VIGIL_REQUIRE_NATIVE") != "1":
+        pytest.skip("VIGIL_REQUIRE_NATIVE is not set")
+    assert batch_module._native_lookup is not None, "vigil_native lacks lookup_ids: run `make`"
+    assert batch_module._native_basics is not None, "vigil_native lacks event_basics: run `make`"
+
 
 WORDS = st.sampled_from(["", "a", "b", "c", "10.0.0.1", "x\x1fy", "é", "bob"])
 IDS = st.one_of(st.integers(min_value=-1, max_value=2**31 - 1), st.none())
