@@ -470,15 +470,7 @@ class AccountLifecycle(RarityDetector):
         rows = rows[[batch.events[int(r)].object == _JOIN_VERB for r in rows.tolist()]]
         if not len(rows):
             return flags
-        uses = np.flatnonzero(self._privileged_uses(batch))
-        every = np.concatenate([uses, rows])
-        order = np.argsort(every, kind="stable")
-        keys = batch.column("user")[every].astype(np.int64)[order]
-        is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(rows))])[order]
-        before = group_cumsum_before(keys, is_use)
-        stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0, keys).astype(np.float64)
-        join_rows = every[order][is_use == 0]
-        flags[join_rows] = (stored + before)[is_use == 0] == 0
+        flags[rows] = self._uses_before(batch, rows, batch.column("user")[rows]) == 0
         return flags
 
     def _privileged_uses(self, batch: EventBatch) -> BoolArray:
@@ -499,18 +491,23 @@ class AccountLifecycle(RarityDetector):
         )
         if not len(account):
             return flags
+        flags[account] = self._uses_before(batch, account, batch.column("target_user")[account]) > 0
+        return flags
+
+    def _uses_before(self, batch: EventBatch, rows: Int64Array, accounts: IntArray) -> FloatArray:
+        """How often each row's account (``accounts``, one per row) used special privileges
+        before the row: in state, and at earlier rows of the batch. ``rows`` are ascending and
+        none of them a privileged use (account changes)."""
         uses = np.flatnonzero(self._privileged_uses(batch))
-        every = np.concatenate([uses, account])
+        every = np.concatenate([uses, rows])
         order = np.argsort(every, kind="stable")
-        keys = np.concatenate(
-            [batch.column("user")[uses], batch.column("target_user")[account]]
-        ).astype(np.int64)[order]
-        is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(account))])[order]
+        keys = np.concatenate([batch.column("user")[uses], accounts]).astype(np.int64)[order]
+        is_use = np.concatenate([np.ones(len(uses)), np.zeros(len(rows))])[order]
         before = group_cumsum_before(keys, is_use)
         stored = gather(self.privileged_uses_, int(keys.max()) + 1, 0, keys).astype(np.float64)
-        target_rows = every[order][is_use == 0]
-        flags[target_rows] = (stored + before)[is_use == 0] > 0
-        return flags
+        # (the rows come out of the sort in their own, ascending, order)
+        counts: FloatArray = (stored + before)[is_use == 0]
+        return counts
 
     def _disable_marks(self, batch: EventBatch) -> tuple[Int64Array, BoolArray, BoolArray]:
         """Target ids of account changes, and which rows disable / enable the target."""
