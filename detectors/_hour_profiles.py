@@ -30,6 +30,12 @@ HOURS = 24
 _HOUR_BITS = np.left_shift(np.uint32(1), np.arange(HOURS, dtype=np.uint32))
 
 
+def _present(masks: np.ndarray) -> np.ndarray:
+    """``(len(masks), 24)``: which hours of each row count something."""
+    present: np.ndarray = (masks[:, None] & _HOUR_BITS) != 0
+    return present
+
+
 class HourProfiles:
     """Rows of 24 whole counts for sorted entity ids ``ids``, non-zero cells only."""
 
@@ -52,7 +58,7 @@ class HourProfiles:
 
     def rows(self, slots: Int64Array) -> Int64Array:
         """The dense rows at ``slots`` (row positions), as ``int64``."""
-        present = (self.masks[slots][:, None] & _HOUR_BITS) != 0
+        present = _present(self.masks[slots])
         # each present cell's place: its row's start plus the present cells before it
         place = self._starts()[slots][:, None] + np.cumsum(present, axis=1) - 1
         table: Int64Array = np.zeros((len(slots), HOURS), dtype=np.int64)
@@ -61,14 +67,14 @@ class HourProfiles:
 
     def dense(self) -> np.ndarray:
         """Every row as the dense table (in the counts' type)."""
-        present = (self.masks[:, None] & _HOUR_BITS) != 0
+        present = _present(self.masks)
         table = np.zeros((len(self.ids), HOURS), dtype=self.values.dtype)
         table[present] = self.values
         return table
 
     def saved(self) -> tuple[np.ndarray, np.ndarray]:
         """(bitmap of the non-zero cells, their values): ``sparse_rows(self.dense())``."""
-        present = (self.masks[:, None] & _HOUR_BITS) != 0
+        present = _present(self.masks)
         return np.packbits(present.reshape(-1)), self.values.copy()
 
     def find(self, entity: Int64Array) -> tuple[Int64Array, np.ndarray]:
@@ -109,12 +115,10 @@ class HourProfiles:
             )[order]
             np.bitwise_or.at(self.masks, row[new], bit[new])
             self.values = narrow_counts(values) if len(values) else self.values
-            self._bump(row, hour, hits)
-            return
         self._bump(row, hour, hits)
 
     def _cells(self) -> Int64Array:
-        present = (self.masks[:, None] & _HOUR_BITS) != 0
+        present = _present(self.masks)
         cells: Int64Array = np.flatnonzero(present.reshape(-1)).astype(np.int64)
         return cells
 
