@@ -30,8 +30,7 @@ pub fn lookup_ids<'py>(
             _ => return Ok(None), // (absent, or None: what `fromiter` fails on)
         }
     }
-    let bytes: Vec<u8> = ids.iter().flat_map(|id| id.to_ne_bytes()).collect();
-    Ok(Some(PyByteArray::new(py, &bytes)))
+    Ok(Some(PyByteArray::new(py, &ne_bytes(&ids, i32::to_ne_bytes))))
 }
 
 /// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
