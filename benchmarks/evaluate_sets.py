@@ -89,6 +89,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 21: kinds nobody had written (benchmarks/scenario/novel21_threats.py, opt-in)
     ("s421u", "--seeds 421,422,423,424 --attacks novel21"),
     ("s431u", "--seeds 431,432 --attacks novel21,novel21 --users 120 --days 35"),
+    # round 22: kinds nobody had written (benchmarks/scenario/novel22_threats.py, opt-in)
+    ("s441t", "--seeds 441,442,443,444 --attacks novel22"),
+    ("s451t", "--seeds 451,452 --attacks novel22,novel22 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

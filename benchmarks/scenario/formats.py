@@ -113,6 +113,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4741: _EventMeta("Computer Account Management", 13825, 0),
     4738: _EventMeta("User Account Management", 13824, 0),  # round 19 (novel19_threats)
     4765: _EventMeta("User Account Management", 13824, 0),  # round 19
+    4794: _EventMeta("User Account Management", 13824, 0),  # round 22 (novel22_threats)
     4778: _EventMeta("Other Logon/Logoff Events", 12551, 0),  # round 19
     4662: _EventMeta("Directory Service Access", 14080, 0),
     5136: _EventMeta("Directory Service Changes", 14081, 0),  # round 11 (other_threats)
@@ -1087,6 +1088,15 @@ class WindowsLog:
         }
         fields.update(self._subject(actor, logon_id))
         self.sink.win(t, dc, event_id, fields, actor=actor.actor)
+
+    def dsrm_password_set(
+        self, t: int, dc: WinHost, actor: Principal, logon_id: str, workstation: str
+    ) -> None:
+        """4794: an attempt to set the Directory Services Restore Mode administrator password
+        (no target account: the DSRM account is the DC's own local Administrator)."""
+        fields: dict[str, Any] = self._subject(actor, logon_id)
+        fields.update(Workstation=workstation, Status="0x0")
+        self.sink.win(t, dc, 4794, fields, actor=actor.actor)
 
     def computer_created(
         self, t: int, dc: WinHost, actor: Principal, logon_id: str, computer: WinHost
