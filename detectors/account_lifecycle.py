@@ -75,6 +75,7 @@ _VERB_WEIGHT: dict[str, float] = {
     "password_reset": 20.0,
     "password_set": 20.0,
     "access_key_created": 15.0,
+    "access_key_activated": 15.0,
     "ssh_key_added": 15.0,
     "mfa_disabled": 25.0,
     "uid_changed": 20.0,
@@ -96,7 +97,7 @@ _PRIVILEGED_WEIGHT = 45.0
 _OTHER_KEY_WEIGHT = 30.0
 # Credentials created for someone else; a password reset of an ordinary account is helpdesk
 # routine and keeps its verb weight.
-_KEY_VERBS = frozenset({"access_key_created", "ssh_key_added"})
+_KEY_VERBS = frozenset({"access_key_created", "access_key_activated", "ssh_key_added"})
 #: What follows the creation of an account as part of setting it up (4720 -> 4722 -> 4724).
 _PROVISIONING_VERBS = frozenset({"enabled", "password_reset", "password_set", "unlocked"})
 #: A kind code outside the Action codes, for ssh keys planted with sudo (see ``_key_plants``).

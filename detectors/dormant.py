@@ -13,6 +13,13 @@ offboarded after two days, re-enabled three weeks later) and scored ``disabled_p
 someone brought back an account that was switched off, and it is in use; a helpdesk's planned
 re-enables are what feedback suppressions are for).
 
+An account this tenant has never seen active that *another* account enables (4722), or whose
+access key it makes active again (``UpdateAccessKey`` status Active), and that is then used
+for the first time within ``revived_days``, is the same story told from the other end: a
+leaver's or an integration's account that was switched off before the capture began, brought
+back and used (T1078, T1098.001). Its first activity scores ``revived_points``. An account
+created in view (4720, ``CreateUser``) and then enabled is a new hire being set up, not this.
+
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
 >>> from schemas.event import Action, Event
@@ -67,6 +74,9 @@ DAY = 86_400.0
 _NOT_ACTIVITY = frozenset({Action.LOGOFF, Action.LOGON_FAILED, Action.ACCOUNT_LOCKOUT})
 #: Account changes that take an account out of use (as account_lifecycle reads them).
 _DISABLE_VERBS = frozenset({"disabled", "deactivated", "suspended"})
+#: Account changes that put an account (or its credentials) back into use.
+_REVIVE_VERBS = frozenset({"enabled", "activated", "reactivated", "access_key_activated"})
+_CREATE_VERBS = frozenset({"created"})
 
 
 @register
@@ -86,6 +96,8 @@ class DormantAccount:
         points_per_doubling: float = 10.0,
         max_points: float = 60.0,
         disabled_points: float = 65.0,
+        revived_days: float = 30.0,
+        revived_points: float = 65.0,
     ) -> None:
         if not 0 < disabled_points <= 100:
             raise ValueError("dormant_account: 0 < disabled_points <= 100")
@@ -99,11 +111,19 @@ class DormantAccount:
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
         self.disabled_points = disabled_points
+        if revived_days <= 0 or not 0 < revived_points <= 100:
+            raise ValueError("dormant_account: revived_days > 0, 0 < revived_points <= 100")
+        self.revived_window = revived_days * DAY
+        self.revived_points = revived_points
         self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
         self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
         self.count_ = narrow_counts([])  # activity events (whole, kept narrow)
         self.longest_ = np.empty(0, dtype=np.float64)  # decaying longest usual gap, at last_
         self.disabled_ = np.empty(0, dtype=np.float64)  # last time disabled (NaN = never)
+        # Accounts never seen active that were enabled by another account (when) or created in
+        # view (NaN): sparse, one row per such account until it is first active.
+        self.pending_user_ = np.empty(0, dtype=np.int64)
+        self.pending_at_ = np.empty(0, dtype=np.float64)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -141,7 +161,9 @@ class DormantAccount:
             result: BoolArray = ((count_before >= self.min_events) & (gap >= threshold)) | comeback
             return result
 
-        flagged = settle(judge, n)
+        revived_at = self._revived_before(batch, rows, user, count_before)
+        revived: BoolArray = ~np.isnan(revived_at) & ~comeback
+        flagged = settle(judge, n) | revived
         usual, log_peak = peak_before(
             groups, time, np.where(flagged, 0.0, gap), longest_state, last_state, self.memory
         )
@@ -157,7 +179,55 @@ class DormantAccount:
             "log_peak": log_peak,
             "comeback": comeback,
             "disabled_at": disabled_at,
+            "revived": revived,
+            "revived_at": revived_at,
         }
+
+    def _changes(self, batch: EventBatch) -> list[tuple[int, int, float]]:
+        """(row, target, when: NaN for a creation) of the batch's revivals and creations."""
+        changes = np.flatnonzero(
+            (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE])
+            & (batch.column("target_user") >= 0)
+            & batch.outcome_is(Outcome.SUCCESS)
+        )
+        targets, users = batch.column("target_user"), batch.column("user")
+        found: list[tuple[int, int, float]] = []
+        # Account changes are rare: read their verbs one by one, as _disable_rows does.
+        for row in changes.tolist():
+            verb = batch.events[row].object
+            if verb in _CREATE_VERBS:
+                found.append((row, int(targets[row]), np.nan))
+            elif verb in _REVIVE_VERBS and users[row] != targets[row]:
+                found.append((row, int(targets[row]), float(batch.time[row])))
+        return found
+
+    def _revived_before(
+        self, batch: EventBatch, rows: Int64Array, user: IntArray, count_before: FloatArray
+    ) -> FloatArray:
+        """For each activity row that is its account's first ever: when another account revived
+        it within the window (NaN: not revived, created in view, or not a first activity)."""
+        result: FloatArray = np.full(len(rows), np.nan)
+        first_ever = np.flatnonzero(count_before == 0)
+        changes = self._changes(batch)
+        if not len(first_ever) or (not len(self.pending_user_) and not changes):
+            return result
+        state = dict(zip(self.pending_user_.tolist(), self.pending_at_.tolist(), strict=True))
+        by_target: dict[int, list[tuple[int, float]]] = {}
+        for row, target, when in changes:
+            by_target.setdefault(target, []).append((row, when))
+        # Only first activities (a handful per batch at most) are looked at one by one.
+        for index in first_ever.tolist():
+            who, row = int(user[index]), int(rows[index])
+            created = who in state and np.isnan(state[who])
+            when = np.nan if created else state.get(who, np.nan)
+            for change_row, change_at in by_target.get(who, []):
+                if change_row >= row:
+                    break
+                created = created or np.isnan(change_at)
+                when = np.nan if created else change_at
+            if not np.isnan(when) and batch.time[row] - when <= self.revived_window:
+                result[index] = when
+        return result
 
     def _disabled_before(self, batch: EventBatch, rows: Int64Array, user: IntArray) -> FloatArray:
         """For each activity row, when its account was last disabled before it (NaN: never)."""
@@ -208,9 +278,13 @@ class DormantAccount:
         threshold = np.maximum(self.min_gap, self.factor * usual)
         comeback = view["comeback"][flagged]
         points = np.minimum(
-            self.max_points, self.points + self.points_per_doubling * np.log2(gap / threshold)
+            self.max_points,
+            self.points
+            + self.points_per_doubling * np.log2(np.maximum(gap, threshold) / threshold),
         )
         points = np.where(comeback, self.disabled_points, points)
+        revived = view["revived"][flagged]
+        points = np.where(revived, self.revived_points, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -225,6 +299,17 @@ class DormantAccount:
             since = datetime.fromtimestamp(float(view["first_seen"][flagged][index]), UTC)
             count = int(view["count_before"][flagged][index])
             days, usual_days = gap[index] / DAY, usual[index] / DAY
+            if revived[index]:
+                at = datetime.fromtimestamp(float(view["revived_at"][flagged][index]), UTC)
+                hours = (float(view["time"][flagged][index]) - at.timestamp()) / 3600
+                signals.titles.append(
+                    f"{who}, never active before, was used {hours:.0f} h after another account "
+                    f"enabled it or reactivated its access key on {at:%Y-%m-%d} (normal: a "
+                    "revived account's first use is its owner's return; 0 events from it before)"
+                )
+                signals.observed.append(f"{who} first active after being revived by another")
+                signals.baseline.append(f"revived on {at:%Y-%m-%d %H:%M}; never active before")
+                continue
             if comeback[index]:
                 disabled = datetime.fromtimestamp(float(view["disabled_at"][flagged][index]), UTC)
                 signals.titles.append(
@@ -252,6 +337,30 @@ class DormantAccount:
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
         self._learn_disabled(batch)
+        self._learn_activity(batch, view, held_back)
+        self._learn_pending(batch)
+
+    def _learn_pending(self, batch: EventBatch) -> None:
+        """Keep revivals and creations of accounts never active (the activity is learnt)."""
+        changes = self._changes(batch)
+        if not changes and not len(self.pending_user_):
+            return
+        state = dict(zip(self.pending_user_.tolist(), self.pending_at_.tolist(), strict=True))
+        for _, target, when in changes:
+            created = np.isnan(when) or (target in state and np.isnan(state[target]))
+            state[target] = np.nan if created else when
+        users = np.fromiter(state.keys(), np.int64, len(state))
+        at = np.fromiter(state.values(), np.float64, len(state))
+        last = gather(self.last_, int(users.max()) + 1 if len(users) else 0, np.nan, users)
+        horizon = float(batch.time.max()) - self.revived_window if len(batch.time) else -np.inf
+        # Gone once active (judged then) or once the window has passed; a creation stays
+        # until the account is first used, so that enabling it later reads as its setup.
+        keep = np.isnan(last) & (np.isnan(at) | (at >= horizon))
+        self.pending_user_, self.pending_at_ = users[keep], at[keep]
+
+    def _learn_activity(
+        self, batch: EventBatch, view: dict[str, np.ndarray], held_back: BoolArray
+    ) -> None:
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -291,6 +400,8 @@ class DormantAccount:
             "count": self.count_,
             "longest": self.longest_,
             "disabled": self.disabled_,
+            "pending_user": self.pending_user_,
+            "pending_at": self.pending_at_,
         }
 
     @changes_state
@@ -301,3 +412,6 @@ class DormantAccount:
         self.longest_ = np.asarray(state["longest"], dtype=np.float64)
         # State saved before disables were tracked has none.
         self.disabled_ = np.asarray(state.get("disabled", np.empty(0)), dtype=np.float64)
+        # State saved before revivals were tracked has none.
+        self.pending_user_ = np.asarray(state.get("pending_user", np.empty(0)), dtype=np.int64)
+        self.pending_at_ = np.asarray(state.get("pending_at", np.empty(0)), dtype=np.float64)

@@ -512,7 +512,15 @@ def baseline_text(who: str, feats: Features, i: int, what: str) -> str:
 _WATCHED = frozenset(
     {Action.PRIVILEGE_USE, Action.EXPLICIT_CREDENTIAL, Action.POLICY_CHANGE, Action.ACCOUNT_CHANGE}
 )
-_KEY_VERBS = frozenset({"access_key_created", "access_key_updated", "ssh_key_added"})
+_KEY_VERBS = frozenset(
+    {
+        "access_key_created",
+        "access_key_updated",
+        "access_key_activated",
+        "access_key_deactivated",
+        "ssh_key_added",
+    }
+)
 #: Decayed count from which taking on a privileged role is the holder's habit (see _points).
 _ROLE_HABIT = 0.05
 

@@ -637,6 +637,12 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
             raise BadRecord("ConsoleLogin without a user")
     elif action is Action.ACCOUNT_CHANGE:
         obj = rule.verb
+        if base_name == "UpdateAccessKey" and not error:
+            # Which way the key went matters: Active puts a switched-off credential back in use.
+            status = text(params.get("status")).lower()
+            obj = {"active": "access_key_activated", "inactive": "access_key_deactivated"}.get(
+                status, obj
+            )
         # CreateAccessKey / ChangePassword without userName act on the caller.
         named = text(first(params, "userName", "roleName"), limit=256)
         target_user = normalise_user(named) if named else user
