@@ -169,6 +169,8 @@ class Kerberoasting(RarityDetector):
         overpass_hours: float = 10.0,
         ptt_points: float = 65.0,
         ptt_tenure_hours: float = 12.0,
+        desk_points: float = 65.0,
+        desk_hours: float = 10.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -187,6 +189,10 @@ class Kerberoasting(RarityDetector):
             raise ValueError("kerberoasting: ptt_points >= 0 and ptt_tenure_hours >= 0")
         self.ptt_points = ptt_points
         self.ptt_tenure_seconds = ptt_tenure_hours * 3600.0
+        if desk_points < 0 or desk_hours <= 0:
+            raise ValueError("kerberoasting: desk_points >= 0 and desk_hours > 0")
+        self.desk_points = desk_points
+        self.desk_seconds = desk_hours * 3600.0
         # Pass-the-ticket: sorted (address id << 32 | user id) pairs seen with any ticket; per
         # address (sorted ids) the account its last ordinary TGT was issued to, how many
         # times that account changed, and the span of that account's TGTs there (first, last
@@ -506,14 +512,7 @@ class Kerberoasting(RarityDetector):
             return []
         rows, users = view["rows"][candidate], view["users"][candidate]
         addresses = view["addresses"][candidate]
-        holder, switches, first, last = self._stored_holders(addresses)
-        walk = self._holder_walk(batch, view, np.ones(len(pairs), dtype=np.bool_))
-        at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
-        hit = at >= 0
-        holder[hit] = walk["users"][at[hit]]
-        switches[hit] = walk["switches"][at[hit]]
-        first[hit] = walk["first"][at[hit]]
-        last[hit] = walk["last"][at[hit]]
+        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
         # Only an address its holder kept across sign-ins (its own machine), not a pool lease.
         kept = last - first >= self.ptt_tenure_seconds
         judged = (holder >= 0) & (holder != users) & kept
@@ -524,6 +523,110 @@ class Kerberoasting(RarityDetector):
                 strict=True,
             )
         ]  # fmt: skip
+
+    def _holders_before(
+        self, batch: EventBatch, view: dict[str, np.ndarray], addresses: Int64Array, rows: Int64Array
+    ) -> tuple[Int64Array, Int64Array, FloatArray, FloatArray]:
+        """Holder (-1: none), switches and tenure (first, last TGT time) of each address as of
+        the batch row just before each query row: the stored table, then the batch's own
+        holder TGTs at earlier rows."""
+        holder, switches, first, last = self._stored_holders(addresses)
+        walk = self._holder_walk(batch, view, np.ones(len(view["pairs"]), dtype=np.bool_))
+        at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
+        hit = at >= 0
+        holder[hit] = walk["users"][at[hit]]
+        switches[hit] = walk["switches"][at[hit]]
+        first[hit] = walk["first"][at[hit]]
+        last[hit] = walk["last"][at[hit]]
+        return holder, switches, first, last
+
+    def _own_desk(
+        self, batch: EventBatch, view: dict[str, np.ndarray], user: int, row: int, away: int
+    ) -> tuple[int, float]:
+        """(address, hours since the account's TGT there) of the address other than ``away``
+        where ``user`` signed in (is the holder: its TGT the last one issued there) most
+        recently within ``desk_hours`` before ``row``; (-1, 0) when there is none. Its own
+        desk, or a pool address (the VPN) it works over that day: either way it is signed in
+        somewhere else."""
+        stored = np.flatnonzero(self.holder_user_.astype(np.int64) == user)
+        earlier = (view["users"] == user) & (view["rows"] < row) & view["holder"]
+        addresses = np.union1d(
+            self.holder_address_[stored].astype(np.int64), view["addresses"][earlier]
+        )
+        addresses = addresses[addresses != away]
+        if not len(addresses):
+            return -1, 0.0
+        rows = np.full(len(addresses), row, dtype=np.int64)
+        holder, _, _, last = self._holders_before(batch, view, addresses, rows)
+        since = float(batch.time[row]) - last
+        own = (holder == user) & (since <= self.desk_seconds)
+        if not own.any():
+            return -1, 0.0
+        best = int(np.argmin(np.where(own, since, np.inf)))
+        return int(addresses[best]), float(since[best]) / 3600.0
+
+    def _second_desk(self, batch: EventBatch) -> list[tuple[int, int, int, int, float, float]]:
+        """``(row, holder id, holder switches, own address id, hours since the account's TGT
+        there, days the holder has kept the address)`` of each account's first TGT from an
+        address that another account keeps as its own, while the account is signed in at
+        another address (module docstring: a password used from a second desk)."""
+        view = self._ticket_view(batch)
+        pairs = view["pairs"]
+        if not len(pairs) or self.desk_points <= 0:
+            return []
+        prior, _ = group_order(pairs)
+        seen = np.zeros(len(pairs), dtype=np.bool_)
+        if len(self.ticket_pairs_):
+            seen = find_pair_keys(self.ticket_pairs_, pairs)[1]
+        candidate = np.flatnonzero(view["holder"] & ~seen & (prior == 0))
+        if not len(candidate):
+            return []
+        rows, users = view["rows"][candidate], view["users"][candidate]
+        addresses = view["addresses"][candidate]
+        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
+        kept = last - first >= self.ptt_tenure_seconds
+        judged = np.flatnonzero((holder >= 0) & (holder != users) & kept)
+        found: list[tuple[int, int, int, int, float, float]] = []
+        for i in judged.tolist():  # (first TGTs at another's desk: a handful a batch)
+            own, hours = self._own_desk(batch, view, int(users[i]), int(rows[i]), int(addresses[i]))
+            if own >= 0:
+                tenure = float(last[i] - first[i]) / DAY
+                found.append(
+                    (int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure)
+                )
+        return found
+
+    def _desk_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names, ips = builder.vocab[self.entity_kind], builder.vocab["ip"]
+        for row, holder, switches, own, hours, tenure in self._second_desk(batch):
+            value = self.desk_points / (1.0 + switches)
+            if value < self.min_points:
+                continue
+            event = batch.events[row]
+            owner, own_ip = names.value(holder), ips.value(own)
+            rows.append(row)
+            entities.append(int(batch.column("user")[row]))
+            points.append(value)
+            signals.titles.append(
+                f"{event.user} got a TGT from {event.src_ip}, {owner}'s machine, while signed "
+                f"in at {own_ip} (a TGT {hours:.1f} h earlier): the account in use "
+                f"at two machines at once (a password or hash used from a second machine)"
+            )
+            signals.observed.append(f"first TGT for {event.user} from {event.src_ip}")
+            signals.baseline.append(
+                f"{event.src_ip} is {owner}'s (their TGTs for {tenure:.1f} days, handed over "
+                f"{switches} time(s)); {event.user} signs in at {own_ip} and never got a "
+                f"ticket from {event.src_ip}"
+            )
+            signals.row_mitre.append(("T1078", "T1550.002"))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
 
     def _ptt_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
@@ -592,6 +695,7 @@ class Kerberoasting(RarityDetector):
             self._asrep_signals(batch, builder),
             self._overpass_signals(batch, builder),
             self._ptt_signals(batch, builder),
+            self._desk_signals(batch, builder),
         )
         for extra in extras:
             if not len(extra):
