@@ -81,6 +81,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
+from detectors._kerberos import is_tgt_service
 from detectors._sort import unique1d
 from detectors.base import (
     Signals,
@@ -225,7 +226,7 @@ class Kerberoasting(RarityDetector):
             service = event.object.lower()
             # User-account services only: computer accounts (HOST$) and the TGT service are
             # what every logon asks for.
-            mask[row] = not service.endswith("$") and not service.startswith("krbtgt")
+            mask[row] = not service.endswith("$") and not is_tgt_service(service)
         rows = np.flatnonzero(mask).astype(np.int64)
         action = batch.action[rows]
         kind = kind_code(action, np.zeros(len(rows), dtype=np.bool_), batch.column("object")[rows])
@@ -274,9 +275,7 @@ class Kerberoasting(RarityDetector):
         # The service test is the costly one (many distinct names): asked only of candidates.
         candidates = rc4_tgt | roastable
         tgt = np.zeros(len(rows), dtype=np.bool_)
-        tgt[candidates] = _per_distinct(
-            batch, "object", rows[candidates], lambda service: service.lower().startswith("krbtgt")
-        )
+        tgt[candidates] = _per_distinct(batch, "object", rows[candidates], is_tgt_service)
         rc4_tgt &= tgt
         roastable &= tgt
         return rows, roastable, rc4_tgt
@@ -427,9 +426,7 @@ class Kerberoasting(RarityDetector):
         rows, roastable, rc4_tgt = rows[named], roastable[named], rc4_tgt[named]
         tgt = np.zeros(len(rows), dtype=np.bool_)
         if len(rows):
-            tgt = _per_distinct(
-                batch, "object", rows, lambda service: service.lower().startswith("krbtgt")
-            )
+            tgt = _per_distinct(batch, "object", rows, is_tgt_service)
         users = batch.column("user")[rows].astype(np.int64)
         addresses = batch.column("src_ip")[rows].astype(np.int64)
         return {
@@ -525,7 +522,11 @@ class Kerberoasting(RarityDetector):
         ]  # fmt: skip
 
     def _holders_before(
-        self, batch: EventBatch, view: dict[str, np.ndarray], addresses: Int64Array, rows: Int64Array
+        self,
+        batch: EventBatch,
+        view: dict[str, np.ndarray],
+        addresses: Int64Array,
+        rows: Int64Array,
     ) -> tuple[Int64Array, Int64Array, FloatArray, FloatArray]:
         """Holder (-1: none), switches and tenure (first, last TGT time) of each address as of
         the batch row just before each query row: the stored table, then the batch's own
@@ -591,9 +592,7 @@ class Kerberoasting(RarityDetector):
             own, hours = self._own_desk(batch, view, int(users[i]), int(rows[i]), int(addresses[i]))
             if own >= 0:
                 tenure = float(last[i] - first[i]) / DAY
-                found.append(
-                    (int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure)
-                )
+                found.append((int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure))
         return found
 
     def _desk_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:

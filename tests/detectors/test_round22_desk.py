@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from detectors.batch import BatchBuilder
 from detectors.kerberoasting import Kerberoasting
 from schemas.event import Event
 from tests.detectors.test_round17_novel import _learn, _ticket_history, ticket
 
 
-def _desk_findings(detector: Kerberoasting, builder, events: list[Event]) -> list[str]:  # type: ignore[no-untyped-def]
+def _desk_findings(
+    detector: Kerberoasting, builder: BatchBuilder, events: list[Event]
+) -> list[str]:
     signals = detector.score(builder.build(events), builder)
     return [t for t in signals.titles if "two machines at once" in t]
 
@@ -60,7 +63,9 @@ def test_controls_stay_quiet() -> None:
     detector = Kerberoasting()
     history = [*_ticket_history(), *_morning(14), ticket(14, "bob", "10.30.0.7", "krbtgt", 60)]
     builder = _learn(detector, history)
-    assert _desk_findings(detector, builder, [ticket(14, "alice", "10.30.0.7", "krbtgt", 180)]) == []
+    assert (
+        _desk_findings(detector, builder, [ticket(14, "alice", "10.30.0.7", "krbtgt", 180)]) == []
+    )
     # Her own desk, and a desk where she got tickets before: nothing new.
     detector = Kerberoasting()
     history = [*_ticket_history(), *_morning(14), ticket(3, "alice", "10.0.0.9", "FS01$", 300)]
