@@ -39,6 +39,30 @@ with its morning TGT from an address whose last TGT was a stranger's, and pool a
 held for one session each (round 18). A stolen ticket imported on someone's own workstation
 meets a holder who has signed in there day after day; one used over the VPN pool is missed.
 
+A second desk (T1078, round 22): a password (or hash) typed at a colleague's workstation gets
+the account a TGT from that workstation's address, a place it never got a ticket, while the
+account is signed in somewhere else. The holder table reads it both ways: the address is
+another account's own (its holder kept it across sign-ins, ``ptt_tenure_hours``), and the
+account got a TGT at another address it still holds within ``desk_hours`` (10: a TGT's
+lifetime; its own desk, or the VPN pool it works over that day). ``desk_points`` (65, as
+pass-the-ticket), divided by 1 + the times the address changed hands, on the account. Not
+judged: a first sign-in of the day at a colleague's desk (no TGT of the account elsewhere in the
+last ``desk_hours``), a pool lease (not kept), a desk the account got tickets from before.
+Judged alike, and worth a question: someone who leaves their own desk signed in and logs on at
+a colleague's later that day, or RDPs with NLA onto a colleague's workstation (the target asks
+the TGT); the interactive 4624 on the colleague's machine would tell those apart, not read
+here.
+
+A computer account used from its creator's machine (T1136.002, round 22): any domain user may
+create ten computer accounts (ms-DS-MachineAccountQuota); Powermad / ``addcomputer.py`` create
+one with a password of the user's choosing and authenticate as it from the user's own
+workstation, the first step of RBCD and noPac. A machine joined to the domain (by IT or by its
+user) gets its TGTs from its own address; here the new account's TGT (4768 for ``NAME$``: no
+user, the machine in ``src_host``) comes from an address its creator keeps as its own. Within
+``join_hours`` (168) of the creation (4741), ``desk_points`` divided by 1 + the address's
+hand-overs, on the creator (the account's own logons are no user's). IT re-imaging a desk under a
+new name is an admin's creation at the user's address: not judged.
+
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
 off, anyone may ask the DC for a TGT (4768) and crack the reply offline, usually in RC4. The
 exact evidence is a 4768 with ``PreAuthType`` 0 (no pre-authentication; the parser keeps it in
@@ -81,6 +105,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
+from detectors._kerberos import is_tgt_service
 from detectors._sort import unique1d
 from detectors.base import (
     Signals,
@@ -117,6 +142,8 @@ from detectors.registry import register
 from schemas.event import Action, Event, Outcome
 
 RC4 = "kerberos_rc4"
+#: ``object`` of a computer account's creation (4741), as the Windows parser writes it.
+_JOIN_VERB = "computer_created"
 
 
 def _tickets(batch: EventBatch) -> BoolArray:
@@ -169,6 +196,9 @@ class Kerberoasting(RarityDetector):
         overpass_hours: float = 10.0,
         ptt_points: float = 65.0,
         ptt_tenure_hours: float = 12.0,
+        desk_points: float = 65.0,
+        desk_hours: float = 10.0,
+        join_hours: float = 168.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -187,6 +217,19 @@ class Kerberoasting(RarityDetector):
             raise ValueError("kerberoasting: ptt_points >= 0 and ptt_tenure_hours >= 0")
         self.ptt_points = ptt_points
         self.ptt_tenure_seconds = ptt_tenure_hours * 3600.0
+        if desk_points < 0 or desk_hours <= 0:
+            raise ValueError("kerberoasting: desk_points >= 0 and desk_hours > 0")
+        self.desk_points = desk_points
+        self.desk_seconds = desk_hours * 3600.0
+        if join_hours <= 0:
+            raise ValueError("kerberoasting: join_hours > 0")
+        self.join_seconds = join_hours * 3600.0
+        # Computer accounts created (4741) in the last ``join_hours``: the created account
+        # (device id), its creator (user id) and when, in creation order. A handful: IT's joins
+        # and new servers of one week.
+        self.joined_device_ = np.empty(0, dtype=np.int32)
+        self.joined_by_ = np.empty(0, dtype=np.int32)
+        self.joined_at_ = np.empty(0, dtype=np.float64)
         # Pass-the-ticket: sorted (address id << 32 | user id) pairs seen with any ticket; per
         # address (sorted ids) the account its last ordinary TGT was issued to, how many
         # times that account changed, and the span of that account's TGTs there (first, last
@@ -219,7 +262,7 @@ class Kerberoasting(RarityDetector):
             service = event.object.lower()
             # User-account services only: computer accounts (HOST$) and the TGT service are
             # what every logon asks for.
-            mask[row] = not service.endswith("$") and not service.startswith("krbtgt")
+            mask[row] = not service.endswith("$") and not is_tgt_service(service)
         rows = np.flatnonzero(mask).astype(np.int64)
         action = batch.action[rows]
         kind = kind_code(action, np.zeros(len(rows), dtype=np.bool_), batch.column("object")[rows])
@@ -268,9 +311,7 @@ class Kerberoasting(RarityDetector):
         # The service test is the costly one (many distinct names): asked only of candidates.
         candidates = rc4_tgt | roastable
         tgt = np.zeros(len(rows), dtype=np.bool_)
-        tgt[candidates] = _per_distinct(
-            batch, "object", rows[candidates], lambda service: service.lower().startswith("krbtgt")
-        )
+        tgt[candidates] = _per_distinct(batch, "object", rows[candidates], is_tgt_service)
         rc4_tgt &= tgt
         roastable &= tgt
         return rows, roastable, rc4_tgt
@@ -421,9 +462,7 @@ class Kerberoasting(RarityDetector):
         rows, roastable, rc4_tgt = rows[named], roastable[named], rc4_tgt[named]
         tgt = np.zeros(len(rows), dtype=np.bool_)
         if len(rows):
-            tgt = _per_distinct(
-                batch, "object", rows, lambda service: service.lower().startswith("krbtgt")
-            )
+            tgt = _per_distinct(batch, "object", rows, is_tgt_service)
         users = batch.column("user")[rows].astype(np.int64)
         addresses = batch.column("src_ip")[rows].astype(np.int64)
         return {
@@ -506,14 +545,7 @@ class Kerberoasting(RarityDetector):
             return []
         rows, users = view["rows"][candidate], view["users"][candidate]
         addresses = view["addresses"][candidate]
-        holder, switches, first, last = self._stored_holders(addresses)
-        walk = self._holder_walk(batch, view, np.ones(len(pairs), dtype=np.bool_))
-        at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
-        hit = at >= 0
-        holder[hit] = walk["users"][at[hit]]
-        switches[hit] = walk["switches"][at[hit]]
-        first[hit] = walk["first"][at[hit]]
-        last[hit] = walk["last"][at[hit]]
+        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
         # Only an address its holder kept across sign-ins (its own machine), not a pool lease.
         kept = last - first >= self.ptt_tenure_seconds
         judged = (holder >= 0) & (holder != users) & kept
@@ -524,6 +556,220 @@ class Kerberoasting(RarityDetector):
                 strict=True,
             )
         ]  # fmt: skip
+
+    def _holders_before(
+        self,
+        batch: EventBatch,
+        view: dict[str, np.ndarray],
+        addresses: Int64Array,
+        rows: Int64Array,
+    ) -> tuple[Int64Array, Int64Array, FloatArray, FloatArray]:
+        """Holder (-1: none), switches and tenure (first, last TGT time) of each address as of
+        the batch row just before each query row: the stored table, then the batch's own
+        holder TGTs at earlier rows."""
+        holder, switches, first, last = self._stored_holders(addresses)
+        walk = self._holder_walk(batch, view, np.ones(len(view["pairs"]), dtype=np.bool_))
+        at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
+        hit = at >= 0
+        holder[hit] = walk["users"][at[hit]]
+        switches[hit] = walk["switches"][at[hit]]
+        first[hit] = walk["first"][at[hit]]
+        last[hit] = walk["last"][at[hit]]
+        return holder, switches, first, last
+
+    def _own_desk(
+        self, batch: EventBatch, view: dict[str, np.ndarray], user: int, row: int, away: int
+    ) -> tuple[int, float]:
+        """(address, hours since the account's TGT there) of the address other than ``away``
+        where ``user`` signed in (is the holder: its TGT the last one issued there) most
+        recently within ``desk_hours`` before ``row``; (-1, 0) when there is none. Its own
+        desk, or a pool address (the VPN) it works over that day: either way it is signed in
+        somewhere else."""
+        stored = np.flatnonzero(self.holder_user_.astype(np.int64) == user)
+        earlier = (view["users"] == user) & (view["rows"] < row) & view["holder"]
+        addresses = np.union1d(
+            self.holder_address_[stored].astype(np.int64), view["addresses"][earlier]
+        )
+        addresses = addresses[addresses != away]
+        if not len(addresses):
+            return -1, 0.0
+        rows = np.full(len(addresses), row, dtype=np.int64)
+        holder, _, _, last = self._holders_before(batch, view, addresses, rows)
+        since = float(batch.time[row]) - last
+        own = (holder == user) & (since <= self.desk_seconds)
+        if not own.any():
+            return -1, 0.0
+        best = int(np.argmin(np.where(own, since, np.inf)))
+        return int(addresses[best]), float(since[best]) / 3600.0
+
+    def _second_desk(self, batch: EventBatch) -> list[tuple[int, int, int, int, float, float]]:
+        """``(row, holder id, holder switches, own address id, hours since the account's TGT
+        there, days the holder has kept the address)`` of each account's first TGT from an
+        address that another account keeps as its own, while the account is signed in at
+        another address (module docstring: a password used from a second desk)."""
+        view = self._ticket_view(batch)
+        pairs = view["pairs"]
+        if not len(pairs) or self.desk_points <= 0:
+            return []
+        prior, _ = group_order(pairs)
+        seen = np.zeros(len(pairs), dtype=np.bool_)
+        if len(self.ticket_pairs_):
+            seen = find_pair_keys(self.ticket_pairs_, pairs)[1]
+        candidate = np.flatnonzero(view["holder"] & ~seen & (prior == 0))
+        if not len(candidate):
+            return []
+        rows, users = view["rows"][candidate], view["users"][candidate]
+        addresses = view["addresses"][candidate]
+        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
+        kept = last - first >= self.ptt_tenure_seconds
+        judged = np.flatnonzero((holder >= 0) & (holder != users) & kept)
+        found: list[tuple[int, int, int, int, float, float]] = []
+        for i in judged.tolist():  # (first TGTs at another's desk: a handful a batch)
+            own, hours = self._own_desk(batch, view, int(users[i]), int(rows[i]), int(addresses[i]))
+            if own >= 0:
+                tenure = float(last[i] - first[i]) / DAY
+                found.append((int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure))
+        return found
+
+    def _desk_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names, ips = builder.vocab[self.entity_kind], builder.vocab["ip"]
+        for row, holder, switches, own, hours, tenure in self._second_desk(batch):
+            value = self.desk_points / (1.0 + switches)
+            if value < self.min_points:
+                continue
+            event = batch.events[row]
+            owner, own_ip = names.value(holder), ips.value(own)
+            rows.append(row)
+            entities.append(int(batch.column("user")[row]))
+            points.append(value)
+            signals.titles.append(
+                f"{event.user} got a TGT from {event.src_ip}, {owner}'s machine, while signed "
+                f"in at {own_ip} (a TGT {hours:.1f} h earlier): the account in use "
+                f"at two machines at once (a password or hash used from a second machine)"
+            )
+            signals.observed.append(f"first TGT for {event.user} from {event.src_ip}")
+            signals.baseline.append(
+                f"{event.src_ip} is {owner}'s (their TGTs for {tenure:.1f} days, handed over "
+                f"{switches} time(s)); {event.user} signs in at {own_ip} and never got a "
+                f"ticket from {event.src_ip}"
+            )
+            signals.row_mitre.append(("T1078", "T1550.002"))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
+
+    def _joins(self, batch: EventBatch) -> Int64Array:
+        """Rows where a named account created a computer account (4741)."""
+        mask = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
+        mask &= batch.outcome_is(Outcome.SUCCESS)
+        mask &= (batch.column("user") >= 0) & (batch.column("device") >= 0)
+        rows = np.flatnonzero(mask).astype(np.int64)
+        if len(rows):
+            rows = rows[_per_distinct(batch, "object", rows, _JOIN_VERB.__eq__)]
+        return rows
+
+    def _borrowed_desk(
+        self, batch: EventBatch, builder: BatchBuilder
+    ) -> list[tuple[int, int, int, float, float]]:
+        """``(row, creator id, holder switches, minutes since the creation, days the creator
+        has kept the address)`` of each TGT of a computer account created in the last
+        ``join_hours`` from an address its creator keeps as its own (module docstring)."""
+        joins = self._joins(batch)
+        if not len(joins) and not len(self.joined_device_):
+            return []
+        # A computer account's TGT: no user (the parser keeps the machine in ``src_host``).
+        mask = batch.action == ACTION_CODE[Action.AUTH_TICKET]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") < 0)
+        mask &= (batch.column("src_ip") >= 0) & (batch.column("src_host") >= 0)
+        rows = np.flatnonzero(mask).astype(np.int64)
+        if not len(rows):
+            return []
+        rows = rows[_per_distinct(batch, "object", rows, is_tgt_service)]
+        # The machine's name (host vocabulary) as a device id (the 4741's vocabulary).
+        hosts, inverse = unique1d(batch.column("src_host")[rows], return_inverse=True)
+        names, devices = builder.vocab["host"], builder.vocab["device"].by_tenant
+        as_device = np.asarray(
+            [devices.get(names.tenant_of(h), {}).get(names.value(h), -1) for h in hosts.tolist()],
+            dtype=np.int64,
+        )[inverse]
+        # Creations: the stored ones, then the batch's at earlier rows.
+        device = np.concatenate(
+            [self.joined_device_.astype(np.int64), batch.column("device")[joins].astype(np.int64)]
+        )
+        creator = np.concatenate(
+            [self.joined_by_.astype(np.int64), batch.column("user")[joins].astype(np.int64)]
+        )
+        created = np.concatenate([self.joined_at_, batch.time[joins].astype(np.float64)])
+        position = np.concatenate([np.full(len(self.joined_device_), -1, dtype=np.int64), joins])
+        found: list[tuple[int, int, int, float, float]] = []
+        view = self._ticket_view(batch)
+        for i in np.flatnonzero(as_device >= 0).tolist():  # (machine TGTs of a known name)
+            row = int(rows[i])
+            match = np.flatnonzero((device == as_device[i]) & (position < row))
+            if not len(match):
+                continue
+            j = int(match[-1])
+            since = float(batch.time[row]) - float(created[j])
+            if since > self.join_seconds:
+                continue
+            address = batch.column("src_ip")[row : row + 1].astype(np.int64)
+            holder, switches, first, last = self._holders_before(
+                batch, view, address, np.array([row], dtype=np.int64)
+            )
+            kept = float(last[0] - first[0]) >= self.ptt_tenure_seconds
+            if int(holder[0]) == int(creator[j]) and kept:
+                tenure = float(last[0] - first[0]) / DAY
+                found.append((row, int(creator[j]), int(switches[0]), since / 60.0, tenure))
+        return found
+
+    def _borrowed_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        users = builder.vocab[self.entity_kind]
+        for row, creator, switches, minutes, tenure in self._borrowed_desk(batch, builder):
+            value = self.desk_points / (1.0 + switches)
+            if value < self.min_points:
+                continue
+            event, who = batch.events[row], users.value(creator)
+            rows.append(row)
+            entities.append(creator)
+            points.append(value)
+            signals.titles.append(
+                f"{event.src_host}$, a computer account {who} created {minutes:.0f} min "
+                f"earlier, got a TGT from {event.src_ip}, {who}'s own address: a machine "
+                f"identity used from its creator's machine, not from one of its own "
+                f"(MachineAccountQuota abuse: RBCD, noPac)"
+            )
+            signals.observed.append(f"TGT for {event.src_host}$ from {event.src_ip}")
+            signals.baseline.append(
+                f"{event.src_ip} is {who}'s (their TGTs there for {tenure:.1f} days, handed "
+                f"over {switches} time(s)); a joined computer signs in from its own address"
+            )
+            signals.row_mitre.append(("T1136.002", "T1078.002"))
+        signals.rows = np.asarray(rows, dtype=np.int64)
+        signals.entity = np.asarray(entities, dtype=np.int32)
+        signals.points = np.asarray(points, dtype=np.float64)
+        return signals
+
+    def _learn_joins(self, batch: EventBatch) -> None:
+        joins = self._joins(batch)
+        if not len(joins) and not len(self.joined_device_):
+            return
+        device = np.concatenate([self.joined_device_, batch.column("device")[joins]])
+        creator = np.concatenate([self.joined_by_, batch.column("user")[joins]])
+        created = np.concatenate([self.joined_at_, batch.time[joins].astype(np.float64)])
+        end = float(batch.time[-1]) if len(batch) else 0.0
+        live = end - created <= self.join_seconds
+        self.joined_device_ = device[live].astype(np.int32)
+        self.joined_by_ = creator[live].astype(np.int32)
+        self.joined_at_ = created[live]
 
     def _ptt_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
@@ -592,6 +838,8 @@ class Kerberoasting(RarityDetector):
             self._asrep_signals(batch, builder),
             self._overpass_signals(batch, builder),
             self._ptt_signals(batch, builder),
+            self._desk_signals(batch, builder),
+            self._borrowed_signals(batch, builder),
         )
         for extra in extras:
             if not len(extra):
@@ -605,6 +853,7 @@ class Kerberoasting(RarityDetector):
         bursts = self._asrep_bursts(batch, rows[roastable])
         _, self.foreign_tgt_ = self._overpass(batch, rows, rc4_tgt)
         self._learn_tickets(batch, held_back)
+        self._learn_joins(batch)
         super().learn(batch, held_back)
         for _, address, _ in bursts:
             self.address_bursts_[address] = self.address_bursts_.get(address, 0) + 1
@@ -645,6 +894,9 @@ class Kerberoasting(RarityDetector):
         # 12 h test) in half the bytes.
         state["holder_first"] = (self.holder_first_ / 3600.0).astype(np.float32)
         state["holder_last"] = (self.holder_last_ / 3600.0).astype(np.float32)
+        state["joined_device"] = self.joined_device_
+        state["joined_by"] = self.joined_by_
+        state["joined_at"] = self.joined_at_
         return state
 
     @changes_state
@@ -677,6 +929,10 @@ class Kerberoasting(RarityDetector):
         self.holder_first_ = hours * 3600.0
         hours = np.asarray(state.get("holder_last", np.zeros(count)), dtype=np.float64)
         self.holder_last_ = hours * 3600.0
+        # Snapshots from before round 22 hold no recent computer-account creations.
+        self.joined_device_ = np.asarray(state.get("joined_device", empty), dtype=np.int32)
+        self.joined_by_ = np.asarray(state.get("joined_by", empty), dtype=np.int32)
+        self.joined_at_ = np.asarray(state.get("joined_at", np.empty(0)), dtype=np.float64)
 
 
 #: Hand-overs of one address counted up to here (they are saved as ``int32``; a finding's

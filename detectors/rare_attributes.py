@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from detectors._kerberos import is_tgt_service
 from detectors.base import Signals, StateDict, changes_state, grow
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.lateral import value_mask
@@ -356,11 +357,6 @@ PRE_AUTH_NAMES = {
 }
 
 
-def _is_tgt(service: str) -> bool:
-    """Whether a ticket row's service is the KDC's own (``krbtgt``, ``krbtgt/REALM``): a TGT."""
-    return service.lower().split("/", 1)[0] == "krbtgt"
-
-
 @register
 class RarePreAuth(_RareAttribute):
     """A Kerberos TGT issued with a pre-authentication type never seen for the account (T1649,
@@ -412,7 +408,7 @@ class RarePreAuth(_RareAttribute):
     def _relevant(self, batch: EventBatch) -> BoolArray:
         mask = super()._relevant(batch)
         rows = np.flatnonzero(mask)
-        mask[rows] = value_mask(batch, "object", rows, _is_tgt)
+        mask[rows] = value_mask(batch, "object", rows, is_tgt_service)
         # A TGT without pre-authentication (type 0) goes to whoever asks for it: it proves no
         # credential and says nothing about how the account signs in. It is AS-REP roasting's
         # evidence, judged by the asking source in ``kerberoasting`` (round 20: judged here it
