@@ -22,7 +22,9 @@ outcome codes (index among the members, by identity) and privileged flag as ``fl
 ``int8``, ``bool`` bytes, or None (see batch.rs).
 """
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 _SshdHit = tuple[
     int, datetime | None, int, int, int, int, int, str, int, str, str, str, str, str, int, str
@@ -34,6 +36,15 @@ class HelkReader:
     def __init__(self, absent: object, /) -> None: ...
     def add_key(self, key: str, intern: bool = True) -> int: ...
     def read(self, line: bytes, /) -> tuple[object, ...] | None: ...
+    def read_hits(
+        self,
+        lines: list[bytes],
+        start: int,
+        max_bytes: int,
+        nothing: object,
+        replace: Callable[..., Any],
+        /,
+    ) -> tuple[list[Any], int, int, int, object]: ...
     def set_layout(
         self, hit: object, event_data: int, record_number: int, utc_time: int, timestamp: int, /
     ) -> None: ...

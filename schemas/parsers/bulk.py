@@ -408,6 +408,21 @@ class HelkTemplates:
         """The values ``parse_values`` needs from a HELK line, or None: decode it whole."""
         return self.native.read(line)  # type: ignore[no-any-return]
 
+    def read_hits(
+        self, lines: list[bytes], start: int, max_bytes: int, ctx: ParseContext
+    ) -> tuple[list[Event], int, int, int, Any]:
+        """``read`` then ``parse_values`` over ``lines[start:]`` in one compiled call, for as
+        long as the reader answers the lines itself (the usual line: ~1 us of Python a line
+        less): (events, the index it stopped at, lines answered, of which without an event, the
+        stopped line's ``read`` result or ``_ABSENT`` when it was not read). Blank lines are
+        passed over; a line longer than ``max_bytes`` stops it unread (its caller dead-letters
+        it). The answers are this tenant's (``_remember``, as ``parse_values`` makes sure)."""
+        if ctx.tenant != self.native_tenant:
+            self._remember(ctx)
+        return self.native.read_hits(  # type: ignore[no-any-return]
+            lines, start, max_bytes, _NOTHING, msgspec.structs.replace
+        )
+
     def _getter(self, keys: _HandlerKeys) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
         slots = tuple(self.native.add_key(key) for key in keys.keys)
         self.slot_of.update(zip(keys.keys, slots, strict=True))
@@ -554,6 +569,10 @@ class NativeHelk(NamedTuple):
 
     read: Callable[[bytes], tuple[Any, ...] | None]
     parse: Callable[[tuple[Any, ...], bytes, ParseContext], list[Event]]
+    #: ``read_hits``: the lines of a block the reader answers itself, in one call.
+    hits: Callable[[list[bytes], int, int, ParseContext], tuple[list[Event], int, int, int, Any]]
+    #: What ``hits`` hands back for a line it stopped at without reading it.
+    unread: Any
 
 
 def fast_parsers_native(
@@ -564,5 +583,5 @@ def fast_parsers_native(
     templates = HelkTemplates(native)
     steps = None
     if templates.native is not None:
-        steps = NativeHelk(templates.read, templates.parse_values)
+        steps = NativeHelk(templates.read, templates.parse_values, templates.read_hits, _ABSENT)
     return {"helk": templates.parse}, steps

@@ -649,6 +649,31 @@ def _variant(record: dict[str, Any], key: str, value: Any) -> bytes:
     return orjson.dumps(changed)
 
 
+def _count_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Per line the compiled reader read, whether it answered it: line by line (``read``'s
+    ``_HIT`` tuples) or a run of lines in one call (``read_hits``; the line it stops at, read,
+    is handed back unanswered)."""
+    answered: list[bool] = []
+    real_read, real_hits = HelkTemplates.read, HelkTemplates.read_hits
+
+    def spy(self: HelkTemplates, line: bytes) -> Any:
+        values = real_read(self, line)
+        if values is not None:
+            answered.append(values[0] is bulk._HIT)
+        return values
+
+    def spy_hits(self: HelkTemplates, *args: Any) -> Any:
+        found = real_hits(self, *args)
+        answered.extend([True] * found[2])
+        if type(found[4]) is tuple:
+            answered.append(False)
+        return found
+
+    monkeypatch.setattr(HelkTemplates, "read", spy)
+    monkeypatch.setattr(HelkTemplates, "read_hits", spy_hits)
+    return answered
+
+
 def _answered_lines() -> list[bytes]:
     """Per record: itself (Python parses it and tells the reader), the same with the next record
     numbers (answered by the reader), then every variant three times, another record number
@@ -669,16 +694,7 @@ def test_answers_are_the_python_paths(tmp_path: Path, monkeypatch: pytest.Monkey
     reader: the same events, dead letters and counters as the Python path and the per-record
     parser, for every variant of the values an answer also depends on (record numbers, times,
     Sysmon's UtcTime, EventData, hosts), after a skipped meta and a handler that gives nothing."""
-    answered: list[bool] = []
-    real_read = HelkTemplates.read
-
-    def spy(self: HelkTemplates, line: bytes) -> Any:
-        values = real_read(self, line)
-        if values is not None:
-            answered.append(values[0] is bulk._HIT)
-        return values
-
-    monkeypatch.setattr(HelkTemplates, "read", spy)
+    answered = _count_answers(monkeypatch)
     lines = _answered_lines()
     path = tmp_path / "helk.json"
     path.write_bytes(b"\n".join(lines) + b"\n")
@@ -711,3 +727,69 @@ def test_answers_carry_their_reader_tenant() -> None:
     templates.native.forget()
     assert templates.native.remembered() == 0
     assert templates.read(second)[0] is not bulk._HIT  # type: ignore[index]
+
+
+#: Lines the block loop must pass over, stop at or dead-letter as the per-line loop does.
+_ODD_LINES = [
+    b"",
+    b"  \t",
+    b"\x0b\x0c \r",
+    b"not json",
+    b'{"EventID": 4624, "Channel": "Security"',
+    b"[1, 2]",
+    b'{"EventID": 4624, "EventData": {"TargetUserName": "bob"}}',
+    b"x" * (1 << 20) + b"y",
+]
+
+
+@needs_native
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=120),
+    block_bytes=st.sampled_from([1 << 10, 8 << 10, 1 << 22]),
+)
+def test_answered_runs_in_one_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, picks: list[int], block_bytes: int
+) -> None:
+    """The compiled reader answers a run of a block's lines in one call (``read_hits``, round
+    22): on answered lines mixed with blank, whitespace-only, over-long, invalid and
+    Python-only lines, cut into blocks of any size, the events, dead letters and counters are
+    those of the pure-Python path, and most lines are answered within the runs."""
+    import schemas.readers
+
+    monkeypatch.setattr(schemas.readers, "LINE_BLOCK_BYTES", block_bytes)
+    answerable = _answered_lines()
+    lines = [
+        _ODD_LINES[pick % len(_ODD_LINES)] if pick % 7 == 0 else answerable[pick % len(answerable)]
+        for pick in picks
+    ]
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(answerable[:3] + lines) + b"\n")
+    answered = _count_answers(monkeypatch)
+    assert_same([str(path)])
+    if len(lines) > 60:
+        assert sum(answered) > 0
+
+
+@needs_native
+def test_run_answers_skip_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once answers are remembered, a block's answered lines never reach Python one by one: the
+    per-line ``read`` sees only the lines the reader stops at (round 22: ~1 us of Python a
+    line less)."""
+    lines = _answered_lines()
+    path = tmp_path / "helk.json"
+    path.write_bytes(b"\n".join(lines + lines) + b"\n")
+    per_line: list[bytes] = []
+    real_read = HelkTemplates.read
+
+    def spy(self: HelkTemplates, line: bytes) -> Any:
+        per_line.append(line)
+        return real_read(self, line)
+
+    monkeypatch.setattr(HelkTemplates, "read", spy)
+    answered = _count_answers(monkeypatch)
+    assert_same([str(path)])
+    assert sum(answered) > len(lines) // 2
+    assert len(per_line) < len(lines) // 4

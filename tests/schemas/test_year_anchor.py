@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -98,3 +99,59 @@ def test_dated_syslog_lines_are_not_moved(tmp_path: Path) -> None:
         "10.1.1.10 port 50122 ssh2\n"
     )
     assert syslog_years(read(root)) == {2026}
+
+
+def _cloudtrail_document(root: Path, day: str = "2024-05-06") -> None:
+    """A CloudTrail file (one JSON document, BOM and blanks in front) dated by its records."""
+    records = [
+        {
+            "eventVersion": "1.08",
+            "eventTime": f"{day}T1{h}:00:00Z",
+            "eventSource": "signin.amazonaws.com",
+            "eventName": "ConsoleLogin",
+            "userIdentity": {"type": "IAMUser", "userName": "carol"},
+            "sourceIPAddress": "198.51.100.7",
+            "responseElements": {"ConsoleLogin": "Success"},
+        }
+        for h in range(3)
+    ]
+    (root / "trail.json").write_bytes(b"\xef\xbb\xbf \n" + orjson.dumps({"Records": records}))
+
+
+def test_json_inputs_anchor_a_touched_syslog_file(tmp_path: Path) -> None:
+    """JSON inputs are probed after the others (round 22), and still anchor a year-less file:
+    a CloudTrail document alone as the dated input."""
+    root = write_run(tmp_path, syslog_mtime=TODAY)
+    (root / "windows.json").unlink()
+    _cloudtrail_document(root)
+    events = read(root)
+    assert syslog_years(events) == {2024}
+    assert {e.source_format for e in events} == {"syslog", "cloudtrail"}
+
+
+def test_json_inputs_are_not_probed_without_a_year_less_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a year-less (RFC 3164) input needs the run's other inputs' first times: without one
+    the JSON inputs (a CloudTrail document is decoded whole by its probe) are not probed, and
+    the events are the same as a reader that probes everything gives."""
+    root = tmp_path / "logs"
+    root.mkdir()
+    (root / "windows.json").write_bytes(helk_logon("2024-05-06T09:00:00Z", 1) + b"\n")
+    _cloudtrail_document(root)
+    (root / "auth.log").write_text(
+        "2024-05-07T14:00:03+00:00 bastion sshd[7]: Accepted password for alice from 10.1.1.7 port 50122 ssh2\n"
+    )
+    probed: list[str] = []
+    real_probe = InputReader._probe
+
+    def spy(self: InputReader, name: str, opener: Any) -> Any:
+        probed.append(Path(name).name)
+        return real_probe(self, name, opener)
+
+    monkeypatch.setattr(InputReader, "_probe", spy)
+    events = read(root)
+    assert probed == ["auth.log"]
+    monkeypatch.setattr(InputReader, "_json_input", lambda self, opener: False)
+    assert [repr(e) for e in read(root)] == [repr(e) for e in events]
+    assert len(probed) == 4 and len(events) == 5

@@ -5,7 +5,7 @@
 //! the contracts).
 
 use pyo3::prelude::*;
-use pyo3::types::{PyDateTime, PyInt, PyString, PyTuple, PyTzInfo};
+use pyo3::types::{PyBytes, PyDateTime, PyDict, PyInt, PyList, PyString, PyTuple, PyTzInfo};
 use pyo3::intern;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
@@ -223,6 +223,74 @@ impl HelkReader {
         slot
     }
 
+    /// The lines of `lines` from `start` on that the reader answers itself, as one call: each
+    /// is what `read` followed by `HelkTemplates.parse_values` on its `_HIT` tuple gives (an
+    /// event `replace(template, time=..., record_id=...)`, or none for a skipped meta and a
+    /// template `nothing`), and a blank line (`bytes.strip()` empty) is passed over as the
+    /// caller's loop passes it. Stops at the first other line: one longer than `max_bytes`
+    /// (not read), or one without a remembered answer (read: its `read` result is handed back,
+    /// so that the caller does not scan it twice). Returns (events, the index stopped at, lines
+    /// answered, of which without an event, the stopped line's `read` result or `absent` when
+    /// it was not read or there is none).
+    #[allow(clippy::too_many_arguments)]
+    fn read_hits<'py>(
+        &mut self,
+        py: Python<'py>,
+        lines: &Bound<'py, PyList>,
+        start: usize,
+        max_bytes: usize,
+        nothing: &Bound<'py, PyAny>,
+        replace: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, usize, usize, usize, Bound<'py, PyAny>)> {
+        let events = PyList::empty(py);
+        let (mut answered, mut skipped) = (0usize, 0usize);
+        let total = lines.len();
+        let mut index = start;
+        let kwargs = PyDict::new(py);
+        let (time_key, id_key) = (intern!(py, "time"), intern!(py, "record_id"));
+        while index < total {
+            let item = lines.get_item(index)?;
+            let line = item.cast::<PyBytes>()?.as_bytes();
+            if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)) {
+                index += 1;
+                continue;
+            }
+            if line.len() > max_bytes {
+                break;
+            }
+            let Some(values) = helk::scan(line, &self.slots) else {
+                return Ok((events, index, answered, skipped, py.None().into_bound(py)));
+            };
+            let Some((_, layout)) = &self.layout else {
+                let read = self.values_tuple(py, values)?.into_any();
+                return Ok((events, index, answered, skipped, read));
+            };
+            match self.known.answer(&values, layout) {
+                Some(helk::Answer::Skip) => skipped += 1,
+                Some(helk::Answer::Event { template, time, record_id }) => {
+                    let template = template.bind(py);
+                    if template.is(nothing) {
+                        skipped += 1;
+                    } else {
+                        let (year, month, day, hour, minute, second, micro) = time;
+                        let utc = PyTzInfo::utc(py)?;
+                        let when = PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?;
+                        kwargs.set_item(time_key, when)?;
+                        kwargs.set_item(id_key, PyString::new(py, &record_id))?;
+                        events.append(replace.call((template,), Some(&kwargs))?)?;
+                    }
+                }
+                None => {
+                    let read = self.values_tuple(py, values)?.into_any();
+                    return Ok((events, index, answered, skipped, read));
+                }
+            }
+            answered += 1;
+            index += 1;
+        }
+        Ok((events, index, answered, skipped, self.absent.clone_ref(py).into_bound(py)))
+    }
+
     fn read<'py>(&mut self, py: Python<'py>, line: &[u8]) -> PyResult<Option<Bound<'py, PyTuple>>> {
         let Some(values) = helk::scan(line, &self.slots) else {
             return Ok(None);
@@ -249,6 +317,13 @@ impl HelkReader {
                 None => {}
             }
         }
+        self.values_tuple(py, values).map(Some)
+    }
+}
+
+impl HelkReader {
+    /// A line's values as `read`'s tuple by slot (`absent` for a missing key).
+    fn values_tuple<'py>(&mut self, py: Python<'py>, values: Vec<Option<helk::Scalar<'_>>>) -> PyResult<Bound<'py, PyTuple>> {
         let mut items: Vec<Bound<'py, PyAny>> = Vec::with_capacity(values.len());
         for (slot, value) in values.into_iter().enumerate() {
             items.push(match value {
@@ -271,11 +346,9 @@ impl HelkReader {
                 Some(helk::Scalar::Null) => py.None().into_bound(py),
             });
         }
-        Ok(Some(PyTuple::new(py, items)?))
+        PyTuple::new(py, items)
     }
-}
 
-impl HelkReader {
     /// The values of a Python tuple as the reader gives them (text, an int within 64 bits,
     /// None, `absent`), or None when one is anything else.
     fn owned_all(&self, items: &Bound<'_, PyTuple>) -> Option<Vec<helk::Owned>> {
