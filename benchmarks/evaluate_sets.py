@@ -89,6 +89,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 21: kinds nobody had written (benchmarks/scenario/novel21_threats.py, opt-in)
     ("s421u", "--seeds 421,422,423,424 --attacks novel21"),
     ("s431u", "--seeds 431,432 --attacks novel21,novel21 --users 120 --days 35"),
+    # round 22: normal life nobody had written yet (benchmarks/scenario/life22.py, opt-in)
+    ("s461k", "--seeds 461,462,463,464 --attacks every --life life22"),
+    ("s471k", "--seeds 471,472 --attacks every,more --life life22 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
