@@ -574,6 +574,8 @@ class _PairNovelty:
         # lately is a roll-out: news to nobody, a service account included. (Hosts there from
         # the start all look recently popular for a while.)
         rollout = popular_recent & (right_first - tenant_first >= DAY)
+        # Nobody had reached it before this row, and it came after the tenant's first day.
+        brand_new = (users_before == 0) & (right_first - tenant_first >= DAY)
         rdp = self._rdp_rows(batch, rows)
         rdp_users_before = gather(self.right_rdp_users_, size_r, 0, right) + group_cumsum_before(
             right, (first_reach & rdp).astype(np.float64)
@@ -630,6 +632,11 @@ class _PairNovelty:
         def flags_of(flags: BoolArray) -> BoolArray:
             known, _, points, steady = points_for(flags)
             discounted = (popular_long | popular_recent) & ~(steady & ~rollout)
+            # A service account's first reach of a host that nobody had ever reached, a host
+            # that came after the tenant's first day, is the host being brought into service
+            # by its automation (a node pool rotated, a server built): news to nobody. (An
+            # intruder on a service account goes where others already work.)
+            discounted |= steady & brand_new
             result: BoolArray = ~known & mature & extra["mature"] & ~discounted
             return result & (points >= self.min_points)
 
