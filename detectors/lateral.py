@@ -592,6 +592,10 @@ class _PairNovelty:
         extra.update(self._classes(batch, rows, left, right))
         extra.update(self._peers(extra, left, right, ~stored_fresh & mature & extra["mature"], rdp))
         boost = np.where(boosted, self.explicit_boost, 1.0)
+        # an account that never sat at a machine (extra "account") and has a history
+        service = extra.get("account", np.zeros(n, dtype=np.bool_)) & (
+            count_before >= self.steady_min_events
+        )
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
         # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
         known_hosts = gather(self.tenant_hosts_, size_t, self.legacy_hosts_, tenant)
@@ -635,8 +639,10 @@ class _PairNovelty:
             # A service account's first reach of a host that nobody had ever reached, a host
             # that came after the tenant's first day, is the host being brought into service
             # by its automation (a node pool rotated, a server built): news to nobody. (An
-            # intruder on a service account goes where others already work.)
-            discounted |= steady & brand_new
+            # intruder on a service account goes where others already work.) Any service
+            # account with a history, not only a one-host one: the second and third new node
+            # make the deploy account a three-host one.
+            discounted |= service & brand_new
             result: BoolArray = ~known & mature & extra["mature"] & ~discounted
             return result & (points >= self.min_points)
 
