@@ -81,3 +81,32 @@ def test_a_person_on_a_brand_new_host_is_judged_as_before() -> None:
     builder, detector = learned()
     signals = detector.score(builder.build([logon(LATER, OFFICE[3], "node-b01")]), builder)
     assert len(signals) == 1
+
+
+def test_the_nodes_it_built_leave_the_ci_account_a_one_server_account() -> None:
+    # After the rotation the CI account's key used elsewhere is still news: a host everyone
+    # reaches is no excuse for a one-server service account, and the three nodes it built do
+    # not make it a four-host one (counted, they would: files01's popularity would excuse it).
+    builder, detector = learned()
+    nodes = builder.build([logon(LATER + 0.1 * k, "deploy", f"node-b0{k + 1}") for k in range(3)])
+    assert len(detector.score(nodes, builder)) == 0
+    detector.learn(nodes, held_back=np.zeros(len(nodes), dtype=bool))
+    later = builder.build(
+        [logon(LATER + 24 + 0.1 * k, "deploy", f"node-b0{k + 1}") for k in range(3)]
+    )
+    assert len(detector.score(later, builder)) == 0  # the nodes are its own now
+    detector.learn(later, held_back=np.zeros(len(later), dtype=bool))
+    files = detector.score(builder.build([logon(LATER + 30, "deploy", "files01")]), builder)
+    assert len(files) == 1
+
+
+def test_the_provisioned_hosts_survive_a_snapshot() -> None:
+    builder, detector = learned()
+    nodes = builder.build([logon(LATER + 0.1 * k, "deploy", f"node-b0{k + 1}") for k in range(3)])
+    detector.score(nodes, builder)
+    detector.learn(nodes, held_back=np.zeros(len(nodes), dtype=bool))
+    restored = LateralNewHost()
+    restored.load_state(detector.state())
+    event = logon(LATER + 30, "deploy", "files01")
+    assert len(restored.score(builder.build([event]), builder)) == 1
+    assert len(detector.score(builder.build([event]), builder)) == 1
