@@ -50,7 +50,7 @@ def test_life22_names_its_behaviours_apart_from_the_older_groups() -> None:
     assert expand(["life20"]) == list(LIFE20)
 
 
-def test_the_other_groups_do_not_change(tmp_path: Path) -> None:
+def test_a_life_group_generates_the_same_logs_twice(tmp_path: Path) -> None:
     generate(tmp_path / "a", attacks=["every"], life=["life20"], **SMALL)
     generate(tmp_path / "b", attacks=["every"], life=["life20"], **SMALL)
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
