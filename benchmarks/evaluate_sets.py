@@ -92,6 +92,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 22: kinds nobody had written (benchmarks/scenario/novel22_threats.py, opt-in)
     ("s441t", "--seeds 441,442,443,444 --attacks novel22"),
     ("s451t", "--seeds 451,452 --attacks novel22,novel22 --users 120 --days 35"),
+    # round 22: normal life nobody had written yet (benchmarks/scenario/life22.py, opt-in)
+    ("s461k", "--seeds 461,462,463,464 --attacks every --life life22"),
+    ("s471k", "--seeds 471,472 --attacks every,more --life life22 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

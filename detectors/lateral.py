@@ -574,6 +574,8 @@ class _PairNovelty:
         # lately is a roll-out: news to nobody, a service account included. (Hosts there from
         # the start all look recently popular for a while.)
         rollout = popular_recent & (right_first - tenant_first >= DAY)
+        # Nobody had reached it before this row, and it came after the tenant's first day.
+        brand_new = (users_before == 0) & (right_first - tenant_first >= DAY)
         rdp = self._rdp_rows(batch, rows)
         rdp_users_before = gather(self.right_rdp_users_, size_r, 0, right) + group_cumsum_before(
             right, (first_reach & rdp).astype(np.float64)
@@ -590,6 +592,11 @@ class _PairNovelty:
         extra.update(self._classes(batch, rows, left, right))
         extra.update(self._peers(extra, left, right, ~stored_fresh & mature & extra["mature"], rdp))
         boost = np.where(boosted, self.explicit_boost, 1.0)
+        # an account that never sat at a machine (extra "account") and has a history
+        service = extra.get("account", np.zeros(n, dtype=np.bool_)) & (
+            count_before >= self.steady_min_events
+        )
+        provisioned = service & brand_new
         # Every destination seen so far (state plus earlier rows of the batch): the sweep share.
         # (per tenant: another tenant's hosts must not make this tenant's sweep look partial)
         known_hosts = gather(self.tenant_hosts_, size_t, self.legacy_hosts_, tenant)
@@ -602,7 +609,10 @@ class _PairNovelty:
             learned_before = group_cumsum_before(keys, (~flags).astype(np.float64)) > 0
             known = stored_fresh | learned_before
             new_learn = (stored == 0) & ~flags & ~learned_before
-            distinct = distinct_state + group_cumsum_before(left, new_learn.astype(np.float64))
+            # (a host it brought into service is not one more host of its habit: a one-server
+            # CI account that built three nodes is still judged as a one-server account)
+            counted = new_learn & ~provisioned
+            distinct = distinct_state + group_cumsum_before(left, counted.astype(np.float64))
             coverage = distinct / np.maximum(hosts_before, 1.0)
             sweep = (coverage >= self.sweep_coverage) & (distinct >= self.sweep_min_hosts)
             floor = np.maximum(extra["p_floor"], np.where(sweep, np.minimum(coverage, 1.0), 0.0))
@@ -630,6 +640,13 @@ class _PairNovelty:
         def flags_of(flags: BoolArray) -> BoolArray:
             known, _, points, steady = points_for(flags)
             discounted = (popular_long | popular_recent) & ~(steady & ~rollout)
+            # A service account's first reach of a host that nobody had ever reached, a host
+            # that came after the tenant's first day, is the host being brought into service
+            # by its automation (a node pool rotated, a server built): news to nobody. (An
+            # intruder on a service account goes where others already work.) Any service
+            # account with a history, not only a one-host one: the second and third new node
+            # make the deploy account a three-host one.
+            discounted |= provisioned
             result: BoolArray = ~known & mature & extra["mature"] & ~discounted
             return result & (points >= self.min_points)
 
@@ -652,6 +669,7 @@ class _PairNovelty:
             "users_before": users_before,
             "first_reach": first_reach,
             "rdp": rdp,
+            "provisioned": provisioned,
             "boosted": boosted,
             **{f"class_{key}": value for key, value in extra.items() if key.startswith("client")},
         }
@@ -798,8 +816,12 @@ class _PairNovelty:
         unique = sorted_unique(keys)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
+        # hosts the account brought into service (its first kept reach of the pair was one)
+        kept_keys, first_kept = unique1d(keys, return_index=True)
+        built = kept_keys[view["provisioned"][keep][first_kept]]
+        counted = new_keys[~np.isin(new_keys, built)]
         lefts["left_distinct"] = bump_counts(
-            lefts["left_distinct"], len(lefts), lefts.positions((new_keys >> 32).astype(np.int64))
+            lefts["left_distinct"], len(lefts), lefts.positions((counted >> 32).astype(np.int64))
         )
         if self.rdp_popularity:  # new hosts whose first learned reach was a desktop session
             kept_keys, first = unique1d(keys, return_index=True)
