@@ -476,10 +476,13 @@ class PairTable:
         """Where ``keys`` (all present) are, as :meth:`add` put them (narrow or not)."""
         return pair_key_positions(self.keys, keys)
 
-    def add(self, keys: Int64Array, times: FloatArray) -> None:
-        """Count each key occurrence once; last time = the latest of ``times`` per key."""
+    def add(self, keys: Int64Array, times: FloatArray) -> Int64Array:
+        """Count each key occurrence once; last time = the latest of ``times`` per key.
+
+        Returns where the distinct ``keys`` (ascending) are now, what :meth:`positions` of
+        them answers, without searching the table again."""
         if len(keys) == 0:
-            return
+            return np.empty(0, dtype=np.int64)
         unique, inverse = unique1d(keys, return_inverse=True)
         increments = np.bincount(inverse, minlength=len(unique))
         if not self._whole:
@@ -516,6 +519,10 @@ class PairTable:
                 )
             if self._times:
                 self.last = np.insert(self.last, insert_at, encode(latest[new]))
+        # A key's place after the insertion: its place before it plus the new keys inserted
+        # ahead of it (the smaller ones: both are sorted).
+        after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
+        return after
 
     def state(self, prefix: str) -> StateDict:
         keys = self.keys

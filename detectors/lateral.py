@@ -148,12 +148,14 @@ def _verdicts(
 ) -> BoolArray:
     """The verdict of each sorted distinct id ``unique`` (first seen at rows ``at``): kept
     ones from ``batch.derived``, the others asked, and the kept table extended."""
-    key = ("value_mask", column, predicate)
-    kept: tuple[np.ndarray, BoolArray] | None = batch.derived.get(key)
+    every: dict[tuple[str, Callable[[str], bool]], tuple[np.ndarray, BoolArray]]
+    every = batch.derived.setdefault("value_mask", {})
+    key = (column, predicate)
+    kept = every.get(key)
     if kept is None:
         verdict = _ask(batch, column, at, predicate)
         keep = unique >= 0
-        batch.derived[key] = (unique[keep], verdict[keep])
+        every[key] = (unique[keep], verdict[keep])
         return verdict
     kept_ids, kept_verdict = kept
     position, found = find_sorted(kept_ids, unique)
@@ -168,7 +170,7 @@ def _verdicts(
     if new.any():
         merged = np.concatenate([kept_ids, unique[new]])
         order = np.argsort(merged, kind="stable")
-        batch.derived[key] = (merged[order], np.concatenate([kept_verdict, verdict[new]])[order])
+        every[key] = (merged[order], np.concatenate([kept_verdict, verdict[new]])[order])
     return verdict
 
 
@@ -367,8 +369,7 @@ class DecayedTable:
         added = np.zeros(len(unique))
         np.add.at(added, inverse, np.exp2(-(latest[inverse] - times) / self.half_life))
         before = self.at(unique, latest)
-        self.table.add(unique, latest)
-        position = self.table.positions(unique)
+        position = self.table.add(unique, latest)  # (where the keys are now)
         # The table keeps ``latest`` rounded down to the second (``_seconds``): the value is
         # kept as of that time, so that decaying it from there reads what decaying it from
         # ``latest`` would (to rounding), not a second's decay less.
@@ -455,8 +456,7 @@ class PairsSeen:
     def see(self, keys: Int64Array) -> None:
         if len(keys) == 0:
             return
-        self.table.pairs.insert(keys)
-        position = self.table.positions(sorted_unique(keys))
+        position = self.table.pairs.insert(keys)  # (where sorted_unique(keys) are now)
         stored = self.table["last"]
         stored[position] = np.where(stored[position] == NOT_SEEN, NEVER, stored[position])
 
@@ -1913,8 +1913,7 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
     def _see(self, keys: Int64Array, time: FloatArray) -> None:
         if len(keys) == 0:
             return
-        self.pairs_.pairs.insert(keys)
-        self.pairs_["seen"][self.pairs_.positions(sorted_unique(keys))] = 1
+        self.pairs_["seen"][self.pairs_.pairs.insert(keys)] = 1  # (sorted_unique(keys)' rows)
 
     def _mark_positions(self, keys: Int64Array) -> Int64Array:
         self.desk_marks_.pairs.insert(keys)
