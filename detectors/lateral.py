@@ -1913,7 +1913,8 @@ class LateralDesktopFanout(SharesUserHosts, _Fanout):
     def _see(self, keys: Int64Array, time: FloatArray) -> None:
         if len(keys) == 0:
             return
-        self.pairs_["seen"][self.pairs_.pairs.insert(keys)] = 1  # (sorted_unique(keys)' rows)
+        position = self.pairs_.pairs.insert(keys)  # (first: it replaces the columns)
+        self.pairs_["seen"][position] = 1
 
     def _mark_positions(self, keys: Int64Array) -> Int64Array:
         self.desk_marks_.pairs.insert(keys)

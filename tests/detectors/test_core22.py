@@ -21,7 +21,7 @@ from detectors.account_lifecycle import AccountLifecycle, key_plant_target
 from detectors.base import PairTable, pair_keys, sorted_unique
 from detectors.batch import ACTION_CODE, BatchBuilder, EventBatch
 from detectors.failed_logons import NARROW_SPRAY_ID, narrow_spray_keys, stored_spray_keys
-from detectors.lateral import not_a_person, value_mask
+from detectors.lateral import LateralDesktopFanout, not_a_person, value_mask
 from schemas.event import Action, Event, Outcome
 
 _FILLS = {"count": 0, "first": float("nan"), "small": -1}
@@ -241,3 +241,14 @@ def test_key_plants_as_unique_rows(rows: list[tuple[str, str, str, str, Action, 
     batch = BatchBuilder().build(events)
     got = AccountLifecycle()._key_plants(batch)
     assert got.tolist() == _old_key_plants(batch).tolist()
+
+
+def test_desktop_fanout_marks_every_pair_it_sees() -> None:
+    """``_see`` writes its marks into the column that ``PairKeys.insert`` grew (not the one it
+    replaced): unshared, as ``registry.build()`` makes it, every pair seen reads as seen."""
+    detector = LateralDesktopFanout()
+    for left, right in (([3, 1, 3], [7, 2, 7]), ([1, 9], [2, 4]), ([70_000], [5])):
+        detector._see(pair_keys(np.array(left), np.array(right)), np.zeros(len(left)))
+    seen = detector.pairs_["seen"]
+    assert len(seen) == len(detector.pairs_.pairs) == 4
+    assert seen.tolist() == [1, 1, 1, 1]
