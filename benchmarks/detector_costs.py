@@ -65,7 +65,7 @@ def print_table(
 ) -> None:
     print(f"\n{title}: {events:,} events, {batches} batches, {total:.3f} CPU s in all, ", end="")
     print(f"{events / total:,.0f} events/s ({1e3 * total / batches:.2f} ms per batch)")
-    print(f"| detector | score ms/batch | learn ms/batch | share |\n| --- | ---: | ---: | ---: |")
+    print("| detector | score ms/batch | learn ms/batch | share |\n| --- | ---: | ---: | ---: |")
     for name, (scored, learned) in sorted(split.items(), key=lambda kv: -sum(kv[1])):
         share = 100 * (scored + learned) / total
         print(
