@@ -122,9 +122,11 @@ class KeyedColumns:
     >>> shared = KeyedColumns(last=(SECONDS, np.nan))
     >>> other = KeyedColumns(seen=(np.uint8, 0))
     >>> other.share(shared.pairs)
-    >>> other.pairs.insert(np.array([7], dtype=np.int64))
+    >>> other.pairs.insert(np.array([7], dtype=np.int64)).tolist()
+    [0]
     >>> other.set_at("seen", np.array([7], dtype=np.int64), np.array([1]))
-    >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64))
+    >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64)).tolist()
+    [0, 1]
     >>> shared.keys.tolist(), shared.times("last").tolist(), other["seen"].tolist()
     ([3, 7], [nan, nan], [0, 1])
     >>> shared.latest_at("last", np.array([7], dtype=np.int64), np.array([12.9]))
