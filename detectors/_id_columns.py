@@ -96,14 +96,34 @@ class IdColumns:
         slot, found = self.find(ids)
         if found.all():
             return slot
-        before = self.ids
-        self._set_ids(np.concatenate([before, unique1d(ids[~found])]))
-        kept = self.find(before)[0]
-        for name, column in self.columns.items():
-            grown = np.full(len(self), self.fills[name], dtype=column.dtype)
-            grown[kept] = column
-            self.columns[name] = grown
+        self._insert(unique1d(ids[~found]))
         return self.find(ids)[0]
+
+    def _insert(self, new: Int64Array) -> None:
+        """Slots for the ids ``new`` (sorted, distinct, none used yet), every column at its
+        fill there: the bitmap gains their bits and the columns their rows, in place of
+        rebuilding both from every used id (a pass of 64 bits per id word and a ufunc.at of
+        every used id each batch that brings a new source: ~5 ms a batch at 300k sshd
+        events). New arrays throughout: a snapshot may be reading the old ones."""
+        old_words, old_count = self.words, len(self)
+        word_at = new >> 6
+        offset = (new & (_BITS - 1)).astype(np.uint64)
+        # Each new id's row in the old columns: the used ids below it.
+        inside = word_at < len(old_words)
+        at = np.full(len(new), old_count, dtype=np.int64)
+        word = old_words[word_at[inside]]
+        at[inside] = self.ranks[word_at[inside]].astype(np.int64) + np.bitwise_count(
+            word & ((_ONE << offset[inside]) - _ONE)
+        ).astype(np.int64)
+        words = np.zeros(max(-(-self.dense_size // _BITS), len(old_words)), dtype=np.uint64)
+        words[: len(old_words)] = old_words
+        np.bitwise_or.at(words, word_at, _ONE << offset)
+        ranks = np.zeros(len(words), dtype=np.uint32)
+        np.cumsum(np.bitwise_count(words[:-1]).astype(np.uint32), out=ranks[1:])
+        self.words, self.ranks = words, ranks
+        for name, column in self.columns.items():
+            fill = np.full(1, self.fills[name], dtype=column.dtype)
+            self.columns[name] = np.insert(column, at, fill[0])
 
     def _set_ids(self, ids: Int64Array) -> None:
         """The bitmap and ranks of ``ids`` (distinct, any order)."""

@@ -84,21 +84,28 @@ class PairKeys:
         lefts: Int64Array = self.stored.astype(np.int64) >> shift
         return lefts
 
-    def insert(self, keys: Int64Array) -> None:
-        """Add the keys not there yet; every attached table gets its fill values for them."""
+    def insert(self, keys: Int64Array) -> Int64Array:
+        """Add the keys not there yet; every attached table gets its fill values for them.
+        Returns where the distinct ``keys`` (ascending) are now: what :meth:`positions` of
+        ``sorted_unique(keys)`` answers, from the one search that placed them."""
         if len(keys) == 0:
-            return
+            return np.empty(0, dtype=np.int64)
         unique = sorted_unique(keys)
         # (a larger id: every key in 64 bits from now)
         self.stored, query = as_stored_pair_keys(self.stored, unique)
-        _, found = self.find(unique)
-        new = query[~found]
-        if len(new) == 0:
-            return
-        at = np.searchsorted(self.stored, new)
-        self.stored = np.insert(self.stored, at, new)
+        position = np.searchsorted(self.stored, query)
+        found = position < len(self.stored)
+        found[found] = self.stored[position[found]] == query[found]
+        new = ~found
+        # a key's place after the insertion: before it, plus the new keys ahead of it
+        after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
+        if found.all():
+            return after
+        at = position[new]
+        self.stored = np.insert(self.stored, at, query[new])
         for table in self.tables:
             table.make_room(at)
+        return after
 
     def clear(self) -> None:
         self.stored = np.empty(0, dtype=np.uint32)
@@ -115,9 +122,11 @@ class KeyedColumns:
     >>> shared = KeyedColumns(last=(SECONDS, np.nan))
     >>> other = KeyedColumns(seen=(np.uint8, 0))
     >>> other.share(shared.pairs)
-    >>> other.pairs.insert(np.array([7], dtype=np.int64))
+    >>> other.pairs.insert(np.array([7], dtype=np.int64)).tolist()
+    [0]
     >>> other.set_at("seen", np.array([7], dtype=np.int64), np.array([1]))
-    >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64))
+    >>> shared.pairs.insert(np.array([3, 7], dtype=np.int64)).tolist()
+    [0, 1]
     >>> shared.keys.tolist(), shared.times("last").tolist(), other["seen"].tolist()
     ([3, 7], [nan, nan], [0, 1])
     >>> shared.latest_at("last", np.array([7], dtype=np.int64), np.array([12.9]))

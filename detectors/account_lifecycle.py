@@ -43,6 +43,7 @@ from detectors.base import (
     group_cumsum_before,
     grow,
     narrow_counts,
+    pair_keys,
 )
 from detectors.batch import (
     ACTION_CODE,
@@ -371,8 +372,10 @@ class AccountLifecycle(RarityDetector):
         rows = np.flatnonzero(mask)
         if not len(rows):
             return mask
-        keys = np.stack([batch.column("object")[rows], batch.column("user")[rows]], axis=1)
-        _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        # (object, user) pairs as one key (both ids >= 0: the pairs' order, first rows and
+        # inverse are np.unique(axis=0)'s, without its ~1.5 ms of structured-row sorting)
+        keys = pair_keys(batch.column("object")[rows], batch.column("user")[rows])
+        _, first, inverse = unique1d(keys, return_index=True, return_inverse=True)
         answers = []
         for row in rows[first].tolist():
             event = batch.events[row]

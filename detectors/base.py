@@ -410,7 +410,8 @@ class PairTable:
     """A sorted ``int64`` key -> (count, last time) table with vectorised lookup and merge.
 
     >>> table = PairTable()
-    >>> table.add(np.array([5, 9, 5], dtype=np.int64), np.array([1.0, 2.0, 3.0]))
+    >>> table.add(np.array([5, 9, 5], dtype=np.int64), np.array([1.0, 2.0, 3.0])).tolist()
+    [0, 1]
     >>> table.lookup(np.array([5, 7, 9], dtype=np.int64))[0].tolist()
     [2.0, 0.0, 1.0]
 
@@ -433,10 +434,12 @@ class PairTable:
     so the type follows from the keys alone, also when restored from a snapshot).
 
     >>> narrow = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
-    >>> narrow.add(pair_keys(np.array([3, 3]), np.array([4, 4])), np.zeros(2))
+    >>> narrow.add(pair_keys(np.array([3, 3]), np.array([4, 4])), np.zeros(2)).tolist()
+    [0]
     >>> narrow.keys.dtype.name, narrow.lookup(pair_keys(np.array([3, 9]), np.array([4, 4])))[0]
     ('uint32', array([2., 0.]))
-    >>> narrow.add(pair_keys(np.array([70_000]), np.array([1])), np.zeros(1))
+    >>> narrow.add(pair_keys(np.array([70_000]), np.array([1])), np.zeros(1)).tolist()
+    [1]
     >>> narrow.keys.dtype.name, narrow.lookup(pair_keys(np.array([3, 70_000]), np.array([4, 1])))[0]
     ('int64', array([2., 1.]))
     """
@@ -476,10 +479,13 @@ class PairTable:
         """Where ``keys`` (all present) are, as :meth:`add` put them (narrow or not)."""
         return pair_key_positions(self.keys, keys)
 
-    def add(self, keys: Int64Array, times: FloatArray) -> None:
-        """Count each key occurrence once; last time = the latest of ``times`` per key."""
+    def add(self, keys: Int64Array, times: FloatArray) -> Int64Array:
+        """Count each key occurrence once; last time = the latest of ``times`` per key.
+
+        Returns where the distinct ``keys`` (ascending) are now, what :meth:`positions` of
+        them answers, without searching the table again."""
         if len(keys) == 0:
-            return
+            return np.empty(0, dtype=np.int64)
         unique, inverse = unique1d(keys, return_inverse=True)
         increments = np.bincount(inverse, minlength=len(unique))
         if not self._whole:
@@ -516,6 +522,10 @@ class PairTable:
                 )
             if self._times:
                 self.last = np.insert(self.last, insert_at, encode(latest[new]))
+        # A key's place after the insertion: its place before it plus the new keys inserted
+        # ahead of it (the smaller ones: both are sorted).
+        after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
+        return after
 
     def state(self, prefix: str) -> StateDict:
         keys = self.keys

@@ -56,7 +56,7 @@ from detectors.base import (
     pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch
-from detectors.lateral import DAY, NOT_USERS, value_mask
+from detectors.lateral import DAY, not_a_person, value_mask
 from detectors.registry import register
 from schemas.event import Action, Outcome
 
@@ -169,7 +169,7 @@ class Discovery:
                 batch,
                 "user",
                 every[keep],
-                lambda v: v.endswith("$") or v.lower() in NOT_USERS,
+                not_a_person,
             )
         rows = every[keep]
         tool, tenant, tenant_first = tool[keep], tenant_every[keep], tenant_first[keep]

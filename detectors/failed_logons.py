@@ -768,6 +768,11 @@ def wide_spray_keys(stored: np.ndarray) -> Int64Array:
 def stored_spray_keys(keys: Int64Array) -> np.ndarray:
     """How a sorted table of wide spray keys is kept: ``uint32`` exactly when every key fits
     (so the type follows from the keys alone, never from the batching or a snapshot)."""
+    if len(keys) and (keys[-1] < 0 or keys[-1] >> 33 > NARROW_SPRAY_ID):
+        # One key that does not fit answers it without a pass over the whole table (on a
+        # stream of fresh sources the table is wide for good, and its last, largest key
+        # tells so: ~2 ms a batch at 300k pairs).
+        return keys
     narrow, fits = narrow_spray_keys(keys)
     return narrow if bool(fits.all()) else keys
 

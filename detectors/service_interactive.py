@@ -58,7 +58,13 @@ from detectors.base import (
     grow,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch
-from detectors.lateral import DAY, LOCAL_LOGON_TYPES, NOT_USERS, RDP_LOGON_TYPES, value_mask
+from detectors.lateral import (
+    DAY,
+    LOCAL_LOGON_TYPES,
+    RDP_LOGON_TYPES,
+    not_a_person,
+    value_mask,
+)
 from detectors.registry import register
 from schemas.event import Action, Outcome
 
@@ -144,9 +150,7 @@ class ServiceInteractive:
         user_all = batch.column("user")
         logon = batch.action_mask(frozenset({Action.LOGON})) & batch.outcome_is(Outcome.SUCCESS)
         rows = np.flatnonzero(logon & (user_all >= 0) & (batch.column("logon_type") >= 0))
-        rows = rows[
-            ~value_mask(batch, "user", rows, lambda v: v.endswith("$") or v.lower() in NOT_USERS)
-        ]
+        rows = rows[~value_mask(batch, "user", rows, not_a_person)]
         n = len(rows)
         user = user_all[rows].astype(np.int64)
         time = batch.time[rows]
