@@ -33,7 +33,8 @@ def test_novel22_kinds_are_opt_in_only() -> None:
     assert families.count("credential_misuse") >= 3
     assert families.count("lateral_movement") >= 2
     names = [name for name, _ in SETS]
-    assert names.index("s441t") == names.index("s431u") + 1  # appended: earlier sets keep their order
+    # appended after round 21's sets: the earlier sets keep their order
+    assert names.index("s441t") == names.index("s431u") + 1
     assert names.index("s451t") == names.index("s441t") + 1
 
 
