@@ -362,10 +362,7 @@ class Kerberoasting(RarityDetector):
                 "for other accounts from it"
             )
             signals.row_mitre.append(("T1558.004",))
-        signals.rows = np.asarray(rows, dtype=np.int64)
-        signals.entity = np.asarray(entities, dtype=np.int32)
-        signals.points = np.asarray(points, dtype=np.float64)
-        return signals
+        return _filled(signals, rows, entities, points)
 
     # -- overpass-the-hash: an RC4 TGT for an account at another's address, then used there ---
 
@@ -446,10 +443,7 @@ class Kerberoasting(RarityDetector):
                 "there is none of theirs"
             )
             signals.row_mitre.append(("T1550.002", "T1558"))
-        signals.rows = np.asarray(rows, dtype=np.int64)
-        signals.entity = np.asarray(entities, dtype=np.int32)
-        signals.points = np.asarray(points, dtype=np.float64)
-        return signals
+        return _filled(signals, rows, entities, points)
 
     # -- pass-the-ticket: an account's first ticket from an address is a service ticket -------
 
@@ -658,10 +652,7 @@ class Kerberoasting(RarityDetector):
                 f"ticket from {event.src_ip}"
             )
             signals.row_mitre.append(("T1078", "T1550.002"))
-        signals.rows = np.asarray(rows, dtype=np.int64)
-        signals.entity = np.asarray(entities, dtype=np.int32)
-        signals.points = np.asarray(points, dtype=np.float64)
-        return signals
+        return _filled(signals, rows, entities, points)
 
     def _joins(self, batch: EventBatch) -> Int64Array:
         """Rows where a named account created a computer account (4741)."""
@@ -753,10 +744,7 @@ class Kerberoasting(RarityDetector):
                 f"over {switches} time(s)); a joined computer signs in from its own address"
             )
             signals.row_mitre.append(("T1136.002", "T1078.002"))
-        signals.rows = np.asarray(rows, dtype=np.int64)
-        signals.entity = np.asarray(entities, dtype=np.int32)
-        signals.points = np.asarray(points, dtype=np.float64)
-        return signals
+        return _filled(signals, rows, entities, points)
 
     def _learn_joins(self, batch: EventBatch) -> None:
         joins = self._joins(batch)
@@ -798,10 +786,7 @@ class Kerberoasting(RarityDetector):
                 f"{event.user} never got a TGT or any ticket from it"
             )
             signals.row_mitre.append(("T1550.003",))
-        signals.rows = np.asarray(rows, dtype=np.int64)
-        signals.entity = np.asarray(entities, dtype=np.int32)
-        signals.points = np.asarray(points, dtype=np.float64)
-        return signals
+        return _filled(signals, rows, entities, points)
 
     def _learn_tickets(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._ticket_view(batch)
@@ -955,3 +940,11 @@ def _union_pairs(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
 
 
 __all__ = ["Kerberoasting"]
+
+
+def _filled(signals: Signals, rows: list[int], entities: list[int], points: list[float]) -> Signals:
+    """``signals`` with the columns its per-row rules collected (their titles already added)."""
+    signals.rows = np.asarray(rows, dtype=np.int64)
+    signals.entity = np.asarray(entities, dtype=np.int32)
+    signals.points = np.asarray(points, dtype=np.float64)
+    return signals
