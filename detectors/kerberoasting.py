@@ -51,7 +51,9 @@ last ``desk_hours``), a pool lease (not kept), a desk the account got tickets fr
 Judged alike, and worth a question: someone who leaves their own desk signed in and logs on at
 a colleague's later that day, or RDPs with NLA onto a colleague's workstation (the target asks
 the TGT); the interactive 4624 on the colleague's machine would tell those apart, not read
-here.
+here. An account that got TGTs at other accounts' kept desks before (a help-desk technician's
+RDP rounds, a floor walker) has the habit: the points are divided again by 1 + the number of
+such desks, so its first visit is a question and its rounds are not pages.
 
 A computer account used from its creator's machine (T1136.002, round 22): any domain user may
 create ten computer accounts (ms-DS-MachineAccountQuota); Powermad / ``addcomputer.py`` create
@@ -596,9 +598,31 @@ class Kerberoasting(RarityDetector):
         best = int(np.argmin(np.where(own, since, np.inf)))
         return int(addresses[best]), float(since[best]) / 3600.0
 
-    def _second_desk(self, batch: EventBatch) -> list[tuple[int, int, int, int, float, float]]:
+    def _desks_visited(
+        self, batch: EventBatch, view: dict[str, np.ndarray], user: int, row: int, away: int
+    ) -> int:
+        """How many addresses other than ``away``, each kept by another account as of ``row``,
+        ``user`` got tickets from before ``row`` (stored pairs, then the batch's earlier rows):
+        the account's habit of signing in at other people's desks."""
+        pairs = self.ticket_pairs_
+        stored: Int64Array = (
+            wide_pair_keys(pairs) if pairs.dtype == np.uint32 else pairs.astype(np.int64)
+        )
+        mine = stored[(stored & 0xFFFFFFFF) == user] >> 32
+        earlier = (view["users"] == user) & (view["rows"] < row)
+        addresses = np.union1d(mine, view["addresses"][earlier])
+        addresses = addresses[addresses != away]
+        if not len(addresses):
+            return 0
+        rows = np.full(len(addresses), row, dtype=np.int64)
+        holder, _, first, last = self._holders_before(batch, view, addresses, rows)
+        others = (holder >= 0) & (holder != user) & (last - first >= self.ptt_tenure_seconds)
+        return int(np.count_nonzero(others))
+
+    def _second_desk(self, batch: EventBatch) -> list[tuple[int, int, int, int, float, float, int]]:
         """``(row, holder id, holder switches, own address id, hours since the account's TGT
-        there, days the holder has kept the address)`` of each account's first TGT from an
+        there, days the holder has kept the address, other people's desks it got tickets at
+        before)`` of each account's first TGT from an
         address that another account keeps as its own, while the account is signed in at
         another address (module docstring: a password used from a second desk)."""
         view = self._ticket_view(batch)
@@ -617,12 +641,18 @@ class Kerberoasting(RarityDetector):
         holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
         kept = last - first >= self.ptt_tenure_seconds
         judged = np.flatnonzero((holder >= 0) & (holder != users) & kept)
-        found: list[tuple[int, int, int, int, float, float]] = []
+        found: list[tuple[int, int, int, int, float, float, int]] = []
         for i in judged.tolist():  # (first TGTs at another's desk: a handful a batch)
             own, hours = self._own_desk(batch, view, int(users[i]), int(rows[i]), int(addresses[i]))
-            if own >= 0:
-                tenure = float(last[i] - first[i]) / DAY
-                found.append((int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure))
+            if own < 0:
+                continue
+            visited = self._desks_visited(
+                batch, view, int(users[i]), int(rows[i]), int(addresses[i])
+            )
+            tenure = float(last[i] - first[i]) / DAY
+            found.append(
+                (int(rows[i]), int(holder[i]), int(switches[i]), own, hours, tenure, visited)
+            )
         return found
 
     def _desk_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
@@ -631,8 +661,8 @@ class Kerberoasting(RarityDetector):
         entities: list[int] = []
         points: list[float] = []
         names, ips = builder.vocab[self.entity_kind], builder.vocab["ip"]
-        for row, holder, switches, own, hours, tenure in self._second_desk(batch):
-            value = self.desk_points / (1.0 + switches)
+        for row, holder, switches, own, hours, tenure, visited in self._second_desk(batch):
+            value = self.desk_points / (1.0 + switches) / (1.0 + visited)
             if value < self.min_points:
                 continue
             event = batch.events[row]
@@ -648,8 +678,9 @@ class Kerberoasting(RarityDetector):
             signals.observed.append(f"first TGT for {event.user} from {event.src_ip}")
             signals.baseline.append(
                 f"{event.src_ip} is {owner}'s (their TGTs for {tenure:.1f} days, handed over "
-                f"{switches} time(s)); {event.user} signs in at {own_ip} and never got a "
-                f"ticket from {event.src_ip}"
+                f"{switches} time(s)); {event.user} signs in at {own_ip}, never got a "
+                f"ticket from {event.src_ip} and got tickets at {visited} other people's "
+                f"desk(s) before"
             )
             signals.row_mitre.append(("T1078", "T1550.002"))
         return _filled(signals, rows, entities, points)
@@ -939,12 +970,12 @@ def _union_pairs(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
     return union
 
 
-__all__ = ["Kerberoasting"]
-
-
 def _filled(signals: Signals, rows: list[int], entities: list[int], points: list[float]) -> Signals:
     """``signals`` with the columns its per-row rules collected (their titles already added)."""
     signals.rows = np.asarray(rows, dtype=np.int64)
     signals.entity = np.asarray(entities, dtype=np.int32)
     signals.points = np.asarray(points, dtype=np.float64)
     return signals
+
+
+__all__ = ["Kerberoasting"]

@@ -87,3 +87,23 @@ def test_findings_survive_a_snapshot() -> None:
     used = [ticket(14, "alice", "10.0.0.9", "krbtgt", 180)]
     assert _desk_findings(restored, builder, used) == _desk_findings(detector, builder, used)
     assert np.array_equal(restored.holder_user_, detector.holder_user_)
+
+
+def test_an_account_that_signs_in_at_other_peoples_desks_has_the_habit() -> None:
+    """A help-desk technician's rounds: alice got tickets at bob's kept desk before (day 5),
+    so her TGT at admin1's desk while signed in at her own is half the points (65 / 2), under
+    the alert bar alone; a first visit keeps the full 65 (the first test). Fails on 1dacaf2:
+    no habit there."""
+    history = _ticket_history()
+    for day in range(14):
+        history.append(ticket(day, "bob", "10.0.0.7", "krbtgt", 1))
+    history += [ticket(5, "alice", "10.0.0.5", "krbtgt", 100),
+                ticket(5, "alice", "10.0.0.7", "krbtgt", 180)]  # fmt: skip
+    detector = Kerberoasting()
+    builder = _learn(detector, [*history, *_morning(14)])
+    signals = detector.score(
+        builder.build([ticket(14, "alice", "10.0.0.9", "krbtgt", 180)]), builder
+    )
+    (index,) = [i for i, t in enumerate(signals.titles) if "two machines at once" in t]
+    assert float(signals.points[index]) == 32.5
+    assert "tickets at 1 other people's desk(s) before" in signals.baseline[index]
