@@ -17,8 +17,12 @@ An account this tenant has never seen active that *another* account enables (472
 access key it makes active again (``UpdateAccessKey`` status Active), and that is then used
 for the first time within ``revived_days``, is the same story told from the other end: a
 leaver's or an integration's account that was switched off before the capture began, brought
-back and used (T1078, T1098.001). Its first activity scores ``revived_points``. An account
-created in view (4720, ``CreateUser``) and then enabled is a new hire being set up, not this.
+back and used (T1078, T1098.001). Its first activity scores ``revived_points`` (65, high) when a
+credential was made active again (an access key: nobody hands a new starter a key that was
+switched off), ``enabled_points`` (50, medium: an alert that pages only with other evidence)
+when the account was enabled: an account staged before the capture began and enabled on its
+owner's first day is how many organisations onboard. An account created in view (4720,
+``CreateUser``) and then enabled is a new hire being set up, not this.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
@@ -98,6 +102,7 @@ class DormantAccount:
         disabled_points: float = 65.0,
         revived_days: float = 30.0,
         revived_points: float = 65.0,
+        enabled_points: float = 50.0,
     ) -> None:
         if not 0 < disabled_points <= 100:
             raise ValueError("dormant_account: 0 < disabled_points <= 100")
@@ -111,10 +116,14 @@ class DormantAccount:
         self.points_per_doubling = points_per_doubling
         self.max_points = max_points
         self.disabled_points = disabled_points
-        if revived_days <= 0 or not 0 < revived_points <= 100:
-            raise ValueError("dormant_account: revived_days > 0, 0 < revived_points <= 100")
+        if revived_days <= 0 or not 0 < revived_points <= 100 or not 0 < enabled_points <= 100:
+            raise ValueError(
+                "dormant_account: revived_days > 0, 0 < revived_points <= 100, "
+                "0 < enabled_points <= 100"
+            )
         self.revived_window = revived_days * DAY
         self.revived_points = revived_points
+        self.enabled_points = enabled_points
         self.first_ = np.empty(0, dtype=np.float64)  # first activity (NaN = never)
         self.last_ = np.empty(0, dtype=np.float64)  # last activity (NaN = never)
         self.count_ = narrow_counts([])  # activity events (whole, kept narrow)
@@ -124,6 +133,7 @@ class DormantAccount:
         # view (NaN): sparse, one row per such account until it is first active.
         self.pending_user_ = np.empty(0, dtype=np.int64)
         self.pending_at_ = np.empty(0, dtype=np.float64)
+        self.pending_key_ = np.empty(0, dtype=np.bool_)  # revived by making a key active
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -161,7 +171,7 @@ class DormantAccount:
             result: BoolArray = ((count_before >= self.min_events) & (gap >= threshold)) | comeback
             return result
 
-        revived_at = self._revived_before(batch, rows, user, count_before)
+        revived_at, revived_key = self._revived_before(batch, rows, user, count_before)
         revived: BoolArray = ~np.isnan(revived_at) & ~comeback
         flagged = settle(judge, n) | revived
         usual, log_peak = peak_before(
@@ -181,53 +191,67 @@ class DormantAccount:
             "disabled_at": disabled_at,
             "revived": revived,
             "revived_at": revived_at,
+            "revived_key": revived_key,
         }
 
-    def _changes(self, batch: EventBatch) -> list[tuple[int, int, float]]:
-        """(row, target, when: NaN for a creation) of the batch's revivals and creations."""
+    def _changes(self, batch: EventBatch) -> list[tuple[int, int, float, bool]]:
+        """(row, target, when: NaN for a creation, whether a key was made active) of the
+        batch's revivals and creations."""
         changes = np.flatnonzero(
             (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE])
             & (batch.column("target_user") >= 0)
             & batch.outcome_is(Outcome.SUCCESS)
         )
         targets, users = batch.column("target_user"), batch.column("user")
-        found: list[tuple[int, int, float]] = []
+        found: list[tuple[int, int, float, bool]] = []
         # Account changes are rare: read their verbs one by one, as _disable_rows does.
         for row in changes.tolist():
             verb = batch.events[row].object
             if verb in _CREATE_VERBS:
-                found.append((row, int(targets[row]), np.nan))
+                found.append((row, int(targets[row]), np.nan, False))
             elif verb in _REVIVE_VERBS and users[row] != targets[row]:
-                found.append((row, int(targets[row]), float(batch.time[row])))
+                key = verb == "access_key_activated"
+                found.append((row, int(targets[row]), float(batch.time[row]), key))
         return found
 
     def _revived_before(
         self, batch: EventBatch, rows: Int64Array, user: IntArray, count_before: FloatArray
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, BoolArray]:
         """For each activity row that is its account's first ever: when another account revived
-        it within the window (NaN: not revived, created in view, or not a first activity)."""
+        it within the window (NaN: not revived, created in view, or not a first activity), and
+        whether it did so by making a key active."""
         result: FloatArray = np.full(len(rows), np.nan)
+        by_key: BoolArray = np.zeros(len(rows), dtype=np.bool_)
         first_ever = np.flatnonzero(count_before == 0)
         changes = self._changes(batch)
         if not len(first_ever) or (not len(self.pending_user_) and not changes):
-            return result
-        state = dict(zip(self.pending_user_.tolist(), self.pending_at_.tolist(), strict=True))
-        by_target: dict[int, list[tuple[int, float]]] = {}
-        for row, target, when in changes:
-            by_target.setdefault(target, []).append((row, when))
+            return result, by_key
+        state = self._pending()
+        by_target: dict[int, list[tuple[int, float, bool]]] = {}
+        for row, target, when, key in changes:
+            by_target.setdefault(target, []).append((row, when, key))
         # Only first activities (a handful per batch at most) are looked at one by one.
         for index in first_ever.tolist():
             who, row = int(user[index]), int(rows[index])
-            created = who in state and np.isnan(state[who])
-            when = np.nan if created else state.get(who, np.nan)
-            for change_row, change_at in by_target.get(who, []):
+            when, key = state.get(who, (np.nan, False))
+            created = who in state and np.isnan(when)
+            for change_row, change_at, change_key in by_target.get(who, []):
                 if change_row >= row:
                     break
                 created = created or np.isnan(change_at)
-                when = np.nan if created else change_at
+                when, key = (np.nan, False) if created else (change_at, change_key)
             if not np.isnan(when) and batch.time[row] - when <= self.revived_window:
-                result[index] = when
-        return result
+                result[index], by_key[index] = when, key
+        return result, by_key
+
+    def _pending(self) -> dict[int, tuple[float, bool]]:
+        """Stored revivals and creations: account -> (when, NaN for a creation; by a key)."""
+        return {
+            int(user): (float(at), bool(key))
+            for user, at, key in zip(
+                self.pending_user_, self.pending_at_, self.pending_key_, strict=True
+            )
+        }
 
     def _disabled_before(self, batch: EventBatch, rows: Int64Array, user: IntArray) -> FloatArray:
         """For each activity row, when its account was last disabled before it (NaN: never)."""
@@ -284,7 +308,9 @@ class DormantAccount:
         )
         points = np.where(comeback, self.disabled_points, points)
         revived = view["revived"][flagged]
-        points = np.where(revived, self.revived_points, points)
+        by_key = view["revived_key"][flagged]
+        revival = np.where(by_key, self.revived_points, self.enabled_points)
+        points = np.where(revived, revival, points)
         signals = Signals(
             detector=self.name,
             entity_kind=self.entity_kind,
@@ -302,10 +328,11 @@ class DormantAccount:
             if revived[index]:
                 at = datetime.fromtimestamp(float(view["revived_at"][flagged][index]), UTC)
                 hours = (float(view["time"][flagged][index]) - at.timestamp()) / 3600
+                how = "reactivated its access key" if by_key[index] else "enabled it"
                 signals.titles.append(
                     f"{who}, never active before, was used {hours:.0f} h after another account "
-                    f"enabled it or reactivated its access key on {at:%Y-%m-%d} (normal: a "
-                    "revived account's first use is its owner's return; 0 events from it before)"
+                    f"{how} on {at:%Y-%m-%d} (normal: a revived account's first use is its "
+                    "owner's return; 0 events from it before)"
                 )
                 signals.observed.append(f"{who} first active after being revived by another")
                 signals.baseline.append(f"revived on {at:%Y-%m-%d %H:%M}; never active before")
@@ -345,18 +372,20 @@ class DormantAccount:
         changes = self._changes(batch)
         if not changes and not len(self.pending_user_):
             return
-        state = dict(zip(self.pending_user_.tolist(), self.pending_at_.tolist(), strict=True))
-        for _, target, when in changes:
-            created = np.isnan(when) or (target in state and np.isnan(state[target]))
-            state[target] = np.nan if created else when
+        state = self._pending()
+        for _, target, when, key in changes:
+            created = np.isnan(when) or (target in state and np.isnan(state[target][0]))
+            state[target] = (np.nan, False) if created else (when, key)
         users = np.fromiter(state.keys(), np.int64, len(state))
-        at = np.fromiter(state.values(), np.float64, len(state))
+        at = np.fromiter((v[0] for v in state.values()), np.float64, len(state))
+        by_key = np.fromiter((v[1] for v in state.values()), np.bool_, len(state))
         last = gather(self.last_, int(users.max()) + 1 if len(users) else 0, np.nan, users)
         horizon = float(batch.time.max()) - self.revived_window if len(batch.time) else -np.inf
         # Gone once active (judged then) or once the window has passed; a creation stays
         # until the account is first used, so that enabling it later reads as its setup.
         keep = np.isnan(last) & (np.isnan(at) | (at >= horizon))
         self.pending_user_, self.pending_at_ = users[keep], at[keep]
+        self.pending_key_ = by_key[keep]
 
     def _learn_activity(
         self, batch: EventBatch, view: dict[str, np.ndarray], held_back: BoolArray
@@ -402,6 +431,7 @@ class DormantAccount:
             "disabled": self.disabled_,
             "pending_user": self.pending_user_,
             "pending_at": self.pending_at_,
+            "pending_key": self.pending_key_,
         }
 
     @changes_state
@@ -415,3 +445,6 @@ class DormantAccount:
         # State saved before revivals were tracked has none.
         self.pending_user_ = np.asarray(state.get("pending_user", np.empty(0)), dtype=np.int64)
         self.pending_at_ = np.asarray(state.get("pending_at", np.empty(0)), dtype=np.float64)
+        # (round 22's first snapshots kept no kind: read as enables)
+        key = state.get("pending_key", np.zeros(len(self.pending_user_), dtype=np.bool_))
+        self.pending_key_ = np.asarray(key, dtype=np.bool_)

@@ -124,7 +124,32 @@ def test_revived_and_used_in_one_batch_equals_one_by_one() -> None:
     later = 21 * 1440
     events = [_reactivate(later, "oldsvc", "enabled"), _use(later + 600, "oldsvc")]
     signals = detector.score(builder.build(events), builder)
+    # an enabled account: medium (an account staged before the capture and enabled on its
+    # owner's first day is how many organisations onboard), not the key's 65
+    assert signals.rows.tolist() == [1] and signals.points.tolist() == [50.0]
+    assert "after another account enabled it" in signals.titles[0]
+    # the same account revived by its key, in one batch: 65, as one by one (the first test)
+    builder, detector = BatchBuilder(), DormantAccount()
+    _learn(detector, builder, _history())
+    events = [_reactivate(later, "oldsvc"), _use(later + 600, "oldsvc")]
+    signals = detector.score(builder.build(events), builder)
     assert signals.rows.tolist() == [1] and signals.points.tolist() == [65.0]
+    assert "reactivated its access key" in signals.titles[0]
+
+
+def test_a_staged_account_enabled_on_its_first_day_is_not_a_page_alone() -> None:
+    """Enabled by the help desk, kept across a snapshot: 50 (medium), not 65. Fails on
+    e3bb39e (one 65 for both kinds)."""
+    builder, detector = BatchBuilder(), DormantAccount()
+    _learn(detector, builder, _history())
+    later = 21 * 1440
+    _learn(detector, builder, [_reactivate(later, "jnewstart", "enabled")])
+    restored = DormantAccount()
+    restored.load_state(detector.state())
+    use = [_use(later + 600, "jnewstart")]
+    for judge in (detector, restored):
+        signals = judge.score(builder.build(use), builder)
+        assert signals.points.tolist() == [50.0]
 
 
 def test_a_new_hire_created_then_enabled_and_an_old_revival_are_not_flagged() -> None:
