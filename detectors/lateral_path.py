@@ -16,7 +16,9 @@ come back, yet a new one is as ordinary as the last). A new source for an accoun
 the host already: ``p = (paths seen once + 1) / (logons + 2)``. A first visit through the usual
 door is ``lateral_new_host``'s, unless the account's own paths are few and steady (a service
 account that knows one host from one place): then the larger of the destination's and the
-account's chance of a new path. An account that arrived anywhere within ``onward_minutes`` is
+account's chance of a new path - except that a steady account on a host it never reached is
+never judged above its own chance (round 22: a deploy key on a server with loose doors).
+An account that arrived anywhere within ``onward_minutes`` is
 judged at ``onward_weight``: an admin going on from the app server with a forwarded key (not an
 account with at most ``steady_paths`` paths in ``steady_events`` logons or more: a service
 account's key does not travel on with its session). A
