@@ -16,7 +16,9 @@ come back, yet a new one is as ordinary as the last). A new source for an accoun
 the host already: ``p = (paths seen once + 1) / (logons + 2)``. A first visit through the usual
 door is ``lateral_new_host``'s, unless the account's own paths are few and steady (a service
 account that knows one host from one place): then the larger of the destination's and the
-account's chance of a new path. An account that arrived anywhere within ``onward_minutes`` is
+account's chance of a new path - except that a steady account on a host it never reached is
+never judged above its own chance (round 22: a deploy key on a server with loose doors).
+An account that arrived anywhere within ``onward_minutes`` is
 judged at ``onward_weight``: an admin going on from the app server with a forwarded key (not an
 account with at most ``steady_paths`` paths in ``steady_events`` logons or more: a service
 account's key does not travel on with its session). A
@@ -223,6 +225,11 @@ class LateralNewPath:
         p_dst = (seen_once + 1.0) / (events + 2.0)
         p_user = (user_paths + 1.0) / (user_events + 2.0)
         p_new = np.where(new_edge | reached, p_dst, np.maximum(p_dst, p_user))
+        # A service account (its own paths few and steady: CI's deploy key on the app server)
+        # on a host it never reached: the key does one job from one place, so its own chance of
+        # a new path is the measure - a destination whose doors are many does not make it usual.
+        steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
+        p_new = np.where(steady & ~reached, np.minimum(p_new, p_user), p_new)
         points = np.minimum(self.max_points, -np.log(p_new) * self.points_per_nat)
         # The account's own onward hop: it arrived somewhere minutes ago (an admin on the app
         # server going on to the database with a forwarded key). The door is new, the account's
@@ -231,7 +238,6 @@ class LateralNewPath:
         onward = time - arrivals["last_time"][rows] <= self.onward_window
         # A service account (its own paths few and steady: CI's deploy key on the app server)
         # does not go on from its server with a forwarded key: no discount for it.
-        steady = (user_paths <= self.steady_paths) & (user_events >= self.steady_events)
         onward &= ~steady
         points = np.where(onward, points * self.onward_weight, points)
         # An address pool at the host: an address in a network the host was reached from

@@ -104,3 +104,24 @@ def test_a_service_account_going_on_from_its_server_is_not_discounted() -> None:
     ]
     signals = detector.score(builder.build(hop), builder)
     assert len(signals) == 1 and float(signals.points[0]) >= 20.0
+
+
+def test_a_deploy_key_on_a_host_with_loose_doors_is_judged_by_the_key() -> None:
+    # Round 22 (pivot22): CI's deploy key only ever reached app01 from the CI runner (42 logons,
+    # one path). db01 is reached from the app server by a different admin now and then (15
+    # one-off paths), so by db01's doors a new path is ordinary (~16 %); the key's own chance of
+    # a new path is 2 in 44. The key is judged by its own chance: >= 28 points (18 on fba8e5d).
+    ci = "10.20.2.15"
+    events = three_weeks()
+    for day in range(21):
+        events += [
+            ssh(day * 24 + 10, "deploy", ci, "app01"),
+            ssh(day * 24 + 14, "deploy", ci, "app01"),
+        ]
+    events += [ssh(day * 24 + 11, f"adm{day}", APP, "db01") for day in range(3, 18)]
+    builder, detector = BatchBuilder(), LateralNewPath()
+    history = builder.build(sorted(events, key=lambda e: e.time))
+    detector.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    signals = detector.score(builder.build([ssh(21 * 24 + 2, "deploy", APP, "db01")]), builder)
+    assert len(signals) == 1 and float(signals.points[0]) >= 28.0
+    assert "deploy logged on to db01 from 10.20.1.20" in signals.titles[0]
