@@ -38,6 +38,7 @@ from detectors.base import (
     find_pair_keys,
     narrow_counts,
     pair_key_positions,
+    places_after_insert,
     sorted_unique,
     wide_pair_keys,
 )
@@ -97,8 +98,7 @@ class PairKeys:
         found = position < len(self.stored)
         found[found] = self.stored[position[found]] == query[found]
         new = ~found
-        # a key's place after the insertion: before it, plus the new keys ahead of it
-        after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
+        after = places_after_insert(position, new)
         if found.all():
             return after
         at = position[new]

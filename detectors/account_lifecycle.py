@@ -54,7 +54,7 @@ from detectors.batch import (
     Int64Array,
     IntArray,
 )
-from detectors.lateral import group_last_before
+from detectors.lateral import group_last_before, value_mask
 from detectors.privileged_action import (
     DAY,
     Features,
@@ -140,6 +140,19 @@ _UID_ZERO_EVENTS = frozenset({"useradd.new_user", "usermod.uid_change"})
 #: (Powermad, ``addcomputer.py``; T1136.002). IT joins machines from admin sessions (4672).
 _ORDINARY_JOIN_WEIGHT = 50.0
 _JOIN_VERB = "computer_created"
+
+
+def is_computer_creation(verb: str) -> bool:
+    """An account change's verb (``object``) for a computer account created (4741)."""
+    return verb == _JOIN_VERB
+
+
+def computer_creations(batch: EventBatch) -> Int64Array:
+    """Rows where a named account created a computer account (4741), ascending."""
+    mask = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
+    mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+    rows = np.flatnonzero(mask).astype(np.int64)
+    return rows[value_mask(batch, "object", rows, is_computer_creation)]
 
 
 def key_plant_target(command: str, run_as: str) -> str:
@@ -464,14 +477,7 @@ class AccountLifecycle(RarityDetector):
         """Computer accounts created (4741) by a named actor not seen using special privileges
         before the row (state or earlier rows of the batch)."""
         flags = np.zeros(len(batch), dtype=np.bool_)
-        joins = (batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]) & batch.outcome_is(
-            Outcome.SUCCESS
-        )
-        joins &= batch.column("user") >= 0
-        rows = np.flatnonzero(joins)
-        if not len(rows):
-            return flags
-        rows = rows[[batch.events[int(r)].object == _JOIN_VERB for r in rows.tolist()]]
+        rows = computer_creations(batch)
         if not len(rows):
             return flags
         flags[rows] = self._uses_before(batch, rows, batch.column("user")[rows]) == 0

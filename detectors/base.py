@@ -522,10 +522,7 @@ class PairTable:
                 )
             if self._times:
                 self.last = np.insert(self.last, insert_at, encode(latest[new]))
-        # A key's place after the insertion: its place before it plus the new keys inserted
-        # ahead of it (the smaller ones: both are sorted).
-        after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
-        return after
+        return places_after_insert(position, new)
 
     def state(self, prefix: str) -> StateDict:
         keys = self.keys
@@ -647,6 +644,18 @@ def upsert_sorted(
     merged = np.concatenate([keys[keep], new_keys])
     order = np.argsort(merged, kind="stable")
     return merged[order], [np.concatenate([old[keep], new])[order] for old, new in columns]
+
+
+def places_after_insert(position: Int64Array, new: BoolArray) -> Int64Array:
+    """Where sorted distinct keys are once the ``new`` ones are inserted at ``position`` (their
+    ``searchsorted`` places in the table before): each place plus the new keys inserted ahead
+    of it (the smaller ones: both are sorted).
+
+    >>> places_after_insert(np.array([0, 1, 1, 3]), np.array([True, False, True, True])).tolist()
+    [0, 2, 3, 6]
+    """
+    after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
+    return after
 
 
 def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolArray]:

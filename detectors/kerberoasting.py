@@ -101,7 +101,6 @@ such batches from the address (a legacy client that always gets RC4 TGTs stops b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -109,6 +108,7 @@ import numpy as np
 from detectors._exact import exact_narrow
 from detectors._kerberos import is_tgt_service
 from detectors._sort import unique1d
+from detectors.account_lifecycle import computer_creations
 from detectors.base import (
     Signals,
     StateDict,
@@ -132,6 +132,7 @@ from detectors.batch import (
     Int64Array,
     IntArray,
 )
+from detectors.lateral import value_mask
 from detectors.privileged_action import (
     DAY,
     Features,
@@ -144,8 +145,6 @@ from detectors.registry import register
 from schemas.event import Action, Event, Outcome
 
 RC4 = "kerberos_rc4"
-#: ``object`` of a computer account's creation (4741), as the Windows parser writes it.
-_JOIN_VERB = "computer_created"
 
 
 def _tickets(batch: EventBatch) -> BoolArray:
@@ -155,21 +154,18 @@ def _tickets(batch: EventBatch) -> BoolArray:
     return mask
 
 
-def _per_distinct(
-    batch: EventBatch, column: str, rows: Int64Array, test: Callable[[str], bool]
-) -> BoolArray:
-    """``test`` of each row's ``column`` string, asked once per distinct id, not per row."""
-    ids, first, inverse = unique1d(
-        batch.column(column)[rows], return_index=True, return_inverse=True
-    )
-    answers = [test(getattr(batch.events[row], column)) for row in rows[first].tolist()]
-    passed: BoolArray = np.asarray(answers, dtype=np.bool_)[inverse.reshape(-1)]
-    return passed if len(ids) else np.zeros(0, dtype=np.bool_)
+def _is_rc4(protocol: str) -> bool:
+    return protocol == RC4
+
+
+def _no_pre_auth(pre_auth: str) -> bool:
+    """A TGT issued without Kerberos pre-authentication (``PreAuthType`` 0)."""
+    return pre_auth == "0"
 
 
 def _rc4(batch: EventBatch, rows: Int64Array) -> BoolArray:
     """Which of ``rows`` were tickets in RC4 (by their auth_protocol id)."""
-    return _per_distinct(batch, "auth_protocol", rows, lambda protocol: protocol == RC4)
+    return value_mask(batch, "auth_protocol", rows, _is_rc4)
 
 
 @register
@@ -309,11 +305,11 @@ class Kerberoasting(RarityDetector):
         rc4_tgt = _rc4(batch, rows)
         given = batch.column("logon_type")[rows] >= 0
         roastable = rc4_tgt & ~given
-        roastable[given] = _per_distinct(batch, "logon_type", rows[given], "0".__eq__)
+        roastable[given] = value_mask(batch, "logon_type", rows[given], _no_pre_auth)
         # The service test is the costly one (many distinct names): asked only of candidates.
         candidates = rc4_tgt | roastable
         tgt = np.zeros(len(rows), dtype=np.bool_)
-        tgt[candidates] = _per_distinct(batch, "object", rows[candidates], is_tgt_service)
+        tgt[candidates] = value_mask(batch, "object", rows[candidates], is_tgt_service)
         rc4_tgt &= tgt
         roastable &= tgt
         return rows, roastable, rc4_tgt
@@ -458,7 +454,7 @@ class Kerberoasting(RarityDetector):
         rows, roastable, rc4_tgt = rows[named], roastable[named], rc4_tgt[named]
         tgt = np.zeros(len(rows), dtype=np.bool_)
         if len(rows):
-            tgt = _per_distinct(batch, "object", rows, is_tgt_service)
+            tgt = value_mask(batch, "object", rows, is_tgt_service)
         users = batch.column("user")[rows].astype(np.int64)
         addresses = batch.column("src_ip")[rows].astype(np.int64)
         return {
@@ -524,11 +520,12 @@ class Kerberoasting(RarityDetector):
             "last": times,
         }
 
-    def _pass_the_ticket(self, batch: EventBatch) -> list[tuple[int, int, int]]:
+    def _pass_the_ticket(
+        self, batch: EventBatch, view: dict[str, np.ndarray]
+    ) -> list[tuple[int, int, int]]:
         """``(row, holder id, holder switches)`` of each account's first ticket from an
         address where it never had one, when that ticket is a service ticket and another
         account holds the address (module docstring)."""
-        view = self._ticket_view(batch)
         pairs = view["pairs"]
         if not len(pairs):
             return []
@@ -564,7 +561,7 @@ class Kerberoasting(RarityDetector):
         the batch row just before each query row: the stored table, then the batch's own
         holder TGTs at earlier rows."""
         holder, switches, first, last = self._stored_holders(addresses)
-        walk = self._holder_walk(batch, view, np.ones(len(view["pairs"]), dtype=np.bool_))
+        walk = self._batch_walk(batch, view)
         at = latest_earlier(walk["addresses"], walk["rows"], addresses, rows)
         hit = at >= 0
         holder[hit] = walk["users"][at[hit]]
@@ -572,6 +569,15 @@ class Kerberoasting(RarityDetector):
         first[hit] = walk["first"][at[hit]]
         last[hit] = walk["last"][at[hit]]
         return holder, switches, first, last
+
+    def _batch_walk(self, batch: EventBatch, view: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """:meth:`_holder_walk` of every holder TGT of the batch, walked once per view and kept
+        in it: the holder rules ask it per candidate, and the stored holders it reads do not
+        change while a batch is scored."""
+        if "walk_rows" not in view:
+            walk = self._holder_walk(batch, view, np.ones(len(view["pairs"]), dtype=np.bool_))
+            view.update({f"walk_{key}": value for key, value in walk.items()})
+        return {key[5:]: value for key, value in view.items() if key.startswith("walk_")}
 
     def _own_desk(
         self, batch: EventBatch, view: dict[str, np.ndarray], user: int, row: int, away: int
@@ -619,13 +625,14 @@ class Kerberoasting(RarityDetector):
         others = (holder >= 0) & (holder != user) & (last - first >= self.ptt_tenure_seconds)
         return int(np.count_nonzero(others))
 
-    def _second_desk(self, batch: EventBatch) -> list[tuple[int, int, int, int, float, float, int]]:
+    def _second_desk(
+        self, batch: EventBatch, view: dict[str, np.ndarray]
+    ) -> list[tuple[int, int, int, int, float, float, int]]:
         """``(row, holder id, holder switches, own address id, hours since the account's TGT
         there, days the holder has kept the address, other people's desks it got tickets at
         before)`` of each account's first TGT from an
         address that another account keeps as its own, while the account is signed in at
         another address (module docstring: a password used from a second desk)."""
-        view = self._ticket_view(batch)
         pairs = view["pairs"]
         if not len(pairs) or self.desk_points <= 0:
             return []
@@ -655,13 +662,15 @@ class Kerberoasting(RarityDetector):
             )
         return found
 
-    def _desk_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+    def _desk_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
         rows: list[int] = []
         entities: list[int] = []
         points: list[float] = []
         names, ips = builder.vocab[self.entity_kind], builder.vocab["ip"]
-        for row, holder, switches, own, hours, tenure, visited in self._second_desk(batch):
+        for row, holder, switches, own, hours, tenure, visited in self._second_desk(batch, view):
             value = self.desk_points / (1.0 + switches) / (1.0 + visited)
             if value < self.min_points:
                 continue
@@ -686,17 +695,12 @@ class Kerberoasting(RarityDetector):
         return _filled(signals, rows, entities, points)
 
     def _joins(self, batch: EventBatch) -> Int64Array:
-        """Rows where a named account created a computer account (4741)."""
-        mask = batch.action == ACTION_CODE[Action.ACCOUNT_CHANGE]
-        mask &= batch.outcome_is(Outcome.SUCCESS)
-        mask &= (batch.column("user") >= 0) & (batch.column("device") >= 0)
-        rows = np.flatnonzero(mask).astype(np.int64)
-        if len(rows):
-            rows = rows[_per_distinct(batch, "object", rows, _JOIN_VERB.__eq__)]
-        return rows
+        """Rows where a named account created a computer account (4741) that has a name."""
+        rows = computer_creations(batch)
+        return rows[batch.column("device")[rows] >= 0]
 
     def _borrowed_desk(
-        self, batch: EventBatch, builder: BatchBuilder
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
     ) -> list[tuple[int, int, int, float, float]]:
         """``(row, creator id, holder switches, minutes since the creation, days the creator
         has kept the address)`` of each TGT of a computer account created in the last
@@ -711,7 +715,7 @@ class Kerberoasting(RarityDetector):
         rows = np.flatnonzero(mask).astype(np.int64)
         if not len(rows):
             return []
-        rows = rows[_per_distinct(batch, "object", rows, is_tgt_service)]
+        rows = rows[value_mask(batch, "object", rows, is_tgt_service)]
         # The machine's name (host vocabulary) as a device id (the 4741's vocabulary).
         hosts, inverse = unique1d(batch.column("src_host")[rows], return_inverse=True)
         names, devices = builder.vocab["host"], builder.vocab["device"].by_tenant
@@ -729,7 +733,6 @@ class Kerberoasting(RarityDetector):
         created = np.concatenate([self.joined_at_, batch.time[joins].astype(np.float64)])
         position = np.concatenate([np.full(len(self.joined_device_), -1, dtype=np.int64), joins])
         found: list[tuple[int, int, int, float, float]] = []
-        view = self._ticket_view(batch)
         for i in np.flatnonzero(as_device >= 0).tolist():  # (machine TGTs of a known name)
             row = int(rows[i])
             match = np.flatnonzero((device == as_device[i]) & (position < row))
@@ -749,13 +752,15 @@ class Kerberoasting(RarityDetector):
                 found.append((row, int(creator[j]), int(switches[0]), since / 60.0, tenure))
         return found
 
-    def _borrowed_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+    def _borrowed_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
         rows: list[int] = []
         entities: list[int] = []
         points: list[float] = []
         users = builder.vocab[self.entity_kind]
-        for row, creator, switches, minutes, tenure in self._borrowed_desk(batch, builder):
+        for row, creator, switches, minutes, tenure in self._borrowed_desk(batch, builder, view):
             value = self.desk_points / (1.0 + switches)
             if value < self.min_points:
                 continue
@@ -790,13 +795,15 @@ class Kerberoasting(RarityDetector):
         self.joined_by_ = creator[live].astype(np.int32)
         self.joined_at_ = created[live]
 
-    def _ptt_signals(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
+    def _ptt_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
         rows: list[int] = []
         entities: list[int] = []
         points: list[float] = []
         names = builder.vocab[self.entity_kind]
-        for row, holder, switches in self._pass_the_ticket(batch):
+        for row, holder, switches in self._pass_the_ticket(batch, view):
             value = self.ptt_points / (1.0 + switches)
             if value < self.min_points:
                 continue
@@ -850,12 +857,13 @@ class Kerberoasting(RarityDetector):
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         result = super().score(batch, builder)
+        view = self._ticket_view(batch)  # (one for the three holder rules: it reads the batch)
         extras = (
             self._asrep_signals(batch, builder),
             self._overpass_signals(batch, builder),
-            self._ptt_signals(batch, builder),
-            self._desk_signals(batch, builder),
-            self._borrowed_signals(batch, builder),
+            self._ptt_signals(batch, builder, view),
+            self._desk_signals(batch, builder, view),
+            self._borrowed_signals(batch, builder, view),
         )
         for extra in extras:
             if not len(extra):

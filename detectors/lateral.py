@@ -76,7 +76,6 @@ from detectors.base import (
     narrow_counts,
     new_value_surprise,
     pair_keys,
-    sorted_unique,
     wide_pair_keys,
 )
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
@@ -883,19 +882,17 @@ class _PairNovelty:
         keep = ~(view["flagged"] | held_back[rows])
         self._learn_classes(batch, view, keep, size_l)  # (before the edges learn: it reads them)
         keys = view["keys"][keep]
-        unique = sorted_unique(keys)
+        unique, first = unique1d(keys, return_index=True)  # (and each pair's first kept row)
         _, learned_last = self.edges_.lookup(unique)
         new_keys = unique[np.isnan(learned_last)]
         # hosts the account brought into service (its first kept reach of the pair was one)
-        kept_keys, first_kept = unique1d(keys, return_index=True)
-        built = kept_keys[view["provisioned"][keep][first_kept]]
+        built = unique[view["provisioned"][keep][first]]
         counted = new_keys[~np.isin(new_keys, built)]
         lefts["left_distinct"] = bump_counts(
             lefts["left_distinct"], len(lefts), lefts.positions((counted >> 32).astype(np.int64))
         )
         if self.rdp_popularity:  # new hosts whose first learned reach was a desktop session
-            kept_keys, first = unique1d(keys, return_index=True)
-            by_rdp = kept_keys[view["rdp"][keep][first]]
+            by_rdp = unique[view["rdp"][keep][first]]
             rdp_new = np.intersect1d(new_keys, by_rdp)
             self.left_rdp_distinct_ = bump_counts(
                 self.left_rdp_distinct_, size_l, (rdp_new >> 32).astype(np.int64)
