@@ -651,8 +651,10 @@ def places_after_insert(position: Int64Array, new: BoolArray) -> Int64Array:
     ``searchsorted`` places in the table before): each place plus the new keys inserted ahead
     of it (the smaller ones: both are sorted).
 
-    >>> places_after_insert(np.array([0, 1, 1, 3]), np.array([True, False, True, True])).tolist()
-    [0, 2, 3, 6]
+    Keys 5, 20, 25, 40 into 10, 20, 30 (20 is there): 5, 10, 20, 25, 30, 40.
+
+    >>> places_after_insert(np.array([0, 1, 2, 3]), np.array([True, False, True, True])).tolist()
+    [0, 2, 3, 5]
     """
     after: Int64Array = position.astype(np.int64) + (np.cumsum(new) - new)
     return after
