@@ -74,6 +74,17 @@ account's own earlier runs from that machine count, at ``foreign_habit_weight`` 
 Artefacts are learned even when they scored (the discount is what lets admins' routine work
 fade), except rows the risk layer holds back; an attacker repeating an artefact still scores
 on every new host.
+
+A host being brought into service (round 23): an artefact on a host the feed first saw less
+than ``fresh_host_hours`` before, and at least ``window_minutes`` before it (someone or
+something else was on it first: its user's console logon, an inventory scan), in a tenant the
+feed has watched for a day already, weighs ``fresh_host_weight``. A deployment server's
+installer and service on a workstation the morning it joined the domain is how a machine is
+provisioned (the SCCM client push, a management agent, the configuration run on a new
+server); an intruder goes where the data and the sessions already are, on hosts watched for
+days. A host whose first event is the artefact's own session is not fresh (a machine the
+feed never saw is not a machine just built), and neither a credential-store copy, DCOM nor a
+cloud command is ever part of a build.
 """
 
 from __future__ import annotations
@@ -86,7 +97,7 @@ import numpy.typing as npt
 
 from detectors._exact import narrow_ids, wide_ids
 from detectors._pair_columns import KeyedColumns, SharesUserHosts
-from detectors._seconds import SECONDS
+from detectors._seconds import NEVER, SECONDS
 from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
@@ -95,7 +106,11 @@ from detectors.base import (
     StateDict,
     batch_view,
     changes_state,
+    first_times,
     flagged_signals,
+    fold_extreme,
+    fold_first_times,
+    gather_times,
     group_cumsum_before,
     group_order,
     grow,
@@ -161,6 +176,9 @@ NO_SOURCE = np.uint32(0xFFFFFFFF)
 #: "No source" in the source column while it is held in 16 bits (as :func:`narrow_ids` saves).
 _NO_SOURCE16 = int(np.iinfo(np.uint16).max)
 #: Kinds whose artefact name is the tool's own (a service, a task, a dropped file).
+#: Kinds a machine's provisioning leaves on it (an agent pushed, its configuration run).
+FRESH_HOST_KINDS = ("service", "task", "wmi", "winrm", "exe_drop", "admin_share", "svcctl")
+HOUR = 3600.0
 OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
@@ -375,11 +393,15 @@ class RemoteExecution(SharesUserHosts):
         resident_logons: float = 3.0,
         foreign_habit_weight: float = 0.25,
         fleet_scale: float = 10.0,
+        fresh_host_hours: float = 24.0,
+        fresh_host_weight: float = 0.25,
     ) -> None:
         if window_minutes <= 0 or habit_half_life_days <= 0 or points_scale <= 0:
             raise ValueError(f"{self.name}: window, half-life and scale must be > 0")
         if origin_scale <= 0 or fleet_scale <= 0:
             raise ValueError(f"{self.name}: origin_scale and fleet_scale must be > 0")
+        if fresh_host_hours < 0 or not 0 < fresh_host_weight <= 1:
+            raise ValueError(f"{self.name}: fresh_host_hours >= 0, fresh_host_weight in (0, 1]")
         self.window = window_minutes * MINUTE
         self.habit_half_life = habit_half_life_days * DAY
         self.min_points = min_points
@@ -404,6 +426,12 @@ class RemoteExecution(SharesUserHosts):
         # on that instance, and by their runs anywhere divided by this (a fleet's operators
         # reach new instances every day; one who never ran a command reaches none).
         self.fleet_scale = fleet_scale
+        # A host first seen this recently (and before the artefact's session) in a tenant
+        # watched for a day is being brought into service: its artefacts weigh this much.
+        self.fresh_host = fresh_host_hours * HOUR
+        self.fresh_host_weight = fresh_host_weight
+        self.host_first_ = np.empty(0, dtype=SECONDS)  # host -> first event naming it (NEVER)
+        self.tenant_first_ = np.empty(0, dtype=np.float64)  # tenant -> its first event (NaN)
         # (user, host) -> last network logon (NaN: none) and its source key. The keys may be
         # shared with the other detectors of the same remote logons
         # (:mod:`detectors._pair_columns`). (last: whole seconds, rounded down:
@@ -590,6 +618,13 @@ class RemoteExecution(SharesUserHosts):
         )
         habit = np.where(is_cloud, on_instance + kind_habit / self.fleet_scale, habit)
         peers = np.where(foreign, 0.0, peers)
+        host_first, tenant_first = self._first_seen(batch, relevant)
+        fresh = (
+            np.isin(r_kind, [KINDS.index(k) for k in FRESH_HOST_KINDS])
+            & (host_first <= time - self.window)
+            & (time - host_first <= self.fresh_host)
+            & (host_first - tenant_first >= DAY)
+        )
         base = BASE_POINTS[np.maximum(r_kind, 0)]
         drops = np.flatnonzero(r_kind == KINDS.index("exe_drop"))
         if len(drops):
@@ -609,7 +644,8 @@ class RemoteExecution(SharesUserHosts):
             / (1.0 + habit)
             / (1.0 + repeats)
             / (1.0 + np.maximum(peers, 0.0))
-            / (1.0 + others_src / self.origin_scale),
+            / (1.0 + others_src / self.origin_scale)
+            * np.where(fresh, self.fresh_host_weight, 1.0),
             0.0,
         )
         del first_same
@@ -646,9 +682,28 @@ class RemoteExecution(SharesUserHosts):
             "name": name,
             "name_keys": name_keys,
             "first_sighting": first_sighting,
+            "fresh": fresh,
+            "host_first": host_first,
             "points": points,
             "flagged": flagged,
         }
+
+    def _first_seen(self, batch: EventBatch, relevant: Int64Array) -> tuple[FloatArray, FloatArray]:
+        """When the feed first saw each relevant row's host (any event naming it as the
+        destination: its user's console logon counts as much as a network one) and its tenant
+        (NaN: never; earlier rows of the batch count, rows in time order)."""
+        n = len(batch)
+        every = np.flatnonzero(batch.column("dst_host") >= 0)
+        host_first = np.full(n, np.nan)
+        if len(every):
+            hosts = batch.column("dst_host")[every].astype(np.int64)
+            size = int(hosts.max()) + 1
+            stored = gather_times(self.host_first_, size, hosts)
+            _, first_row = group_order(hosts)
+            host_first[every] = np.where(np.isnan(stored), batch.time[every][first_row], stored)
+        tenant = batch.tenant.astype(np.int64)
+        tenant_first = first_times(self.tenant_first_, np.nan, tenant, batch.time)
+        return host_first[relevant], tenant_first[relevant]
 
     @staticmethod
     def _sourceless_network_logons(batch: EventBatch) -> BoolArray:
@@ -726,6 +781,14 @@ class RemoteExecution(SharesUserHosts):
                     f"its {elsewhere:.1f} {kind} runs from elsewhere (decayed, 30-day half-life) "
                     f"do not excuse it; {KIND_MITRE[kind]}"
                 )
+            if bool(view["fresh"][flagged][index]):
+                age = (
+                    float(view["time"][flagged][index]) - float(view["host_first"][flagged][index])
+                ) / HOUR
+                when += (
+                    f", {age:.1f} h after {host} was first seen (a host being brought into "
+                    f"service: x{self.fresh_host_weight:g})"
+                )
             signals.titles.append(
                 f"{who} {what}{when} ({who} did this {habit:.1f} times in the last 30 days)"
             )
@@ -737,6 +800,7 @@ class RemoteExecution(SharesUserHosts):
     @changes_state
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._view(batch)
+        self._learn_first_seen(batch)
         rows = view["rows"]
         if len(rows) == 0:
             return
@@ -765,6 +829,19 @@ class RemoteExecution(SharesUserHosts):
         self.origin_accounts_.add(view["origin"][new_pair], time[new_pair])
         self.origin_.accumulate(origin, time[keep])
         self.origin_user_.accumulate(pair_keys(view["user"][keep], origin), time[keep])
+
+    def _learn_first_seen(self, batch: EventBatch) -> None:
+        """Every host's and tenant's first event (a fact, not a habit: held-back rows count)."""
+        if not len(batch):
+            return
+        every = np.flatnonzero(batch.column("dst_host") >= 0)
+        if len(every):
+            hosts = batch.column("dst_host")[every].astype(np.int64)
+            self.host_first_ = grow(self.host_first_, int(hosts.max()) + 1, NEVER)
+            fold_first_times(self.host_first_, hosts, batch.time[every])
+        tenant = batch.tenant.astype(np.int64)
+        self.tenant_first_ = grow(self.tenant_first_, int(tenant.max()) + 1, np.nan)
+        fold_extreme(self.tenant_first_, tenant, batch.time)
 
     def _remember_sources(self, keys: Int64Array, sources: Int64Array) -> None:
         """The source of each (user, host)'s last network logon (rows in time order; the keys
@@ -821,6 +898,8 @@ class RemoteExecution(SharesUserHosts):
             **self.src_logons_.state_beside("src_logons_", self.src_user_logons_),
             **self.src_user_logons_.state("src_user_logons_"),
             **self.cloud_.state("cloud_"),
+            "host_first": self.host_first_,
+            "tenant_first": self.tenant_first_,
         }
 
     @changes_state
@@ -851,6 +930,9 @@ class RemoteExecution(SharesUserHosts):
         self.cloud_ = DecayedTable(self.habit_half_life)
         if "cloud_keys" in state:  # (snapshots from before round 13 have none)
             self.cloud_.load_state(state, "cloud_")
+        # (snapshots from before round 23 have none: every host is then as old as the restart)
+        self.host_first_ = np.asarray(state.get("host_first", np.empty(0)), dtype=SECONDS)
+        self.tenant_first_ = np.asarray(state.get("tenant_first", np.empty(0)), dtype=np.float64)
 
 
 __all__ = ["KINDS", "FloatArray", "RemoteExecution", "exec_kind", "parent_kind", "share_kind"]
