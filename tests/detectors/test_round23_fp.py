@@ -75,8 +75,9 @@ def test_the_explanation_says_the_host_is_being_brought_into_service() -> None:
         batch = builder.build([e for e in events[:-2] if e.time.date() == day])
         detector.learn(batch, np.zeros(len(batch), dtype=np.bool_))
     signals = detector.score(builder.build(events[-2:]), builder)
-    assert "3.0 h after ws-new was first seen (a host being brought into service" in (
-        signals.titles[0]
+    assert (
+        "3.0 h after ws-new was first seen (a host being brought into service"
+        in (signals.titles[0])
     )
 
 
@@ -87,7 +88,11 @@ def test_the_same_push_onto_a_workstation_watched_for_days_weighs_in_full() -> N
 
 def test_a_host_first_seen_more_than_a_day_before_weighs_in_full() -> None:
     t = T0 + timedelta(days=10)
-    events = [*history(10), console(t - timedelta(hours=30), "newbie", "ws-new"), *push(t, "ws-new")]
+    events = [
+        *history(10),
+        console(t - timedelta(hours=30), "newbie", "ws-new"),
+        *push(t, "ws-new"),
+    ]
     assert score_last(events) == 45.0
 
 
