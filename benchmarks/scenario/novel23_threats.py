@@ -59,6 +59,15 @@ def _aws_person(ctx: Context, *roles: str) -> Person:
     return ctx.pick([p for p in ctx.org.humans if p.role in roles and p.aws and p.first_day == 0])
 
 
+def _evening_after(ctx: Context, day: int, person: Person, t0: int) -> int:
+    """``person``'s evening of ``day``, or of the next day when that is not after ``t0`` (their
+    evening can fall before an admin's working day elsewhere, in UTC)."""
+    t = ctx.evening(day, person)
+    if t <= t0:
+        t = ctx.evening(day + 1, person)
+    return max(t, t0 + 30 * MINUTE)
+
+
 # --------------------------------------------------------------------------------------------
 # credential_misuse
 
@@ -373,7 +382,7 @@ def user_right_debug_grant(ctx: Context) -> Injected:
         win.sink.win(t + 200, server, 4704, fields, actor=admin.actor)
     win.logoff(t + MINUTE, server, admin, session, 3)
     ws, _ = ctx.ws_ip(user, day)
-    t = ctx.evening(day, user)
+    t = _evening_after(ctx, day, user, t)
     rights = "\r\n\t\t\t".join(("SeDebugPrivilege", "SeBackupPrivilege"))
     rdp = win.logon(t, server, user, 10, src=ws, privileges=rights)
     for image, line in (
@@ -409,7 +418,7 @@ def dnsadmins_plugin_dll(ctx: Context) -> Injected:
     win.group_member_added(t + 20_000, dc, admin, session, user, "DnsAdmins",
                            f"{win.domain_sid}-1101", scope="local")  # fmt: skip
     win.logoff(t + MINUTE, dc, admin, session, 3)
-    t = ctx.evening(day, user)
+    t = _evening_after(ctx, day, user, t)
     desktop = win.new_logon_id()
     dll = f"\\\\{ws.name}\\share\\{rng.choice(('dnsprov', 'plugin', 'ddns'))}.dll"
     win.tgs(t - 400, dc, user, ip, dc)
