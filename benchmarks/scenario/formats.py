@@ -114,6 +114,7 @@ EVENT_META: dict[int, _EventMeta] = {
     4738: _EventMeta("User Account Management", 13824, 0),  # round 19 (novel19_threats)
     4765: _EventMeta("User Account Management", 13824, 0),  # round 19
     4794: _EventMeta("User Account Management", 13824, 0),  # round 22 (novel22_threats)
+    4704: _EventMeta("Authorization Policy Change", 13570, 0),  # round 23 (novel23_threats)
     4778: _EventMeta("Other Logon/Logoff Events", 12551, 0),  # round 19
     4662: _EventMeta("Directory Service Access", 14080, 0),
     5136: _EventMeta("Directory Service Changes", 14081, 0),  # round 11 (other_threats)

@@ -355,6 +355,29 @@ def trusts_outside(document: Any, account: str) -> str:
 OUTSIDE_REASONS = ("outside account ", "any AWS principal")
 
 
+def role_in_other_account(
+    params: Mapping[str, Any], identity: Mapping[str, Any], record: Mapping[str, Any]
+) -> str:
+    """The account id of an ``AssumeRole``'s role when it is not the caller's own account
+    (``userIdentity.accountId``, else ``recipientAccountId``); "" otherwise or when unknown.
+
+    >>> role_in_other_account(
+    ...     {"roleArn": "arn:aws:iam::222233334444:role/OrganizationAccountAccessRole"},
+    ...     {"accountId": "111122223333"}, {})
+    '222233334444'
+    >>> role_in_other_account({"roleArn": "arn:aws:iam::111122223333:role/Dev"},
+    ...                       {"accountId": "111122223333"}, {})
+    ''
+    """
+    arn = params.get("roleArn")
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return ""
+    parts = arn.split(":")
+    account = parts[4] if len(parts) > 5 else ""
+    own = text(identity.get("accountId") or record.get("recipientAccountId"))
+    return account if account.isdigit() and own and account != own else ""
+
+
 def outside_reason(who: str) -> str:
     """The ``reason`` of a policy opened to ``who`` (an account id, or ``*``: anyone).
 
@@ -687,6 +710,14 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
         # Taking on a watch-listed role (an "Admin" role, AdministratorAccess) is using admin
         # power, as a 4672 or a sudo to root is: routine for those who hold it, news for others.
         privileged = base_name.startswith("AssumeRole") and is_sensitive_group(resource)
+        crossed = "" if error else role_in_other_account(params, identity, record)
+        if crossed:
+            # A role of another AWS account (an organisation's member-account admin role, a
+            # partner's role): power over resources outside the caller's own account, lateral
+            # movement across the account boundary (T1550.001). Routine for a deploy account
+            # that does it daily (privileged_action learns it), news for a person.
+            privileged = True
+            reason = f"role in account {crossed}"
         if base_name == "AssumeRoleWithSAML":
             auth_protocol = "saml"
         elif base_name == "AssumeRoleWithWebIdentity":
