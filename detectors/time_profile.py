@@ -7,7 +7,7 @@ days (a nine-to-five user working one Saturday morning is odd, not alarming). Sp
 on the tenant's profile as a prior. Users in their own learning period (7 days) are judged from
 their third day on (round 23): an hour surprising for them is held back from their profile, and
 scores, in proportion to the share of the learning period behind them, where it is rare for the
-tenant too, both as an hour of the week and as an hour of the day (3 a.m., not a Saturday).
+tenant too.
 
 Surprise is ``-ln(168 * p(hour))``: 0 for an hour as likely as any, ~5-6 nats for 3 a.m. for
 a nine-to-five user. Points are modest (max 30) - a late evening alone never alerts - but add
@@ -253,8 +253,7 @@ class RareTimeOfWeek:
         # mature user's (a stolen password used at 3 a.m. on day 6 must not make 3 a.m. normal
         # for the nights after), but scores only at an hour that is rare for the tenant too (a
         # new hire's first late evening is common across the company, 3 a.m. is not), and in
-        # proportion to how much of the learning period lies behind them. (Without the hour-of-
-        # day test, s54 and s89 got a false alert each: admins' first weekend afternoons.)
+        # proportion to how much of the learning period lies behind them.
         early = (
             ~mature
             & (age >= self.early)
