@@ -261,15 +261,7 @@ class RareTimeOfWeek:
             & (peer_total >= self.early_tenant_events)
         )
         judged = mature | early
-        # Rare for the tenant at that hour of the week *and* of the day (over the whole week): an
-        # office tenant is quiet all weekend, but an admin's first Saturday afternoon at work is
-        # not what 3 a.m. is.
-        by_hour = tenant_profile.reshape(tenant_size, 7, 24).sum(axis=1)
-        near = sum(np.roll(by_hour, shift, axis=1) for shift in (-1, 0, 1)) / 3.0
-        day_p = (near + 1.0 / 24) / (by_hour.sum(axis=1, keepdims=True) + 1.0)
-        quiet_tenant = (-np.log(peer_p * BINS) >= self.min_nats) & (
-            -np.log(day_p[tenant, hour % 24] * 24) >= self.min_nats
-        )
+        quiet_tenant = -np.log(peer_p * BINS) >= self.min_nats
         learnt = np.minimum(1.0, age / max(self.learning_days * DAY, 1.0))
         weight = np.where(mature, 1.0, np.where(early & quiet_tenant, learnt, 0.0))
 
