@@ -4,10 +4,8 @@ Each user has a 168-bin hour-of-week profile of decayed counts (half-life ~6 wee
 shift pattern becomes normal). The profile is smoothed on the circle: most of an event's mass
 goes to its own and neighbouring hours of the same day, a little to the same hours on the other
 days (a nine-to-five user working one Saturday morning is odd, not alarming). Sparse users lean
-on the tenant's profile as a prior. Users in their own learning period (7 days) are judged from
-their third day on (round 23): an hour surprising for them is held back from their profile, and
-scores, in proportion to the share of the learning period behind them, where it is rare for the
-tenant too.
+on the tenant's profile as a prior; users in their own learning period (7 days) are judged from
+their third day on, but score at most what the hour is worth against the whole tenant.
 
 Surprise is ``-ln(168 * p(hour))``: 0 for an hour as likely as any, ~5-6 nats for 3 a.m. for
 a nine-to-five user. Points are modest (max 30) - a late evening alone never alerts - but add
@@ -158,8 +156,6 @@ class RareTimeOfWeek:
     ) -> None:
         if learning_days < 0 or min_events < 0 or half_life_days <= 0 or prior_events <= 0:
             raise ValueError("rare_time_of_week: learning/decay/prior parameters out of range")
-        if early_days < 0 or early_tenant_events < 0:
-            raise ValueError("rare_time_of_week: early_days and early_tenant_events must be >= 0")
         if not 0 < same_day <= 1:
             raise ValueError("rare_time_of_week: same_day must be in (0, 1]")
         self.learning_days = learning_days
@@ -173,8 +169,9 @@ class RareTimeOfWeek:
         self.cooldown = cooldown_hours * HOUR
         # A user inside their learning period (at least ``early_days`` and ``min_events`` in)
         # is judged with the tenant's profile as the prior for new and sparse entities (the
-        # issue's "peer groups as the prior"), once that profile holds this many decayed events
-        # (see ``_compute_view``).
+        # issue's "peer groups as the prior"), once that profile holds this many decayed events,
+        # and only at an hour rare for the tenant too: a new hire's first late evening is
+        # common across the company, 3 a.m. is not.
         self.early = early_days * DAY
         self.early_tenant_events = early_tenant_events
         self.offsets, self.weights = kernel(same_day)
