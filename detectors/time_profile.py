@@ -244,30 +244,26 @@ class RareTimeOfWeek:
             else (np.zeros(0), np.zeros(0))
         )
         peer_p = (peer + 1.0 / BINS) / (peer_total + 1.0)
-        # Who is judged: users past their learning period, and (``early``) users inside it with
-        # a few days and ``min_events`` behind them once the tenant's profile, their prior, is
-        # full enough. An early user's surprising hour is held back from their profile like a
-        # mature user's (a stolen password used at 3 a.m. on day 6 must not make 3 a.m. normal
-        # for the nights after), but scores only at an hour that is rare for the tenant too (a
-        # new hire's first late evening is common across the company, 3 a.m. is not), and in
-        # proportion to how much of the learning period lies behind them.
+        # The share of its points a row may score: all when the user is past their learning
+        # period; none for a user too new to say (their first days, their first ``min_events``).
         early = (
             ~mature
             & (age >= self.early)
             & (count_before >= self.min_events)
             & (peer_total >= self.early_tenant_events)
         )
-        judged = mature | early
+        # An early user's own surprise counts in proportion to how much of the learning period
+        # lies behind them, and only at an hour that is rare for the tenant as well.
         quiet_tenant = -np.log(peer_p * BINS) >= self.min_nats
-        learnt = np.minimum(1.0, age / max(self.learning_days * DAY, 1.0))
-        weight = np.where(mature, 1.0, np.where(early & quiet_tenant, learnt, 0.0))
+        share = np.minimum(1.0, age / max(self.learning_days * DAY, 1.0))
+        cap = np.where(mature, 1.0, np.where(early & quiet_tenant, share, 0.0))
 
         # Everything that does not depend on which rows are held back is prepared once; each
         # round of the fixed point is then a cumulative sum and a few gathers.
         own_index = _SmoothedIndex(self, profile, stamp, local, time, hour) if n else None
 
         def surprise_with(
-            index: _SmoothedIndex, held: BoolArray, prior: FloatArray
+            index: _SmoothedIndex, held: BoolArray, prior: FloatArray, limit: FloatArray
         ) -> tuple[FloatArray, FloatArray, FloatArray]:
             own, own_total = index.evaluate(~held)
             p = (own + self.prior_events * prior + 0.5 / BINS) / (
@@ -275,15 +271,16 @@ class RareTimeOfWeek:
             )
             nats = -np.log(p * BINS)
             points = np.minimum(self.max_points, self.points_per_nat * (nats - self.min_nats))
+            points = np.where(limit > 0, points * limit, -np.inf)
             return points, own / np.maximum(own_total, 1e-12), own_total
 
         def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             assert own_index is not None  # noqa: S101 - only called with rows
-            return surprise_with(own_index, held, peer_p)
+            return surprise_with(own_index, held, peer_p, cap)
 
         def judge(held: BoolArray) -> BoolArray:
             points, _, _ = surprise(held)
-            result: BoolArray = judged & (points >= self.min_points)
+            result: BoolArray = points >= self.min_points
             return result
 
         def judge_part(part: Int64Array) -> Callable[[BoolArray], BoolArray]:
@@ -294,18 +291,16 @@ class RareTimeOfWeek:
             )
 
             def judge_rows(held: BoolArray) -> BoolArray:
-                points, _, _ = surprise_with(index, held, peer_p[part])
-                result: BoolArray = judged[part] & (points >= self.min_points)
+                points, _, _ = surprise_with(index, held, peer_p[part], cap[part])
+                result: BoolArray = points >= self.min_points
                 return result
 
             return judge_rows
 
         held = settle_by_group(judge, judge_part, local, n)
         points, share, total = surprise(held) if n else (np.zeros(0),) * 3
-        points = points * weight  # (1 for every user past their learning period)
         # Cooldown: one signal per user per quiet period of surprising activity.
-        surprising = held & (points >= self.min_points)
-        surprising_rows = np.flatnonzero(surprising)
+        surprising_rows = np.flatnonzero(held)
         previous = previous_in_group(user[surprising_rows].astype(np.int64))
         last_state = gather(self.surprise_, size, np.nan, user[surprising_rows])
         previous_time = np.where(
@@ -323,7 +318,6 @@ class RareTimeOfWeek:
             "time": time,
             "hour": hour,
             "held": held,
-            "surprising": surprising,
             "flagged": flagged,
             "points": points,
             "share": share,
@@ -409,7 +403,7 @@ class RareTimeOfWeek:
         fold_first_times(self.first_, user, time)
         self.count_ = bump_counts(self.count_, size, user.astype(np.int64))
         self.surprise_ = grow(self.surprise_, size, np.nan)
-        surprising = view["surprising"]
+        surprising = view["held"]
         if surprising.any():
             who, where = unique1d(user[surprising], return_inverse=True)
             latest = np.full(len(who), -np.inf)
