@@ -4,8 +4,7 @@ Each user has a 168-bin hour-of-week profile of decayed counts (half-life ~6 wee
 shift pattern becomes normal). The profile is smoothed on the circle: most of an event's mass
 goes to its own and neighbouring hours of the same day, a little to the same hours on the other
 days (a nine-to-five user working one Saturday morning is odd, not alarming). Sparse users lean
-on the tenant's profile as a prior; users in their own learning period (7 days) are judged from
-their third day on, but score at most what the hour is worth against the whole tenant.
+on the tenant's profile as a prior; users in their own learning period are not judged.
 
 Surprise is ``-ln(168 * p(hour))``: 0 for an hour as likely as any, ~5-6 nats for 3 a.m. for
 a nine-to-five user. Points are modest (max 30) - a late evening alone never alerts - but add
@@ -151,8 +150,6 @@ class RareTimeOfWeek:
         max_points: float = 30.0,
         cooldown_hours: float = 8.0,
         same_day: float = 0.95,
-        early_days: float = 2.0,
-        early_tenant_events: float = 1000.0,
     ) -> None:
         if learning_days < 0 or min_events < 0 or half_life_days <= 0 or prior_events <= 0:
             raise ValueError("rare_time_of_week: learning/decay/prior parameters out of range")
@@ -167,13 +164,6 @@ class RareTimeOfWeek:
         self.min_points = min_points
         self.max_points = max_points
         self.cooldown = cooldown_hours * HOUR
-        # A user inside their learning period (at least ``early_days`` and ``min_events`` in)
-        # is judged with the tenant's profile as the prior for new and sparse entities (the
-        # issue's "peer groups as the prior"), once that profile holds this many decayed events,
-        # and only at an hour rare for the tenant too: a new hire's first late evening is
-        # common across the company, 3 a.m. is not.
-        self.early = early_days * DAY
-        self.early_tenant_events = early_tenant_events
         self.offsets, self.weights = kernel(same_day)
         # Decayed counts per user x hour as float32 (the arithmetic is float64), sparse: a
         # user is active in a fifth of the week's hours, so 5 bytes per active hour instead of
@@ -232,8 +222,7 @@ class RareTimeOfWeek:
         first_state = gather_times(self.first_, size, user)
         first_seen = np.where(np.isnan(first_state), time[first_row], first_state)
         count_before = gather(self.count_, size, 0, user).astype(np.float64) + prior
-        age = time - first_seen
-        mature = (age >= self.learning_days * DAY) & (count_before >= self.min_events)
+        mature = (time - first_seen >= self.learning_days * DAY) & (count_before >= self.min_events)
 
         # The tenant profile learns from all activity (one user's odd hour barely moves it), so
         # it is computed once, outside the held-back fixed point.
@@ -244,26 +233,13 @@ class RareTimeOfWeek:
             else (np.zeros(0), np.zeros(0))
         )
         peer_p = (peer + 1.0 / BINS) / (peer_total + 1.0)
-        # The share of its points a row may score: all when the user is past their learning
-        # period; none for a user too new to say (their first days, their first ``min_events``).
-        early = (
-            ~mature
-            & (age >= self.early)
-            & (count_before >= self.min_events)
-            & (peer_total >= self.early_tenant_events)
-        )
-        # An early user's own surprise counts in proportion to how much of the learning period
-        # lies behind them, and only at an hour that is rare for the tenant as well.
-        quiet_tenant = -np.log(peer_p * BINS) >= self.min_nats
-        share = np.minimum(1.0, age / max(self.learning_days * DAY, 1.0))
-        cap = np.where(mature, 1.0, np.where(early & quiet_tenant, share, 0.0))
 
         # Everything that does not depend on which rows are held back is prepared once; each
         # round of the fixed point is then a cumulative sum and a few gathers.
         own_index = _SmoothedIndex(self, profile, stamp, local, time, hour) if n else None
 
         def surprise_with(
-            index: _SmoothedIndex, held: BoolArray, prior: FloatArray, limit: FloatArray
+            index: _SmoothedIndex, held: BoolArray, prior: FloatArray
         ) -> tuple[FloatArray, FloatArray, FloatArray]:
             own, own_total = index.evaluate(~held)
             p = (own + self.prior_events * prior + 0.5 / BINS) / (
@@ -271,16 +247,15 @@ class RareTimeOfWeek:
             )
             nats = -np.log(p * BINS)
             points = np.minimum(self.max_points, self.points_per_nat * (nats - self.min_nats))
-            points = np.where(limit > 0, points * limit, -np.inf)
             return points, own / np.maximum(own_total, 1e-12), own_total
 
         def surprise(held: BoolArray) -> tuple[FloatArray, FloatArray, FloatArray]:
             assert own_index is not None  # noqa: S101 - only called with rows
-            return surprise_with(own_index, held, peer_p, cap)
+            return surprise_with(own_index, held, peer_p)
 
         def judge(held: BoolArray) -> BoolArray:
             points, _, _ = surprise(held)
-            result: BoolArray = points >= self.min_points
+            result: BoolArray = mature & (points >= self.min_points)
             return result
 
         def judge_part(part: Int64Array) -> Callable[[BoolArray], BoolArray]:
@@ -291,8 +266,8 @@ class RareTimeOfWeek:
             )
 
             def judge_rows(held: BoolArray) -> BoolArray:
-                points, _, _ = surprise_with(index, held, peer_p[part], cap[part])
-                result: BoolArray = points >= self.min_points
+                points, _, _ = surprise_with(index, held, peer_p[part])
+                result: BoolArray = mature[part] & (points >= self.min_points)
                 return result
 
             return judge_rows
