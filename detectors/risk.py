@@ -437,8 +437,12 @@ class RiskLayer:
             aspect = ASPECTS.get(f["detector"], f["detector"])
             day_aspects.setdefault(day, set()).add(CORROBORATION_ASPECTS.get(aspect, aspect))
             # A repeat within the half-life counts here only where it counted for the slow
-            # account (``slow_repeat_hours``), at full strength.
-            if max(f["points"], f.get("slow", 0.0)) >= cfg.recurrence_points:
+            # account (``slow_repeat_hours``), at full strength. A finding already reported
+            # (in this incident or an earlier one) counts at its strength before that discount,
+            # as for corroboration: the discount keeps a known fact from reopening incidents,
+            # it does not make the fact's coming back on another day less of a recurrence.
+            strength = max(f["points"], f.get("unreported_points", 0.0), f.get("slow", 0.0))
+            if strength >= cfg.recurrence_points:
                 days.setdefault((f["detector"], f["observed"]), set()).add(day)
         return any(
             len([d for d in recurring if len(day_aspects[d]) >= cfg.recurrence_aspects])

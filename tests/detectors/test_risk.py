@@ -230,3 +230,34 @@ def test_a_strong_finding_recurring_on_separate_days_with_a_second_aspect_pages(
     assert plain.severity == "low"
     (alone,) = run(recurring, with_auth=False)  # one aspect: a new network used twice
     assert alone.severity == "low"
+
+
+def test_a_finding_coming_back_inside_its_own_incident_is_still_a_recurrence() -> None:
+    # Round 23 (recall23): a stolen ssh password used from the same new network every two or
+    # three nights, each time with a password sign-in where the user types keys. The first use
+    # opens the incident (low); the incident marks its findings reported, so the same network
+    # on day 2 adds 0.2 of its points to the risk - but it is the same strong fact back on
+    # another day with a second aspect, which the recurrence rule makes high. On main
+    # (55ed590) the rule read the discounted points and the incident stayed low.
+    def run(with_auth: bool = True) -> list[Alert]:
+        builder, layer = BatchBuilder(), RiskLayer(RiskConfig())
+        alerts: list[Alert] = []
+        uses = (
+            (0.0, [("rare_source_network", 30.0), ("rare_auth_method", 12.0)]),
+            (30.0, [("rare_asn", 25.0)]),  # the incident stays open (and at the bar)
+            (60.0, [("rare_source_network", 31.0), ("rare_auth_method", 7.0)]),
+        )
+        for hours, findings in uses:
+            batch = _batch(builder, hours=hours)
+            signals = [
+                _signal(batch, detector, points)
+                for detector, points in findings
+                if with_auth or detector != "rare_auth_method" or hours == 0.0
+            ]
+            alerts += layer.update(signals, batch, builder)
+        return alerts
+
+    severities = [alert.severity for alert in run()]
+    assert severities[0] == "low" and severities[-1] == "high"
+    # Without a second aspect on the second day, a network used twice does not page.
+    assert "high" not in {alert.severity for alert in run(with_auth=False)}
