@@ -95,6 +95,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 22: normal life nobody had written yet (benchmarks/scenario/life22.py, opt-in)
     ("s461k", "--seeds 461,462,463,464 --attacks every --life life22"),
     ("s471k", "--seeds 471,472 --attacks every,more --life life22 --users 120 --days 35"),
+    # round 23: normal life nobody had written yet (benchmarks/scenario/life23.py, opt-in)
+    ("s511m", "--seeds 511,512,513,514 --attacks every --life life23"),
+    ("s561m", "--seeds 561,562 --attacks every,more --life life23 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
