@@ -387,10 +387,12 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
     "edr_rollout": edr_rollout,
     "stale_task_password": stale_task_password,
     "holiday_cover": holiday_cover,
-    # last: they move what was written before them, the other behaviours' events too
-    "key_rotation": key_rotation,
+    # last: they move what was written before them, the other behaviours' events too; the
+    # hosts first, so an ssh hop through the new bastion with a new key counts as the bastion's
+    # (the scorer names the first episode an incident shares evidence with)
     "bastion_replacement": bastion_replacement,
     "file_server_cutover": file_server_cutover,
+    "key_rotation": key_rotation,
 }
 
 __all__ = ["BEHAVIOURS"]
