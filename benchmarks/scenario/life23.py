@@ -322,6 +322,8 @@ def bastion_replacement(world: World, episodes: list[BenignTruth]) -> None:
         ips=[new.ip],
     )
     source = re.compile(rf"\b{re.escape(old.ip)}\b")
+    # a hop's other sshd lines (session opened, closed) name no address: same host and session
+    hops: set[tuple[str, str]] = set()
     for line in sink.lines:
         if line.t < lo or _is_attack(line.tags):
             continue
@@ -331,7 +333,12 @@ def bastion_replacement(world: World, episodes: list[BenignTruth]) -> None:
         if old.ip in line.msg:
             line.msg, count = source.subn(new.ip, line.msg)
             moved = moved or count > 0
+            if count and line.session and line.prog == "sshd":
+                hops.add((line.host, line.session))
         if moved:
+            line.tags = _with(line.tags, tag)
+    for line in sink.lines:
+        if line.prog == "sshd" and (line.host, line.session) in hops and not _is_attack(line.tags):
             line.tags = _with(line.tags, tag)
 
 
