@@ -70,6 +70,15 @@ def _with(tags: tuple[str, ...], tag: str) -> tuple[str, ...]:
     return tags if tag in tags else (*tags, tag)
 
 
+def _name_users(episodes: list[BenignTruth], tag: str, users: set[str]) -> None:
+    """The people whose events an episode moved are its entities (who hopped through the new
+    bastion, who reached the new file server): the scorer's fallback when evidence ids do not
+    match (``normal_life_category``)."""
+    for episode in episodes:
+        if episode.id == tag and users:
+            episode.entities = {**episode.entities, "users": sorted(users)}
+
+
 def _day_after_learning(world: World, offset: int) -> int:
     return _first_weekday_on_or_after(
         world.clock, min(world.days - 1, world.learning_days + offset)
@@ -337,9 +346,12 @@ def bastion_replacement(world: World, episodes: list[BenignTruth]) -> None:
                 hops.add((line.host, line.session))
         if moved:
             line.tags = _with(line.tags, tag)
+    users: set[str] = set()
     for line in sink.lines:
         if line.prog == "sshd" and (line.host, line.session) in hops and not _is_attack(line.tags):
             line.tags = _with(line.tags, tag)
+            users.update([line.actor] if line.actor else [])
+    _name_users(episodes, tag, users)
 
 
 def file_server_cutover(world: World, episodes: list[BenignTruth]) -> None:
@@ -374,6 +386,7 @@ def file_server_cutover(world: World, episodes: list[BenignTruth]) -> None:
         text = name.sub(lambda m: "FS03" if m.group(0).isupper() else "fs03", text)
         return address.sub(new.ip, text)
 
+    users: set[str] = set()
     for w in sink.windows:
         if w.t < lo or _is_attack(w.tags):
             continue
@@ -388,6 +401,8 @@ def file_server_cutover(world: World, episodes: list[BenignTruth]) -> None:
             continue
         w.fields = {**w.fields, **changed}
         w.tags = _with(w.tags, tag)
+        users.update([w.actor] if w.actor else [])
+    _name_users(episodes, tag, users)
 
 
 BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
