@@ -89,6 +89,10 @@ def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path
     assert len({r.get("TargetUserName") for r in fs03 if r["EventID"] == 4624}) >= 5
     syslog = "\n".join(p.read_text() for p in sorted((changed / "logs" / "linux").iterdir()))
     assert "bastion02" in syslog and "from 10.20.1.12 " in syslog
+    episodes = {e["kind"]: e for e in truth["normal_life"]}
+    # the moves name the people they moved (the scorer's fallback to entity and time)
+    assert len(episodes["bastion_replacement"]["entities"]["users"]) >= 5
+    assert len(episodes["file_server_cutover"]["entities"]["users"]) >= 5
     trail = "\n".join(
         p.read_text() for p in sorted((changed / "logs" / "cloudtrail").rglob("*")) if p.is_file()
     )
