@@ -98,6 +98,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 23: kinds nobody had written (benchmarks/scenario/novel23_threats.py, opt-in)
     ("s481r", "--seeds 481,482,483,484 --attacks novel23"),
     ("s491r", "--seeds 491,492 --attacks novel23,novel23 --users 120 --days 35"),
+    # round 23: normal life nobody had written yet (benchmarks/scenario/life23.py, opt-in)
+    ("s511m", "--seeds 511,512,513,514 --attacks every --life life23"),
+    ("s561m", "--seeds 561,562 --attacks every,more --life life23 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -1,0 +1,102 @@
+"""Round 23's opt-in normal life (life23.py): off by default, the other groups unchanged, tagged,
+real shapes, read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.scenario import generate
+from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
+from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
+from benchmarks.scenario.life22 import BEHAVIOURS as LIFE22
+from benchmarks.scenario.life23 import BEHAVIOURS as LIFE23
+from benchmarks.scenario.more_life import LIFE_GROUPS, expand
+from schemas.readers import InputReader
+
+SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
+
+
+def _windows(root: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted((root / "logs" / "windows").iterdir())
+        for line in path.read_text().splitlines()
+    ]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted((root / "logs").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("life23")
+    generate(root / "plain", attacks=["every"], **SMALL)
+    generate(root / "life23", attacks=["every"], life=["life23"], **SMALL)
+    return root / "plain", root / "life23"
+
+
+def test_life23_names_its_behaviours_apart_from_the_older_groups() -> None:
+    assert expand(["life23"]) == list(LIFE23)
+    assert LIFE_GROUPS["life23"] == tuple(LIFE23)
+    older = set(LIFE_GROUPS["extra"]) | set(LIFE19) | set(LIFE20) | set(LIFE22)
+    assert not set(LIFE23) & older
+    assert expand(["life22"]) == list(LIFE22)
+
+
+def test_life23_generates_the_same_logs_twice(tmp_path: Path) -> None:
+    generate(tmp_path / "a", attacks=["every"], life=["life23"], **SMALL)
+    generate(tmp_path / "b", attacks=["every"], life=["life23"], **SMALL)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
+    plain, changed = life
+    before = json.loads((plain / "truth.json").read_text())
+    after = json.loads((changed / "truth.json").read_text())
+    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
+        (a["id"], a["events"]) for a in before["attacks"]
+    ]
+    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
+    assert added == set(LIFE23)
+    for episode in after["normal_life"]:
+        if episode["kind"] in LIFE23:
+            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
+            assert episode["entities"], episode["id"]
+
+
+def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
+    _, changed = life
+    truth = json.loads((changed / "truth.json").read_text())
+    records = _windows(changed)
+    sensor = {
+        r["Hostname"]
+        for r in records
+        if r["EventID"] == 7045 and r.get("ServiceName") == "SentinelSensor"
+    }
+    assert len(sensor) >= 20
+    batch = [r for r in records if r["EventID"] == 4625 and r.get("LogonType") == "4"]
+    assert len(batch) >= 20 and {r["TargetUserName"] for r in batch} == {"svc_web"}
+    fs03 = [r for r in records if r["Hostname"].lower().startswith("fs03")]
+    assert len({r.get("TargetUserName") for r in fs03 if r["EventID"] == 4624}) >= 5
+    syslog = "\n".join(p.read_text() for p in sorted((changed / "logs" / "linux").iterdir()))
+    assert "bastion02" in syslog and "from 10.20.1.12 " in syslog
+    episodes = {e["kind"]: e for e in truth["normal_life"]}
+    # the moves name the people they moved (the scorer's fallback to entity and time)
+    assert len(episodes["bastion_replacement"]["entities"]["users"]) >= 5
+    assert len(episodes["file_server_cutover"]["entities"]["users"]) >= 5
+    trail = "\n".join(
+        p.read_text() for p in sorted((changed / "logs" / "cloudtrail").rglob("*")) if p.is_file()
+    )
+    assert "CreateAccessKey" in trail and "DeleteAccessKey" in trail
+    dead: list[object] = []
+    reader = InputReader(tenant=truth["tenant"], sink=dead.append)
+    assert list(reader.read_paths([str(changed / "logs")])) and not dead, dead[:3]
