@@ -33,6 +33,7 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._exact import exact_narrow
+from detectors._rotation import key_rotations
 from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
@@ -265,6 +266,9 @@ class AccountLifecycle(RarityDetector):
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
         for row in np.flatnonzero(remote & mask).tolist():
             mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
+        # A key created for oneself and the old one retired minutes later is a rotation
+        # (detectors/_rotation.py): no new credential to judge.
+        mask &= ~key_rotations(batch)
         rows = np.flatnonzero(mask).astype(np.int64)
         action = batch.action[rows]
         account = action == ACTION_CODE[Action.ACCOUNT_CHANGE]

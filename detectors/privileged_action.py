@@ -44,6 +44,7 @@ import numpy as np
 
 from detectors._activity import UserActivity
 from detectors._flagged_days import add_flagged_days
+from detectors._rotation import key_rotations
 from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
@@ -591,6 +592,9 @@ class PrivilegedAction(RarityDetector):
             for row in np.flatnonzero(account & mask).tolist():
                 keyed[row] = batch.events[row].object in _KEY_VERBS
             mask &= ~account | keyed
+            # A key created for oneself and the old one retired minutes later is a rotation,
+            # not a new credential: neither a finding nor this user's key-creation habit.
+            mask &= ~key_rotations(batch)
         rows = np.flatnonzero(mask).astype(np.int64)
         # A logon that takes on another account's credentials for the network is the same kind
         # as 4648/runas: one habit, whichever way Windows logged it.
