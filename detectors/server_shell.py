@@ -34,7 +34,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import Signals, StateDict, pair_keys
+from detectors.base import CountTable, Signals, StateDict, group_order, pair_keys
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.lateral import value_mask
 from detectors.registry import register
@@ -87,8 +87,7 @@ class ServerShell:
         if not 0 < points <= 100:
             raise ValueError("server_shell: points must be in (0, 100]")
         self.points = points
-        self.keys_ = np.empty(0, dtype=np.int64)  # pair_keys(host, parent image), sorted
-        self.counts_ = np.empty(0, dtype=np.int64)
+        self.shells_ = CountTable(counts=("shells",))  # by pair_keys(host, parent image)
 
     def _shells(self, batch: EventBatch) -> Int64Array:
         """Rows of shells started by a server process on a known host."""
@@ -103,17 +102,8 @@ class ServerShell:
 
     def _before(self, keys: Int64Array) -> Int64Array:
         """Each key's learned count plus its earlier rows in the batch (batch = one by one)."""
-        learned = np.zeros(len(keys), dtype=np.int64)
-        if len(self.keys_):
-            at = np.minimum(np.searchsorted(self.keys_, keys), len(self.keys_) - 1)
-            hit = self.keys_[at] == keys
-            learned[hit] = self.counts_[at[hit]]
-        order = np.argsort(keys, kind="stable")
-        ranked = keys[order]
-        first = np.searchsorted(ranked, ranked, side="left")
-        earlier = np.empty(len(keys), dtype=np.int64)
-        earlier[order] = np.arange(len(keys)) - first
-        return learned + earlier
+        learned = self.shells_.lookup(keys)["shells"].astype(np.int64)
+        return learned + group_order(keys)[0]
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
@@ -141,18 +131,15 @@ class ServerShell:
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
         rows = self._shells(batch)
         rows = rows[~held_back[rows]]
-        if not len(rows):
-            return
-        keys = pair_keys(batch.column("dst_host")[rows], batch.column("app")[rows])
-        merged = np.concatenate([self.keys_, keys])
-        weights = np.concatenate([self.counts_, np.ones(len(keys), dtype=np.int64)])
-        unique, inverse = np.unique(merged, return_inverse=True)
-        self.keys_ = unique.astype(np.int64)
-        self.counts_ = np.bincount(inverse.reshape(-1), weights=weights).astype(np.int64)
+        if len(rows):
+            self.shells_.add(
+                "shells", pair_keys(batch.column("dst_host")[rows], batch.column("app")[rows])
+            )
 
     def state(self) -> StateDict:
-        return {"keys": self.keys_, "counts": self.counts_}
+        return self.shells_.state("shells_")
 
     def load_state(self, state: StateDict) -> None:
-        self.keys_ = np.asarray(state.get("keys", np.empty(0)), dtype=np.int64)
-        self.counts_ = np.asarray(state.get("counts", np.empty(0)), dtype=np.int64)
+        self.shells_ = CountTable(counts=("shells",))
+        if "shells_keys" in state:  # (a snapshot from before this detector has none)
+            self.shells_.load_state(state, "shells_")
