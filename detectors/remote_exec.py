@@ -176,10 +176,10 @@ NO_SOURCE = np.uint32(0xFFFFFFFF)
 #: "No source" in the source column while it is held in 16 bits (as :func:`narrow_ids` saves).
 _NO_SOURCE16 = int(np.iinfo(np.uint16).max)
 #: Kinds whose artefact name is the tool's own (a service, a task, a dropped file).
+OWN_NAME_KINDS = ("service", "task", "exe_drop")
 #: Kinds a machine's provisioning leaves on it (an agent pushed, its configuration run).
 FRESH_HOST_KINDS = ("service", "task", "wmi", "winrm", "exe_drop", "admin_share", "svcctl")
 HOUR = 3600.0
-OWN_NAME_KINDS = ("service", "task", "exe_drop")
 _EXECUTABLE = (".exe", ".dll", ".ps1", ".bat", ".cmd", ".vbs", ".js", ".hta", ".scr", ".sys")
 _PIPES = ("svcctl", "atsvc", "winreg")
 #: Registry hives holding secrets (local account hashes, LSA secrets, the boot key that
