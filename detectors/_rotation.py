@@ -37,6 +37,7 @@ from __future__ import annotations
 import numpy as np
 
 from detectors.batch import ACTION_CODE, BoolArray, EventBatch
+from detectors.lateral import value_mask
 from schemas.event import Action, Outcome
 
 #: Seconds from the new key's creation within which retiring one's own key is the same
@@ -44,6 +45,9 @@ from schemas.event import Action, Outcome
 ROTATION_WINDOW = 15 * 60.0
 _CREATED = "access_key_created"
 _RETIRED = frozenset({"access_key_deactivated", "access_key_deleted"})
+# (module-level predicates: ``value_mask`` keeps their verdicts with the batch)
+_is_created = frozenset({_CREATED}).__contains__
+_is_retired = _RETIRED.__contains__
 
 
 def key_rotations(batch: EventBatch) -> BoolArray:
@@ -62,10 +66,8 @@ def _key_rotations(batch: EventBatch) -> BoolArray:
     rows = np.flatnonzero(own)
     if not len(rows):
         return marked
-    # Account changes are few per batch: the verbs are read from the events themselves.
-    verbs = [batch.events[row].object for row in rows.tolist()]
-    created = np.array([verb == _CREATED for verb in verbs], dtype=np.bool_)
-    retired = np.array([verb in _RETIRED for verb in verbs], dtype=np.bool_)
+    created = value_mask(batch, "object", rows, _is_created)
+    retired = value_mask(batch, "object", rows, _is_retired)
     if not created.any() or not retired.any():
         return marked
     src = batch.column("src_ip")[rows]
