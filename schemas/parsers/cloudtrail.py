@@ -313,6 +313,15 @@ def _load_document(document: Any) -> Mapping[str, Any] | None:
     return document if isinstance(document, Mapping) else None
 
 
+def arn_account(name: str) -> str:
+    """The account id of an ARN (its fifth field), or ``name`` itself when it is no ARN.
+
+    >>> arn_account("arn:aws:iam::999988887777:role/x"), arn_account("111122223333")
+    ('999988887777', '111122223333')
+    """
+    return name.split(":")[4] if name.startswith("arn:") and name.count(":") >= 5 else name
+
+
 def trusts_outside(document: Any, account: str) -> str:
     """Who outside ``account`` a role trust policy lets assume the role: the first other AWS
     account id an ``Allow`` statement names (``arn:aws:iam::ID:root``, a user or role ARN, a bare
@@ -344,7 +353,7 @@ def trusts_outside(document: Any, account: str) -> str:
             name = name.strip()
             if name == "*":
                 return "*"
-            owner = name.split(":")[4] if name.startswith("arn:") and name.count(":") >= 5 else name
+            owner = arn_account(name)
             if account and owner.isdigit() and owner != account:
                 return owner
     return ""
@@ -372,8 +381,7 @@ def role_in_other_account(
     arn = params.get("roleArn")
     if not isinstance(arn, str) or not arn.startswith("arn:"):
         return ""
-    parts = arn.split(":")
-    account = parts[4] if len(parts) > 5 else ""
+    account = arn_account(arn)  # (the ARN itself when it is cut short: no digits)
     own = text(identity.get("accountId") or record.get("recipientAccountId"))
     return account if account.isdigit() and own and account != own else ""
 
