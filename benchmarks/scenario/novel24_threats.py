@@ -431,7 +431,8 @@ def aws_cloudformation_admin_stack(ctx: Context) -> Injected:
     return Injected(
         f"{victim.sam}'s role session (from {ip}) launches stack {stack} with cfn-deployment, "
         f"which creates admin user {new_user} and a key; the key makes {uses} call(s) from {later}",
-        users=[victim.actor, new_user.lower()],
+        # (the stack role's session is CloudFormation's: the IAM changes are recorded as its)
+        users=[victim.actor, "awscloudformation", new_user.lower()],
         ips=[ip, later],
         primary=("user", victim.actor),
     )
