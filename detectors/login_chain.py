@@ -48,6 +48,15 @@ The 4648 itself is a hop B -> C of A too, and it names its typist: a 4648 can on
 session on B, so when U reaches B over the network and never sat at it, U's session there is the
 inbound hop, however long ago it began and whoever reached B since (a web server's users reach
 it every few minutes): the chain is U's, with the switch U -> A.
+
+A logon naming machine B from an address that has named machine A, and nothing else, on at least
+``static_days`` distinct days (an office desk's address, never a pool's) is B's name claimed from
+A's desk: an NTLM relay (``ntlmrelayx`` keeps the victim's WorkstationName but the connection is
+the relaying machine's) or a spoofed workstation name. It is a finding without any chain:
+``conflict_points`` for an account seen using privileges (a relayed admin is admin on every
+server the relay reaches), ``conflict_plain_points`` for another. Per address, the distinct days
+it named its machine (uint8) and the last one counted (uint16) are kept
+(:mod:`detectors._address_days`).
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from detectors._address_days import run_days
 from detectors._decay import settle
 from detectors._pair_columns import (
     KeyedColumns,
@@ -101,6 +111,8 @@ _NARROW: dict[str, type[np.generic]] = {
     "typed_by": np.int32,
     "sweep_src": np.int32,
     "sweep_hosts": np.uint16,
+    "ip_days": np.uint8,
+    "ip_day": np.uint16,
 }
 
 
@@ -143,6 +155,9 @@ class LoginChain(SharesUserHosts):
         cold_weight: float = 0.5,
         pool_hours: float = 8.0,
         sweep_hosts: int = 30,
+        static_days: int = 3,
+        conflict_points: float = 70.0,
+        conflict_plain_points: float = 45.0,
     ) -> None:
         if window_minutes <= 0 or learning_days < 0 or relay_half_life_days <= 0:
             raise ValueError(f"{self.name}: window > 0, learning >= 0, half-life > 0 required")
@@ -163,6 +178,11 @@ class LoginChain(SharesUserHosts):
         self.cold_weight = cold_weight
         self.pool_window = pool_hours * 3600.0
         self.sweep_hosts = sweep_hosts
+        if static_days < 1 or min(conflict_points, conflict_plain_points) < 0:
+            raise ValueError(f"{self.name}: static_days >= 1 and conflict points >= 0 required")
+        self.static_days = static_days
+        self.conflict_points = conflict_points
+        self.conflict_plain_points = conflict_plain_points
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
@@ -194,6 +214,10 @@ class LoginChain(SharesUserHosts):
         # inventory, backup) reaches many hosts from one machine and never starts onward.
         self.sweep_src_ = np.empty(0, dtype=np.int32)
         self.sweep_hosts_ = np.empty(0, dtype=np.uint16)
+        # Per address: distinct days (UTC) it has named its machine since it last named another
+        # (saturating), and the last day counted (days since 1970).
+        self.ip_days_ = np.empty(0, dtype=np.uint8)
+        self.ip_day_ = np.empty(0, dtype=np.uint16)
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -217,6 +241,18 @@ class LoginChain(SharesUserHosts):
         map_time = np.where(earlier >= 0, batch.time[np.maximum(earlier, 0)], pool_last)
         fresh = batch.time - map_time <= self.pool_window
         usable = (src_ip_all >= 0) & (mapped >= 0) & (~moved | fresh)
+        # A settled address (one machine on many days, never moved) naming another machine now.
+        # (its days so far: the state's, then days new to it among earlier rows of the batch,
+        # which name the same machine: a move would make the address ``moved``)
+        day = np.floor(batch.time / DAY).astype(np.int64)
+        stored_day = gather(self.ip_day_, size_ip, 0.0, safe_ip)
+        _, first = np.unique(np.where(named, safe_ip * (1 << 20) + day, -1), return_index=True)
+        new_day = np.zeros(len(batch))
+        new_day[first] = 1.0
+        new_day *= named & (day > stored_day)
+        settled = gather(self.ip_days_, size_ip, 0.0, safe_ip)
+        settled = settled + group_cumsum_before(src_ip_all, new_day)
+        claimed = moved_here & ~moved & (settled >= self.static_days)
         resolved = np.where(src_host_all >= 0, src_host_all, np.where(usable, mapped, -1)).astype(
             np.int64
         )
@@ -354,17 +390,24 @@ class LoginChain(SharesUserHosts):
             0.0,
         )
 
+        conflict = claimed[rows] & tenant_mature
+        conflict_points = np.where(
+            conflict,
+            np.where(privileged_before, self.conflict_points, self.conflict_plain_points),
+            0.0,
+        )
+
         def points_for(flags: BoolArray) -> tuple[FloatArray, FloatArray]:
             # A cold chain is relay history even when flagged: it tells what the young host
             # does (as it did while nothing young was judged), not what its users usually do.
             # (A doubted switch - possibly the same hop as an explicit one a second later - is not.)
             learned = (chain & (~flags | (cold & ~doubted))).astype(np.float64)
             relay = relay_decayed + decayed_sum_before(src, time, learned, self.relay_half_life)
-            return base / (1.0 + relay), relay
+            return base / (1.0 + relay) + conflict_points, relay
 
         def flags_of(flags: BoolArray) -> BoolArray:
             points, _ = points_for(flags)
-            judged: BoolArray = chain & (mature | cold) & (points >= self.min_points)
+            judged: BoolArray = ((chain & (mature | cold)) | conflict) & (points >= self.min_points)
             return judged
 
         flagged = settle(flags_of, n)
@@ -391,6 +434,9 @@ class LoginChain(SharesUserHosts):
             "doubted": doubted,
             "typed": typed,
             "explicit": explicit[rows],
+            "conflict": conflict,
+            "claimed_from": mapped[rows].astype(np.int64),
+            "settled": settled[rows],
         }
 
     def _typed_hop(
@@ -505,6 +551,20 @@ class LoginChain(SharesUserHosts):
         sits: BoolArray = ((stored + before[:n]) > 0) & (src >= 0)
         return sits
 
+    @staticmethod
+    def _describe_conflict(
+        signals: Signals, owner: str, item: dict[str, np.ndarray], user: str, named: str, dst: str
+    ) -> None:
+        """Title of a logon naming one machine from another machine's settled address."""
+        days = int(item["settled"])
+        signals.titles.append(
+            f"{user} logged on to {dst} naming {named} from an address that has named only "
+            f"{owner} (on {days} days): {named}'s name from {owner}'s address, a relayed "
+            "sign-in (NTLM relay) or a spoofed workstation name"
+        )
+        signals.observed.append(f"{named} claimed from {owner}'s address")
+        signals.baseline.append(f"the address named {owner} on {days} days, never another machine")
+
     @property
     def user_host_pairs(self) -> KeyedColumns:
         """Its (acting user, destination) pairs: keys shared with the detectors that watch the
@@ -547,6 +607,10 @@ class LoginChain(SharesUserHosts):
             }
             u2, u1 = users.value(int(item["user"])), users.value(int(item["in_user"]))
             b, c = hosts.value(int(item["src"])), hosts.value(int(item["dst"]))
+            if bool(item["conflict"]) and not bool(item["chain"]):
+                self._describe_conflict(signals, hosts.value(int(item["claimed_from"])), item,
+                                        u2, b, c)  # fmt: skip
+                continue
             a = hosts.value(int(item["in_src"])) or (
                 f"{u1}'s session" if np.isnan(float(item["gap"])) else "an unnamed source"
             )
@@ -600,6 +664,10 @@ class LoginChain(SharesUserHosts):
         if named.any():
             size_ip = int(src_ip[named].max()) + 1
             self.ip_host_ = grow(self.ip_host_, size_ip, -1.0)
+            # (before the map moves on: the day counts are kept for the machines it held)
+            self._learn_settled(src_ip[named].astype(np.int64),
+                                batch.column("src_host")[named].astype(np.int64),
+                                batch.time[named])  # fmt: skip
             # Rows are in time order: the last write per IP wins, as it would one by one.
             self.ip_host_[src_ip[named]] = batch.column("src_host")[named]
             # Pool addresses (state, or moved in this batch): when each last named a machine.
@@ -679,6 +747,24 @@ class LoginChain(SharesUserHosts):
             self.relay_[hosts] = decayed + added[hosts]
             self.relay_t_[hosts] = latest[hosts]
 
+    def _learn_settled(self, ips: np.ndarray, hosts: np.ndarray, time: FloatArray) -> None:
+        """Fold named rows (time order) into each address's settled-day count."""
+        size = len(self.ip_host_)
+        self.ip_days_ = grow(self.ip_days_, size, 0.0)
+        self.ip_day_ = grow(self.ip_day_, size, 0.0)
+        unique = np.unique(ips)
+        counted = self.ip_days_[unique].astype(np.int64)
+        _, _, days, day = run_days(
+            ips,
+            hosts,
+            np.floor(time / DAY).astype(np.int64),
+            stored_host=np.where(counted > 0, self.ip_host_[unique], -1).astype(np.int64),
+            stored_days=counted,
+            stored_day=self.ip_day_[unique].astype(np.int64),
+        )
+        self.ip_days_[unique] = np.minimum(days, np.iinfo(np.uint8).max)
+        self.ip_day_[unique] = np.minimum(day, np.iinfo(np.uint16).max)
+
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
@@ -702,6 +788,8 @@ class LoginChain(SharesUserHosts):
             "typed_by": self.typed_by_,
             "sweep_src": self.sweep_src_,
             "sweep_hosts": self.sweep_hosts_,
+            "ip_days": self.ip_days_,
+            "ip_day": self.ip_day_,
         }
 
     @changes_state

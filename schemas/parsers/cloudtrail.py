@@ -577,6 +577,22 @@ def _key_kind(identity: Mapping[str, Any]) -> str:
     return ""
 
 
+def boot_script_replaced(params: Mapping[str, Any], event_name: str) -> bool:
+    """Whether a call rewrites an EC2 instance's user data (``ModifyInstanceAttribute`` with
+    ``userData``, or ``attribute: userData``): its boot script, run as root at the next start.
+
+    >>> boot_script_replaced({"instanceId": "i-1", "userData": "<sensitiveDataRemoved>"},
+    ...                      "ModifyInstanceAttribute")
+    True
+    >>> boot_script_replaced({"instanceId": "i-1", "instanceType": {"value": "t3.large"}},
+    ...                      "ModifyInstanceAttribute")
+    False
+    """
+    if event_name != "ModifyInstanceAttribute":
+        return False
+    return "userData" in params or text(params.get("attribute")) == "userData"
+
+
 def _instances(params: Mapping[str, Any]) -> list[str]:
     """Instance ids a remote-exec call targets (``instanceIds``, ``instanceId``, ``target``)."""
     found: list[str] = []
@@ -741,7 +757,14 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
 
     elif action is Action.API_CALL and not error:
         passed = passed_admin_role(params, base_name)
-        if passed:
+        if boot_script_replaced(params, base_name):
+            # An instance's user data rewritten: the script runs as root at its next boot (the
+            # caller stops and starts it), code run on the instance as SendCommand's is (T1059.009).
+            action = Action.REMOTE_EXEC
+            obj = f"{base_name}:userData"
+            targets = _instances(params) or [""]
+            reason = "boot script (user data) replaced"
+        elif passed:
             # Admin power handed to code the caller controls: privilege use, as taking on the
             # role (a privileged AssumeRole) is.
             action = Action.PRIVILEGE_USE
