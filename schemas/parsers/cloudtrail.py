@@ -763,7 +763,6 @@ def _parse(record: Mapping[str, Any], ctx: ParseContext) -> list[Event]:
             action = Action.REMOTE_EXEC
             obj = f"{base_name}:userData"
             targets = _instances(params) or [""]
-            reason = "boot script (user data) replaced"
         elif passed:
             # Admin power handed to code the caller controls: privilege use, as taking on the
             # role (a privileged AssumeRole) is.

@@ -6,9 +6,12 @@ execution on that instance."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from detectors.batch import BatchBuilder
 from detectors.login_chain import LoginChain
@@ -135,3 +138,22 @@ def test_user_data_rewritten_is_remote_execution_on_the_instance() -> None:
     assert event.action is Action.REMOTE_EXEC
     [event] = _modify({"instanceId": "i-0abc", "instanceType": {"value": "t3.large"}})
     assert event.action is Action.API_CALL
+
+
+STRATUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "stratus-red-team"
+
+
+def test_stratus_user_data_capture_is_remote_execution() -> None:
+    """The real capture (Stratus Red Team ``aws.execution.ec2-user-data``): the same record."""
+    path = STRATUS / "detonation-logs" / "aws.execution.ec2-user-data.json"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    context = ParseContext(tenant="t", source="x", position=1)
+    events = [
+        event
+        for record in json.loads(path.read_text())
+        if record["eventName"] == "ModifyInstanceAttribute"
+        for event in CloudTrailParser().parse(record, context)
+    ]
+    assert events and all(e.action is Action.REMOTE_EXEC for e in events)
+    assert all(e.dst_host.startswith("i-") and not e.reason for e in events)
