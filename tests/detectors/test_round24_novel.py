@@ -7,6 +7,7 @@ execution on that instance."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -140,7 +141,11 @@ def test_user_data_rewritten_is_remote_execution_on_the_instance() -> None:
     assert event.action is Action.API_CALL
 
 
-STRATUS = Path(__file__).resolve().parents[3] / "shared" / "data" / "stratus-red-team"
+# (the shared data next to the repository, or where VIGIL_SHARED_DATA says, as the parser tests)
+DATA = Path(
+    os.environ.get("VIGIL_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data"
+)
+STRATUS = DATA / "stratus-red-team"
 
 
 def test_stratus_user_data_capture_is_remote_execution() -> None:
