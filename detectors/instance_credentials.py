@@ -15,11 +15,14 @@ instance itself, or an endpoint) and are not judged; ones from a public address 
 
 An instance session has no history of its own to learn (instances come and go, each a new
 session name), and ``rare_api_call`` judges no principal in its first week, so nothing else
-sees it. Points are ``points / (1 + n)`` with ``n`` the times the tenant's instance sessions
-made this call before (learned, flagged rows excluded): an application whose instances all
-call ``GetCallerIdentity`` at start is discounted by its own history. One such call is under
-the alert bar (40); a second identity call of the same burst crosses it. State: one count per
-API name ever called so, none in a tenant whose instances never do.
+sees it. Points are ``points / (1 + n)`` with ``n`` the distinct earlier days (UTC) on which
+the tenant's instance sessions made this call from a public address, each within
+``habit_days`` of the one before: a fleet whose instances ask who they are every day is
+discounted by its own habit within days, while two intrusions weeks apart are each news (the
+habit lapsed). Every sighting counts, flagged or not, so the count never depends on what was
+flagged. One such call is under the alert bar (40); a second identity call of the same burst
+crosses it. State: per API name ever called so, a day count and the latest day; none in a
+tenant whose instances never do.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
@@ -38,7 +41,7 @@ API name ever called so, none in a tenant whose instances never do.
 >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
 EC2 instance i-0e28ffa813db5c2b8's role credentials called GetCallerIdentity (maps identities
 and permissions) from public address 45.83.152.7 (normal: the tenant's instance sessions made
-this call 0 time(s) before)
+this call on 0 earlier day(s))
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import CountTable, Signals, StateDict, group_order
+from detectors.base import CountTable, Signals, StateDict
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.lateral import value_mask
 from detectors.rare_api_call import sensitivity
@@ -62,6 +65,7 @@ _MAPS_IDENTITIES = "maps identities and permissions"
 #: forms (people's sessions read role policies in ordinary work, so it leaves these out).
 _ROLE_POLICY_READS = frozenset({"listattachedrolepolicies", "listrolepolicies", "getrolepolicy"})
 _API_CALLS = frozenset({Action.API_CALL})
+DAY = 86_400.0
 
 
 def is_instance_session(user: str) -> bool:
@@ -95,11 +99,13 @@ class InstanceCredentials:
     entity_kind: ClassVar[str] = "user"
     mitre: ClassVar[tuple[str, ...]] = ("T1552.005", "T1087.004")
 
-    def __init__(self, *, points: float = 30.0) -> None:
-        if not 0 < points <= 100:
-            raise ValueError("instance_credentials: points must be in (0, 100]")
+    def __init__(self, *, points: float = 30.0, habit_days: float = 14.0) -> None:
+        if not 0 < points <= 100 or habit_days <= 0:
+            raise ValueError("instance_credentials: points in (0, 100], habit_days > 0")
         self.points = points
-        self.calls_ = CountTable(counts=("calls",))  # by API name id (ids are per tenant)
+        self.habit_days = habit_days
+        # By API name id (ids are per tenant): days seen in the current habit, the latest day.
+        self.calls_ = CountTable(counts=("days",), days=("last",))
 
     def _calls(self, batch: EventBatch) -> Int64Array:
         """Rows of identity-mapping calls by an instance session from a public address."""
@@ -113,10 +119,36 @@ class InstanceCredentials:
         rows = rows[value_mask(batch, "user", rows, is_instance_session)]
         return rows[value_mask(batch, "object", rows, maps_identities)]
 
-    def _before(self, keys: Int64Array) -> Int64Array:
-        """Each API's learned count plus its earlier rows in the batch (batch = one by one)."""
-        learned = self.calls_.lookup(keys)["calls"].astype(np.int64)
-        return learned + group_order(keys)[0]
+    def _days(self, keys: Int64Array, days: Int64Array) -> tuple[Int64Array, dict[str, np.ndarray]]:
+        """Per row: the habit's distinct earlier days (state, then the batch's earlier days: a
+        batch scores as its rows one by one); and the state after the batch per distinct key.
+
+        The loop runs over the distinct (API, day) pairs of the batch's instance-session
+        identity calls (a handful), never over events."""
+        pairs, inverse = np.unique(np.stack([keys, days], axis=1), axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        stored = self.calls_.lookup(pairs[:, 0])
+        count: dict[int, int] = {}
+        last: dict[int, float] = {}
+        before = np.zeros(len(pairs), dtype=np.int64)
+        for index, (key, day) in enumerate(pairs.tolist()):
+            if key not in count:
+                count[key], last[key] = int(stored["days"][index]), float(stored["last"][index])
+            if day == last[key]:  # (today already counted)
+                before[index] = count[key] - 1
+                continue
+            if np.isnan(last[key]) or day - last[key] > self.habit_days:
+                count[key] = 0  # never seen, or the habit lapsed: news again
+            before[index] = count[key]
+            count[key] += 1
+            last[key] = day
+        distinct = np.array(sorted(count), dtype=np.int64)
+        after = {
+            "keys": distinct,
+            "days": np.array([count[k] for k in distinct.tolist()], dtype=np.int64),
+            "last": np.array([last[k] for k in distinct.tolist()], dtype=np.int64),
+        }
+        return before[inverse], after
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
@@ -124,7 +156,7 @@ class InstanceCredentials:
         if not len(rows):
             return signals
         apis = batch.column("object")[rows].astype(np.int64)
-        before = self._before(apis)
+        before, _ = self._days(apis, np.floor(batch.time[rows] / DAY).astype(np.int64))
         signals.rows = rows.astype(np.int64)
         signals.entity = batch.column("user")[rows].astype(np.int32)
         signals.points = (self.points / (1.0 + before)).astype(np.float64)
@@ -134,22 +166,33 @@ class InstanceCredentials:
             signals.titles.append(
                 f"EC2 instance {event.user}'s role credentials called {api} ({_MAPS_IDENTITIES}) "
                 f"from public address {event.src_ip} (normal: the tenant's instance sessions "
-                f"made this call {count} time(s) before)"
+                f"made this call on {count} earlier day(s))"
             )
             signals.observed.append(f"{api} by instance session {event.user} from {event.src_ip}")
-            signals.baseline.append(f"{count} earlier {api} call(s) by the tenant's instances")
+            signals.baseline.append(f"{api} by the tenant's instances on {count} earlier day(s)")
         return signals
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
+        # Every sighting, flagged or not (held_back ignored): the habit is what the fleet does.
         rows = self._calls(batch)
-        rows = rows[~held_back[rows]]
-        if len(rows):
-            self.calls_.add("calls", batch.column("object")[rows].astype(np.int64))
+        if not len(rows):
+            return
+        apis = batch.column("object")[rows].astype(np.int64)
+        _, after = self._days(apis, np.floor(batch.time[rows] / DAY).astype(np.int64))
+        table = CountTable(counts=("days",), days=("last",))
+        table.add("days", np.repeat(after["keys"], after["days"]))
+        table.add_days("last", after["keys"], after["last"].astype(np.float64))
+        # Replace the touched keys' rows: rebuild from the untouched rows plus the new ones.
+        keep = ~np.isin(self.calls_.keys, after["keys"])
+        old = self.calls_.lookup(self.calls_.keys[keep])
+        table.add("days", np.repeat(self.calls_.keys[keep], old["days"].astype(np.int64)))
+        table.add_days("last", self.calls_.keys[keep], old["last"])
+        self.calls_ = table
 
     def state(self) -> StateDict:
         return self.calls_.state("calls_")
 
     def load_state(self, state: StateDict) -> None:
-        self.calls_ = CountTable(counts=("calls",))
+        self.calls_ = CountTable(counts=("days",), days=("last",))
         if "calls_keys" in state:  # (a snapshot from before this detector has none)
             self.calls_.load_state(state, "calls_")

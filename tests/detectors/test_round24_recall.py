@@ -115,3 +115,32 @@ def test_an_application_whose_instances_map_their_role_is_discounted_by_its_hist
     assert len(signals) == 2 and float(signals.points.max()) < 5
     fresh = InstanceCredentials().score(builder.build(_session("3.91.20.7")), builder)
     assert float(fresh.points.sum()) == 60
+
+
+def _points_one_by_one(events: list[Event]) -> list[float]:
+    from detectors.instance_credentials import InstanceCredentials  # (absent on main)
+
+    builder, detector, points = BatchBuilder(), InstanceCredentials(), []
+    for event in events:
+        batch = builder.build([event])
+        points += detector.score(batch, builder).points.tolist()
+        detector.learn(batch, np.zeros(1, dtype=np.bool_))
+    return points
+
+
+def test_two_intrusions_weeks_apart_are_each_news_and_a_batch_scores_as_one_by_one() -> None:
+    from detectors.instance_credentials import InstanceCredentials  # (absent on main)
+
+    events = _session("45.83.152.7", 1) + _session("45.83.152.7", 3) + _session("45.83.152.7", 22)
+    one_by_one = _points_one_by_one(events)
+    # day 1: full; day 3: the second day of the habit (halved); day 22: the habit lapsed.
+    assert one_by_one == [30.0, 30.0, 15.0, 15.0, 30.0, 30.0]
+    builder, detector = BatchBuilder(), InstanceCredentials()
+    assert detector.score(builder.build(events), builder).points.tolist() == one_by_one
+    # and a snapshot taken mid-stream scores the rest as the live detector does
+    first = builder.build(events[:4])
+    detector.learn(first, np.zeros(len(first), dtype=np.bool_))
+    restored = InstanceCredentials()
+    restored.load_state(detector.state())
+    rest = builder.build(events[4:])
+    assert restored.score(rest, builder).points.tolist() == one_by_one[3:]
