@@ -18,7 +18,7 @@ door is ``lateral_new_host``'s, unless the account's own paths are few and stead
 account that knows one host from one place): then the larger of the destination's and the
 account's chance of a new path - except that a steady account on a host it never reached is
 never judged above its own chance (round 22: a deploy key on a server with loose doors).
-An account that arrived anywhere over ssh within ``onward_minutes`` is
+An account that arrived anywhere within ``onward_minutes`` is
 judged at ``onward_weight``: an admin going on from the app server with a forwarded key (not an
 account with at most ``steady_paths`` paths in ``steady_events`` logons or more: a service
 account's key does not travel on with its session). A
@@ -160,7 +160,7 @@ class LateralNewPath:
         self.user_first_ = np.empty(0, dtype=np.float64)
         self.user_events_ = narrow_counts([])
         self.user_paths_ = narrow_counts([])
-        self.arrival_time_ = np.empty(0, dtype=np.float64)  # per user: latest ssh logon
+        self.arrival_time_ = np.empty(0, dtype=np.float64)  # per user: latest remote logon
 
     @batch_view
     def _view(self, batch: EventBatch) -> dict[str, np.ndarray]:
@@ -274,15 +274,9 @@ class LateralNewPath:
     def _arrivals(
         self, batch: EventBatch, mask: BoolArray, explicit: BoolArray
     ) -> dict[str, np.ndarray]:
-        """Per batch row: the time of the acting user's latest earlier arrival over ssh, from
-        earlier rows of the batch, else from the state (NaN: none).
-
-        Only ssh: an onward hop with a forwarded agent or a key on the server goes on from an
-        ssh session; an admin's Windows logon on a file server minutes before says nothing of
-        where their key is (round 24: a stolen admin key used from the app server while its
-        owner worked on Windows servers was discounted as their own onward hop)."""
+        """Per batch row: the time of the acting user's latest earlier arrival (any remote
+        logon), from earlier rows of the batch, else from the state (NaN: none)."""
         rows = np.flatnonzero(mask)
-        rows = rows[value_mask(batch, "logon_type", rows, _SSH.__contains__)]
         user = acting_user(batch, explicit)[rows].astype(np.int64)
         previous = group_last_before(user, np.ones(len(rows), dtype=np.bool_))
         size = max(int(user.max()) + 1 if len(rows) else 0, len(self.arrival_time_))

@@ -144,18 +144,3 @@ def test_two_intrusions_weeks_apart_are_each_news_and_a_batch_scores_as_one_by_o
     restored.load_state(detector.state())
     rest = builder.build(events[4:])
     assert restored.score(rest, builder).points.tolist() == one_by_one[3:]
-
-
-def test_an_admins_windows_logon_minutes_before_is_no_onward_ssh_hop() -> None:
-    # linux_ssh_pivot (s461k seed 462): an admin's key used from the app server on the database
-    # server while the admin worked on Windows servers: their network logon on a file server
-    # 10 minutes before was taken for an arrival, and the new door scored a quarter (9.4).
-    from tests.detectors.test_lateral_path import APP, learned, ssh
-
-    builder, detector = learned()
-    pivot = ssh(21 * 24 + 3, "bob", APP, "db01")
-    windows = Event(time=pivot.time - timedelta(minutes=10), tenant="acme", source_format="test",
-                    action=Action.LOGON, user="bob", src_host="ws07", src_ip="10.10.2.7",
-                    dst_host="fs01", logon_type="3", auth_protocol="kerberos")  # fmt: skip
-    signals = detector.score(builder.build([windows, pivot]), builder)
-    assert len(signals) == 1 and float(signals.points[0]) >= 25.0
