@@ -16,13 +16,13 @@ instance itself, or an endpoint) and are not judged; ones from a public address 
 An instance session has no history of its own to learn (instances come and go, each a new
 session name), and ``rare_api_call`` judges no principal in its first week, so nothing else
 sees it. Points are ``points / (1 + n)`` with ``n`` the distinct earlier days (UTC) on which
-the tenant's instance sessions made this call from a public address, each within
-``habit_days`` of the one before: a fleet whose instances ask who they are every day is
-discounted by its own habit within days, while two intrusions weeks apart are each news (the
-habit lapsed). Every sighting counts, flagged or not, so the count never depends on what was
-flagged. One such call is under the alert bar (40); a second identity call of the same burst
-crosses it. State: per API name ever called so, a day count and the latest day; none in a
-tenant whose instances never do.
+the tenant's instance sessions made this call from the same network (/24), each within
+``habit_days`` of the one before: a fleet whose instances ask who they are every day through
+their NAT gateway's address is discounted by its own habit within days, while intrusions from
+somewhere else, or weeks apart, are each news. Every sighting counts, flagged or not, so the
+count never depends on what was flagged. One such call is under the alert bar (40); a second
+identity call of the same burst crosses it. State: per (API, network) ever seen so, a day
+count and the latest day; none in a tenant whose instances never do.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> from detectors.batch import BatchBuilder
@@ -41,7 +41,7 @@ tenant whose instances never do.
 >>> print(signals.titles[0])  # doctest: +NORMALIZE_WHITESPACE
 EC2 instance i-0e28ffa813db5c2b8's role credentials called GetCallerIdentity (maps identities
 and permissions) from public address 45.83.152.7 (normal: the tenant's instance sessions made
-this call on 0 earlier day(s))
+this call from its network on 0 earlier day(s))
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from detectors.base import CountTable, Signals, StateDict
+from detectors.base import CountTable, Signals, StateDict, pair_keys
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, Int64Array
 from detectors.lateral import value_mask
 from detectors.rare_api_call import sensitivity
@@ -104,7 +104,7 @@ class InstanceCredentials:
             raise ValueError("instance_credentials: points in (0, 100], habit_days > 0")
         self.points = points
         self.habit_days = habit_days
-        # By API name id (ids are per tenant): days seen in the current habit, the latest day.
+        # By pair_keys(API, network) ids (per tenant): days seen in the habit, the latest day.
         self.calls_ = CountTable(counts=("days",), days=("last",))
 
     def _calls(self, batch: EventBatch) -> Int64Array:
@@ -113,11 +113,17 @@ class InstanceCredentials:
             batch.action_mask(_API_CALLS)
             & (batch.column("user") >= 0)
             & (batch.column("object") >= 0)
+            & (batch.column("src_net") >= 0)
             # src_wide16 is -1 for private, special and unparsable addresses (addresses.py).
             & (batch.src_wide16 >= 0)
         )
         rows = rows[value_mask(batch, "user", rows, is_instance_session)]
         return rows[value_mask(batch, "object", rows, maps_identities)]
+
+    @staticmethod
+    def _keys(batch: EventBatch, rows: Int64Array) -> Int64Array:
+        """The habit's key per row: (API name, source network)."""
+        return pair_keys(batch.column("object")[rows], batch.column("src_net")[rows])
 
     def _days(self, keys: Int64Array, days: Int64Array) -> tuple[Int64Array, dict[str, np.ndarray]]:
         """Per row: the habit's distinct earlier days (state, then the batch's earlier days: a
@@ -155,8 +161,9 @@ class InstanceCredentials:
         rows = self._calls(batch)
         if not len(rows):
             return signals
-        apis = batch.column("object")[rows].astype(np.int64)
-        before, _ = self._days(apis, np.floor(batch.time[rows] / DAY).astype(np.int64))
+        before, _ = self._days(
+            self._keys(batch, rows), np.floor(batch.time[rows] / DAY).astype(np.int64)
+        )
         signals.rows = rows.astype(np.int64)
         signals.entity = batch.column("user")[rows].astype(np.int32)
         signals.points = (self.points / (1.0 + before)).astype(np.float64)
@@ -166,10 +173,12 @@ class InstanceCredentials:
             signals.titles.append(
                 f"EC2 instance {event.user}'s role credentials called {api} ({_MAPS_IDENTITIES}) "
                 f"from public address {event.src_ip} (normal: the tenant's instance sessions "
-                f"made this call on {count} earlier day(s))"
+                f"made this call from its network on {count} earlier day(s))"
             )
             signals.observed.append(f"{api} by instance session {event.user} from {event.src_ip}")
-            signals.baseline.append(f"{api} by the tenant's instances on {count} earlier day(s)")
+            signals.baseline.append(
+                f"{api} by the tenant's instances from this network on {count} earlier day(s)"
+            )
         return signals
 
     def learn(self, batch: EventBatch, held_back: BoolArray) -> None:
@@ -177,8 +186,9 @@ class InstanceCredentials:
         rows = self._calls(batch)
         if not len(rows):
             return
-        apis = batch.column("object")[rows].astype(np.int64)
-        _, after = self._days(apis, np.floor(batch.time[rows] / DAY).astype(np.int64))
+        _, after = self._days(
+            self._keys(batch, rows), np.floor(batch.time[rows] / DAY).astype(np.int64)
+        )
         table = CountTable(counts=("days",), days=("last",))
         table.add("days", np.repeat(after["keys"], after["days"]))
         table.add_days("last", after["keys"], after["last"].astype(np.float64))

@@ -128,13 +128,19 @@ def _points_one_by_one(events: list[Event]) -> list[float]:
     return points
 
 
-def test_two_intrusions_weeks_apart_are_each_news_and_a_batch_scores_as_one_by_one() -> None:
+def test_intrusions_from_elsewhere_or_weeks_apart_are_news_batch_as_one_by_one() -> None:
     from detectors.instance_credentials import InstanceCredentials  # (absent on main)
 
-    events = _session("45.83.152.7", 1) + _session("45.83.152.7", 3) + _session("45.83.152.7", 22)
+    events = (
+        _session("45.83.152.7", 1)
+        + _session("45.83.152.7", 3)
+        + _session("91.219.236.190", 3)
+        + _session("45.83.152.7", 22)
+    )
     one_by_one = _points_one_by_one(events)
-    # day 1: full; day 3: the second day of the habit (halved); day 22: the habit lapsed.
-    assert one_by_one == [30.0, 30.0, 15.0, 15.0, 30.0, 30.0]
+    # day 1: full; day 3: the second day from that network (halved), from another network
+    # news; day 22: the habit lapsed.
+    assert one_by_one == [30.0, 30.0, 15.0, 15.0, 30.0, 30.0, 30.0, 30.0]
     builder, detector = BatchBuilder(), InstanceCredentials()
     assert detector.score(builder.build(events), builder).points.tolist() == one_by_one
     # and a snapshot taken mid-stream scores the rest as the live detector does
