@@ -6,8 +6,8 @@ named after the instance, has no history anywhere, and ``rare_api_call`` judges 
 in its first week, so nothing fired (8 misses of 8 in s361y and s371y). ``instance_credentials``
 flags an instance session asking who it is and what it may do from a public address.
 
-The first test fails on main (ee89746: no detector sees it, no alert), the third on main for want
-of the module; the VPC guard holds on both.
+The first test fails on main (ee89746: no detector sees it, no alert), the third and fourth on
+main for want of the module; the VPC guard holds on both.
 """
 
 from __future__ import annotations
