@@ -123,6 +123,7 @@ ASPECTS: dict[str, str] = {
     "impossible_travel": "source",
     "concurrent_sources": "source",
     "shared_indicator": "source",
+    "instance_credentials": "source",  # an instance's role credentials used from outside it
     "rare_user_agent": "client",
     "rare_auth_method": "auth",
     "rare_console_auth": "auth",  # the console channel's own habit (MFA dropped)
