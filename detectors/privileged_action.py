@@ -7,6 +7,10 @@ pair keeps a decayed count, so an admin's daily sudo is routine and a kind left 
 months becomes rare again. The surprise of a new kind combines the user's own history (a user
 with hundreds of events and no privileged action at all is surprising) with a popularity prior
 over peers (a kind most users do, like a service account's 4672, is barely surprising).
+A first sudo/su to root by an account that already uses a privileged kind as routine (4672
+special-privilege logons: an administrator) weighs ``admin_root_weight`` (0.5; round 24): root
+where sudoers allows it is that administrator's second channel, not privilege gained. An
+account with no privileged routine (an engineer's first root shell) is judged in full.
 
 The module also holds :class:`RarityDetector`, the vectorised (entity, kind) rarity core shared
 by the privilege-abuse detectors (``group_change``, ``account_lifecycle``, ``kerberoasting``).
