@@ -7,6 +7,10 @@ pair keeps a decayed count, so an admin's daily sudo is routine and a kind left 
 months becomes rare again. The surprise of a new kind combines the user's own history (a user
 with hundreds of events and no privileged action at all is surprising) with a popularity prior
 over peers (a kind most users do, like a service account's 4672, is barely surprising).
+A first sudo/su to root by an account that already uses a privileged kind as routine (4672
+special-privilege logons: an administrator) weighs ``admin_root_weight`` (0.5; round 24): root
+where sudoers allows it is that administrator's second channel, not privilege gained. An
+account with no privileged routine (an engineer's first root shell) is judged in full.
 
 The module also holds :class:`RarityDetector`, the vectorised (entity, kind) rarity core shared
 by the privilege-abuse detectors (``group_change``, ``account_lifecycle``, ``kerberoasting``).
@@ -556,14 +560,20 @@ class PrivilegedAction(RarityDetector):
         per_nat: float = 19.0,
         max_points: float = 80.0,
         root_routine: float = 5.0,
+        admin_root_weight: float = 0.5,
         release_days: int = 3,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, release_days=release_days, **kwargs)  # type: ignore[arg-type]
         if per_nat <= 0 or root_routine <= 0:
             raise ValueError("privileged_action: per_nat and root_routine must be > 0")
+        if not 0 < admin_root_weight <= 1:
+            raise ValueError("privileged_action: admin_root_weight must be in (0, 1]")
         self.per_nat = per_nat
         self.root_routine = root_routine
+        # A first sudo/su to root by an account whose learned routine already has a privileged
+        # kind (4672 special-privilege logons, ...) weighs this much: see _points.
+        self.admin_root_weight = admin_root_weight
         self.root_uses_ = narrow_counts([])  # sudo/su to root per user, all seen
 
     def _root_rows(self, batch: EventBatch) -> BoolArray:
@@ -634,6 +644,7 @@ class PrivilegedAction(RarityDetector):
         return {
             "privileged": batch.privileged[rows],
             "root_before": before[rows],
+            "elevates": root[rows] > 0,
             "role": role,
             "admin_kinds": self._admin_kinds(user[rows].astype(np.int64)),
         }
@@ -664,6 +675,14 @@ class PrivilegedAction(RarityDetector):
         weight = np.where(feats["role"], 1.0 / holds_root, weight)
         # and no news at all for someone who already uses special privileges as routine.
         weight = np.where(feats["role"] & (feats["admin_kinds"] > 0), 0.0, weight)
+        # An administrator's first sudo/su to root: the account already uses special
+        # privileges as routine (4672 admin logons on Windows servers, another privileged
+        # kind), so becoming root where sudoers lets it is a second admin channel (the
+        # identity admin creating a new starter's Linux account), not someone gaining power.
+        # Partial: it stays a finding, and one corroborated by other news still alerts. An
+        # account with no privileged routine (an engineer's first root shell) is untouched.
+        admin_root = feats["elevates"] & feats["privileged"] & (feats["admin_kinds"] > 0)
+        weight = np.where(admin_root, weight * self.admin_root_weight, weight)
         points: FloatArray = base * weight * rarity_weight(count) * feats["mature"]
         # A privileged role is taken on whenever its holders work (every session), so how often
         # a holder did lately is no news; only a first one (or one after long disuse) is.
@@ -722,6 +741,11 @@ class PrivilegedAction(RarityDetector):
             f"{int(feats['kinds_before'][i])} privileged action kinds in {days:.0f} days; "
             f"{int(feats['users_of_kind'][i])} of {int(feats['population'][i])} users do it)"
         )
+        if feats["elevates"][i] and feats["admin_kinds"][i] > 0 and self.admin_root_weight < 1:
+            title += (
+                f"; an administrator already ({int(feats['admin_kinds'][i])} privileged kind(s)"
+                f" as routine: x{self.admin_root_weight:g})"
+            )
         return title, _observed(event, what, who), baseline_text(who, feats, i, what)
 
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
