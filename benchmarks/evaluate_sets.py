@@ -101,6 +101,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 23: normal life nobody had written yet (benchmarks/scenario/life23.py, opt-in)
     ("s511m", "--seeds 511,512,513,514 --attacks every --life life23"),
     ("s561m", "--seeds 561,562 --attacks every,more --life life23 --users 120 --days 35"),
+    # round 24: normal life nobody had written yet (benchmarks/scenario/life24.py, opt-in)
+    ("s661m", "--seeds 661,662,663,664 --attacks every --life life24"),
+    ("s671m", "--seeds 671,672 --attacks every,more --life life24 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
