@@ -125,3 +125,49 @@ def test_a_deploy_key_on_a_host_with_loose_doors_is_judged_by_the_key() -> None:
     signals = detector.score(builder.build([ssh(21 * 24 + 2, "deploy", APP, "db01")]), builder)
     assert len(signals) == 1 and float(signals.points[0]) >= 28.0
     assert "deploy logged on to db01 from 10.20.1.20" in signals.titles[0]
+
+
+# Round 24: a door the host's other accounts came through (peers are the prior).
+NEW_BASTION = "10.21.1.10"
+
+
+def test_the_bastion_renumbered_is_the_teams_new_door_once_three_came_through() -> None:
+    builder, detector = learned()
+    # The bastion moves to a new address: ann and bob (both reach db01 already) hop on from
+    # it: ann is news in full, bob (one other account of db01 came through) at half the points.
+    hops = [ssh(21 * 24 + k, who, NEW_BASTION, "db01") for k, who in enumerate(("ann", "bob"))]
+    signals = detector.score(builder.build(hops), builder)
+    assert [t.split()[0] for t in signals.titles] == ["ann", "bob"]
+    assert "as 1 other account(s) of db01 did" in signals.titles[1]
+    assert float(signals.points[1]) < float(signals.points[0]) / 1.5
+    batch = builder.build(hops)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    # cyd: two others came through it, a third of the points: under the bar
+    cyd = [ssh(21 * 24 + 2, "cyd", NEW_BASTION, "db01")]
+    assert len(detector.score(builder.build(cyd), builder)) == 0
+    batch = builder.build(cyd)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    # a fourth account of db01 through the door three others use: not flagged at all
+    extra = [ssh(d * 24 + 5, "dee", BASTION, "db01") for d in range(14)]
+    batch = builder.build(extra)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    dee = [ssh(22 * 24, "dee", NEW_BASTION, "db01")]
+    assert len(detector.score(builder.build(dee), builder)) == 0
+
+
+def test_a_pivot_through_a_door_nobody_else_uses_and_a_stranger_stay_flagged() -> None:
+    builder, detector = learned()
+    # two accounts came through the new door: a third account of db01 through another new door
+    # (the app server) is judged in full; an account that never reached db01 is judged as before
+    hops = [ssh(21 * 24 + k, who, NEW_BASTION, "db01") for k, who in enumerate(("ann", "bob"))]
+    batch = builder.build(hops)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    pivot = detector.score(builder.build([ssh(21 * 24 + 3, "cyd", APP, "db01")]), builder)
+    assert len(pivot) == 1 and float(pivot.points[0]) >= 25.0
+    assert "other account(s)" not in pivot.titles[0]
+    # an account that never reached db01, through the door two others use: as before
+    eve = [ssh(d * 24 + 6, "eve", "10.30.5.5", "bastion01") for d in range(21)]
+    batch = builder.build(eve)
+    detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    stranger = detector.score(builder.build([ssh(22 * 24, "eve", NEW_BASTION, "db01")]), builder)
+    assert len(stranger) == 1 and "other account(s)" not in stranger.titles[0]
