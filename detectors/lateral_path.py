@@ -34,14 +34,6 @@ else's yesterday; at a bastion reached mostly from office desks, that path looke
 pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
 addresses in their network, not eight. Per (network, host) the count of distinct addresses is
 kept (``pools_``, one small row per network a host is reached from).
-
-A door the host's other accounts use (round 24): peers are the prior, as in the novelty
-detectors. A new path for an account that already reaches the host, through a source that other
-accounts which reach the host already came through (``edge_accounts_``: distinct accounts per
-(source, host)), is divided by 1 + those accounts, and not flagged once ``popular_accounts`` (3)
-of them did: the bastion or a jump host renumbered, rebuilt or replaced, where everyone who
-works on the host arrives through the new door within a day. A pivot is one account (or two)
-through a door nobody else uses, and an account that never reached the host is judged as before.
 """
 
 from __future__ import annotations
@@ -137,7 +129,6 @@ class LateralNewPath:
         steady_paths: int = 2,
         steady_events: int = 20,
         pool_addresses: int = 8,
-        popular_accounts: int = 3,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -153,9 +144,6 @@ class LateralNewPath:
         if pool_addresses < 0:
             raise ValueError(f"{self.name}: pool_addresses >= 0 (0: off)")
         self.pool_addresses = pool_addresses
-        if popular_accounts < 1:
-            raise ValueError(f"{self.name}: popular_accounts >= 1")
-        self.popular_accounts = popular_accounts
         # path_keys -> logons; (source, destination) -> logons; (user, destination) reached;
         # (network, destination) -> distinct addresses of that network that reached it.
         # Keys in 32 bits while they fit (``narrow_keys``: as saved; the same lookups).
@@ -163,8 +151,6 @@ class LateralNewPath:
         self.edges_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False, narrow_keys=True)
         self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
-        # (source, destination) -> distinct accounts that came through it (their first path)
-        self.edge_accounts_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
         self.dst_sources_ = narrow_counts([])
@@ -260,15 +246,7 @@ class LateralNewPath:
             pool_keys, new_edge.astype(np.float64)
         )
         pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
-        # Peers: other accounts that came through this door (stored, and new paths earlier in
-        # the batch). For an account that reaches the host already it is the team's new door.
-        others = self.edge_accounts_.lookup(edge_keys)[0] + group_cumsum_before(
-            edge_keys, new_path.astype(np.float64)
-        )
-        shared = reached & (others > 0)
-        points = np.where(shared, points / (1.0 + others), points)
-        popular = shared & (others >= self.popular_accounts)
-        flagged = new_path & mature & (points >= self.min_points) & ~pooled & ~popular
+        flagged = new_path & mature & (points >= self.min_points) & ~pooled
         return {
             "rows": rows,
             "user": user,
@@ -287,7 +265,6 @@ class LateralNewPath:
             "path_count": path_count,
             "dst_first": dst_first,
             "onward": onward,
-            "others": np.where(shared, others, 0.0),
             "arrival_rows": arrivals["rows"],
             "arrival_user": arrivals["user"],
             "points": points,
@@ -339,8 +316,6 @@ class LateralNewPath:
                 if bool(item["new_edge"])
                 else f"an internal address {who} never used to reach {host}"
             )
-            if item["others"] > 0:
-                what += f", as {int(item['others'])} other account(s) of {host} did"
             signals.titles.append(f"{who} logged on to {host} from {ip}, {what} ({counts})")
             signals.observed.append(f"{who} from {ip} -> {host}")
             signals.baseline.append(counts)
@@ -397,8 +372,6 @@ class LateralNewPath:
                 owners = user[keep][first][before == 0]
                 mine = grow(self.user_paths_, size_u, 0).astype(np.int64)
                 self.user_paths_ = narrow_counts(mine + np.bincount(owners, minlength=size_u))
-                doors = view["edge_keys"][keep][first][before == 0]
-                self.edge_accounts_.add(doors, np.zeros(len(doors)))
             table.add(keys[keep], np.zeros(int(keep.sum())))
         self.reach_.add(view["reach_keys"][keep], np.zeros(int(keep.sum())))
 
@@ -408,7 +381,6 @@ class LateralNewPath:
             **self.edges_.state("edges_"),
             **self.reach_.state("reach_"),
             **self.pools_.state("pools_"),
-            **self.edge_accounts_.state("edge_accounts_"),
             "dst_first": self.dst_first_,
             "dst_events": self.dst_events_,
             "dst_sources": self.dst_sources_,
@@ -430,10 +402,6 @@ class LateralNewPath:
             self.pools_.load_state(state, "pools_")
         else:  # (snapshots from before round 20: no pools known yet)
             self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
-        if "edge_accounts_keys" in state:
-            self.edge_accounts_.load_state(state, "edge_accounts_")
-        else:  # (snapshots from before round 24: no door's accounts known yet)
-            self.edge_accounts_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.dst_first_ = np.asarray(state["dst_first"], dtype=np.float64)
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.arrival_time_ = np.asarray(state["arrival_time"], dtype=np.float64)
