@@ -104,6 +104,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 24: kinds nobody had written (benchmarks/scenario/novel24_threats.py, opt-in)
     ("s631r", "--seeds 631,632,633,634 --attacks novel24"),
     ("s641r", "--seeds 641,642 --attacks novel24,novel24 --users 120 --days 35"),
+    # round 24: normal life nobody had written yet (benchmarks/scenario/life24.py, opt-in)
+    ("s661m", "--seeds 661,662,663,664 --attacks every --life life24"),
+    ("s671m", "--seeds 671,672 --attacks every,more --life life24 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

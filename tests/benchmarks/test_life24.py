@@ -1,0 +1,100 @@
+"""Round 24's opt-in normal life (life24.py): off by default, the other groups unchanged, tagged,
+real shapes, read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks.scenario import generate
+from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
+from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
+from benchmarks.scenario.life22 import BEHAVIOURS as LIFE22
+from benchmarks.scenario.life23 import BEHAVIOURS as LIFE23
+from benchmarks.scenario.life24 import BEHAVIOURS as LIFE24
+from benchmarks.scenario.more_life import LIFE_GROUPS, expand
+from schemas.readers import InputReader
+
+SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
+
+
+def _windows(root: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted((root / "logs" / "windows").iterdir())
+        for line in path.read_text().splitlines()
+    ]
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted((root / "logs").rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("life24")
+    generate(root / "plain", attacks=["every"], **SMALL)
+    generate(root / "life24", attacks=["every"], life=["life24"], **SMALL)
+    return root / "plain", root / "life24"
+
+
+def test_life24_names_its_behaviours_apart_from_the_older_groups() -> None:
+    assert expand(["life24"]) == list(LIFE24)
+    assert LIFE_GROUPS["life24"] == tuple(LIFE24)
+    older = set(LIFE_GROUPS["extra"]) | set(LIFE19) | set(LIFE20) | set(LIFE22) | set(LIFE23)
+    assert not set(LIFE24) & older
+    assert expand(["life23"]) == list(LIFE23)
+
+
+def test_life24_generates_the_same_logs_twice(tmp_path: Path) -> None:
+    generate(tmp_path / "a", attacks=["every"], life=["life24"], **SMALL)
+    generate(tmp_path / "b", attacks=["every"], life=["life24"], **SMALL)
+    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+
+
+def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
+    plain, changed = life
+    before = json.loads((plain / "truth.json").read_text())
+    after = json.loads((changed / "truth.json").read_text())
+    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
+        (a["id"], a["events"]) for a in before["attacks"]
+    ]
+    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
+    assert added == set(LIFE24)
+    for episode in after["normal_life"]:
+        if episode["kind"] in LIFE24:
+            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
+            assert episode["entities"], episode["id"]
+
+
+def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
+    _, changed = life
+    truth = json.loads((changed / "truth.json").read_text())
+    records = _windows(changed)
+    training = [
+        r for r in records if r["EventID"] == 4624 and r["Hostname"].lower().startswith("trn-pc")
+    ]
+    assert len({r["TargetUserName"] for r in training}) >= 4
+    skew = [r for r in records if r["EventID"] == 4771 and r.get("Status") == "0x25"]
+    assert len(skew) >= 3
+    assert any(r["EventID"] == 4741 and r["TargetUserName"] == "GMSA-WEB$" for r in records)
+    assert any(r["EventID"] == 4624 and r["TargetUserName"] == "GMSA-WEB$" for r in records)
+    assert any(r["Hostname"].lower().startswith("mgmt02") for r in records)
+    assert any(str(r.get("IpAddress", "")).startswith("10.21.0.") for r in records)
+    trail = "\n".join(
+        p.read_text() for p in sorted((changed / "logs" / "cloudtrail").rglob("*")) if p.is_file()
+    )
+    assert '"awsRegion": "eu-west-1"' in trail or '"awsRegion":"eu-west-1"' in trail
+    episodes = {e["kind"]: e for e in truth["normal_life"]}
+    assert len(episodes["server_renumbering"]["entities"]["users"]) >= 5
+    assert len(episodes["jump_host_move"]["entities"]["users"]) >= 1
+    dead: list[object] = []
+    reader = InputReader(tenant=truth["tenant"], sink=dead.append)
+    assert list(reader.read_paths([str(changed / "logs")])) and not dead, dead[:3]
