@@ -48,6 +48,18 @@ def _load_native() -> tuple[Any, Any, Any]:
 
 _native_order, _native_groups, _native_unique = _load_native()
 
+
+def _load_prefix() -> tuple[Any, Any]:
+    """The running-count kernels (schemas/native/src/prefix.rs), or None (an older build)."""
+    try:
+        from vigil_native import group_positions, sums_before
+    except ImportError:  # pragma: no cover - other machines
+        return None, None
+    return group_positions, sums_before
+
+
+_native_positions, _native_sums = _load_prefix()
+
 #: True when the grouping helpers use the compiled kernels (tests set it False to run the numpy
 #: paths too).
 NATIVE = _native_groups is not None
@@ -117,6 +129,29 @@ def stable_groups(keys: np.ndarray) -> tuple[npt.NDArray[np.int64], npt.NDArray[
         is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
     starts: npt.NDArray[np.int64] = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
     return order, starts
+
+
+def group_positions(keys: np.ndarray) -> tuple[npt.NDArray[np.int64], ...] | None:
+    """``base.group_order(keys)`` in one compiled call: per position, how many earlier positions
+    share its key and the first of them; None where the kernels do not take ``keys``."""
+    wide = _native_keys(keys)
+    if wide is None or _native_positions is None:
+        return None
+    prior, first = _native_positions(wide)
+    return _int64s(prior), _int64s(first)
+
+
+def sums_before(keys: np.ndarray, values: np.ndarray) -> npt.NDArray[np.float64] | None:
+    """``base.group_cumsum_before(keys, values)`` in one compiled call (the same bits), or None
+    where numpy's path must answer: keys the kernels do not take, values that are not real
+    numbers, or values whose precision check only numpy's own summation decides."""
+    wide = _native_keys(keys)
+    if wide is None or _native_sums is None or values.dtype.kind not in "biuf":
+        return None
+    answer = _native_sums(wide, np.ascontiguousarray(values, dtype=np.float64))
+    if answer is None:
+        return None
+    return np.frombuffer(answer, dtype=np.float64)
 
 
 def unique1d(
