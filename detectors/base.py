@@ -715,10 +715,22 @@ def narrow_pair_keys(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
     >>> narrow.tolist(), fits.tolist(), wide_pair_keys(narrow[:1]).tolist()
     ([65538, 0], [True, False], [4294967298])
     """
+    if keys.dtype == np.int64:
+        # One mask test instead of three comparisons (keys >= 0, left and right < 2**16: the
+        # sign bit and bits 16-31 and 48-62 clear) and ``left << 16 | right`` as
+        # ``keys >> 16 | low 16 bits``: the same arrays in 5 numpy calls, not 10 (the pair
+        # tables narrow every batch's keys ~150 times).
+        fits = (keys & _NOT_NARROW) == 0
+        narrowed = np.where(fits, (keys >> 16) | (keys & NARROW_ID), 0).astype(np.uint32)
+        return narrowed, fits
     left, right = keys >> 32, keys & 0xFFFFFFFF
     fits = (keys >= 0) & (left <= NARROW_ID) & (right <= NARROW_ID)
     narrow = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
     return narrow, fits
+
+
+#: The bits a pair key that fits 32 bits leaves clear (sign, 48-62 and 16-31).
+_NOT_NARROW = np.int64(~0x0000_FFFF_0000_FFFF)
 
 
 def wide_pair_keys(stored: np.ndarray) -> Int64Array:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import detectors._sort as sort_module
 from detectors._seconds import LATEST, NEVER, NOT_SEEN, encode
-from detectors.base import group_cumsum_before, group_order, nan_to_zero
+from detectors.base import group_cumsum_before, group_order, nan_to_zero, narrow_pair_keys
 
 native = pytest.mark.skipif(
     sort_module._native_sums is None or not sort_module.NATIVE,
@@ -124,3 +124,55 @@ def test_encode_and_nan_to_zero_are_numpys(times: list[float]) -> None:
     with np.errstate(over="ignore"):
         narrow = values.astype(np.float32)
     assert nan_to_zero(narrow).dtype == np.float32  # numpy's own there
+
+
+@native
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from([0.0, -0.0, 1.5, -1.5, 5e-324, -5e-324, 1e300]),
+        ),
+        max_size=300,
+    ),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_float_unique_is_numpys(
+    values: list[float], first: bool, inverse: bool, counts: bool
+) -> None:
+    """``unique1d`` of ``float64`` values through the kernel (order-keeping ``int64`` keys)
+    where no NaN and no zero is present, numpy's own otherwise: numpy's arrays either way."""
+    array = np.array(values, dtype=np.float64)
+    got = sort_module.unique1d(array, first, inverse, counts)
+    expected = np.unique(array, return_index=first, return_inverse=inverse, return_counts=counts)
+    got, expected = (x if isinstance(x, tuple) else (x,) for x in (got, expected))
+    for mine, numpys in zip(got, expected, strict=True):
+        assert mine.dtype == numpys.dtype and mine.shape == numpys.shape
+        assert mine.tobytes() == numpys.tobytes()
+    if len(array) and not np.isnan(array).any() and array.all():
+        assert sort_module._float_keys(array) is not None  # the kernel answered
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(2**63), 2**63 - 1),
+            st.tuples(st.integers(0, 2**17), st.integers(0, 2**17)).map(
+                lambda pair: pair[0] << 32 | pair[1]
+            ),
+        ),
+        max_size=100,
+    )
+)
+def test_narrow_pair_keys_as_before(keys: list[int]) -> None:
+    """The one-mask ``narrow_pair_keys`` gives the three-comparison formula's arrays."""
+    array = np.array(keys, dtype=np.int64)
+    left, right = array >> 32, array & 0xFFFFFFFF
+    fits = (array >= 0) & (left <= 0xFFFF) & (right <= 0xFFFF)
+    expected = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
+    narrow, got_fits = narrow_pair_keys(array)
+    assert narrow.dtype == np.uint32 and np.array_equal(narrow, expected)
+    assert np.array_equal(got_fits, fits)
