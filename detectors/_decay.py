@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from detectors._sort import stable_argsort, unique1d
-from detectors.base import group_cumsum_before
+from detectors.base import group_cumsum_before, nan_to_zero
 from detectors.batch import BoolArray, FloatArray, Int64Array
 
 HOUR = 3600.0
@@ -95,7 +95,7 @@ def peak_before(
         stored = np.where(
             np.isnan(stored_time) | (stored_peak <= 0),
             -np.inf,
-            np.log(np.maximum(stored_peak, 1e-300)) + (np.nan_to_num(stored_time) - t0) / tau,
+            np.log(np.maximum(stored_peak, 1e-300)) + (nan_to_zero(stored_time) - t0) / tau,
         )
     best = np.maximum(stored, group_max_before(groups, log_value))
     peak: FloatArray = np.exp(best - (time - t0) / tau)
@@ -142,7 +142,7 @@ def decayed_before(
         return np.empty(0, dtype=np.float64)
     t0 = float(time[0])
     stored = np.where(
-        np.isnan(stored_time), 0.0, stored_value * np.exp((np.nan_to_num(stored_time) - t0) / tau)
+        np.isnan(stored_time), 0.0, stored_value * np.exp((nan_to_zero(stored_time) - t0) / tau)
     )
     accumulated = stored + group_cumsum_before(groups, increments)
     result: FloatArray = accumulated * np.exp(-(time - t0) / tau)

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from detectors._exact import narrow_days, wide_days
 from detectors._grow import grow as grow  # re-exported: detectors import it from here
 from detectors._seconds import NEVER, SECONDS, decode, encode, stored_times
-from detectors._sort import stable_groups, unique1d
+from detectors._sort import group_positions, stable_groups, sums_before, unique1d
 from detectors.batch import BatchBuilder, BoolArray, EventBatch, FloatArray, Int64Array, IntArray
 
 StateDict = dict[str, np.ndarray]
@@ -210,6 +210,9 @@ def group_order(keys: Int64Array) -> tuple[Int64Array, Int64Array]:
     >>> prior.tolist(), first.tolist()
     ([0, 0, 1, 2, 1], [0, 1, 0, 0, 1])
     """
+    compiled = group_positions(keys)
+    if compiled is not None:
+        return compiled[0], compiled[1]
     n = len(keys)
     order, start_index = stable_groups(keys)
     prior = np.empty(n, dtype=np.int64)
@@ -225,6 +228,9 @@ def group_cumsum_before(keys: Int64Array, values: FloatArray) -> FloatArray:
     >>> group_cumsum_before(np.array([1, 2, 1, 1]), np.array([1.0, 5.0, 2.0, 4.0])).tolist()
     [0.0, 0.0, 1.0, 3.0]
     """
+    compiled = sums_before(keys, values)
+    if compiled is not None:
+        return compiled
     n = len(keys)
     order, start_index = stable_groups(keys)
     sorted_values = values[order].astype(np.float64)
@@ -271,6 +277,28 @@ def _segmented_sum_before(values: FloatArray, group: Int64Array) -> FloatArray:
         same = group[1:] == group[:-1]
         before[1:] = np.where(same, inclusive[:-1], 0.0)
     return before
+
+
+#: The largest finite ``float64``: what ``np.nan_to_num`` puts for +-inf.
+_LARGEST = float(np.finfo(np.float64).max)
+
+
+def nan_to_zero(values: FloatArray) -> FloatArray:
+    """``np.nan_to_num(values)`` of a ``float64`` array (NaN 0, +-inf the largest finite
+    floats, a new array) in three ufunc calls: numpy's function made ~8 passes behind Python
+    checks (~25 -> ~13 us on 2,000 values), and the shared helpers call it on every batch's
+    stored times. Other types take numpy's function.
+
+    >>> nan_to_zero(np.array([np.nan, -np.inf, 2.5, np.inf])).tolist()[:3]
+    [0.0, -1.7976931348623157e+308, 2.5]
+    """
+    if values.dtype != np.float64:
+        converted: FloatArray = np.nan_to_num(values)
+        return converted
+    result: FloatArray = np.where(np.isnan(values), 0.0, values)
+    np.minimum(result, _LARGEST, out=result)
+    np.maximum(result, -_LARGEST, out=result)
+    return result
 
 
 #: Unsigned types from narrowest to widest, for :func:`narrow_counts`.
@@ -687,10 +715,22 @@ def narrow_pair_keys(keys: Int64Array) -> tuple[np.ndarray, BoolArray]:
     >>> narrow.tolist(), fits.tolist(), wide_pair_keys(narrow[:1]).tolist()
     ([65538, 0], [True, False], [4294967298])
     """
+    if keys.dtype == np.int64:
+        # One mask test instead of three comparisons (keys >= 0, left and right < 2**16: the
+        # sign bit and bits 16-31 and 48-62 clear) and ``left << 16 | right`` as
+        # ``keys >> 16 | low 16 bits``: the same arrays in 5 numpy calls, not 10 (the pair
+        # tables narrow every batch's keys ~150 times).
+        fits = (keys & _NOT_NARROW) == 0
+        narrowed = np.where(fits, (keys >> 16) | (keys & NARROW_ID), 0).astype(np.uint32)
+        return narrowed, fits
     left, right = keys >> 32, keys & 0xFFFFFFFF
     fits = (keys >= 0) & (left <= NARROW_ID) & (right <= NARROW_ID)
     narrow = np.where(fits, (left << 16) | right, 0).astype(np.uint32)
     return narrow, fits
+
+
+#: The bits a pair key that fits 32 bits leaves clear (sign, 48-62 and 16-31).
+_NOT_NARROW = np.int64(~0x0000_FFFF_0000_FFFF)
 
 
 def wide_pair_keys(stored: np.ndarray) -> Int64Array:

@@ -73,6 +73,7 @@ from detectors.base import (
     group_cumsum_before,
     group_order,
     grow,
+    nan_to_zero,
     narrow_counts,
     new_value_surprise,
     pair_keys,
@@ -354,7 +355,7 @@ class DecayedTable:
 
     def at(self, keys: Int64Array, times: FloatArray) -> FloatArray:
         value, last = self.table.lookup(keys)
-        decay = np.exp2(-np.maximum(times - np.nan_to_num(last, nan=0.0), 0.0) / self.half_life)
+        decay = np.exp2(-np.maximum(times - nan_to_zero(last), 0.0) / self.half_life)
         return np.where(np.isnan(last), 0.0, value * decay)
 
     def accumulate(self, keys: Int64Array, times: FloatArray) -> None:

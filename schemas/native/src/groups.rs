@@ -20,16 +20,64 @@ const MIN_RADIX_KEYS: usize = 256;
 /// Bits per LSD radix pass (2,048 buckets: fits the L1 cache).
 const RADIX_BITS: u32 = 11;
 
-/// The keys as offsets from their minimum (`u64`, the same order as the signed keys).
+/// The keys as offsets from their minimum (`u64`, the same order as the signed keys), with
+/// the bits that are the same in every key squeezed out, and the largest offset.
+///
+/// Pair keys (`left << 32 | right`, `detectors/base.py: pair_keys`) of small ids span ~2**38
+/// with ~20 bits that vary: squeezed, the radix sort makes 2 passes over them instead of 4.
+/// A bit that is the same in every key never tells two keys apart, so dropping it (keeping the
+/// others in their order) keeps the order of every pair of keys, and so the stable order.
 fn offsets(keys: &[i64]) -> (Vec<u64>, u64) {
-    let low = keys.iter().copied().min().unwrap_or(0);
-    let shifted: Vec<u64> = keys.iter().map(|&k| (k as i128 - low as i128) as u64).collect();
+    const SIGN: u64 = 1 << 63; // flipped, the keys compare as unsigned as they did signed
+    let first = keys.first().map_or(0, |&k| k as u64 ^ SIGN);
+    let varying = keys.iter().fold(0u64, |acc, &k| acc | ((k as u64 ^ SIGN) ^ first));
+    let width = 64 - varying.leading_zeros();
+    let mut shifted: Vec<u64> = if varying.count_ones() + 2 <= width {
+        // Runs of varying bits, lowest first: (where the run is, its mask, where it goes).
+        let mut runs: Vec<(u32, u64, u32)> = Vec::new();
+        let (mut rest, mut bit, mut packed) = (varying, 0u32, 0u32);
+        while rest != 0 {
+            let skip = rest.trailing_zeros();
+            bit += skip;
+            rest >>= skip;
+            let length = rest.trailing_ones(); // < 64: a squeezed key drops at least 2 bits
+            runs.push((bit, (1u64 << length) - 1, packed));
+            packed += length;
+            bit += length;
+            rest >>= length;
+        }
+        match runs[..] {
+            // One or two runs (ids, pair keys of two ids) unrolled: the loop over runs cost
+            // as much as a radix pass.
+            [(at, mask, _)] => keys.iter().map(|&k| ((k as u64 ^ SIGN) >> at) & mask).collect(),
+            [(at0, mask0, _), (at1, mask1, to1)] => keys
+                .iter()
+                .map(|&k| {
+                    let key = k as u64 ^ SIGN;
+                    ((key >> at0) & mask0) | (((key >> at1) & mask1) << to1)
+                })
+                .collect(),
+            _ => keys
+                .iter()
+                .map(|&k| {
+                    let key = k as u64 ^ SIGN;
+                    runs.iter().fold(0u64, |acc, &(at, mask, to)| acc | (((key >> at) & mask) << to))
+                })
+                .collect(),
+        }
+    } else {
+        keys.iter().map(|&k| k as u64 ^ SIGN).collect()
+    };
+    let low = shifted.iter().copied().min().unwrap_or(0);
+    for key in shifted.iter_mut() {
+        *key -= low;
+    }
     let span = shifted.iter().copied().max().unwrap_or(0);
     (shifted, span)
 }
 
 /// `np.argsort(keys, kind="stable")`.
-fn stable_order(keys: &[i64]) -> Vec<i64> {
+pub(crate) fn stable_order(keys: &[i64]) -> Vec<i64> {
     let n = keys.len();
     let (shifted, span) = offsets(keys);
     if span < (n as u64).saturating_mul(BUCKETS_PER_KEY).max(MIN_BUCKETS) {
@@ -78,13 +126,13 @@ fn stable_order(keys: &[i64]) -> Vec<i64> {
     order.into_iter().map(i64::from).collect()
 }
 
-fn int64_bytes<'py>(py: Python<'py>, values: &[i64]) -> Bound<'py, PyByteArray> {
+pub(crate) fn int64_bytes<'py>(py: Python<'py>, values: &[i64]) -> Bound<'py, PyByteArray> {
     // SAFETY: an i64 slice is valid as len * 8 initialised bytes (u8 has no alignment needs).
     let bytes = unsafe { std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), std::mem::size_of_val(values)) };
     PyByteArray::new(py, bytes)
 }
 
-fn read_keys(py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
+pub(crate) fn read_keys(py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
     let buffer = PyBuffer::<i64>::get(keys)?;
     buffer.to_vec(py)
 }

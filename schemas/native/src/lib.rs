@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
 mod groups;
+mod prefix;
 mod helk;
 mod sshd;
 mod batch;
@@ -397,6 +398,8 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groups::stable_argsort, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_groups, m)?)?;
     m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;
+    m.add_function(wrap_pyfunction!(prefix::group_positions, m)?)?;
+    m.add_function(wrap_pyfunction!(prefix::sums_before, m)?)?;
     m.add_function(wrap_pyfunction!(batch::lookup_ids, m)?)?;
     m.add_function(wrap_pyfunction!(batch::event_basics, m)?)?;
     Ok(())
