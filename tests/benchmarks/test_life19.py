@@ -14,6 +14,7 @@ from benchmarks.scenario import generate
 from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
+from tests.scenario_logs import windows_records
 
 SMALL = {"seed": 11, "days": 30, "users": 40, "learning_days": 5}
 
@@ -24,14 +25,6 @@ def _digests(root: Path) -> dict[str, str]:
         for p in sorted((root / "logs").rglob("*"))
         if p.is_file()
     }
-
-
-def _windows(root: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for path in sorted((root / "logs" / "windows").iterdir())
-        for line in path.read_text().splitlines()
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +61,7 @@ def test_leave_takes_the_days_out_and_the_refresh_moves_the_team(life: tuple[Pat
     plain, changed = life
     truth = json.loads((changed / "truth.json").read_text())
     episodes = {e["kind"]: e for e in truth["normal_life"]}
-    records, old = _windows(changed), _windows(plain)
+    records, old = windows_records(changed), windows_records(plain)
 
     def days_seen(rows: list[dict[str, Any]], user: str) -> set[str]:
         return {r["@timestamp"][:10] for r in rows if r.get("TargetUserName") == user}

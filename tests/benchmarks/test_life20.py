@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,16 +13,9 @@ from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
 from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
+from tests.scenario_logs import windows_records
 
 SMALL = {"seed": 13, "days": 30, "users": 40, "learning_days": 5}
-
-
-def _windows(root: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for path in sorted((root / "logs" / "windows").iterdir())
-        for line in path.read_text().splitlines()
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +51,7 @@ def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Pat
 def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
     plain, changed = life
     truth = json.loads((changed / "truth.json").read_text())
-    records = _windows(changed)
+    records = windows_records(changed)
     removed = [r for r in records if r["EventID"] == 4729]
     assert len(removed) >= 10  # the access review's afternoon
     assert {r["SubjectUserName"] for r in removed} == {removed[0]["SubjectUserName"]}
@@ -75,7 +67,7 @@ def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path
     episodes = {e["kind"]: e for e in truth["normal_life"]}
     change_day = episodes["vpn_change"]["start"][:10]
     assert new_pool and not [r for r in old_pool if r["@timestamp"][:10] >= change_day]
-    assert [r for r in _windows(plain) if str(r.get("IpAddress", "")).startswith("10.30.")]
+    assert [r for r in windows_records(plain) if str(r.get("IpAddress", "")).startswith("10.30.")]
     commands = {r.get("CommandLine") for r in records if r["EventID"] == 4688}
     assert "UsoClient.exe StartInstall" in commands
     auditor = episodes["auditor_sweep"]["entities"]["users"][0]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,24 +16,9 @@ from benchmarks.scenario.life23 import BEHAVIOURS as LIFE23
 from benchmarks.scenario.life24 import BEHAVIOURS as LIFE24
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
+from tests.scenario_logs import log_files, windows_records
 
 SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
-
-
-def _windows(root: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line)
-        for path in sorted((root / "logs" / "windows").iterdir())
-        for line in path.read_text().splitlines()
-    ]
-
-
-def _files(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes()
-        for p in sorted((root / "logs").rglob("*"))
-        if p.is_file()
-    }
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +40,7 @@ def test_life24_names_its_behaviours_apart_from_the_older_groups() -> None:
 def test_life24_generates_the_same_logs_twice(tmp_path: Path) -> None:
     generate(tmp_path / "a", attacks=["every"], life=["life24"], **SMALL)
     generate(tmp_path / "b", attacks=["every"], life=["life24"], **SMALL)
-    assert _files(tmp_path / "a") == _files(tmp_path / "b")
+    assert log_files(tmp_path / "a") == log_files(tmp_path / "b")
 
 
 def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
@@ -77,7 +61,7 @@ def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Pat
 def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
     _, changed = life
     truth = json.loads((changed / "truth.json").read_text())
-    records = _windows(changed)
+    records = windows_records(changed)
     training = [
         r for r in records if r["EventID"] == 4624 and r["Hostname"].lower().startswith("trn-pc")
     ]
