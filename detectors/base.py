@@ -875,6 +875,29 @@ class CountTable:
         counts[position] += occurrences
         self.counts[column] = narrow_counts(counts)
 
+    def assign(self, keys: Int64Array, **columns: npt.ArrayLike) -> None:
+        """Make each named column read the given values for the sorted distinct ``keys`` (a
+        count that can start over, such as a habit that lapsed, where :meth:`add` only adds;
+        a day that is the one given, where :meth:`add_days` keeps the latest).
+
+        >>> table = CountTable(counts=("days",), days=("last",))
+        >>> table.add("days", np.array([4, 4, 9], dtype=np.int64))
+        >>> table.assign(np.array([4, 7], dtype=np.int64), days=[1, 3], last=[19_000, 19_002])
+        >>> found = table.lookup(np.array([4, 7, 9], dtype=np.int64))
+        >>> found["days"].tolist(), found["last"].tolist()
+        ([1.0, 3.0, 1.0], [19000.0, 19002.0, nan])
+        """
+        if len(keys) == 0:
+            return
+        position = self._insert(keys)
+        for name, given in columns.items():
+            if name in self.counts:
+                counts = self.counts[name].astype(np.int64)
+                counts[position] = np.asarray(given, dtype=np.int64)
+                self.counts[name] = narrow_counts(counts)
+            else:
+                self.days[name][position] = np.asarray(given, dtype=np.int64)
+
     def add_days(self, column: str, keys: Int64Array, days: FloatArray) -> None:
         """Keep the latest of ``days`` (whole day numbers) per key in ``column``."""
         if len(keys) == 0:

@@ -189,15 +189,8 @@ class InstanceCredentials:
         _, after = self._days(
             self._keys(batch, rows), np.floor(batch.time[rows] / DAY).astype(np.int64)
         )
-        table = CountTable(counts=("days",), days=("last",))
-        table.add("days", np.repeat(after["keys"], after["days"]))
-        table.add_days("last", after["keys"], after["last"].astype(np.float64))
-        # Replace the touched keys' rows: rebuild from the untouched rows plus the new ones.
-        keep = ~np.isin(self.calls_.keys, after["keys"])
-        old = self.calls_.lookup(self.calls_.keys[keep])
-        table.add("days", np.repeat(self.calls_.keys[keep], old["days"].astype(np.int64)))
-        table.add_days("last", self.calls_.keys[keep], old["last"])
-        self.calls_ = table
+        # (set, not added: a lapsed habit's count starts over)
+        self.calls_.assign(after["keys"], days=after["days"], last=after["last"])
 
     def state(self) -> StateDict:
         return self.calls_.state("calls_")
