@@ -21,6 +21,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from detectors._sort import unique1d
+from detectors.base import pair_keys
+
 IntArray = npt.NDArray[np.int64]
 
 
@@ -54,7 +57,7 @@ def run_days(
     # Distinct days in each run; with the stored count when the whole batch continues it.
     continues = (last_other < 0) & (stored_host == last_host)
     fresh_day = in_run & ~(continues[group] & (days <= stored_day[group]))
-    pairs = np.unique(group[fresh_day] * (1 << 32) + days[fresh_day])
+    pairs = unique1d(pair_keys(group[fresh_day], days[fresh_day]))
     counted = np.bincount((pairs >> 32).astype(np.int64), minlength=len(unique))
     total = np.where(continues, stored_days + counted, counted)
     last_day = np.where(continues & (counted == 0), stored_day, days[end - 1])

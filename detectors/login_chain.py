@@ -246,10 +246,8 @@ class LoginChain(SharesUserHosts):
         # which name the same machine: a move would make the address ``moved``)
         day = np.floor(batch.time / DAY).astype(np.int64)
         stored_day = gather(self.ip_day_, size_ip, 0.0, safe_ip)
-        _, first = np.unique(np.where(named, safe_ip * (1 << 20) + day, -1), return_index=True)
-        new_day = np.zeros(len(batch))
-        new_day[first] = 1.0
-        new_day *= named & (day > stored_day)
+        same_day_before, _ = group_order(np.where(named, pair_keys(safe_ip, day), -1))
+        new_day = (named & (same_day_before == 0) & (day > stored_day)).astype(np.float64)
         settled = gather(self.ip_days_, size_ip, 0.0, safe_ip)
         settled = settled + group_cumsum_before(src_ip_all, new_day)
         claimed = moved_here & ~moved & (settled >= self.static_days)
