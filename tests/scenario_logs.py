@@ -1,11 +1,13 @@
-"""What the generated scenario wrote, read back for the scenario tests: the Windows records and
-every log file's bytes (the opt-in groups' tests compare runs and count marks with these)."""
+"""Generated scenarios for the scenario tests, and what they wrote read back: the Windows records
+and every log file's bytes (the opt-in groups' tests compare runs and count marks with these)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from typing import Any
+
+from benchmarks.scenario import generate
 
 
 def windows_records(root: Path) -> list[dict[str, Any]]:
@@ -25,3 +27,11 @@ def log_files(root: Path) -> dict[str, bytes]:
         for p in sorted((root / "logs").rglob("*"))
         if p.is_file()
     }
+
+
+def with_and_without_life(root: Path, group: str, **options: Any) -> tuple[Path, Path]:
+    """The same scenario (every attack kind) generated under ``root`` without, then with, the
+    opt-in normal-life ``group``: the two directories."""
+    generate(root / "plain", attacks=["every"], **options)
+    generate(root / group, attacks=["every"], life=[group], **options)
+    return root / "plain", root / group

@@ -14,7 +14,7 @@ from benchmarks.scenario import generate
 from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import windows_records
+from tests.scenario_logs import windows_records, with_and_without_life
 
 SMALL = {"seed": 11, "days": 30, "users": 40, "learning_days": 5}
 
@@ -29,10 +29,7 @@ def _digests(root: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("life19")
-    generate(root / "plain", attacks=["every"], **SMALL)
-    generate(root / "life19", attacks=["every"], life=["life19"], **SMALL)
-    return root / "plain", root / "life19"
+    return with_and_without_life(tmp_path_factory.mktemp("life19"), "life19", **SMALL)
 
 
 def test_life19_names_its_behaviours_and_leaves_extra_as_it_was() -> None:

@@ -8,22 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scenario import generate
 from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
 from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import windows_records
+from tests.scenario_logs import windows_records, with_and_without_life
 
 SMALL = {"seed": 13, "days": 30, "users": 40, "learning_days": 5}
 
 
 @pytest.fixture(scope="module")
 def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("life20")
-    generate(root / "plain", attacks=["every"], **SMALL)
-    generate(root / "life20", attacks=["every"], life=["life20"], **SMALL)
-    return root / "plain", root / "life20"
+    return with_and_without_life(tmp_path_factory.mktemp("life20"), "life20", **SMALL)
 
 
 def test_life20_names_its_behaviours_apart_from_the_older_groups() -> None:

@@ -14,17 +14,14 @@ from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
 from benchmarks.scenario.life22 import BEHAVIOURS as LIFE22
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import log_files, windows_records
+from tests.scenario_logs import log_files, windows_records, with_and_without_life
 
 SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
 
 
 @pytest.fixture(scope="module")
 def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("life22")
-    generate(root / "plain", attacks=["every"], **SMALL)
-    generate(root / "life22", attacks=["every"], life=["life22"], **SMALL)
-    return root / "plain", root / "life22"
+    return with_and_without_life(tmp_path_factory.mktemp("life22"), "life22", **SMALL)
 
 
 def test_life22_names_its_behaviours_apart_from_the_older_groups() -> None:

@@ -16,17 +16,14 @@ from benchmarks.scenario.life23 import BEHAVIOURS as LIFE23
 from benchmarks.scenario.life24 import BEHAVIOURS as LIFE24
 from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import log_files, windows_records
+from tests.scenario_logs import log_files, windows_records, with_and_without_life
 
 SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
 
 
 @pytest.fixture(scope="module")
 def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("life24")
-    generate(root / "plain", attacks=["every"], **SMALL)
-    generate(root / "life24", attacks=["every"], life=["life24"], **SMALL)
-    return root / "plain", root / "life24"
+    return with_and_without_life(tmp_path_factory.mktemp("life24"), "life24", **SMALL)
 
 
 def test_life24_names_its_behaviours_apart_from_the_older_groups() -> None:
