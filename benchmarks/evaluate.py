@@ -100,10 +100,31 @@ def incidents(alerts: list[Alert]) -> list[Incident]:
     return result
 
 
+def path_suffixes(evidence_id: str) -> list[str]:
+    """A file evidence id (``PATH:LINE``) under every trailing part of its path.
+
+    The reader names a syslog line by the path it was given (absolute in a run), the generator's
+    truth by the path under its output directory: the two meet on a suffix.
+
+    >>> path_suffixes("/tmp/run/seed-1/logs/linux/auth-2024-01-02.log:17")[-2:]
+    ['linux/auth-2024-01-02.log:17', 'auth-2024-01-02.log:17']
+    >>> path_suffixes("dc01:4242")
+    ['dc01:4242']
+    """
+    path, colon, line = evidence_id.rpartition(":")
+    if not colon or "/" not in path:
+        return [evidence_id]
+    parts = path.split("/")
+    return [evidence_id] + [
+        "/".join(parts[i:]) + ":" + line for i in range(1, len(parts)) if parts[i]
+    ]
+
+
 def normal_life_category(incident: Incident, episodes: list[dict[str, Any]]) -> str:
     """The benign episode an incident shares evidence with, else entity and time; or untagged."""
+    evidence = {s for ident in incident.evidence for s in path_suffixes(ident)}
     for episode in episodes:
-        if incident.evidence & set(episode.get("evidence", [])):
+        if evidence & set(episode.get("evidence", [])):
             return str(episode["kind"])
     kind, ident = incident.entity
     for episode in episodes:
