@@ -12,21 +12,13 @@
 //! order; Rust does not fuse a multiply and an add unless asked). Nothing transcendental is
 //! computed here (`exp`/`log` stay numpy's).
 
-use pyo3::buffer::PyBuffer;
+use pyo3::buffer::{Element, PyBuffer};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyByteArray;
 
 /// Hours in a week: the profile's bins.
 const BINS: i64 = 168;
-
-fn floats(py: Python<'_>, values: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
-    PyBuffer::<f64>::get(values)?.to_vec(py)
-}
-
-fn ints(py: Python<'_>, values: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
-    PyBuffer::<i64>::get(values)?.to_vec(py)
-}
 
 fn float_bytes<'py>(py: Python<'py>, values: &[f64]) -> Bound<'py, PyByteArray> {
     // SAFETY: an f64 slice is valid as len * 8 initialised bytes (u8 has no alignment needs).
@@ -53,12 +45,14 @@ pub fn smoothed_stored<'py>(
     offsets: &Bound<'py, PyAny>,
     weights: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyByteArray>> {
-    let flat = floats(py, profile)?;
-    let entity = ints(py, entity)?;
-    let hour = ints(py, hour)?;
-    let decay = floats(py, decay)?;
-    let offsets = ints(py, offsets)?;
-    let weights = floats(py, weights)?;
+    let float_buffers = [profile, decay, weights].map(PyBuffer::<f64>::get);
+    let float_buffers: Vec<PyBuffer<f64>> = float_buffers.into_iter().collect::<PyResult<_>>()?;
+    let int_buffers = [entity, hour, offsets].map(PyBuffer::<i64>::get);
+    let int_buffers: Vec<PyBuffer<i64>> = int_buffers.into_iter().collect::<PyResult<_>>()?;
+    let (flat, decay, weights) =
+        (borrow(&float_buffers[0])?, borrow(&float_buffers[1])?, borrow(&float_buffers[2])?);
+    let (entity, hour, offsets) =
+        (borrow(&int_buffers[0])?, borrow(&int_buffers[1])?, borrow(&int_buffers[2])?);
     let n = hour.len();
     if entity.len() != n || decay.len() != n || offsets.len() != weights.len() {
         return Err(PyValueError::new_err("smoothed_stored: lengths differ"));
@@ -67,7 +61,7 @@ pub fn smoothed_stored<'py>(
     for i in 0..n {
         let start = entity[i].checked_mul(BINS).ok_or_else(|| out_of_range("entity"))?;
         let mut sum = 0.0f64;
-        for (&offset, &weight) in offsets.iter().zip(&weights) {
+        for (&offset, &weight) in offsets.iter().zip(weights) {
             let at = start + (hour[i] - offset).rem_euclid(BINS);
             let value = *usize::try_from(at)
                 .ok()
@@ -84,9 +78,8 @@ pub fn smoothed_stored<'py>(
 /// `_GroupPrefix.before`: with `order` the stable order of the keys and `start` where each
 /// sorted position's run begins, numpy's `inclusive = cumsum(values[order])`,
 /// `exclusive = inclusive - sorted`, `result[order] = exclusive - exclusive[start]`.
-fn group_before(order: &[i64], start: &[i64], values: &[f64], result: &mut [f64]) {
+fn group_before(order: &[i64], start: &[i64], values: &[f64], exclusive: &mut [f64], result: &mut [f64]) {
     let n = order.len();
-    let mut exclusive = vec![0.0f64; n];
     let mut running = 0.0f64;
     for j in 0..n {
         let value = values[order[j] as usize];
@@ -130,18 +123,24 @@ pub fn smoothed_grid<'py>(
     stored_at_hour: &Bound<'py, PyAny>,
     total_stored: &Bound<'py, PyAny>,
 ) -> PyResult<(Bound<'py, PyByteArray>, Bound<'py, PyByteArray>)> {
-    let keep = PyBuffer::<u8>::get(keep)?.to_vec(py)?;
-    let growth = floats(py, growth)?;
-    let cell = ints(py, cell)?;
-    let column = ints(py, column)?;
-    let backs = ints(py, backs)?;
-    let whole_week = ints(py, whole_week)?;
-    let weights = floats(py, weights)?;
-    let (same_order, same_start) = (ints(py, &same.0)?, ints(py, &same.1)?);
-    let (entity_order, entity_start) = (ints(py, &by_entity.0)?, ints(py, &by_entity.1)?);
-    let decay_now = floats(py, decay_now)?;
-    let stored_at_hour = floats(py, stored_at_hour)?;
-    let total_stored = floats(py, total_stored)?;
+    // Inputs are read in place (no copies: with ~15 copies of 8k rows a call, glibc gave the
+    // freed memory back to the system and faulted it in again on every call, ~6x the work).
+    let buffers = (PyBuffer::<u8>::get(keep)?, PyBuffer::<f64>::get(growth)?);
+    let (keep, growth) = (borrow(&buffers.0)?, borrow(&buffers.1)?);
+    let int_buffers = [cell, column, backs, whole_week, &same.0, &same.1, &by_entity.0, &by_entity.1]
+        .map(PyBuffer::<i64>::get);
+    let int_buffers: Vec<PyBuffer<i64>> = int_buffers.into_iter().collect::<PyResult<_>>()?;
+    let [cell, column, backs, whole_week, same_order, same_start, entity_order, entity_start] =
+        [0, 1, 2, 3, 4, 5, 6, 7].map(|at| borrow(&int_buffers[at]));
+    let (cell, column, backs, whole_week) = (cell?, column?, backs?, whole_week?);
+    let (same_order, same_start, entity_order, entity_start) =
+        (same_order?, same_start?, entity_order?, entity_start?);
+    let float_buffers = [weights, decay_now, stored_at_hour, total_stored].map(PyBuffer::<f64>::get);
+    let float_buffers: Vec<PyBuffer<f64>> = float_buffers.into_iter().collect::<PyResult<_>>()?;
+    let [weights, decay_now, stored_at_hour, total_stored] =
+        [0, 1, 2, 3].map(|at| borrow(&float_buffers[at]));
+    let (weights, decay_now, stored_at_hour, total_stored) =
+        (weights?, decay_now?, stored_at_hour?, total_stored?);
     let n = keep.len();
     let (entities, columns) = shape;
     let lengths_ok = [growth.len(), cell.len(), column.len(), decay_now.len()]
@@ -161,53 +160,79 @@ pub fn smoothed_grid<'py>(
     if backs.iter().any(|&b| b <= 0) {
         return Err(out_of_range("offset"));
     }
-    check_permutation(&entity_order, &entity_start, n)?;
+    check_permutation(entity_order, entity_start, n)?;
+    check_permutation(same_order, same_start, n)?;
     let any_whole_week = whole_week.iter().any(|&flag| flag != 0);
-    if any_whole_week {
-        check_permutation(&same_order, &same_start, n)?;
-    }
 
-    let w: Vec<f64> = keep.iter().zip(&growth).map(|(&k, &g)| if k != 0 { g } else { 0.0 }).collect();
-    // grid = bincount(cell, weights=w, minlength=cells), plus the zero cell at the end.
-    let mut grid = vec![0.0f64; cells_usize + 1];
-    for (&c, &value) in cell.iter().zip(&w) {
-        grid[c as usize] += value;
-    }
-    if columns > BINS {
-        // cumsum over the weekly lattice: (entity, week, hour) along the weeks.
-        let (weeks, bins) = ((columns / BINS) as usize, BINS as usize);
-        for e in 0..entities as usize {
-            let base = e * columns as usize;
-            for week in 1..weeks {
-                for h in 0..bins {
-                    let at = base + week * bins + h;
-                    grid[at] = grid[at - bins] + grid[at];
+    SCRATCH.with_borrow_mut(|scratch| {
+        // One reused block: w, grid (+ the zero cell), same-cell sums, a prefix-sum buffer, and
+        // the two answers.
+        scratch.clear();
+        scratch.resize(5 * n + cells_usize + 1, 0.0);
+        let (w, rest) = scratch.split_at_mut(n);
+        let (grid, rest) = rest.split_at_mut(cells_usize + 1);
+        let (same_cell, rest) = rest.split_at_mut(n);
+        let (exclusive, rest) = rest.split_at_mut(n);
+        let (at_hour, total) = rest.split_at_mut(n);
+        for i in 0..n {
+            w[i] = if keep[i] != 0 { growth[i] } else { 0.0 };
+        }
+        // grid = bincount(cell, weights=w, minlength=cells)
+        for (&c, &value) in cell.iter().zip(w.iter()) {
+            grid[c as usize] += value;
+        }
+        if columns > BINS {
+            // cumsum over the weekly lattice: (entity, week, hour) along the weeks.
+            let (weeks, bins) = ((columns / BINS) as usize, BINS as usize);
+            for e in 0..entities as usize {
+                let base = e * columns as usize;
+                for week in 1..weeks {
+                    for h in 0..bins {
+                        let at = base + week * bins + h;
+                        grid[at] = grid[at - bins] + grid[at];
+                    }
                 }
             }
         }
-    }
-    let mut same_cell = vec![0.0f64; if any_whole_week { n } else { 0 }];
-    if any_whole_week {
-        group_before(&same_order, &same_start, &w, &mut same_cell);
-    }
-    let mut at_hour = vec![0.0f64; n];
-    for i in 0..n {
-        let mut recent = 0.0f64;
-        for k in 0..weights.len() {
-            let back = backs[k];
-            let read = if column[i] - back >= 0 { (cell[i] - back) as usize } else { cells_usize };
-            let mut value = grid[read];
-            if whole_week[k] != 0 {
-                value = value + same_cell[i];
-            }
-            recent += weights[k] * value;
+        if any_whole_week {
+            group_before(same_order, same_start, w, exclusive, same_cell);
         }
-        at_hour[i] = stored_at_hour[i] + recent * decay_now[i];
-    }
-    let mut total = vec![0.0f64; n];
-    group_before(&entity_order, &entity_start, &w, &mut total);
-    for i in 0..n {
-        total[i] = total_stored[i] + total[i] * decay_now[i];
-    }
-    Ok((float_bytes(py, &at_hour), float_bytes(py, &total)))
+        // Offset by offset over every row, as numpy does: each row still adds its terms in
+        // the kernel's order, and the rows' sums are independent (no chain of dependent adds).
+        at_hour.fill(0.0);
+        for k in 0..weights.len() {
+            let (back, weight) = (backs[k], weights[k]);
+            let same_week = if whole_week[k] != 0 { &same_cell[..] } else { &[][..] };
+            for i in 0..n {
+                let read = if column[i] >= back { (cell[i] - back) as usize } else { cells_usize };
+                let value = grid[read];
+                let value = if same_week.is_empty() { value } else { value + same_week[i] };
+                at_hour[i] += weight * value;
+            }
+        }
+        for i in 0..n {
+            at_hour[i] = stored_at_hour[i] + at_hour[i] * decay_now[i];
+        }
+        group_before(entity_order, entity_start, w, exclusive, total);
+        for i in 0..n {
+            total[i] = total_stored[i] + total[i] * decay_now[i];
+        }
+        Ok((float_bytes(py, at_hour), float_bytes(py, total)))
+    })
+}
+
+thread_local! {
+    /// `smoothed_grid`'s working memory, kept between calls (see there).
+    static SCRATCH: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A C-contiguous buffer's items, read in place.
+fn borrow<T: Element>(buffer: &PyBuffer<T>) -> PyResult<&[T]> {
+    let items = buffer
+        .as_slice_ptr()
+        .ok_or_else(|| PyValueError::new_err("smoothed lookup: an array is not contiguous"))?;
+    // SAFETY: `items` is the buffer's C-contiguous memory of `T` (PyBuffer checked the format),
+    // kept alive and pinned by `buffer` for the borrow; the caller holds the GIL and runs no
+    // Python code while reading, so nothing writes it meanwhile.
+    Ok(unsafe { &*items.as_ptr() })
 }
