@@ -203,11 +203,19 @@ pub fn smoothed_grid<'py>(
         for k in 0..weights.len() {
             let (back, weight) = (backs[k], weights[k]);
             let same_week = if whole_week[k] != 0 { &same_cell[..] } else { &[][..] };
-            for i in 0..n {
-                let read = if column[i] >= back { (cell[i] - back) as usize } else { cells_usize };
-                let value = grid[read];
-                let value = if same_week.is_empty() { value } else { value + same_week[i] };
-                at_hour[i] += weight * value;
+            let (cell, column, at_hour) = (&cell[..n], &column[..n], &mut at_hour[..n]);
+            let reads = cell.iter().zip(column).map(|(&here, &place)| {
+                // (a column >= back reads a cell of the same entity, >= 0: checked above)
+                if place >= back { (here - back) as usize } else { cells_usize }
+            });
+            if same_week.is_empty() {
+                for (sum, read) in at_hour.iter_mut().zip(reads) {
+                    *sum += weight * grid[read];
+                }
+            } else {
+                for ((sum, read), &same) in at_hour.iter_mut().zip(reads).zip(&same_week[..n]) {
+                    *sum += weight * (grid[read] + same);
+                }
             }
         }
         for i in 0..n {
