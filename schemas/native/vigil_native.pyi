@@ -74,7 +74,13 @@ def unique_inverse(keys: object, /) -> tuple[bytearray, bytearray, bytearray, by
 def group_positions(keys: object, /) -> tuple[bytearray, bytearray]: ...
 def sums_before(keys: object, values: object, /) -> bytearray | None: ...
 def smoothed_stored(
-    profile: object, entity: object, hour: object, decay: object, offsets: object, weights: object, /
+    profile: object,
+    entity: object,
+    hour: object,
+    decay: object,
+    offsets: object,
+    weights: object,
+    /,
 ) -> bytearray: ...
 def smoothed_grid(
     keep: object,
