@@ -189,7 +189,7 @@ pub fn smoothed_grid<'py>(
                 for week in 1..weeks {
                     for h in 0..bins {
                         let at = base + week * bins + h;
-                        grid[at] = grid[at - bins] + grid[at];
+                        grid[at] += grid[at - bins]; // (IEEE addition commutes: numpy's bits)
                     }
                 }
             }
