@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +45,7 @@ import numpy.typing as npt
 from detectors._decay import MAX_SPAN_TAUS, counts_before, previous_in_group, settle_by_group
 from detectors._exact import exact_narrow
 from detectors._seconds import NEVER, SECONDS, stored_times
-from detectors._sort import unique1d
+from detectors._sort import stable_groups, unique1d
 from detectors.base import (
     Signals,
     StateDict,
@@ -67,6 +67,21 @@ BINS = 168
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday (Monday = 0)
 _NOT_ACTIVITY = frozenset({Action.LOGOFF, Action.LOGON_FAILED, Action.ACCOUNT_LOCKOUT})
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _load_native() -> tuple[Any, Any]:
+    """The compiled smoothed lookups (schemas/native/src/smooth.rs, round 25): numpy's bits in
+    one call where the numpy paths below make 2-4 calls per kernel offset (23 offsets, ~17
+    times a batch). None without the module (or with an older build): the numpy paths."""
+    try:
+        from vigil_native import smoothed_grid, smoothed_stored
+    except ImportError:  # pragma: no cover - other machines
+        return None, None
+    return smoothed_stored, smoothed_grid
+
+
+#: Tests set these to None to run the numpy paths too.
+_native_stored, _native_grid = _load_native()
 
 
 def hour_of_week(time: FloatArray) -> Int64Array:
@@ -660,8 +675,18 @@ def smoothed_stored(
     fancy index and an integer modulo per offset cost several times as much, for the same
     products and sums.
     """
+    flat = np.ascontiguousarray(profile, dtype=np.float64).reshape(-1)
+    if _native_stored is not None:
+        compiled = _native_stored(
+            flat,
+            np.ascontiguousarray(entity, dtype=np.int64),
+            np.ascontiguousarray(hour, dtype=np.int64),
+            np.ascontiguousarray(decay, dtype=np.float64),
+            np.ascontiguousarray(offsets, dtype=np.int64),
+            np.ascontiguousarray(weights, dtype=np.float64),
+        )
+        return np.frombuffer(compiled, dtype=np.float64)
     result = np.zeros(len(hour))
-    flat = np.ascontiguousarray(profile).reshape(-1)
     row_start = np.asarray(entity, dtype=np.int64) * BINS
     shifted = (np.arange(BINS, dtype=np.int64) - offsets[:, None]) % BINS
     for source_hours, weight in zip(shifted, weights.tolist(), strict=True):
@@ -732,6 +757,7 @@ class _SmoothedIndex:
         columns = span if span <= BINS else -(-span // BINS) * BINS
         entities = int(entity64.max()) + 1 if n else 0
         self.grid_shape = (entities, columns)
+        self.native: tuple[Any, ...] | None = None
         self.use_grid = entities * columns <= GRID_CELLS_PER_ROW * n + GRID_CELLS_FLOOR
         if self.use_grid:
             self._prepare_grid(entity64, absolute - first_hour, columns)
@@ -741,15 +767,32 @@ class _SmoothedIndex:
     def _prepare_grid(self, entity: Int64Array, column: Int64Array, columns: int) -> None:
         cells = len(entity) and self.grid_shape[0] * columns
         self.cell = entity * columns + column
+        self.same_hour = _GroupPrefix(self.cell)
+        self.whole_week = [offset % BINS == 0 for offset in self.offsets.tolist()]
+        backs = [offset % BINS or BINS for offset in self.offsets.tolist()]
+        if _native_grid is not None and self.entity_sum is not None and len(entity):
+            # Everything evaluate() reads but the kept rows, for the compiled pass.
+            self.native = (
+                np.ascontiguousarray(self.growth, dtype=np.float64),
+                np.ascontiguousarray(self.cell, dtype=np.int64),
+                np.ascontiguousarray(column, dtype=np.int64),
+                self.grid_shape,
+                np.array(backs, dtype=np.int64),
+                np.array(self.whole_week, dtype=np.int64),
+                np.ascontiguousarray(self.weights, dtype=np.float64),
+                (self.same_hour.order, self.same_hour.start_index),
+                (self.entity_sum.order, self.entity_sum.start_index),
+                np.ascontiguousarray(self.decay_now, dtype=np.float64),
+                np.ascontiguousarray(self.stored_at_hour, dtype=np.float64),
+                np.ascontiguousarray(self.total_stored, dtype=np.float64),
+            )
+            return
         # Per offset: the grid cell to read per row, or ``cells`` (an extra zero cell) when
         # the lattice point lies before the batch's first hour.
         self.reads = []
-        for offset in self.offsets.tolist():
-            back = offset % BINS or BINS  # a whole-week offset: the same hour a week earlier
+        for back in backs:  # (a whole-week offset: the same hour a week earlier)
             inside = column - back >= 0
             self.reads.append(np.where(inside, self.cell - back, cells))
-        self.same_hour = _GroupPrefix(self.cell)
-        self.whole_week = [offset % BINS == 0 for offset in self.offsets.tolist()]
 
     def _prepare_sorted(self, entity: Int64Array, hour: Int64Array) -> None:
         n = self.n
@@ -795,6 +838,10 @@ class _SmoothedIndex:
         return result
 
     def evaluate(self, keep: BoolArray) -> tuple[FloatArray, FloatArray]:
+        if self.native is not None:
+            kept = np.ascontiguousarray(keep, dtype=np.bool_).view(np.uint8)
+            at_hour_bytes, total_bytes = _native_grid(kept, *self.native)
+            return np.frombuffer(at_hour_bytes), np.frombuffer(total_bytes)
         w = np.where(keep, self.growth, 0.0)
         recent = self._recent_grid(w) if self.use_grid else self._recent_sorted(w)
         at_hour: FloatArray = self.stored_at_hour + recent * self.decay_now
@@ -814,13 +861,8 @@ class _GroupPrefix:
     same arithmetic, so the same results to the bit)."""
 
     def __init__(self, keys: Int64Array) -> None:
-        n = len(keys)
-        self.order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[self.order]
-        is_start = np.ones(n, dtype=np.bool_)
-        if n:
-            is_start[1:] = sorted_keys[1:] != sorted_keys[:-1]
-        self.start_index = np.maximum.accumulate(np.where(is_start, np.arange(n), 0))
+        # (numpy's stable argsort and run starts; one compiled call with vigil_native)
+        self.order, self.start_index = stable_groups(keys)
 
     def before(self, values: FloatArray) -> FloatArray:
         sorted_values = values[self.order].astype(np.float64)

@@ -17,6 +17,9 @@ buffers; native-endian ``int64`` bytes back): the grouping kernels of ``detector
 values; None where numpy's path must answer): ``base.group_order`` and
 ``base.group_cumsum_before`` in one call each (see prefix.rs).
 
+``smoothed_stored(...)`` and ``smoothed_grid(...)``: ``rare_time_of_week``'s smoothed lookups
+(``detectors/time_profile.py``) in one call each, numpy's bits (see smooth.rs).
+
 ``lookup_ids(known, values)``: ``np.fromiter(map(known.get, values), np.int32)`` as
 native-endian ``int32`` bytes, or None when a value is not in ``known`` (or maps to None);
 ``event_basics(events, utc, actions, outcomes)``: each event's ``time.timestamp()``, action and
@@ -70,6 +73,31 @@ def stable_groups(keys: object, /) -> tuple[bytearray, bytearray]: ...
 def unique_inverse(keys: object, /) -> tuple[bytearray, bytearray, bytearray, bytearray]: ...
 def group_positions(keys: object, /) -> tuple[bytearray, bytearray]: ...
 def sums_before(keys: object, values: object, /) -> bytearray | None: ...
+def smoothed_stored(
+    profile: object,
+    entity: object,
+    hour: object,
+    decay: object,
+    offsets: object,
+    weights: object,
+    /,
+) -> bytearray: ...
+def smoothed_grid(
+    keep: object,
+    growth: object,
+    cell: object,
+    column: object,
+    shape: tuple[int, int],
+    backs: object,
+    whole_week: object,
+    weights: object,
+    same: tuple[object, object],
+    by_entity: tuple[object, object],
+    decay_now: object,
+    stored_at_hour: object,
+    total_stored: object,
+    /,
+) -> tuple[bytearray, bytearray]: ...
 def lookup_ids(known: dict[str, int], values: list[str], /) -> bytearray | None: ...
 def event_basics(
     events: list[object], utc: object, actions: tuple[object, ...], outcomes: tuple[object, ...], /

@@ -15,6 +15,7 @@ mod prefix;
 mod helk;
 mod sshd;
 mod batch;
+mod smooth;
 
 /// Interned Python strings for the values that repeat on every line.
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
@@ -400,6 +401,8 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;
     m.add_function(wrap_pyfunction!(prefix::group_positions, m)?)?;
     m.add_function(wrap_pyfunction!(prefix::sums_before, m)?)?;
+    m.add_function(wrap_pyfunction!(smooth::smoothed_stored, m)?)?;
+    m.add_function(wrap_pyfunction!(smooth::smoothed_grid, m)?)?;
     m.add_function(wrap_pyfunction!(batch::lookup_ids, m)?)?;
     m.add_function(wrap_pyfunction!(batch::event_basics, m)?)?;
     Ok(())
