@@ -630,17 +630,34 @@ class InputReader:
         parsed = 0
         # The compiled reader's lines: _parse_now's work inline, its counts added once.
         native_parsed = native_events = native_skipped = 0
-        lines = block.lines
-        index, end = block.start, len(lines)
+        raw = block.block
+        # With helk_hits_at the compiled reader walks the block's bytes in place and only the
+        # lines it stops at are sliced out here (offset: the byte offset of lines[index]).
+        hits_at = native.hits_at if native is not None else None
+        data, offset = raw.data, 0
+        lines = block.lines if block.lines is not None else []
+        if hits_at is None:
+            if block.lines is None:
+                lines = raw.lines()
+        else:
+            for _ in range(block.start):  # the lines sniffing read (a few, first block only)
+                offset = data.index(b"\n", offset) + 1
+        index, end = block.start, raw.line_count
         first = position + 1 - index  # the position of lines[0]
         unread = scanned = native.unread if native is not None else None
         while index < end:
             if native is not None:
                 # The lines the compiled reader answers itself, in one call; it stops at the
                 # first other line and hands back its read() result (scanned), if it read it.
-                found, stop, answered, skipped, scanned = native.hits(
-                    lines, index, MAX_RECORD_BYTES, ctx
-                )
+                if hits_at is not None:
+                    found, passed, offset, answered, skipped, scanned = hits_at(
+                        data, offset, end - index, MAX_RECORD_BYTES, ctx
+                    )
+                    stop = index + passed
+                else:
+                    found, stop, answered, skipped, scanned = native.hits(
+                        lines, index, MAX_RECORD_BYTES, ctx
+                    )
                 if answered:
                     stats.records_read += answered
                     native_parsed += answered
@@ -651,7 +668,15 @@ class InputReader:
                 index = stop
                 if index >= end:
                     break
-            line = lines[index]
+            if hits_at is not None:
+                newline = data.find(b"\n", offset)
+                line_end = newline if newline >= 0 else len(data)
+                line = data[offset:line_end]
+                offset = line_end + 1
+                if len(line) > MAX_RECORD_BYTES:  # as _Block.lines cuts it
+                    line = line[: MAX_RECORD_BYTES + 1]
+            else:
+                line = lines[index]
             position = first + index
             index += 1
             if not line.strip():
@@ -850,20 +875,45 @@ def _block_lines(stream: ByteStream) -> Iterator[tuple[int, bytes]]:
     """
     position = 0
     for block in _line_blocks(stream):
-        for line in block:
+        for line in block.lines():
             position += 1
             yield position, line
 
 
-class _LineBlock(NamedTuple):
-    """The lines of a block from ``start`` on (see :func:`_blocks_once_known`)."""
+class _Block(NamedTuple):
+    """One read's complete lines, kept as read: ``data`` is ``line_count`` lines each ended by
+    ``\\n`` (the last one possibly by the end of ``data``), maybe followed by the start of a
+    line the next read finishes (not one of them). The compiled HELK reader walks ``data`` in
+    place (``NativeHelk.hits_at``): no ``bytes`` object per line for the lines it answers."""
 
-    lines: list[bytes]
+    data: bytes
+    line_count: int
+    #: Whether a line can be over 1 MiB (to be cut to ``MAX_RECORD_BYTES + 1`` bytes).
+    long: bool
+
+    def lines(self) -> list[bytes]:
+        """The lines, an over-long one cut to ``MAX_RECORD_BYTES + 1`` bytes."""
+        pieces = self.data.split(b"\n")
+        del pieces[self.line_count :]  # the unfinished line after the last newline
+        if self.long:
+            pieces = [
+                line if len(line) <= MAX_RECORD_BYTES else line[: MAX_RECORD_BYTES + 1]
+                for line in pieces
+            ]
+        return pieces
+
+
+class _LineBlock(NamedTuple):
+    """The lines of a block from ``start`` on (see :func:`_blocks_once_known`); ``lines`` is
+    ``block.lines()`` when already split (for sniffing), else None."""
+
+    block: _Block
     start: int
+    lines: list[bytes] | None
 
 
 def _blocks_once_known(
-    blocks: Iterator[list[bytes]], parser_of_input: list[Parser | None]
+    blocks: Iterator[_Block], parser_of_input: list[Parser | None]
 ) -> Iterator[tuple[int, bytes | _LineBlock]]:
     """:func:`_block_lines`' numbered lines while the input's parser is not known (sniffing
     reads them one by one); from then on the rest of each block as one :class:`_LineBlock`,
@@ -871,19 +921,24 @@ def _blocks_once_known(
     position = 0
     for block in blocks:
         index = 0
-        while index < len(block) and parser_of_input[0] is None:
-            position += 1
-            yield position, block[index]
-            index += 1
-        if index < len(block):
-            yield position, _LineBlock(block, index)
-            position += len(block) - index
+        lines = None
+        if parser_of_input[0] is None:
+            lines = block.lines()
+            while index < len(lines) and parser_of_input[0] is None:
+                position += 1
+                yield position, lines[index]
+                index += 1
+        if index < block.line_count:
+            yield position, _LineBlock(block, index, lines)
+            position += block.line_count - index
 
 
-def _line_blocks(stream: ByteStream) -> Iterator[list[bytes]]:
-    """The lines :func:`_block_lines` numbers, a block's worth (one read) per list: every line
-    of the input in order, an over-long one cut to ``MAX_RECORD_BYTES + 1`` bytes and the rest
-    of it skipped (so the position of a line is its index over all lists, plus one)."""
+def _line_blocks(stream: ByteStream) -> Iterator[_Block]:
+    """The lines :func:`_block_lines` numbers, a block's worth (one read) per :class:`_Block`:
+    every line of the input in order, an over-long one cut to ``MAX_RECORD_BYTES + 1`` bytes
+    and the rest of it skipped (so the position of a line is its index over all blocks, plus
+    one). The line a read ends in is finished by the next read: it is put in front of that
+    read's bytes (one copy of the block; splitting it into lines made one per line)."""
     carry = b""
     skipping = False  # the rest of an over-long line whose first part was already yielded
     while True:
@@ -896,24 +951,20 @@ def _line_blocks(stream: ByteStream) -> Iterator[list[bytes]]:
                 continue
             data = data[newline + 1 :]
             skipping = False
-        pieces = data.split(b"\n")
-        if carry:  # the line the last block ended in (not the whole block copied behind it)
-            pieces[0] = carry + pieces[0]
-        size = len(data) + len(carry)
-        carry = pieces.pop()  # the unfinished last line (b"" after a newline)
-        if size > MAX_RECORD_BYTES:  # only then can a piece be over-long
-            pieces = [
-                line if len(line) <= MAX_RECORD_BYTES else line[: MAX_RECORD_BYTES + 1]
-                for line in pieces
-            ]
-        if pieces:
-            yield pieces
+        if carry:  # the line the last block ended in
+            data = carry + data
+        last = data.rfind(b"\n")
+        if last < 0:
+            carry = data
+        else:
+            yield _Block(data, data.count(b"\n"), len(data) > MAX_RECORD_BYTES)
+            carry = data[last + 1 :]
         if len(carry) > MAX_RECORD_BYTES:
-            yield [carry[: MAX_RECORD_BYTES + 1]]
+            yield _Block(carry[: MAX_RECORD_BYTES + 1], 1, True)
             carry = b""
             skipping = True
     if carry:
-        yield [carry]
+        yield _Block(carry, 1, len(carry) > MAX_RECORD_BYTES)
 
 
 def _concatenated_json(data: bytes) -> list[Any] | None:

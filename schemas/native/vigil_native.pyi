@@ -10,6 +10,8 @@ None (decode the line with orjson) or a tuple by slot of the keys' values (text,
 equal to ones Python told it about (``remember``, ``remember_skip``) on the keys that decided
 them: ``(hit, template, time, record_id)``, or ``(hit, None, None, None)`` for a skipped meta.
 ``iso_time(text)``: ``parse_time(text)`` for the usual ISO forms, else None.
+``helk_hits_at(reader, data, offset, remaining, ...)``: ``reader.read_hits`` over the
+``remaining`` lines of a read block ``data`` from byte ``offset`` on, found in place (lines.rs).
 
 ``stable_argsort(keys)``, ``stable_groups(keys)`` and ``unique_inverse(keys)`` (1-D ``int64``
 buffers; native-endian ``int64`` bytes back): the grouping kernels of ``detectors/_sort.py``
@@ -68,6 +70,16 @@ class HelkReader:
     def remembered(self) -> int: ...
 
 def iso_time(text: str, /) -> datetime | None: ...
+def helk_hits_at(
+    reader: HelkReader,
+    data: bytes,
+    offset: int,
+    remaining: int,
+    max_bytes: int,
+    nothing: object,
+    replace: Callable[..., Any],
+    /,
+) -> tuple[list[Any], int, int, int, int, object]: ...
 def stable_argsort(keys: object, /) -> bytearray: ...
 def stable_groups(keys: object, /) -> tuple[bytearray, bytearray]: ...
 def unique_inverse(keys: object, /) -> tuple[bytearray, bytearray, bytearray, bytearray]: ...

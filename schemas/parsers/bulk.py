@@ -85,6 +85,19 @@ def _load_native() -> tuple[Any, Callable[[str], datetime | None] | None]:
 
 _NativeReader, _native_time = _load_native()
 
+
+def _load_hits_at() -> Any:
+    """``vigil_native.helk_hits_at`` (``read_hits`` over a read block's lines in place, see
+    schemas/native/src/lines.rs), or None."""
+    try:
+        from vigil_native import helk_hits_at
+    except ImportError:  # pragma: no cover - other machines, older builds
+        return None
+    return helk_hits_at
+
+
+_native_hits_at = _load_hits_at()
+
 #: True when HELK lines go through the compiled reader first (tests/schemas/test_helk_native.py).
 NATIVE = _NativeReader is not None
 
@@ -423,6 +436,19 @@ class HelkTemplates:
             lines, start, max_bytes, _NOTHING, msgspec.structs.replace
         )
 
+    def read_hits_at(
+        self, data: bytes, offset: int, remaining: int, max_bytes: int, ctx: ParseContext
+    ) -> tuple[list[Event], int, int, int, int, Any]:
+        """``read_hits`` over the ``remaining`` lines of a read block ``data`` (lines end at
+        ``\\n``) from byte ``offset`` on, without a ``bytes`` object per line: (events, lines
+        passed, the byte offset of the line it stopped at, lines answered, of which without an
+        event, the stopped line's ``read`` result or ``_ABSENT``)."""
+        if ctx.tenant != self.native_tenant:
+            self._remember(ctx)
+        return _native_hits_at(  # type: ignore[no-any-return]
+            self.native, data, offset, remaining, max_bytes, _NOTHING, msgspec.structs.replace
+        )
+
     def _getter(self, keys: _HandlerKeys) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
         slots = tuple(self.native.add_key(key) for key in keys.keys)
         self.slot_of.update(zip(keys.keys, slots, strict=True))
@@ -573,6 +599,11 @@ class NativeHelk(NamedTuple):
     hits: Callable[[list[bytes], int, int, ParseContext], tuple[list[Event], int, int, int, Any]]
     #: What ``hits`` hands back for a line it stopped at without reading it.
     unread: Any
+    #: ``read_hits_at``: ``hits`` over a read block's lines in place; None if not built.
+    hits_at: (
+        Callable[[bytes, int, int, int, ParseContext], tuple[list[Event], int, int, int, int, Any]]
+        | None
+    ) = None
 
 
 def fast_parsers_native(
@@ -583,5 +614,8 @@ def fast_parsers_native(
     templates = HelkTemplates(native)
     steps = None
     if templates.native is not None:
-        steps = NativeHelk(templates.read, templates.parse_values, templates.read_hits, _ABSENT)
+        hits_at = templates.read_hits_at if _native_hits_at is not None else None
+        steps = NativeHelk(
+            templates.read, templates.parse_values, templates.read_hits, _ABSENT, hits_at
+        )
     return {"helk": templates.parse}, steps

@@ -651,10 +651,11 @@ def _variant(record: dict[str, Any], key: str, value: Any) -> bytes:
 
 def _count_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Per line the compiled reader read, whether it answered it: line by line (``read``'s
-    ``_HIT`` tuples) or a run of lines in one call (``read_hits``; the line it stops at, read,
-    is handed back unanswered)."""
+    ``_HIT`` tuples) or a run of lines in one call (``read_hits``, or ``read_hits_at`` over a
+    block's bytes; the line it stops at, read, is handed back unanswered)."""
     answered: list[bool] = []
     real_read, real_hits = HelkTemplates.read, HelkTemplates.read_hits
+    real_hits_at = HelkTemplates.read_hits_at
 
     def spy(self: HelkTemplates, line: bytes) -> Any:
         values = real_read(self, line)
@@ -669,8 +670,16 @@ def _count_answers(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
             answered.append(False)
         return found
 
+    def spy_hits_at(self: HelkTemplates, *args: Any) -> Any:  # a block's lines in place
+        found = real_hits_at(self, *args)
+        answered.extend([True] * found[3])
+        if type(found[5]) is tuple:
+            answered.append(False)
+        return found
+
     monkeypatch.setattr(HelkTemplates, "read", spy)
     monkeypatch.setattr(HelkTemplates, "read_hits", spy_hits)
+    monkeypatch.setattr(HelkTemplates, "read_hits_at", spy_hits_at)
     return answered
 
 

@@ -16,6 +16,7 @@ mod helk;
 mod sshd;
 mod batch;
 mod smooth;
+mod lines;
 
 /// Interned Python strings for the values that repeat on every line.
 fn text<'py>(py: Python<'py>, value: &str) -> Bound<'py, PyString> {
@@ -396,6 +397,7 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sshd_line, m)?)?;
     m.add_function(wrap_pyfunction!(iso_time, m)?)?;
     m.add_class::<HelkReader>()?;
+    m.add_function(wrap_pyfunction!(lines::helk_hits_at, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_argsort, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_groups, m)?)?;
     m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;
