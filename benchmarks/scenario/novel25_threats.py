@@ -320,7 +320,8 @@ def wmi_subscription_push(ctx: Context) -> Injected:
         f"WMI event subscriptions ('{name}') written with {admin.sam}'s password from "
         f"{ws.name} ({ip}) to {', '.join(h.name for h in targets)}; they run PowerShell as "
         f"SYSTEM",
-        users=[admin.actor],
+        # (the password is typed in the workstation owner's session: the 4648 is theirs)
+        users=[admin.actor, owner.actor],
         hosts=[ws.short, *(h.short for h in targets)],
         ips=[ip],
         primary=("user", admin.actor),
