@@ -107,6 +107,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 24: normal life nobody had written yet (benchmarks/scenario/life24.py, opt-in)
     ("s661m", "--seeds 661,662,663,664 --attacks every --life life24"),
     ("s671m", "--seeds 671,672 --attacks every,more --life life24 --users 120 --days 35"),
+    # round 25: kinds nobody had written (benchmarks/scenario/novel25_threats.py, opt-in)
+    ("s691r", "--seeds 691,692,693,694 --attacks novel25"),
+    ("s701r", "--seeds 701,702 --attacks novel25,novel25 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -65,6 +65,21 @@ user, the machine in ``src_host``) comes from an address its creator keeps as it
 hand-overs, on the creator (the account's own logons are no user's). IT re-imaging a desk under a
 new name is an admin's creation at the user's address: not judged.
 
+A silver ticket (T1558.002, round 25): a service ticket forged with the service's own key (a
+server's machine account hash, a service account's password: mimikatz ``kerberos::golden
+/service:cifs``) needs no DC at all, so the server logs a Kerberos network logon (4624 type 3)
+from the forging machine while no DC ever issued the account a ticket at that address. An
+account's first such logon from an address where it never got any ticket (stored pairs, then the
+batch's earlier ticket rows), when another account keeps the address as its own desk (the
+pass-the-ticket holder test: tickets are seen from there, and not a pool lease), is a finding on
+the account, ``silver_points`` (65, as pass-the-ticket) divided by 1 + the address's hand-overs.
+No new state: it reads the ticket pairs and holders the rules above keep, and logons are not
+learned (each later forged logon from there is judged again). Not seen by it: a feed that
+collects one DC of two (the other DC's tickets are missing: its accounts' logons look ticketless;
+the holder test only asks that some tickets are seen from the address), constrained delegation
+from a user's desk (rare: delegation runs on servers), a forged ticket used from the account's
+own desk.
+
 AS-REP roasting (T1558.004) is the TGT-side twin: for accounts with Kerberos pre-authentication
 off, anyone may ask the DC for a TGT (4768) and crack the reply offline, usually in RC4. The
 exact evidence is a 4768 with ``PreAuthType`` 0 (no pre-authentication; the parser keeps it in
@@ -179,7 +194,9 @@ class Kerberoasting(RarityDetector):
     """
 
     name: ClassVar[str] = "kerberoasting"
-    mitre: ClassVar[tuple[str, ...]] = ("T1558.003", "T1558.004", "T1550.002", "T1558", "T1550.003")
+    mitre: ClassVar[tuple[str, ...]] = (
+        "T1558.003", "T1558.004", "T1550.002", "T1558", "T1550.003", "T1558.002",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -197,6 +214,7 @@ class Kerberoasting(RarityDetector):
         desk_points: float = 65.0,
         desk_hours: float = 10.0,
         join_hours: float = 168.0,
+        silver_points: float = 65.0,
         **kwargs: float,
     ) -> None:
         super().__init__(max_points=max_points, hold_points=min(20.0, max_points), **kwargs)  # type: ignore[arg-type]
@@ -222,6 +240,9 @@ class Kerberoasting(RarityDetector):
         if join_hours <= 0:
             raise ValueError("kerberoasting: join_hours > 0")
         self.join_seconds = join_hours * 3600.0
+        if silver_points < 0:
+            raise ValueError("kerberoasting: silver_points >= 0")
+        self.silver_points = silver_points
         # Computer accounts created (4741) in the last ``join_hours``: the created account
         # (device id), its creator (user id) and when, in creation order. A handful: IT's joins
         # and new servers of one week.
@@ -826,6 +847,81 @@ class Kerberoasting(RarityDetector):
             signals.row_mitre.append(("T1550.003",))
         return _filled(signals, rows, entities, points)
 
+    def _silver_tickets(
+        self, batch: EventBatch, view: dict[str, np.ndarray]
+    ) -> list[tuple[int, int, int]]:
+        """``(row, holder id, holder switches)`` of each account's first Kerberos network logon
+        (4624 type 3) from an address where it never got a ticket, ever (stored pairs, then the
+        batch's earlier ticket rows), when another account keeps that address as its own
+        (module docstring: a silver ticket)."""
+        if self.silver_points <= 0:
+            return []
+        mask = batch.action == ACTION_CODE[Action.LOGON]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        mask &= batch.column("src_ip") >= 0
+        rows = np.flatnonzero(mask).astype(np.int64)
+        rows = rows[value_mask(batch, "logon_type", rows, _network_logon)]
+        rows = rows[value_mask(batch, "auth_protocol", rows, _kerberos)]
+        if not len(rows):
+            return []
+        users = batch.column("user")[rows].astype(np.int64)
+        addresses = batch.column("src_ip")[rows].astype(np.int64)
+        pairs = (addresses << 32) | users
+        prior, _ = group_order(pairs)
+        seen = np.zeros(len(rows), dtype=np.bool_)
+        if len(self.ticket_pairs_):
+            seen = find_pair_keys(self.ticket_pairs_, pairs)[1]
+        if len(view["pairs"]):
+            seen |= latest_earlier(view["pairs"], view["rows"], pairs, rows) >= 0
+        candidate = np.flatnonzero(~seen & (prior == 0))
+        if not len(candidate):
+            return []
+        rows, users, addresses = rows[candidate], users[candidate], addresses[candidate]
+        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
+        # Only where tickets are seen at all, and from a desk its holder kept across sign-ins:
+        # a pool address whose lessee changes keeps no ticket history worth trusting.
+        kept = last - first >= self.ptt_tenure_seconds
+        judged = (holder >= 0) & (holder != users) & kept
+        return [
+            (int(r), int(h), int(n))
+            for r, h, n in zip(
+                rows[judged].tolist(), holder[judged].tolist(), switches[judged].tolist(),
+                strict=True,
+            )
+        ]  # fmt: skip
+
+    def _silver_signals(
+        self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
+    ) -> Signals:
+        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
+        rows: list[int] = []
+        entities: list[int] = []
+        points: list[float] = []
+        names = builder.vocab[self.entity_kind]
+        for row, holder, switches in self._silver_tickets(batch, view):
+            value = self.silver_points / (1.0 + switches)
+            if value < self.min_points:
+                continue
+            event = batch.events[row]
+            owner = names.value(holder)
+            host = event.dst_host or event.src_host
+            rows.append(row)
+            entities.append(int(batch.column("user")[row]))
+            points.append(value)
+            signals.titles.append(
+                f"{event.user} logged on to {host} with Kerberos from {event.src_ip}, "
+                f"{owner}'s address, where no ticket was ever issued to {event.user}: a service "
+                f"ticket the DC never issued (a forged silver ticket; the address changed "
+                f"hands {switches} time(s))"
+            )
+            signals.observed.append(f"Kerberos logon of {event.user} on {host} without a ticket")
+            signals.baseline.append(
+                f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
+                f"{event.user} never got a TGT or a service ticket from it"
+            )
+            signals.row_mitre.append(("T1558.002",))
+        return _filled(signals, rows, entities, points)
+
     def _learn_tickets(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._ticket_view(batch)
         if not len(view["pairs"]):
@@ -864,6 +960,7 @@ class Kerberoasting(RarityDetector):
             self._ptt_signals(batch, builder, view),
             self._desk_signals(batch, builder, view),
             self._borrowed_signals(batch, builder, view),
+            self._silver_signals(batch, builder, view),
         )
         for extra in extras:
             if not len(extra):
@@ -962,6 +1059,15 @@ class Kerberoasting(RarityDetector):
 #: Hand-overs of one address counted up to here (they are saved as ``int32``; a finding's
 #: points are ``ptt_points / (1 + switches)``, ~0 long before).
 _SWITCHES_MAX = int(np.iinfo(np.int32).max)
+
+
+def _network_logon(kind: str) -> bool:
+    return kind == "3"
+
+
+def _kerberos(protocol: str) -> bool:
+    """A Kerberos logon (4624 ``AuthenticationPackageName`` Kerberos, any cipher)."""
+    return protocol.startswith("kerberos")
 
 
 def _narrow_ids(ids: np.ndarray) -> np.ndarray:

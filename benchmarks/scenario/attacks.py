@@ -49,6 +49,7 @@ from benchmarks.scenario.novel21_threats import NOVEL21
 from benchmarks.scenario.novel22_threats import NOVEL22
 from benchmarks.scenario.novel23_threats import NOVEL23
 from benchmarks.scenario.novel24_threats import NOVEL24
+from benchmarks.scenario.novel25_threats import NOVEL25
 from benchmarks.scenario.novel_threats import NOVEL17
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
@@ -816,6 +817,7 @@ CATALOGUE.update(NOVEL21)  # round 21, opt-in
 CATALOGUE.update(NOVEL22)  # round 22, opt-in
 CATALOGUE.update(NOVEL23)  # round 23, opt-in
 CATALOGUE.update(NOVEL24)  # round 24, opt-in
+CATALOGUE.update(NOVEL25)  # round 25, opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -834,6 +836,7 @@ GROUPS["novel21"] = tuple(NOVEL21)  # round 21, opt-in like "more"
 GROUPS["novel22"] = tuple(NOVEL22)  # round 22, opt-in like "more"
 GROUPS["novel23"] = tuple(NOVEL23)  # round 23, opt-in like "more"
 GROUPS["novel24"] = tuple(NOVEL24)  # round 24, opt-in like "more"
+GROUPS["novel25"] = tuple(NOVEL25)  # round 25, opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:
