@@ -58,10 +58,6 @@ class RiskConfig:
     recurrence_points: float = 25.0
     recurrence_days: int = 2
     recurrence_aspects: int = 2
-    # A finding under this many points is no aspect of a recurrence: a sign-in method the
-    # account used a few times before (0.9 points) does not make a new network's second day
-    # independent evidence (round 25; round 10's NTLM at 3 points still is).
-    recurrence_aspect_points: float = 2.0
     # A repeat of the same finding at least this long after its latest report counts in full
     # for the slow account (not the fast risk): uses two days apart are two uses even inside
     # the half-life (0 = off: a repeat within the half-life adds nothing to either).
@@ -440,9 +436,7 @@ class RiskLayer:
         for f in factors:
             day = int(f["time"] // 86400)
             aspect = ASPECTS.get(f["detector"], f["detector"])
-            aspects_of_day = day_aspects.setdefault(day, set())
-            if f.get("unreported_points", f["points"]) >= cfg.recurrence_aspect_points:
-                aspects_of_day.add(CORROBORATION_ASPECTS.get(aspect, aspect))
+            day_aspects.setdefault(day, set()).add(CORROBORATION_ASPECTS.get(aspect, aspect))
             # A repeat within the half-life counts here only where it counted for the slow
             # account (``slow_repeat_hours``), at full strength. A finding already reported
             # (in this incident or an earlier one) counts at its strength before that discount,

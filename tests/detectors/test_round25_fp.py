@@ -8,11 +8,8 @@ import numpy as np
 
 from detectors.account_lifecycle import AccountLifecycle
 from detectors.batch import BatchBuilder
-from detectors.risk import RiskConfig, RiskLayer
-from schemas.alert import Alert
 from schemas.event import Action, Event
 from tests.detectors.test_privilege import event, scored, trained
-from tests.detectors.test_risk import _batch, _signal
 
 
 def _install(history: list[Event], host: str, event_id: str, seconds: float = 0.0) -> Event:
@@ -82,30 +79,3 @@ def test_other_hosts_and_later_installs_are_scored() -> None:
     later = _install(history, "srv1", "4697", seconds=7200.0)
     assert len(scored(detector, builder, [later])) == 1
 
-
-def _recurring_network(auth_points: float) -> list[Alert]:
-    """A new network (25, then 32 points three days later) each time with a sign-in method
-    finding of ``auth_points`` (round 10's recurrence test, with a weaker method)."""
-    builder, layer = BatchBuilder(), RiskLayer(RiskConfig())
-    alerts: list[Alert] = []
-    for hours, points in ((0.0, 25.0), (72.0, 32.0)):
-        batch = _batch(builder, hours=hours)
-        signals = [
-            _signal(batch, "rare_source_network", points),
-            _signal(batch, "rare_auth_method", auth_points),
-        ]
-        alerts += layer.update(signals, batch, builder)
-    return alerts
-
-
-def test_a_near_routine_finding_is_no_second_aspect_of_a_recurrence() -> None:
-    # A remote worker's new home network on two days, each time signing in with MFA, a method
-    # the account used before (0.9 points): one fact twice, not corroborated; main paged it.
-    (alert,) = _recurring_network(0.9)
-    assert alert.severity == "low", (alert.severity, alert.score)
-
-
-def test_a_weak_but_real_second_aspect_still_makes_a_recurrence() -> None:
-    # Control (round 10): NTLM at 3 points each time is a second aspect: high.
-    (alert,) = _recurring_network(3.0)
-    assert alert.severity == "high" and alert.score == 65.0
