@@ -78,4 +78,3 @@ def test_other_hosts_and_later_installs_are_scored() -> None:
     _learn(detector, builder, [first])
     later = _install(history, "srv1", "4697", seconds=7200.0)
     assert len(scored(detector, builder, [later])) == 1
-
