@@ -7,7 +7,10 @@ privileges: 4672, sudo to root), creating access keys for someone else, disablin
 installing a service (7045/4697) weigh by how unusual the action is for the actor. An admin who
 does it every day decays to quiet; a user who never did it gets the full weight. Before the
 actor's learning period ends (short captures, new accounts) the weight is partial, so
-rule-strength findings such as a cleared log still stand out.
+rule-strength findings such as a cleared log still stand out. One install reported twice (the
+System log's 7045 and the Security log's 4697 of the same service on the same host, within
+``same_install_seconds``) is one finding: the second report is learned as before but reports
+nothing (round 25; it added ~0.7 of the first one's points in the risk layer).
 
 >>> from datetime import UTC, datetime, timedelta
 >>> import numpy as np
@@ -230,6 +233,7 @@ class AccountLifecycle(RarityDetector):
         log_floor: float = 0.1,
         provisioning_minutes: float = 60.0,
         provisioning_weight: float = 0.2,
+        same_install_seconds: float = 60.0,
         **kwargs: float,
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -242,12 +246,15 @@ class AccountLifecycle(RarityDetector):
         self.log_floor = log_floor
         self.provisioning_seconds = provisioning_minutes * 60.0
         self.provisioning_weight = provisioning_weight
+        self.same_install_seconds = same_install_seconds
         # target account id -> times seen disabled
         self.disabled_ = PairTable(WHOLE_COUNTS, times=False)
         # user id -> privileged uses seen (4672 special privileges, sudo to root): accounts the
         # tenant has seen act as admins are privileged targets whatever their names
         self.privileged_uses_ = narrow_counts([])  # whole counts, kept narrow
         self.created_ = PairTable()  # target account id -> times created, last creation
+        # (host, service name) -> last report of its install (keys in 32 bits while they fit)
+        self.installs_ = PairTable(tally=False, narrow_keys=True)
         # user id -> 1 once the tenant saw the account given uid 0 (useradd/usermod): a
         # remote sign-in as it is one as root, whatever its name
         self.uid_zero_ = np.empty(0, dtype=np.uint8)
@@ -264,8 +271,7 @@ class AccountLifecycle(RarityDetector):
         builtin = self._builtin_logons(batch)
         mask |= builtin
         remote = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
-        for row in np.flatnonzero(remote & mask).tolist():
-            mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
+        mask &= ~remote | self._service_installs(batch)
         # A key created for oneself and the old one retired minutes later is a rotation
         # (detectors/_rotation.py): no new credential to judge.
         mask &= ~key_rotations(batch)
@@ -320,6 +326,40 @@ class AccountLifecycle(RarityDetector):
                 np.full(n, _SECOND_ROOT_ACTION), np.ones(n, np.bool_), np.full(n, -1)
             )
         return rows, batch.column("user")[rows], kind
+
+    @staticmethod
+    def _service_installs(batch: EventBatch) -> BoolArray:
+        """Successful service installs (7045/4697) by a named actor."""
+        mask: BoolArray = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
+        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+        for row in np.flatnonzero(mask).tolist():
+            mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
+        return mask
+
+    def _install_keys(self, batch: EventBatch, rows: Int64Array) -> Int64Array:
+        """(host, service name) keys of service-install rows (-1 where either is unknown)."""
+        host = batch.column("dst_host")[rows]
+        service = batch.column("object")[rows]
+        known = (host >= 0) & (service >= 0)
+        keys: Int64Array = np.where(known, pair_keys(host, service), -1)
+        return keys
+
+    def _second_reports(self, batch: EventBatch, installs: BoolArray) -> Int64Array:
+        """Rows of ``installs`` (service installs) reporting an install of the same service
+        on the same host already reported within ``same_install_seconds`` before them
+        (earlier rows of the batch, else state): the System log's 7045 and the Security log's
+        4697 of one install, or an agent's retry."""
+        rows = np.flatnonzero(installs).astype(np.int64)
+        keys = self._install_keys(batch, rows)
+        rows, keys = rows[keys >= 0], keys[keys >= 0]
+        if not len(rows):
+            return rows
+        time = batch.time[rows]
+        previous = group_last_before(keys, np.ones(len(rows), dtype=np.bool_))
+        _, stored_last = self.installs_.lookup(keys)
+        last = np.where(previous >= 0, time[np.maximum(previous, 0)], stored_last)
+        second: Int64Array = rows[time - last <= self.same_install_seconds]  # NaN: False
+        return second
 
     def _builtin_logons(self, batch: EventBatch) -> BoolArray:
         """Successful sign-ins from another machine (a non-loopback source address) as a
@@ -436,7 +476,10 @@ class AccountLifecycle(RarityDetector):
         joined = self._ordinary_joins(batch)[rows]
         weight = np.where(joined, _ORDINARY_JOIN_WEIGHT, weight)
         log = action == ACTION_CODE[Action.LOG_CLEARED]
+        repeated = np.zeros(len(batch), dtype=np.bool_)
+        repeated[self._second_reports(batch, self._service_installs(batch))] = True
         return {
+            "second_report": repeated[rows],
             "weight": weight,
             "log": log,
             "reenabled": reenabled,
@@ -589,6 +632,10 @@ class AccountLifecycle(RarityDetector):
         account, created = self._created_rows(batch)
         target = batch.column("target_user")[account[created]].astype(np.int64)
         self.created_.add(target, batch.time[account[created]])
+        installs = np.flatnonzero(self._service_installs(batch))
+        if len(installs):
+            keys = self._install_keys(batch, installs.astype(np.int64))
+            self.installs_.add(keys[keys >= 0], batch.time[installs[keys >= 0]])
         _, zero = self._uid_zero_marks(batch)
         if len(zero):
             self.uid_zero_ = grow(self.uid_zero_, int(zero.max()) + 1, 0)
@@ -599,6 +646,7 @@ class AccountLifecycle(RarityDetector):
             **super().state(),
             **self.disabled_.state("disabled_"),
             **self.created_.state("created_"),
+            **self.installs_.state("installs_"),
             "privileged_uses": exact_narrow(self.privileged_uses_),  # (whole counts: narrow)
             "uid_zero": self.uid_zero_,
         }
@@ -609,6 +657,9 @@ class AccountLifecycle(RarityDetector):
         self.created_ = PairTable()  # state saved before creations were tracked has none
         if "created_keys" in state:
             self.created_.load_state(state, "created_")
+        self.installs_ = PairTable(tally=False, narrow_keys=True)  # (none in older state)
+        if "installs_keys" in state:
+            self.installs_.load_state(state, "installs_")
         # State saved before privileged uses were counted: none known yet.
         self.privileged_uses_ = narrow_counts(state.get("privileged_uses", np.empty(0)))
         # State saved before uid-0 accounts were tracked: none known yet.
@@ -628,6 +679,13 @@ class AccountLifecycle(RarityDetector):
         rarity = np.where(feats["log"], np.maximum(rarity, self.log_floor), rarity)
         points: FloatArray = feats["weight"] * unusual * rarity
         return points
+
+    def _reported(self, view: Features) -> FloatArray:
+        """One install reported twice (7045 in System, 4697 in Security) is one finding: the
+        second report reports nothing. It is learned (or held back) as before: the pair's
+        count is the baseline's, and only the double counting in the risk layer goes."""
+        reported: FloatArray = np.where(view["second_report"], 0.0, view["points"])
+        return reported
 
     def _describe(
         self, batch: EventBatch, builder: BatchBuilder, row: int, who: str, feats: Features, i: int
