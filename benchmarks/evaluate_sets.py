@@ -107,6 +107,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 24: normal life nobody had written yet (benchmarks/scenario/life24.py, opt-in)
     ("s661m", "--seeds 661,662,663,664 --attacks every --life life24"),
     ("s671m", "--seeds 671,672 --attacks every,more --life life24 --users 120 --days 35"),
+    # round 25: normal life nobody had written yet (benchmarks/scenario/life25.py, opt-in)
+    ("s721m", "--seeds 721,722,723,724 --attacks every --life life25"),
+    ("s731m", "--seeds 731,732 --attacks every,more --life life25 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
