@@ -150,7 +150,8 @@ def maintenance_weekend(world: World, episodes: list[BenignTruth]) -> None:
         "maintenance_weekend",
         f"a datacentre maintenance window on Saturday {clock.date(day)} from 03:00: "
         f"{', '.join(a.sam for a in admins)} restart {len(servers)} Windows servers from MGMT01 "
-        f"and reboot {len(hosts)} Linux hosts over ssh; services log on again as they come back",
+        f"and reboot {len(hosts)} Linux hosts over ssh from the bastion (from home over the VPN); "
+        "services log on again as they come back",
         users=[*(a.actor for a in admins), *(p.actor for p in services)],
         hosts=[*(h.short for h in servers), *hosts],
     )
@@ -158,6 +159,19 @@ def maintenance_weekend(world: World, episodes: list[BenignTruth]) -> None:
     site = org.sites[0]
     with world.tagged(tag):
         t = clock.at(day, site.tz, 3 * 60 + rng.uniform(0, 10))
+        # from home over the VPN: a desktop session on MGMT01 and an ssh session on the bastion
+        # each, the whole window long, every hop of the night starts there
+        length = (len(servers) * 6 + len(hosts) * 4 + 30) * MINUTE
+        for admin in admins:
+            vpn = world.vpn_ip(rng)
+            win.tgt(t - 60_000, org.dc_for(admin), admin, vpn)
+            desk = win.logon(t - 50_000, mgmt, admin, 10, src_ip=vpn, privileges=ADMIN_PRIVILEGES)
+            win.logoff(t + length, mgmt, admin, desk, 10)
+            if admin.uid:
+                linux.ssh_session(
+                    t - 40_000, org.bastion.name, admin.sam, admin.uid, vpn, length,
+                    key_fingerprint=admin.ssh_key, actor=admin.actor,
+                )  # fmt: skip
         for index, host in enumerate(servers):
             admin = admins[index % len(admins)]
             dc = org.dc_for(admin)
