@@ -110,6 +110,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 25: kinds nobody had written (benchmarks/scenario/novel25_threats.py, opt-in)
     ("s691r", "--seeds 691,692,693,694 --attacks novel25"),
     ("s701r", "--seeds 701,702 --attacks novel25,novel25 --users 120 --days 35"),
+    # round 25: normal life nobody had written yet (benchmarks/scenario/life25.py, opt-in)
+    ("s721m", "--seeds 721,722,723,724 --attacks every --life life25"),
+    ("s731m", "--seeds 731,732 --attacks every,more --life life25 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

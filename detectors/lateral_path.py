@@ -34,6 +34,15 @@ else's yesterday; at a bastion reached mostly from office desks, that path looke
 pivot. A pivot from a server stays a new door: a host is reached from a handful of servers'
 addresses in their network, not eight. Per (network, host) the count of distinct addresses is
 kept (``pools_``, one small row per network a host is reached from).
+
+A young door many accounts take at once (round 25): when the bastion is renumbered or rebuilt,
+every admin's hop reaches the hosts from one address nobody used, within hours. A door (source,
+host) first seen after the host's learning period that ``young_door_accounts`` (2) accounts
+already came through within ``young_door_hours`` (24) of its first sighting is such a change: a
+further account's new path through it is not flagged (its first accounts are, as before). A
+pivot's door is one stolen account's; the doors admins hop through from the app server date from
+the learning period (their birth unknown: never young). Per young door one row (``young_``:
+accounts in its first day, its first-seen time).
 """
 
 from __future__ import annotations
@@ -129,6 +138,8 @@ class LateralNewPath:
         steady_paths: int = 2,
         steady_events: int = 20,
         pool_addresses: int = 8,
+        young_door_hours: float = 24.0,
+        young_door_accounts: int = 2,
     ) -> None:
         if learning_days < 0 or min_events < 0 or points_per_nat <= 0 or max_points <= 0:
             raise ValueError(f"{self.name}: learning_days/min_events >= 0, points > 0 required")
@@ -144,6 +155,10 @@ class LateralNewPath:
         if pool_addresses < 0:
             raise ValueError(f"{self.name}: pool_addresses >= 0 (0: off)")
         self.pool_addresses = pool_addresses
+        if young_door_hours < 0 or young_door_accounts < 0:
+            raise ValueError(f"{self.name}: young_door_hours/accounts >= 0 (0 accounts: off)")
+        self.young_door_window = young_door_hours * 3600.0
+        self.young_door_accounts = young_door_accounts
         # path_keys -> logons; (source, destination) -> logons; (user, destination) reached;
         # (network, destination) -> distinct addresses of that network that reached it.
         # Keys in 32 bits while they fit (``narrow_keys``: as saved; the same lookups).
@@ -151,6 +166,9 @@ class LateralNewPath:
         self.edges_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
         self.reach_ = PairTable(WHOLE_COUNTS, times=False, tally=False, narrow_keys=True)
         self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+        # (source, destination) doors first seen after the destination's learning period ->
+        # accounts that came through in the door's first ``young_door_hours``; time = its birth.
+        self.young_ = PairTable(WHOLE_COUNTS, narrow_keys=True)
         self.dst_first_ = np.empty(0, dtype=np.float64)
         self.dst_events_ = narrow_counts([])
         self.dst_sources_ = narrow_counts([])
@@ -246,7 +264,24 @@ class LateralNewPath:
             pool_keys, new_edge.astype(np.float64)
         )
         pooled = (pool_before >= self.pool_addresses) & (self.pool_addresses > 0)
-        flagged = new_path & mature & (points >= self.min_points) & ~pooled
+        # A young door many accounts take at once (round 25): a door (source, host) born after
+        # the host's learning period that ``young_door_accounts`` accounts came through within
+        # ``young_door_hours`` of its first sighting is a change everyone goes through (the
+        # bastion renumbered or rebuilt, the jump host replaced), not one account's pivot: a
+        # later account's new path through it is not flagged. Doors of the learning period
+        # (the app server admins hop on from) never qualify: their age is unknown; a foothold's
+        # door taken by one stolen account stays as rare as before.
+        young_accounts, door_birth = self.young_.lookup(edge_keys)
+        first_row = group_order(edge_keys)[1]
+        host_mature = (time - dst_first >= learning) & (events >= self.min_events)
+        born_here = (new_edge & host_mature)[first_row]
+        door_birth = np.where(np.isnan(door_birth) & born_here, time[first_row], door_birth)
+        young_path = new_path & (time - door_birth <= self.young_door_window)
+        young_accounts = young_accounts + group_cumsum_before(
+            edge_keys, young_path.astype(np.float64)
+        )
+        common_door = (young_accounts >= self.young_door_accounts) & (self.young_door_accounts > 0)
+        flagged = new_path & mature & (points >= self.min_points) & ~pooled & ~common_door
         return {
             "rows": rows,
             "user": user,
@@ -265,6 +300,8 @@ class LateralNewPath:
             "path_count": path_count,
             "dst_first": dst_first,
             "onward": onward,
+            "young_path": young_path,
+            "door_birth": door_birth,
             "arrival_rows": arrivals["rows"],
             "arrival_user": arrivals["user"],
             "points": points,
@@ -374,6 +411,8 @@ class LateralNewPath:
                 self.user_paths_ = narrow_counts(mine + np.bincount(owners, minlength=size_u))
             table.add(keys[keep], np.zeros(int(keep.sum())))
         self.reach_.add(view["reach_keys"][keep], np.zeros(int(keep.sum())))
+        young = keep & view["young_path"]
+        self.young_.add(view["edge_keys"][young], view["door_birth"][young])
 
     def state(self) -> StateDict:
         return {
@@ -381,6 +420,7 @@ class LateralNewPath:
             **self.edges_.state("edges_"),
             **self.reach_.state("reach_"),
             **self.pools_.state("pools_"),
+            **self.young_.state("young_"),
             "dst_first": self.dst_first_,
             "dst_events": self.dst_events_,
             "dst_sources": self.dst_sources_,
@@ -402,6 +442,9 @@ class LateralNewPath:
             self.pools_.load_state(state, "pools_")
         else:  # (snapshots from before round 20: no pools known yet)
             self.pools_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+        self.young_ = PairTable(WHOLE_COUNTS, narrow_keys=True)
+        if "young_keys" in state:  # (snapshots from before round 25: no young doors)
+            self.young_.load_state(state, "young_")
         self.dst_first_ = np.asarray(state["dst_first"], dtype=np.float64)
         self.user_first_ = np.asarray(state["user_first"], dtype=np.float64)
         self.arrival_time_ = np.asarray(state["arrival_time"], dtype=np.float64)

@@ -593,18 +593,19 @@ LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
 
 def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
-    """This module's behaviours and rounds 19's, 20's, 22's, 23's and 24's
+    """This module's behaviours and rounds 19's, 20's, 22's, 23's, 24's and 25's
     (:mod:`benchmarks.scenario.life19`, :mod:`benchmarks.scenario.life20`,
     :mod:`benchmarks.scenario.life22`, :mod:`benchmarks.scenario.life23`,
-    :mod:`benchmarks.scenario.life24`, which build on this module, so they are imported here);
-    registers the ``life19``, ``life20``, ``life22``, ``life23`` and ``life24`` groups."""
-    from benchmarks.scenario import life19, life20, life22, life23, life24
+    :mod:`benchmarks.scenario.life24`, :mod:`benchmarks.scenario.life25`, which build on this
+    module, so they are imported here); registers the ``life19`` .. ``life25`` groups."""
+    from benchmarks.scenario import life19, life20, life22, life23, life24, life25
 
     LIFE_GROUPS.setdefault("life19", tuple(life19.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life20", tuple(life20.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life22", tuple(life22.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life23", tuple(life23.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life24", tuple(life24.BEHAVIOURS))
+    LIFE_GROUPS.setdefault("life25", tuple(life25.BEHAVIOURS))
     return {
         **BEHAVIOURS,
         **life19.BEHAVIOURS,
@@ -612,11 +613,12 @@ def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
         **life22.BEHAVIOURS,
         **life23.BEHAVIOURS,
         **life24.BEHAVIOURS,
+        **life25.BEHAVIOURS,
     }
 
 
 def expand(names: Sequence[str]) -> list[str]:
-    """``extra``/``life19``/``life20``/``life22``/``life23``/``life24`` -> their behaviours; single names as
+    """``extra``/``life19``/``life20``/``life22``/``life23``/``life24``/``life25`` -> their behaviours; single names as
     given; unknown is an error."""
     known = _every_behaviour()
     expanded: list[str] = []

@@ -125,3 +125,73 @@ def test_a_deploy_key_on_a_host_with_loose_doors_is_judged_by_the_key() -> None:
     signals = detector.score(builder.build([ssh(21 * 24 + 2, "deploy", APP, "db01")]), builder)
     assert len(signals) == 1 and float(signals.points[0]) >= 28.0
     assert "deploy logged on to db01 from 10.20.1.20" in signals.titles[0]
+
+
+# Round 25: a young door many accounts take at once (the bastion renumbered) is a change, not a
+# pivot; a door of the learning period keeps its old judgement.
+NEW_BASTION = "10.21.1.10"
+
+
+def _through(detector: LateralNewPath, builder: BatchBuilder, events: list[Event]) -> list[str]:
+    """Score and learn each event in turn (as the engine does batch after batch): the titles."""
+    titles: list[str] = []
+    for event in events:
+        batch = builder.build([event])
+        titles.extend(detector.score(batch, builder).titles)
+        detector.learn(batch, held_back=np.zeros(len(batch), dtype=bool))
+    return titles
+
+
+def test_the_third_account_through_a_door_born_today_is_not_flagged() -> None:
+    builder, detector = learned()
+    # the bastion renumbered over the weekend: every admin's hop to db01 comes from its new
+    # address (no arrival at the bastion in the minutes before: not an onward discount)
+    day = 21 * 24
+    hops = [
+        ssh(day + k, admin, NEW_BASTION, "db01") for k, admin in enumerate(("ann", "bob", "cyd"))
+    ]
+    titles = _through(detector, builder, hops)
+    assert len(titles) == 2, titles  # the door's first two accounts: as rare as before
+    assert "ann logged on to db01 from 10.21.1.10" in titles[0]
+
+
+def test_the_same_accounts_in_one_batch_are_judged_as_one_by_one() -> None:
+    builder, detector = learned()
+    day = 21 * 24
+    hops = [
+        ssh(day + k, admin, NEW_BASTION, "db01") for k, admin in enumerate(("ann", "bob", "cyd"))
+    ]
+    assert len(detector.score(builder.build(hops), builder)) == 2
+
+
+def test_a_young_door_survives_a_snapshot() -> None:
+    builder, detector = learned()
+    day = 21 * 24
+    _through(
+        detector,
+        builder,
+        [ssh(day, "ann", NEW_BASTION, "db01"), ssh(day + 1, "bob", NEW_BASTION, "db01")],
+    )
+    restored = LateralNewPath()
+    restored.load_state(detector.state())
+    batch = builder.build([ssh(day + 2, "cyd", NEW_BASTION, "db01")])
+    assert len(restored.score(batch, builder)) == 0
+
+
+def test_a_door_of_the_learning_period_and_a_late_door_keep_their_judgement() -> None:
+    day = 21 * 24
+    admins = ("ann", "bob", "cyd")
+    # ops -> db01 (ansible's door since day 0): admins arriving that way are still news; a new
+    # door whose accounts come days apart is not a change everyone went through at once
+    events = [
+        *(ssh(day + k, admin, OPS, "db01") for k, admin in enumerate(admins)),
+        *(ssh(day + 48 * (k + 1), admin, APP, "db01") for k, admin in enumerate(admins)),
+    ]
+    builder, detector = learned()
+    titles = _through(detector, builder, events)
+    plain = LateralNewPath(young_door_accounts=0)
+    history = builder.build(three_weeks())
+    plain.learn(history, held_back=np.zeros(len(history), dtype=bool))
+    assert titles == _through(plain, builder, events)
+    assert sum("from 10.20.1.30" in t for t in titles) == 3, titles
+    assert sum("from 10.20.1.20" in t for t in titles) >= 2, titles
