@@ -558,9 +558,22 @@ class Kerberoasting(RarityDetector):
         if not len(candidate):
             return []
         rows, users = view["rows"][candidate], view["users"][candidate]
-        addresses = view["addresses"][candidate]
+        return self._at_others_desks(batch, view, rows, users, view["addresses"][candidate])
+
+    def _at_others_desks(
+        self,
+        batch: EventBatch,
+        view: dict[str, np.ndarray],
+        rows: Int64Array,
+        users: Int64Array,
+        addresses: Int64Array,
+    ) -> list[tuple[int, int, int]]:
+        """(row, holder, switches) of the rows whose address another account holds as its own.
+
+        Only an address its holder kept across sign-ins (its own machine), not a pool lease: a
+        pool address whose lessee changes keeps no ticket history worth trusting.
+        """
         holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
-        # Only an address its holder kept across sign-ins (its own machine), not a pool lease.
         kept = last - first >= self.ptt_tenure_seconds
         judged = (holder >= 0) & (holder != users) & kept
         return [
@@ -876,19 +889,9 @@ class Kerberoasting(RarityDetector):
         candidate = np.flatnonzero(~seen & (prior == 0))
         if not len(candidate):
             return []
-        rows, users, addresses = rows[candidate], users[candidate], addresses[candidate]
-        holder, switches, first, last = self._holders_before(batch, view, addresses, rows)
-        # Only where tickets are seen at all, and from a desk its holder kept across sign-ins:
-        # a pool address whose lessee changes keeps no ticket history worth trusting.
-        kept = last - first >= self.ptt_tenure_seconds
-        judged = (holder >= 0) & (holder != users) & kept
-        return [
-            (int(r), int(h), int(n))
-            for r, h, n in zip(
-                rows[judged].tolist(), holder[judged].tolist(), switches[judged].tolist(),
-                strict=True,
-            )
-        ]  # fmt: skip
+        return self._at_others_desks(
+            batch, view, rows[candidate], users[candidate], addresses[candidate]
+        )
 
     def _silver_signals(
         self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
