@@ -119,6 +119,25 @@ class Context:
         return ws, ws.ip
 
 
+AWS_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"  # base32, as AWS access key ids are
+
+
+def random_hex(ctx: Context, length: int, *, upper: bool = False) -> str:
+    """``length`` hex digits from the attack's own stream (upper case as Windows prints ids)."""
+    digits = "0123456789ABCDEF" if upper else "0123456789abcdef"
+    return "".join(ctx.rng.choice(digits) for _ in range(length))
+
+
+def access_key_id(ctx: Context, prefix: str) -> str:
+    """An access key id: ``AKIA`` (user key), ``ASIA`` (session), ``APKA``... and 16 characters."""
+    return prefix + "".join(ctx.rng.choice(AWS_KEY_ALPHABET) for _ in range(16))
+
+
+def aws_person(ctx: Context, *roles: str) -> Person:
+    """Someone of these roles with AWS access from the first day."""
+    return ctx.pick([p for p in ctx.org.humans if p.role in roles and p.aws and p.first_day == 0])
+
+
 def random_name(rng: random.Random, length: int = 8) -> str:
     return "".join(rng.choice(string.ascii_letters) for _ in range(length))
 

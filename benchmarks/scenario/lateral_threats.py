@@ -19,6 +19,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
     random_name,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
@@ -261,7 +262,7 @@ def _instances(ctx: Context, count: int) -> list[str]:
 
 def _ssm_session(ctx: Context, t: int, identity: dict[str, Any], instance: str, *, ip: str,
                  ua: str, actor: str) -> None:  # fmt: skip
-    session = f"{str(identity.get('principalId', '')).split(':')[-1]}-{_hex(ctx, 17)}"
+    session = f"{str(identity.get('principalId', '')).split(':')[-1]}-{random_hex(ctx, 17)}"
     ctx.world.trail.call(
         t, identity, "ssm.amazonaws.com", "StartSession", ip=ip, user_agent=ua,
         params={"target": instance}, read_only=False, actor=actor,
@@ -275,10 +276,6 @@ def _ssm_session(ctx: Context, t: int, identity: dict[str, Any], instance: str, 
                     "ARN": f"arn:aws:ec2:{ctx.world.trail.region}:{ctx.org.aws_account}:"
                     f"instance/{instance}"}],
     )  # fmt: skip
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
 
 
 def ssm_session_fanout(ctx: Context) -> Injected:
@@ -306,7 +303,7 @@ def ssm_session_fanout(ctx: Context) -> Injected:
         t += rng.randrange(30, 240) * 1000
         trail.call(
             t, identity, "ssm.amazonaws.com", "TerminateSession", ip=ip, user_agent=ua,
-            params={"sessionId": f"{victim.sam}-{_hex(ctx, 17)}"}, read_only=False,
+            params={"sessionId": f"{victim.sam}-{random_hex(ctx, 17)}"}, read_only=False,
             actor=victim.actor,
         )  # fmt: skip
     return Injected(
@@ -341,9 +338,7 @@ def ssm_command_slow(ctx: Context) -> Injected:
                    actor=victim.actor)  # fmt: skip
         for instance in _instances(ctx, rng.randrange(1, 3)):
             t += rng.randrange(30, 300) * 1000
-            command_id = (
-                f"{_hex(ctx, 8)}-{_hex(ctx, 4)}-{_hex(ctx, 4)}-{_hex(ctx, 4)}-{_hex(ctx, 12)}"
-            )
+            command_id = f"{random_hex(ctx, 8)}-{random_hex(ctx, 4)}-{random_hex(ctx, 4)}-{random_hex(ctx, 4)}-{random_hex(ctx, 12)}"
             trail.call(
                 t, user, "ssm.amazonaws.com", "SendCommand", ip=ip, user_agent=ua,
                 params={"instanceIds": [instance], "documentName": "AWS-RunShellScript",

@@ -23,6 +23,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -46,10 +47,6 @@ _KALI_CLI = (
     "command/{command}"
 )
 _BOTO = "Boto3/1.34.69 md/Botocore#1.34.69 ua/2.0 os/linux#6.5.0-1016-aws md/arch#x86_64 "
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789ABCDEF") for _ in range(length))
 
 
 def _owner(ctx: Context) -> Person:
@@ -86,7 +83,7 @@ def aws_session_token_replay(ctx: Context) -> Injected:
         for bucket in rng.sample(buckets, min(len(buckets), rng.randrange(2, 4))):
             calls.append(("s3.amazonaws.com", "ListObjects", {"bucketName": bucket}, True))
             for _ in range(rng.randrange(3, 8)):
-                key = f"exports/{rng.randrange(2019, 2025)}/{_hex(ctx, 8).lower()}.csv"
+                key = f"exports/{rng.randrange(2019, 2025)}/{random_hex(ctx, 8, upper=True).lower()}.csv"
                 calls.append(("s3.amazonaws.com", "GetObject", {"bucketName": bucket, "key": key},
                               True))  # fmt: skip
         if uses == 0:
@@ -271,10 +268,10 @@ def aws_trust_policy_backdoor(ctx: Context) -> Injected:
                    params=params, read_only=read_only, actor=actor.actor)  # fmt: skip
     attacker = public_ip(rng, "hosting")
     session_name = rng.choice(("terraform", "ops-automation", "backup-sync", "ci-runner"))
-    caller_id = "AIDA" + _hex(ctx, 16)
+    caller_id = "AIDA" + random_hex(ctx, 16, upper=True)
     # An IAM user of the outside account, as CloudTrail names a cross-account caller.
     external = {"type": "AWSAccount", "principalId": caller_id, "accountId": outside}
-    role_id = "AROA" + _hex(ctx, 16)
+    role_id = "AROA" + random_hex(ctx, 16, upper=True)
     ua = _BOTO + "Botocore/1.34.69"
     later = min(world.days - 1, day + rng.randrange(1, 4))
     uses = 0
@@ -288,7 +285,7 @@ def aws_trust_policy_backdoor(ctx: Context) -> Injected:
                 "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session_name}"}},
             actor=session_name,
         )  # fmt: skip
-        key = "ASIA" + _hex(ctx, 16)
+        key = "ASIA" + random_hex(ctx, 16, upper=True)
         session = trail.assumed_role(role, role_id, session_name, key, t, mfa=False)
         for source, name, params in (
             ("sts.amazonaws.com", "GetCallerIdentity", None),
@@ -400,7 +397,9 @@ def rdp_session_hijack(ctx: Context) -> Injected:
     t += rng.randrange(1, 4) * MINUTE
     win.process(t, server, thief, logon, _SYSTEM32 + "quser.exe", "quser", parent=_CMD,
                 elevated=True)  # fmt: skip
-    name = rng.choice(("sesshijack", "tsupd", "rdpfix", "svc" + _hex(ctx, 4).lower()))
+    name = rng.choice(
+        ("sesshijack", "tsupd", "rdpfix", "svc" + random_hex(ctx, 4, upper=True).lower())
+    )
     session_id = rng.randrange(2, 6)
     command = f"cmd.exe /k tscon {session_id} /dest:rdp-tcp#{rng.randrange(1, 9)}"
     t += rng.randrange(20, 90) * 1000
@@ -466,9 +465,9 @@ def webapp_service_pivot(ctx: Context) -> Injected:
         win.share(t + 400, host, web, logon, source.ip, "IPC$")
         win.share(t + 900, host, web, logon, source.ip, "ADMIN$", local_path="\\??\\C:\\Windows")
         if index == len(targets) - 1:
-            task = "\\" + _hex(ctx, 8)
+            task = "\\" + random_hex(ctx, 8, upper=True)
             win.task_created(t + 3000, host, web, logon, task, _CMD,
-                             f"/C whoami /all > C:\\Windows\\Temp\\{_hex(ctx, 6)}.tmp 2>&1")  # fmt: skip
+                             f"/C whoami /all > C:\\Windows\\Temp\\{random_hex(ctx, 6, upper=True)}.tmp 2>&1")  # fmt: skip
         win.logoff(t + rng.randrange(1, 5) * MINUTE, host, web, logon, 3)
     return Injected(
         f"{web.sam} (the web app pool account) logs on over NTLM from {source.name} to "

@@ -22,6 +22,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
 )
 from benchmarks.scenario.generator import (
     ADMIN,
@@ -43,10 +44,6 @@ _KALI_CLI = (
     "command/{command}"
 )
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789ABCDEF") for _ in range(length))
 
 
 def _fingerprint(ctx: Context) -> str:
@@ -90,7 +87,7 @@ def aws_instance_credentials_outside(ctx: Context) -> Injected:
     one or two days while the credentials last."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
     instance = rng.choice(org.instances)
-    role, role_id = "AppInstanceRole", "AROA" + _hex(ctx, 17)
+    role, role_id = "AppInstanceRole", "AROA" + random_hex(ctx, 17, upper=True)
     ip = public_ip(rng, "hosting")
     clock_person = _engineer(ctx)
     day = ctx.day(3)
@@ -98,7 +95,7 @@ def aws_instance_credentials_outside(ctx: Context) -> Injected:
     buckets = list(org.buckets) or ["data"]
     while day < world.days and uses < wanted:
         t = ctx.night(day, clock_person) if rng.random() < 0.5 else ctx.evening(day, clock_person)
-        key = "ASIA" + _hex(ctx, 16)
+        key = "ASIA" + random_hex(ctx, 16, upper=True)
         session = trail.assumed_role(role, role_id, instance, key, t - 40 * MINUTE, mfa=False)
         calls: list[tuple[str, str, dict[str, object] | None, bool]] = [
             ("sts.amazonaws.com", "GetCallerIdentity", None, False),
@@ -108,7 +105,7 @@ def aws_instance_credentials_outside(ctx: Context) -> Injected:
         for bucket in rng.sample(buckets, min(len(buckets), rng.randrange(1, 3))):
             calls.append(("s3.amazonaws.com", "ListObjects", {"bucketName": bucket}, True))
             for _ in range(rng.randrange(4, 12)):
-                obj = f"uploads/{_hex(ctx, 10).lower()}.json"
+                obj = f"uploads/{random_hex(ctx, 10, upper=True).lower()}.json"
                 calls.append(
                     ("s3.amazonaws.com", "GetObject", {"bucketName": bucket, "key": obj}, True)
                 )
@@ -216,7 +213,7 @@ def pkexec_root(ctx: Context) -> Injected:
         at = hop + rng.randrange(2, 15) * MINUTE
         tty = f"/dev/pts/{rng.randrange(0, 4)}"
         if pwnkit:
-            workdir = f"/tmp/.{_hex(ctx, 6).lower()}"  # noqa: S108 - a log line's text
+            workdir = f"/tmp/.{random_hex(ctx, 6, upper=True).lower()}"  # noqa: S108 - a log line's text
             message = (
                 f"{victim.sam}: The value for the SHELL variable was not found the /etc/shells "
                 f"file [USER=root] [TTY={tty}] [CWD={workdir}] [COMMAND=GCONV_PATH=./pwnkit.so:. "
@@ -224,7 +221,7 @@ def pkexec_root(ctx: Context) -> Injected:
             )
             world.sink.syslog(at, host, "pkexec", message, actor=victim.actor)
         else:
-            key = f"pk{_hex(ctx, 6)}"
+            key = f"pk{random_hex(ctx, 6, upper=True)}"
             opened = (
                 "pam_unix(polkit-1:session): session opened for user root(uid=0) by "
                 f"{victim.sam}(uid={victim.uid})"
@@ -340,7 +337,11 @@ def aws_bucket_policy_outside(ctx: Context) -> Injected:
         trail.call(t, identity, "s3.amazonaws.com", name, ip=ip,
                    user_agent=_KALI_CLI.format(command=f"s3api.{name.lower()}"), params=params,
                    read_only=read_only, actor=victim.actor)  # fmt: skip
-    caller = {"type": "AWSAccount", "principalId": "AIDA" + _hex(ctx, 17), "accountId": outside}
+    caller = {
+        "type": "AWSAccount",
+        "principalId": "AIDA" + random_hex(ctx, 17, upper=True),
+        "accountId": outside,
+    }
     reader_ip = public_ip(rng, "hosting")
     later = min(world.days - 1, day + rng.randrange(0, 3))
     t = ctx.night(later, victim)
@@ -349,7 +350,9 @@ def aws_bucket_policy_outside(ctx: Context) -> Injected:
                actor=outside)  # fmt: skip
     for _ in range(rng.randrange(15, 40)):
         t += rng.randrange(1, 8) * 1000
-        obj = f"exports/{rng.randrange(2020, 2025)}/{_hex(ctx, 8).lower()}.parquet"
+        obj = (
+            f"exports/{rng.randrange(2020, 2025)}/{random_hex(ctx, 8, upper=True).lower()}.parquet"
+        )
         trail.call(t, caller, "s3.amazonaws.com", "GetObject", ip=reader_ip, user_agent=_BOTO,
                    params={"bucketName": bucket, "key": obj}, data_event=True,
                    actor=outside)  # fmt: skip
@@ -373,7 +376,7 @@ def lambda_admin_role(ctx: Context) -> Injected:
     day = ctx.weekday(2)
     identity, ip, t = _stolen_session(ctx, victim, day)
     function = rng.choice(("log-rotate", "cost-report", "tag-sync", "cleanup-snapshots"))
-    function += "-" + _hex(ctx, 4).lower()
+    function += "-" + random_hex(ctx, 4, upper=True).lower()
     account = org.aws_account
     ua = _KALI_CLI
     create = {
@@ -397,10 +400,12 @@ def lambda_admin_role(ctx: Context) -> Injected:
                    params=params, read_only=read_only, data_event=data,
                    actor=victim.actor)  # fmt: skip
     lambda_ip = f"3.{rng.randrange(208, 240)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
-    key = "ASIA" + _hex(ctx, 16)
-    session = trail.assumed_role("Admin", "AROA" + _hex(ctx, 17), function, key, t, mfa=False)
+    key = "ASIA" + random_hex(ctx, 16, upper=True)
+    session = trail.assumed_role(
+        "Admin", "AROA" + random_hex(ctx, 17, upper=True), function, key, t, mfa=False
+    )
     new_user = rng.choice(("svc-backup-sync", "ops-automation", "cloudwatch-export"))
-    new_key = "AKIA" + _hex(ctx, 16)
+    new_key = "AKIA" + random_hex(ctx, 16, upper=True)
     lambda_ua = (
         "Boto3/1.34.34 md/Botocore#1.34.34 ua/2.0 os/linux#5.10.214 exec-env/AWS_Lambda_python3.12"
     )
@@ -417,7 +422,7 @@ def lambda_admin_role(ctx: Context) -> Injected:
                    params=params, response=response, read_only=False, actor=function)  # fmt: skip
     later = min(world.days - 1, day + 1)
     t = ctx.night(later, victim)
-    backdoor = trail.iam_user(new_user, "AIDA" + _hex(ctx, 17), new_key)
+    backdoor = trail.iam_user(new_user, "AIDA" + random_hex(ctx, 17, upper=True), new_key)
     user_ip = public_ip(rng, "hosting")
     for source, name in (
         ("sts.amazonaws.com", "GetCallerIdentity"),

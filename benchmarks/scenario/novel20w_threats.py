@@ -24,6 +24,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import ADMIN, ENGINEER, MINUTE, OFFICE, Host, Person
@@ -48,12 +49,8 @@ _GPP_TASKS_CSE = (
 )
 
 
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789ABCDEF") for _ in range(length))
-
-
 def _guid(ctx: Context) -> str:
-    h = _hex(ctx, 32).lower()
+    h = random_hex(ctx, 32, upper=True).lower()
     return f"{{{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}}}"
 
 
@@ -237,13 +234,13 @@ def adcs_san_impersonation(ctx: Context) -> Injected:
     attributes = f"CertificateTemplate:{template}\nccm:{foothold.fqdn}"
     win.sink.win(t, ca, 4886, {"RequestId": request_id, "Requester": requester,
                                "Attributes": attributes}, actor=user.actor)  # fmt: skip
-    serial = _hex(ctx, 38).lower()
+    serial = random_hex(ctx, 38, upper=True).lower()
     issued = {
         "RequestId": request_id,
         "Requester": requester,
         "Attributes": attributes,
         "Disposition": "3",
-        "SubjectKeyIdentifier": _hex(ctx, 40).lower(),
+        "SubjectKeyIdentifier": random_hex(ctx, 40, upper=True).lower(),
         "Subject": f"CN={user.display}, CN=Users, {org.base_dn}",
     }
     win.sink.win(t + 1200, ca, 4887, issued, actor=user.actor)
@@ -263,7 +260,7 @@ def adcs_san_impersonation(ctx: Context) -> Injected:
         "IpPort": str(rng.randrange(49152, 65535)),
         "CertIssuerName": ca_name,
         "CertSerialNumber": serial,
-        "CertThumbprint": _hex(ctx, 40),
+        "CertThumbprint": random_hex(ctx, 40, upper=True),
     }
     win.sink.win(t, dc, 4768, pkinit, actor=admin.actor)
     outside = ctx.hosts_outside(admin, day, kinds=_SERVER_KINDS)
@@ -301,7 +298,11 @@ def ntds_ifm_dump(ctx: Context) -> Injected:
     win.tgt(t - 900, dc, admin, ip)
     win.tgs(t - 700, dc, admin, ip, dc)
     rdp = win.logon(t, dc, admin, 10, src=foothold, privileges=ADMIN_PRIVILEGES)
-    folder = "C:\\Windows\\Temp\\" + rng.choice(("ifm", "bk", "dbg", "upd")) + _hex(ctx, 3)
+    folder = (
+        "C:\\Windows\\Temp\\"
+        + rng.choice(("ifm", "bk", "dbg", "upd"))
+        + random_hex(ctx, 3, upper=True)
+    )
     steps = (
         (_SYSTEM32 + "whoami.exe", "whoami /groups"),
         (_SYSTEM32 + "ntdsutil.exe",
@@ -374,7 +375,7 @@ def gpo_immediate_task(ctx: Context) -> Injected:
     win.logoff(t + 2 * MINUTE, dc, admin, session, 3)
     task = "\\" + rng.choice(("WindowsUpdateCheck", "EdgeUpdateTaskCore", "OneDriveSync",
                               "TelemetryRefresh"))  # fmt: skip
-    payload = _hex(ctx, 48)
+    payload = random_hex(ctx, 48, upper=True)
     hosts = [h for h in org.servers("app", "sql", "file", "web", "mgmt") if h.since_day <= day]
     refresh = t + rng.randrange(90, 120) * MINUTE
     for host in hosts:

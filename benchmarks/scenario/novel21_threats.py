@@ -22,6 +22,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -42,10 +43,6 @@ _KALI_CLI = (
     "aws-cli/2.15.30 Python/3.11.8 Linux/6.6.9-amd64 exe/x86_64.kali.2024 prompt/off "
     "command/{command}"
 )
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789ABCDEF") for _ in range(length))
 
 
 def _linux_person(ctx: Context, role: str, *, root: bool | None = None) -> Person:
@@ -261,7 +258,7 @@ def machine_account_quota(ctx: Context) -> Injected:
     day = ctx.weekday(3)
     foothold, ip = ctx.ws_ip(owner, day)
     dc = org.dc_for(owner)
-    name = rng.choice(("DESKTOP-", "WIN-", "PC-")) + _hex(ctx, 7)
+    name = rng.choice(("DESKTOP-", "WIN-", "PC-")) + random_hex(ctx, 7, upper=True)
     rid = rng.randrange(5000, 9000)
     machine = Host(
         name=name,
@@ -354,10 +351,10 @@ def aws_unused_region_compute(ctx: Context) -> Injected:
     t += rng.randrange(20, 120) * MINUTE
     regions = rng.sample(("ap-southeast-3", "sa-east-1", "me-south-1", "af-south-1",
                           "ap-northeast-3", "eu-south-2"), rng.randrange(2, 4))  # fmt: skip
-    key_name = rng.choice(("default", "ops", "tmp")) + "-" + _hex(ctx, 4).lower()
+    key_name = rng.choice(("default", "ops", "tmp")) + "-" + random_hex(ctx, 4, upper=True).lower()
     count = 0
     for region in regions:
-        group = "sg-" + _hex(ctx, 17).lower()
+        group = "sg-" + random_hex(ctx, 17, upper=True).lower()
         calls: list[tuple[str, dict[str, object] | None, bool]] = [
             ("DescribeRegions", None, True),
             ("ImportKeyPair", {"keyName": key_name}, False),
@@ -368,7 +365,7 @@ def aws_unused_region_compute(ctx: Context) -> Injected:
         ]  # fmt: skip
         instances = rng.randrange(2, 9)
         calls.append(("RunInstances", {
-            "instancesSet": {"items": [{"imageId": "ami-" + _hex(ctx, 17).lower(),
+            "instancesSet": {"items": [{"imageId": "ami-" + random_hex(ctx, 17, upper=True).lower(),
                                         "minCount": instances, "maxCount": instances}]},
             "instanceType": rng.choice(("p3.8xlarge", "g5.12xlarge", "g4dn.12xlarge")),
             "keyName": key_name, "groupSet": {"items": [{"groupId": group}]}}, False))  # fmt: skip

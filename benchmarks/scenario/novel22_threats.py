@@ -23,6 +23,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -42,10 +43,6 @@ _CMD = "C:\\Windows\\System32\\cmd.exe"
 _PY_SDK = (
     "Boto3/1.34.51 md/Botocore#1.34.51 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.7"
 )
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
 
 
 def _office_victim(ctx: Context) -> Person:
@@ -306,8 +303,8 @@ def remote_schtask_fanout(ctx: Context) -> Injected:
     servers = [h for h in org.servers(*_SERVER_KINDS, "backup") if h.since_day <= day]
     targets = rng.sample(servers, min(len(servers), rng.randrange(3, 6)))
     task = "\\Microsoft\\Windows\\" + rng.choice(("UpdateOrchestrator", "Maintenance", "WDI"))
-    task += "\\" + rng.choice(("Refresh", "Sync", "Cleanup")) + _hex(ctx, 4)
-    payload = f"C:\\ProgramData\\{rng.choice(('svc', 'upd', 'wsus'))}{_hex(ctx, 3)}.exe"
+    task += "\\" + rng.choice(("Refresh", "Sync", "Cleanup")) + random_hex(ctx, 4)
+    payload = f"C:\\ProgramData\\{rng.choice(('svc', 'upd', 'wsus'))}{random_hex(ctx, 3)}.exe"
     for host in targets:
         t += rng.randrange(1, 6) * MINUTE
         win.tgs(t - 300, dc, admin, ip, host)
@@ -343,9 +340,9 @@ def aws_snapshot_shared_outside(ctx: Context) -> Injected:
     identity = assume_role(world, victim, t, own, victim.cli_ua, rng)
     ip = public_ip(rng, "hosting")
     outside = str(rng.randrange(10**11, 10**12))
-    volume, snapshot = "vol-" + _hex(ctx, 17), "snap-" + _hex(ctx, 17)
+    volume, snapshot = "vol-" + random_hex(ctx, 17), "snap-" + random_hex(ctx, 17)
     db = rng.choice(("prod-orders", "prod-users", "billing"))
-    db_snapshot = f"{db}-{_hex(ctx, 6)}"
+    db_snapshot = f"{db}-{random_hex(ctx, 6)}"
     calls: list[tuple[str, str, dict[str, object], bool]] = [
         ("ec2.amazonaws.com", "DescribeVolumes", {"maxResults": 100}, True),
         ("ec2.amazonaws.com", "CreateSnapshot", {"volumeId": volume}, False),

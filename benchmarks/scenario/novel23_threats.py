@@ -23,12 +23,15 @@ from typing import Any
 
 from benchmarks.scenario.context import (
     ATTACKER_BROWSERS,
+    AWS_KEY_ALPHABET,
     CREDENTIAL_MISUSE,
     LATERAL_MOVEMENT,
     PRIVILEGE_ABUSE,
     AttackKind,
     Context,
     Injected,
+    aws_person,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -48,15 +51,6 @@ _SERVER_KINDS = ("app", "sql", "file", "web", "mgmt")
 _CMD = "C:\\Windows\\System32\\cmd.exe"
 _GO_SDK = "aws-sdk-go-v2/1.25.2 os/linux lang/go#1.22.0 md/GOOS#linux md/GOARCH#amd64 api/{api}"
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_AKIA = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
-
-
-def _aws_person(ctx: Context, *roles: str) -> Person:
-    return ctx.pick([p for p in ctx.org.humans if p.role in roles and p.aws and p.first_day == 0])
 
 
 def _evening_after(ctx: Context, day: int, person: Person, t0: int) -> int:
@@ -115,7 +109,7 @@ def aws_federation_token_slow(ctx: Context) -> Injected:
     and reads a secret or two. Federation sessions outlive a key rotation by up to 36 hours and
     hide the key's owner from a search on the user's name."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     user = trail.iam_user(victim.sam, victim.aws_principal, victim.aws_keys[0])
     name = rng.choice(("ci-cache", "build-agent", "sync-job", "metrics"))
     ip = public_ip(rng)
@@ -152,7 +146,7 @@ def aws_federation_token_slow(ctx: Context) -> Injected:
     nights, wanted, calls = 0, rng.randrange(3, 5), 0
     while day < world.days and nights < wanted:
         t = ctx.night(day, victim)
-        key = "ASIA" + "".join(rng.choice(_AKIA) for _ in range(16))
+        key = "ASIA" + "".join(rng.choice(AWS_KEY_ALPHABET) for _ in range(16))
         trail.call(t, user, "sts.amazonaws.com", "GetFederationToken", ip=ip,
                    user_agent=_GO_SDK.format(api="sts#1.28.1"),
                    params={"name": name, "durationSeconds": 129600, "policy": policy},
@@ -185,7 +179,7 @@ def aws_mfa_device_swap(ctx: Context) -> Injected:
     three or four later nights the operator signs in to the console as the engineer, with
     their own MFA, from a residential address abroad, and browses through the engineer's role."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER, ADMIN)
+    victim = aws_person(ctx, ENGINEER, ADMIN)
     console_user = trail.iam_user(victim.sam, victim.aws_principal, "")
     proxy = public_ip(rng, "hosting")
     day = ctx.weekday(10)
@@ -193,7 +187,7 @@ def aws_mfa_device_swap(ctx: Context) -> Injected:
     trail.console_login(t, console_user, ip=proxy, user_agent=victim.browser_ua, mfa=True,
                         actor=victim.actor)  # fmt: skip
     session = assume_role(world, victim, t + 8000, proxy, victim.browser_ua, rng)
-    device = f"{victim.sam}-{_hex(ctx, 4)}"
+    device = f"{victim.sam}-{random_hex(ctx, 4)}"
     serial = f"arn:aws:iam::{org.aws_account}:mfa/{device}"
     own = f"arn:aws:iam::{org.aws_account}:mfa/{victim.sam}"
     changes: list[tuple[str, dict[str, Any]]] = [
@@ -244,7 +238,7 @@ def rdp_loopback_tunnel(ctx: Context) -> Injected:
     admin = ctx.pick(org.role(ADMIN))
     pool = org.person("svc_web")
     web = org.hosts[rng.choice([n for n in ("WEB01", "WEB02") if n in org.hosts])]
-    operator = "kali" if rng.random() < 0.4 else "DESKTOP-" + _hex(ctx, 7).upper()
+    operator = "kali" if rng.random() < 0.4 else "DESKTOP-" + random_hex(ctx, 7).upper()
     tunnel = Host(operator, operator, "127.0.0.1", "workstation", web.tz, 0, "", "")
     dc = org.dc_for(admin)
     day = ctx.day(5)
@@ -288,7 +282,7 @@ def aws_cross_account_pivot(ctx: Context) -> Injected:
     in each (instances, buckets, secrets). A central organisation trail records the calls made
     in the member accounts with those accounts' ids; on a second night it goes back to one."""
     world, rng, trail = ctx.world, ctx.rng, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     day = ctx.day(4)
     t = ctx.night(day, victim)
     own = aws_source(world, victim, day, True, rng)
@@ -324,10 +318,10 @@ def aws_cross_account_pivot(ctx: Context) -> Injected:
                    response={"assumedRoleUser": {"arn": f"arn:aws:sts::{member}:assumed-role/"
                                                         f"OrganizationAccountAccessRole/{victim.sam}"}},
                    actor=victim.actor)  # fmt: skip
-        key = "ASIA" + "".join(rng.choice(_AKIA) for _ in range(16))
+        key = "ASIA" + "".join(rng.choice(AWS_KEY_ALPHABET) for _ in range(16))
         trail.account = member  # the member account's records in the organisation trail
         try:
-            remote = trail.assumed_role("OrganizationAccountAccessRole", "AROA" + _hex(ctx, 17)
+            remote = trail.assumed_role("OrganizationAccountAccessRole", "AROA" + random_hex(ctx, 17)
                                         .upper(), victim.sam, key, t, mfa=False)  # fmt: skip
             for source, call in rng.sample(reads, rng.randrange(2, 4)):
                 t += rng.randrange(10, 90) * 1000
@@ -433,7 +427,7 @@ def dnsadmins_plugin_dll(ctx: Context) -> Injected:
     ):
         t += rng.randrange(10, 60) * 1000
         win.process(t, ws, user, desktop, image, line, parent=_CMD)
-    shell = f"{_CMD} /c C:\\ProgramData\\{_hex(ctx, 6)}.exe"
+    shell = f"{_CMD} /c C:\\ProgramData\\{random_hex(ctx, 6)}.exe"
     win.process(t + 5000, dc, dc, "0x3e7", _CMD, shell,
                 parent="C:\\Windows\\System32\\dns.exe", elevated=True)  # fmt: skip
     win.logoff(t + 2 * MINUTE, dc, user, remote, 3)

@@ -25,12 +25,16 @@ from typing import Any
 
 from benchmarks.scenario.context import (
     ATTACKER_CLI,
+    AWS_KEY_ALPHABET,
     CREDENTIAL_MISUSE,
     LATERAL_MOVEMENT,
     PRIVILEGE_ABUSE,
     AttackKind,
     Context,
     Injected,
+    access_key_id,
+    aws_person,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -39,7 +43,6 @@ from benchmarks.scenario.generator import (
     ENGINEER,
     MINUTE,
     OFFICE,
-    Person,
     assume_role,
     public_ip,
 )
@@ -48,20 +51,7 @@ _CMD = "C:\\Windows\\System32\\cmd.exe"
 _SC = "C:\\Windows\\System32\\sc.exe"
 _GIT_UA = "git/2.43.0"
 _BOTO = "Boto3/1.34.14 md/Botocore#1.34.14 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.7"
-_AKIA = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _REDACTED = "<sensitiveDataRemoved>"
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
-
-
-def _key_id(ctx: Context, prefix: str) -> str:
-    return prefix + "".join(ctx.rng.choice(_AKIA) for _ in range(16))
-
-
-def _aws_person(ctx: Context, *roles: str) -> Person:
-    return ctx.pick([p for p in ctx.org.humans if p.role in roles and p.aws and p.first_day == 0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,13 +65,13 @@ def aws_codecommit_ssh_key_slow(ctx: Context) -> Injected:
     four later nights over about ten days that key pulls the team's repositories from a
     residential address abroad (``GitPull`` records: the IAM user, the SSH key's id)."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     proxy = public_ip(rng, "hosting")
     day = ctx.day(11)
     t = ctx.night(day, victim)
     session = assume_role(world, victim, t, proxy, ATTACKER_CLI, rng)
-    key_id = _key_id(ctx, "APKA")
-    body = "ssh-rsa AAAAB3NzaC1yc2E" + "".join(rng.choice(_AKIA) for _ in range(40))
+    key_id = access_key_id(ctx, "APKA")
+    body = "ssh-rsa AAAAB3NzaC1yc2E" + "".join(rng.choice(AWS_KEY_ALPHABET) for _ in range(40))
     t += rng.randrange(20, 90) * 1000
     trail.call(t, session, "iam.amazonaws.com", "UploadSSHPublicKey", ip=proxy,
                user_agent=ATTACKER_CLI,
@@ -192,7 +182,7 @@ def colleague_desk_logon_slow(ctx: Context) -> Injected:
         win.share(t + 22_000, server, victim, remote, desk.ip, share)
         for _ in range(rng.randrange(3, 7)):
             t += rng.randrange(20, 120) * 1000
-            doc = f"{share}\\{_hex(ctx, 6)}.xlsx"
+            doc = f"{share}\\{random_hex(ctx, 6)}.xlsx"
             win.share(t, server, victim, remote, desk.ip, share, relative=doc)
             reads += 1
         win.logoff(t + MINUTE, server, victim, remote, 3)
@@ -255,7 +245,7 @@ def aws_ec2_userdata_swap(ctx: Context) -> Injected:
     its role, the script reads secrets and lists buckets and roles, and fetches the operator's
     tooling (the instance is the foothold: the calls come from its own address)."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     ip = public_ip(rng, "hosting")
     day = ctx.day(2)
     t = ctx.night(day, victim)
@@ -278,9 +268,9 @@ def aws_ec2_userdata_swap(ctx: Context) -> Injected:
                        params=params, read_only=False, actor=victim.actor)  # fmt: skip
         private = f"172.31.{rng.randrange(0, 64)}.{rng.randrange(4, 250)}"
         booted = t + rng.randrange(2, 4) * MINUTE
-        role_id = "AROA" + _hex(ctx, 17).upper()
+        role_id = "AROA" + random_hex(ctx, 17).upper()
         instance_session = trail.assumed_role("AppInstanceRole", role_id, instance,
-                                              _key_id(ctx, "ASIA"), booted, mfa=False)  # fmt: skip
+                                              access_key_id(ctx, "ASIA"), booted, mfa=False)  # fmt: skip
         for source, call in rng.sample(
             [
                 ("secretsmanager.amazonaws.com", "ListSecrets"),
@@ -370,7 +360,7 @@ def aws_cloudformation_admin_stack(ctx: Context) -> Injected:
     an IAM user, attaches ``AdministratorAccess`` and makes it an access key; from the next
     night that key is used from outside (lists users, reads secrets)."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     ip = public_ip(rng, "hosting")
     day = ctx.day(3)
     t = ctx.night(day, victim)
@@ -391,11 +381,11 @@ def aws_cloudformation_admin_stack(ctx: Context) -> Injected:
                        "templateBody": json.dumps(template),
                        "capabilities": ["CAPABILITY_IAM"]},
                read_only=False, actor=victim.actor)  # fmt: skip
-    new_user = f"{stack}-U-{_hex(ctx, 12).upper()}"
-    cfn = trail.assumed_role("cfn-deployment", "AROA" + _hex(ctx, 17).upper(),
-                             "AWSCloudFormation", _key_id(ctx, "ASIA"), t, mfa=False)  # fmt: skip
+    new_user = f"{stack}-U-{random_hex(ctx, 12).upper()}"
+    cfn = trail.assumed_role("cfn-deployment", "AROA" + random_hex(ctx, 17).upper(),
+                             "AWSCloudFormation", access_key_id(ctx, "ASIA"), t, mfa=False)  # fmt: skip
     cfn["invokedBy"] = "cloudformation.amazonaws.com"
-    new_key = _key_id(ctx, "AKIA")
+    new_key = access_key_id(ctx, "AKIA")
     for call, params in (
         ("CreateUser", {"userName": new_user}),
         (
@@ -411,7 +401,7 @@ def aws_cloudformation_admin_stack(ctx: Context) -> Injected:
                                            "status": "Active"}}
                    if call == "CreateAccessKey" else None,
                    read_only=False, actor=victim.actor)  # fmt: skip
-    principal = "AIDA" + _hex(ctx, 17).upper()
+    principal = "AIDA" + random_hex(ctx, 17).upper()
     outsider = trail.iam_user(new_user, principal, new_key)
     later = ip if rng.random() < 0.5 else public_ip(rng)
     uses = 0

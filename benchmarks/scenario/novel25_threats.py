@@ -24,12 +24,16 @@ from __future__ import annotations
 
 from benchmarks.scenario.context import (
     ATTACKER_CLI,
+    AWS_KEY_ALPHABET,
     CREDENTIAL_MISUSE,
     LATERAL_MOVEMENT,
     PRIVILEGE_ABUSE,
     AttackKind,
     Context,
     Injected,
+    access_key_id,
+    aws_person,
+    random_hex,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES, BACKUP_PRIVILEGES
 from benchmarks.scenario.generator import (
@@ -37,7 +41,6 @@ from benchmarks.scenario.generator import (
     ENGINEER,
     MINUTE,
     OFFICE,
-    Person,
     assume_role,
     public_ip,
 )
@@ -48,7 +51,6 @@ _WMIPRVSE = "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe"
 _PYTHON = "C:\\Users\\Public\\python\\python.exe"
 _BOTO = "Boto3/1.34.14 md/Botocore#1.34.14 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.7"
 _SSO_UA = "aws-cli/2.15.10 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off"
-_AKIA = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 _REDACTED = "<sensitiveDataRemoved>"
 _DOMAIN_DNS_CLASS = "{19195a5b-6da0-11d0-afd3-00c04fd930c9}"  # domainDNS
 _REPLICATION = (
@@ -57,18 +59,6 @@ _REPLICATION = (
 )
 _POSTGRES_UID = 113
 _POSTGRES_KEY = "UG9zdGdyZXNXYWxTaGlwcGluZ0tleU5vdFJlYWwwMDA"
-
-
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789abcdef") for _ in range(length))
-
-
-def _key_id(ctx: Context, prefix: str) -> str:
-    return prefix + "".join(ctx.rng.choice(_AKIA) for _ in range(16))
-
-
-def _aws_person(ctx: Context, *roles: str) -> Person:
-    return ctx.pick([p for p in ctx.org.humans if p.role in roles and p.aws and p.first_day == 0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,7 +92,7 @@ def silver_ticket_slow(ctx: Context) -> Injected:
                 t += rng.randrange(10, 90) * 1000
                 path = rng.choice(("Users\\Public", "inetpub", "Backup", "Windows\\Temp"))
                 win.share(
-                    t, server, admin, session, ws.ip, "C$", relative=f"{path}\\{_hex(ctx, 6)}"
+                    t, server, admin, session, ws.ip, "C$", relative=f"{path}\\{random_hex(ctx, 6)}"
                 )
             win.logoff(t + rng.randrange(1, 5) * MINUTE, server, admin, session, 3)
             t += rng.randrange(10, 40) * MINUTE
@@ -175,11 +165,11 @@ def aws_sso_device_code_slow(ctx: Context) -> Injected:
     from a residential address abroad, and the role session lists and reads a little each
     time."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
+    victim = aws_person(ctx, ENGINEER)
     proxy = public_ip(rng, "hosting")
     day = ctx.weekday(10)
     t = ctx.office_hours(day, victim)
-    client = f"{_hex(ctx, 8)}-{_hex(ctx, 4)}-{_hex(ctx, 4)}-{_hex(ctx, 12)}"
+    client = f"{random_hex(ctx, 8)}-{random_hex(ctx, 4)}-{random_hex(ctx, 4)}-{random_hex(ctx, 12)}"
     anonymous = {"type": "Unknown", "principalId": "Anonymous", "accountId": "anonymous"}
     for call, params in (
         ("RegisterClient", {"clientName": "aws-cli", "clientType": "public"}),
@@ -196,8 +186,8 @@ def aws_sso_device_code_slow(ctx: Context) -> Injected:
                params={"clientId": client, "grantType": "urn:ietf:params:oauth:grant-type:"
                                                         "device_code"},
                read_only=False, actor=victim.actor)  # fmt: skip
-    role = f"AWSReservedSSO_EngineerAccess_{_hex(ctx, 16)}"
-    role_id = "AROA" + _hex(ctx, 17).upper()
+    role = f"AWSReservedSSO_EngineerAccess_{random_hex(ctx, 16)}"
+    role_id = "AROA" + random_hex(ctx, 17).upper()
     ip = public_ip(rng)
     reads = [
         ("s3.amazonaws.com", "ListBuckets"),
@@ -215,7 +205,7 @@ def aws_sso_device_code_slow(ctx: Context) -> Injected:
                    user_agent=_SSO_UA,
                    params={"roleName": "EngineerAccess", "accountId": org.aws_account},
                    actor=victim.actor)  # fmt: skip
-        session = trail.assumed_role(role, role_id, victim.sam, _key_id(ctx, "ASIA"), t,
+        session = trail.assumed_role(role, role_id, victim.sam, access_key_id(ctx, "ASIA"), t,
                                      mfa=False)  # fmt: skip
         for source, call in rng.sample(reads, rng.randrange(2, 4)):
             t += rng.randrange(10, 120) * 1000
@@ -296,7 +286,7 @@ def wmi_subscription_push(ctx: Context) -> Injected:
     servers = [h for h in org.servers("app", "sql", "file", "web") if h.since_day <= day]
     targets = rng.sample(servers, min(len(servers), rng.randrange(2, 5)))
     payload = "powershell.exe -NoP -W Hidden -Enc " + "".join(
-        rng.choice(_AKIA + "abcdefghijklmnopqrstuvwxyz") for _ in range(64)
+        rng.choice(AWS_KEY_ALPHABET + "abcdefghijklmnopqrstuvwxyz") for _ in range(64)
     )
     name = rng.choice(("SCM Event Log Filter", "WinUpdateMonitor", "PerfCounterSync"))
     for host in targets:
@@ -339,8 +329,8 @@ def lambda_code_swap_admin(ctx: Context) -> Injected:
     function's next scheduled run, as the admin role, makes an access key for an admin's IAM
     user, which the operator uses from outside that night and the next."""
     world, rng, org, trail = ctx.world, ctx.rng, ctx.org, ctx.world.trail
-    victim = _aws_person(ctx, ENGINEER)
-    target = _aws_person(ctx, ADMIN)
+    victim = aws_person(ctx, ENGINEER)
+    target = aws_person(ctx, ADMIN)
     ip = public_ip(rng, "hosting")
     day = ctx.day(2)
     t = ctx.night(day, victim)
@@ -354,7 +344,7 @@ def lambda_code_swap_admin(ctx: Context) -> Injected:
         ("GetFunction20150331v2", {"functionName": function},
          {"configuration": {"functionArn": function_arn, "role": role_arn}}),
         ("UpdateFunctionCode20150331v2", {"functionName": function, "publish": True},
-         {"functionArn": function_arn, "role": role_arn, "codeSha256": _hex(ctx, 44)}),
+         {"functionArn": function_arn, "role": role_arn, "codeSha256": random_hex(ctx, 44)}),
     ):  # fmt: skip
         t += rng.randrange(20, 120) * 1000
         trail.call(t, session, "lambda.amazonaws.com", call, ip=ip, user_agent=ATTACKER_CLI,
@@ -363,9 +353,9 @@ def lambda_code_swap_admin(ctx: Context) -> Injected:
     # the function's schedule runs it within the hour, as its role, from AWS's own addresses
     ran = t + rng.randrange(5, 55) * MINUTE
     lambda_ip = f"3.{rng.randrange(80, 96)}.{rng.randrange(1, 255)}.{rng.randrange(1, 255)}"
-    fn_session = trail.assumed_role(role, "AROA" + _hex(ctx, 17).upper(), function,
-                                    _key_id(ctx, "ASIA"), ran, mfa=False)  # fmt: skip
-    new_key = _key_id(ctx, "AKIA")
+    fn_session = trail.assumed_role(role, "AROA" + random_hex(ctx, 17).upper(), function,
+                                    access_key_id(ctx, "ASIA"), ran, mfa=False)  # fmt: skip
+    new_key = access_key_id(ctx, "AKIA")
     trail.call(ran, fn_session, "iam.amazonaws.com", "CreateAccessKey", ip=lambda_ip,
                user_agent=_BOTO, params={"userName": target.sam},
                response={"accessKey": {"accessKeyId": new_key, "userName": target.sam,
@@ -429,7 +419,7 @@ def backup_operator_hive_save(ctx: Context) -> Injected:
     win.logoff(t + 25_000, dc, user, remote, 3)
     t += rng.randrange(20, 50) * MINUTE
     win.process(t - 1500, ws, user, desktop, _PYTHON,
-                f"python.exe secretsdump.py -hashes :{_hex(ctx, 32)} "
+                f"python.exe secretsdump.py -hashes :{random_hex(ctx, 32)} "
                 f"'{org.netbios}/{dc.sam}@{dc.name}' -just-dc",
                 parent=_CMD)  # fmt: skip
     win.ntlm_validation(t - 50, dc, dc.sam, ws.name)

@@ -25,6 +25,7 @@ from benchmarks.scenario.context import (
     AttackKind,
     Context,
     Injected,
+    random_hex,
     random_name,
 )
 from benchmarks.scenario.formats import ADMIN_PRIVILEGES
@@ -48,12 +49,8 @@ _EXPLORER = "C:\\Windows\\explorer.exe"
 _SERVER_KINDS = ("app", "sql", "file", "web")
 
 
-def _hex(ctx: Context, length: int) -> str:
-    return "".join(ctx.rng.choice("0123456789ABCDEF") for _ in range(length))
-
-
 def _guid(ctx: Context) -> str:
-    h = _hex(ctx, 32)
+    h = random_hex(ctx, 32, upper=True)
     return "{" + f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}" + "}"
 
 
@@ -124,7 +121,7 @@ def helpdesk_reset_takeover(ctx: Context) -> Injected:
     session = win.logon(t, dc, helpdesk, 3, src=mgmt, privileges=ADMIN_PRIVILEGES)
     win.account_changed(t + 15_000, dc, helpdesk, session, 4724, victim)
     win.logoff(t + MINUTE, dc, helpdesk, session, 3)
-    rogue = "DESKTOP-" + _hex(ctx, 7)
+    rogue = "DESKTOP-" + random_hex(ctx, 7, upper=True)
     servers = sorted(s for s in victim.servers if s in org.hosts)
     shares = ("Finance", "HR", "Projects", "Users", "Shared")
     ips: list[str] = []
@@ -227,7 +224,7 @@ def shadow_credentials(ctx: Context) -> Injected:
     _ds_write(
         ctx, t + 3000, dc, actor, session, dn=admin.dn, object_class="user",
         attribute="msDS-KeyCredentialLink", syntax="2.5.5.7",
-        value=f"B:828:0002{_hex(ctx, 60)}:{admin.dn}",
+        value=f"B:828:0002{random_hex(ctx, 60, upper=True)}:{admin.dn}",
     )  # fmt: skip
     win.logoff(t + 40_000, dc, actor, session, 3)
     t += rng.randrange(2, 20) * MINUTE
@@ -244,8 +241,8 @@ def shadow_credentials(ctx: Context) -> Injected:
         "IpAddress": f"::ffff:{ip}",
         "IpPort": str(rng.randrange(49152, 65535)),
         "CertIssuerName": f"CN={admin.sam}",
-        "CertSerialNumber": _hex(ctx, 32),
-        "CertThumbprint": _hex(ctx, 40),
+        "CertSerialNumber": random_hex(ctx, 32, upper=True),
+        "CertThumbprint": random_hex(ctx, 40, upper=True),
     }
     win.sink.win(t, dc, 4768, fields, actor=admin.actor)
     servers = sorted(s for s in admin.servers if org.hosts[s].kind in _SERVER_KINDS)
@@ -288,7 +285,7 @@ def rbcd_delegation(ctx: Context) -> Injected:
         key=lambda h: h.name,
     )
     server = rng.choice(servers)
-    name = rng.choice(("WS", "PC", "LT", "SRV")) + "-" + _hex(ctx, 6)
+    name = rng.choice(("WS", "PC", "LT", "SRV")) + "-" + random_hex(ctx, 6, upper=True)
     fake = Host(
         name=name,
         fqdn=f"{name.lower()}.{win.dns_domain}",
