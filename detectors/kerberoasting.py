@@ -116,6 +116,7 @@ such batches from the address (a legacy client that always gets RC4 TGTs stops b
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
@@ -832,32 +833,40 @@ class Kerberoasting(RarityDetector):
     def _ptt_signals(
         self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
     ) -> Signals:
+        found = self._pass_the_ticket(batch, view)
+        return self._held_address_signals(
+            batch, builder, found, self.ptt_points, "T1550.003", _pass_the_ticket_words
+        )
+
+    def _held_address_signals(
+        self,
+        batch: EventBatch,
+        builder: BatchBuilder,
+        found: list[tuple[int, int, int]],
+        base_points: float,
+        technique: str,
+        words: Callable[[Event, str, int], tuple[str, str, str]],
+    ) -> Signals:
+        """Signals of ``(row, holder, switches)`` findings at another account's kept address:
+        ``base_points`` / (1 + the times the address changed hands); ``words`` gives a row's
+        title, observed and baseline from its event, the holder's name and the switches."""
         signals = Signals.empty(self.name, self.entity_kind, self.mitre)
         rows: list[int] = []
         entities: list[int] = []
         points: list[float] = []
         names = builder.vocab[self.entity_kind]
-        for row, holder, switches in self._pass_the_ticket(batch, view):
-            value = self.ptt_points / (1.0 + switches)
+        for row, holder, switches in found:
+            value = base_points / (1.0 + switches)
             if value < self.min_points:
                 continue
-            event = batch.events[row]
-            owner = names.value(holder)
+            title, observed, baseline = words(batch.events[row], names.value(holder), switches)
             rows.append(row)
             entities.append(int(batch.column("user")[row]))
             points.append(value)
-            signals.titles.append(
-                f"{event.user} got a service ticket for {event.object} from {event.src_ip}, "
-                f"{owner}'s address, where no TGT was ever issued to {event.user}: "
-                f"pass-the-ticket (a ticket brought from another machine; the address "
-                f"changed hands {switches} time(s))"
-            )
-            signals.observed.append(f"service ticket for {event.user} from {event.src_ip}")
-            signals.baseline.append(
-                f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
-                f"{event.user} never got a TGT or any ticket from it"
-            )
-            signals.row_mitre.append(("T1550.003",))
+            signals.titles.append(title)
+            signals.observed.append(observed)
+            signals.baseline.append(baseline)
+            signals.row_mitre.append((technique,))
         return _filled(signals, rows, entities, points)
 
     def _silver_tickets(
@@ -896,34 +905,10 @@ class Kerberoasting(RarityDetector):
     def _silver_signals(
         self, batch: EventBatch, builder: BatchBuilder, view: dict[str, np.ndarray]
     ) -> Signals:
-        signals = Signals.empty(self.name, self.entity_kind, self.mitre)
-        rows: list[int] = []
-        entities: list[int] = []
-        points: list[float] = []
-        names = builder.vocab[self.entity_kind]
-        for row, holder, switches in self._silver_tickets(batch, view):
-            value = self.silver_points / (1.0 + switches)
-            if value < self.min_points:
-                continue
-            event = batch.events[row]
-            owner = names.value(holder)
-            host = event.dst_host or event.src_host
-            rows.append(row)
-            entities.append(int(batch.column("user")[row]))
-            points.append(value)
-            signals.titles.append(
-                f"{event.user} logged on to {host} with Kerberos from {event.src_ip}, "
-                f"{owner}'s address, where no ticket was ever issued to {event.user}: a service "
-                f"ticket the DC never issued (a forged silver ticket; the address changed "
-                f"hands {switches} time(s))"
-            )
-            signals.observed.append(f"Kerberos logon of {event.user} on {host} without a ticket")
-            signals.baseline.append(
-                f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
-                f"{event.user} never got a TGT or a service ticket from it"
-            )
-            signals.row_mitre.append(("T1558.002",))
-        return _filled(signals, rows, entities, points)
+        found = self._silver_tickets(batch, view)
+        return self._held_address_signals(
+            batch, builder, found, self.silver_points, "T1558.002", _silver_ticket_words
+        )
 
     def _learn_tickets(self, batch: EventBatch, held_back: BoolArray) -> None:
         view = self._ticket_view(batch)
@@ -1085,6 +1070,37 @@ def _union_pairs(stored: np.ndarray, pairs: Int64Array) -> np.ndarray:
     stored, pairs = as_stored_pair_keys(stored, pairs)
     union: np.ndarray = np.union1d(stored, pairs).astype(stored.dtype)
     return union
+
+
+def _pass_the_ticket_words(event: Event, owner: str, switches: int) -> tuple[str, str, str]:
+    title = (
+        f"{event.user} got a service ticket for {event.object} from {event.src_ip}, "
+        f"{owner}'s address, where no TGT was ever issued to {event.user}: "
+        f"pass-the-ticket (a ticket brought from another machine; the address "
+        f"changed hands {switches} time(s))"
+    )
+    observed = f"service ticket for {event.user} from {event.src_ip}"
+    baseline = (
+        f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
+        f"{event.user} never got a TGT or any ticket from it"
+    )
+    return title, observed, baseline
+
+
+def _silver_ticket_words(event: Event, owner: str, switches: int) -> tuple[str, str, str]:
+    host = event.dst_host or event.src_host
+    title = (
+        f"{event.user} logged on to {host} with Kerberos from {event.src_ip}, "
+        f"{owner}'s address, where no ticket was ever issued to {event.user}: a service "
+        f"ticket the DC never issued (a forged silver ticket; the address changed "
+        f"hands {switches} time(s))"
+    )
+    observed = f"Kerberos logon of {event.user} on {host} without a ticket"
+    baseline = (
+        f"{event.src_ip} is where {owner} signs in (their TGTs are issued there); "
+        f"{event.user} never got a TGT or a service ticket from it"
+    )
+    return title, observed, baseline
 
 
 def _filled(signals: Signals, rows: list[int], entities: list[int], points: list[float]) -> Signals:
