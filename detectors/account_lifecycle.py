@@ -329,12 +329,17 @@ class AccountLifecycle(RarityDetector):
 
     @staticmethod
     def _service_installs(batch: EventBatch) -> BoolArray:
-        """Successful service installs (7045/4697) by a named actor."""
-        mask: BoolArray = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
-        mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
-        for row in np.flatnonzero(mask).tolist():
-            mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
-        return mask
+        """Successful service installs (7045/4697) by a named actor (once a batch: score, its
+        features and learn all ask; read-only)."""
+        cached: BoolArray | None = batch.derived.get("service_installs")
+        if cached is None:
+            mask: BoolArray = batch.action == ACTION_CODE[Action.REMOTE_EXEC]
+            mask &= batch.outcome_is(Outcome.SUCCESS) & (batch.column("user") >= 0)
+            for row in np.flatnonzero(mask).tolist():
+                mask[row] = batch.events[row].event_id in _SERVICE_INSTALL_IDS
+            mask.flags.writeable = False
+            cached = batch.derived["service_installs"] = mask
+        return cached
 
     def _install_keys(self, batch: EventBatch, rows: Int64Array) -> Int64Array:
         """(host, service name) keys of service-install rows (-1 where either is unknown)."""
