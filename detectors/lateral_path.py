@@ -204,7 +204,8 @@ class LateralNewPath:
         # Good-Turing: the chance of something new is about the share of logons whose source
         # (or path) was seen exactly once so far - a VPN pool keeps it high, a server reached
         # through the same few doors keeps it near zero.
-        edge_count = self.edges_.lookup(edge_keys)[0] + group_order(edge_keys)[0]
+        edge_prior, edge_first_row = group_order(edge_keys)
+        edge_count = self.edges_.lookup(edge_keys)[0] + edge_prior
         path_count = self.paths_.lookup(keys)[0] + group_order(keys)[0]
         new_edge = edge_count == 0
         new_path = path_count == 0
@@ -225,8 +226,8 @@ class LateralNewPath:
             grow(self.user_first_, size_u, np.nan), _first_time(user, time, size_u)
         )[user]
         learning = self.learning_days * DAY
-        mature = (time - dst_first >= learning) & (events >= self.min_events)
-        mature &= time - user_first >= learning
+        host_mature = (time - dst_first >= learning) & (events >= self.min_events)
+        mature = host_mature & (time - user_first >= learning)
         # A first visit through the usual door is lateral_new_host's (with its popularity
         # prior). Here: a new door; an account that reaches the host already, coming in another
         # way; or an account whose own paths are few and steady (a service account that knows
@@ -272,10 +273,8 @@ class LateralNewPath:
         # (the app server admins hop on from) never qualify: their age is unknown; a foothold's
         # door taken by one stolen account stays as rare as before.
         young_accounts, door_birth = self.young_.lookup(edge_keys)
-        first_row = group_order(edge_keys)[1]
-        host_mature = (time - dst_first >= learning) & (events >= self.min_events)
-        born_here = (new_edge & host_mature)[first_row]
-        door_birth = np.where(np.isnan(door_birth) & born_here, time[first_row], door_birth)
+        born_here = (new_edge & host_mature)[edge_first_row]
+        door_birth = np.where(np.isnan(door_birth) & born_here, time[edge_first_row], door_birth)
         young_path = new_path & (time - door_birth <= self.young_door_window)
         young_accounts = young_accounts + group_cumsum_before(
             edge_keys, young_path.astype(np.float64)
