@@ -127,6 +127,7 @@ from detectors.lateral import (
     group_last_before,
     remote_access,
     source_key,
+    value_codes,
     value_mask,
 )
 from detectors.registry import register
@@ -337,13 +338,10 @@ def is_cloud_endpoint(app: str) -> bool:
 def _kinds(
     batch: EventBatch, rows: Int64Array, column: str, classify: Callable[[str], int]
 ) -> Int64Array:
-    out = np.full(len(rows), NONE, dtype=np.int64)
-    for kind in range(len(KINDS)):
-
-        def is_kind(value: str, wanted: int = kind) -> bool:
-            return classify(value) == wanted
-
-        out[value_mask(batch, column, rows, is_kind)] = kind
+    # (one call of ``classify`` per distinct value, not one mask per kind: round 26, the same
+    # kinds; a value outside the kinds is none of them)
+    out = value_codes(batch, column, rows, classify)
+    out[(out < 0) | (out >= len(KINDS))] = NONE
     return out
 
 
