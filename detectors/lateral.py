@@ -123,7 +123,7 @@ def value_mask(
     """
     if len(rows) == 0:
         return np.zeros(0, dtype=np.bool_)
-    ids = batch.column(column)[rows]
+    ids: np.ndarray = batch.column(column)[rows]  # (int32 ids, searched as they are)
     kept = batch.derived.get("value_mask", {}).get((column, predicate))
     if kept is not None and len(kept[0]):
         # Every id asked already (another detector's rows, most often): the kept verdicts by
