@@ -552,6 +552,38 @@ class PairTable:
                 self.last = np.insert(self.last, insert_at, encode(latest[new]))
         return places_after_insert(position, new)
 
+    def look_up_and_place(self, keys: Int64Array) -> tuple[FloatArray, FloatArray, Int64Array]:
+        """For sorted distinct ``keys``: :meth:`lookup`'s counts and last times as the table
+        held them, and where the keys are once the absent ones are put in (count 0, time code
+        0: the caller writes both), from one search of the table (round 26: where a lookup and
+        an :meth:`add` searched it twice; the keys stored as :meth:`add` stores them).
+
+        >>> table = PairTable()
+        >>> _ = table.add(np.array([5], dtype=np.int64), np.array([7.0]))
+        >>> counts, last, position = table.look_up_and_place(np.array([2, 5], dtype=np.int64))
+        >>> counts.tolist(), last.tolist(), position.tolist(), table.keys.tolist()
+        ([0.0, 1.0], [nan, 7.0], [0, 1], [2, 5])
+        """
+        self.keys, query = as_stored_pair_keys(self.keys, keys)
+        position = np.searchsorted(self.keys, query)
+        found = position < len(self.keys)
+        found[found] = self.keys[position[found]] == query[found]
+        hit = position[found]
+        counts = np.zeros(len(keys))
+        counts[found] = self.counts[hit] if self._tally else 1.0
+        last = np.full(len(keys), np.nan)
+        if self._times:
+            last[found] = decode(self.last[hit])
+        new = ~found
+        if new.any():
+            at = position[new]
+            self.keys = np.insert(self.keys, at, query[new])
+            if self._tally:
+                self.counts = np.insert(self.counts, at, 0)
+            if self._times:
+                self.last = np.insert(self.last, at, 0)
+        return counts, last, places_after_insert(position, new)
+
     def state(self, prefix: str) -> StateDict:
         keys = self.keys
         if keys.dtype == np.int64 and len(keys):
@@ -853,17 +885,20 @@ class CountTable:
         if fits is not None and not fits.all():  # a larger id: every key in 64 bits from now
             self.stored = wide_pair_keys(self.stored)
             query = unique
-        _, found = self._find(unique)
-        new = query[~found]
-        if len(new):
-            at = np.searchsorted(self.stored, new)
-            self.stored = np.insert(self.stored, at, new)
+        # One search places the keys: where the new ones go in, and (:func:`places_after_insert`)
+        # where every key is afterwards, instead of searching again before and after (round 26).
+        position = np.searchsorted(self.stored, query)
+        found = position < len(self.stored)
+        found[found] = self.stored[position[found]] == query[found]
+        new = ~found
+        if new.any():
+            at = position[new]
+            self.stored = np.insert(self.stored, at, query[new])
             for name, column in self.counts.items():
                 self.counts[name] = np.insert(column, at, 0)
             for name, day in self.days.items():
                 self.days[name] = np.insert(day, at, NO_DAY)
-        position: Int64Array = np.searchsorted(self.stored, query)
-        return position
+        return places_after_insert(position, new)
 
     def add(self, column: str, keys: Int64Array) -> None:
         """Count each occurrence of ``keys`` in ``column``."""
@@ -871,9 +906,17 @@ class CountTable:
             return
         unique, occurrences = unique1d(keys, return_counts=True)
         position = self._insert(unique)
-        counts = self.counts[column].astype(np.int64)
-        counts[position] += occurrences
-        self.counts[column] = narrow_counts(counts)
+        # Only the rows counted are read (round 26; as :func:`bump_counts`): a column is kept in
+        # the narrowest type of its largest count and only grows here, so its type afterwards
+        # is the wider of its own and the one of the largest count just made, the same array
+        # ``narrow_counts`` of the whole column in ``int64`` gave.
+        counts = self.counts[column]
+        total = counts[position].astype(np.int64) + occurrences
+        wide = narrow_counts(total.max(initial=0, keepdims=True)).dtype
+        if wide.itemsize > counts.itemsize:
+            counts = counts.astype(wide)
+        counts[position] = total
+        self.counts[column] = counts
 
     def assign(self, keys: Int64Array, **columns: npt.ArrayLike) -> None:
         """Make each named column read the given values for the sorted distinct ``keys`` (a

@@ -127,6 +127,7 @@ from detectors.lateral import (
     group_last_before,
     remote_access,
     source_key,
+    value_codes,
     value_mask,
 )
 from detectors.registry import register
@@ -334,16 +335,27 @@ def is_cloud_endpoint(app: str) -> bool:
     return app.lower().endswith(_CLOUD_ENDPOINTS)
 
 
+def kind_in(kind: Int64Array, names: tuple[str, ...]) -> BoolArray:
+    """``np.isin(kind, [KINDS.index(n) for n in names])`` of kind indices (NONE included) as
+    one read of a table (round 26: ``np.isin`` took ~38 us on 600 kinds, this ~4 us; four
+    calls a batch).
+
+    >>> kind_in(np.array([NONE, 0, 5, 9]), ("service", "admin_share")).tolist()
+    [False, True, True, False]
+    """
+    table = np.zeros(len(KINDS) + 1, dtype=np.bool_)  # (the last slot: NONE, -1, is none)
+    table[[KINDS.index(name) for name in names]] = True
+    found: BoolArray = table[kind]
+    return found
+
+
 def _kinds(
     batch: EventBatch, rows: Int64Array, column: str, classify: Callable[[str], int]
 ) -> Int64Array:
-    out = np.full(len(rows), NONE, dtype=np.int64)
-    for kind in range(len(KINDS)):
-
-        def is_kind(value: str, wanted: int = kind) -> bool:
-            return classify(value) == wanted
-
-        out[value_mask(batch, column, rows, is_kind)] = kind
+    # (one call of ``classify`` per distinct value, not one mask per kind: round 26, the same
+    # kinds; a value outside the kinds is none of them)
+    out = value_codes(batch, column, rows, classify)
+    out[(out < 0) | (out >= len(KINDS))] = NONE
     return out
 
 
@@ -518,16 +530,14 @@ class RemoteExecution(SharesUserHosts):
             sources[np.maximum(previous, 0)],
             np.where(np.isnan(logon_time), -1, stored_src),
         ).astype(np.int64)
-        is_share = np.isin(
-            r_kind, [KINDS.index(k) for k in ("exe_drop", "admin_share", "svcctl", "cred_copy")]
-        )
+        is_share = kind_in(r_kind, ("exe_drop", "admin_share", "svcctl", "cred_copy"))
         # DCOM is only DCOM with the remote account's network logon to anchor it (a local
         # program automating Excel for the person at the keyboard is not): unanchored rows of
         # the kind are no artefact at all, neither scored nor anyone's habit or peer.
         stray = (r_kind == KINDS.index("dcom")) & ~anchored
         r_kind = np.where(stray, NONE, r_kind)
         is_artefact &= ~stray
-        is_process = np.isin(r_kind, [KINDS.index(k) for k in ("wmi", "winrm", "dcom")])
+        is_process = kind_in(r_kind, ("wmi", "winrm", "dcom"))
         is_process &= ~activation[relevant]
         is_cloud = r_kind == KINDS.index("cloud_exec")
         scored = is_artefact & (anchored | is_share | is_process | is_cloud)
@@ -553,7 +563,7 @@ class RemoteExecution(SharesUserHosts):
         # installed host after host, its installer copied each time): one more is its routine.
         # Not for shares and pipes (every ADMIN$ is called that) nor WMI/WinRM children (a
         # shell is a shell): there the kind's habit is all there is.
-        own_named = named & np.isin(r_kind, [KINDS.index(k) for k in OWN_NAME_KINDS])
+        own_named = named & kind_in(r_kind, OWN_NAME_KINDS)
         repeats = np.where(own_named, seen + prior_same, 0.0)
         # Source prior: other accounts' artefacts from the same machine (a management host,
         # a deployment server). One account's own repetitions are its habit, not the source's:
@@ -620,7 +630,7 @@ class RemoteExecution(SharesUserHosts):
         peers = np.where(foreign, 0.0, peers)
         host_first, tenant_first = self._first_seen(batch, relevant)
         fresh = (
-            np.isin(r_kind, [KINDS.index(k) for k in FRESH_HOST_KINDS])
+            kind_in(r_kind, FRESH_HOST_KINDS)
             & (host_first <= time - self.window)
             & (time - host_first <= self.fresh_host)
             & (host_first - tenant_first >= DAY)
