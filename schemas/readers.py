@@ -956,7 +956,7 @@ def _load_count_lines() -> Callable[[bytes], int]:
         from vigil_native import count_lines
     except ImportError:  # pragma: no cover - other machines, older builds
         return _count_lines_py
-    return count_lines  # type: ignore[no-any-return]
+    return count_lines
 
 
 _count_lines = _load_count_lines()

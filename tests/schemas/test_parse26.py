@@ -25,7 +25,9 @@ _PIECES = [b"a", b"bc", b"\n", b"\r\n", b"xyz12", b"", b"\n\n", b"{}", b"\xff\n"
 
 @needs_native
 @settings(max_examples=300, deadline=None)
-@given(data=st.binary(max_size=3000) | st.lists(st.sampled_from(_PIECES), max_size=60).map(b"".join))
+@given(
+    data=st.binary(max_size=3000) | st.lists(st.sampled_from(_PIECES), max_size=60).map(b"".join)
+)
 def test_count_lines_is_bytes_count(data: bytes) -> None:
     """The compiled count is ``bytes.count(b"\\n")`` (fails on main: no ``count_lines``)."""
     from vigil_native import count_lines
