@@ -891,6 +891,18 @@ class _Block(NamedTuple):
     #: Whether a line can be over 1 MiB (to be cut to ``MAX_RECORD_BYTES + 1`` bytes).
     long: bool
 
+    def iter_lines(self) -> Iterator[bytes]:
+        """``lines()`` one at a time: sniffing an input reads a line or two of its first block,
+        and splitting the whole block for them cost a ``bytes`` object per line of it."""
+        data, start, long = self.data, 0, self.long
+        for _ in range(self.line_count):
+            end = data.find(b"\n", start)
+            if end < 0:  # the last line, ended by the end of data
+                end = len(data)
+            line = data[start:end]
+            start = end + 1
+            yield line[: MAX_RECORD_BYTES + 1] if long and len(line) > MAX_RECORD_BYTES else line
+
     def lines(self) -> list[bytes]:
         """The lines, an over-long one cut to ``MAX_RECORD_BYTES + 1`` bytes."""
         pieces = self.data.split(b"\n")
@@ -905,7 +917,8 @@ class _Block(NamedTuple):
 
 class _LineBlock(NamedTuple):
     """The lines of a block from ``start`` on (see :func:`_blocks_once_known`); ``lines`` is
-    ``block.lines()`` when already split (for sniffing), else None."""
+    ``block.lines()`` when already split, else None (``_parse_json_block`` splits it if it
+    needs the list)."""
 
     block: _Block
     start: int
@@ -921,16 +934,32 @@ def _blocks_once_known(
     position = 0
     for block in blocks:
         index = 0
-        lines = None
         if parser_of_input[0] is None:
-            lines = block.lines()
-            while index < len(lines) and parser_of_input[0] is None:
+            for line in block.iter_lines():
+                if parser_of_input[0] is not None:
+                    break
                 position += 1
-                yield position, lines[index]
                 index += 1
+                yield position, line
         if index < block.line_count:
-            yield position, _LineBlock(block, index, lines)
+            yield position, _LineBlock(block, index, None)
             position += block.line_count - index
+
+
+def _count_lines_py(data: bytes) -> int:
+    """The newlines of a block (``vigil_native.count_lines`` when built: memchr's count)."""
+    return data.count(b"\n")
+
+
+def _load_count_lines() -> Callable[[bytes], int]:
+    try:
+        from vigil_native import count_lines
+    except ImportError:  # pragma: no cover - other machines, older builds
+        return _count_lines_py
+    return count_lines
+
+
+_count_lines = _load_count_lines()
 
 
 def _line_blocks(stream: ByteStream) -> Iterator[_Block]:
@@ -957,7 +986,7 @@ def _line_blocks(stream: ByteStream) -> Iterator[_Block]:
         if last < 0:
             carry = data
         else:
-            yield _Block(data, data.count(b"\n"), len(data) > MAX_RECORD_BYTES)
+            yield _Block(data, _count_lines(data), len(data) > MAX_RECORD_BYTES)
             carry = data[last + 1 :]
         if len(carry) > MAX_RECORD_BYTES:
             yield _Block(carry[: MAX_RECORD_BYTES + 1], 1, True)

@@ -250,7 +250,6 @@ impl HelkReader {
         let total = lines.len();
         let mut index = start;
         let kwargs = PyDict::new(py);
-        let (time_key, id_key) = (intern!(py, "time"), intern!(py, "record_id"));
         while index < total {
             let item = lines.get_item(index)?;
             let line = item.cast::<PyBytes>()?.as_bytes();
@@ -271,16 +270,9 @@ impl HelkReader {
             match self.known.answer(&values, layout) {
                 Some(helk::Answer::Skip) => skipped += 1,
                 Some(helk::Answer::Event { template, time, record_id }) => {
-                    let template = template.bind(py);
-                    if template.is(nothing) {
-                        skipped += 1;
-                    } else {
-                        let (year, month, day, hour, minute, second, micro) = time;
-                        let utc = PyTzInfo::utc(py)?;
-                        let when = PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?;
-                        kwargs.set_item(time_key, when)?;
-                        kwargs.set_item(id_key, PyString::new(py, &record_id))?;
-                        events.append(replace.call((template,), Some(&kwargs))?)?;
+                    match answered_event(py, template.bind(py), time, &record_id, nothing, replace, &kwargs)? {
+                        Some(event) => events.append(event)?,
+                        None => skipped += 1,
                     }
                 }
                 None => {
@@ -306,9 +298,7 @@ impl HelkReader {
                     return Ok(Some(PyTuple::new(py, items)?));
                 }
                 Some(helk::Answer::Event { template, time, record_id }) => {
-                    let (year, month, day, hour, minute, second, micro) = time;
-                    let utc = PyTzInfo::utc(py)?;
-                    let when = PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?;
+                    let when = utc_datetime(py, time)?;
                     let items: [Bound<'py, PyAny>; 4] = [
                         marker.clone_ref(py).into_bound(py),
                         template.clone_ref(py).into_bound(py),
@@ -388,8 +378,35 @@ fn iso_time<'py>(py: Python<'py>, text: &Bound<'py, PyString>) -> PyResult<Optio
     let Some((year, month, day, hour, minute, second, micro)) = helk::iso_utc(text) else {
         return Ok(None);
     };
+    Ok(Some(utc_datetime(py, (year, month, day, hour, minute, second, micro))?))
+}
+
+/// An answered line's time (`helk::iso_utc`'s parts) as an aware UTC datetime.
+fn utc_datetime(py: Python<'_>, time: (i32, u8, u8, u8, u8, u8, u32)) -> PyResult<Bound<'_, PyDateTime>> {
+    let (year, month, day, hour, minute, second, micro) = time;
     let utc = PyTzInfo::utc(py)?;
-    Ok(Some(PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?))
+    PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))
+}
+
+/// The event of a line the reader answered (`HelkReader.read_hits`, `lines::helk_hits_at`):
+/// `replace(template, time=..., record_id=...)`, or None for the template `nothing` (a line
+/// read as no event). `kwargs`: a dict the caller keeps across lines (its two items are set
+/// here).
+pub(crate) fn answered_event<'py>(
+    py: Python<'py>,
+    template: &Bound<'py, PyAny>,
+    time: (i32, u8, u8, u8, u8, u8, u32),
+    record_id: &str,
+    nothing: &Bound<'py, PyAny>,
+    replace: &Bound<'py, PyAny>,
+    kwargs: &Bound<'py, PyDict>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    if template.is(nothing) {
+        return Ok(None);
+    }
+    kwargs.set_item(intern!(py, "time"), utc_datetime(py, time)?)?;
+    kwargs.set_item(intern!(py, "record_id"), PyString::new(py, record_id))?;
+    replace.call((template,), Some(kwargs)).map(Some)
 }
 
 #[pymodule]
@@ -398,6 +415,7 @@ fn vigil_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(iso_time, m)?)?;
     m.add_class::<HelkReader>()?;
     m.add_function(wrap_pyfunction!(lines::helk_hits_at, m)?)?;
+    m.add_function(wrap_pyfunction!(lines::count_lines, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_argsort, m)?)?;
     m.add_function(wrap_pyfunction!(groups::stable_groups, m)?)?;
     m.add_function(wrap_pyfunction!(groups::unique_inverse, m)?)?;

@@ -8,9 +8,8 @@
 //! speed); Python slices out only the line it stops at. Same answers, same stops, same order as
 //! `read_hits` on `block.split(b"\n")`'s lines: this is its loop with another source of lines.
 
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDateTime, PyDict, PyList, PyTzInfo};
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 use crate::helk;
 use crate::HelkReader;
@@ -41,7 +40,6 @@ pub fn helk_hits_at<'py>(
     let (mut answered, mut skipped, mut passed) = (0usize, 0usize, 0usize);
     let mut at = offset.min(bytes.len());
     let kwargs = PyDict::new(py);
-    let (time_key, id_key) = (intern!(py, "time"), intern!(py, "record_id"));
     while passed < remaining {
         let rest = &bytes[at.min(bytes.len())..];
         let len = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
@@ -77,16 +75,9 @@ pub fn helk_hits_at<'py>(
             }
             Some(None) => skipped += 1,
             Some(Some((template, time, record_id))) => {
-                let template = template.bind(py);
-                if template.is(nothing) {
-                    skipped += 1;
-                } else {
-                    let (year, month, day, hour, minute, second, micro) = time;
-                    let utc = PyTzInfo::utc(py)?;
-                    let when = PyDateTime::new(py, year, month, day, hour, minute, second, micro, Some(&utc))?;
-                    kwargs.set_item(time_key, when)?;
-                    kwargs.set_item(id_key, pyo3::types::PyString::new(py, &record_id))?;
-                    events.append(replace.call((template,), Some(&kwargs))?)?;
+                match crate::answered_event(py, template.bind(py), time, &record_id, nothing, replace, &kwargs)? {
+                    Some(event) => events.append(event)?,
+                    None => skipped += 1,
                 }
             }
         }
@@ -96,4 +87,11 @@ pub fn helk_hits_at<'py>(
     }
     let absent = this.absent.clone_ref(py).into_bound(py);
     Ok((events, passed, at, answered, skipped, absent))
+}
+
+/// `data.count(b"\n")`: the lines of a read block (`schemas/readers.py`'s `_Block`), counted
+/// with `memchr` (~0.3 ms a MiB for `bytes.count`'s byte loop, ~2 % of a `vigil detect` run).
+#[pyfunction]
+pub fn count_lines(data: &Bound<'_, PyBytes>) -> usize {
+    memchr::memchr_iter(b'\n', data.as_bytes()).count()
 }
