@@ -53,7 +53,9 @@ _NULL_GUID = "{00000000-0000-0000-0000-000000000000}"
 _BOTO = "Boto3/1.34.14 md/Botocore#1.34.14 ua/2.0 os/linux#6.5.0 md/arch#x86_64 lang/python#3.11.7"
 _SIGNER_UA = "aws_signing_helper/1.1.1"
 _REDACTED = "<sensitiveDataRemoved>"
-_DONT_REQ_PREAUTH = 0x400000  # userAccountControl bit: "Don't Require Preauth"
+# 4738's Old/NewUacValue are SAM account flags (not LDAP userAccountControl bits): 0x10 a normal
+# account, 0x200 "don't expire password", 0x10000 "don't require Kerberos pre-authentication".
+_NORMAL_ACCOUNT, _DONT_EXPIRE, _DONT_REQ_PREAUTH = 0x10, 0x200, 0x10000
 
 
 def _sid(ctx: Context, rid: int) -> str:
@@ -187,7 +189,7 @@ def preauth_disabled_roast_slow(ctx: Context) -> Injected:
     dc = org.dc_for(actor)
     t = ctx.evening(day, actor)
     desktop = win.new_logon_id()
-    old = 0x200 | 0x10000 * rng.randrange(2)  # a normal account, maybe "password never expires"
+    old = _NORMAL_ACCOUNT | _DONT_EXPIRE * rng.randrange(2)  # maybe "password never expires"
     for k, (before, after, text) in enumerate(
         ((old, old | _DONT_REQ_PREAUTH, "%%2096"), (old | _DONT_REQ_PREAUTH, old, "%%2064"))
     ):
