@@ -11,10 +11,12 @@ dump, a computer account made with the machine account quota and used from a des
 address (VPN, DHCP) names whoever leased it last, so its run of days restarts at every hand-over
 and it is never settled. Nothing is judged until the tenant's first ``learning_days`` are over.
 
-The finding (``points``: an alert, not a page alone) is on the computer account (a host entity);
-flagged tickets are kept out of the address's run (a foothold used every evening must not make
-the desk its own). A machine renamed or re-imaged under a new name that keeps its address is
-asked about once: after it the address's run is the new name's. State per address that ever
+The finding (``points``: an alert, not a page alone) is on the computer account (a host entity).
+Flagged tickets move the address like any other: a machine renamed or re-imaged under a new name
+that keeps its address is asked about once (the address's run is the new name's from then on),
+and a desk whose owner's machine and a borrowed account alternate is a pool after the first
+question (each later use is asked again only once the owner's run is settled anew). State per
+address that ever
 carried a computer account's TGT: its machine (int32), the distinct days of its run (uint8) and
 the last one counted (uint16); per tenant its first event.
 
@@ -41,7 +43,6 @@ from typing import ClassVar
 import numpy as np
 
 from detectors._address_days import run_days
-from detectors._decay import settle
 from detectors._kerberos import is_tgt_service
 from detectors.base import (
     Signals,
@@ -108,33 +109,27 @@ class MachineDesk:
         first = first_times(self.tenant_first_, np.nan, tenant, time)
         mature = time - first >= self.learning_days * DAY
         own = np.arange(n, dtype=np.int64)
-
-        def view(held: BoolArray) -> dict[str, np.ndarray]:
-            # The address's machine before each row: its last unheld row's, else the state's.
-            kept = ~held
-            prev = group_last_before(ip, kept)
-            mapped = np.where(prev >= 0, host[np.maximum(prev, 0)], stored_host)
-            change = host != mapped
-            # Runs: each unheld row belongs to the run begun by its latest change (itself when
-            # it is one); before any change in the batch, to the state's run (key n + address).
-            began = group_last_before(ip, change & kept)
-            run = np.where(change, own, np.where(began >= 0, began, n + ip))
-            state_run = run >= n
-            first_of_day = group_order(np.where(kept, pair_keys(run, day), -1))[0] == 0
-            new_day = kept & first_of_day & (~state_run | (day > stored_day))
-            counted = group_cumsum_before(run, new_day.astype(np.float64)) + new_day
-            # The run of the machine each row finds: the run of the address's previous row.
-            found = np.where(prev >= 0, run[np.maximum(prev, 0)], n + ip)
-            base = np.where(found >= n, np.where(stored_host >= 0, stored_days, 0), 0)
-            settled = base + np.where(prev >= 0, counted[np.maximum(prev, 0)], 0).astype(np.int64)
-            claimed = change & (mapped >= 0) & (settled >= self.static_days) & mature
-            return {"mapped": mapped, "settled": settled, "flagged": claimed}
-
-        flagged = settle(lambda held: view(held)["flagged"], n)
-        result = view(flagged)
-        result.update(rows=rows, host=host, ip=ip, time=time, flagged=flagged,
-                      points=np.full(n, self.points))  # fmt: skip
-        return result
+        # The address's machine before each row: its previous row's, else the state's.
+        prev = group_last_before(ip, np.ones(n, dtype=np.bool_))
+        mapped = np.where(prev >= 0, host[np.maximum(prev, 0)], stored_host)
+        change = host != mapped
+        # Runs: each row belongs to the run begun by its latest change (itself when
+        # it is one); before any change in the batch, to the state's run (key n + address).
+        began = group_last_before(ip, change)
+        run = np.where(change, own, np.where(began >= 0, began, n + ip))
+        state_run = run >= n
+        first_of_day = group_order(pair_keys(run, day))[0] == 0
+        new_day = first_of_day & (~state_run | (day > stored_day))
+        counted = group_cumsum_before(run, new_day.astype(np.float64)) + new_day
+        # The run of the machine each row finds: the run of the address's previous row.
+        found = np.where(prev >= 0, run[np.maximum(prev, 0)], n + ip)
+        base = np.where(found >= n, np.where(stored_host >= 0, stored_days, 0), 0)
+        settled = base + np.where(prev >= 0, counted[np.maximum(prev, 0)], 0).astype(np.int64)
+        claimed = change & (mapped >= 0) & (settled >= self.static_days) & mature
+        return {
+            "rows": rows, "host": host, "ip": ip, "time": time, "mapped": mapped,
+            "settled": settled, "flagged": claimed, "points": np.full(n, self.points),
+        }  # fmt: skip
 
     def score(self, batch: EventBatch, builder: BatchBuilder) -> Signals:
         view = self._view(batch)
@@ -170,7 +165,7 @@ class MachineDesk:
             first = np.where(np.isfinite(first), first, np.nan)
             stored = grow(self.tenant_first_, len(first), np.nan)
             self.tenant_first_ = np.fmin(stored, grow(first, len(stored), np.nan))
-        keep = ~view["flagged"] & ~held_back[view["rows"]]
+        keep = ~held_back[view["rows"]]
         if not keep.any():
             return
         ip, host, time = view["ip"][keep], view["host"][keep], view["time"][keep]
