@@ -50,6 +50,7 @@ from benchmarks.scenario.novel22_threats import NOVEL22
 from benchmarks.scenario.novel23_threats import NOVEL23
 from benchmarks.scenario.novel24_threats import NOVEL24
 from benchmarks.scenario.novel25_threats import NOVEL25
+from benchmarks.scenario.novel26_threats import NOVEL26
 from benchmarks.scenario.novel_threats import NOVEL17
 from benchmarks.scenario.other_threats import OTHER
 from benchmarks.scenario.threats import THREATS
@@ -818,6 +819,7 @@ CATALOGUE.update(NOVEL22)  # round 22, opt-in
 CATALOGUE.update(NOVEL23)  # round 23, opt-in
 CATALOGUE.update(NOVEL24)  # round 24, opt-in
 CATALOGUE.update(NOVEL25)  # round 25, opt-in
+CATALOGUE.update(NOVEL26)  # round 26, opt-in
 GROUPS: dict[str, tuple[str, ...]] = {
     "all": tuple(ATTACKS),
     "new": tuple(THREATS),
@@ -837,6 +839,7 @@ GROUPS["novel22"] = tuple(NOVEL22)  # round 22, opt-in like "more"
 GROUPS["novel23"] = tuple(NOVEL23)  # round 23, opt-in like "more"
 GROUPS["novel24"] = tuple(NOVEL24)  # round 24, opt-in like "more"
 GROUPS["novel25"] = tuple(NOVEL25)  # round 25, opt-in like "more"
+GROUPS["novel26"] = tuple(NOVEL26)  # round 26, opt-in like "more"
 
 
 def expand_names(names: Sequence[str] | None) -> list[str]:

@@ -306,6 +306,33 @@ _COMPUTER_EVENTS = frozenset({4741, 4742, 4743})
 _ALWAYS_PRIVILEGED = frozenset({4765, 4794})
 
 
+#: 4738's ``UserAccountControl`` lists the flags the change turned on or off, as message ids
+#: (HELK, nxlog) or as rendered text. Kept (comma-joined, in ``reason``): the ones turned *on*
+#: that weaken how the account authenticates (an AS-REP roastable account, a blank or reversible
+#: password, DES, delegation). "Password never expires" is routine for service accounts: not kept.
+_UAC_WEAKENING = (
+    ("password_not_required", ("%%2082", "'password not required' - enabled")),
+    ("reversible_encryption", ("%%2091", "'encrypted text password allowed' - enabled")),
+    ("trusted_for_delegation", ("%%2093", "'trusted for delegation' - enabled")),
+    ("des_only", ("%%2095", "'use des key only' - enabled")),
+    ("dont_require_preauth", ("%%2096", "'don't require preauth' - enabled")),
+    (
+        "trusted_to_auth_for_delegation",
+        ("%%2098", "'trusted to authenticate for delegation' - enabled"),
+    ),
+)
+
+
+def uac_weakened(value: str) -> str:
+    """The weakening flags a 4738 turned on, comma-joined ("" when none).
+
+    >>> uac_weakened("\\r\\n\\t\\t%%2096"), uac_weakened("'Don't Require Preauth' - Disabled")
+    ('dont_require_preauth', '')
+    """
+    text = value.lower()
+    return ",".join(name for name, keys in _UAC_WEAKENING if any(k in text for k in keys))
+
+
 def _account_change(event_id: int) -> Handler:
     verb = _ACCOUNT_VERBS[event_id]
     computer_event = event_id in _COMPUTER_EVENTS
@@ -319,6 +346,8 @@ def _account_change(event_id: int) -> Handler:
             reason = normalise_user(_s(fields, "OldTargetUserName"))
         else:
             name = _clean(_s(fields, "TargetUserName")) or _clean(_s(fields, "TargetSid"))
+        if event_id == 4738:
+            reason = uac_weakened(_s(fields, "UserAccountControl"))
         target, machine = _account(name)
         if computer_event and target:
             # 4741-4743 are about computer objects even when the name lacks "$" (noPac renames
