@@ -113,6 +113,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 25: normal life nobody had written yet (benchmarks/scenario/life25.py, opt-in)
     ("s721m", "--seeds 721,722,723,724 --attacks every --life life25"),
     ("s731m", "--seeds 731,732 --attacks every,more --life life25 --users 120 --days 35"),
+    # round 26: normal life nobody had written yet (benchmarks/scenario/life26.py, opt-in)
+    ("s781m", "--seeds 781,782,783,784 --attacks every --life life26"),
+    ("s791m", "--seeds 791,792 --attacks every,more --life life26 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets
