@@ -161,6 +161,10 @@ def pam_vault(world: World, episodes: list[BenignTruth]) -> None:
     with world.tagged(tag):
         for day in _workdays(world, first):
             rng = world.rng("life26-pam", day)
+            # the vault's own tickets, renewed each morning before the first check-out
+            morning = clock.at(day, org.sites[0].tz, 6 * 60 + rng.uniform(0, 20))
+            win.tgt(morning, dc, vault, proxy.ip)
+            win.tgs(morning + 500, dc, vault, proxy.ip, dc)
             for admin in admins:
                 laptop = admin.workstation_on(day)
                 if laptop is None or not _works(world, admin, day):
