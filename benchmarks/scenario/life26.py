@@ -18,7 +18,7 @@ each tagged as a benign episode of its own kind so ``benchmarks.evaluate --break
   logon and the two replication rights on the domain object (4662): DCSync's shape, on purpose.
 - ``ci_runner_fleet``: the CI system moves to autoscaled ephemeral runners: every build job runs
   on a fresh VM in the CI subnet (10.20.2.0/24, a new address each job) that ssh-es into the
-  application and database hosts as ``deploy`` with the CI key.
+  application host as ``deploy`` with the CI key, as the one runner did before.
 - ``print_server_migration``: the print server moves to PRINT02 one Monday: every office
   workstation's user connects to it (a ticket, a network logon, the ``print$`` share) the first
   morning, and prints there now and then from then on.
@@ -228,17 +228,17 @@ def ci_runner_fleet(world: World, episodes: list[BenignTruth]) -> None:
     org, linux, clock = world.org, world.linux, world.clock
     deploy = org.person("svc_deploy")
     first = _day_after_learning(world, 5)
-    targets = sorted(h for h in org.linux if h != org.bastion.name)
-    if not targets or not deploy.uid:
+    target = "lnx-app01"  # where the CI account deploys (generator.linux_background_day)
+    if target not in org.linux or not deploy.uid:
         return
     tag = _episode(
         episodes,
         "ci_runner_fleet",
         f"the CI system moves to autoscaled ephemeral runners on {clock.date(first)}: each build "
-        f"job runs on a fresh VM in 10.20.2.0/24 that ssh-es into {', '.join(targets)} as deploy "
-        "with the CI key",
+        f"job runs on a fresh VM in 10.20.2.0/24 that ssh-es into {target} as deploy with the CI "
+        "key",
         users=["deploy"],
-        hosts=targets,
+        hosts=[target],
         ips=["10.20.2.0/24"],
     )
     with world.tagged(tag):
@@ -247,13 +247,10 @@ def ci_runner_fleet(world: World, episodes: list[BenignTruth]) -> None:
             for _ in range(rng.randrange(4, 12)):
                 t = clock.at(day, org.sites[0].tz, rng.uniform(480, 1140))
                 runner = f"10.20.2.{rng.randrange(40, 250)}"
-                for host in targets:
-                    if host != "lnx-app01" and rng.random() < 0.6:
-                        continue  # only some jobs run the database migrations
-                    t = linux.ssh_session(
-                        t, host, "deploy", deploy.uid, runner, rng.randrange(20, 240) * 1000,
-                        key_fingerprint=CI_KEY, actor="deploy",
-                    ) + rng.randrange(1000, 5000)  # fmt: skip
+                linux.ssh_session(
+                    t, target, "deploy", deploy.uid, runner, rng.randrange(20, 240) * 1000,
+                    key_fingerprint=CI_KEY, actor="deploy",
+                )  # fmt: skip
 
 
 def print_server_migration(world: World, episodes: list[BenignTruth]) -> None:
