@@ -325,7 +325,8 @@ def main() -> None:
         "extra (every behaviour), life19 (round 19, benchmarks/scenario/life19.py), life20 "
         "(round 20, benchmarks/scenario/life20.py), life22 (round 22, benchmarks/scenario/life22.py), "
         "life23 (round 23, benchmarks/scenario/life23.py), life24 (round 24, "
-        "benchmarks/scenario/life24.py), life25 (round 25, benchmarks/scenario/life25.py)"
+        "benchmarks/scenario/life24.py), life25 (round 25, benchmarks/scenario/life25.py), life26 "
+        "(round 26, benchmarks/scenario/life26.py)"
         " or behaviour names, comma-separated",
     )
     parser.add_argument("--keep", help="keep scenarios and alerts.jsonl under this directory")

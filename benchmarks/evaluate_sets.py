@@ -116,6 +116,9 @@ SETS: tuple[tuple[str, str], ...] = (
     # round 26: kinds nobody had written (benchmarks/scenario/novel26_threats.py, opt-in)
     ("s751r", "--seeds 751,752,753,754 --attacks novel26"),
     ("s761r", "--seeds 761,762 --attacks novel26,novel26 --users 120 --days 35"),
+    # round 26: normal life nobody had written yet (benchmarks/scenario/life26.py, opt-in)
+    ("s781m", "--seeds 781,782,783,784 --attacks every --life life26"),
+    ("s791m", "--seeds 791,792 --attacks every,more --life life26 --users 120 --days 35"),
 )
 
 CORE_SETS = 27  # the first 27: README "Current figures"; then round 8's `--attacks more` sets

@@ -63,6 +63,13 @@ _GRANT = 1
 _DIRECTORY_CHANGE = "5136"
 #: CloudTrail's role trust policy rewrite (privileged when it trusts an outside account).
 _TRUST_CHANGE = "UpdateAssumeRolePolicy"
+#: A directory operation (4662) the parser reports as a privileged policy change only when it
+#: used a replication right on the domain object (DCSync's evidence).
+_DIRECTORY_OPERATION = "4662"
+
+
+def _replication(event: Event) -> bool:
+    return event.event_id == _DIRECTORY_OPERATION and event.object.startswith("DS-Replication-")
 
 
 @register
@@ -173,6 +180,15 @@ class GroupChange(RarityDetector):
             # A resource policy (bucket, key, secret, function) now lets an outside account in.
             resource = target.partition(":")[2] or target
             what = f"opened {resource}'s resource policy to {event.reason} ({event.event_id})"
+        elif event.action is Action.POLICY_CHANGE and _replication(event):
+            # Replication rights used from an account's session: what DCSync does. Nothing was
+            # granted; the title says what the DC saw (round 26: it read "granted admin
+            # policy DS-Replication-Get-Changes").
+            where = event.dst_host or "a domain controller"
+            what = (
+                f"pulled directory changes with replication right {target} on {where} "
+                "(DCSync's request; normally only domain controllers replicate)"
+            )
         elif event.action is Action.POLICY_CHANGE:
             what = f"granted admin policy {target}" + (
                 f" to {event.target_user}" if event.target_user else ""
@@ -199,6 +215,8 @@ class GroupChange(RarityDetector):
     def _techniques(self, event: Event, feats: Features, i: int) -> tuple[str, ...]:
         # An admin policy attached in the cloud is T1098.003; a group grant is T1098, and a
         # sensitive group (Domain Admins, wheel) makes the member a privileged valid account.
+        if event.action is Action.POLICY_CHANGE and _replication(event):
+            return ("T1003.006",)  # OS credential dumping: DCSync
         if event.action is Action.POLICY_CHANGE:
             return ("T1098.003",)
         return ("T1098", "T1078.002") if event.privileged else ("T1098",)

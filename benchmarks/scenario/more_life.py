@@ -593,12 +593,13 @@ LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
 
 def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
-    """This module's behaviours and rounds 19's, 20's, 22's, 23's, 24's and 25's
+    """This module's behaviours and rounds 19's, 20's, 22's, 23's, 24's, 25's and 26's
     (:mod:`benchmarks.scenario.life19`, :mod:`benchmarks.scenario.life20`,
     :mod:`benchmarks.scenario.life22`, :mod:`benchmarks.scenario.life23`,
-    :mod:`benchmarks.scenario.life24`, :mod:`benchmarks.scenario.life25`, which build on this
-    module, so they are imported here); registers the ``life19`` .. ``life25`` groups."""
-    from benchmarks.scenario import life19, life20, life22, life23, life24, life25
+    :mod:`benchmarks.scenario.life24`, :mod:`benchmarks.scenario.life25`,
+    :mod:`benchmarks.scenario.life26`, which build on this module, so they are imported here);
+    registers the ``life19`` .. ``life26`` groups."""
+    from benchmarks.scenario import life19, life20, life22, life23, life24, life25, life26
 
     LIFE_GROUPS.setdefault("life19", tuple(life19.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life20", tuple(life20.BEHAVIOURS))
@@ -606,6 +607,7 @@ def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
     LIFE_GROUPS.setdefault("life23", tuple(life23.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life24", tuple(life24.BEHAVIOURS))
     LIFE_GROUPS.setdefault("life25", tuple(life25.BEHAVIOURS))
+    LIFE_GROUPS.setdefault("life26", tuple(life26.BEHAVIOURS))
     return {
         **BEHAVIOURS,
         **life19.BEHAVIOURS,
@@ -614,12 +616,13 @@ def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
         **life23.BEHAVIOURS,
         **life24.BEHAVIOURS,
         **life25.BEHAVIOURS,
+        **life26.BEHAVIOURS,
     }
 
 
 def expand(names: Sequence[str]) -> list[str]:
-    """``extra``/``life19``/``life20``/``life22``/``life23``/``life24``/``life25`` -> their behaviours; single names as
-    given; unknown is an error."""
+    """``extra``/``life19`` .. ``life26`` -> their behaviours; single names as given; unknown is
+    an error."""
     known = _every_behaviour()
     expanded: list[str] = []
     for name in names:

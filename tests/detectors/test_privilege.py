@@ -363,3 +363,28 @@ def test_a_folder_opened_to_everyone_is_a_sensitive_permission_grant() -> None:
     assert "admin policy" not in signals.titles[0]
     fixed = msgspec.structs.replace(opened, privileged=False, reason="dacl changed")
     assert len(scored(detector, builder, [fixed])) == 0
+
+
+def test_a_replication_right_used_by_a_non_dc_is_told_as_dcsync_not_a_policy_grant() -> None:
+    """Round 26: a 4662 with a replication right (what the parser reports for DCSync, and for a
+    directory sync server's own schedule) is as strong as before, but the finding says what the
+    DC saw - changes pulled with a replication right - not "granted admin policy", and names
+    DCSync's technique."""
+    detector = GroupChange()
+    builder, history = trained(detector)
+    pulled = event(
+        history,
+        "user5",
+        Action.POLICY_CHANGE,
+        object="DS-Replication-Get-Changes-All",
+        privileged=True,
+        event_id="4662",
+        dst_host="dc01",
+    )
+    signals = scored(detector, builder, [pulled])
+    assert signals.points[0] >= 70
+    assert signals.observed[0].startswith(
+        "pulled directory changes with replication right DS-Replication-Get-Changes-All on dc01"
+    )
+    assert "admin policy" not in signals.titles[0]
+    assert signals.row_mitre[0] == ("T1003.006",)
