@@ -32,7 +32,12 @@ and account A (runas, ``schtasks /s /u``), then A's own logon on C from B within
 the hop B -> C with the switch U -> A, scored like a chain with a switch (same points, same
 relay discount for B) on A, where the remote action that follows lands too. It is not a hop when
 A logs on from B habitually or sits at B (an admin's own second account on their own
-workstation is learned after its first use), nor when U is A. The last explicit use of each
+workstation is learned after its first use), nor when U is A. For these typed switches the
+habit is counted in days (UTC) with a logon of A from B, not in logons, and the day of the
+4648 does not count (it is itself a hop from B): a burst from B on one night (a compromised
+server fanning out with the cached credentials of A) is one occasion, not the routine of
+someone who works from B. Per (account, source) pair the days (uint8) and the last (uint32
+seconds) are kept. The last explicit use of each
 account (when, where typed, the server named, by whom) is kept per account. That logon is
 scored as the typed hop even when someone else reached B since U did (on a busy server the last
 inbound hop is rarely the typist's).
@@ -71,6 +76,7 @@ from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
 )
+from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -185,6 +191,8 @@ class LoginChain(SharesUserHosts):
         self.conflict_plain_points = conflict_plain_points
         # (user, source host) hops seen, flagged or not
         self.habits_ = PairTable(WHOLE_COUNTS, times=False, narrow_keys=True)
+        # the same pairs: distinct UTC days with a hop, and the last one
+        self.habit_days_ = PairTable(WHOLE_COUNTS, narrow_keys=True)
         # (user, destination host) hops seen: the hosts a user reaches (keys shared with the
         # other detectors of the same remote logons: :mod:`detectors._pair_columns`)
         self.reached_ = KeyedColumns(counts=(np.uint8, 0))
@@ -302,6 +310,11 @@ class LoginChain(SharesUserHosts):
         habit_prior = group_cumsum_before(habit_keys, (src >= 0).astype(np.float64))
         habit_state, _ = self.habits_.lookup(habit_keys)
         chain &= habit_state + habit_prior < self.habit_count
+        # A switch the typist's 4648 proves is excused by the account's habit of logging on
+        # from B only when that habit spans days: a burst of logons from B on one night (a
+        # fan-out from a compromised server with the account's cached credentials) is one
+        # occasion, not a routine in which someone typing the account's password fits.
+        earlier_days, today_seen, habit_new = self._habit_days(user, src, time)
         # Nor is anyone who sits at B (console or unlock logons there): the owner going on from
         # their own workstation after the helpdesk or a scanner connected to it.
         chain &= ~self._sits_at(batch, rows, user, src)
@@ -312,7 +325,8 @@ class LoginChain(SharesUserHosts):
         )
         # (the 4648 itself is a hop of the account from B: the only one it may have made). A
         # typed hop explains the row better than whoever last reached B: it names the typist.
-        typed &= (src >= 0) & (habit_state + habit_prior <= 1)
+        # (the day it is typed does not count: the 4648 is itself a hop from B that day)
+        typed &= (src >= 0) & (earlier_days < self.habit_count)
         typed &= ~self._sits_at(batch, rows, user, src)
         chain |= typed
         in_user = np.where(typed, typed_by, in_user)
@@ -324,7 +338,7 @@ class LoginChain(SharesUserHosts):
         # account typed (not when the account itself hops from B habitually or sits at B).
         typist = batch.column("user")[rows].astype(np.int64)
         own = explicit[rows] & (typist >= 0) & (typist != user) & (src >= 0)
-        own &= habit_state + habit_prior < self.habit_count
+        own &= earlier_days + today_seen < self.habit_count
         own &= self._reached_before(user, src, dst, asked=typist) > 0
         own &= ~self._sits_at(batch, rows, typist, src) & ~self._sits_at(batch, rows, user, src)
         other_inbound = own & (in_user != typist)
@@ -435,7 +449,32 @@ class LoginChain(SharesUserHosts):
             "conflict": conflict,
             "claimed_from": mapped[rows].astype(np.int64),
             "settled": settled[rows],
+            "habit_new": habit_new,
         }
+
+    def _habit_days(
+        self, user: np.ndarray, src: np.ndarray, time: FloatArray
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Per remote-access row: on how many UTC days before the row's day its user logged on
+        from its source, whether they already did earlier on the row's day (1.0 / 0.0), and
+        whether the row is its pair's first on a day not yet counted (state + earlier rows of
+        the batch; a row whose source is unknown is no hop from host 0)."""
+        keys = pair_keys(user, np.maximum(src, 0))
+        sourced = src >= 0
+        stored, last = self.habit_days_.lookup(keys)
+        day = np.floor(time / DAY)
+        stored_today = np.floor(last / DAY) == day  # (NaN: never)
+        if len(keys):
+            _, pair_id = unique1d(keys, return_inverse=True)
+            day_keys = pair_keys(pair_id, day.astype(np.int64))
+        else:
+            day_keys = keys
+        same_day_before, _ = group_order(np.where(sourced, day_keys, -1))
+        new_day: BoolArray = sourced & (same_day_before == 0) & ~stored_today
+        days = stored + group_cumsum_before(keys, new_day.astype(np.float64))
+        today = (stored_today | (same_day_before > 0)) & sourced
+        earlier = days - np.where(today, 1.0, 0.0)
+        return earlier, today.astype(np.float64), new_day
 
     def _typed_hop(
         self,
@@ -680,6 +719,9 @@ class LoginChain(SharesUserHosts):
         time, user, src, dst = view["time"], view["user"], view["src"], view["dst"]
         sourced = src >= 0
         self.habits_.add(pair_keys(user[sourced], src[sourced]), time[sourced])
+        # (one count per pair and day: the days the user logged on from the source)
+        new_day = view["habit_new"]
+        self.habit_days_.add(pair_keys(user[new_day], src[new_day]), time[new_day])
         reached = pair_keys(user, dst)
         self._learn_sweeps(user, src, reached)
         self.reached_.pairs.insert(reached)
@@ -766,6 +808,7 @@ class LoginChain(SharesUserHosts):
     def state(self) -> StateDict:
         return {
             **self.habits_.state("habits_"),
+            **self.habit_days_.state("habit_days_"),
             **self.reached_.keys_state("reached_keys"),
             "reached_counts": self.reached_["counts"],
             **self.console_.state("console_"),
@@ -793,6 +836,15 @@ class LoginChain(SharesUserHosts):
     @changes_state
     def load_state(self, state: StateDict) -> None:
         self.habits_.load_state(state, "habits_")
+        if "habit_days_keys" in state:
+            self.habit_days_.load_state(state, "habit_days_")
+        else:
+            # Saved before days were counted: each hop is taken for a day (an over-count only
+            # ever excuses more), on no day in particular.
+            keys = state["habits_keys"]
+            hops = {"habit_days_keys": keys, "habit_days_counts": state["habits_counts"]}
+            hops["habit_days_last"] = np.full(len(keys), np.nan)
+            self.habit_days_.load_state(hops, "habit_days_")
         if "reached_counts" in state:
             counts = narrow_counts(state["reached_counts"])
             self.reached_.load_state(state, "reached_keys", {"counts": counts})
@@ -807,7 +859,7 @@ class LoginChain(SharesUserHosts):
         else:  # state saved before pool addresses were told apart
             self.pools_ = PairTable(WHOLE_COUNTS, tally=False, narrow_keys=True)
         for name in self.state():
-            if not name.startswith(("habits_", "reached_", "console_", "pools_")):
+            if not name.startswith(("habit", "reached_", "console_", "pools_")):
                 # State saved before the cold-start arrays existed has none: start them empty.
                 # (Older snapshots hold the id and flag columns as float64: the same values.)
                 value = state.get(name, np.empty(0))
