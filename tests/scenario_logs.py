@@ -4,6 +4,7 @@ and every log file's bytes (the opt-in groups' tests compare runs and count mark
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,20 @@ def with_and_without_life(root: Path, group: str, **options: Any) -> tuple[Path,
     generate(root / "plain", attacks=["every"], **options)
     generate(root / group, attacks=["every"], life=[group], **options)
     return root / "plain", root / group
+
+
+def assert_tagged_episodes(plain: Path, changed: Path, behaviours: Iterable[str]) -> None:
+    """What an opt-in normal-life group must do to a scenario (``plain`` without it, ``changed``
+    with it): add exactly its ``behaviours`` as normal-life episodes, each with its evidence
+    counted and its entities named, and leave every attack (id and events) as it was."""
+    before = json.loads((plain / "truth.json").read_text())
+    after = json.loads((changed / "truth.json").read_text())
+    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
+        (a["id"], a["events"]) for a in before["attacks"]
+    ]
+    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
+    assert added == set(behaviours)
+    for episode in after["normal_life"]:
+        if episode["kind"] in added:
+            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
+            assert episode["entities"], episode["id"]

@@ -38,6 +38,7 @@ at all.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -592,37 +593,34 @@ BEHAVIOURS: dict[str, Callable[[World, list[BenignTruth]], None]] = {
 LIFE_GROUPS: dict[str, tuple[str, ...]] = {"extra": tuple(BEHAVIOURS)}
 
 
-def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
-    """This module's behaviours and rounds 19's, 20's, 22's, 23's, 24's, 25's and 26's
-    (:mod:`benchmarks.scenario.life19`, :mod:`benchmarks.scenario.life20`,
-    :mod:`benchmarks.scenario.life22`, :mod:`benchmarks.scenario.life23`,
-    :mod:`benchmarks.scenario.life24`, :mod:`benchmarks.scenario.life25`,
-    :mod:`benchmarks.scenario.life26`, which build on this module, so they are imported here);
-    registers the ``life19`` .. ``life26`` groups."""
-    from benchmarks.scenario import life19, life20, life22, life23, life24, life25, life26
+#: The rounds' opt-in groups, each a module of this package with a ``BEHAVIOURS`` table, in the
+#: order their behaviours are registered (a new round adds its module's name here).
+LIFE_MODULES: tuple[str, ...] = (
+    "life19",
+    "life20",
+    "life22",
+    "life23",
+    "life24",
+    "life25",
+    "life26",
+)
 
-    LIFE_GROUPS.setdefault("life19", tuple(life19.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life20", tuple(life20.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life22", tuple(life22.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life23", tuple(life23.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life24", tuple(life24.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life25", tuple(life25.BEHAVIOURS))
-    LIFE_GROUPS.setdefault("life26", tuple(life26.BEHAVIOURS))
-    return {
-        **BEHAVIOURS,
-        **life19.BEHAVIOURS,
-        **life20.BEHAVIOURS,
-        **life22.BEHAVIOURS,
-        **life23.BEHAVIOURS,
-        **life24.BEHAVIOURS,
-        **life25.BEHAVIOURS,
-        **life26.BEHAVIOURS,
-    }
+
+def _every_behaviour() -> dict[str, Callable[[World, list[BenignTruth]], None]]:
+    """This module's behaviours and every round's in :data:`LIFE_MODULES` (those modules build
+    on this one, so they are imported here, not at the top); registers their groups under the
+    modules' names."""
+    known = dict(BEHAVIOURS)
+    for name in LIFE_MODULES:
+        behaviours = importlib.import_module(f"benchmarks.scenario.{name}").BEHAVIOURS
+        LIFE_GROUPS.setdefault(name, tuple(behaviours))
+        known.update(behaviours)
+    return known
 
 
 def expand(names: Sequence[str]) -> list[str]:
-    """``extra``/``life19`` .. ``life26`` -> their behaviours; single names as given; unknown is
-    an error."""
+    """``extra`` and the rounds' groups (``life19`` ..) -> their behaviours; single names as
+    given; unknown is an error."""
     known = _every_behaviour()
     expanded: list[str] = []
     for name in names:

@@ -8,11 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
 from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
-from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import windows_records, with_and_without_life
+from tests.scenario_logs import assert_tagged_episodes, windows_records, with_and_without_life
 
 SMALL = {"seed": 13, "days": 30, "users": 40, "learning_days": 5}
 
@@ -22,26 +20,8 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return with_and_without_life(tmp_path_factory.mktemp("life20"), "life20", **SMALL)
 
 
-def test_life20_names_its_behaviours_apart_from_the_older_groups() -> None:
-    assert expand(["life20"]) == list(LIFE20)
-    assert LIFE_GROUPS["life20"] == tuple(LIFE20)
-    assert not set(LIFE20) & (set(LIFE_GROUPS["extra"]) | set(LIFE19))
-    assert expand(["life19"]) == list(LIFE19)
-
-
 def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
-    plain, changed = life
-    before = json.loads((plain / "truth.json").read_text())
-    after = json.loads((changed / "truth.json").read_text())
-    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
-        (a["id"], a["events"]) for a in before["attacks"]
-    ]
-    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
-    assert added == set(LIFE20)
-    for episode in after["normal_life"]:
-        if episode["kind"] in LIFE20:
-            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
-            assert episode["entities"], episode["id"]
+    assert_tagged_episodes(*life, LIFE20)
 
 
 def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:

@@ -8,16 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.scenario import generate
-from benchmarks.scenario.life19 import BEHAVIOURS as LIFE19
-from benchmarks.scenario.life20 import BEHAVIOURS as LIFE20
-from benchmarks.scenario.life22 import BEHAVIOURS as LIFE22
-from benchmarks.scenario.life23 import BEHAVIOURS as LIFE23
-from benchmarks.scenario.life24 import BEHAVIOURS as LIFE24
 from benchmarks.scenario.life25 import BEHAVIOURS as LIFE25
-from benchmarks.scenario.more_life import LIFE_GROUPS, expand
 from schemas.readers import InputReader
-from tests.scenario_logs import log_files, windows_records, with_and_without_life
+from tests.scenario_logs import (
+    assert_tagged_episodes,
+    windows_records,
+    with_and_without_life,
+)
 
 SMALL = {"seed": 13, "days": 30, "users": 60, "learning_days": 5}
 
@@ -27,40 +24,8 @@ def life(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return with_and_without_life(tmp_path_factory.mktemp("life25"), "life25", **SMALL)
 
 
-def test_life25_names_its_behaviours_apart_from_the_older_groups() -> None:
-    assert expand(["life25"]) == list(LIFE25)
-    assert LIFE_GROUPS["life25"] == tuple(LIFE25)
-    older = (
-        set(LIFE_GROUPS["extra"])
-        | set(LIFE19)
-        | set(LIFE20)
-        | set(LIFE22)
-        | set(LIFE23)
-        | set(LIFE24)
-    )
-    assert not set(LIFE25) & older
-    assert expand(["life24"]) == list(LIFE24)
-
-
-def test_life25_generates_the_same_logs_twice(tmp_path: Path) -> None:
-    generate(tmp_path / "a", attacks=["every"], life=["life25"], **SMALL)
-    generate(tmp_path / "b", attacks=["every"], life=["life25"], **SMALL)
-    assert log_files(tmp_path / "a") == log_files(tmp_path / "b")
-
-
 def test_each_behaviour_is_a_tagged_episode_and_the_attacks_stay(life: tuple[Path, Path]) -> None:
-    plain, changed = life
-    before = json.loads((plain / "truth.json").read_text())
-    after = json.loads((changed / "truth.json").read_text())
-    assert [(a["id"], a["events"]) for a in after["attacks"]] == [
-        (a["id"], a["events"]) for a in before["attacks"]
-    ]
-    added = {e["kind"] for e in after["normal_life"]} - {e["kind"] for e in before["normal_life"]}
-    assert added == set(LIFE25)
-    for episode in after["normal_life"]:
-        if episode["kind"] in LIFE25:
-            assert episode["events"] == len(episode["evidence"]) > 0, episode["id"]
-            assert episode["entities"], episode["id"]
+    assert_tagged_episodes(*life, LIFE25)
 
 
 def test_the_behaviours_leave_their_marks_in_the_raw_logs(life: tuple[Path, Path]) -> None:
