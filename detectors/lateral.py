@@ -702,6 +702,11 @@ class _PairNovelty:
         extra = self._extra(time, right, right_first, users_before, n)
         extra.update(self._classes(batch, rows, left, right))
         extra.update(self._peers(extra, left, right, ~stored_fresh & mature & extra["mature"], rdp))
+        # Each host's first reach, of a host nobody had reached, that came after the tenant's
+        # first day (a freshly built machine): what a pool of rebuilt desktops shows every day.
+        fresh = brand_new & first_reach & (first_right_row == np.arange(n))
+        fresh &= np.isnan(gather(self.right_first_, size_r, np.nan, right))
+        pooled = self._pooled(tenant, left, time, fresh, rdp, extra)
         boost = np.where(boosted, self.explicit_boost, 1.0)
         # an account that never sat at a machine (extra "account") and has a history
         service = extra.get("account", np.zeros(n, dtype=np.bool_)) & (
@@ -758,6 +763,7 @@ class _PairNovelty:
             # account with a history, not only a one-host one: the second and third new node
             # make the deploy account a three-host one.
             discounted |= provisioned
+            discounted |= pooled
             result: BoolArray = ~known & mature & extra["mature"] & ~discounted
             return result & (points >= self.min_points)
 
@@ -781,6 +787,8 @@ class _PairNovelty:
             "first_reach": first_reach,
             "rdp": rdp,
             "provisioned": provisioned,
+            "fresh": fresh,
+            "tenant": tenant,
             "boosted": boosted,
             **{f"class_{key}": value for key, value in extra.items() if key.startswith("client")},
         }
@@ -794,6 +802,21 @@ class _PairNovelty:
         n: int,
     ) -> dict[str, np.ndarray]:
         return {"mature": np.ones(n, dtype=np.bool_), "p_floor": np.zeros(n)}
+
+    def _pooled(
+        self,
+        tenant: Int64Array,
+        left: Int64Array,
+        time: FloatArray,
+        fresh: BoolArray,
+        rdp: BoolArray,
+        extra: dict[str, np.ndarray],
+    ) -> BoolArray:
+        """Rows excused as a pool's freshly built machine (none here)."""
+        return np.zeros(len(left), dtype=np.bool_)
+
+    def _learn_pool(self, view: dict[str, np.ndarray]) -> None:
+        """Learn what :meth:`_pooled` needs (nothing here)."""
 
     def _rdp_rows(self, batch: EventBatch, rows: Int64Array) -> BoolArray:
         """Which rows are remote-desktop sessions (all False unless ``rdp_popularity``)."""
@@ -919,6 +942,7 @@ class _PairNovelty:
         )
         self.right_recent_[hosts] = decayed + added
         self.right_last_[hosts] = last_r
+        self._learn_pool(view)
         self.edges_.see(view["keys"])
         # The entity's own baseline: flagged and held-back rows stay out.
         keep = ~(view["flagged"] | held_back[rows])
@@ -1050,9 +1074,24 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
         peer_min: int = 2,
         peer_min_hosts: int = 3,
         peer_rdp_min: int = 3,
+        pool_days: float = 4.0,
+        pool_min: int = 3,
         **params: float,
     ) -> None:
         super().__init__(**params)  # type: ignore[arg-type]
+        # A pool of desktops rebuilt under new names (non-persistent VDI): a desktop session,
+        # from the user's own desk, on a freshly built machine nobody had reached, while at least
+        # ``pool_min`` other freshly built machines were each first reached by another account
+        # in the tenant within ``pool_days`` (a weekend between two work days) is the pool
+        # handing out a desktop, news to nobody (0: off). An intruder's first reach of a machine
+        # that already has users, or of a fresh one by network logon or from a host that is
+        # nobody's desk, is judged as before. Kept: the recent fresh machines' first reaches
+        # (time, tenant, account), a few per pooled desktop a day, not per user.
+        self.pool_days = pool_days
+        self.pool_min = pool_min
+        self.pool_time_ = np.empty(0, dtype=np.float64)
+        self.pool_tenant_ = np.empty(0, dtype=np.int64)
+        self.pool_user_ = np.empty(0, dtype=np.int64)
         # Someone's workstation (a host with console or unlock logons) reached by a user who
         # already reaches at least this many workstations of others (desktop support): p_new
         # is at least the user's own rate of new ones among their workstation visits.
@@ -1157,6 +1196,51 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             )
             - gather(self.left_peer_distinct_, size_l, 0, left).astype(np.float64),
         }
+
+    def _pooled(
+        self,
+        tenant: Int64Array,
+        left: Int64Array,
+        time: FloatArray,
+        fresh: BoolArray,
+        rdp: BoolArray,
+        extra: dict[str, np.ndarray],
+    ) -> BoolArray:
+        candidate = fresh & rdp & extra["from_desk"]
+        if self.pool_days <= 0 or not candidate.any():
+            return np.zeros(len(left), dtype=np.bool_)
+        window = self.pool_days * DAY
+        # earlier fresh first reaches: the learned ones, then this batch's earlier rows
+        earlier = np.flatnonzero(fresh)
+        at = np.flatnonzero(candidate)
+        old_t, old_tenant, old_user = self.pool_time_, self.pool_tenant_, self.pool_user_
+        # (few rows either way: the fresh machines of a batch, the pool's last days)
+        before = (earlier[None, :] < at[:, None]) & (
+            tenant[earlier][None, :] == tenant[at][:, None]
+        )
+        before &= left[earlier][None, :] != left[at][:, None]
+        before &= time[earlier][None, :] >= time[at][:, None] - window
+        stored = (old_tenant[None, :] == tenant[at][:, None]) & (
+            old_user[None, :] != left[at][:, None]
+        )
+        stored &= (old_t[None, :] >= time[at][:, None] - window) & (
+            old_t[None, :] <= time[at][:, None]
+        )
+        others = before.sum(axis=1) + stored.sum(axis=1)
+        pooled = np.zeros(len(left), dtype=np.bool_)
+        pooled[at] = others >= self.pool_min
+        return pooled
+
+    def _learn_pool(self, view: dict[str, np.ndarray]) -> None:
+        if self.pool_days <= 0:
+            return
+        fresh = view["fresh"]
+        time = np.concatenate([self.pool_time_, view["time"][fresh]])
+        tenant = np.concatenate([self.pool_tenant_, view["tenant"][fresh]])
+        user = np.concatenate([self.pool_user_, view["left"][fresh]])
+        # only the window before the latest time is ever asked again
+        keep = time >= (time.max() if len(time) else 0.0) - self.pool_days * DAY
+        self.pool_time_, self.pool_tenant_, self.pool_user_ = time[keep], tenant[keep], user[keep]
 
     def _class_floor(
         self, extra: dict[str, np.ndarray], flags: BoolArray, left: Int64Array, new_learn: BoolArray
@@ -1342,6 +1426,9 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             station_client_distinct=self.station_client_distinct_,
             left_peer_events=self.left_peer_events_,
             left_peer_distinct=self.left_peer_distinct_,
+            pool_time=self.pool_time_,
+            pool_tenant=self.pool_tenant_,
+            pool_user=self.pool_user_,
         )
         return state
 
@@ -1362,6 +1449,10 @@ class LateralNewHost(SharesUserHosts, _PairNovelty):
             "left_peer_distinct",
         ):
             setattr(self, f"{name}_", narrow_counts(state.get(name, np.zeros(0, np.uint8))))
+        # (from before round 26's pool: no fresh machine remembered)
+        self.pool_time_ = np.asarray(state.get("pool_time", np.empty(0)), dtype=np.float64)
+        self.pool_tenant_ = np.asarray(state.get("pool_tenant", np.empty(0)), dtype=np.int64)
+        self.pool_user_ = np.asarray(state.get("pool_user", np.empty(0)), dtype=np.int64)
 
     def _explain(
         self, event: Event, item: dict[str, np.ndarray], builder: BatchBuilder

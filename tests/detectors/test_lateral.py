@@ -400,3 +400,70 @@ def test_a_walk_of_new_desktops_from_a_desktop_jump_host_is_support_work() -> No
     assert len(signals_for(engine, walk("jump01"), "lateral_rdp_fanout")) == 0
     assert len(signals_for(engine, walk(wks("user00")), "lateral_rdp_fanout")) == 1
     assert len(signals_for(engine, walk("app02"), "lateral_rdp_fanout")) == 1
+
+
+def desk(when: datetime, user: str) -> Event:
+    """A console logon (4624 type 2) of ``user`` at their own workstation."""
+    return msgspec.structs.replace(
+        logon(when, user, wks(user)), logon_type="2", src_host="", src_ip="",
+        record_id=f"desk-{user}-{when}",
+    )  # fmt: skip
+
+
+def pool_day(day: int, users: list[str]) -> list[Event]:
+    """Each of ``users`` sits at their desk, then opens a desktop session on a pooled desktop
+    rebuilt overnight under a new name (non-persistent VDI), and reaches mail from it."""
+    date = MONDAY + timedelta(days=day)
+    if date.weekday() >= 5:
+        return []
+    events = []
+    for u, user in enumerate(users):
+        when = date + timedelta(hours=9, minutes=5 * u)
+        fresh = f"pool-{day:02d}-{u:02d}"
+        events += [desk(when, user), rdp(when + timedelta(minutes=1), user, fresh)]
+        events.append(logon(when + timedelta(minutes=2), user, "mail", src=fresh))
+    return events
+
+
+def pooled_engine() -> Engine:
+    """Two weeks of routine; from the second week, eight users work on pooled desktops."""
+    users = USERS[:8]
+    history = []
+    for day in range(HISTORY_DAYS):
+        history += routine(day) + [desk(MONDAY + timedelta(days=day, hours=8), u) for u in USERS]
+        history += pool_day(day, users) if day >= 7 else []
+    engine, _ = run(history)
+    return engine
+
+
+def test_a_pools_freshly_built_desktop_is_no_news_while_colleagues_reach_theirs() -> None:
+    # Eight users each get a desktop nobody saw before, every weekday: user03's fresh one
+    # (from their own desk) is the pool, news to nobody, while the others reached theirs.
+    engine = pooled_engine()
+    when = DAY_AFTER + timedelta(hours=9)
+    others = [
+        rdp(when + timedelta(minutes=u), user, f"pool-new-{u:02d}")
+        for u, user in enumerate(USERS[:8])
+        if user != "user03"
+    ]
+    mine = rdp(when + timedelta(minutes=20), "user03", "pool-new-03")
+    signals = signals_for(engine, [*others, mine], "lateral_new_host")
+    assert not any("pool-new" in title for title in signals.titles)
+
+
+def test_a_fresh_machine_reached_over_the_network_or_without_a_pool_is_news() -> None:
+    # The pool's excuse covers a desktop session from the user's desk only: a network logon
+    # to a fresh machine (a hash replayed on an attacker-joined host) stays news, and so does
+    # a fresh desktop where nobody else reaches fresh machines.
+    engine = pooled_engine()
+    when = DAY_AFTER + timedelta(hours=9)
+    others = [
+        rdp(when + timedelta(minutes=u), user, f"pool-new-{u:02d}")
+        for u, user in enumerate(USERS[:7])
+    ]
+    network = logon(when + timedelta(minutes=20), "user12", "rogue01")
+    signals = signals_for(engine, [*others, network], "lateral_new_host")
+    assert any("rogue01" in title for title in signals.titles)
+    quiet = trained()
+    alone = rdp(when, "user12", "rogue01")
+    assert len(signals_for(quiet, [alone], "lateral_new_host")) == 1
