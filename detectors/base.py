@@ -565,9 +565,7 @@ class PairTable:
         ([0.0, 1.0], [nan, 7.0], [0, 1], [2, 5])
         """
         self.keys, query = as_stored_pair_keys(self.keys, keys)
-        position = np.searchsorted(self.keys, query)
-        found = position < len(self.keys)
-        found[found] = self.keys[position[found]] == query[found]
+        position, found = place_sorted(self.keys, query)
         hit = position[found]
         counts = np.zeros(len(keys))
         counts[found] = self.counts[hit] if self._tally else 1.0
@@ -735,6 +733,20 @@ def find_sorted(table: Int64Array, keys: Int64Array) -> tuple[Int64Array, BoolAr
     return position, table[position] == keys
 
 
+def place_sorted(table: np.ndarray, keys: np.ndarray) -> tuple[Int64Array, BoolArray]:
+    """For sorted distinct ``keys``: where each is in the sorted ``table`` or would go in
+    (``np.searchsorted``, not clipped: :func:`places_after_insert` takes it on), and whether it
+    is there; the one search a table that looks keys up and inserts the absent ones needs.
+
+    >>> place_sorted(np.array([2, 5, 9]), np.array([1, 5, 12]))
+    (array([0, 1, 3]), array([False,  True, False]))
+    """
+    position: Int64Array = np.searchsorted(table, keys)
+    found: BoolArray = position < len(table)
+    found[found] = table[position[found]] == keys[found]
+    return position, found
+
+
 #: Largest id of a pair whose key is kept in 32 bits (:func:`narrow_pair_keys`).
 NARROW_ID = 0xFFFF
 
@@ -887,9 +899,7 @@ class CountTable:
             query = unique
         # One search places the keys: where the new ones go in, and (:func:`places_after_insert`)
         # where every key is afterwards, instead of searching again before and after (round 26).
-        position = np.searchsorted(self.stored, query)
-        found = position < len(self.stored)
-        found[found] = self.stored[position[found]] == query[found]
+        position, found = place_sorted(self.stored, query)
         new = ~found
         if new.any():
             at = position[new]

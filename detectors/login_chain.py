@@ -72,11 +72,11 @@ import numpy as np
 
 from detectors._address_days import run_days
 from detectors._decay import settle
+from detectors._flagged_days import day_keys
 from detectors._pair_columns import (
     KeyedColumns,
     SharesUserHosts,
 )
-from detectors._sort import unique1d
 from detectors.base import (
     WHOLE_COUNTS,
     PairTable,
@@ -464,12 +464,7 @@ class LoginChain(SharesUserHosts):
         stored, last = self.habit_days_.lookup(keys)
         day = np.floor(time / DAY)
         stored_today = np.floor(last / DAY) == day  # (NaN: never)
-        if len(keys):
-            _, pair_id = unique1d(keys, return_inverse=True)
-            day_keys = pair_keys(pair_id, day.astype(np.int64))
-        else:
-            day_keys = keys
-        same_day_before, _ = group_order(np.where(sourced, day_keys, -1))
+        same_day_before, _ = group_order(np.where(sourced, day_keys(keys, day), -1))
         new_day: BoolArray = sourced & (same_day_before == 0) & ~stored_today
         days = stored + group_cumsum_before(keys, new_day.astype(np.float64))
         today = (stored_today | (same_day_before > 0)) & sourced

@@ -51,6 +51,7 @@ from detectors.base import (
     changes_state,
     first_times,
     flagged_signals,
+    fold_extreme,
     gather,
     group_cumsum_before,
     group_order,
@@ -160,11 +161,8 @@ class MachineDesk:
         view = self._view(batch)  # (the one ``score`` saw: before the tenant's first time moves)
         if len(batch):
             tenant = batch.tenant.astype(np.int64)
-            first = np.full(int(tenant.max()) + 1, np.inf)
-            np.minimum.at(first, tenant, batch.time)
-            first = np.where(np.isfinite(first), first, np.nan)
-            stored = grow(self.tenant_first_, len(first), np.nan)
-            self.tenant_first_ = np.fmin(stored, grow(first, len(stored), np.nan))
+            self.tenant_first_ = grow(self.tenant_first_, int(tenant.max()) + 1, np.nan)
+            fold_extreme(self.tenant_first_, tenant, batch.time)
         keep = ~held_back[view["rows"]]
         if not keep.any():
             return
